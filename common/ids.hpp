@@ -1,0 +1,12 @@
+// UUIDs (v4, lower-case canonical text form).
+#pragma once
+#include <string>
+#include <string_view>
+
+namespace telemed {
+
+std::string new_uuid_v4();
+// True for the canonical 8-4-4-4-12 hex form (either case).
+bool is_uuid(std::string_view s);
+
+}  // namespace telemed

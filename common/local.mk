@@ -1,0 +1,14 @@
+## common/: pure C++ core (libcrypto + Jansson only), linked into plugin and controller.
+noinst_LTLIBRARIES += common/libtelemed_common.la
+common_libtelemed_common_la_SOURCES = \
+	common/json.hpp common/json.cpp \
+	common/permissions.hpp common/permissions.cpp \
+	common/crypto.hpp common/crypto.cpp \
+	common/ids.hpp common/ids.cpp \
+	common/timeutil.hpp common/timeutil.cpp \
+	common/token.hpp common/token.cpp \
+	common/turn.hpp common/turn.cpp \
+	common/kvconfig.hpp common/kvconfig.cpp \
+	common/requests.hpp common/requests.cpp
+common_libtelemed_common_la_CXXFLAGS = $(AM_CXXFLAGS) $(JANSSON_CFLAGS) $(OPENSSL_CFLAGS)
+common_libtelemed_common_la_LIBADD = $(JANSSON_LIBS) $(OPENSSL_LIBS)

@@ -1,0 +1,19 @@
+// Everything a route handler may use, constructed once in main.cpp.
+#pragma once
+#include "controller/config.hpp"
+
+namespace telemed {
+namespace db { class Pool; }
+class RedisTracker;
+class JanusAdmin;
+class Metrics;
+
+struct AppContext {
+    const ControllerConfig& config;
+    db::Pool& db;
+    RedisTracker& redis;
+    JanusAdmin& janus;
+    Metrics& metrics;
+};
+
+}  // namespace telemed

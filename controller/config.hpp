@@ -1,0 +1,56 @@
+// Controller configuration: conf/telemed-controller.conf.sample documents
+// every key and its default.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/token.hpp"
+
+namespace telemed {
+
+struct ControllerConfig {
+    // HTTP server
+    std::string listen_address = "127.0.0.1";
+    uint16_t port = 8080;
+    unsigned threads = 4;                 // MHD thread pool size
+    unsigned max_connections = 1024;
+    unsigned per_ip_connection_limit = 256;
+    unsigned connection_timeout_s = 30;
+    std::size_t max_body_bytes = 65536;
+    std::vector<std::string> api_keys;    // bearer keys (>= 16 chars each)
+    std::string public_base_url;          // for Location headers; "" = relative
+
+    // Postgres / Redis
+    std::string database_url = "postgresql:///telemed";
+    unsigned db_pool_size = 8;
+    std::string redis_host = "127.0.0.1";
+    uint16_t redis_port = 6379;
+    std::string redis_prefix = "telemed:";
+
+    // Janus
+    std::string janus_admin_url = "http://127.0.0.1:7088/admin";
+    std::string janus_admin_secret;
+    unsigned janus_timeout_ms = 3000;
+    std::string janus_ws_url = "ws://127.0.0.1:8188/";
+
+    // Join tokens
+    KeyRing token_keys;                   // token_keys = "kid:secret,..."
+    std::string token_kid;                // key used for minting
+    std::string token_issuer = "telemed-controller";
+    int64_t token_ttl_s = 300;
+
+    // TURN (coturn use-auth-secret)
+    std::string turn_secret;
+    std::vector<std::string> turn_urls;   // e.g. turn:127.0.0.1:3478?transport=udp
+    std::vector<std::string> stun_urls;
+    int64_t turn_ttl_s = 3600;
+
+    std::string log_level = "info";       // error|warn|info|debug
+};
+
+// Loads `path` (may be empty: defaults only), then TELEMED_<KEY> environment
+// overrides. Returns false with *error naming the key (never its value).
+bool load_controller_config(const std::string& path, ControllerConfig* out, std::string* error);
+
+}  // namespace telemed

@@ -1,0 +1,1 @@
+## controller data layer: Postgres, Redis, Janus admin, session/participant routes

@@ -1,0 +1,1 @@
+## controller/: HTTP layer of telemed-controller (owner: controller HTTP work)

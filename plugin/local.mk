@@ -1,0 +1,1 @@
+## plugin/: janus.plugin.telemed (owner: plugin work)

@@ -1,0 +1,1 @@
+## CMocka unit tests for plugin/
