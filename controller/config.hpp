@@ -53,4 +53,14 @@ struct ControllerConfig {
 // overrides. Returns false with *error naming the key (never its value).
 bool load_controller_config(const std::string& path, ControllerConfig* out, std::string* error);
 
+// Settings the daemon cannot serve without (load_controller_config accepts
+// their absence so that --list-routes and tests work on defaults):
+// api_keys (>= 1), token_keys (>= 1) and token_kid naming one of them,
+// janus_admin_secret, and turn_secret whenever turn_urls is set.
+// false with *error naming the key.
+bool check_required_config(const ControllerConfig& cfg, std::string* error);
+
+// Every key load_controller_config knows, in documentation order.
+std::vector<std::string> controller_config_keys();
+
 }  // namespace telemed

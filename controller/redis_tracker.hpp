@@ -2,14 +2,33 @@
 // rebuilt from Postgres after any outage by a background thread.
 // The data-layer owner may add members; these signatures are fixed.
 #pragma once
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace telemed {
 namespace db { class Pool; }
 
+// One open session as the rebuild writes it (see RedisTracker::Loader).
+struct LiveParticipant {
+    std::string id;       // participant id (UUID)
+    std::string user_id;  // caller-supplied user id (an id, never a name)
+    std::string role;     // doctor | patient | paramedic | observer
+};
+struct LiveSession {
+    std::string id;          // session id (UUID)
+    std::string status;      // scheduled | active (anything else is skipped)
+    std::string kind;        // consultation | emergency | follow_up
+    std::string updated_at;  // RFC 3339 UTC; "" = time of the rebuild
+    std::vector<LiveParticipant> participants;  // active participants only
+};
+
 class RedisTracker {
 public:
+    // `prefix` must be non-empty (it bounds what a rebuild deletes):
+    // throws std::invalid_argument otherwise. `pool` is not used directly;
+    // Postgres is read through the Loader.
     RedisTracker(std::string host, int port, std::string prefix, db::Pool& pool);
     ~RedisTracker();  // stops the thread
     void start();     // starts the reconnect/rebuild thread (initial rebuild)
@@ -24,6 +43,19 @@ public:
                               const std::string& user_id, const std::string& role);
     void participant_removed(const std::string& session_id, const std::string& participant_id);
     bool dirty() const;  // true until the next successful rebuild
+
+    // Snapshot of Postgres for a rebuild. Contract:
+    // - returns every session whose status is `scheduled` or `active`, each
+    //   with its participants whose status is `active`;
+    // - reads committed data at the time of the call (a fresh query, never a
+    //   cache): the tracker relies on it to cover writes it skipped;
+    // - runs on the tracker's background thread, possibly concurrently with
+    //   request threads using the same pool; may throw (the rebuild is then
+    //   retried ~500 ms later); should finish within a few seconds.
+    using Loader = std::function<std::vector<LiveSession>()>;
+    // Set before start(). Until a loader is set the tracker stays dirty and
+    // writes nothing.
+    void set_loader(Loader loader);
 
     struct Impl;
     Impl& impl() { return *impl_; }

@@ -1,1 +1,41 @@
 ## plugin/: janus.plugin.telemed (owner: plugin work)
+
+# The plugin core: every class of the plugin except the Janus entry file.
+# No Janus header is included here, so tests/unit/plugin.mk links it directly.
+noinst_LTLIBRARIES += plugin/libtelemed_plugin_core.la
+plugin_libtelemed_plugin_core_la_SOURCES = \
+	plugin/errors.hpp plugin/errors.cpp \
+	plugin/events.hpp plugin/events.cpp \
+	plugin/host.hpp \
+	plugin/participant.hpp \
+	plugin/plugin_config.hpp plugin/plugin_config.cpp \
+	plugin/protocol.hpp plugin/protocol.cpp \
+	plugin/room.hpp plugin/room.cpp \
+	plugin/work_queue.hpp \
+	plugin/plugin_core.hpp plugin/plugin_core.cpp \
+	plugin/admin.cpp
+plugin_libtelemed_plugin_core_la_CXXFLAGS = $(AM_CXXFLAGS) $(JANSSON_CFLAGS) -fvisibility=hidden -pthread
+plugin_libtelemed_plugin_core_la_LIBADD = common/libtelemed_common.la
+
+# The module Janus loads: only plugin/entrypoint.cpp sees the Janus C API.
+# janus_* symbols resolve from the janus executable at dlopen time, so no
+# -no-undefined / -z defs here. Only create() is exported.
+janusplugin_LTLIBRARIES += plugin/libjanus_telemed.la
+plugin_libjanus_telemed_la_SOURCES = plugin/entrypoint.cpp
+plugin_libjanus_telemed_la_CXXFLAGS = $(AM_CXXFLAGS) $(JANUS_CFLAGS) $(GLIB_CFLAGS) $(JANSSON_CFLAGS) \
+	-fvisibility=hidden -pthread
+plugin_libjanus_telemed_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared -pthread \
+	-export-symbols-regex '^create$$'
+plugin_libjanus_telemed_la_LIBADD = plugin/libtelemed_plugin_core.la $(GLIB_LIBS) $(JANSSON_LIBS)
+
+# Janus loads every file in its plugins folder: keep only the .so there.
+# janusplugindir is not an "exec" directory, so the module is installed by
+# install-data; the .la is removed right after, and uninstall removes the .so
+# itself (libtool cannot find it without the .la).
+install-data-hook: plugin-install-data-hook
+uninstall-hook: plugin-uninstall-hook
+.PHONY: plugin-install-data-hook plugin-uninstall-hook
+plugin-install-data-hook:
+	rm -f "$(DESTDIR)$(janusplugindir)/libjanus_telemed.la"
+plugin-uninstall-hook:
+	rm -f "$(DESTDIR)$(janusplugindir)/libjanus_telemed.la" "$(DESTDIR)$(janusplugindir)/libjanus_telemed.so"

@@ -20,4 +20,12 @@ Response validation_problem(const FieldErrors& errors);
 // validation-error when it is not an object.
 bool parse_json_object_body(const Request& req, Json* out, Response* error_response);
 
+// Building blocks for problems with extra members (e.g. /readyz "checks"):
+// the {"type","title","status","detail"} object, and a Response carrying
+// any such object with Content-Type application/problem+json.
+Json problem_json(int status, std::string_view slug, std::string_view title, std::string_view detail);
+Response problem_response(int status, const json_t* doc);
+// "application/json", any case, parameters after ';' ignored.
+bool is_json_content_type(std::string_view content_type);
+
 }  // namespace telemed

@@ -1,1 +1,53 @@
 ## CMocka unit tests for common/
+EXTRA_DIST += tests/unit/test_common_support.hpp
+COMMON_TEST_CXXFLAGS = $(AM_CXXFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS)
+COMMON_TEST_LDADD = common/libtelemed_common.la $(CMOCKA_LIBS) $(JANSSON_LIBS) $(OPENSSL_LIBS)
+
+COMMON_TESTS = \
+	tests/unit/test_common_permissions \
+	tests/unit/test_common_crypto \
+	tests/unit/test_common_ids \
+	tests/unit/test_common_json \
+	tests/unit/test_common_timeutil \
+	tests/unit/test_common_token \
+	tests/unit/test_common_turn \
+	tests/unit/test_common_kvconfig \
+	tests/unit/test_common_requests
+check_PROGRAMS += $(COMMON_TESTS)
+TESTS += $(COMMON_TESTS)
+
+tests_unit_test_common_permissions_SOURCES = tests/unit/test_common_permissions.cpp
+tests_unit_test_common_permissions_CXXFLAGS = $(COMMON_TEST_CXXFLAGS)
+tests_unit_test_common_permissions_LDADD = $(COMMON_TEST_LDADD)
+
+tests_unit_test_common_crypto_SOURCES = tests/unit/test_common_crypto.cpp
+tests_unit_test_common_crypto_CXXFLAGS = $(COMMON_TEST_CXXFLAGS)
+tests_unit_test_common_crypto_LDADD = $(COMMON_TEST_LDADD)
+
+tests_unit_test_common_ids_SOURCES = tests/unit/test_common_ids.cpp
+tests_unit_test_common_ids_CXXFLAGS = $(COMMON_TEST_CXXFLAGS)
+tests_unit_test_common_ids_LDADD = $(COMMON_TEST_LDADD)
+
+tests_unit_test_common_json_SOURCES = tests/unit/test_common_json.cpp
+tests_unit_test_common_json_CXXFLAGS = $(COMMON_TEST_CXXFLAGS)
+tests_unit_test_common_json_LDADD = $(COMMON_TEST_LDADD)
+
+tests_unit_test_common_timeutil_SOURCES = tests/unit/test_common_timeutil.cpp
+tests_unit_test_common_timeutil_CXXFLAGS = $(COMMON_TEST_CXXFLAGS)
+tests_unit_test_common_timeutil_LDADD = $(COMMON_TEST_LDADD)
+
+tests_unit_test_common_token_SOURCES = tests/unit/test_common_token.cpp
+tests_unit_test_common_token_CXXFLAGS = $(COMMON_TEST_CXXFLAGS)
+tests_unit_test_common_token_LDADD = $(COMMON_TEST_LDADD)
+
+tests_unit_test_common_turn_SOURCES = tests/unit/test_common_turn.cpp
+tests_unit_test_common_turn_CXXFLAGS = $(COMMON_TEST_CXXFLAGS)
+tests_unit_test_common_turn_LDADD = $(COMMON_TEST_LDADD)
+
+tests_unit_test_common_kvconfig_SOURCES = tests/unit/test_common_kvconfig.cpp
+tests_unit_test_common_kvconfig_CXXFLAGS = $(COMMON_TEST_CXXFLAGS)
+tests_unit_test_common_kvconfig_LDADD = $(COMMON_TEST_LDADD)
+
+tests_unit_test_common_requests_SOURCES = tests/unit/test_common_requests.cpp
+tests_unit_test_common_requests_CXXFLAGS = $(COMMON_TEST_CXXFLAGS)
+tests_unit_test_common_requests_LDADD = $(COMMON_TEST_LDADD)

@@ -1,1 +1,36 @@
-## CMocka unit tests for controller/
+## CMocka unit tests for controller/ (HTTP layer: pure parts in
+## controller/libtelemed_controller_http.la; no MHD, libpq or hiredis).
+CONTROLLER_TEST_CXXFLAGS = $(AM_CXXFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS)
+CONTROLLER_TEST_LDADD = controller/libtelemed_controller_http.la common/libtelemed_common.la \
+	$(CMOCKA_LIBS) $(JANSSON_LIBS) $(OPENSSL_LIBS)
+
+CONTROLLER_HTTP_TESTS = \
+	tests/unit/test_controller_router \
+	tests/unit/test_controller_auth \
+	tests/unit/test_controller_config \
+	tests/unit/test_controller_problem \
+	tests/unit/test_controller_metrics
+check_PROGRAMS += $(CONTROLLER_HTTP_TESTS)
+TESTS += $(CONTROLLER_HTTP_TESTS)
+
+tests_unit_test_controller_router_SOURCES = tests/unit/test_controller_router.cpp
+tests_unit_test_controller_router_CXXFLAGS = $(CONTROLLER_TEST_CXXFLAGS)
+tests_unit_test_controller_router_LDADD = $(CONTROLLER_TEST_LDADD)
+
+tests_unit_test_controller_auth_SOURCES = tests/unit/test_controller_auth.cpp
+tests_unit_test_controller_auth_CXXFLAGS = $(CONTROLLER_TEST_CXXFLAGS)
+tests_unit_test_controller_auth_LDADD = $(CONTROLLER_TEST_LDADD)
+
+tests_unit_test_controller_config_SOURCES = tests/unit/test_controller_config.cpp
+tests_unit_test_controller_config_CXXFLAGS = $(CONTROLLER_TEST_CXXFLAGS)
+tests_unit_test_controller_config_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DTELEMED_SAMPLE_CONF='"$(abs_top_srcdir)/conf/telemed-controller.conf.sample"'
+tests_unit_test_controller_config_LDADD = $(CONTROLLER_TEST_LDADD)
+
+tests_unit_test_controller_problem_SOURCES = tests/unit/test_controller_problem.cpp
+tests_unit_test_controller_problem_CXXFLAGS = $(CONTROLLER_TEST_CXXFLAGS)
+tests_unit_test_controller_problem_LDADD = $(CONTROLLER_TEST_LDADD)
+
+tests_unit_test_controller_metrics_SOURCES = tests/unit/test_controller_metrics.cpp
+tests_unit_test_controller_metrics_CXXFLAGS = $(CONTROLLER_TEST_CXXFLAGS)
+tests_unit_test_controller_metrics_LDADD = $(CONTROLLER_TEST_LDADD)

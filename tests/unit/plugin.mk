@@ -1,1 +1,22 @@
-## CMocka unit tests for plugin/
+## CMocka unit tests for plugin/ (the core only: no Janus header, no janus_* symbol)
+PLUGIN_TEST_CXXFLAGS = $(AM_CXXFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS) -pthread
+PLUGIN_TEST_LDADD = plugin/libtelemed_plugin_core.la $(CMOCKA_LIBS) $(JANSSON_LIBS) $(OPENSSL_LIBS) -lpthread
+
+PLUGIN_TESTS = \
+	tests/unit/test_plugin_protocol \
+	tests/unit/test_plugin_config \
+	tests/unit/test_plugin_core
+check_PROGRAMS += $(PLUGIN_TESTS)
+TESTS += $(PLUGIN_TESTS)
+
+tests_unit_test_plugin_protocol_SOURCES = tests/unit/test_plugin_protocol.cpp
+tests_unit_test_plugin_protocol_CXXFLAGS = $(PLUGIN_TEST_CXXFLAGS)
+tests_unit_test_plugin_protocol_LDADD = $(PLUGIN_TEST_LDADD)
+
+tests_unit_test_plugin_config_SOURCES = tests/unit/test_plugin_config.cpp
+tests_unit_test_plugin_config_CXXFLAGS = $(PLUGIN_TEST_CXXFLAGS)
+tests_unit_test_plugin_config_LDADD = $(PLUGIN_TEST_LDADD)
+
+tests_unit_test_plugin_core_SOURCES = tests/unit/test_plugin_core.cpp
+tests_unit_test_plugin_core_CXXFLAGS = $(PLUGIN_TEST_CXXFLAGS)
+tests_unit_test_plugin_core_LDADD = $(PLUGIN_TEST_LDADD)

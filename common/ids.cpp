@@ -1,0 +1,36 @@
+// UUID v4 from the CSPRNG; canonical-form check.
+#include "common/ids.hpp"
+
+#include "common/crypto.hpp"
+
+namespace telemed {
+
+std::string new_uuid_v4() {
+    std::string b = random_bytes(16);
+    b[6] = static_cast<char>((static_cast<unsigned char>(b[6]) & 0x0F) | 0x40);  // version 4
+    b[8] = static_cast<char>((static_cast<unsigned char>(b[8]) & 0x3F) | 0x80);  // RFC 4122 variant
+    const std::string h = hex_encode(b);
+    std::string out;
+    out.reserve(36);
+    out.append(h, 0, 8).append(1, '-');
+    out.append(h, 8, 4).append(1, '-');
+    out.append(h, 12, 4).append(1, '-');
+    out.append(h, 16, 4).append(1, '-');
+    out.append(h, 20, 12);
+    return out;
+}
+
+bool is_uuid(std::string_view s) {
+    if (s.size() != 36) return false;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const char c = s[i];
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (c != '-') return false;
+        } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+}  // namespace telemed

@@ -1,0 +1,329 @@
+// Controller configuration loading (controller/config.hpp).
+//
+// Sources, later wins: built-in defaults (config.hpp), the key = value file
+// given by --config, then TELEMED_<KEY> environment variables (one per key,
+// e.g. TELEMED_API_KEYS). Every key is documented with its default in
+// conf/telemed-controller.conf.sample. Error messages name the key and the
+// rule it broke, never the value (values may be secrets).
+#include "controller/config.hpp"
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <charconv>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+#include "common/kvconfig.hpp"
+#include "controller/log.hpp"
+
+namespace telemed {
+namespace {
+
+constexpr std::size_t kMaxConfigFileBytes = 1 << 20;
+constexpr std::size_t kMaxValueBytes = 8192;
+
+using Setter = std::function<bool(ControllerConfig&, const std::string& value, std::string* why)>;
+
+struct KeyDef {
+    const char* key;
+    Setter set;
+};
+
+template <typename T>
+bool parse_int(const std::string& v, T min, T max, T* out) {
+    long long n = 0;
+    const char* b = v.data();
+    const char* e = v.data() + v.size();
+    auto [p, ec] = std::from_chars(b, e, n);
+    if (ec != std::errc() || p != e || v.empty()) return false;
+    if (n < static_cast<long long>(min) || n > static_cast<long long>(max)) return false;
+    *out = static_cast<T>(n);
+    return true;
+}
+
+template <typename T>
+Setter int_setter(T ControllerConfig::*field, long long min, long long max) {
+    return [field, min, max](ControllerConfig& c, const std::string& v, std::string* why) {
+        long long n = 0;
+        if (!parse_int<long long>(v, min, max, &n)) {
+            *why = "must be an integer in " + std::to_string(min) + ".." + std::to_string(max);
+            return false;
+        }
+        c.*field = static_cast<T>(n);
+        return true;
+    };
+}
+
+bool printable_ascii(const std::string& v, bool allow_space) {
+    for (unsigned char ch : v)
+        if (ch < 0x20 || ch > 0x7e || (!allow_space && ch == ' ')) return false;
+    return true;
+}
+
+bool starts_with_any(const std::string& v, std::initializer_list<std::string_view> prefixes) {
+    for (std::string_view p : prefixes)
+        if (v.size() > p.size() && v.compare(0, p.size(), p) == 0) return true;
+    return false;
+}
+
+Setter text_setter(std::string ControllerConfig::*field, std::size_t min_len, std::size_t max_len) {
+    return [field, min_len, max_len](ControllerConfig& c, const std::string& v, std::string* why) {
+        if (v.size() < min_len || v.size() > max_len || !printable_ascii(v, false)) {
+            *why = "must be " + std::to_string(min_len) + ".." + std::to_string(max_len) +
+                   " printable ASCII characters without spaces";
+            return false;
+        }
+        c.*field = v;
+        return true;
+    };
+}
+
+Setter url_setter(std::string ControllerConfig::*field, std::initializer_list<std::string_view> schemes,
+                  bool allow_empty) {
+    std::vector<std::string_view> list(schemes);
+    return [field, list, allow_empty](ControllerConfig& c, const std::string& v, std::string* why) {
+        bool ok = printable_ascii(v, false) && v.size() <= 2048;
+        if (ok && !(allow_empty && v.empty())) {
+            ok = false;
+            for (std::string_view s : list)
+                if (v.size() > s.size() && v.compare(0, s.size(), s) == 0) ok = true;
+        }
+        if (!ok) {
+            std::string names;
+            for (std::string_view s : list) names += (names.empty() ? "" : " or ") + std::string(s);
+            *why = "must be a URL starting with " + names;
+            return false;
+        }
+        c.*field = v;
+        return true;
+    };
+}
+
+Setter url_list_setter(std::vector<std::string> ControllerConfig::*field,
+                       std::initializer_list<std::string_view> schemes) {
+    std::vector<std::string_view> list(schemes);
+    return [field, list](ControllerConfig& c, const std::string& v, std::string* why) {
+        std::vector<std::string> items = split_list(v);
+        for (const std::string& item : items) {
+            bool ok = printable_ascii(item, false) && item.size() <= 1024;
+            bool scheme = false;
+            for (std::string_view s : list)
+                if (item.size() > s.size() && item.compare(0, s.size(), s) == 0) scheme = true;
+            if (!ok || !scheme) {
+                std::string names;
+                for (std::string_view s : list) names += (names.empty() ? "" : " or ") + std::string(s);
+                *why = "must be a comma-separated list of URLs starting with " + names;
+                return false;
+            }
+        }
+        if (items.size() > 16) {
+            *why = "must list at most 16 URLs";
+            return false;
+        }
+        c.*field = std::move(items);
+        return true;
+    };
+}
+
+const std::vector<KeyDef>& key_table() {
+    static const std::vector<KeyDef> table = {
+        {"listen_address",
+         [](ControllerConfig& c, const std::string& v, std::string* why) {
+             unsigned char buf[sizeof(struct in6_addr)];
+             if (inet_pton(AF_INET, v.c_str(), buf) != 1 && inet_pton(AF_INET6, v.c_str(), buf) != 1) {
+                 *why = "must be a numeric IPv4 or IPv6 address";
+                 return false;
+             }
+             c.listen_address = v;
+             return true;
+         }},
+        {"port", int_setter(&ControllerConfig::port, 1, 65535)},
+        {"threads", int_setter(&ControllerConfig::threads, 1, 256)},
+        {"max_connections", int_setter(&ControllerConfig::max_connections, 1, 100000)},
+        {"per_ip_connection_limit", int_setter(&ControllerConfig::per_ip_connection_limit, 0, 100000)},
+        {"connection_timeout_s", int_setter(&ControllerConfig::connection_timeout_s, 1, 3600)},
+        {"max_body_bytes", int_setter(&ControllerConfig::max_body_bytes, 1024, 16 << 20)},
+        {"api_keys",
+         [](ControllerConfig& c, const std::string& v, std::string* why) {
+             std::vector<std::string> keys = split_list(v);
+             for (const std::string& k : keys) {
+                 if (k.size() < 16 || k.size() > 256 || !printable_ascii(k, false)) {
+                     *why = "every key must be 16..256 printable ASCII characters without spaces or commas";
+                     return false;
+                 }
+             }
+             if (keys.size() > 64) {
+                 *why = "must list at most 64 keys";
+                 return false;
+             }
+             c.api_keys = std::move(keys);
+             return true;
+         }},
+        {"public_base_url",
+         [](ControllerConfig& c, const std::string& v, std::string* why) {
+             std::string u = v;
+             while (!u.empty() && u.back() == '/') u.pop_back();
+             if (!(u.empty() || starts_with_any(u, {"http://", "https://"})) || !printable_ascii(u, false) ||
+                 u.size() > 1024 || u.find_first_of("?#") != std::string::npos) {
+                 *why = "must be empty or an http:// or https:// URL without query or fragment";
+                 return false;
+             }
+             c.public_base_url = u;
+             return true;
+         }},
+        {"database_url",
+         [](ControllerConfig& c, const std::string& v, std::string* why) {
+             if (v.empty() || v.size() > 4096 || !printable_ascii(v, true)) {
+                 *why = "must be a non-empty libpq connection string or URI";
+                 return false;
+             }
+             c.database_url = v;
+             return true;
+         }},
+        {"db_pool_size", int_setter(&ControllerConfig::db_pool_size, 1, 256)},
+        {"redis_host", text_setter(&ControllerConfig::redis_host, 1, 255)},
+        {"redis_port", int_setter(&ControllerConfig::redis_port, 1, 65535)},
+        {"redis_prefix", text_setter(&ControllerConfig::redis_prefix, 1, 64)},
+        {"janus_admin_url", url_setter(&ControllerConfig::janus_admin_url, {"http://", "https://"}, false)},
+        {"janus_admin_secret", text_setter(&ControllerConfig::janus_admin_secret, 0, 256)},
+        {"janus_timeout_ms", int_setter(&ControllerConfig::janus_timeout_ms, 100, 60000)},
+        {"janus_ws_url", url_setter(&ControllerConfig::janus_ws_url, {"ws://", "wss://"}, false)},
+        {"token_keys",
+         [](ControllerConfig& c, const std::string& v, std::string* why) {
+             KeyRing ring;
+             std::string ignored;  // may quote the offending pair: never surfaced
+             if (!v.empty() && !ring.add_from_spec(v, &ignored)) {
+                 *why = "must be comma-separated kid:secret pairs (kid 1..64 of [A-Za-z0-9_.-], secret >= 32 bytes)";
+                 return false;
+             }
+             c.token_keys = std::move(ring);
+             return true;
+         }},
+        {"token_kid", text_setter(&ControllerConfig::token_kid, 0, 64)},
+        {"token_issuer", text_setter(&ControllerConfig::token_issuer, 1, 128)},
+        {"token_ttl_s", int_setter(&ControllerConfig::token_ttl_s, 30, 86400)},
+        {"turn_secret", text_setter(&ControllerConfig::turn_secret, 0, 256)},
+        {"turn_urls", url_list_setter(&ControllerConfig::turn_urls, {"turn:", "turns:"})},
+        {"stun_urls", url_list_setter(&ControllerConfig::stun_urls, {"stun:", "stuns:"})},
+        {"turn_ttl_s", int_setter(&ControllerConfig::turn_ttl_s, 60, 7 * 86400)},
+        {"log_level",
+         [](ControllerConfig& c, const std::string& v, std::string* why) {
+             if (!parse_log_level(v)) {
+                 *why = "must be one of error, warn, info, debug";
+                 return false;
+             }
+             c.log_level = v;
+             return true;
+         }},
+    };
+    return table;
+}
+
+std::string env_name(std::string_view key) {
+    std::string name = "TELEMED_";
+    for (char ch : key) name += static_cast<char>(ch >= 'a' && ch <= 'z' ? ch - 'a' + 'A' : ch);
+    return name;
+}
+
+bool read_file(const std::string& path, std::string* text, std::string* error) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        *error = path + ": cannot open (" + std::strerror(errno) + ")";
+        return false;
+    }
+    std::ostringstream ss;
+    char buf[8192];
+    while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+        ss.write(buf, in.gcount());
+        if (static_cast<std::size_t>(ss.tellp()) > kMaxConfigFileBytes) {
+            *error = path + ": larger than 1 MiB";
+            return false;
+        }
+    }
+    if (in.bad()) {
+        *error = path + ": read error";
+        return false;
+    }
+    *text = ss.str();
+    return true;
+}
+
+}  // namespace
+
+std::vector<std::string> controller_config_keys() {
+    std::vector<std::string> keys;
+    for (const KeyDef& d : key_table()) keys.emplace_back(d.key);
+    return keys;
+}
+
+bool load_controller_config(const std::string& path, ControllerConfig* out, std::string* error) {
+    KvConfig kv;
+    if (!path.empty()) {
+        std::string text;
+        if (!read_file(path, &text, error)) return false;
+        std::string why;
+        if (!kv.parse(text, &why)) {
+            *error = path + ": " + why;
+            return false;
+        }
+        for (const auto& [key, value] : kv.values()) {
+            bool known = false;
+            for (const KeyDef& d : key_table()) known = known || key == d.key;
+            if (!known) {
+                *error = path + ": unknown key '" + key + "'";
+                return false;
+            }
+        }
+    }
+    kv.apply_env("TELEMED_", controller_config_keys());
+
+    ControllerConfig cfg;
+    for (const KeyDef& d : key_table()) {
+        std::optional<std::string> value = kv.get(d.key);
+        if (!value) continue;
+        std::string why;
+        if (value->size() > kMaxValueBytes) {
+            why = "value is longer than 8192 bytes";
+        } else if (d.set(cfg, *value, &why)) {
+            continue;
+        }
+        std::string source = std::getenv(env_name(d.key).c_str()) ? env_name(d.key) : "config";
+        *error = std::string(d.key) + " (" + source + "): " + why;
+        return false;
+    }
+    *out = std::move(cfg);
+    return true;
+}
+
+bool check_required_config(const ControllerConfig& c, std::string* error) {
+    if (c.api_keys.empty()) {
+        *error = "api_keys: required (at least one bearer key for backend callers)";
+        return false;
+    }
+    if (c.token_keys.empty()) {
+        *error = "token_keys: required (kid:secret pairs shared with janus.plugin.telemed)";
+        return false;
+    }
+    if (c.token_kid.empty()) {
+        *error = "token_kid: required (the kid of token_keys used to sign join tokens)";
+        return false;
+    }
+    if (!c.token_keys.find(c.token_kid)) {
+        *error = "token_kid: must name one of the kids in token_keys";
+        return false;
+    }
+    if (c.janus_admin_secret.empty()) {
+        *error = "janus_admin_secret: required (Janus admin_secret)";
+        return false;
+    }
+    if (!c.turn_urls.empty() && c.turn_secret.empty()) {
+        *error = "turn_secret: required when turn_urls is set (coturn static-auth-secret)";
+        return false;
+    }
+    return true;
+}
+
+}  // namespace telemed

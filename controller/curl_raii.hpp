@@ -1,0 +1,18 @@
+// Move-only owners for libcurl handles (docs/STYLE "RAII for every C handle").
+#pragma once
+#include <curl/curl.h>
+#include <memory>
+
+namespace telemed {
+
+struct CurlEasyCleanup {
+    void operator()(CURL* c) const noexcept { curl_easy_cleanup(c); }
+};
+using CurlEasy = std::unique_ptr<CURL, CurlEasyCleanup>;
+
+struct CurlSlistFree {
+    void operator()(curl_slist* l) const noexcept { curl_slist_free_all(l); }
+};
+using CurlSlist = std::unique_ptr<curl_slist, CurlSlistFree>;
+
+}  // namespace telemed

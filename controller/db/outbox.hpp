@@ -1,0 +1,28 @@
+// The transactional outbox: rows written in the same transaction as the
+// change they report, delivered at least once by the dispatcher with
+// event_id as the idempotency key (sql/001_init.sql).
+#pragma once
+#include <libpq-fe.h>
+
+#include <string>
+
+#include "common/json.hpp"
+
+namespace telemed::db {
+
+// Topics written by the session/participant routes.
+inline constexpr const char* kTopicSessionCreated = "session.created";
+inline constexpr const char* kTopicSessionStarted = "session.started";
+inline constexpr const char* kTopicSessionEnded = "session.ended";
+inline constexpr const char* kTopicSessionCancelled = "session.cancelled";
+inline constexpr const char* kTopicParticipantAdded = "participant.added";
+inline constexpr const char* kTopicParticipantUpdated = "participant.updated";
+inline constexpr const char* kTopicParticipantRemoved = "participant.removed";
+
+// Inserts one event and returns its event_id (a new UUID). The stored
+// payload is `payload` (borrowed object) plus "event_id", "topic" and
+// "occurred_at" (RFC 3339, the transaction's time). Callers put ids and
+// enum values only in `payload`: no names, titles or metadata.
+std::string outbox_enqueue(PGconn* c, const char* topic, const json_t* payload);
+
+}  // namespace telemed::db

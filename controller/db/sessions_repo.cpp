@@ -1,0 +1,191 @@
+#include "controller/db/sessions_repo.hpp"
+
+#include <map>
+#include <stdexcept>
+
+#include "common/crypto.hpp"
+#include "common/ids.hpp"
+#include "common/timeutil.hpp"
+#include "controller/db/lease.hpp"
+#include "controller/db/pg.hpp"
+
+namespace telemed::db {
+
+namespace {
+
+// Column list shared by every query returning sessions; read by row_to_session.
+#define SESSION_COLUMNS                                                                           \
+    "s.id::text, s.kind, s.status, s.title, " TELEMED_SQL_MICROS("s.scheduled_at")                \
+    ", s.recording_policy, s.external_ref, s.metadata::text, " TELEMED_SQL_MICROS("s.created_at") \
+    ", " TELEMED_SQL_MICROS("s.updated_at") ", " TELEMED_SQL_MICROS("s.started_at")               \
+    ", " TELEMED_SQL_MICROS("s.ended_at") ", " TELEMED_SQL_MICROS("s.cancelled_at")
+constexpr int kSessionColumnCount = 13;
+
+Session row_to_session(const PGresult* r, int i) {
+    Session s;
+    s.id = str(r, i, 0);
+    auto kind = parse_session_kind(text(r, i, 1));
+    auto status = parse_session_status(text(r, i, 2));
+    auto policy = parse_recording_policy(text(r, i, 5));
+    if (!kind || !status || !policy) throw std::runtime_error("sessions row holds an unknown enum value");
+    s.kind = *kind;
+    s.status = *status;
+    s.title = opt_str(r, i, 3);
+    s.scheduled_at = opt_int64(r, i, 4);
+    s.recording_policy = *policy;
+    s.external_ref = opt_str(r, i, 6);
+    s.metadata = json(r, i, 7);
+    if (!json_is_object(s.metadata.get())) s.metadata = Json(json_object());
+    s.created_at = int64(r, i, 8);
+    s.updated_at = int64(r, i, 9);
+    s.started_at = opt_int64(r, i, 10);
+    s.ended_at = opt_int64(r, i, 11);
+    s.cancelled_at = opt_int64(r, i, 12);
+    return s;
+}
+
+std::optional<Session> one_or_none(const ResultPtr& r) {
+    if (PQntuples(r.get()) == 0) return std::nullopt;
+    return row_to_session(r.get(), 0);
+}
+
+}  // namespace
+
+Session insert_session(PGconn* c, const std::string& id, const CreateSessionRequest& req) {
+    Params p;
+    p.add(id)
+        .add(to_string(req.kind))
+        .add(req.title)
+        .add(req.scheduled_at_micros)
+        .add(to_string(req.recording_policy))
+        .add(req.external_ref);
+    if (req.metadata && json_is_object(req.metadata.get()))
+        p.add_json(req.metadata.get());
+    else
+        p.add("{}");
+    ResultPtr r = exec(c,
+                       "INSERT INTO sessions AS s (id, kind, title, scheduled_at, recording_policy, external_ref, "
+                       "metadata) VALUES ($1::uuid, $2, $3, " TELEMED_SQL_FROM_MICROS("$4") ", $5, $6, $7::jsonb) "
+                       "RETURNING " SESSION_COLUMNS,
+                       p);
+    return row_to_session(r.get(), 0);
+}
+
+std::optional<Session> find_session(PGconn* c, const std::string& id) {
+    return one_or_none(exec(c, "SELECT " SESSION_COLUMNS " FROM sessions s WHERE s.id = $1::uuid", Params().add(id)));
+}
+
+std::optional<Session> lock_session(PGconn* c, const std::string& id) {
+    return one_or_none(
+        exec(c, "SELECT " SESSION_COLUMNS " FROM sessions s WHERE s.id = $1::uuid FOR UPDATE", Params().add(id)));
+}
+
+Session set_session_status(PGconn* c, const std::string& id, SessionStatus to) {
+    ResultPtr r = exec(c,
+                       "UPDATE sessions AS s SET status = $2::text, updated_at = now(),"
+                       " started_at = CASE WHEN $2::text = 'active' THEN now() ELSE s.started_at END,"
+                       " ended_at = CASE WHEN $2::text = 'ended' THEN now() ELSE s.ended_at END,"
+                       " cancelled_at = CASE WHEN $2::text = 'cancelled' THEN now() ELSE s.cancelled_at END"
+                       " WHERE s.id = $1::uuid RETURNING " SESSION_COLUMNS,
+                       Params().add(id).add(to_string(to)));
+    if (PQntuples(r.get()) != 1) throw std::runtime_error("set_session_status: session vanished");
+    return row_to_session(r.get(), 0);
+}
+
+std::string encode_cursor(const SessionCursor& c) {
+    return base64url_encode("v1:" + std::to_string(c.created_at) + ":" + c.id);
+}
+
+std::optional<SessionCursor> decode_cursor(std::string_view text) {
+    if (text.empty() || text.size() > 128) return std::nullopt;
+    auto raw = base64url_decode(text);
+    if (!raw || raw->compare(0, 3, "v1:") != 0) return std::nullopt;
+    std::string_view rest = std::string_view(*raw).substr(3);
+    auto colon = rest.find(':');
+    if (colon == std::string_view::npos || colon == 0 || colon > 18) return std::nullopt;
+    std::string_view micros = rest.substr(0, colon);
+    std::string_view id = rest.substr(colon + 1);
+    int64_t v = 0;
+    for (char ch : micros) {
+        if (ch < '0' || ch > '9') return std::nullopt;
+        v = v * 10 + (ch - '0');
+    }
+    if (!is_uuid(id)) return std::nullopt;
+    SessionCursor out;
+    out.created_at = v;
+    out.id.assign(id);
+    for (char& ch : out.id)
+        if (ch >= 'A' && ch <= 'F') ch = static_cast<char>(ch - 'A' + 'a');
+    return out;
+}
+
+SessionPage list_sessions(PGconn* c, const ListSessionsQuery& q, const std::optional<SessionCursor>& after) {
+    Params p;
+    if (q.status)
+        p.add(to_string(*q.status));
+    else
+        p.add_null();
+    p.add(q.user_id);
+    if (after)
+        p.add(after->created_at).add(after->id);
+    else
+        p.add_null().add_null();
+    int limit = q.limit < 1 ? 1 : (q.limit > kMaxPageSize ? kMaxPageSize : q.limit);
+    p.add(limit + 1);  // one more tells whether a next page exists
+    ResultPtr r = exec(c,
+                       "SELECT " SESSION_COLUMNS ","
+                       " (SELECT count(*) FROM participants p WHERE p.session_id = s.id AND p.status = 'active')"
+                       " FROM sessions s"
+                       " WHERE ($1::text IS NULL OR s.status = $1::text)"
+                       " AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM participants p WHERE p.session_id = s.id"
+                       "      AND p.user_id = $2::text AND p.status = 'active'))"
+                       " AND ($3::int8 IS NULL OR (s.created_at, s.id) < (" TELEMED_SQL_FROM_MICROS("$3") ", $4::uuid))"
+                       " ORDER BY s.created_at DESC, s.id DESC LIMIT $5::int",
+                       p);
+    SessionPage page;
+    int n = PQntuples(r.get());
+    for (int i = 0; i < n && i < limit; ++i) {
+        Session s = row_to_session(r.get(), i);
+        s.participant_count = static_cast<long>(int64(r.get(), i, kSessionColumnCount));
+        page.items.push_back(std::move(s));
+    }
+    if (n > limit && !page.items.empty()) page.next = SessionCursor{page.items.back().created_at, page.items.back().id};
+    return page;
+}
+
+std::vector<LiveSession> load_live_sessions(Pool& pool) {
+    std::vector<LiveSession> out;
+    run_read(pool, [&](PGconn* c) {
+        out.clear();
+        // One snapshot for both queries.
+        exec(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+        ResultPtr rs = exec(c,
+                            "SELECT s.id::text, s.status, s.kind, " TELEMED_SQL_MICROS("s.updated_at")
+                            " FROM sessions s WHERE s.status IN ('scheduled', 'active') ORDER BY s.created_at, s.id");
+        ResultPtr rp = exec(c,
+                            "SELECT p.session_id::text, p.id::text, p.user_id, p.role FROM participants p"
+                            " JOIN sessions s ON s.id = p.session_id"
+                            " WHERE p.status = 'active' AND s.status IN ('scheduled', 'active')"
+                            " ORDER BY p.session_id, p.created_at, p.id");
+        exec(c, "COMMIT");
+        std::map<std::string, std::size_t> index;
+        for (int i = 0; i < PQntuples(rs.get()); ++i) {
+            LiveSession s;
+            s.id = str(rs.get(), i, 0);
+            s.status = str(rs.get(), i, 1);
+            s.kind = str(rs.get(), i, 2);
+            s.updated_at = format_rfc3339_micros(int64(rs.get(), i, 3));
+            index[s.id] = out.size();
+            out.push_back(std::move(s));
+        }
+        for (int i = 0; i < PQntuples(rp.get()); ++i) {
+            auto it = index.find(str(rp.get(), i, 0));
+            if (it == index.end()) continue;
+            out[it->second].participants.push_back(
+                LiveParticipant{str(rp.get(), i, 1), str(rp.get(), i, 2), str(rp.get(), i, 3)});
+        }
+    });
+    return out;
+}
+
+}  // namespace telemed::db

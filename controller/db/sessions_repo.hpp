@@ -1,0 +1,77 @@
+// Rows of `sessions` (sql/001_init.sql) and the queries on them. Every
+// function runs on a connection the caller holds (inside db::transact for
+// writes) and throws db::Error on database errors.
+#pragma once
+#include <libpq-fe.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/json.hpp"
+#include "common/permissions.hpp"
+#include "common/requests.hpp"
+#include "controller/redis_tracker.hpp"
+
+namespace telemed::db {
+
+class Pool;
+
+struct Session {
+    std::string id;
+    SessionKind kind = SessionKind::Consultation;
+    SessionStatus status = SessionStatus::Scheduled;
+    std::optional<std::string> title;
+    std::optional<int64_t> scheduled_at;  // Unix microseconds
+    RecordingPolicy recording_policy = RecordingPolicy::Optional;
+    std::optional<std::string> external_ref;
+    Json metadata;  // object
+    int64_t created_at = 0;
+    int64_t updated_at = 0;
+    std::optional<int64_t> started_at;
+    std::optional<int64_t> ended_at;
+    std::optional<int64_t> cancelled_at;
+    long participant_count = 0;  // filled by list() only
+};
+
+// scheduled / active: the Janus room exists (or should).
+inline bool is_open(SessionStatus s) { return s == SessionStatus::Scheduled || s == SessionStatus::Active; }
+
+// INSERT a new `scheduled` session with id `id` (a UUID).
+Session insert_session(PGconn* c, const std::string& id, const CreateSessionRequest& req);
+
+// SELECT by id; nullopt when absent. `id` must be a UUID (callers check).
+std::optional<Session> find_session(PGconn* c, const std::string& id);
+// Same, with SELECT ... FOR UPDATE: the row stays locked until the
+// transaction ends. Every mutation of a session or its participants starts here.
+std::optional<Session> lock_session(PGconn* c, const std::string& id);
+
+// Sets status and the timestamp of the transition (started_at, ended_at,
+// cancelled_at) to now(), updated_at = now(). Returns the new row.
+Session set_session_status(PGconn* c, const std::string& id, SessionStatus to);
+
+// Keyset pagination position: the last item of the previous page.
+struct SessionCursor {
+    int64_t created_at = 0;  // Unix microseconds
+    std::string id;
+};
+// Opaque cursor text: base64url("v1:<micros>:<uuid>").
+std::string encode_cursor(const SessionCursor& c);
+std::optional<SessionCursor> decode_cursor(std::string_view text);
+
+struct SessionPage {
+    std::vector<Session> items;  // participant_count filled
+    std::optional<SessionCursor> next;  // set when more items may follow
+};
+// Newest first, (created_at DESC, id DESC); filters: status; user_id = the
+// user is an active participant. `after`: items strictly after it.
+SessionPage list_sessions(PGconn* c, const ListSessionsQuery& q, const std::optional<SessionCursor>& after);
+
+// For RedisTracker::set_loader: every scheduled/active session with its
+// active participants, read fresh from Postgres (run_read, retried on a
+// stale connection). Throws on database errors.
+std::vector<LiveSession> load_live_sessions(Pool& pool);
+
+}  // namespace telemed::db

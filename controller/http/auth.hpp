@@ -1,0 +1,16 @@
+// Bearer API-key check for backend callers (ARCHITECTURE "REST API").
+#pragma once
+#include <string_view>
+#include <vector>
+#include <string>
+
+namespace telemed {
+
+// `authorization` is the raw Authorization header value ("" when absent):
+// scheme "Bearer" (any case), one or more spaces, the key. Compares the key
+// with EVERY configured key in constant time (no early exit, so timing does
+// not reveal which key or how many matched). Returns the index of the
+// matching key, or -1 when the header is absent, malformed or wrong.
+int match_bearer_key(std::string_view authorization, const std::vector<std::string>& keys);
+
+}  // namespace telemed

@@ -1,0 +1,354 @@
+// libmicrohttpd glue (controller/http/server.hpp). The only file of the
+// controller that includes <microhttpd.h>.
+//
+// MHD calls access() several times per request: first with the headers
+// (*con_cls == nullptr), then once per body chunk, then once with
+// *upload_data_size == 0. Routing, auth and the Content-Length cap are decided
+// on the first call; a refused request that carries a body is answered at once
+// (MHD then skips the body and closes the connection), one without a body on
+// the last call (the connection stays alive). The handler runs on the last
+// call. completed() runs once per request that reached access(), whatever
+// happened: it logs the access line, feeds Metrics, and frees the state.
+#include "controller/http/server.hpp"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstdarg>
+#include <cstring>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <thread>
+
+#include "common/ids.hpp"
+#include "controller/http/auth.hpp"
+#include "controller/http/problem.hpp"
+#include "controller/log.hpp"
+#include "controller/metrics.hpp"
+
+namespace telemed {
+namespace {
+
+struct MhdResponseDeleter {
+    void operator()(MHD_Response* r) const noexcept { MHD_destroy_response(r); }
+};
+using MhdResponse = std::unique_ptr<MHD_Response, MhdResponseDeleter>;
+
+// Bytes of an over-long body we read and drop (to be able to answer 413 on a
+// chunked upload) before giving up and closing the connection.
+constexpr std::size_t kMaxDiscardBytes = 1 << 20;
+
+struct RequestState {
+    Request req;
+    const Route* route = nullptr;
+    std::string request_id;
+    std::chrono::steady_clock::time_point started;
+    int status = 0;          // status of the queued response; 0 = none
+    bool too_large = false;  // body over max_body_bytes: being discarded
+    bool queued = false;
+    std::size_t discarded = 0;
+    // Refusal decided on the first call of a request without a body: queued
+    // on the final call so that MHD keeps the connection alive (a response
+    // queued before the request is complete makes MHD close it).
+    std::optional<Response> deferred;
+};
+
+// True when the request announces no body (no Transfer-Encoding and no or a
+// zero Content-Length): nothing to avoid reading, so refusals can wait.
+bool has_no_body(const Request& req) {
+    std::string_view cl = req.header("content-length");
+    return req.header("transfer-encoding").empty() && (cl.empty() || cl == "0");
+}
+
+std::string_view route_label(const RequestState& st) {
+    return st.route ? std::string_view(st.route->pattern) : std::string_view("unmatched");
+}
+
+bool is_sessions_path(std::string_view path) {
+    constexpr std::string_view p = "/sessions";
+    return path.substr(0, p.size()) == p && (path.size() == p.size() || path[p.size()] == '/');
+}
+
+// First line of an exception message, bounded: libpq and friends may add
+// DETAIL lines quoting row values, which must not reach the log.
+std::string safe_what(const char* what) {
+    std::string_view w = what ? what : "";
+    w = w.substr(0, w.find('\n'));
+    return std::string(w.substr(0, 160));
+}
+
+MHD_Result collect_header(void* cls, MHD_ValueKind, const char* key, const char* value) {
+    auto* headers = static_cast<std::map<std::string, std::string>*>(cls);
+    if (!key) return MHD_YES;
+    std::string name(key);
+    for (char& ch : name) ch = static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+    auto [it, inserted] = headers->emplace(std::move(name), value ? value : "");
+    if (!inserted) {  // repeated header: RFC 9110 list semantics
+        it->second += ", ";
+        it->second += value ? value : "";
+    }
+    return MHD_YES;
+}
+
+MHD_Result collect_query(void* cls, MHD_ValueKind, const char* key, const char* value) {
+    auto* query = static_cast<std::multimap<std::string, std::string>*>(cls);
+    if (key) query->emplace(key, value ? value : "");
+    return MHD_YES;
+}
+
+Response internal_error() {
+    return problem(500, "internal-error", "Internal error",
+                   "The server failed to handle the request; it has been logged with the request id.");
+}
+
+}  // namespace
+
+struct HttpServer::Callbacks {
+    static MHD_Result queue(HttpServer& srv, MHD_Connection* conn, RequestState& st, const Response& r) {
+        MhdResponse resp(MHD_create_response_from_buffer(r.body.size(), const_cast<char*>(r.body.data()),
+                                                         MHD_RESPMEM_MUST_COPY));
+        if (!resp) return MHD_NO;
+        auto add = [&](const char* name, const char* value) {
+            if (MHD_add_response_header(resp.get(), name, value) != MHD_YES)
+                log_warn("request_id=%s route=%.*s: response header %s refused", st.request_id.c_str(),
+                         static_cast<int>(route_label(st).size()), route_label(st).data(), name);
+        };
+        if (!r.content_type.empty() && r.status != 204 && r.status != 304)
+            add(MHD_HTTP_HEADER_CONTENT_TYPE, r.content_type.c_str());
+        add("X-Request-Id", st.request_id.c_str());
+        if (is_sessions_path(st.req.path)) add(MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+        if (srv.stopping_.load()) add(MHD_HTTP_HEADER_CONNECTION, "close");
+        for (const auto& [name, value] : r.headers) add(name.c_str(), value.c_str());
+        if (MHD_queue_response(conn, static_cast<unsigned>(r.status), resp.get()) != MHD_YES) return MHD_NO;
+        st.queued = true;
+        st.status = r.status;
+        return MHD_YES;
+    }
+
+    // First call: fills the request, routes, authenticates, checks the
+    // announced length. Returns true with *early set when answered now.
+    static bool begin(HttpServer& srv, MHD_Connection* conn, const char* url, const char* method, RequestState& st,
+                      Response* early) {
+        Request& req = st.req;
+        req.method = method ? method : "";
+        req.path = url ? url : "";
+        MHD_get_connection_values(conn, MHD_HEADER_KIND, &collect_header, &req.headers);
+        MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, &collect_query, &req.query);
+
+        std::vector<std::string> allowed;
+        st.route = srv.router_.match(req.method, req.path, &req.params, &allowed);
+        if (!st.route) {
+            if (allowed.empty()) {
+                *early = problem(404, "not-found", "Not found", "No resource at this path.");
+            } else {
+                std::string allow;
+                for (const std::string& m : allowed) allow += (allow.empty() ? "" : ", ") + m;
+                *early = problem(405, "method-not-allowed", "Method not allowed",
+                                 "This path does not support the request method.");
+                early->headers.emplace_back("Allow", allow);
+            }
+            return true;
+        }
+        if (st.route->requires_auth) {
+            int idx = match_bearer_key(req.header("authorization"), srv.config_.api_keys);
+            if (idx < 0) {
+                *early = problem(401, "unauthorized", "Unauthorized",
+                                 "A valid API key is required: Authorization: Bearer <key>.");
+                early->headers.emplace_back("WWW-Authenticate", "Bearer");
+                return true;
+            }
+            req.api_key_id = "key" + std::to_string(idx);
+        }
+        std::string_view cl = req.header("content-length");
+        if (!cl.empty()) {
+            unsigned long long n = 0;
+            auto [p, ec] = std::from_chars(cl.data(), cl.data() + cl.size(), n);
+            if (ec == std::errc::result_out_of_range || (ec == std::errc() && n > srv.config_.max_body_bytes)) {
+                *early = too_large(srv);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static Response too_large(const HttpServer& srv) {
+        return problem(413, "payload-too-large", "Payload too large",
+                       "The request body exceeds " + std::to_string(srv.config_.max_body_bytes) + " bytes.");
+    }
+
+    static Response dispatch(HttpServer& srv, RequestState& st) {
+        try {
+            return st.route->handler(st.req, srv.ctx_);
+        } catch (const std::exception& e) {
+            log_error("request_id=%s route=%s %s: unhandled exception: %s", st.request_id.c_str(),
+                      st.route->method.c_str(), st.route->pattern.c_str(), safe_what(e.what()).c_str());
+        } catch (...) {
+            log_error("request_id=%s route=%s %s: unhandled non-standard exception", st.request_id.c_str(),
+                      st.route->method.c_str(), st.route->pattern.c_str());
+        }
+        return internal_error();
+    }
+
+    static MHD_Result access(void* cls, MHD_Connection* conn, const char* url, const char* method,
+                             const char* /*version*/, const char* upload_data, size_t* upload_data_size,
+                             void** con_cls) noexcept {
+        auto& srv = *static_cast<HttpServer*>(cls);
+        auto* st = static_cast<RequestState*>(*con_cls);
+        try {
+            if (!st) {
+                auto fresh = std::make_unique<RequestState>();
+                fresh->started = std::chrono::steady_clock::now();
+                fresh->request_id = new_uuid_v4();
+                st = fresh.release();
+                *con_cls = st;  // owned from here on by completed()
+                srv.in_flight_.fetch_add(1);
+                Response early;
+                if (begin(srv, conn, url, method, *st, &early)) {
+                    if (has_no_body(st->req)) {
+                        st->deferred = std::move(early);
+                        return MHD_YES;
+                    }
+                    return queue(srv, conn, *st, early);
+                }
+                return MHD_YES;
+            }
+            if (st->queued) {  // answered early; drop anything MHD still hands us
+                *upload_data_size = 0;
+                return MHD_YES;
+            }
+            if (*upload_data_size > 0) {
+                std::size_t n = *upload_data_size;
+                *upload_data_size = 0;
+                if (st->deferred) return MHD_YES;  // body despite the headers: drop it
+                if (!st->too_large && st->req.body.size() + n > srv.config_.max_body_bytes) {
+                    st->too_large = true;
+                    std::string().swap(st->req.body);
+                }
+                if (st->too_large) {
+                    st->discarded += n;
+                    return st->discarded > kMaxDiscardBytes ? MHD_NO : MHD_YES;
+                }
+                st->req.body.append(upload_data, n);
+                return MHD_YES;
+            }
+            if (st->deferred) return queue(srv, conn, *st, *st->deferred);
+            if (st->too_large) return queue(srv, conn, *st, too_large(srv));
+            return queue(srv, conn, *st, dispatch(srv, *st));
+        } catch (const std::exception& e) {
+            log_error("request_id=%s route=%.*s: exception in request handling: %s",
+                      st ? st->request_id.c_str() : "-", st ? static_cast<int>(route_label(*st).size()) : 1,
+                      st ? route_label(*st).data() : "-", safe_what(e.what()).c_str());
+        } catch (...) {
+            log_error("request_id=%s: non-standard exception in request handling", st ? st->request_id.c_str() : "-");
+        }
+        if (!st || st->queued) return MHD_NO;
+        try {
+            return queue(srv, conn, *st, internal_error());
+        } catch (...) {
+            return MHD_NO;  // out of memory: MHD closes the connection
+        }
+    }
+
+    static void completed(void* cls, MHD_Connection*, void** con_cls, MHD_RequestTerminationCode toe) noexcept {
+        auto& srv = *static_cast<HttpServer*>(cls);
+        std::unique_ptr<RequestState> st(static_cast<RequestState*>(*con_cls));
+        *con_cls = nullptr;
+        if (!st) return;
+        try {
+            double seconds =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - st->started).count();
+            std::string_view route = route_label(*st);
+            if (st->status != 0) srv.ctx_.metrics.observe(st->req.method, route, st->status, seconds);
+            const char* outcome = "";
+            switch (toe) {
+                case MHD_REQUEST_TERMINATED_COMPLETED_OK: break;
+                case MHD_REQUEST_TERMINATED_TIMEOUT_REACHED: outcome = " aborted=timeout"; break;
+                case MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN: outcome = " aborted=shutdown"; break;
+                case MHD_REQUEST_TERMINATED_CLIENT_ABORT: outcome = " aborted=client"; break;
+                default: outcome = " aborted=error"; break;
+            }
+            log_info("access request_id=%s method=%.16s route=%.*s status=%d duration_ms=%.3f key=%s%s",
+                     st->request_id.c_str(), st->req.method.c_str(), static_cast<int>(route.size()), route.data(),
+                     st->status, seconds * 1e3, st->req.api_key_id.empty() ? "-" : st->req.api_key_id.c_str(),
+                     outcome);
+        } catch (...) {
+            // Logging or metrics failed (out of memory): nothing sensible left to do.
+        }
+        srv.in_flight_.fetch_sub(1);
+    }
+
+    static void mhd_log(void*, const char* fmt, va_list ap) noexcept {
+        char buf[512];
+        int n = std::vsnprintf(buf, sizeof buf, fmt, ap);
+        if (n < 0) return;
+        std::size_t len = std::min<std::size_t>(static_cast<std::size_t>(n), sizeof buf - 1);
+        while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r')) buf[--len] = '\0';
+        log_warn("libmicrohttpd: %s", buf);
+    }
+};
+
+HttpServer::HttpServer(const ControllerConfig& config, const Router& router, AppContext& ctx)
+    : config_(config), router_(router), ctx_(ctx) {}
+
+HttpServer::~HttpServer() { stop(std::chrono::milliseconds(0)); }
+
+bool HttpServer::start(std::string* error) {
+    if (daemon_) return true;
+    sockaddr_in v4{};
+    sockaddr_in6 v6{};
+    const sockaddr* addr = nullptr;
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+    if (inet_pton(AF_INET, config_.listen_address.c_str(), &v4.sin_addr) == 1) {
+        v4.sin_family = AF_INET;
+        v4.sin_port = htons(config_.port);
+        addr = reinterpret_cast<const sockaddr*>(&v4);
+    } else if (inet_pton(AF_INET6, config_.listen_address.c_str(), &v6.sin6_addr) == 1) {
+        v6.sin6_family = AF_INET6;
+        v6.sin6_port = htons(config_.port);
+        addr = reinterpret_cast<const sockaddr*>(&v6);
+        flags |= MHD_USE_IPv6;
+    } else {
+        *error = "listen_address is not a numeric IP address";
+        return false;
+    }
+    errno = 0;
+    daemon_ = MHD_start_daemon(
+        flags, config_.port, nullptr, nullptr, &Callbacks::access, this,
+        MHD_OPTION_EXTERNAL_LOGGER, &Callbacks::mhd_log, this,  // first, so it covers option errors
+        MHD_OPTION_THREAD_POOL_SIZE, static_cast<unsigned>(config_.threads),
+        MHD_OPTION_CONNECTION_LIMIT, static_cast<unsigned>(config_.max_connections),
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, static_cast<unsigned>(config_.per_ip_connection_limit),
+        MHD_OPTION_CONNECTION_TIMEOUT, static_cast<unsigned>(config_.connection_timeout_s),
+        MHD_OPTION_SOCK_ADDR, addr,
+        MHD_OPTION_NOTIFY_COMPLETED, &Callbacks::completed, this,
+        MHD_OPTION_END);
+    if (!daemon_) {
+        int err = errno;
+        *error = "cannot listen on " + config_.listen_address + ":" + std::to_string(config_.port) +
+                 (err ? std::string(" (") + std::strerror(err) + ")" : std::string());
+        return false;
+    }
+    stopping_.store(false);
+    return true;
+}
+
+void HttpServer::stop(std::chrono::milliseconds grace) {
+    if (!daemon_) return;
+    stopping_.store(true);
+    MHD_socket listen_fd = MHD_quiesce_daemon(daemon_);
+    if (listen_fd != MHD_INVALID_SOCKET) ::close(listen_fd);
+    auto deadline = std::chrono::steady_clock::now() + grace;
+    while (in_flight_.load() > 0 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (in_flight_.load() > 0) log_warn("stopping with %u request(s) still in flight", in_flight_.load());
+    MHD_stop_daemon(daemon_);
+    daemon_ = nullptr;
+}
+
+}  // namespace telemed

@@ -1,0 +1,49 @@
+// The HTTP server: libmicrohttpd lives here and nowhere else.
+//
+// One MHD daemon (epoll, internal thread pool of config.threads). Per request:
+// a request id (UUID v4, returned as X-Request-Id), routing (404 / 405 with
+// Allow), bearer-key auth for routes that require it (401 with
+// WWW-Authenticate: Bearer), a body capped at max_body_bytes (413 without
+// buffering the excess), the handler, then one access-log line and a metrics
+// observation when MHD reports the request complete. Every MHD callback is
+// guarded: an exception becomes a 500 "internal-error" problem and a log line.
+#pragma once
+#include <atomic>
+#include <chrono>
+#include <string>
+
+#include "controller/app.hpp"
+#include "controller/http/router.hpp"
+
+struct MHD_Daemon;
+
+namespace telemed {
+
+class HttpServer {
+public:
+    HttpServer(const ControllerConfig& config, const Router& router, AppContext& ctx);
+    ~HttpServer();  // stop() if still running
+    HttpServer(const HttpServer&) = delete;
+    HttpServer& operator=(const HttpServer&) = delete;
+
+    // Binds listen_address:port and starts the threads. false with *error.
+    bool start(std::string* error);
+    // Graceful stop: stop accepting (MHD_quiesce_daemon), wait until the
+    // requests in flight have completed or `grace` passed, then stop the
+    // daemon (idle keep-alive connections are closed).
+    void stop(std::chrono::milliseconds grace = std::chrono::seconds(10));
+
+    unsigned in_flight() const { return in_flight_.load(); }
+
+    struct Callbacks;  // the MHD C callbacks (server.cpp)
+private:
+    friend struct Callbacks;
+    const ControllerConfig& config_;
+    const Router& router_;
+    AppContext& ctx_;
+    MHD_Daemon* daemon_ = nullptr;
+    std::atomic<unsigned> in_flight_{0};
+    std::atomic<bool> stopping_{false};
+};
+
+}  // namespace telemed

@@ -1,0 +1,343 @@
+// JanusAdmin: the controller's client for the Janus Admin API over HTTP
+// (libcurl). Only `message_plugin` towards janus.plugin.telemed and `ping`.
+//
+// Request  {"janus":"message_plugin","transaction":"<16 hex>","admin_secret":"…",
+//           "plugin":"janus.plugin.telemed","request":{…}}
+// Replies  {"janus":"success","response":{…}}
+//            response {"telemed":"error","error_code":N,…} → ok=false, plugin_error=N
+//            any other response object                   → ok=true
+//          {"janus":"error","error":{"code":N,…}}        → unreachable (403 wrong secret,
+//                                                          460 plugin not loaded, …)
+//          HTTP ≠ 200, transport error, timeout, reply > 1 MiB, invalid JSON,
+//          another transaction                          → unreachable
+//
+// Thread-safe: each call borrows a curl easy handle from a small pool and
+// gives it back, so its keep-alive connection to Janus is reused by the next
+// call. Neither the admin secret nor request/response bodies are logged.
+#include "controller/janus_admin.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <random>
+#include <utility>
+#include <vector>
+
+#include "controller/curl_raii.hpp"
+#include "controller/log.hpp"
+
+namespace telemed {
+namespace {
+
+constexpr const char* kPlugin = "janus.plugin.telemed";
+constexpr std::size_t kMaxReplyBytes = 1024 * 1024;
+constexpr long kMaxConnectTimeoutMs = 1000;
+constexpr unsigned kDefaultTimeoutMs = 3000;  // used when 0 (curl's "forever") is configured
+constexpr std::size_t kMaxIdleHandles = 16;
+
+struct FreeDeleter {
+    void operator()(char* p) const noexcept { std::free(p); }
+};
+using CString = std::unique_ptr<char, FreeDeleter>;
+
+// Transaction ids only correlate a reply with its request: unpredictability
+// is not needed, uniqueness per process is enough.
+std::string new_transaction() {
+    static std::atomic<uint64_t> counter{0};
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    uint64_t v = rng() ^ (counter.fetch_add(1, std::memory_order_relaxed) * 0x9E3779B97F4A7C15ULL);
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+    return buf;
+}
+
+std::once_flag g_curl_init_once;
+bool g_curl_ok = false;
+
+void curl_init_once() {
+    std::call_once(g_curl_init_once, [] { g_curl_ok = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK; });
+}
+
+struct ReplyBuffer {
+    std::string data;
+    bool too_large = false;
+};
+
+size_t on_body(char* ptr, size_t size, size_t nmemb, void* userdata) {
+    auto* buf = static_cast<ReplyBuffer*>(userdata);
+    const size_t n = size * nmemb;
+    if (buf->data.size() + n > kMaxReplyBytes) {
+        buf->too_large = true;
+        return 0;  // aborts the transfer with CURLE_WRITE_ERROR
+    }
+    try {
+        buf->data.append(ptr, n);
+    } catch (...) {
+        return 0;
+    }
+    return n;
+}
+
+Json parse_object(std::string_view body) {
+    json_error_t jerr;
+    Json j(json_loadb(body.data(), body.size(), JSON_REJECT_DUPLICATES, &jerr));
+    if (!j || !json_is_object(j.get())) return nullptr;
+    return j;
+}
+
+// True when the reply carries no transaction or the one sent.
+bool transaction_matches(const json_t* reply, std::string_view transaction) {
+    const json_t* t = json_object_get(reply, "transaction");
+    if (!t) return true;
+    return json_is_string(t) && std::string_view(json_string_value(t), json_string_length(t)) == transaction;
+}
+
+std::string_view str_field(const json_t* obj, const char* key) {
+    const json_t* v = json_object_get(obj, key);
+    if (!json_is_string(v)) return {};
+    return std::string_view(json_string_value(v), json_string_length(v));
+}
+
+}  // namespace
+
+struct JanusAdmin::Impl {
+    Impl(std::string u, std::string s, unsigned t)
+        : url(std::move(u)), secret(std::move(s)), timeout_ms(t == 0 ? kDefaultTimeoutMs : t) {
+        curl_slist* l = curl_slist_append(nullptr, "Content-Type: application/json");
+        if (l) {
+            headers.reset(l);
+            // No "Expect: 100-continue" round trip for larger bodies.
+            if (curl_slist* l2 = curl_slist_append(l, "Expect:")) (void)l2;
+        }
+    }
+
+    const std::string url;
+    const std::string secret;
+    const unsigned timeout_ms;
+    CurlSlist headers;  // read-only once built: shared by every handle
+
+    std::mutex mu;
+    std::vector<CurlEasy> idle;  // handles with their live connections
+
+    CurlEasy acquire() {
+        {
+            std::lock_guard<std::mutex> lk(mu);
+            if (!idle.empty()) {
+                CurlEasy h = std::move(idle.back());
+                idle.pop_back();
+                return h;
+            }
+        }
+        return CurlEasy(curl_easy_init());
+    }
+
+    void release(CurlEasy h) {
+        std::lock_guard<std::mutex> lk(mu);
+        if (idle.size() < kMaxIdleHandles) idle.push_back(std::move(h));
+    }
+
+    struct Http {
+        bool ok = false;    // an HTTP 200 with a body within the cap
+        std::string body;
+        std::string error;  // short, for logs
+    };
+
+    // One POST of `body` (JSON). Honours timeout_ms end to end.
+    Http post(const std::string& body) {
+        Http out;
+        if (!g_curl_ok || !headers) {
+            out.error = "libcurl unavailable";
+            return out;
+        }
+        CurlEasy h = acquire();
+        if (!h) {
+            out.error = "libcurl unavailable";
+            return out;
+        }
+        CURL* c = h.get();
+        // Keeps the connection cache: the keep-alive connection survives.
+        curl_easy_reset(c);
+        ReplyBuffer reply;
+        const long total = static_cast<long>(timeout_ms);
+        curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+#if LIBCURL_VERSION_NUM >= 0x075500
+        curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+        curl_easy_setopt(c, CURLOPT_PROTOCOLS, CURLPROTO_HTTP | CURLPROTO_HTTPS);
+#endif
+        curl_easy_setopt(c, CURLOPT_PROXY, "");  // the admin endpoint is never reached via a proxy
+        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, total);
+        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, std::min(total, kMaxConnectTimeoutMs));
+        curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+        curl_easy_setopt(c, CURLOPT_POST, 1L);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+        curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(kMaxReplyBytes));
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+        curl_easy_setopt(c, CURLOPT_WRITEDATA, &reply);
+        CURLcode rc = curl_easy_perform(c);
+        // The POSTFIELDS pointer and the reply buffer die with this call.
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, nullptr);
+        curl_easy_setopt(c, CURLOPT_WRITEDATA, nullptr);
+        long status = 0;
+        if (rc == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+        release(std::move(h));
+        if (reply.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
+            out.error = "reply larger than 1 MiB";
+        } else if (rc != CURLE_OK) {
+            out.error = std::string("transport: ") + curl_easy_strerror(rc);
+        } else if (status != 200) {
+            out.error = "HTTP " + std::to_string(status);
+        } else {
+            out.ok = true;
+            out.body = std::move(reply.data);
+        }
+        return out;
+    }
+};
+
+JanusAdmin::JanusAdmin(std::string admin_url, std::string admin_secret, unsigned timeout_ms) {
+    curl_init_once();
+    impl_ = std::make_unique<Impl>(std::move(admin_url), std::move(admin_secret), timeout_ms);
+}
+
+JanusAdmin::~JanusAdmin() = default;
+
+Json JanusAdmin::build_message_plugin(const json_t* request, std::string_view admin_secret,
+                                      std::string_view transaction) {
+    Json body(json_object());
+    if (!body || !json_is_object(request)) return nullptr;
+    json_t* b = body.get();
+    if (json_object_set_new(b, "janus", json_string("message_plugin")) != 0 ||
+        json_object_set_new(b, "transaction", json_stringn(transaction.data(), transaction.size())) != 0 ||
+        json_object_set_new(b, "admin_secret", json_stringn(admin_secret.data(), admin_secret.size())) != 0 ||
+        json_object_set_new(b, "plugin", json_string(kPlugin)) != 0 ||
+        // Borrowed: json_object_set takes its own reference.
+        json_object_set(b, "request", const_cast<json_t*>(request)) != 0) {
+        return nullptr;
+    }
+    return body;
+}
+
+JanusAdmin::Result JanusAdmin::parse_message_plugin_reply(std::string_view body, std::string_view transaction) {
+    Result r;
+    r.unreachable = true;
+    Json reply = parse_object(body);
+    if (!reply) {
+        r.error = "invalid JSON from Janus";
+        return r;
+    }
+    if (!transaction_matches(reply.get(), transaction)) {
+        r.error = "reply for another transaction";
+        return r;
+    }
+    std::string_view janus = str_field(reply.get(), "janus");
+    if (janus == "error") {
+        const json_t* e = json_object_get(reply.get(), "error");
+        const json_t* code = json_object_get(e, "code");
+        r.error = json_is_integer(code) ? "janus error " + std::to_string(json_integer_value(code)) : "janus error";
+        return r;
+    }
+    if (janus != "success") {
+        r.error = "unexpected Janus reply";
+        return r;
+    }
+    json_t* response = json_object_get(reply.get(), "response");
+    if (!json_is_object(response)) {
+        r.error = "Janus reply without a response object";
+        return r;
+    }
+    if (str_field(response, "telemed") == "error") {
+        const json_t* code = json_object_get(response, "error_code");
+        if (!json_is_integer(code) || json_integer_value(code) <= 0 || json_integer_value(code) > 1000000) {
+            r.error = "plugin error without a valid error_code";
+            return r;
+        }
+        r.unreachable = false;
+        r.plugin_error = static_cast<int>(json_integer_value(code));
+        r.error = "plugin error " + std::to_string(r.plugin_error);
+        r.response = json_borrow(response);
+        return r;
+    }
+    r.unreachable = false;
+    r.ok = true;
+    r.response = json_borrow(response);
+    return r;
+}
+
+bool JanusAdmin::parse_ping_reply(std::string_view body, std::string_view transaction) {
+    Json reply = parse_object(body);
+    return reply && transaction_matches(reply.get(), transaction) && str_field(reply.get(), "janus") == "pong";
+}
+
+JanusAdmin::Result JanusAdmin::message_plugin(const json_t* request) {
+    Result r;
+    try {
+        const std::string tx = new_transaction();
+        Json body = build_message_plugin(request, impl_->secret, tx);
+        if (!body) {
+            r.error = "request is not a JSON object";
+            return r;
+        }
+        CString text(json_dumps(body.get(), JSON_COMPACT));
+        body.reset();
+        if (!text) {
+            r.error = "cannot serialise request";
+            return r;
+        }
+        Impl::Http http = impl_->post(text.get());
+        text.reset();
+        if (!http.ok) {
+            r.unreachable = true;
+            r.error = std::move(http.error);
+        } else {
+            r = parse_message_plugin_reply(http.body, tx);
+        }
+        if (r.unreachable) log_warn("janus admin: message_plugin failed (%s)", r.error.c_str());
+        return r;
+    } catch (...) {
+        Result fail;
+        fail.unreachable = true;
+        fail.error = "internal error";
+        return fail;
+    }
+}
+
+bool JanusAdmin::ping() {
+    try {
+        const std::string tx = new_transaction();
+        Json body(json_object());
+        if (!body) return false;
+        json_object_set_new(body.get(), "janus", json_string("ping"));
+        json_object_set_new(body.get(), "transaction", json_stringn(tx.data(), tx.size()));
+        json_object_set_new(body.get(), "admin_secret",
+                            json_stringn(impl_->secret.data(), impl_->secret.size()));
+        CString text(json_dumps(body.get(), JSON_COMPACT));
+        if (!text) return false;
+        Impl::Http http = impl_->post(text.get());
+        if (!http.ok) {
+            log_debug("janus admin: ping failed (%s)", http.error.c_str());
+            return false;
+        }
+        return parse_ping_reply(http.body, tx);
+    } catch (...) {
+        return false;
+    }
+}
+
+bool JanusAdmin::plugin_ping() {
+    try {
+        Json req(json_pack("{s:s}", "request", "ping"));
+        if (!req) return false;
+        Result r = message_plugin(req.get());
+        return r.ok && str_field(r.response.get(), "telemed") == "pong";
+    } catch (...) {
+        return false;
+    }
+}
+
+}  // namespace telemed

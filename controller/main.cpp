@@ -1,0 +1,203 @@
+// telemed-controller: the REST daemon (ARCHITECTURE.md, docs/DESIGN.md).
+//
+//   telemed-controller [--config FILE] [--list-routes] [--version] [--help]
+//
+// --list-routes prints "METHOD PATTERN" for every route and exits (no
+// configuration, database or network needed). Otherwise: load and check the
+// configuration (see conf/telemed-controller.conf.sample for the mandatory
+// keys), apply migrations (retrying for ~30 s so that Postgres may start
+// after us), start the Redis tracker, serve HTTP until SIGTERM or SIGINT,
+// then stop accepting, let requests in flight finish, and exit 0.
+// Exit codes: 0 clean stop, 1 runtime failure, 2 usage or configuration error.
+#include <signal.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <memory>
+#include <string>
+
+#include "controller/app.hpp"
+#include "controller/config.hpp"
+#include "controller/db/pool.hpp"
+#include "controller/db/sessions_repo.hpp"
+#include "controller/http/router.hpp"
+#include "controller/http/server.hpp"
+#include "controller/janus_admin.hpp"
+#include "controller/log.hpp"
+#include "controller/metrics.hpp"
+#include "controller/redis_tracker.hpp"
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "unknown"
+#endif
+
+namespace telemed {
+namespace {
+
+constexpr const char* kUsage =
+    "usage: telemed-controller [--config FILE] [--list-routes] [--version] [--help]\n"
+    "  --config FILE   key = value configuration (see telemed-controller.conf.sample);\n"
+    "                  TELEMED_<KEY> environment variables override single keys\n"
+    "  --list-routes   print \"METHOD PATTERN\" for every route and exit\n"
+    "  --version       print the version and exit\n";
+
+void register_all_routes(Router& r) {
+    register_session_routes(r);
+    register_participant_routes(r);
+    register_health_routes(r);
+    register_metrics_routes(r);
+    register_openapi_routes(r);
+}
+
+// Waits up to `timeout` for SIGTERM/SIGINT (blocked in every thread).
+// Returns the signal number, or 0 on timeout.
+int wait_for_signal(const sigset_t& set, std::chrono::milliseconds timeout) {
+    timespec ts;
+    ts.tv_sec = static_cast<time_t>(timeout.count() / 1000);
+    ts.tv_nsec = static_cast<long>((timeout.count() % 1000) * 1000000);
+    while (true) {
+        int sig = sigtimedwait(&set, nullptr, &ts);
+        if (sig > 0) return sig;
+        if (errno == EAGAIN) return 0;
+        if (errno != EINTR) return 0;
+    }
+}
+
+// Migrations with retry: Postgres may still be starting. Backoff 0.25 s
+// doubling to 4 s, for about 30 s in total. false if a signal arrived or the
+// deadline passed.
+bool migrate_with_retry(db::Pool& pool, const sigset_t& signals, int* signal_out) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    std::chrono::milliseconds backoff(250);
+    for (int attempt = 1;; ++attempt) {
+        try {
+            db::run_migrations(pool);
+            return true;
+        } catch (const std::exception& e) {
+            std::string what(e.what());
+            what = what.substr(0, what.find('\n')).substr(0, 200);
+            if (std::chrono::steady_clock::now() + backoff >= deadline) {
+                log_error("database migrations failed (attempt %d, giving up): %s", attempt, what.c_str());
+                return false;
+            }
+            log_warn("database not ready (attempt %d): %s; retrying in %lld ms", attempt, what.c_str(),
+                     static_cast<long long>(backoff.count()));
+        }
+        if (int sig = wait_for_signal(signals, backoff)) {
+            *signal_out = sig;
+            return false;
+        }
+        backoff = std::min(backoff * 2, std::chrono::milliseconds(4000));
+    }
+}
+
+int serve(const ControllerConfig& cfg) {
+    // Block the stop signals before any thread exists: every thread inherits
+    // the mask and the main thread collects them with sigtimedwait.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+
+    db::Pool pool(cfg.database_url, cfg.db_pool_size);
+    int early_signal = 0;
+    if (!migrate_with_retry(pool, signals, &early_signal)) {
+        if (early_signal) {
+            log_info("received signal %d before start; exiting", early_signal);
+            return 0;
+        }
+        return 1;
+    }
+    log_info("database migrations applied");
+
+    RedisTracker redis(cfg.redis_host, cfg.redis_port, cfg.redis_prefix, pool);
+    redis.set_loader([&pool] { return db::load_live_sessions(pool); });  // rebuild source
+    redis.start();
+    JanusAdmin janus(cfg.janus_admin_url, cfg.janus_admin_secret, cfg.janus_timeout_ms);
+    Metrics metrics;
+    Router router;
+    register_all_routes(router);
+    for (const Route& r : router.routes()) metrics.register_route(r.method, r.pattern);
+
+    AppContext ctx{cfg, pool, redis, janus, metrics};
+    int rc = 0;
+    {
+        HttpServer server(cfg, router, ctx);
+        std::string error;
+        if (!server.start(&error)) {
+            log_error("%s", error.c_str());
+            rc = 1;
+        } else {
+            log_info("listening on %s:%u (threads %u, %zu routes, %zu api keys)", cfg.listen_address.c_str(),
+                     static_cast<unsigned>(cfg.port), cfg.threads, router.routes().size(), cfg.api_keys.size());
+            int sig = 0;
+            while ((sig = wait_for_signal(signals, std::chrono::hours(1))) == 0) {
+            }
+            log_info("received signal %d: stopping (in flight: %u)", sig, server.in_flight());
+            server.stop(std::chrono::seconds(10));
+        }
+    }
+    redis.stop();
+    log_info("stopped");
+    return rc;
+}
+
+int run(int argc, char** argv) {
+    std::string config_path;
+    bool list_routes = false;
+    for (int i = 1; i < argc; ++i) {
+        std::string arg = argv[i];
+        if (arg == "--config" && i + 1 < argc) {
+            config_path = argv[++i];
+        } else if (arg.rfind("--config=", 0) == 0) {
+            config_path = arg.substr(9);
+        } else if (arg == "--list-routes") {
+            list_routes = true;
+        } else if (arg == "--version") {
+            std::printf("telemed-controller %s\n", PACKAGE_VERSION);
+            return 0;
+        } else if (arg == "--help" || arg == "-h") {
+            std::fputs(kUsage, stdout);
+            return 0;
+        } else {
+            std::fprintf(stderr, "telemed-controller: unknown or incomplete argument\n%s", kUsage);
+            return 2;
+        }
+    }
+    if (list_routes) {
+        Router router;
+        register_all_routes(router);
+        for (const Route& r : router.routes()) std::printf("%s %s\n", r.method.c_str(), r.pattern.c_str());
+        return 0;
+    }
+
+    ControllerConfig cfg;
+    std::string error;
+    if (!load_controller_config(config_path, &cfg, &error) || !check_required_config(cfg, &error)) {
+        log_error("configuration: %s", error.c_str());
+        return 2;
+    }
+    set_log_level(*parse_log_level(cfg.log_level));
+    log_info("telemed-controller %s starting", PACKAGE_VERSION);
+    return serve(cfg);
+}
+
+}  // namespace
+}  // namespace telemed
+
+int main(int argc, char** argv) {
+    try {
+        return telemed::run(argc, argv);
+    } catch (const std::exception& e) {
+        std::string what(e.what());
+        telemed::log_error("fatal: %s", what.substr(0, what.find('\n')).substr(0, 200).c_str());
+    } catch (...) {
+        telemed::log_error("fatal: non-standard exception");
+    }
+    return 1;
+}

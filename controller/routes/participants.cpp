@@ -1,0 +1,376 @@
+// Participant endpoints (ARCHITECTURE.md "REST API"; docs/DESIGN.md; shapes
+// in docs/openapi.yaml).
+//
+//   POST   /sessions/{id}/participants   body AddParticipantRequest
+//          201 {"participant":Participant,"join":JoinInfo}; the same user_id
+//          already active: 200, same participant (role/permissions
+//          unchanged), fresh token. A user_id whose participant was removed
+//          gets a new participant. 409 session-closed (ended/cancelled).
+//          No Janus call: the join token authorises.
+//          join = {"token","expires_at","janus_ws_url","plugin":"janus.plugin.telemed",
+//                  "ice_servers":[{"urls":[turn...],"username","credential"},{"urls":[stun...]}]}
+//          token: JWT per docs/DESIGN.md "Join token" (sub = participant id,
+//          sid, role, perms = effective now, jti recorded in the audit log);
+//          TURN credentials: TURN REST scheme, opaque id = participant id.
+//   DELETE /sessions/{id}/participants         body {"participant_id"} | {"user_id"}
+//   DELETE /sessions/{id}/participants/{pid}
+//          204: removed (or already removed). Janus kick (bans the id in
+//          the room, so every token minted for it is dead) inside the
+//          transaction while the session is scheduled/active; 4040 (no
+//          room) tolerated unless the session is active. 404 unknown.
+//   PATCH  /sessions/{id}/participants/{pid}   body UpdateParticipantRequest
+//          200 Participant. permissions resolve against the new role. Janus
+//          set_permissions (effective set) inside the transaction; 4040
+//          tolerated while scheduled. 409 participant-removed, 409
+//          session-closed.
+// Other errors: 404 not-found (also non-UUID ids), 422 validation-error,
+// 503 janus-unavailable (nothing changed), 503 database-unavailable.
+#include <optional>
+#include <string>
+
+#include "common/ids.hpp"
+#include "common/requests.hpp"
+#include "common/timeutil.hpp"
+#include "common/token.hpp"
+#include "common/turn.hpp"
+#include "controller/app.hpp"
+#include "controller/db/audit.hpp"
+#include "controller/db/outbox.hpp"
+#include "controller/db/participants_repo.hpp"
+#include "controller/db/sessions_repo.hpp"
+#include "controller/db/txn.hpp"
+#include "controller/http/problem.hpp"
+#include "controller/http/router.hpp"
+#include "controller/janus_admin.hpp"
+#include "controller/log.hpp"
+#include "controller/redis_tracker.hpp"
+#include "controller/routes/support.hpp"
+#include "controller/routes/views.hpp"
+
+namespace telemed {
+namespace {
+
+json_t* jstr(std::string_view s) { return json_stringn(s.data(), s.size()); }
+
+const char* const kNoSession = "No session with this id.";
+const char* const kNoParticipant = "No participant with this id in this session.";
+
+// Outbox payload of participant.* topics: ids and enum values only.
+Json participant_event_payload(const db::Participant& p) {
+    Json j(json_object());
+    json_object_set_new(j.get(), "session_id", jstr(p.session_id));
+    json_object_set_new(j.get(), "participant_id", jstr(p.id));
+    json_object_set_new(j.get(), "user_id", jstr(p.user_id));
+    json_object_set_new(j.get(), "role", jstr(to_string(p.role)));
+    json_object_set_new(j.get(), "status", json_string(p.active ? "active" : "removed"));
+    return j;
+}
+
+json_t* string_array(const std::vector<std::string>& items) {
+    json_t* a = json_array();
+    for (const std::string& s : items) json_array_append_new(a, jstr(s));
+    return a;
+}
+
+// The "join" object of POST .../participants.
+Json join_view(const ControllerConfig& cfg, const std::string& token, int64_t exp, const std::string& participant_id,
+               int64_t now) {
+    Json j(json_object());
+    json_object_set_new(j.get(), "token", jstr(token));
+    json_object_set_new(j.get(), "expires_at", jstr(format_rfc3339_micros(exp * 1000000)));
+    json_object_set_new(j.get(), "janus_ws_url", jstr(cfg.janus_ws_url));
+    json_object_set_new(j.get(), "plugin", jstr(kTokenAudience));
+    json_t* ice = json_array();
+    if (!cfg.turn_urls.empty() && !cfg.turn_secret.empty()) {
+        TurnCredentials tc = make_turn_credentials(cfg.turn_secret, participant_id, now, cfg.turn_ttl_s);
+        json_t* turn = json_object();
+        json_object_set_new(turn, "urls", string_array(cfg.turn_urls));
+        json_object_set_new(turn, "username", jstr(tc.username));
+        json_object_set_new(turn, "credential", jstr(tc.credential));
+        json_array_append_new(ice, turn);
+    }
+    if (!cfg.stun_urls.empty()) {
+        json_t* stun = json_object();
+        json_object_set_new(stun, "urls", string_array(cfg.stun_urls));
+        json_array_append_new(ice, stun);
+    }
+    json_object_set_new(j.get(), "ice_servers", ice);
+    return j;
+}
+
+// POST /sessions/{id}/participants
+Response add_participant(const Request& req, AppContext& app) {
+    const std::string& raw_sid = req.params.at(0);
+    if (!is_uuid(raw_sid)) return not_found(kNoSession);
+    const std::string sid = lower_uuid(raw_sid);
+    Json body;
+    Response error;
+    if (!parse_json_object_body(req, &body, &error)) return error;
+    FieldErrors errors;
+    std::optional<AddParticipantRequest> in = parse_add_participant(body.get(), errors);
+    if (!in) return validation_problem(errors);
+
+    const ControllerConfig& cfg = app.config;
+    const std::string* secret = cfg.token_keys.find(cfg.token_kid);
+    if (!secret) {
+        log_error("join tokens: token_kid is not one of token_keys");
+        return internal_error();
+    }
+    const std::string actor = actor_of(req);
+    const std::string new_id = new_uuid_v4();
+    const std::string jti = new_uuid_v4();
+    const int64_t iat = unix_now();
+    const int64_t exp = iat + cfg.token_ttl_s;
+
+    return guarded("POST /sessions/{id}/participants", [&]() -> Response {
+        std::optional<Response> early;
+        std::optional<db::Participant> p;
+        SessionKind kind = SessionKind::Consultation;
+        bool created = false;
+        db::transact(app.db, [&](PGconn* c) {
+            early.reset();
+            p.reset();
+            created = false;
+            std::optional<db::Session> s = db::lock_session(c, sid);
+            if (!s) {
+                early = not_found(kNoSession);
+                return db::TxnEnd::Rollback;
+            }
+            if (!db::is_open(s->status)) {
+                early = session_closed(to_string(s->status));
+                return db::TxnEnd::Rollback;
+            }
+            kind = s->kind;
+            p = db::find_active_by_user(c, sid, in->user_id);
+            if (!p) {
+                PermissionOverrides overrides;
+                if (in->permissions) overrides = in->permissions->resolve(in->role, kind);
+                p = db::insert_participant(c, new_id, sid, in->user_id, in->role, in->display_name, overrides);
+                Json ev(json_object());
+                json_object_set_new(ev.get(), "role", jstr(to_string(p->role)));
+                json_object_set_new(ev.get(), "permission_overrides", db::overrides_to_json(p->overrides).release());
+                db::add_participant_event(c, sid, p->id, "added", ev.get());
+                Json audit(json_object());
+                json_object_set_new(audit.get(), "participant_id", jstr(p->id));
+                json_object_set_new(audit.get(), "user_id", jstr(p->user_id));
+                json_object_set_new(audit.get(), "role", jstr(to_string(p->role)));
+                json_object_set_new(audit.get(), "permission_overrides",
+                                    db::overrides_to_json(p->overrides).release());
+                db::audit_append(c, sid, actor, "participant.added", audit.get());
+                Json payload = participant_event_payload(*p);
+                db::outbox_enqueue(c, db::kTopicParticipantAdded, payload.get());
+                created = true;
+            }
+            // Every join token minted is on record (ids only, never the token).
+            Json tok(json_object());
+            json_object_set_new(tok.get(), "participant_id", jstr(p->id));
+            json_object_set_new(tok.get(), "jti", jstr(jti));
+            json_object_set_new(tok.get(), "expires_at", jstr(format_rfc3339_micros(exp * 1000000)));
+            db::add_participant_event(c, sid, p->id, "token_issued", tok.get());
+            db::audit_append(c, sid, actor, "participant.token_issued", tok.get());
+            return db::TxnEnd::Commit;
+        });
+        if (early) return *early;
+
+        app.redis.participant_upserted(sid, p->id, p->user_id, std::string(to_string(p->role)));
+        TokenClaims claims;
+        claims.iss = cfg.token_issuer;
+        claims.sub = p->id;
+        claims.sid = sid;
+        claims.role = p->role;
+        claims.perms = effective_permissions(p->role, kind, p->overrides);
+        claims.iat = iat;
+        claims.nbf = iat;
+        claims.exp = exp;
+        claims.jti = jti;
+        const std::string token = mint_token(claims, cfg.token_kid, *secret);
+
+        Json out(json_object());
+        json_object_set_new(out.get(), "participant", participant_view(*p, kind).release());
+        json_object_set_new(out.get(), "join", join_view(cfg, token, exp, p->id, iat).release());
+        if (created) log_info("session %s: participant %s added by %s", sid.c_str(), p->id.c_str(), actor.c_str());
+        return Response::json(created ? 201 : 200, out.get());
+    });
+}
+
+// Shared by both DELETE forms: exactly one of pid / user_id.
+Response remove_participant(const Request& req, AppContext& app, const std::string& sid,
+                            const std::optional<std::string>& pid, const std::optional<std::string>& user_id) {
+    const std::string actor = actor_of(req);
+    return guarded("DELETE /sessions/{id}/participants", [&]() -> Response {
+        std::optional<Response> early;
+        std::optional<db::Participant> removed;
+        db::transact(app.db, [&](PGconn* c) {
+            early.reset();
+            removed.reset();
+            std::optional<db::Session> s = db::lock_session(c, sid);
+            if (!s) {
+                early = not_found(kNoSession);
+                return db::TxnEnd::Rollback;
+            }
+            std::optional<db::Participant> p;
+            if (pid) {
+                p = db::find_participant(c, sid, *pid);
+                if (!p) {
+                    early = not_found(kNoParticipant);
+                    return db::TxnEnd::Rollback;
+                }
+                if (!p->active) {
+                    early = Response::no_content();  // already removed
+                    return db::TxnEnd::Rollback;
+                }
+            } else {
+                p = db::find_active_by_user(c, sid, *user_id);
+                if (!p) {
+                    early = db::has_removed_user(c, sid, *user_id) ? Response::no_content()
+                                                                    : not_found("No participant with this user_id in this session.");
+                    return db::TxnEnd::Rollback;
+                }
+            }
+            removed = db::mark_removed(c, p->id);
+            db::add_participant_event(c, sid, p->id, "removed", nullptr);
+            Json audit(json_object());
+            json_object_set_new(audit.get(), "participant_id", jstr(p->id));
+            json_object_set_new(audit.get(), "user_id", jstr(p->user_id));
+            db::audit_append(c, sid, actor, "participant.removed", audit.get());
+            Json payload = participant_event_payload(*removed);
+            db::outbox_enqueue(c, db::kTopicParticipantRemoved, payload.get());
+            if (db::is_open(s->status)) {
+                // Kick and ban the id in the room: its tokens stop working at once.
+                Json kick(json_object());
+                json_object_set_new(kick.get(), "request", json_string("kick"));
+                json_object_set_new(kick.get(), "room", jstr(sid));
+                json_object_set_new(kick.get(), "participant_id", jstr(p->id));
+                json_object_set_new(kick.get(), "reason", json_string("removed"));
+                bool live = s->status == SessionStatus::Active;
+                if (!janus_accepted(app.janus.message_plugin(kick.get()), !live, "kick", sid)) {
+                    early = janus_unavailable();
+                    return db::TxnEnd::Rollback;
+                }
+            }
+            return db::TxnEnd::Commit;
+        });
+        if (early) return *early;
+        app.redis.participant_removed(sid, removed->id);
+        log_info("session %s: participant %s removed by %s", sid.c_str(), removed->id.c_str(), actor.c_str());
+        return Response::no_content();
+    });
+}
+
+// DELETE /sessions/{id}/participants  (body)
+Response remove_participant_by_body(const Request& req, AppContext& app) {
+    const std::string& raw_sid = req.params.at(0);
+    if (!is_uuid(raw_sid)) return not_found(kNoSession);
+    Json body;
+    Response error;
+    if (!parse_json_object_body(req, &body, &error)) return error;
+    FieldErrors errors;
+    std::optional<RemoveParticipantRequest> in = parse_remove_participant(body.get(), errors);
+    if (!in) return validation_problem(errors);
+    std::optional<std::string> pid;
+    if (in->participant_id) pid = lower_uuid(*in->participant_id);
+    return remove_participant(req, app, lower_uuid(raw_sid), pid, in->user_id);
+}
+
+// DELETE /sessions/{id}/participants/{pid}
+Response remove_participant_by_path(const Request& req, AppContext& app) {
+    const std::string& raw_sid = req.params.at(0);
+    const std::string& raw_pid = req.params.at(1);
+    if (!is_uuid(raw_sid)) return not_found(kNoSession);
+    if (!is_uuid(raw_pid)) return not_found(kNoParticipant);
+    return remove_participant(req, app, lower_uuid(raw_sid), lower_uuid(raw_pid), std::nullopt);
+}
+
+// PATCH /sessions/{id}/participants/{pid}
+Response update_participant(const Request& req, AppContext& app) {
+    const std::string& raw_sid = req.params.at(0);
+    const std::string& raw_pid = req.params.at(1);
+    if (!is_uuid(raw_sid)) return not_found(kNoSession);
+    if (!is_uuid(raw_pid)) return not_found(kNoParticipant);
+    const std::string sid = lower_uuid(raw_sid);
+    const std::string pid = lower_uuid(raw_pid);
+    Json body;
+    Response error;
+    if (!parse_json_object_body(req, &body, &error)) return error;
+    FieldErrors errors;
+    std::optional<UpdateParticipantRequest> in = parse_update_participant(body.get(), errors);
+    if (!in) return validation_problem(errors);
+    const std::string actor = actor_of(req);
+
+    return guarded("PATCH /sessions/{id}/participants/{pid}", [&]() -> Response {
+        std::optional<Response> early;
+        std::optional<db::Participant> updated;
+        SessionKind kind = SessionKind::Consultation;
+        db::transact(app.db, [&](PGconn* c) {
+            early.reset();
+            updated.reset();
+            std::optional<db::Session> s = db::lock_session(c, sid);
+            if (!s) {
+                early = not_found(kNoSession);
+                return db::TxnEnd::Rollback;
+            }
+            if (!db::is_open(s->status)) {
+                early = session_closed(to_string(s->status));
+                return db::TxnEnd::Rollback;
+            }
+            kind = s->kind;
+            std::optional<db::Participant> p = db::find_participant(c, sid, pid);
+            if (!p) {
+                early = not_found(kNoParticipant);
+                return db::TxnEnd::Rollback;
+            }
+            if (!p->active) {
+                early = problem(409, "participant-removed", "Participant removed",
+                                "The participant was removed from the session.");
+                return db::TxnEnd::Rollback;
+            }
+            const Role role = in->role.value_or(p->role);
+            const PermissionOverrides overrides =
+                in->permissions ? in->permissions->resolve(role, kind) : p->overrides;
+            updated = db::update_participant(c, pid, role, overrides);
+
+            Json ev(json_object());
+            json_object_set_new(ev.get(), "role", jstr(to_string(role)));
+            json_object_set_new(ev.get(), "previous_role", jstr(to_string(p->role)));
+            json_object_set_new(ev.get(), "permission_overrides", db::overrides_to_json(overrides).release());
+            db::add_participant_event(c, sid, pid, "updated", ev.get());
+            json_object_set_new(ev.get(), "participant_id", jstr(pid));
+            db::audit_append(c, sid, actor, "participant.updated", ev.get());
+            Json payload = participant_event_payload(*updated);
+            db::outbox_enqueue(c, db::kTopicParticipantUpdated, payload.get());
+
+            // Live in the media path: the plugin keeps this set for the id.
+            Json set(json_object());
+            json_object_set_new(set.get(), "request", json_string("set_permissions"));
+            json_object_set_new(set.get(), "room", jstr(sid));
+            json_object_set_new(set.get(), "participant_id", jstr(pid));
+            json_object_set_new(set.get(), "role", jstr(to_string(role)));
+            json_t* names = json_array();
+            for (std::string_view n : permission_names(effective_permissions(role, kind, overrides)))
+                json_array_append_new(names, jstr(n));
+            json_object_set_new(set.get(), "permissions", names);
+            bool live = s->status == SessionStatus::Active;
+            if (!janus_accepted(app.janus.message_plugin(set.get()), !live, "set_permissions", sid)) {
+                early = janus_unavailable();
+                return db::TxnEnd::Rollback;
+            }
+            return db::TxnEnd::Commit;
+        });
+        if (early) return *early;
+        app.redis.participant_upserted(sid, updated->id, updated->user_id, std::string(to_string(updated->role)));
+        log_info("session %s: participant %s updated by %s", sid.c_str(), pid.c_str(), actor.c_str());
+        Json view = participant_view(*updated, kind);
+        return Response::json(200, view.get());
+    });
+}
+
+}  // namespace
+
+void register_participant_routes(Router& r) {
+    r.add("POST", "/sessions/{id}/participants", true, add_participant);
+    r.add("DELETE", "/sessions/{id}/participants", true, remove_participant_by_body);
+    r.add("DELETE", "/sessions/{id}/participants/{pid}", true, remove_participant_by_path);
+    r.add("PATCH", "/sessions/{id}/participants/{pid}", true, update_participant);
+}
+
+}  // namespace telemed

@@ -1,0 +1,362 @@
+// Session endpoints (ARCHITECTURE.md "REST API"; lifecycle and Janus/Redis
+// side effects in docs/DESIGN.md; shapes in docs/openapi.yaml).
+//
+//   POST /sessions               body CreateSessionRequest (common/requests.hpp)
+//        201 Session (with "participants": []) + Location: <public_base_url>/sessions/<id>
+//        Idempotency-Key (1..255 printable ASCII, per API key): same key and
+//        same request (SHA-256 of method, path, body) -> the stored status,
+//        body and Location with Idempotent-Replayed: true; same key, other
+//        request -> 422 idempotency-key-reused; bad key -> 422 validation-error
+//        (field "Idempotency-Key"). Janus create_room {"state":"scheduled"}
+//        runs inside the transaction: failure -> 503 janus-unavailable,
+//        nothing stored.
+//   GET  /sessions?status=&user_id=&limit=&cursor=
+//        200 {"items":[SessionListItem],"next_cursor":string|null}, newest
+//        first (created_at DESC, id DESC, keyset); bad cursor -> 422 "cursor".
+//   GET  /sessions/{id}          200 Session (active participants); 404
+//   POST /sessions/{id}/start    scheduled -> active (create_room "active",
+//        upsert, with the removed participants as "revoked"); on active:
+//        200 unchanged, the room is re-synced (re-created if Janus lost it);
+//        ended/cancelled: 409 invalid-state-transition
+//   POST /sessions/{id}/end      scheduled|active -> ended (destroy_room, 4040
+//        tolerated); ended: 200 unchanged; cancelled: 409
+//   POST /sessions/{id}/cancel   scheduled -> cancelled (destroy_room, 4040
+//        tolerated); cancelled: 200 unchanged; active/ended: 409
+// Other errors: 404 not-found (unknown or non-UUID id), 503
+// database-unavailable, 503 janus-unavailable (nothing changed).
+//
+// Each mutation is one transaction: lock the session row, write the change,
+// the audit row and the outbox row, call Janus, commit; Redis after commit.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/crypto.hpp"
+#include "common/ids.hpp"
+#include "common/requests.hpp"
+#include "controller/app.hpp"
+#include "controller/db/audit.hpp"
+#include "controller/db/idempotency.hpp"
+#include "controller/db/lease.hpp"
+#include "controller/db/outbox.hpp"
+#include "controller/db/participants_repo.hpp"
+#include "controller/db/sessions_repo.hpp"
+#include "controller/db/txn.hpp"
+#include "controller/http/problem.hpp"
+#include "controller/http/router.hpp"
+#include "controller/janus_admin.hpp"
+#include "controller/log.hpp"
+#include "controller/redis_tracker.hpp"
+#include "controller/routes/support.hpp"
+#include "controller/routes/views.hpp"
+
+namespace telemed {
+namespace {
+
+constexpr int kMaxRevokedInCreateRoom = 1000;  // plugin kMaxRevokedInRequest
+
+json_t* jstr(std::string_view s) { return json_stringn(s.data(), s.size()); }
+
+// {"request":"create_room","room","kind","state","recording_policy"[,"revoked":[pid...]]}
+Json create_room_request(const db::Session& s, const char* state, const std::vector<std::string>& revoked) {
+    Json j(json_object());
+    json_object_set_new(j.get(), "request", json_string("create_room"));
+    json_object_set_new(j.get(), "room", jstr(s.id));
+    json_object_set_new(j.get(), "kind", jstr(to_string(s.kind)));
+    json_object_set_new(j.get(), "state", json_string(state));
+    json_object_set_new(j.get(), "recording_policy", jstr(to_string(s.recording_policy)));
+    if (!revoked.empty()) {
+        json_t* list = json_array();
+        for (const std::string& pid : revoked) json_array_append_new(list, jstr(pid));
+        json_object_set_new(j.get(), "revoked", list);
+    }
+    return j;
+}
+
+Json destroy_room_request(const std::string& id) {
+    Json j(json_object());
+    json_object_set_new(j.get(), "request", json_string("destroy_room"));
+    json_object_set_new(j.get(), "room", jstr(id));
+    return j;
+}
+
+// Outbox payload of session.* topics: ids and enum values only.
+Json session_event_payload(const db::Session& s) {
+    Json j(json_object());
+    json_object_set_new(j.get(), "session_id", jstr(s.id));
+    json_object_set_new(j.get(), "status", jstr(to_string(s.status)));
+    json_object_set_new(j.get(), "kind", jstr(to_string(s.kind)));
+    return j;
+}
+
+Json transition_audit_data(SessionStatus from, SessionStatus to) {
+    Json j(json_object());
+    json_object_set_new(j.get(), "from", jstr(to_string(from)));
+    json_object_set_new(j.get(), "to", jstr(to_string(to)));
+    return j;
+}
+
+std::string location_for(const ControllerConfig& cfg, const std::string& id) {
+    std::string base = cfg.public_base_url;
+    while (!base.empty() && base.back() == '/') base.pop_back();
+    return base + "/sessions/" + id;
+}
+
+Response json_text_response(int status, std::string body) {
+    Response r;
+    r.status = status;
+    r.body = std::move(body);
+    return r;
+}
+
+// POST /sessions
+Response create_session(const Request& req, AppContext& app) {
+    Json body;
+    Response error;
+    if (!parse_json_object_body(req, &body, &error)) return error;
+    FieldErrors errors;
+    std::optional<CreateSessionRequest> in = parse_create_session(body.get(), errors);
+    if (!in) return validation_problem(errors);
+
+    std::optional<std::string> key;
+    if (req.headers.count("idempotency-key") != 0) {
+        std::string k(req.header("idempotency-key"));
+        if (!db::valid_idempotency_key(k))
+            return validation_problem({{"Idempotency-Key", "must be 1 to 255 printable ASCII characters"}});
+        key = std::move(k);
+    }
+    const std::string actor = actor_of(req);
+    const std::string hash = db::idempotency_request_hash(req.method, req.path, req.body);
+    const std::string id = new_uuid_v4();
+    const std::string location = location_for(app.config, id);
+
+    return guarded("POST /sessions", [&]() -> Response {
+        std::optional<Response> early;
+        std::string response_body;
+        bool room_created = false;
+        try {
+            db::transact(app.db, [&](PGconn* c) {
+                early.reset();
+                room_created = false;
+                if (key) {
+                    std::optional<db::StoredResponse> prior = db::idem_claim(c, actor, *key, hash);
+                    if (prior) {
+                        if (!constant_time_equal(prior->request_hash, hash)) {
+                            early = problem(422, "idempotency-key-reused", "Idempotency key reused",
+                                            "This Idempotency-Key was used with a different request.");
+                        } else {
+                            Response r = json_text_response(prior->status, prior->body);
+                            if (prior->location) r.headers.emplace_back("Location", *prior->location);
+                            r.headers.emplace_back("Idempotent-Replayed", "true");
+                            early = std::move(r);
+                        }
+                        return db::TxnEnd::Rollback;
+                    }
+                }
+                db::Session s = db::insert_session(c, id, *in);
+                Json audit(json_object());
+                json_object_set_new(audit.get(), "kind", jstr(to_string(s.kind)));
+                json_object_set_new(audit.get(), "status", jstr(to_string(s.status)));
+                json_object_set_new(audit.get(), "recording_policy", jstr(to_string(s.recording_policy)));
+                db::audit_append(c, s.id, actor, "session.created", audit.get());
+                Json payload = session_event_payload(s);
+                db::outbox_enqueue(c, db::kTopicSessionCreated, payload.get());
+                Json view = session_view(s, {});
+                response_body = json_dump(view.get());
+                if (key) db::idem_complete(c, actor, *key, 201, response_body, location);
+
+                Json room = create_room_request(s, "scheduled", {});
+                JanusAdmin::Result jr = app.janus.message_plugin(room.get());
+                if (!janus_accepted(jr, false, "create_room", s.id)) {
+                    early = janus_unavailable();
+                    return db::TxnEnd::Rollback;
+                }
+                room_created = true;
+                return db::TxnEnd::Commit;
+            });
+        } catch (const db::CommitFailed&) {
+            if (room_created) {
+                // Compensate: the session does not exist, so neither should its room.
+                Json room = destroy_room_request(id);
+                JanusAdmin::Result jr = app.janus.message_plugin(room.get());
+                if (!janus_accepted(jr, true, "destroy_room (compensation)", id))
+                    log_error("session %s: room left behind after a failed commit", id.c_str());
+            }
+            throw;
+        }
+        if (early) return *early;
+        app.redis.session_changed(id, std::string(to_string(SessionStatus::Scheduled)), std::string(to_string(in->kind)));
+        log_info("session %s created by %s", id.c_str(), actor.c_str());
+        Response r = json_text_response(201, std::move(response_body));
+        r.headers.emplace_back("Location", location);
+        return r;
+    });
+}
+
+// GET /sessions/{id}
+Response get_session(const Request& req, AppContext& app) {
+    const std::string& raw = req.params.at(0);
+    if (!is_uuid(raw)) return not_found("No session with this id.");
+    const std::string id = lower_uuid(raw);
+    return guarded("GET /sessions/{id}", [&]() -> Response {
+        std::optional<db::Session> s;
+        std::vector<db::Participant> parts;
+        db::run_read(app.db, [&](PGconn* c) {
+            s = db::find_session(c, id);
+            if (s) parts = db::list_active_participants(c, id);
+        });
+        if (!s) return not_found("No session with this id.");
+        Json view = session_view(*s, parts);
+        return Response::json(200, view.get());
+    });
+}
+
+// GET /sessions
+Response list_sessions(const Request& req, AppContext& app) {
+    FieldErrors errors;
+    std::optional<ListSessionsQuery> q = parse_list_sessions(req.query, errors);
+    if (!q) return validation_problem(errors);
+    std::optional<db::SessionCursor> after;
+    if (q->cursor) {
+        after = db::decode_cursor(*q->cursor);
+        if (!after) return validation_problem({{"cursor", "is not a cursor returned by this API"}});
+    }
+    return guarded("GET /sessions", [&]() -> Response {
+        db::SessionPage page;
+        db::run_read(app.db, [&](PGconn* c) { page = db::list_sessions(c, *q, after); });
+        Json out(json_object());
+        json_t* items = json_array();
+        for (const db::Session& s : page.items) json_array_append_new(items, session_list_item_view(s).release());
+        json_object_set_new(out.get(), "items", items);
+        json_object_set_new(out.get(), "next_cursor",
+                            page.next ? jstr(db::encode_cursor(*page.next)) : json_null());
+        return Response::json(200, out.get());
+    });
+}
+
+enum class Transition { Start, End, Cancel };
+
+const char* transition_name(Transition t) {
+    switch (t) {
+        case Transition::Start: return "start";
+        case Transition::End: return "end";
+        case Transition::Cancel: return "cancel";
+    }
+    return "?";
+}
+
+// POST /sessions/{id}/start|end|cancel
+Response transition_session(const Request& req, AppContext& app, Transition t) {
+    const std::string& raw = req.params.at(0);
+    if (!is_uuid(raw)) return not_found("No session with this id.");
+    const std::string id = lower_uuid(raw);
+    const std::string actor = actor_of(req);
+    const std::string route = std::string("POST /sessions/{id}/") + transition_name(t);
+
+    return guarded(route.c_str(), [&]() -> Response {
+        std::optional<Response> early;
+        std::optional<db::Session> result;
+        std::vector<db::Participant> parts;
+        bool changed = false;
+        db::transact(app.db, [&](PGconn* c) {
+            early.reset();
+            result.reset();
+            parts.clear();
+            changed = false;
+            std::optional<db::Session> s = db::lock_session(c, id);
+            if (!s) {
+                early = not_found("No session with this id.");
+                return db::TxnEnd::Rollback;
+            }
+            const SessionStatus from = s->status;
+            SessionStatus to = from;
+            const char* action = nullptr;
+            const char* topic = nullptr;
+            switch (t) {
+                case Transition::Start:
+                    if (from == SessionStatus::Ended || from == SessionStatus::Cancelled) {
+                        early = invalid_transition(to_string(from), "started");
+                        return db::TxnEnd::Rollback;
+                    }
+                    to = SessionStatus::Active;
+                    action = "session.started";
+                    topic = db::kTopicSessionStarted;
+                    break;
+                case Transition::End:
+                    if (from == SessionStatus::Cancelled) {
+                        early = invalid_transition(to_string(from), "ended");
+                        return db::TxnEnd::Rollback;
+                    }
+                    to = SessionStatus::Ended;
+                    action = "session.ended";
+                    topic = db::kTopicSessionEnded;
+                    break;
+                case Transition::Cancel:
+                    if (from == SessionStatus::Active || from == SessionStatus::Ended) {
+                        early = invalid_transition(to_string(from), "cancelled");
+                        return db::TxnEnd::Rollback;
+                    }
+                    to = SessionStatus::Cancelled;
+                    action = "session.cancelled";
+                    topic = db::kTopicSessionCancelled;
+                    break;
+            }
+            db::Session now = std::move(*s);
+            if (from != to) {
+                now = db::set_session_status(c, id, to);
+                Json audit = transition_audit_data(from, to);
+                db::audit_append(c, id, actor, action, audit.get());
+                Json payload = session_event_payload(now);
+                db::outbox_enqueue(c, topic, payload.get());
+                changed = true;
+            }
+            if (t == Transition::Start) {
+                // Also on an already active session: re-creates a room a
+                // Janus restart lost, with its bans.
+                std::vector<std::string> revoked = db::removed_participant_ids(c, id, kMaxRevokedInCreateRoom);
+                Json room = create_room_request(now, "active", revoked);
+                if (!janus_accepted(app.janus.message_plugin(room.get()), false, "create_room", id)) {
+                    early = janus_unavailable();
+                    return db::TxnEnd::Rollback;
+                }
+            } else if (changed) {
+                Json room = destroy_room_request(id);
+                if (!janus_accepted(app.janus.message_plugin(room.get()), true, "destroy_room", id)) {
+                    early = janus_unavailable();
+                    return db::TxnEnd::Rollback;
+                }
+            }
+            parts = db::list_active_participants(c, id);
+            result = std::move(now);
+            return changed ? db::TxnEnd::Commit : db::TxnEnd::Rollback;
+        });
+        // A failed COMMIT (db::CommitFailed -> 503 in guarded) after Janus
+        // accepted is not compensated here: a started room is harmless
+        // (start again), an ended room cannot be revived.
+        if (early) return *early;
+        if (t == Transition::Start)
+            app.redis.session_changed(id, std::string(to_string(result->status)), std::string(to_string(result->kind)));
+        else
+            app.redis.session_closed(id);
+        if (changed) log_info("session %s: %s by %s", id.c_str(), transition_name(t), actor.c_str());
+        Json view = session_view(*result, parts);
+        return Response::json(200, view.get());
+    });
+}
+
+Response start_session(const Request& req, AppContext& app) { return transition_session(req, app, Transition::Start); }
+Response end_session(const Request& req, AppContext& app) { return transition_session(req, app, Transition::End); }
+Response cancel_session(const Request& req, AppContext& app) { return transition_session(req, app, Transition::Cancel); }
+
+}  // namespace
+
+void register_session_routes(Router& r) {
+    r.add("POST", "/sessions", true, create_session);
+    r.add("GET", "/sessions", true, list_sessions);
+    r.add("GET", "/sessions/{id}", true, get_session);
+    r.add("POST", "/sessions/{id}/start", true, start_session);
+    r.add("POST", "/sessions/{id}/end", true, end_session);
+    r.add("POST", "/sessions/{id}/cancel", true, cancel_session);
+}
+
+}  // namespace telemed

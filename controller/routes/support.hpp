@@ -1,0 +1,41 @@
+// Helpers shared by routes/sessions.cpp and routes/participants.cpp:
+// problem shortcuts, the exception guard around a handler body, Janus
+// outcome rules and the audit actor.
+#pragma once
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "controller/app.hpp"
+#include "controller/http/types.hpp"
+#include "controller/janus_admin.hpp"
+
+namespace telemed {
+
+// janus.plugin.telemed "no such room" (plugin/errors.hpp NoSuchRoom).
+inline constexpr int kJanusNoSuchRoom = 4040;
+
+Response not_found(std::string_view detail);                    // 404 not-found
+Response session_closed(std::string_view status);               // 409 session-closed
+Response invalid_transition(std::string_view from, std::string_view action);  // 409 invalid-state-transition
+Response janus_unavailable();                                   // 503 janus-unavailable
+Response database_unavailable();                                // 503 database-unavailable
+Response internal_error();                                      // 500 internal-error
+
+// Runs `body`; maps data-layer exceptions to problems and logs them (ids
+// only): db::Unavailable, db::CommitFailed and "database cannot serve"
+// errors -> 503 database-unavailable; other db::Error and exceptions -> 500.
+Response guarded(const char* route, const std::function<Response()>& body);
+
+// True when Janus accepted the request, or answered 4040 "no such room"
+// and `tolerate_missing_room`. Logs refusals (op and ids only).
+bool janus_accepted(const JanusAdmin::Result& r, bool tolerate_missing_room, const char* op,
+                    const std::string& session_id);
+
+// The audit actor of a request: its API key id ("key0"), or "unknown".
+std::string actor_of(const Request& req);
+
+// Lower-case copy of a UUID text (callers checked is_uuid()).
+std::string lower_uuid(std::string_view id);
+
+}  // namespace telemed

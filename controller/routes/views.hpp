@@ -1,0 +1,28 @@
+// JSON representations of sessions and participants, shared by
+// routes/sessions.cpp and routes/participants.cpp. The shapes are the
+// Session / SessionListItem / Participant schemas of docs/openapi.yaml:
+// every member always present (null when unset), timestamps RFC 3339 UTC.
+#pragma once
+#include <vector>
+
+#include "common/json.hpp"
+#include "controller/db/participants_repo.hpp"
+#include "controller/db/sessions_repo.hpp"
+
+namespace telemed {
+
+// id, session_id, user_id, role, display_name, permissions (effective, in
+// canonical order, for the session's kind), permission_overrides, status,
+// created_at, updated_at.
+Json participant_view(const db::Participant& p, SessionKind kind);
+
+// The session members without "participants" / "participant_count".
+Json session_base_view(const db::Session& s);
+
+// Single-session responses: base + "participants" (the active ones).
+Json session_view(const db::Session& s, const std::vector<db::Participant>& participants);
+
+// List items: base + "participant_count".
+Json session_list_item_view(const db::Session& s);
+
+}  // namespace telemed

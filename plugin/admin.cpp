@@ -1,0 +1,208 @@
+// Admin API requests (Janus message_plugin → handle_admin_message): the
+// controller's room lifecycle, live permission changes and kicks. Synchronous:
+// state changes apply before the response; the events they cause for clients
+// are queued and sent by the worker right after.
+#include <string>
+
+#include "plugin/plugin_core.hpp"
+
+namespace telemed::plugin {
+namespace {
+
+Json response(const char* kind) {
+    Json j(json_object());
+    json_object_set_new(j.get(), "telemed", json_string(kind));
+    return j;
+}
+
+json_t* jstr(std::string_view s) { return json_stringn(s.data(), s.size()); }
+
+template <class... Ts>
+struct Overloaded : Ts... {
+    using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
+}  // namespace
+
+Json PluginCore::handle_admin(const json_t* request) {
+    Parsed<AdminRequest> parsed = parse_admin_request(request);
+    if (!parsed.ok()) return error_event(parsed.failure);
+    std::lock_guard lk(mu_);
+    return std::visit(Overloaded{
+                          [&](const PingRequest&) { return admin_ping(); },
+                          [&](const CreateRoomRequest& r) { return admin_create_room(r); },
+                          [&](const DestroyRoomRequest& r) { return admin_destroy_room(r); },
+                          [&](const ListRoomsRequest&) { return admin_list_rooms(); },
+                          [&](const RoomInfoRequest& r) { return admin_room_info(r); },
+                          [&](const SetPermissionsRequest& r) { return admin_set_permissions(r); },
+                          [&](const KickRequest& r) { return admin_kick(r); },
+                      },
+                      *parsed.value);
+}
+
+// {"request":"ping"} → {"telemed":"pong","rooms":N}
+Json PluginCore::admin_ping() {
+    Json j = response("pong");
+    json_object_set_new(j.get(), "rooms", json_integer(static_cast<json_int_t>(rooms_.size())));
+    return j;
+}
+
+// {"request":"create_room","room","kind","state","recording_policy"?,"revoked"?}
+// → {"telemed":"room_created","room","state","existed"}. Upsert.
+Json PluginCore::admin_create_room(const CreateRoomRequest& r) {
+    Room* room = find_room(r.room);
+    const bool existed = room != nullptr;
+    if (existed && room->revoked_count() + r.revoked.size() > kMaxRevokedPerRoom)
+        return error_event(Failure::of(ErrorCode::LimitReached, "revoked list full"));
+    if (!room) {
+        if (rooms_.size() >= config_.max_rooms)
+            return error_event(Failure::of(ErrorCode::LimitReached, "room limit reached"));
+        auto fresh = std::make_unique<Room>(r.room, r.kind, r.state,
+                                            r.recording_policy.value_or(RecordingPolicy::Optional));
+        room = fresh.get();
+        rooms_.emplace(r.room, std::move(fresh));
+        notify_locked(nullptr, plugin_notification("room_created", r.room));
+        log(LogLevel::Info, "room created: " + r.room);
+    } else {
+        room->set_kind(r.kind);
+        if (r.recording_policy) room->set_recording_policy(*r.recording_policy);
+        room->advance_state(r.state);
+    }
+    static_assert(kMaxRevokedInRequest <= kMaxRevokedPerRoom, "a new room always takes a full request");
+    bool roster_changed = false;
+    for (const std::string& pid : r.revoked) {
+        room->revoke(pid);
+        roster_changed |= kick_member(*room, pid);
+    }
+    if (roster_changed) broadcast_roster(*room);
+
+    Json j = response("room_created");
+    json_object_set_new(j.get(), "room", jstr(room->id()));
+    json_object_set_new(j.get(), "state", jstr(to_string(room->state())));
+    json_object_set_new(j.get(), "existed", json_boolean(existed));
+    return j;
+}
+
+// {"request":"destroy_room","room"} → {"telemed":"room_destroyed","room","participants_disconnected":N}
+Json PluginCore::admin_destroy_room(const DestroyRoomRequest& r) {
+    auto it = rooms_.find(r.room);
+    if (it == rooms_.end()) return error_event(Failure::of(ErrorCode::NoSuchRoom));
+    std::unique_ptr<Room> room = std::move(it->second);
+    rooms_.erase(it);
+    // Members are still referenced by the handle table: no deleter runs here.
+    std::vector<std::shared_ptr<Participant>> members;
+    for (const auto& [pid, member] : room->members()) members.push_back(member);
+    for (const auto& member : members) {
+        evict(*room, member);
+        push_locked(member, std::nullopt, ended_event());
+        close_pc_locked(member);
+    }
+    notify_locked(nullptr, plugin_notification("room_destroyed", r.room));
+    log(LogLevel::Info, "room destroyed: " + r.room + ", " + std::to_string(members.size()) + " disconnected");
+
+    Json j = response("room_destroyed");
+    json_object_set_new(j.get(), "room", jstr(r.room));
+    json_object_set_new(j.get(), "participants_disconnected", json_integer(static_cast<json_int_t>(members.size())));
+    return j;
+}
+
+// {"request":"list_rooms"} → {"telemed":"rooms","rooms":[{"room","kind","state","participants"}]}
+Json PluginCore::admin_list_rooms() {
+    json_t* arr = json_array();
+    for (const auto& [id, room] : rooms_) {
+        json_t* o = json_object();
+        json_object_set_new(o, "room", jstr(id));
+        json_object_set_new(o, "kind", jstr(to_string(room->kind())));
+        json_object_set_new(o, "state", jstr(to_string(room->state())));
+        json_object_set_new(o, "participants", json_integer(static_cast<json_int_t>(room->member_count())));
+        json_array_append_new(arr, o);
+    }
+    Json j = response("rooms");
+    json_object_set_new(j.get(), "rooms", arr);
+    return j;
+}
+
+// {"request":"room_info","room"} → {"telemed":"room","room","kind","state","recording_policy",
+//   "participants":[{"participant_id","role","permissions"}],"revoked":N}
+Json PluginCore::admin_room_info(const RoomInfoRequest& r) {
+    Room* room = find_room(r.room);
+    if (!room) return error_event(Failure::of(ErrorCode::NoSuchRoom));
+    json_t* arr = json_array();
+    for (const auto& [pid, member] : room->members()) {
+        json_t* o = json_object();
+        json_object_set_new(o, "participant_id", jstr(pid));
+        const Role role = member->identity() ? member->identity()->role : Role::Observer;
+        json_object_set_new(o, "role", jstr(to_string(role)));
+        json_object_set_new(o, "permissions", permission_array(member->capabilities()).release());
+        json_array_append_new(arr, o);
+    }
+    Json j = response("room");
+    json_object_set_new(j.get(), "room", jstr(room->id()));
+    json_object_set_new(j.get(), "kind", jstr(to_string(room->kind())));
+    json_object_set_new(j.get(), "state", jstr(to_string(room->state())));
+    json_object_set_new(j.get(), "recording_policy", jstr(to_string(room->recording_policy())));
+    json_object_set_new(j.get(), "participants", arr);
+    json_object_set_new(j.get(), "revoked", json_integer(static_cast<json_int_t>(room->revoked_count())));
+    return j;
+}
+
+// {"request":"set_permissions","room","participant_id","permissions":[...],"role"?}
+// → {"telemed":"permissions_set","room","participant_id","connected"}
+Json PluginCore::admin_set_permissions(const SetPermissionsRequest& r) {
+    Room* room = find_room(r.room);
+    if (!room) return error_event(Failure::of(ErrorCode::NoSuchRoom));
+    StoredGrant g{r.permissions, r.role};
+    if (const StoredGrant* old = room->grant(r.participant_id); old && !g.role) g.role = old->role;
+    if (!room->store_grant(r.participant_id, g))
+        return error_event(Failure::of(ErrorCode::LimitReached, "permission table full"));
+    std::shared_ptr<Participant> member = room->member(r.participant_id);
+    if (member) {
+        member->set_capabilities(r.permissions);  // live: the media gate reads these bits
+        const Role before = member->identity()->role;
+        if (r.role) member->set_role(*r.role);
+        const Role after = member->identity()->role;
+        push_locked(member, std::nullopt, permissions_event(r.permissions, after));
+        if (before != after) broadcast_roster(*room);
+    }
+    notify_locked(member, plugin_notification("permissions_set", r.room, r.participant_id));
+    log(LogLevel::Info, "permissions set: room " + r.room + " participant " + r.participant_id);
+
+    Json j = response("permissions_set");
+    json_object_set_new(j.get(), "room", jstr(r.room));
+    json_object_set_new(j.get(), "participant_id", jstr(r.participant_id));
+    json_object_set_new(j.get(), "connected", json_boolean(member != nullptr));
+    return j;
+}
+
+// {"request":"kick","room","participant_id","reason"?}
+// → {"telemed":"kicked","room","participant_id","connected"}. Bans the id in the room.
+Json PluginCore::admin_kick(const KickRequest& r) {
+    Room* room = find_room(r.room);
+    if (!room) return error_event(Failure::of(ErrorCode::NoSuchRoom));
+    if (!room->revoke(r.participant_id))
+        return error_event(Failure::of(ErrorCode::LimitReached, "revoked list full"));
+    const bool connected = kick_member(*room, r.participant_id);
+    if (connected) broadcast_roster(*room);
+    log(LogLevel::Info, "kicked: room " + r.room + " participant " + r.participant_id +
+                            (connected ? " (connected)" : ""));
+
+    Json j = response("kicked");
+    json_object_set_new(j.get(), "room", jstr(r.room));
+    json_object_set_new(j.get(), "participant_id", jstr(r.participant_id));
+    json_object_set_new(j.get(), "connected", json_boolean(connected));
+    return j;
+}
+
+bool PluginCore::kick_member(Room& room, const std::string& participant_id) {
+    std::shared_ptr<Participant> member = room.member(participant_id);
+    if (!member) return false;
+    evict(room, member);
+    push_locked(member, std::nullopt, kicked_event("removed"));
+    close_pc_locked(member);
+    notify_locked(member, plugin_notification("kicked", room.id(), participant_id));
+    return true;
+}
+
+}  // namespace telemed::plugin

@@ -1,0 +1,312 @@
+// janus.plugin.telemed — the one file that touches the Janus C plugin API.
+//
+// Every Janus callback below runs its body inside guarded(): an exception is
+// logged and turned into the callback's error value; none crosses into C.
+// All behaviour lives in PluginCore (plugin/plugin_core.hpp), which talks back
+// to Janus only through the Host implemented here. docs/PROTOCOL.md documents
+// the requests and events; conf/janus.plugin.telemed.jcfg.sample the config.
+//
+// Ownership rules of the Janus API (janus 1.1.x, API 102) honoured here:
+//  - handle_message: the plugin owns `transaction` (g_free), `message` and
+//    `jsep` (json_decref);
+//  - handle_admin_message: `message` is borrowed, the returned object is given
+//    to Janus;
+//  - push_event does not steal the event; notify_event does;
+//  - query_session: the returned object is given to Janus;
+//  - the core holds a reference on each janus_plugin_session for the plugin;
+//    we give it back (janus_refcount_decrease) when our Participant dies.
+#include <glib.h>
+#include <jansson.h>
+
+extern "C" {
+#include <config.h>
+#include <debug.h>
+#include <plugins/plugin.h>
+}
+
+#include <atomic>
+#include <ctime>
+#include <exception>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "plugin/plugin_core.hpp"
+
+namespace {
+
+using telemed::Json;
+using namespace telemed::plugin;
+
+constexpr int kVersion = 1;
+constexpr const char* kVersionString = "0.1.0";
+constexpr const char* kDescription = "Telemedicine rooms: token-gated admission, roles and permissions";
+constexpr const char* kName = "Telemed plugin";
+constexpr const char* kAuthor = "telemed";
+constexpr const char* kPackage = "janus.plugin.telemed";
+
+janus_callbacks* gateway = nullptr;
+std::atomic<bool> initialized{false};
+std::atomic<bool> stopping{false};
+PluginCore* core = nullptr;  // owned; created in init, deleted in destroy
+
+extern janus_plugin telemed_plugin;
+
+// Runs a callback body; any exception becomes `fallback` and an ERR line.
+template <class R, class F>
+R guarded(const char* where, R fallback, F&& body) noexcept {
+    try {
+        return body();
+    } catch (const std::exception& e) {
+        JANUS_LOG(LOG_ERR, "[%s] %s failed: %s\n", kPackage, where, e.what());
+    } catch (...) {
+        JANUS_LOG(LOG_ERR, "[%s] %s failed\n", kPackage, where);
+    }
+    return fallback;
+}
+
+template <class F>
+void guarded_void(const char* where, F&& body) noexcept {
+    guarded(where, 0, [&] {
+        body();
+        return 0;
+    });
+}
+
+bool ready() { return initialized.load() && !stopping.load() && core != nullptr; }
+
+// ---- Host: PluginCore's only way back into Janus ----
+class JanusHost final : public Host {
+public:
+    void push_event(HostHandle h, const char* transaction, const json_t* event) override {
+        gateway->push_event(static_cast<janus_plugin_session*>(h), &telemed_plugin, transaction,
+                            const_cast<json_t*>(event), nullptr);
+    }
+    void close_pc(HostHandle h) override { gateway->close_pc(static_cast<janus_plugin_session*>(h)); }
+    void notify_event(HostHandle h, Json event) override {
+        if (!gateway->events_is_enabled()) return;
+        gateway->notify_event(&telemed_plugin, static_cast<janus_plugin_session*>(h), event.release());
+    }
+    void release_handle(HostHandle h) noexcept override {
+        auto* session = static_cast<janus_plugin_session*>(h);
+        janus_refcount_decrease(&session->ref);
+    }
+    int64_t now_unix() override { return static_cast<int64_t>(std::time(nullptr)); }
+    void log(LogLevel level, std::string_view line) override {
+        const int n = static_cast<int>(line.size());
+        switch (level) {
+            case LogLevel::Error: JANUS_LOG(LOG_ERR, "[%s] %.*s\n", kPackage, n, line.data()); break;
+            case LogLevel::Warn: JANUS_LOG(LOG_WARN, "[%s] %.*s\n", kPackage, n, line.data()); break;
+            case LogLevel::Info: JANUS_LOG(LOG_INFO, "[%s] %.*s\n", kPackage, n, line.data()); break;
+            case LogLevel::Verbose: JANUS_LOG(LOG_VERB, "[%s] %.*s\n", kPackage, n, line.data()); break;
+        }
+    }
+};
+JanusHost host;
+
+// Reads [general] of <config_path>/janus.plugin.telemed.jcfg as raw strings.
+// Never prints the file (token_keys holds secrets).
+bool read_general(const char* config_path, std::vector<std::pair<std::string, std::string>>* items) {
+    std::string file = std::string(config_path) + "/" + kPackage + ".jcfg";
+    janus_config* config = janus_config_parse(file.c_str());
+    if (config == nullptr) return false;
+    std::unique_ptr<janus_config, void (*)(janus_config*)> owner(config, janus_config_destroy);
+    janus_config_category* general = janus_config_get(config, nullptr, janus_config_type_category, "general");
+    if (general != nullptr) {
+        for (GList* l = general->list; l != nullptr; l = l->next) {
+            auto* item = static_cast<janus_config_item*>(l->data);
+            if (item && item->type == janus_config_type_item && item->name && item->value)
+                items->emplace_back(item->name, item->value);
+        }
+    }
+    return true;
+}
+
+// ---- janus_plugin callbacks ----
+
+int plugin_init(janus_callbacks* callback, const char* config_path) {
+    return guarded("init", -1, [&]() -> int {
+        if (stopping.load() || callback == nullptr || config_path == nullptr) return -1;
+        std::vector<std::pair<std::string, std::string>> items;
+        if (!read_general(config_path, &items)) {
+            JANUS_LOG(LOG_ERR, "[%s] cannot read %s/%s.jcfg: refusing to start without token_keys\n", kPackage,
+                      config_path, kPackage);
+            return -1;
+        }
+        ConfigParse parsed = parse_plugin_config(items);
+        for (const std::string& k : parsed.unknown_keys)
+            JANUS_LOG(LOG_WARN, "[%s] unknown configuration key ignored: %s\n", kPackage, k.c_str());
+        if (!parsed.config) {
+            JANUS_LOG(LOG_ERR, "[%s] configuration error: %s\n", kPackage, parsed.error.c_str());
+            return -1;
+        }
+        telemed::KeyRing keys;
+        std::string error;
+        if (!load_key_ring(*parsed.config, &keys, &error)) {
+            JANUS_LOG(LOG_ERR, "[%s] configuration error: %s\n", kPackage, error.c_str());
+            return -1;
+        }
+        const PluginConfig& c = *parsed.config;
+        JANUS_LOG(LOG_INFO,
+                  "[%s] %zu token key(s), issuer %s, clock_skew %lld s, max_rooms %zu, "
+                  "max_participants_per_room %zu, events %s\n",
+                  kPackage, keys.size(), c.token_issuer.empty() ? "(any)" : c.token_issuer.c_str(),
+                  static_cast<long long>(c.clock_skew), c.max_rooms, c.max_participants_per_room,
+                  c.events ? "on" : "off");
+        gateway = callback;
+        auto fresh = std::make_unique<PluginCore>(host, std::move(*parsed.config), std::move(keys));
+        fresh->start_worker();
+        core = fresh.release();
+        initialized.store(true);
+        JANUS_LOG(LOG_INFO, "%s initialized\n", kName);
+        return 0;
+    });
+}
+
+void plugin_destroy() {
+    guarded_void("destroy", [] {
+        if (!initialized.load()) return;
+        stopping.store(true);
+        PluginCore* doomed = core;
+        if (doomed) doomed->stop_worker();
+        core = nullptr;
+        delete doomed;
+        initialized.store(false);
+        stopping.store(false);
+        JANUS_LOG(LOG_INFO, "%s destroyed\n", kName);
+    });
+}
+
+int plugin_get_api_compatibility() { return JANUS_PLUGIN_API_VERSION; }
+int plugin_get_version() { return kVersion; }
+const char* plugin_get_version_string() { return kVersionString; }
+const char* plugin_get_description() { return kDescription; }
+const char* plugin_get_name() { return kName; }
+const char* plugin_get_author() { return kAuthor; }
+const char* plugin_get_package() { return kPackage; }
+
+void plugin_create_session(janus_plugin_session* handle, int* error) {
+    guarded_void("create_session", [&] {
+        *error = 0;
+        if (!ready() || handle == nullptr) {
+            *error = -1;
+            return;
+        }
+        if (!core->attach(handle)) {
+            *error = -2;
+            return;
+        }
+        handle->plugin_handle = core->find_raw(handle);
+    });
+}
+
+janus_plugin_result* plugin_handle_message(janus_plugin_session* handle, char* transaction, json_t* message,
+                                           json_t* jsep) {
+    // Take ownership first, so every path below frees them.
+    std::unique_ptr<char, void (*)(gpointer)> txn_owner(transaction, g_free);
+    Json msg(message), js(jsep);
+    janus_plugin_result* result = guarded("handle_message", static_cast<janus_plugin_result*>(nullptr), [&]() -> janus_plugin_result* {
+        if (!ready())
+            return janus_plugin_result_new(JANUS_PLUGIN_ERROR, stopping.load() ? "Shutting down" : "Plugin not initialized",
+                                           nullptr);
+        std::optional<std::string> txn;
+        if (transaction) txn.emplace(transaction);
+        switch (core->enqueue_message(handle, std::move(txn), std::move(msg), std::move(js))) {
+            case PluginCore::Enqueued::Ok: return janus_plugin_result_new(JANUS_PLUGIN_OK_WAIT, nullptr, nullptr);
+            case PluginCore::Enqueued::UnknownHandle:
+                return janus_plugin_result_new(JANUS_PLUGIN_ERROR, "No session associated with this handle", nullptr);
+            case PluginCore::Enqueued::Busy: return janus_plugin_result_new(JANUS_PLUGIN_ERROR, "Busy", nullptr);
+            case PluginCore::Enqueued::Stopped:
+                return janus_plugin_result_new(JANUS_PLUGIN_ERROR, "Shutting down", nullptr);
+        }
+        return janus_plugin_result_new(JANUS_PLUGIN_ERROR, "Internal error", nullptr);
+    });
+    return result ? result : janus_plugin_result_new(JANUS_PLUGIN_ERROR, "Internal error", nullptr);
+}
+
+json_t* plugin_handle_admin_message(json_t* message) {
+    json_t* out = guarded("handle_admin_message", static_cast<json_t*>(nullptr), [&]() -> json_t* {
+        if (!ready()) return error_event(Failure::of(ErrorCode::Internal, "plugin not initialized")).release();
+        return core->handle_admin(message).release();
+    });
+    if (out == nullptr) {
+        // The guard caught something: answer a well-formed 5000 error.
+        json_t* e = json_object();
+        json_object_set_new(e, "telemed", json_string("error"));
+        json_object_set_new(e, "error_code", json_integer(5000));
+        json_object_set_new(e, "error", json_string("internal error"));
+        out = e;
+    }
+    return out;
+}
+
+// Media path comes with the next issue: every media callback is a safe no-op
+// that drops what it is given.
+void plugin_setup_media(janus_plugin_session*) {}
+void plugin_incoming_rtp(janus_plugin_session*, janus_plugin_rtp*) {}
+void plugin_incoming_rtcp(janus_plugin_session*, janus_plugin_rtcp*) {}
+void plugin_incoming_data(janus_plugin_session*, janus_plugin_data*) {}
+void plugin_data_ready(janus_plugin_session*) {}
+void plugin_slow_link(janus_plugin_session*, int, gboolean, gboolean) {}
+
+void plugin_hangup_media(janus_plugin_session* handle) {
+    guarded_void("hangup_media", [&] {
+        if (ready()) core->hangup(handle);
+    });
+}
+
+void plugin_destroy_session(janus_plugin_session* handle, int* error) {
+    guarded_void("destroy_session", [&] {
+        *error = 0;
+        if (!ready()) {
+            *error = -1;
+            return;
+        }
+        if (!core->detach(handle)) {
+            *error = -2;
+            return;
+        }
+        handle->plugin_handle = nullptr;
+    });
+}
+
+json_t* plugin_query_session(janus_plugin_session* handle) {
+    return guarded("query_session", static_cast<json_t*>(nullptr), [&]() -> json_t* {
+        if (!ready()) return nullptr;
+        return core->query(handle).release();
+    });
+}
+
+// Positional aggregate initialisation, in the declared member order of
+// struct janus_plugin (JANUS_PLUGIN_INIT is C-only).
+janus_plugin telemed_plugin = {
+    plugin_init,
+    plugin_destroy,
+    plugin_get_api_compatibility,
+    plugin_get_version,
+    plugin_get_version_string,
+    plugin_get_description,
+    plugin_get_name,
+    plugin_get_author,
+    plugin_get_package,
+    plugin_create_session,
+    plugin_handle_message,
+    plugin_handle_admin_message,
+    plugin_setup_media,
+    plugin_incoming_rtp,
+    plugin_incoming_rtcp,
+    plugin_incoming_data,
+    plugin_data_ready,
+    plugin_slow_link,
+    plugin_hangup_media,
+    plugin_destroy_session,
+    plugin_query_session,
+};
+
+}  // namespace
+
+extern "C" __attribute__((visibility("default"))) janus_plugin* create(void) {
+    JANUS_LOG(LOG_VERB, "%s created\n", kName);
+    return &telemed_plugin;
+}

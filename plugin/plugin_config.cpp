@@ -1,0 +1,100 @@
+#include "plugin/plugin_config.hpp"
+
+#include <charconv>
+#include <string_view>
+
+namespace telemed::plugin {
+namespace {
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+
+std::optional<int64_t> parse_int(std::string_view s, int64_t lo, int64_t hi) {
+    s = trim(s);
+    int64_t v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || p != s.data() + s.size() || s.empty() || v < lo || v > hi) return std::nullopt;
+    return v;
+}
+
+std::optional<bool> parse_bool(std::string_view s) {
+    s = trim(s);
+    if (s == "true" || s == "yes" || s == "1") return true;
+    if (s == "false" || s == "no" || s == "0") return false;
+    return std::nullopt;
+}
+
+}  // namespace
+
+ConfigParse parse_plugin_config(const std::vector<std::pair<std::string, std::string>>& general) {
+    ConfigParse out;
+    PluginConfig c;
+    bool have_keys = false;
+    for (const auto& [name, value] : general) {
+        if (name == "token_keys") {
+            c.token_keys = std::string(trim(value));
+            have_keys = !c.token_keys.empty();
+        } else if (name == "token_issuer") {
+            std::string_view v = trim(value);
+            if (v.size() > kMaxIssuerChars) {
+                out.error = "token_issuer: too long";
+                return out;
+            }
+            c.token_issuer = std::string(v);
+        } else if (name == "clock_skew") {
+            auto v = parse_int(value, 0, kMaxClockSkew);
+            if (!v) {
+                out.error = "clock_skew: expected an integer 0..600 (seconds)";
+                return out;
+            }
+            c.clock_skew = *v;
+        } else if (name == "max_rooms") {
+            auto v = parse_int(value, 1, static_cast<int64_t>(kMaxRoomsLimit));
+            if (!v) {
+                out.error = "max_rooms: expected an integer 1..100000";
+                return out;
+            }
+            c.max_rooms = static_cast<std::size_t>(*v);
+        } else if (name == "max_participants_per_room") {
+            auto v = parse_int(value, 1, static_cast<int64_t>(kMaxParticipantsLimit));
+            if (!v) {
+                out.error = "max_participants_per_room: expected an integer 1..1000";
+                return out;
+            }
+            c.max_participants_per_room = static_cast<std::size_t>(*v);
+        } else if (name == "events") {
+            auto v = parse_bool(value);
+            if (!v) {
+                out.error = "events: expected true or false";
+                return out;
+            }
+            c.events = *v;
+        } else {
+            out.unknown_keys.push_back(name);
+        }
+    }
+    if (!have_keys) {
+        out.error = "token_keys: required (\"kid:secret,...\"), the plugin refuses to start without a key";
+        return out;
+    }
+    out.config = std::move(c);
+    return out;
+}
+
+bool load_key_ring(const PluginConfig& config, KeyRing* ring, std::string* error) {
+    KeyRing fresh;
+    std::string ignored;  // may describe the input: never surfaced
+    if (config.token_keys.empty() || !fresh.add_from_spec(config.token_keys, &ignored) || fresh.empty()) {
+        if (error)
+            *error = "token_keys: invalid (expected \"kid:secret\" pairs separated by commas, "
+                     "kid [A-Za-z0-9_.-]{1,64}, secret at least 32 bytes)";
+        return false;
+    }
+    *ring = std::move(fresh);
+    return true;
+}
+
+}  // namespace telemed::plugin

@@ -1,0 +1,46 @@
+// Configuration of janus.plugin.telemed: the [general] category of
+// janus.plugin.telemed.jcfg (conf/janus.plugin.telemed.jcfg.sample documents
+// every key). entrypoint.cpp reads the file with janus_config_parse and hands
+// the raw key/value strings over; validation happens here, once.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/token.hpp"
+
+namespace telemed::plugin {
+
+struct PluginConfig {
+    std::string token_keys;                      // "kid:secret,..." (secret: never logged)
+    std::string token_issuer = "telemed-controller";  // empty: any issuer
+    int64_t clock_skew = 30;                     // seconds of nbf/exp leeway
+    std::size_t max_rooms = 1000;
+    std::size_t max_participants_per_room = 50;
+    bool events = true;                          // notify Janus event handlers
+};
+
+// Limits on the values (documented in the sample config).
+inline constexpr int64_t kMaxClockSkew = 600;
+inline constexpr std::size_t kMaxRoomsLimit = 100000;
+inline constexpr std::size_t kMaxParticipantsLimit = 1000;
+inline constexpr std::size_t kMaxIssuerChars = 256;
+
+struct ConfigParse {
+    std::optional<PluginConfig> config;  // empty on error
+    std::string error;                   // names the key, never echoes a value
+    std::vector<std::string> unknown_keys;  // ignored keys (names only, for a warning)
+};
+
+// Builds the config from [general] items (name, value). Missing keys keep their
+// defaults; token_keys is required and must parse into a non-empty key ring.
+ConfigParse parse_plugin_config(const std::vector<std::pair<std::string, std::string>>& general);
+
+// Parses config.token_keys into *ring. false (ring untouched) when empty or
+// invalid; *error never contains key material.
+bool load_key_ring(const PluginConfig& config, KeyRing* ring, std::string* error);
+
+}  // namespace telemed::plugin

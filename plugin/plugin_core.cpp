@@ -1,0 +1,327 @@
+// Handle lifecycle, the worker and the client requests (join / leave).
+// Admin requests live in admin.cpp.
+#include "plugin/plugin_core.hpp"
+
+#include <exception>
+#include <utility>
+
+#include "common/ids.hpp"
+
+namespace telemed::plugin {
+
+PluginCore::PluginCore(Host& host, PluginConfig config, KeyRing keys)
+    : host_(host), config_(std::move(config)), keys_(std::move(keys)) {}
+
+PluginCore::~PluginCore() {
+    stop_worker();
+    queue_.clear();
+    // Rooms and handles go with the members; participants' deleters hand the
+    // host references back. Move them out so no deleter runs under mu_.
+    std::unordered_map<HostHandle, std::shared_ptr<Participant>> handles;
+    std::map<std::string, std::unique_ptr<Room>, std::less<>> rooms;
+    {
+        std::lock_guard lk(mu_);
+        handles.swap(handles_);
+        rooms.swap(rooms_);
+    }
+}
+
+// ---------------------------------------------------------------- lifecycle
+
+bool PluginCore::attach(HostHandle h) {
+    if (h == nullptr || queue_.closed()) return false;
+    std::lock_guard lk(mu_);
+    if (handles_.count(h) != 0 || handles_.size() >= kMaxHandles) return false;
+    Host* host = &host_;
+    std::shared_ptr<Participant> p(new Participant(h), [host](Participant* q) {
+        const HostHandle hh = q->handle();
+        const bool release = q->holds_host_ref();
+        delete q;
+        if (release) host->release_handle(hh);
+    });
+    handles_.emplace(h, p);
+    p->set_holds_host_ref();
+    return true;
+}
+
+Participant* PluginCore::find_raw(HostHandle h) const {
+    std::lock_guard lk(mu_);
+    auto it = handles_.find(h);
+    return it == handles_.end() ? nullptr : it->second.get();
+}
+
+bool PluginCore::detach(HostHandle h) {
+    std::shared_ptr<Participant> doomed;  // released after mu_, below
+    {
+        std::lock_guard lk(mu_);
+        auto it = handles_.find(h);
+        if (it == handles_.end()) return false;
+        doomed = std::move(it->second);
+        handles_.erase(it);
+        doomed->mark_destroyed();
+        if (const auto& id = doomed->identity()) {
+            const std::string room_id = id->room_id, pid = id->participant_id;
+            if (Room* room = find_room(room_id)) {
+                evict(*room, doomed);
+                broadcast_roster(*room);
+                notify_locked(nullptr, plugin_notification("left", room_id, pid));
+            }
+            log(LogLevel::Info, "detached while joined: room " + room_id + " participant " + pid);
+        }
+        doomed->clear();
+    }
+    return true;
+}
+
+void PluginCore::hangup(HostHandle) {
+    // Media path comes with the next issue: no media state to reset yet.
+}
+
+Json PluginCore::query(HostHandle h) const {
+    std::lock_guard lk(mu_);
+    auto it = handles_.find(h);
+    if (it == handles_.end()) return nullptr;
+    const Participant& p = *it->second;
+    Json j(json_object());
+    const auto& id = p.identity();
+    json_object_set_new(j.get(), "participant_id", id ? json_string(id->participant_id.c_str()) : json_null());
+    json_object_set_new(j.get(), "session_id", id ? json_string(id->room_id.c_str()) : json_null());
+    json_object_set_new(j.get(), "role",
+                        id ? json_stringn(to_string(id->role).data(), to_string(id->role).size()) : json_null());
+    json_object_set_new(j.get(), "permissions", permission_array(p.capabilities()).release());
+    json_object_set_new(j.get(), "joined", json_boolean(id.has_value()));
+    json_object_set_new(j.get(), "destroyed", json_boolean(p.destroyed()));
+    return j;
+}
+
+std::size_t PluginCore::room_count() const {
+    std::lock_guard lk(mu_);
+    return rooms_.size();
+}
+
+std::size_t PluginCore::handle_count() const {
+    std::lock_guard lk(mu_);
+    return handles_.size();
+}
+
+// ---------------------------------------------------------------- queue / worker
+
+PluginCore::Enqueued PluginCore::enqueue_message(HostHandle h, std::optional<std::string> transaction, Json message,
+                                                 Json jsep) {
+    if (queue_.closed()) return Enqueued::Stopped;
+    std::shared_ptr<Participant> p;
+    {
+        std::lock_guard lk(mu_);
+        auto it = handles_.find(h);
+        if (it == handles_.end() || it->second->destroyed()) return Enqueued::UnknownHandle;
+        p = it->second;
+    }
+    if (!queue_.try_push(ClientMessage{p, std::move(transaction), std::move(message), std::move(jsep)}))
+        return queue_.closed() ? Enqueued::Stopped : Enqueued::Busy;
+    return Enqueued::Ok;
+}
+
+void PluginCore::start_worker() {
+    if (worker_.joinable()) return;
+    worker_ = std::thread([this] { worker_loop(); });
+}
+
+void PluginCore::stop_worker() {
+    queue_.close();
+    if (worker_.joinable()) worker_.join();
+}
+
+void PluginCore::worker_loop() noexcept {
+    while (true) {
+        std::optional<Task> task;
+        try {
+            task = queue_.pop_wait();
+        } catch (...) {
+            continue;
+        }
+        if (!task) return;
+        run(*task);
+        // task (and the participant references it holds) dies here, unlocked.
+    }
+}
+
+std::size_t PluginCore::drain() {
+    std::size_t n = 0;
+    while (auto task = queue_.try_pop()) {
+        run(*task);
+        ++n;
+    }
+    return n;
+}
+
+void PluginCore::run(Task& task) noexcept {
+    try {
+        if (auto* m = std::get_if<ClientMessage>(&task)) {
+            run_client(*m);
+        } else if (auto* push = std::get_if<Push>(&task)) {
+            if (!push->to->destroyed())
+                host_.push_event(push->to->handle(), push->transaction ? push->transaction->c_str() : nullptr,
+                                 push->event.get());
+        } else if (auto* close = std::get_if<ClosePc>(&task)) {
+            if (!close->to->destroyed()) host_.close_pc(close->to->handle());
+        } else if (auto* note = std::get_if<Notify>(&task)) {
+            HostHandle h = note->about && !note->about->destroyed() ? note->about->handle() : nullptr;
+            host_.notify_event(h, std::move(note->event));
+        }
+    } catch (const std::exception& e) {
+        log(LogLevel::Error, std::string("worker task failed: ") + e.what());
+        if (auto* m = std::get_if<ClientMessage>(&task)) {
+            try {
+                std::lock_guard lk(mu_);
+                reply_error(m->from, m->transaction, Failure::of(ErrorCode::Internal));
+            } catch (...) {
+            }
+        }
+    } catch (...) {
+        log(LogLevel::Error, "worker task failed");
+    }
+}
+
+// ---------------------------------------------------------------- helpers (mu_ held)
+
+Room* PluginCore::find_room(std::string_view id) {
+    auto it = rooms_.find(id);
+    return it == rooms_.end() ? nullptr : it->second.get();
+}
+
+void PluginCore::push_locked(const std::shared_ptr<Participant>& to, const std::optional<std::string>& txn,
+                             Json event) {
+    queue_.push(Push{to, txn, std::move(event)});
+}
+
+void PluginCore::close_pc_locked(const std::shared_ptr<Participant>& to) { queue_.push(ClosePc{to}); }
+
+void PluginCore::notify_locked(const std::shared_ptr<Participant>& about, Json event) {
+    if (!config_.events) return;
+    queue_.push(Notify{about, std::move(event)});
+}
+
+void PluginCore::reply_error(const std::shared_ptr<Participant>& to, const std::optional<std::string>& txn,
+                             const Failure& f) {
+    push_locked(to, txn, error_event(f));
+}
+
+std::vector<RosterEntry> PluginCore::roster_without(const Room& room, std::string_view participant_id) const {
+    std::vector<RosterEntry> out;
+    out.reserve(room.member_count());
+    for (const auto& [pid, member] : room.members()) {
+        if (pid == participant_id || !member->identity()) continue;
+        out.push_back(RosterEntry{pid, member->identity()->role});
+    }
+    return out;
+}
+
+void PluginCore::broadcast_roster(const Room& room) {
+    for (const auto& [pid, member] : room.members())
+        push_locked(member, std::nullopt, participants_event(roster_without(room, pid)));
+}
+
+void PluginCore::evict(Room& room, const std::shared_ptr<Participant>& p) {
+    p->set_capabilities(0);  // the media gate sees this first
+    if (const auto& id = p->identity()) {
+        auto current = room.member(id->participant_id);
+        if (current == p) room.remove_member(id->participant_id);
+    }
+    p->clear();
+}
+
+// ---------------------------------------------------------------- client requests
+
+void PluginCore::run_client(ClientMessage& m) {
+    // Pure work first, outside the lock.
+    Parsed<ClientRequest> parsed = parse_client_request(m.message.get());
+    if (parsed.ok() && m.jsep) {
+        // No media negotiation in this issue: an offer cannot be answered.
+        parsed.value.reset();
+        parsed.failure = Failure::of(ErrorCode::InvalidElement, "invalid element: jsep (not accepted by this request)");
+    }
+    const int64_t now = host_.now_unix();
+
+    std::lock_guard lk(mu_);
+    if (m.from->destroyed()) return;
+    if (!parsed.ok()) {
+        reply_error(m.from, m.transaction, parsed.failure);
+        return;
+    }
+    if (auto* j = std::get_if<JoinRequest>(&*parsed.value)) {
+        join(m.from, *j, m.transaction, now);
+    } else {
+        leave(m.from, m.transaction);
+    }
+}
+
+void PluginCore::join(const std::shared_ptr<Participant>& p, const JoinRequest& req,
+                      const std::optional<std::string>& txn, int64_t now) {
+    if (p->identity()) return reply_error(p, txn, Failure::of(ErrorCode::AlreadyJoined));
+
+    VerifyOptions opts;
+    opts.issuer = config_.token_issuer;
+    opts.now = now;
+    opts.leeway = config_.clock_skew;
+    VerifyResult v = verify_token(req.token, keys_, opts);
+    if (!v.ok()) {
+        log(LogLevel::Info, std::string("join refused: token ") + std::string(to_string(v.error)));
+        return reply_error(p, txn, Failure::of(error_for(v.error)));
+    }
+    if (!is_uuid(v.claims.sub) || !is_uuid(v.claims.sid))
+        return reply_error(p, txn, Failure::of(ErrorCode::TokenBadClaims));
+    const std::string pid = normalize_uuid(v.claims.sub);
+    const std::string sid = normalize_uuid(v.claims.sid);
+
+    if (req.session_id && *req.session_id != sid)
+        return reply_error(p, txn, Failure::of(ErrorCode::TokenWrongSession));
+    Room* room = find_room(sid);
+    if (!room) return reply_error(p, txn, Failure::of(ErrorCode::NoSuchRoom));
+    if (room->is_revoked(pid)) {
+        log(LogLevel::Info, "join refused: revoked participant " + pid + " room " + sid);
+        return reply_error(p, txn, Failure::of(ErrorCode::TokenRevoked));
+    }
+    std::shared_ptr<Participant> previous = room->member(pid);
+    if (!previous && room->member_count() >= config_.max_participants_per_room)
+        return reply_error(p, txn, Failure::of(ErrorCode::LimitReached, "room full"));
+
+    Role role = v.claims.role;
+    PermissionSet perms = v.claims.perms & kAllPermissions;
+    if (const StoredGrant* g = room->grant(pid)) {  // set_permissions overrides the token
+        perms = g->permissions;
+        if (g->role) role = *g->role;
+    }
+
+    if (previous) {  // same participant on another handle: the newest wins
+        evict(*room, previous);
+        push_locked(previous, std::nullopt, kicked_event("replaced"));
+        close_pc_locked(previous);
+        notify_locked(previous, plugin_notification("replaced", sid, pid));
+        log(LogLevel::Info, "participant " + pid + " replaced on a new handle, room " + sid);
+    }
+
+    p->admit(Identity{pid, sid, role}, perms);
+    room->add_member(pid, p);
+    push_locked(p, txn, joined_event(sid, pid, role, perms, room->state(), roster_without(*room, pid)));
+    for (const auto& [other_id, member] : room->members())
+        if (member != p) push_locked(member, std::nullopt, participants_event(roster_without(*room, other_id)));
+    notify_locked(p, plugin_notification("joined", sid, pid));
+    log(LogLevel::Info, "joined: room " + sid + " participant " + pid);
+}
+
+void PluginCore::leave(const std::shared_ptr<Participant>& p, const std::optional<std::string>& txn) {
+    if (!p->identity()) return reply_error(p, txn, Failure::of(ErrorCode::NotJoined));
+    const std::string sid = p->identity()->room_id, pid = p->identity()->participant_id;
+    Room* room = find_room(sid);
+    if (room) {
+        evict(*room, p);
+        broadcast_roster(*room);
+    } else {
+        p->clear();
+    }
+    push_locked(p, txn, left_event());
+    notify_locked(p, plugin_notification("left", sid, pid));
+    log(LogLevel::Info, "left: room " + sid + " participant " + pid);
+}
+
+}  // namespace telemed::plugin

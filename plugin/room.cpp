@@ -1,0 +1,59 @@
+#include "plugin/room.hpp"
+
+namespace telemed::plugin {
+
+std::string_view to_string(RoomState s) {
+    return s == RoomState::Active ? "active" : "scheduled";
+}
+
+std::optional<RoomState> parse_room_state(std::string_view s) {
+    if (s == "scheduled") return RoomState::Scheduled;
+    if (s == "active") return RoomState::Active;
+    return std::nullopt;
+}
+
+std::shared_ptr<Participant> Room::member(std::string_view participant_id) const {
+    auto it = members_.find(participant_id);
+    return it == members_.end() ? nullptr : it->second;
+}
+
+void Room::add_member(const std::string& participant_id, std::shared_ptr<Participant> p) {
+    members_[participant_id] = std::move(p);
+}
+
+std::shared_ptr<Participant> Room::remove_member(std::string_view participant_id) {
+    auto it = members_.find(participant_id);
+    if (it == members_.end()) return nullptr;
+    auto p = std::move(it->second);
+    members_.erase(it);
+    return p;
+}
+
+bool Room::is_revoked(std::string_view participant_id) const {
+    return revoked_.find(participant_id) != revoked_.end();
+}
+
+bool Room::revoke(const std::string& participant_id) {
+    if (revoked_.count(participant_id) != 0) return true;
+    if (revoked_.size() >= kMaxRevokedPerRoom) return false;
+    revoked_.insert(participant_id);
+    return true;
+}
+
+const StoredGrant* Room::grant(std::string_view participant_id) const {
+    auto it = grants_.find(participant_id);
+    return it == grants_.end() ? nullptr : &it->second;
+}
+
+bool Room::store_grant(const std::string& participant_id, StoredGrant g) {
+    auto it = grants_.find(participant_id);
+    if (it != grants_.end()) {
+        it->second = g;
+        return true;
+    }
+    if (grants_.size() >= kMaxGrantsPerRoom) return false;
+    grants_.emplace(participant_id, g);
+    return true;
+}
+
+}  // namespace telemed::plugin

@@ -1,0 +1,82 @@
+// A room: the live media side of one telemed session (id = session UUID).
+// Created and destroyed by the controller through the Admin API; clients join
+// it with a token whose "sid" is the room id.
+//
+// Not thread-safe by itself: PluginCore guards every Room with its state
+// mutex. A Room never calls the host.
+#pragma once
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/permissions.hpp"
+#include "common/requests.hpp"
+#include "plugin/participant.hpp"
+
+namespace telemed::plugin {
+
+enum class RoomState : uint8_t { Scheduled = 0, Active };
+std::string_view to_string(RoomState s);
+std::optional<RoomState> parse_room_state(std::string_view s);
+
+// Limits on per-room tables that the Admin API can grow.
+inline constexpr std::size_t kMaxRevokedPerRoom = 10000;
+inline constexpr std::size_t kMaxGrantsPerRoom = 10000;
+
+// What set_permissions stored for a participant: it overrides the token's
+// perms (and role, when given) at every later join.
+struct StoredGrant {
+    PermissionSet permissions = 0;
+    std::optional<Role> role;
+};
+
+class Room {
+public:
+    Room(std::string id, SessionKind kind, RoomState state, RecordingPolicy policy)
+        : id_(std::move(id)), kind_(kind), state_(state), policy_(policy) {}
+
+    const std::string& id() const { return id_; }
+    SessionKind kind() const { return kind_; }
+    RoomState state() const { return state_; }
+    RecordingPolicy recording_policy() const { return policy_; }
+    void set_kind(SessionKind k) { kind_ = k; }
+    void set_recording_policy(RecordingPolicy p) { policy_ = p; }
+    // scheduled -> active only; asking for scheduled on an active room is ignored.
+    void advance_state(RoomState s) {
+        if (s == RoomState::Active) state_ = RoomState::Active;
+    }
+
+    // Members: participant id -> the handle it joined on.
+    std::shared_ptr<Participant> member(std::string_view participant_id) const;
+    void add_member(const std::string& participant_id, std::shared_ptr<Participant> p);
+    // Removes and returns the member (nullptr if absent).
+    std::shared_ptr<Participant> remove_member(std::string_view participant_id);
+    const std::map<std::string, std::shared_ptr<Participant>, std::less<>>& members() const { return members_; }
+    std::size_t member_count() const { return members_.size(); }
+
+    // Ban list (kicked participant ids): every token of theirs is dead here.
+    bool is_revoked(std::string_view participant_id) const;
+    // false when the table is full (the id is then not stored).
+    bool revoke(const std::string& participant_id);
+    std::size_t revoked_count() const { return revoked_.size(); }
+
+    const StoredGrant* grant(std::string_view participant_id) const;
+    // false when the table is full and the id is new.
+    bool store_grant(const std::string& participant_id, StoredGrant g);
+
+private:
+    std::string id_;
+    SessionKind kind_;
+    RoomState state_;
+    RecordingPolicy policy_;
+    std::map<std::string, std::shared_ptr<Participant>, std::less<>> members_;
+    std::set<std::string, std::less<>> revoked_;
+    std::map<std::string, StoredGrant, std::less<>> grants_;
+};
+
+}  // namespace telemed::plugin

@@ -1,0 +1,128 @@
+# shellcheck shell=bash
+# Janus Gateway with a private configuration tree under $STACK_DIR/janus:
+#   etc/         janus.jcfg, http + websockets transport configs (from
+#                conf/janus/), janus.plugin.telemed.jcfg (from
+#                conf/janus.plugin.telemed.jcfg.sample)
+#   plugins/     symlink to OUR plugin only (build/plugin/.libs/libjanus_telemed.so)
+#   transports/  symlinks to libjanus_http.so and libjanus_websockets.so only
+#   events/, loggers/   empty
+# See /work/shared/JANUS-NOTES.md §2 for why (stock plugins would open ports,
+# Janus never gathers ICE candidates on loopback interfaces).
+
+# shellcheck source=common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+# shellcheck source=build.sh
+source "$(dirname "${BASH_SOURCE[0]}")/build.sh"
+
+janus_log()  { printf '%s/logs/janus.log' "$STACK_DIR"; }
+janus_etc()  { printf '%s/janus/etc' "$STACK_DIR"; }
+janus_pid()  { svc_pid janus janus; }
+
+# Folder with the packaged Janus modules (multiarch path).
+janus_moddir() {
+    local f
+    for f in /usr/lib/*/janus/transports/libjanus_http.so /usr/lib/janus/transports/libjanus_http.so; do
+        [[ -e "$f" ]] && { dirname "$(dirname "$f")"; return 0; }
+    done
+    die "janus: packaged transports not found (libjanus_http.so): run scripts/setup-deps"
+}
+
+# The plugin .so Janus loads; TELEMED_PLUGIN_SO overrides (e.g. an ASan build).
+janus_plugin_so() {
+    printf '%s' "${TELEMED_PLUGIN_SO:-$(plugin_so)}"
+}
+
+janus_write_conf() {
+    local etc base moddir so sample pconf
+    etc=$(janus_etc); base="$STACK_DIR/janus"
+    moddir=$(janus_moddir)
+    so=$(janus_plugin_so)
+    [[ -f "$so" ]] || die "janus: plugin $so not built (run make in $BUILD_DIR, or scripts/run which builds)"
+
+    rm -rf "$base/plugins" "$base/transports" "$base/events" "$base/loggers"
+    mkdir -p "$etc" "$base/plugins" "$base/transports" "$base/events" "$base/loggers" \
+             "$STACK_DIR/recordings" "$STACK_DIR/logs"
+    ln -s "$(readlink -f "$so")" "$base/plugins/libjanus_telemed.so"
+    ln -s "$moddir/transports/libjanus_http.so" "$base/transports/libjanus_http.so"
+    ln -s "$moddir/transports/libjanus_websockets.so" "$base/transports/libjanus_websockets.so"
+
+    local j="$etc/janus.jcfg"
+    ( umask 077
+      cp "$TELEMED_ROOT/conf/janus/janus.jcfg" "$j"
+      cp "$TELEMED_ROOT/conf/janus/janus.transport.http.jcfg" "$etc/"
+      cp "$TELEMED_ROOT/conf/janus/janus.transport.websockets.jcfg" "$etc/" )
+    jcfg_set "$j" general configs_folder "$(jcfg_quote "$etc")"
+    jcfg_set "$j" general plugins_folder "$(jcfg_quote "$base/plugins")"
+    jcfg_set "$j" general transports_folder "$(jcfg_quote "$base/transports")"
+    jcfg_set "$j" general events_folder "$(jcfg_quote "$base/events")"
+    jcfg_set "$j" general loggers_folder "$(jcfg_quote "$base/loggers")"
+    jcfg_set "$j" general admin_secret "$(jcfg_quote "$(secret_get janus-admin-secret)")"
+    jcfg_set "$j" general interface "$(jcfg_quote 127.0.0.1)"
+    jcfg_set "$j" general debug_level "${TELEMED_JANUS_DEBUG_LEVEL:-4}"
+    jcfg_set "$j" media rtp_port_range "$(jcfg_quote "$RTP_PORT_RANGE")"
+    if [[ -n "$ICE_IF" ]]; then
+        jcfg_set "$j" nat ice_enforce_list "$(jcfg_quote "$ICE_IF")"
+    fi
+    jcfg_set "$etc/janus.transport.http.jcfg" general port "$JANUS_HTTP_PORT"
+    jcfg_set "$etc/janus.transport.http.jcfg" admin admin_port "$JANUS_ADMIN_PORT"
+    jcfg_set "$etc/janus.transport.websockets.jcfg" general ws_port "$JANUS_WS_PORT"
+
+    # Our plugin's config: the sample with the shared token key and paths.
+    pconf="$etc/janus.plugin.telemed.jcfg"
+    sample="$TELEMED_ROOT/conf/janus.plugin.telemed.jcfg.sample"
+    ( umask 077
+      if [[ -s "$sample" ]]; then cp "$sample" "$pconf"; else printf 'general: {\n}\n' >"$pconf"; fi )
+    jcfg_set "$pconf" general token_keys "$(jcfg_quote "$TOKEN_KID:$(secret_get token-secret)")"
+    jcfg_set "$pconf" general token_issuer "$(jcfg_quote "$TOKEN_ISSUER")"
+    local k
+    for k in recordings_dir recordings_folder rec_dir; do
+        if grep -Eq "^[[:space:]]*#?[[:space:]]*${k}[[:space:]]*=" "$pconf"; then
+            jcfg_set "$pconf" general "$k" "$(jcfg_quote "$STACK_DIR/recordings")"
+        fi
+    done
+    chmod 600 "$etc"/*.jcfg
+}
+
+# Ready when /janus/info answers and lists our plugin.
+janus_ready() {
+    curl -sf -m 2 "http://127.0.0.1:$JANUS_HTTP_PORT/janus/info" 2>/dev/null \
+        | jq -e '.plugins | has("janus.plugin.telemed")' >/dev/null 2>&1
+}
+
+janus_start() {
+    local pid logf
+    logf=$(janus_log)
+    if pid=$(janus_pid); then
+        log "janus: already running (pid $pid, http $JANUS_HTTP_PORT)"
+        return 0
+    fi
+    need_cmd janus curl jq
+    port_free_or_die tcp "$JANUS_HTTP_PORT" "janus (http)"
+    port_free_or_die tcp "$JANUS_WS_PORT" "janus (websockets)"
+    port_free_or_die tcp "$JANUS_ADMIN_PORT" "janus (admin)"
+    janus_write_conf
+    log "janus: starting (http $JANUS_HTTP_PORT, ws $JANUS_WS_PORT, admin $JANUS_ADMIN_PORT${ICE_IF:+, ICE on $ICE_IF})"
+    : >>"$logf"
+    local mark
+    mark=$(wc -l <"$logf")
+    pid=$(start_bg janus "$STACK_DIR/logs/janus.stdout.log" \
+        janus -C "$(janus_etc)/janus.jcfg" -F "$(janus_etc)" -o -N -L "$logf")
+    local ready=0
+    wait_ready 20 "$pid" janus_ready || ready=$?
+    if (( ready != 0 )); then
+        local why="did not become ready within 20s"
+        (( ready == 2 )) && why="exited during start-up"
+        tail -n +"$((mark + 1))" "$logf" >"$logf.start" 2>/dev/null || true
+        show_log_tail "$logf.start" 40
+        show_log_tail "$STACK_DIR/logs/janus.stdout.log" 10
+        rm -f "$logf.start"
+        proc_is "$pid" janus && kill -KILL "$pid" 2>/dev/null
+        rm -f "$(pidfile_of janus)"
+        die "janus $why: /janus/info on port $JANUS_HTTP_PORT must list janus.plugin.telemed (log: $logf)"
+    fi
+}
+
+janus_stop() {
+    # SIGTERM shutdown takes 1.3-2.1 s; SIGKILL after 5 s.
+    stop_svc janus janus janus 5
+}

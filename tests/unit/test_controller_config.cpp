@@ -1,0 +1,310 @@
+// Unit tests for controller/config.cpp: defaults, file values, list parsing,
+// TELEMED_<KEY> environment overrides, range and format errors that name the
+// key but never echo the value, unknown keys, and check_required_config.
+// The loaded config lives in CMocka state; helpers return plain values.
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "controller/config.hpp"
+
+#include <csetjmp>
+#include <cstdarg>
+#include <cstddef>
+#include <cstdint>
+extern "C" {
+#include <cmocka.h>
+}
+
+using telemed::ControllerConfig;
+
+namespace {
+
+char g_path[256];
+char g_error[1024];
+
+const char* kSecretA = "0123456789abcdef0123456789abcdef";  // 32 bytes
+const char* kApiKey = "api-key-0123456789";
+
+void clear_env() {
+    for (const std::string& k : telemed::controller_config_keys()) {
+        std::string name = "TELEMED_";
+        for (char c : k) name += static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+        unsetenv(name.c_str());
+    }
+}
+
+int setup(void** state) {
+    clear_env();
+    std::snprintf(g_path, sizeof g_path, "%s/test_controller_config.XXXXXX",
+                  std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp");
+    int fd = mkstemp(g_path);
+    if (fd < 0) return -1;
+    close(fd);
+    *state = new ControllerConfig;
+    return 0;
+}
+
+int teardown(void** state) {
+    clear_env();
+    unlink(g_path);
+    delete static_cast<ControllerConfig*>(*state);
+    return 0;
+}
+
+ControllerConfig& C(void** state) { return *static_cast<ControllerConfig*>(*state); }
+
+void write_file(const char* text) {
+    FILE* f = std::fopen(g_path, "w");
+    std::fputs(text, f);
+    std::fclose(f);
+}
+
+// Loads g_path (or defaults when `use_file` is false). true on success;
+// otherwise the error is in g_error.
+bool load(void** state, bool use_file = true) {
+    std::string error;
+    bool ok = telemed::load_controller_config(use_file ? g_path : "", &C(state), &error);
+    std::snprintf(g_error, sizeof g_error, "%s", error.c_str());
+    return ok;
+}
+
+bool required_ok(void** state) {
+    std::string error;
+    bool ok = telemed::check_required_config(C(state), &error);
+    std::snprintf(g_error, sizeof g_error, "%s", error.c_str());
+    return ok;
+}
+
+void test_defaults_without_file(void** state) {
+    assert_true(load(state, false));
+    const ControllerConfig& c = C(state);
+    assert_string_equal(c.listen_address.c_str(), "127.0.0.1");
+    assert_int_equal(c.port, 8080);
+    assert_int_equal(c.threads, 4);
+    assert_int_equal(c.max_body_bytes, 65536);
+    assert_int_equal(c.token_ttl_s, 300);
+    assert_string_equal(c.log_level.c_str(), "info");
+    assert_true(c.api_keys.empty());
+    assert_false(required_ok(state));  // defaults alone cannot serve
+    assert_non_null(std::strstr(g_error, "api_keys"));
+}
+
+void test_file_values_and_lists(void** state) {
+    std::string text = std::string("# comment\n") +
+                       "listen_address = ::1\n"
+                       "port = 18080\n"
+                       "threads = 2\n"
+                       "max_body_bytes = 2048\n"
+                       "api_keys = " + kApiKey + " , second-key-0123456789 ,\n"
+                       "public_base_url = https://api.example/\n"
+                       "token_keys = k1:" + kSecretA + ",k2:" + kSecretA + "\n"
+                       "token_kid = k2\n"
+                       "janus_admin_secret = s3cret\n"
+                       "turn_urls = turn:127.0.0.1:3478?transport=udp, turns:t.example:5349\n"
+                       "turn_secret = turnsecret\n"
+                       "log_level = debug\n";
+    write_file(text.c_str());
+    assert_true(load(state));
+    const ControllerConfig& c = C(state);
+    assert_string_equal(c.listen_address.c_str(), "::1");
+    assert_int_equal(c.port, 18080);
+    assert_int_equal(c.threads, 2);
+    assert_int_equal(c.max_body_bytes, 2048);
+    assert_int_equal(c.api_keys.size(), 2);
+    assert_string_equal(c.api_keys[0].c_str(), kApiKey);
+    assert_string_equal(c.api_keys[1].c_str(), "second-key-0123456789");
+    assert_string_equal(c.public_base_url.c_str(), "https://api.example");  // trailing '/' dropped
+    assert_int_equal(c.token_keys.size(), 2);
+    assert_string_equal(c.token_kid.c_str(), "k2");
+    assert_int_equal(c.turn_urls.size(), 2);
+    assert_string_equal(c.turn_urls[1].c_str(), "turns:t.example:5349");
+    assert_string_equal(c.log_level.c_str(), "debug");
+    assert_int_equal(c.redis_port, 6379);  // untouched keys keep defaults
+    assert_true(required_ok(state));
+}
+
+void test_env_overrides_file(void** state) {
+    write_file("port = 18080\nthreads = 2\n");
+    setenv("TELEMED_PORT", "19090", 1);
+    setenv("TELEMED_API_KEYS", "env-key-0123456789abc", 1);
+    assert_true(load(state));
+    assert_int_equal(C(state).port, 19090);
+    assert_int_equal(C(state).threads, 2);
+    assert_int_equal(C(state).api_keys.size(), 1);
+    assert_string_equal(C(state).api_keys[0].c_str(), "env-key-0123456789abc");
+}
+
+void test_env_applies_without_file(void** state) {
+    setenv("TELEMED_REDIS_PORT", "26379", 1);
+    assert_true(load(state, false));
+    assert_int_equal(C(state).redis_port, 26379);
+}
+
+void test_env_value_is_validated_and_named(void** state) {
+    setenv("TELEMED_THREADS", "0", 1);
+    assert_false(load(state, false));
+    assert_non_null(std::strstr(g_error, "threads"));
+    assert_non_null(std::strstr(g_error, "TELEMED_THREADS"));
+}
+
+void test_range_errors_name_key_not_value(void** state) {
+    write_file("port = 654321\n");
+    assert_false(load(state));
+    assert_non_null(std::strstr(g_error, "port"));
+    assert_null(std::strstr(g_error, "654321"));
+
+    write_file("max_connections = 12abc\n");
+    assert_false(load(state));
+    assert_non_null(std::strstr(g_error, "max_connections"));
+    assert_null(std::strstr(g_error, "12abc"));
+
+    write_file("connection_timeout_s = -1\n");
+    assert_false(load(state));
+    assert_non_null(std::strstr(g_error, "connection_timeout_s"));
+
+    write_file("listen_address = localhost\n");
+    assert_false(load(state));
+    assert_non_null(std::strstr(g_error, "listen_address"));
+
+    write_file("log_level = verbose\n");
+    assert_false(load(state));
+    assert_non_null(std::strstr(g_error, "log_level"));
+
+    write_file("janus_admin_url = ftp://x/admin\n");
+    assert_false(load(state));
+    assert_non_null(std::strstr(g_error, "janus_admin_url"));
+
+    write_file("stun_urls = turn:1.2.3.4:3478\n");
+    assert_false(load(state));
+    assert_non_null(std::strstr(g_error, "stun_urls"));
+}
+
+void test_secret_errors_do_not_echo(void** state) {
+    write_file("api_keys = tooShortKeyXYZ\n");  // < 16 chars
+    assert_false(load(state));
+    assert_non_null(std::strstr(g_error, "api_keys"));
+    assert_null(std::strstr(g_error, "tooShortKeyXYZ"));
+
+    write_file("token_keys = k1:shortSecretQQQ\n");  // secret < 32 bytes
+    assert_false(load(state));
+    assert_non_null(std::strstr(g_error, "token_keys"));
+    assert_null(std::strstr(g_error, "shortSecretQQQ"));
+}
+
+void test_unknown_key_refused(void** state) {
+    write_file("port = 8081\ndatabase_uri = postgresql:///x\n");
+    assert_false(load(state));
+    assert_non_null(std::strstr(g_error, "unknown key"));
+    assert_non_null(std::strstr(g_error, "database_uri"));
+    assert_null(std::strstr(g_error, "postgresql"));
+}
+
+void test_syntax_error_and_missing_file(void** state) {
+    write_file("port 8081\n");
+    assert_false(load(state));
+    assert_non_null(std::strstr(g_error, "line 1"));
+
+    std::string error;
+    ControllerConfig other;
+    bool ok = telemed::load_controller_config("/nonexistent/telemed.conf", &other, &error);
+    std::snprintf(g_error, sizeof g_error, "%s", error.c_str());
+    assert_false(ok);
+    assert_non_null(std::strstr(g_error, "/nonexistent/telemed.conf"));
+}
+
+void test_failed_load_leaves_output_untouched(void** state) {
+    C(state).port = 1234;
+    write_file("threads = 2\nport = 0\n");
+    assert_false(load(state));
+    assert_int_equal(C(state).port, 1234);
+    assert_int_equal(C(state).threads, 4);
+}
+
+void test_required_settings(void** state) {
+    std::string base = std::string("api_keys = ") + kApiKey + "\n" + "token_keys = k1:" + kSecretA + "\n" +
+                       "janus_admin_secret = s\n";
+    write_file((base + "token_kid = k1\n").c_str());
+    assert_true(load(state));
+    assert_true(required_ok(state));
+
+    write_file(base.c_str());  // no token_kid
+    assert_true(load(state));
+    assert_false(required_ok(state));
+    assert_non_null(std::strstr(g_error, "token_kid"));
+
+    write_file((base + "token_kid = k9\n").c_str());  // kid not in the ring
+    assert_true(load(state));
+    assert_false(required_ok(state));
+    assert_non_null(std::strstr(g_error, "token_kid"));
+
+    write_file((std::string("api_keys = ") + kApiKey + "\ntoken_keys = k1:" + kSecretA + "\ntoken_kid = k1\n").c_str());
+    assert_true(load(state));
+    assert_false(required_ok(state));
+    assert_non_null(std::strstr(g_error, "janus_admin_secret"));
+
+    write_file((base + "token_kid = k1\nturn_urls = turn:127.0.0.1:3478\n").c_str());
+    assert_true(load(state));
+    assert_false(required_ok(state));
+    assert_non_null(std::strstr(g_error, "turn_secret"));
+}
+
+#ifdef TELEMED_SAMPLE_CONF
+// conf/telemed-controller.conf.sample documents every key: uncommenting all
+// its "#key = value" lines must give a file that loads and can serve.
+const char* sample_check() {
+    static char result[512];
+    FILE* in = std::fopen(TELEMED_SAMPLE_CONF, "r");
+    if (!in) return "cannot open the sample";
+    std::string text;
+    std::string keys_seen = ",";
+    char line[1024];
+    while (std::fgets(line, sizeof line, in)) {
+        std::string l(line);
+        if (l.size() > 1 && l[0] == '#' && l[1] >= 'a' && l[1] <= 'z' && l.find(" =") != std::string::npos) {
+            std::string key = l.substr(1, l.find(" =") - 1);
+            if (key.find(' ') != std::string::npos) continue;  // prose, not a setting
+            text += l.substr(1);
+            keys_seen += key + ",";
+        }
+    }
+    std::fclose(in);
+    for (const std::string& k : telemed::controller_config_keys())
+        if (keys_seen.find("," + k + ",") == std::string::npos) {
+            std::snprintf(result, sizeof result, "key missing from the sample: %s", k.c_str());
+            return result;
+        }
+    write_file(text.c_str());
+    ControllerConfig c;
+    std::string error;
+    if (!telemed::load_controller_config(g_path, &c, &error) || !telemed::check_required_config(c, &error)) {
+        std::snprintf(result, sizeof result, "sample does not load: %s", error.c_str());
+        return result;
+    }
+    return "ok";
+}
+
+void test_sample_documents_every_key(void**) { assert_string_equal(sample_check(), "ok"); }
+#endif
+
+}  // namespace
+
+int main() {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_defaults_without_file),          T(test_file_values_and_lists),
+        T(test_env_overrides_file),             T(test_env_applies_without_file),
+        T(test_env_value_is_validated_and_named), T(test_range_errors_name_key_not_value),
+        T(test_secret_errors_do_not_echo),      T(test_unknown_key_refused),
+        T(test_syntax_error_and_missing_file),  T(test_failed_load_leaves_output_untouched),
+        T(test_required_settings),
+#ifdef TELEMED_SAMPLE_CONF
+        T(test_sample_documents_every_key),
+#endif
+    };
+#undef T
+    return cmocka_run_group_tests_name("controller_config", tests, nullptr, nullptr);
+}

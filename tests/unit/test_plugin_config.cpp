@@ -1,0 +1,127 @@
+// plugin/plugin_config: [general] of janus.plugin.telemed.jcfg.
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "plugin/plugin_config.hpp"
+
+#include <cstdarg>
+#include <cstddef>
+#include <csetjmp>
+#include <cstdint>
+extern "C" {
+#include <cmocka.h>
+}
+
+using namespace telemed;
+using namespace telemed::plugin;
+
+namespace {
+
+using Items = std::vector<std::pair<std::string, std::string>>;
+constexpr const char* kKeys = "k1:0123456789abcdef0123456789abcdef, k2:fedcba9876543210fedcba9876543210";
+
+bool defaults_apply() {
+    ConfigParse p = parse_plugin_config(Items{{"token_keys", kKeys}});
+    if (!p.config) return false;
+    const PluginConfig& c = *p.config;
+    return c.token_issuer == "telemed-controller" && c.clock_skew == 30 && c.max_rooms == 1000 &&
+           c.max_participants_per_room == 50 && c.events && p.unknown_keys.empty();
+}
+
+bool values_apply() {
+    ConfigParse p = parse_plugin_config(Items{{"token_keys", kKeys},
+                                              {"token_issuer", ""},
+                                              {"clock_skew", "5"},
+                                              {"max_rooms", "7"},
+                                              {"max_participants_per_room", "3"},
+                                              {"events", "false"}});
+    if (!p.config) return false;
+    const PluginConfig& c = *p.config;
+    return c.token_issuer.empty() && c.clock_skew == 5 && c.max_rooms == 7 && c.max_participants_per_room == 3 &&
+           !c.events;
+}
+
+// 1 if refused and the error names `key`, 0 if accepted, -1 if refused otherwise.
+int refused_naming(const char* key, const char* value) {
+    ConfigParse p = parse_plugin_config(Items{{"token_keys", kKeys}, {key, value}});
+    if (p.config) return 0;
+    return p.error.find(key) != std::string::npos ? 1 : -1;
+}
+
+int long_issuer_refused() {
+    const std::string issuer(kMaxIssuerChars + 1, 'i');
+    return refused_naming("token_issuer", issuer.c_str());
+}
+
+bool missing_keys_refused() {
+    ConfigParse a = parse_plugin_config(Items{});
+    ConfigParse b = parse_plugin_config(Items{{"token_keys", "   "}});
+    return !a.config && !b.config && a.error.find("token_keys") != std::string::npos;
+}
+
+bool unknown_keys_reported() {
+    ConfigParse p = parse_plugin_config(Items{{"token_keys", kKeys}, {"colour", "blue"}});
+    return p.config && p.unknown_keys.size() == 1 && p.unknown_keys[0] == "colour";
+}
+
+std::size_t ring_size(const char* spec) {
+    ConfigParse p = parse_plugin_config(Items{{"token_keys", spec}});
+    if (!p.config) return 1000;
+    KeyRing ring;
+    std::string error;
+    if (!load_key_ring(*p.config, &ring, &error)) return 0;
+    return ring.size();
+}
+
+// The error of a refused ring never contains key material.
+bool ring_error_hides_secret() {
+    ConfigParse p = parse_plugin_config(Items{{"token_keys", "k1:SHORTSECRET"}});
+    if (!p.config) return false;
+    KeyRing ring;
+    std::string error;
+    if (load_key_ring(*p.config, &ring, &error)) return false;
+    return !error.empty() && error.find("SHORTSECRET") == std::string::npos && ring.empty();
+}
+
+}  // namespace
+
+static void defaults(void**) { assert_true(defaults_apply()); }
+static void explicit_values(void**) { assert_true(values_apply()); }
+
+static void bad_values_refused(void**) {
+    assert_int_equal(refused_naming("clock_skew", "-1"), 1);
+    assert_int_equal(refused_naming("clock_skew", "601"), 1);
+    assert_int_equal(refused_naming("clock_skew", "3x"), 1);
+    assert_int_equal(refused_naming("max_rooms", "0"), 1);
+    assert_int_equal(refused_naming("max_rooms", "100001"), 1);
+    assert_int_equal(refused_naming("max_participants_per_room", "0"), 1);
+    assert_int_equal(refused_naming("max_participants_per_room", ""), 1);
+    assert_int_equal(refused_naming("events", "maybe"), 1);
+    assert_int_equal(long_issuer_refused(), 1);
+    assert_int_equal(refused_naming("events", "yes"), 0);
+    assert_int_equal(refused_naming("clock_skew", "0"), 0);
+}
+
+static void token_keys_required(void**) { assert_true(missing_keys_refused()); }
+static void unknown_keys(void**) { assert_true(unknown_keys_reported()); }
+
+static void key_ring(void**) {
+    assert_int_equal(ring_size(kKeys), 2);
+    assert_int_equal(ring_size("k1:0123456789abcdef0123456789abcdef"), 1);
+    assert_int_equal(ring_size("k1:short"), 0);
+    assert_int_equal(ring_size("no-colon-here-0123456789abcdef0123456789"), 0);
+    assert_true(ring_error_hides_secret());
+}
+
+int main() {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(defaults),
+        cmocka_unit_test(explicit_values),
+        cmocka_unit_test(bad_values_refused),
+        cmocka_unit_test(token_keys_required),
+        cmocka_unit_test(unknown_keys),
+        cmocka_unit_test(key_ring),
+    };
+    return cmocka_run_group_tests(tests, nullptr, nullptr);
+}

@@ -1,0 +1,261 @@
+// plugin/protocol: client and admin request parsing, and its refusals.
+// Test bodies hold plain values only (a failing CMocka assertion longjmps);
+// the helpers do the C++ work and return ints / bools.
+#include <cstring>
+#include <string>
+
+#include "plugin/protocol.hpp"
+
+#include <cstdarg>
+#include <cstddef>
+#include <csetjmp>
+#include <cstdint>
+extern "C" {
+#include <cmocka.h>
+}
+
+using namespace telemed;
+using namespace telemed::plugin;
+
+namespace {
+
+// 0 = accepted, else the error code; -1 if the test JSON itself is invalid.
+int client_code(const char* text) {
+    json_error_t err;
+    Json body(json_loads(text, JSON_DECODE_ANY, &err));
+    if (!body) return -1;
+    auto p = parse_client_request(body.get());
+    return p.ok() ? 0 : to_int(p.failure.code);
+}
+
+int admin_code(const char* text) {
+    json_error_t err;
+    Json body(json_loads(text, JSON_DECODE_ANY, &err));
+    if (!body) return -1;
+    auto p = parse_admin_request(body.get());
+    return p.ok() ? 0 : to_int(p.failure.code);
+}
+
+// True when the refusal text of `text` contains `needle`.
+bool client_error_contains(const char* text, const char* needle) {
+    json_error_t err;
+    Json body(json_loads(text, JSON_DECODE_ANY, &err));
+    auto p = parse_client_request(body.get());
+    return !p.ok() && p.failure.text.find(needle) != std::string::npos;
+}
+
+bool admin_error_contains(const char* text, const char* needle) {
+    json_error_t err;
+    Json body(json_loads(text, JSON_DECODE_ANY, &err));
+    auto p = parse_admin_request(body.get());
+    return !p.ok() && p.failure.text.find(needle) != std::string::npos;
+}
+
+int null_body_code() {
+    auto p = parse_client_request(nullptr);
+    return p.ok() ? 0 : to_int(p.failure.code);
+}
+
+// A join body with a token of `n` characters.
+int join_with_token_length(std::size_t n) {
+    std::string body = "{\"request\":\"join\",\"token\":\"" + std::string(n, 'a') + "\"}";
+    return client_code(body.c_str());
+}
+
+// A body padded to `n` bytes with an ignored-but-unknown field value.
+bool oversized_body_is_refused_as_too_large() {
+    std::string body = "{\"request\":\"leave\",\"pad\":\"" + std::string(kMaxMessageBytes, 'x') + "\"}";
+    json_error_t err;
+    Json j(json_loads(body.c_str(), 0, &err));
+    auto p = parse_client_request(j.get());
+    return !p.ok() && p.failure.code == ErrorCode::InvalidElement &&
+           p.failure.text.find("too large") != std::string::npos;
+}
+
+// Session id from a valid join, or "" on refusal.
+std::string join_session_id(const char* text) {
+    json_error_t err;
+    Json body(json_loads(text, 0, &err));
+    auto p = parse_client_request(body.get());
+    if (!p.ok()) return "";
+    const auto* j = std::get_if<JoinRequest>(&*p.value);
+    return j && j->session_id ? *j->session_id : "";
+}
+
+bool join_session_id_is(const char* text, const char* expected) { return join_session_id(text) == expected; }
+
+bool is_leave(const char* text) {
+    json_error_t err;
+    Json body(json_loads(text, 0, &err));
+    auto p = parse_client_request(body.get());
+    return p.ok() && std::holds_alternative<LeaveRequest>(*p.value);
+}
+
+unsigned set_permissions_bits(const char* text) {
+    json_error_t err;
+    Json body(json_loads(text, 0, &err));
+    auto p = parse_admin_request(body.get());
+    if (!p.ok()) return 0xFFFFFFFFu;
+    const auto* r = std::get_if<SetPermissionsRequest>(&*p.value);
+    return r ? r->permissions : 0xFFFFFFFEu;
+}
+
+int create_room_fields_ok(const char* text) {
+    json_error_t err;
+    Json body(json_loads(text, 0, &err));
+    auto p = parse_admin_request(body.get());
+    if (!p.ok()) return 0;
+    const auto* r = std::get_if<CreateRoomRequest>(&*p.value);
+    if (!r) return 0;
+    return r->room == "abcdef01-2345-4678-9abc-def012345678" && r->kind == SessionKind::Emergency &&
+           r->state == RoomState::Active && r->recording_policy == RecordingPolicy::Required &&
+           r->revoked.size() == 1 && r->revoked[0] == "0000aaaa-0000-4000-8000-00000000000b";
+}
+
+std::string revoked_list(std::size_t n) {
+    std::string s = "{\"request\":\"create_room\",\"room\":\"11111111-1111-4111-8111-111111111111\","
+                    "\"kind\":\"consultation\",\"state\":\"scheduled\",\"revoked\":[";
+    for (std::size_t i = 0; i < n; ++i) {
+        if (i) s += ",";
+        s += "\"22222222-2222-4222-8222-222222222222\"";
+    }
+    return s + "]}";
+}
+int create_room_with_revoked(std::size_t n) { return admin_code(revoked_list(n).c_str()); }
+
+#define ROOM "\"room\":\"11111111-1111-4111-8111-111111111111\""
+#define PID "\"participant_id\":\"22222222-2222-4222-8222-222222222222\""
+
+}  // namespace
+
+static void client_body_must_be_object(void**) {
+    assert_int_equal(client_code("[1,2]"), 4001);
+    assert_int_equal(client_code("\"join\""), 4001);
+    assert_int_equal(null_body_code(), 4001);
+}
+
+static void client_request_missing_or_unknown(void**) {
+    assert_int_equal(client_code("{}"), 4002);
+    assert_int_equal(client_code("{\"request\":7}"), 4002);
+    assert_int_equal(client_code("{\"request\":\"publish_everything\"}"), 4002);
+    assert_int_equal(client_code("{\"request\":\"JOIN\",\"token\":\"x\"}"), 4002);
+}
+
+static void join_elements_checked(void**) {
+    assert_int_equal(client_code("{\"request\":\"join\"}"), 4003);
+    assert_int_equal(client_code("{\"request\":\"join\",\"token\":42}"), 4003);
+    assert_int_equal(client_code("{\"request\":\"join\",\"token\":null}"), 4003);
+    assert_int_equal(client_code("{\"request\":\"join\",\"token\":\"\"}"), 4003);
+    assert_int_equal(client_code("{\"request\":\"join\",\"token\":\"t\",\"extra\":1}"), 4003);
+    assert_int_equal(client_code("{\"request\":\"join\",\"token\":\"t\",\"session_id\":\"nope\"}"), 4003);
+    assert_int_equal(client_code("{\"request\":\"join\",\"token\":\"t\",\"session_id\":5}"), 4003);
+    assert_int_equal(client_code("{\"request\":\"join\",\"token\":\"t\"}"), 0);
+    assert_int_equal(
+        client_code("{\"request\":\"join\",\"token\":\"t\",\"session_id\":\"11111111-1111-4111-8111-111111111111\"}"), 0);
+}
+
+static void join_token_length_bounded(void**) {
+    assert_int_equal(join_with_token_length(kMaxTokenLength), 0);
+    assert_int_equal(join_with_token_length(kMaxTokenLength + 1), 4003);
+}
+
+static void oversized_body_refused(void**) { assert_true(oversized_body_is_refused_as_too_large()); }
+
+static void session_id_normalised_to_lower_case(void**) {
+    assert_true(join_session_id_is(
+        "{\"request\":\"join\",\"token\":\"t\",\"session_id\":\"ABCDEF01-2345-4678-9ABC-DEF012345678\"}",
+        "abcdef01-2345-4678-9abc-def012345678"));
+}
+
+static void leave_takes_no_fields(void**) {
+    assert_true(is_leave("{\"request\":\"leave\"}"));
+    assert_int_equal(client_code("{\"request\":\"leave\",\"now\":true}"), 4003);
+}
+
+static void refusals_never_echo_input(void**) {
+    assert_false(client_error_contains("{\"request\":\"join\",\"token\":\"t\",\"SECRETFIELD\":1}", "SECRETFIELD"));
+    assert_false(client_error_contains("{\"request\":\"join\",\"token\":\"t\",\"session_id\":\"SECRETVALUE\"}",
+                                       "SECRETVALUE"));
+    assert_false(client_error_contains("{\"request\":\"SECRETREQ\"}", "SECRETREQ"));
+    assert_false(admin_error_contains("{\"request\":\"create_room\"," ROOM ",\"kind\":\"SECRETKIND\",\"state\":\"active\"}",
+                                      "SECRETKIND"));
+    // ...but they do name our own field.
+    assert_true(client_error_contains("{\"request\":\"join\",\"token\":\"t\",\"session_id\":\"x\"}", "session_id"));
+}
+
+static void admin_simple_requests(void**) {
+    assert_int_equal(admin_code("{\"request\":\"ping\"}"), 0);
+    assert_int_equal(admin_code("{\"request\":\"list_rooms\"}"), 0);
+    assert_int_equal(admin_code("{\"request\":\"list_rooms\",\"x\":1}"), 4003);
+    assert_int_equal(admin_code("{\"request\":\"destroy_room\"," ROOM "}"), 0);
+    assert_int_equal(admin_code("{\"request\":\"room_info\"," ROOM "}"), 0);
+    assert_int_equal(admin_code("{\"request\":\"room_info\"}"), 4003);
+    assert_int_equal(admin_code("{\"request\":\"room_info\",\"room\":\"not-a-uuid\"}"), 4003);
+    assert_int_equal(admin_code("{\"request\":\"drop_tables\"}"), 4002);
+    assert_int_equal(admin_code("{}"), 4002);
+    assert_int_equal(admin_code("[]"), 4001);
+}
+
+static void admin_create_room_fields(void**) {
+    assert_int_equal(create_room_fields_ok(
+                         "{\"request\":\"create_room\",\"room\":\"ABCDEF01-2345-4678-9abc-def012345678\","
+                         "\"kind\":\"emergency\",\"state\":\"active\",\"recording_policy\":\"required\","
+                         "\"revoked\":[\"0000AAAA-0000-4000-8000-00000000000B\"]}"),
+                     1);
+    assert_int_equal(admin_code("{\"request\":\"create_room\"," ROOM ",\"kind\":\"consultation\"}"), 4003);
+    assert_int_equal(admin_code("{\"request\":\"create_room\"," ROOM ",\"kind\":\"party\",\"state\":\"active\"}"), 4003);
+    assert_int_equal(admin_code("{\"request\":\"create_room\"," ROOM ",\"kind\":\"follow_up\",\"state\":\"ended\"}"),
+                     4003);
+    assert_int_equal(admin_code("{\"request\":\"create_room\"," ROOM
+                                ",\"kind\":\"follow_up\",\"state\":\"scheduled\",\"recording_policy\":\"always\"}"),
+                     4003);
+    assert_int_equal(
+        admin_code("{\"request\":\"create_room\"," ROOM ",\"kind\":\"follow_up\",\"state\":\"scheduled\",\"revoked\":[1]}"),
+        4003);
+    assert_int_equal(admin_code("{\"request\":\"create_room\"," ROOM
+                                ",\"kind\":\"follow_up\",\"state\":\"scheduled\",\"revoked\":\"x\"}"),
+                     4003);
+    assert_int_equal(create_room_with_revoked(kMaxRevokedInRequest), 0);
+    assert_int_equal(create_room_with_revoked(kMaxRevokedInRequest + 1), 4003);
+}
+
+static void admin_set_permissions_fields(void**) {
+    assert_int_equal(set_permissions_bits("{\"request\":\"set_permissions\"," ROOM "," PID
+                                          ",\"permissions\":[\"chat\",\"publish_audio\",\"chat\"]}"),
+                     bit(Permission::Chat) | bit(Permission::PublishAudio));
+    assert_int_equal(set_permissions_bits("{\"request\":\"set_permissions\"," ROOM "," PID ",\"permissions\":[]}"), 0);
+    assert_int_equal(admin_code("{\"request\":\"set_permissions\"," ROOM "," PID ",\"permissions\":[\"fly\"]}"), 4003);
+    assert_int_equal(admin_code("{\"request\":\"set_permissions\"," ROOM "," PID ",\"permissions\":\"chat\"}"), 4003);
+    assert_int_equal(admin_code("{\"request\":\"set_permissions\"," ROOM "," PID ",\"permissions\":[3]}"), 4003);
+    assert_int_equal(admin_code("{\"request\":\"set_permissions\"," ROOM "," PID ",\"permissions\":[],\"role\":\"king\"}"),
+                     4003);
+    assert_int_equal(
+        admin_code("{\"request\":\"set_permissions\"," ROOM "," PID ",\"permissions\":[],\"role\":\"observer\"}"), 0);
+    assert_int_equal(admin_code("{\"request\":\"set_permissions\"," ROOM ",\"permissions\":[]}"), 4003);
+}
+
+static void admin_kick_fields(void**) {
+    assert_int_equal(admin_code("{\"request\":\"kick\"," ROOM "," PID "}"), 0);
+    assert_int_equal(admin_code("{\"request\":\"kick\"," ROOM "," PID ",\"reason\":\"removed by doctor\"}"), 0);
+    assert_int_equal(admin_code("{\"request\":\"kick\"," ROOM "," PID ",\"reason\":\"bad\\u0001text\"}"), 4003);
+    assert_int_equal(admin_code("{\"request\":\"kick\"," ROOM "," PID ",\"reason\":7}"), 4003);
+    assert_int_equal(admin_code("{\"request\":\"kick\"," ROOM ",\"participant_id\":\"bob\"}"), 4003);
+}
+
+int main() {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(client_body_must_be_object),
+        cmocka_unit_test(client_request_missing_or_unknown),
+        cmocka_unit_test(join_elements_checked),
+        cmocka_unit_test(join_token_length_bounded),
+        cmocka_unit_test(oversized_body_refused),
+        cmocka_unit_test(session_id_normalised_to_lower_case),
+        cmocka_unit_test(leave_takes_no_fields),
+        cmocka_unit_test(refusals_never_echo_input),
+        cmocka_unit_test(admin_simple_requests),
+        cmocka_unit_test(admin_create_room_fields),
+        cmocka_unit_test(admin_set_permissions_fields),
+        cmocka_unit_test(admin_kick_fields),
+    };
+    return cmocka_run_group_tests(tests, nullptr, nullptr);
+}
