@@ -44,6 +44,13 @@ using MhdResponse = std::unique_ptr<MHD_Response, MhdResponseDeleter>;
 // chunked upload) before giving up and closing the connection.
 constexpr std::size_t kMaxDiscardBytes = 1 << 20;
 
+// Query strings beyond these bounds are refused with 414 before
+// libmicrohttpd parses them (see uri_log below).
+constexpr std::size_t kMaxQueryBytes = 8192;
+constexpr std::size_t kMaxQueryArgs = 64;
+// Returned by uri_log for a refused query; becomes *con_cls of the request.
+char kUriRefusedMarker;
+
 struct RequestState {
     Request req;
     const Route* route = nullptr;
@@ -57,6 +64,7 @@ struct RequestState {
     // on the final call so that MHD keeps the connection alive (a response
     // queued before the request is complete makes MHD close it).
     std::optional<Response> deferred;
+    bool uri_refused = false;  // query string over kMaxQueryBytes / kMaxQueryArgs
 };
 
 // True when the request announces no body (no Transfer-Encoding and no or a
@@ -138,6 +146,12 @@ struct HttpServer::Callbacks {
         Request& req = st.req;
         req.method = method ? method : "";
         req.path = url ? url : "";
+        if (st.uri_refused) {
+            *early = problem(414, "uri-too-long", "URI too long",
+                             "The query string exceeds " + std::to_string(kMaxQueryBytes) + " bytes or " +
+                                 std::to_string(kMaxQueryArgs) + " arguments.");
+            return true;
+        }
         MHD_get_connection_values(conn, MHD_HEADER_KIND, &collect_header, &req.headers);
         MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, &collect_query, &req.query);
 
@@ -199,10 +213,16 @@ struct HttpServer::Callbacks {
                              const char* /*version*/, const char* upload_data, size_t* upload_data_size,
                              void** con_cls) noexcept {
         auto& srv = *static_cast<HttpServer*>(cls);
+        bool uri_refused = false;
+        if (*con_cls == &kUriRefusedMarker) {
+            *con_cls = nullptr;
+            uri_refused = true;
+        }
         auto* st = static_cast<RequestState*>(*con_cls);
         try {
             if (!st) {
                 auto fresh = std::make_unique<RequestState>();
+                fresh->uri_refused = uri_refused;
                 fresh->started = std::chrono::steady_clock::now();
                 fresh->request_id = new_uuid_v4();
                 st = fresh.release();
@@ -257,6 +277,10 @@ struct HttpServer::Callbacks {
 
     static void completed(void* cls, MHD_Connection*, void** con_cls, MHD_RequestTerminationCode toe) noexcept {
         auto& srv = *static_cast<HttpServer*>(cls);
+        if (*con_cls == &kUriRefusedMarker) {  // refused before access() ever ran
+            *con_cls = nullptr;
+            return;
+        }
         std::unique_ptr<RequestState> st(static_cast<RequestState*>(*con_cls));
         *con_cls = nullptr;
         if (!st) return;
@@ -281,6 +305,28 @@ struct HttpServer::Callbacks {
             // Logging or metrics failed (out of memory): nothing sensible left to do.
         }
         srv.in_flight_.fetch_sub(1);
+    }
+
+    // MHD_OPTION_URI_LOG_CALLBACK runs on the raw request target after
+    // libmicrohttpd has located the '?' but before it parses the arguments
+    // into its fixed per-connection memory pool. libmicrohttpd 0.9.75 cannot
+    // answer when that pool runs out (thousands of tiny "a&a&a..." arguments
+    // hang the connection until the timeout), so an over-long or
+    // over-numerous query is cut here: the byte after '?' is set to NUL, which
+    // leaves libmicrohttpd an empty argument string (the target lives in its
+    // writable read buffer), and the request is marked for a 414 answer.
+    static void* uri_log(void*, const char* uri, MHD_Connection*) noexcept {
+        if (!uri) return nullptr;
+        const char* q = std::strchr(uri, '?');
+        if (!q) return nullptr;
+        std::size_t bytes = 0, args = 1;
+        for (const char* p = q + 1; *p; ++p) {
+            ++bytes;
+            if (*p == '&') ++args;
+        }
+        if (bytes <= kMaxQueryBytes && args <= kMaxQueryArgs) return nullptr;
+        const_cast<char*>(q)[1] = '\0';
+        return &kUriRefusedMarker;
     }
 
     static void mhd_log(void*, const char* fmt, va_list ap) noexcept {
@@ -325,8 +371,13 @@ bool HttpServer::start(std::string* error) {
         MHD_OPTION_CONNECTION_LIMIT, static_cast<unsigned>(config_.max_connections),
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, static_cast<unsigned>(config_.per_ip_connection_limit),
         MHD_OPTION_CONNECTION_TIMEOUT, static_cast<unsigned>(config_.connection_timeout_s),
+        // Request line + headers live in this per-connection pool (query
+        // arguments are bounded by uri_log); 64 KiB leaves room for large
+        // but legitimate headers. The body is capped separately.
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, static_cast<size_t>(64 * 1024),
         MHD_OPTION_SOCK_ADDR, addr,
         MHD_OPTION_NOTIFY_COMPLETED, &Callbacks::completed, this,
+        MHD_OPTION_URI_LOG_CALLBACK, &Callbacks::uri_log, this,
         MHD_OPTION_END);
     if (!daemon_) {
         int err = errno;

@@ -240,6 +240,10 @@ describe('session lifecycle', () => {
         assertProblem(await api('POST', `/sessions/${sid}/cancel`), 409, 'invalid-state-transition', 'cancel after end');
         assertProblem(await api('PATCH', `/sessions/${sid}/participants/${doc.id}`, { body: { role: 'observer' } }),
             409, 'session-closed', 'PATCH after end');
+        // Removal still works on a closed session (no room to kick from).
+        const readdId = readd.json.participant.id;
+        assert.equal((await api('DELETE', `/sessions/${sid}/participants/${readdId}`)).status, 204, 'DELETE after end');
+        assert.equal(dbParticipantStatus(readdId), 'removed');
 
         // Audit: one chain per session, covering every change.
         const chain = auditChain(sid);

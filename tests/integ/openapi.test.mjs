@@ -3,17 +3,29 @@
 // /openapi.json must describe the same operations.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { existsSync, readlinkSync } from 'node:fs';
+import { basename, isAbsolute, join } from 'node:path';
 import { describe, test } from 'node:test';
 
-import { ROOT, api, show } from './lib/stack.mjs';
+import { ENV, ROOT, api, show } from './lib/stack.mjs';
 
 const T = { timeout: 30000 };
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
+// TELEMED_CONTROLLER_BIN, else the binary of the running stack's controller
+// (so routes and the served document come from the same build), else the
+// default build path.
 function controllerBin() {
-    const p = process.env.TELEMED_CONTROLLER_BIN || 'build/controller/telemed-controller';
+    let p = process.env.TELEMED_CONTROLLER_BIN;
+    if (!p && ENV.CONTROLLER_PID) {
+        try {
+            const exe = readlinkSync(`/proc/${ENV.CONTROLLER_PID}/exe`);
+            if (basename(exe).startsWith('telemed-controller')) p = `/proc/${ENV.CONTROLLER_PID}/exe`;
+        } catch {
+            // not running or not ours: fall through
+        }
+    }
+    p ||= 'build/controller/telemed-controller';
     return isAbsolute(p) ? p : join(ROOT, p);
 }
 

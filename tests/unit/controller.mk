@@ -34,3 +34,19 @@ tests_unit_test_controller_problem_LDADD = $(CONTROLLER_TEST_LDADD)
 tests_unit_test_controller_metrics_SOURCES = tests/unit/test_controller_metrics.cpp
 tests_unit_test_controller_metrics_CXXFLAGS = $(CONTROLLER_TEST_CXXFLAGS)
 tests_unit_test_controller_metrics_LDADD = $(CONTROLLER_TEST_LDADD)
+
+# Redis key layout and Janus admin reply parsing (controller/redis_keys.hpp, janus_admin.cpp).
+CONTROLLER_AUX_TESTS = \
+	tests/unit/test_controller_aux_redis_keys \
+	tests/unit/test_controller_aux_janus_reply
+check_PROGRAMS += $(CONTROLLER_AUX_TESTS)
+TESTS += $(CONTROLLER_AUX_TESTS)
+
+tests_unit_test_controller_aux_redis_keys_SOURCES = tests/unit/test_controller_aux_redis_keys.cpp
+tests_unit_test_controller_aux_redis_keys_CXXFLAGS = $(CONTROLLER_TEST_CXXFLAGS)
+tests_unit_test_controller_aux_redis_keys_LDADD = $(CONTROLLER_TEST_LDADD)
+
+tests_unit_test_controller_aux_janus_reply_SOURCES = tests/unit/test_controller_aux_janus_reply.cpp \
+	controller/janus_admin.cpp
+tests_unit_test_controller_aux_janus_reply_CXXFLAGS = $(CONTROLLER_TEST_CXXFLAGS) $(CURL_CFLAGS)
+tests_unit_test_controller_aux_janus_reply_LDADD = $(CONTROLLER_TEST_LDADD) $(CURL_LIBS)
