@@ -1,5 +1,11 @@
 #include "controller/db/pg.hpp"
 
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <unordered_map>
+#include <unordered_set>
+
 #include <cerrno>
 #include <cstdlib>
 #include <vector>
@@ -55,16 +61,87 @@ Error make_error(PGconn* conn, const PGresult* res) {
 
 }  // namespace
 
+namespace {
+
+// Named prepared statements, per connection. Every SQL text given to exec()
+// is a string literal (STYLE.md 8), so its address identifies it: each text
+// gets a small id and a statement name "tm<id>"; a connection prepares a
+// text once (Parse/plan once) and afterwards only binds and executes it.
+// Entries for a closed connection are dropped by forget_connection(); if
+// one is missed and the address is reused, the server answers 26000
+// (unknown statement) and exec() prepares again.
+struct PreparedRegistry {
+    std::mutex mu;
+    std::unordered_map<const char*, unsigned> ids;
+    std::unordered_map<const PGconn*, std::unordered_set<unsigned>> prepared;
+};
+PreparedRegistry& registry() {
+    static PreparedRegistry r;
+    return r;
+}
+
+ResultPtr exec_prepared_once(PGconn* conn, const char* sql, const std::vector<const char*>& ptrs, bool* unknown) {
+    auto& reg = registry();
+    unsigned id;
+    bool have;
+    {
+        std::lock_guard<std::mutex> lk(reg.mu);
+        auto it = reg.ids.find(sql);
+        if (it == reg.ids.end()) it = reg.ids.emplace(sql, static_cast<unsigned>(reg.ids.size())).first;
+        id = it->second;
+        auto pc = reg.prepared.find(conn);
+        have = pc != reg.prepared.end() && pc->second.count(id) != 0;
+    }
+    char name[24];
+    std::snprintf(name, sizeof name, "tm%u", id);
+    const int n = static_cast<int>(ptrs.size());
+    if (!have) {
+        ResultPtr prep(PQprepare(conn, name, sql, n, nullptr));
+        if (!prep) throw make_error(conn, nullptr);
+        if (PQresultStatus(prep.get()) != PGRES_COMMAND_OK) {
+            const char* state = PQresultErrorField(prep.get(), PG_DIAG_SQLSTATE);
+            // 42P05 duplicate_prepared_statement: prepared before a lost entry.
+            if (!state || std::strcmp(state, "42P05") != 0) throw make_error(conn, prep.get());
+        }
+        std::lock_guard<std::mutex> lk(reg.mu);
+        reg.prepared[conn].insert(id);
+    }
+    ResultPtr res(PQexecPrepared(conn, name, n, n ? ptrs.data() : nullptr, nullptr, nullptr, 0));
+    if (!res) throw make_error(conn, nullptr);
+    ExecStatusType st = PQresultStatus(res.get());
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        const char* state = PQresultErrorField(res.get(), PG_DIAG_SQLSTATE);
+        if (state && std::strcmp(state, "26000") == 0) {  // invalid_sql_statement_name
+            std::lock_guard<std::mutex> lk(reg.mu);
+            reg.prepared[conn].erase(id);
+            *unknown = true;
+            return nullptr;
+        }
+        throw make_error(conn, res.get());
+    }
+    return res;
+}
+
+}  // namespace
+
+void forget_connection(const PGconn* conn) noexcept {
+    auto& reg = registry();
+    std::lock_guard<std::mutex> lk(reg.mu);
+    reg.prepared.erase(conn);
+}
+
 ResultPtr exec(PGconn* conn, const char* sql, const Params& params) {
     const auto& values = params.values();
     std::vector<const char*> ptrs;
     ptrs.reserve(values.size());
     for (const auto& v : values) ptrs.push_back(v ? v->c_str() : nullptr);
-    ResultPtr res(PQexecParams(conn, sql, static_cast<int>(ptrs.size()), nullptr, ptrs.empty() ? nullptr : ptrs.data(),
-                               nullptr, nullptr, 0));
-    if (!res) throw make_error(conn, nullptr);
-    ExecStatusType st = PQresultStatus(res.get());
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) throw make_error(conn, res.get());
+    bool unknown = false;
+    ResultPtr res = exec_prepared_once(conn, sql, ptrs, &unknown);
+    if (unknown) {
+        unknown = false;
+        res = exec_prepared_once(conn, sql, ptrs, &unknown);
+        if (unknown) throw Error("postgres error 26000: prepared statement vanished", "26000", false);
+    }
     return res;
 }
 

@@ -106,7 +106,11 @@ private:
 
 // Runs one statement with bound parameters. Returns the result when the
 // status is PGRES_COMMAND_OK or PGRES_TUPLES_OK; throws db::Error otherwise.
+// `sql` must be a string literal: its address keys a per-connection named
+// prepared statement (parsed and planned once per connection).
 ResultPtr exec(PGconn* conn, const char* sql, const Params& params = Params());
+// Drops the prepared-statement bookkeeping of a connection about to be closed.
+void forget_connection(const PGconn* conn) noexcept;
 // Runs constant SQL text that may hold several statements (simple query
 // protocol; no parameters). Only for migrations and transaction control.
 void exec_script(PGconn* conn, const char* sql);

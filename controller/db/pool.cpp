@@ -33,6 +33,13 @@ void quiet_notices(PGconn* c);
 
 namespace {
 
+// Every pooled connection is closed through here so its prepared-statement
+// bookkeeping (pg.cpp) goes with it.
+void finish_conn(PGconn* c) noexcept {
+    forget_connection(c);
+    PQfinish(c);
+}
+
 int remaining_ms(Clock::time_point deadline) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
     if (left <= 0) return 0;
@@ -50,7 +57,7 @@ PGconn* connect_until(const std::string& conninfo, Clock::time_point deadline) {
     if (!c) return nullptr;
     if (PQstatus(c) == CONNECTION_BAD) {
         log_warn("postgres: connect failed (bad connection parameters)");
-        PQfinish(c);
+        finish_conn(c);
         return nullptr;
     }
     PostgresPollingStatusType st = PGRES_POLLING_WRITING;
@@ -58,13 +65,13 @@ PGconn* connect_until(const std::string& conninfo, Clock::time_point deadline) {
         if (st == PGRES_POLLING_OK) break;
         if (st == PGRES_POLLING_FAILED) {
             log_warn("postgres: connect failed");
-            PQfinish(c);
+            finish_conn(c);
             return nullptr;
         }
         int ms = remaining_ms(deadline);
         if (ms <= 0) {
             log_warn("postgres: connect timed out");
-            PQfinish(c);
+            finish_conn(c);
             return nullptr;
         }
         struct pollfd p {};
@@ -74,7 +81,7 @@ PGconn* connect_until(const std::string& conninfo, Clock::time_point deadline) {
         if (n < 0 && errno == EINTR) continue;
         if (n == 0) continue;  // deadline re-checked above
         if (n < 0) {
-            PQfinish(c);
+            finish_conn(c);
             return nullptr;
         }
         st = PQconnectPoll(c);
@@ -107,7 +114,7 @@ struct Pool::Impl {
     unsigned open = 0;          // idle + leased + being opened
 
     ~Impl() {
-        for (PGconn* c : idle) PQfinish(c);
+        for (PGconn* c : idle) finish_conn(c);
     }
 
     void forget_one() {
@@ -126,7 +133,7 @@ struct Pool::Impl {
                 if (PQstatus(c) == CONNECTION_OK) return c;
                 // Known broken: replace it by a fresh connection.
                 lk.unlock();
-                PQfinish(c);
+                finish_conn(c);
                 PGconn* fresh = connect_until(conninfo, Clock::now() + connect_timeout);
                 if (fresh) return fresh;
                 forget_one();
@@ -170,7 +177,7 @@ struct Pool::Impl {
             }
         }
         if (broken) log_warn("postgres: dropping %zu pooled connection(s) after a broken one", to_close.size());
-        for (PGconn* x : to_close) PQfinish(x);
+        for (PGconn* x : to_close) finish_conn(x);
     }
 };
 
