@@ -7,6 +7,7 @@ namespace db { class Pool; }
 class RedisTracker;
 class JanusAdmin;
 class Metrics;
+class SessionCache;
 
 struct AppContext {
     const ControllerConfig& config;
@@ -14,6 +15,7 @@ struct AppContext {
     RedisTracker& redis;
     JanusAdmin& janus;
     Metrics& metrics;
+    SessionCache& session_cache;  // GET /sessions/{id}; mutations invalidate (controller/session_cache.hpp)
 };
 
 }  // namespace telemed

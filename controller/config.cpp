@@ -187,6 +187,7 @@ const std::vector<KeyDef>& key_table() {
         {"redis_host", text_setter(&ControllerConfig::redis_host, 1, 255)},
         {"redis_port", int_setter(&ControllerConfig::redis_port, 1, 65535)},
         {"redis_prefix", text_setter(&ControllerConfig::redis_prefix, 1, 64)},
+        {"session_cache_entries", int_setter(&ControllerConfig::session_cache_entries, 0, 1000000)},
         {"janus_admin_url", url_setter(&ControllerConfig::janus_admin_url, {"http://", "https://"}, false)},
         {"janus_admin_secret", text_setter(&ControllerConfig::janus_admin_secret, 0, 256)},
         {"janus_timeout_ms", int_setter(&ControllerConfig::janus_timeout_ms, 100, 60000)},

@@ -27,6 +27,8 @@ struct ControllerConfig {
     std::string redis_host = "127.0.0.1";
     uint16_t redis_port = 6379;
     std::string redis_prefix = "telemed:";
+    // GET /sessions/{id} read cache (docs/DESIGN.md "Read cache"); 0 = off.
+    std::size_t session_cache_entries = 10000;
 
     // Janus
     std::string janus_admin_url = "http://127.0.0.1:7088/admin";

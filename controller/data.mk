@@ -20,14 +20,17 @@ controller_telemed_controller_SOURCES += \
 	controller/redis_tracker.hpp controller/redis_tracker.cpp \
 	controller/redis_keys.hpp controller/redis_raii.hpp \
 	controller/janus_admin.hpp controller/janus_admin.cpp \
-	controller/curl_raii.hpp
+	controller/curl_raii.hpp \
+	controller/session_cache.hpp controller/session_cache.cpp \
+	controller/session_cache_listener.hpp controller/session_cache_listener.cpp
 
 # sql/NNN_name.sql migrations embedded in the binary (controller/embedded.hpp).
 # Listed explicitly: a new migration is added here and to sql/ (EXTRA_DIST
 # ships the whole folder). Generated in the build tree, so VPATH and
 # distcheck (read-only source tree) builds work.
 MIGRATION_SQL = \
-	$(top_srcdir)/sql/001_init.sql
+	$(top_srcdir)/sql/001_init.sql \
+	$(top_srcdir)/sql/002_session_notify.sql
 nodist_controller_telemed_controller_SOURCES += controller/generated/migrations.cpp
 controller/generated/migrations.cpp: $(MIGRATION_SQL) $(top_srcdir)/controller/tools/embed.py
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && \

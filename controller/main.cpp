@@ -6,8 +6,9 @@
 // configuration, database or network needed). Otherwise: load and check the
 // configuration (see conf/telemed-controller.conf.sample for the mandatory
 // keys), apply migrations (retrying for ~30 s so that Postgres may start
-// after us), start the Redis tracker, serve HTTP until SIGTERM or SIGINT,
-// then stop accepting, let requests in flight finish, and exit 0.
+// after us), start the Redis tracker and the read cache's change listener,
+// serve HTTP until SIGTERM or SIGINT, then stop accepting, let requests in
+// flight finish, and exit 0.
 // Exit codes: 0 clean stop, 1 runtime failure, 2 usage or configuration error.
 #include <signal.h>
 
@@ -21,6 +22,7 @@
 
 #include "controller/app.hpp"
 #include "controller/config.hpp"
+#include "controller/db/lease.hpp"
 #include "controller/db/pool.hpp"
 #include "controller/db/sessions_repo.hpp"
 #include "controller/http/router.hpp"
@@ -29,6 +31,8 @@
 #include "controller/log.hpp"
 #include "controller/metrics.hpp"
 #include "controller/redis_tracker.hpp"
+#include "controller/session_cache.hpp"
+#include "controller/session_cache_listener.hpp"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"
@@ -118,13 +122,17 @@ int serve(const ControllerConfig& cfg) {
     RedisTracker redis(cfg.redis_host, cfg.redis_port, cfg.redis_prefix, pool);
     redis.set_loader([&pool] { return db::load_live_sessions(pool); });  // rebuild source
     redis.start();
+    // Bypassed until its listener has LISTENed (see session_cache_listener.hpp).
+    SessionCache session_cache(cfg.session_cache_entries);
+    SessionCacheListener cache_listener(session_cache, db::pool_conninfo(pool));
+    cache_listener.start();
     JanusAdmin janus(cfg.janus_admin_url, cfg.janus_admin_secret, cfg.janus_timeout_ms);
     Metrics metrics;
     Router router;
     register_all_routes(router);
     for (const Route& r : router.routes()) metrics.register_route(r.method, r.pattern);
 
-    AppContext ctx{cfg, pool, redis, janus, metrics};
+    AppContext ctx{cfg, pool, redis, janus, metrics, session_cache};
     int rc = 0;
     {
         HttpServer server(cfg, router, ctx);
@@ -142,6 +150,7 @@ int serve(const ControllerConfig& cfg) {
             server.stop(std::chrono::seconds(10));
         }
     }
+    cache_listener.stop();
     redis.stop();
     log_info("stopped");
     return rc;

@@ -1,7 +1,8 @@
 // GET /metrics: Prometheus text exposition format 0.0.4. No authentication
 // (bind the controller to a private address; see OPERATIONS.md).
 // Families: telemed_http_requests_total, telemed_http_request_duration_seconds,
-// telemed_metrics_scrape_errors_total (controller/metrics.cpp) and
+// telemed_metrics_scrape_errors_total (controller/metrics.cpp),
+// telemed_session_cache_* (controller/session_cache.cpp) and
 // telemed_sessions{status} read from Postgres on each scrape; when Postgres
 // fails that family is left out and the scrape-error counter goes up.
 #include "controller/app.hpp"
@@ -9,6 +10,7 @@
 #include "controller/http/router.hpp"
 #include "controller/log.hpp"
 #include "controller/metrics.hpp"
+#include "controller/session_cache.hpp"
 
 namespace telemed {
 namespace {
@@ -25,7 +27,7 @@ Response metrics(const Request&, AppContext& ctx) {
     Response r;
     r.status = 200;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    r.body = ctx.metrics.render() + sessions;
+    r.body = ctx.metrics.render() + ctx.session_cache.render_metrics() + sessions;
     return r;
 }
 

@@ -25,6 +25,8 @@
 //          session-closed.
 // Other errors: 404 not-found (also non-UUID ids), 422 validation-error,
 // 503 janus-unavailable (nothing changed), 503 database-unavailable.
+// Every handler invalidates the session's GET /sessions/{id} cache entry
+// after its transaction (controller/session_cache.hpp).
 #include <optional>
 #include <string>
 
@@ -46,6 +48,7 @@
 #include "controller/redis_tracker.hpp"
 #include "controller/routes/support.hpp"
 #include "controller/routes/views.hpp"
+#include "controller/session_cache.hpp"
 
 namespace telemed {
 namespace {
@@ -121,6 +124,7 @@ Response add_participant(const Request& req, AppContext& app) {
     const std::string jti = new_uuid_v4();
     const int64_t iat = unix_now();
     const int64_t exp = iat + cfg.token_ttl_s;
+    SessionCacheInvalidation invalidate(app.session_cache, sid);  // after the transaction, whatever its outcome
 
     return guarded("POST /sessions/{id}/participants", [&]() -> Response {
         std::optional<Response> early;
@@ -197,6 +201,7 @@ Response add_participant(const Request& req, AppContext& app) {
 Response remove_participant(const Request& req, AppContext& app, const std::string& sid,
                             const std::optional<std::string>& pid, const std::optional<std::string>& user_id) {
     const std::string actor = actor_of(req);
+    SessionCacheInvalidation invalidate(app.session_cache, sid);  // after the transaction, whatever its outcome
     return guarded("DELETE /sessions/{id}/participants", [&]() -> Response {
         std::optional<Response> early;
         std::optional<db::Participant> removed;
@@ -296,6 +301,7 @@ Response update_participant(const Request& req, AppContext& app) {
     std::optional<UpdateParticipantRequest> in = parse_update_participant(body.get(), errors);
     if (!in) return validation_problem(errors);
     const std::string actor = actor_of(req);
+    SessionCacheInvalidation invalidate(app.session_cache, sid);  // after the transaction, whatever its outcome
 
     return guarded("PATCH /sessions/{id}/participants/{pid}", [&]() -> Response {
         std::optional<Response> early;

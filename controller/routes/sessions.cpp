@@ -13,7 +13,10 @@
 //   GET  /sessions?status=&user_id=&limit=&cursor=
 //        200 {"items":[SessionListItem],"next_cursor":string|null}, newest
 //        first (created_at DESC, id DESC, keyset); bad cursor -> 422 "cursor".
-//   GET  /sessions/{id}          200 Session (active participants); 404
+//   GET  /sessions/{id}          200 Session (active participants); 404.
+//        Served from the read cache when possible (docs/DESIGN.md "Read
+//        cache"): every mutation below and in participants.cpp invalidates
+//        the session's entry after its transaction.
 //   POST /sessions/{id}/start    scheduled -> active (create_room "active",
 //        upsert, with the removed participants as "revoked"); on active:
 //        200 unchanged, the room is re-synced (re-created if Janus lost it);
@@ -49,6 +52,7 @@
 #include "controller/redis_tracker.hpp"
 #include "controller/routes/support.hpp"
 #include "controller/routes/views.hpp"
+#include "controller/session_cache.hpp"
 
 namespace telemed {
 namespace {
@@ -198,7 +202,12 @@ Response get_session(const Request& req, AppContext& app) {
     const std::string& raw = req.params.at(0);
     if (!is_uuid(raw)) return not_found("No session with this id.");
     const std::string id = lower_uuid(raw);
+    // Read cache (controller/session_cache.hpp): a hit is the exact body a
+    // database read would have produced, served without Postgres.
+    if (SessionCache::Body hit = app.session_cache.lookup(id)) return json_text_response(200, *hit);
     return guarded("GET /sessions/{id}", [&]() -> Response {
+        // Taken BEFORE reading: a change committed meanwhile voids the fill.
+        const SessionCache::Ticket ticket = app.session_cache.begin_fill(id);
         std::optional<db::Session> s;
         std::vector<db::Participant> parts;
         db::run_read(app.db, [&](PGconn* c) {
@@ -207,7 +216,9 @@ Response get_session(const Request& req, AppContext& app) {
         });
         if (!s) return not_found("No session with this id.");
         Json view = session_view(*s, parts);
-        return Response::json(200, view.get());
+        Response r = Response::json(200, view.get());
+        app.session_cache.fill(id, ticket, r.body);
+        return r;
     });
 }
 
@@ -252,6 +263,7 @@ Response transition_session(const Request& req, AppContext& app, Transition t) {
     const std::string id = lower_uuid(raw);
     const std::string actor = actor_of(req);
     const std::string route = std::string("POST /sessions/{id}/") + transition_name(t);
+    SessionCacheInvalidation invalidate(app.session_cache, id);  // after the transaction, whatever its outcome
 
     return guarded(route.c_str(), [&]() -> Response {
         std::optional<Response> early;

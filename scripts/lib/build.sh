@@ -60,6 +60,8 @@ plugin_so()       { printf '%s/plugin/.libs/libjanus_telemed.so' "$BUILD_DIR"; }
 controller_bin()  { printf '%s/controller/telemed-controller' "$BUILD_DIR"; }
 
 # build_if_needed: builds when a product is missing or any source is newer.
+# An existing configuration of $BUILD_DIR (e.g. scripts/test's
+# --enable-werror) is kept as it is.
 build_if_needed() {
     local so bin
     so=$(plugin_so); bin=$(controller_bin)
@@ -70,7 +72,13 @@ build_if_needed() {
                      -newer "$bin" -type f -print -quit 2>/dev/null)" ]]; then
         return 0
     fi
-    build_all "$BUILD_DIR"
+    if [[ -f "$BUILD_DIR/Makefile" ]]; then
+        ensure_configure_script
+        log "building in $BUILD_DIR (make -j$BUILD_JOBS)"
+        make -C "$BUILD_DIR" -j"$BUILD_JOBS" -s || die "build failed in $BUILD_DIR"
+    else
+        build_all "$BUILD_DIR"
+    fi
     [[ -f "$so" ]]  || die "build finished but $so is missing"
     [[ -x "$bin" ]] || die "build finished but $bin is missing"
 }

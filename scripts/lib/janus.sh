@@ -74,6 +74,10 @@ janus_write_conf() {
       if [[ -s "$sample" ]]; then cp "$sample" "$pconf"; else printf 'general: {\n}\n' >"$pconf"; fi )
     jcfg_set "$pconf" general token_keys "$(jcfg_quote "$TOKEN_KID:$(secret_get token-secret)")"
     jcfg_set "$pconf" general token_issuer "$(jcfg_quote "$TOKEN_ISSUER")"
+    # Benchmarks create many rooms (tests/bench/rest.sh sets this).
+    if [[ -n "${TELEMED_PLUGIN_MAX_ROOMS:-}" ]]; then
+        jcfg_set "$pconf" general max_rooms "$TELEMED_PLUGIN_MAX_ROOMS"
+    fi
     local k
     for k in recordings_dir recordings_folder rec_dir; do
         if grep -Eq "^[[:space:]]*#?[[:space:]]*${k}[[:space:]]*=" "$pconf"; then

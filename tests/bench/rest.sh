@@ -27,7 +27,7 @@ if [ -z "${BENCH_STACK_DIR:-}" ]; then
 fi
 export TELEMED_STACK_DIR=$BENCH_STACK_DIR
 # Many rooms are created by the POST run.
-export TELEMED_PLUGIN_MAX_ROOMS=${TELEMED_PLUGIN_MAX_ROOMS:-1000000}
+export TELEMED_PLUGIN_MAX_ROOMS=${TELEMED_PLUGIN_MAX_ROOMS:-100000}
 cleanup() {
   scripts/stackctl stop >/dev/null 2>&1 || true
   if [ "$OWN_DIR" = 1 ]; then rm -rf "$BENCH_STACK_DIR"; fi

@@ -50,3 +50,14 @@ tests_unit_test_controller_aux_janus_reply_SOURCES = tests/unit/test_controller_
 	controller/janus_admin.cpp
 tests_unit_test_controller_aux_janus_reply_CXXFLAGS = $(CONTROLLER_TEST_CXXFLAGS) $(CURL_CFLAGS)
 tests_unit_test_controller_aux_janus_reply_LDADD = $(CONTROLLER_TEST_LDADD) $(CURL_LIBS)
+
+# GET /sessions/{id} read cache (controller/session_cache.cpp; the libpq
+# listener is in session_cache_listener.cpp and not linked here).
+CONTROLLER_CACHE_TESTS = tests/unit/test_controller_session_cache
+check_PROGRAMS += $(CONTROLLER_CACHE_TESTS)
+TESTS += $(CONTROLLER_CACHE_TESTS)
+
+tests_unit_test_controller_session_cache_SOURCES = tests/unit/test_controller_session_cache.cpp \
+	controller/session_cache.cpp
+tests_unit_test_controller_session_cache_CXXFLAGS = $(CONTROLLER_TEST_CXXFLAGS)
+tests_unit_test_controller_session_cache_LDADD = $(CONTROLLER_TEST_LDADD)
