@@ -56,6 +56,11 @@ using redis::Command;
 
 constexpr auto kConnectTimeout = 200ms;
 constexpr auto kCommandTimeout = 200ms;
+// The rebuild's MULTI/EXEC grows with the number of open sessions (~0.6 s for
+// 20k sessions here). It runs on the tracker's own thread while request
+// threads skip their writes (dirty), so it gets a long socket timeout of its
+// own; with the short one a large rebuild timed out and restarted forever.
+constexpr auto kRebuildTimeout = 30s;
 constexpr auto kRetryInterval = 500ms;
 constexpr std::size_t kUnlinkBatch = 500;       // keys per UNLINK
 constexpr std::size_t kMaxQueued = 100000;      // commands queued during one rebuild
@@ -375,7 +380,12 @@ struct RedisTracker::Impl {
         std::size_t open_sessions = 0;
         std::lock_guard<std::mutex> io(io_mu);
         if (!ctx_) err = "not connected";
-        bool ok = ctx_ && scan_keys(ctx_.get(), keys.scan_pattern(), &old_keys, &err);
+        bool ok = ctx_ != nullptr;
+        if (ok && redisSetTimeout(ctx_.get(), to_timeval(kRebuildTimeout)) != REDIS_OK) {
+            err = "cannot set socket timeout";
+            ok = false;
+        }
+        ok = ok && scan_keys(ctx_.get(), keys.scan_pattern(), &old_keys, &err);
         if (ok) {
             for (std::size_t i = 0; i < old_keys.size(); i += kUnlinkBatch) {
                 Command unlink{"UNLINK"};
@@ -407,6 +417,14 @@ struct RedisTracker::Impl {
                 batch.swap(queued_);
             }
             ok = exec_atomically(ctx_.get(), batch, &err);
+        }
+        // Back to the short timeout before any request thread can write again:
+        // they need io_mu, held here until the end.
+        if (ok && redisSetTimeout(ctx_.get(), to_timeval(kCommandTimeout)) != REDIS_OK) {
+            err = "cannot set socket timeout";
+            ok = false;
+            std::lock_guard<std::mutex> st(state_mu);
+            dirty_ = true;
         }
         if (!ok) {
             ctx_.reset();

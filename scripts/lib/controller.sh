@@ -52,6 +52,14 @@ controller_write_conf() {
             mkdir -p "$STACK_DIR/recordings" "$STACK_DIR/data"
         fi
     done
+    # Extra settings for experiments and benchmarks, e.g.
+    # TELEMED_CONTROLLER_SET="threads=16,db_pool_size=16".
+    local kv
+    IFS=',' read -r -a _extra <<<"${TELEMED_CONTROLLER_SET:-}"
+    for kv in "${_extra[@]}"; do
+        [[ "$kv" == *=* ]] || continue
+        kv_set "$conf" "${kv%%=*}" "${kv#*=}"
+    done
     chmod 600 "$conf"
 }
 
