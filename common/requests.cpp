@@ -269,11 +269,15 @@ PermissionOverrides PermissionsInput::resolve(Role role, SessionKind kind) const
     return overrides;
 }
 
+// Every body parser starts here: the body must be a JSON object.
+static bool require_object(const json_t* body, FieldErrors& errors) {
+    if (json_is_object(body)) return true;
+    add_error(errors, "", "must be a JSON object");
+    return false;
+}
+
 std::optional<CreateSessionRequest> parse_create_session(const json_t* body, FieldErrors& errors) {
-    if (!json_is_object(body)) {
-        add_error(errors, "", "must be a JSON object");
-        return std::nullopt;
-    }
+    if (!require_object(body, errors)) return std::nullopt;
     const std::size_t before = errors.size();
     CreateSessionRequest r;
     check_fields(body, {"kind", "title", "scheduled_at", "recording_policy", "external_ref", "metadata"}, errors);
@@ -317,10 +321,7 @@ std::optional<CreateSessionRequest> parse_create_session(const json_t* body, Fie
 }
 
 std::optional<AddParticipantRequest> parse_add_participant(const json_t* body, FieldErrors& errors) {
-    if (!json_is_object(body)) {
-        add_error(errors, "", "must be a JSON object");
-        return std::nullopt;
-    }
+    if (!require_object(body, errors)) return std::nullopt;
     const std::size_t before = errors.size();
     AddParticipantRequest r;
     check_fields(body, {"user_id", "role", "display_name", "permissions"}, errors);
@@ -333,10 +334,7 @@ std::optional<AddParticipantRequest> parse_add_participant(const json_t* body, F
 }
 
 std::optional<UpdateParticipantRequest> parse_update_participant(const json_t* body, FieldErrors& errors) {
-    if (!json_is_object(body)) {
-        add_error(errors, "", "must be a JSON object");
-        return std::nullopt;
-    }
+    if (!require_object(body, errors)) return std::nullopt;
     const std::size_t before = errors.size();
     UpdateParticipantRequest r;
     check_fields(body, {"role", "permissions"}, errors);
@@ -351,10 +349,7 @@ std::optional<UpdateParticipantRequest> parse_update_participant(const json_t* b
 }
 
 std::optional<RemoveParticipantRequest> parse_remove_participant(const json_t* body, FieldErrors& errors) {
-    if (!json_is_object(body)) {
-        add_error(errors, "", "must be a JSON object");
-        return std::nullopt;
-    }
+    if (!require_object(body, errors)) return std::nullopt;
     const std::size_t before = errors.size();
     RemoveParticipantRequest r;
     check_fields(body, {"participant_id", "user_id"}, errors);

@@ -102,6 +102,21 @@ Json join_view(const ControllerConfig& cfg, const std::string& token, int64_t ex
 }
 
 // POST /sessions/{id}/participants
+// Locks the session row for the rest of the transaction. nullopt with
+// *early set (404, or 409 session-closed when ended/cancelled) otherwise.
+std::optional<db::Session> lock_open_session(PGconn* c, const std::string& sid, std::optional<Response>* early) {
+    std::optional<db::Session> s = db::lock_session(c, sid);
+    if (!s) {
+        *early = not_found(kNoSession);
+        return std::nullopt;
+    }
+    if (!db::is_open(s->status)) {
+        *early = session_closed(to_string(s->status));
+        return std::nullopt;
+    }
+    return s;
+}
+
 Response add_participant(const Request& req, AppContext& app) {
     const std::string& raw_sid = req.params.at(0);
     if (!is_uuid(raw_sid)) return not_found(kNoSession);
@@ -135,15 +150,8 @@ Response add_participant(const Request& req, AppContext& app) {
             early.reset();
             p.reset();
             created = false;
-            std::optional<db::Session> s = db::lock_session(c, sid);
-            if (!s) {
-                early = not_found(kNoSession);
-                return db::TxnEnd::Rollback;
-            }
-            if (!db::is_open(s->status)) {
-                early = session_closed(to_string(s->status));
-                return db::TxnEnd::Rollback;
-            }
+            std::optional<db::Session> s = lock_open_session(c, sid, &early);
+            if (!s) return db::TxnEnd::Rollback;
             kind = s->kind;
             p = db::find_active_by_user(c, sid, in->user_id);
             if (!p) {
@@ -310,15 +318,8 @@ Response update_participant(const Request& req, AppContext& app) {
         db::transact(app.db, [&](PGconn* c) {
             early.reset();
             updated.reset();
-            std::optional<db::Session> s = db::lock_session(c, sid);
-            if (!s) {
-                early = not_found(kNoSession);
-                return db::TxnEnd::Rollback;
-            }
-            if (!db::is_open(s->status)) {
-                early = session_closed(to_string(s->status));
-                return db::TxnEnd::Rollback;
-            }
+            std::optional<db::Session> s = lock_open_session(c, sid, &early);
+            if (!s) return db::TxnEnd::Rollback;
             kind = s->kind;
             std::optional<db::Participant> p = db::find_participant(c, sid, pid);
             if (!p) {
