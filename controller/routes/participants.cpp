@@ -6,7 +6,10 @@
 //          already active: 200, same participant (role/permissions
 //          unchanged), fresh token. A user_id whose participant was removed
 //          gets a new participant. 409 session-closed (ended/cancelled).
-//          No Janus call: the join token authorises.
+//          Janus create_room (upsert, state = the session's, removed
+//          participants as "revoked") inside the transaction, so the room
+//          exists before anyone can hold a token: failure -> 503
+//          janus-unavailable, nothing stored.
 //          join = {"token","expires_at","janus_ws_url","plugin":"janus.plugin.telemed",
 //                  "ice_servers":[{"urls":[turn...],"username","credential"},{"urls":[stun...]}]}
 //          token: JWT per docs/DESIGN.md "Join token" (sub = participant id,
@@ -29,6 +32,7 @@
 // after its transaction (controller/session_cache.hpp).
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/ids.hpp"
 #include "common/requests.hpp"
@@ -180,6 +184,14 @@ Response add_participant(const Request& req, AppContext& app) {
             json_object_set_new(tok.get(), "expires_at", jstr(format_rfc3339_micros(exp * 1000000)));
             db::add_participant_event(c, sid, p->id, "token_issued", tok.get());
             db::audit_append(c, sid, actor, "participant.token_issued", tok.get());
+            // The room must exist before this token can be used; upsert, so
+            // it also re-creates a room a Janus restart lost, with its bans.
+            std::vector<std::string> revoked = db::removed_participant_ids(c, sid, kMaxRevokedInCreateRoom);
+            Json room = create_room_request(*s, s->status == SessionStatus::Active ? "active" : "scheduled", revoked);
+            if (!janus_accepted(app.janus.message_plugin(room.get()), false, "create_room", sid)) {
+                early = janus_unavailable();
+                return db::TxnEnd::Rollback;
+            }
             return db::TxnEnd::Commit;
         });
         if (early) return *early;

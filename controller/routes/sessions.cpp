@@ -7,9 +7,9 @@
 //        same request (SHA-256 of method, path, body) -> the stored status,
 //        body and Location with Idempotent-Replayed: true; same key, other
 //        request -> 422 idempotency-key-reused; bad key -> 422 validation-error
-//        (field "Idempotency-Key"). Janus create_room {"state":"scheduled"}
-//        runs inside the transaction: failure -> 503 janus-unavailable,
-//        nothing stored.
+//        (field "Idempotency-Key"). No Janus call: the room is created when
+//        the first participant is added, or at start (docs/DESIGN.md), so
+//        scheduling works while the media server is down.
 //   GET  /sessions?status=&user_id=&limit=&cursor=
 //        200 {"items":[SessionListItem],"next_cursor":string|null}, newest
 //        first (created_at DESC, id DESC, keyset); bad cursor -> 422 "cursor".
@@ -57,25 +57,7 @@
 namespace telemed {
 namespace {
 
-constexpr int kMaxRevokedInCreateRoom = 1000;  // plugin kMaxRevokedInRequest
-
 json_t* jstr(std::string_view s) { return json_stringn(s.data(), s.size()); }
-
-// {"request":"create_room","room","kind","state","recording_policy"[,"revoked":[pid...]]}
-Json create_room_request(const db::Session& s, const char* state, const std::vector<std::string>& revoked) {
-    Json j(json_object());
-    json_object_set_new(j.get(), "request", json_string("create_room"));
-    json_object_set_new(j.get(), "room", jstr(s.id));
-    json_object_set_new(j.get(), "kind", jstr(to_string(s.kind)));
-    json_object_set_new(j.get(), "state", json_string(state));
-    json_object_set_new(j.get(), "recording_policy", jstr(to_string(s.recording_policy)));
-    if (!revoked.empty()) {
-        json_t* list = json_array();
-        for (const std::string& pid : revoked) json_array_append_new(list, jstr(pid));
-        json_object_set_new(j.get(), "revoked", list);
-    }
-    return j;
-}
 
 Json destroy_room_request(const std::string& id) {
     Json j(json_object());
@@ -137,57 +119,36 @@ Response create_session(const Request& req, AppContext& app) {
     return guarded("POST /sessions", [&]() -> Response {
         std::optional<Response> early;
         std::string response_body;
-        bool room_created = false;
-        try {
-            db::transact(app.db, [&](PGconn* c) {
-                early.reset();
-                room_created = false;
-                if (key) {
-                    std::optional<db::StoredResponse> prior = db::idem_claim(c, actor, *key, hash);
-                    if (prior) {
-                        if (!constant_time_equal(prior->request_hash, hash)) {
-                            early = problem(422, "idempotency-key-reused", "Idempotency key reused",
-                                            "This Idempotency-Key was used with a different request.");
-                        } else {
-                            Response r = json_text_response(prior->status, prior->body);
-                            if (prior->location) r.headers.emplace_back("Location", *prior->location);
-                            r.headers.emplace_back("Idempotent-Replayed", "true");
-                            early = std::move(r);
-                        }
-                        return db::TxnEnd::Rollback;
+        db::transact(app.db, [&](PGconn* c) {
+            early.reset();
+            if (key) {
+                std::optional<db::StoredResponse> prior = db::idem_claim(c, actor, *key, hash);
+                if (prior) {
+                    if (!constant_time_equal(prior->request_hash, hash)) {
+                        early = problem(422, "idempotency-key-reused", "Idempotency key reused",
+                                        "This Idempotency-Key was used with a different request.");
+                    } else {
+                        Response r = json_text_response(prior->status, prior->body);
+                        if (prior->location) r.headers.emplace_back("Location", *prior->location);
+                        r.headers.emplace_back("Idempotent-Replayed", "true");
+                        early = std::move(r);
                     }
-                }
-                db::Session s = db::insert_session(c, id, *in);
-                Json audit(json_object());
-                json_object_set_new(audit.get(), "kind", jstr(to_string(s.kind)));
-                json_object_set_new(audit.get(), "status", jstr(to_string(s.status)));
-                json_object_set_new(audit.get(), "recording_policy", jstr(to_string(s.recording_policy)));
-                db::audit_append(c, s.id, actor, "session.created", audit.get());
-                Json payload = session_event_payload(s);
-                db::outbox_enqueue(c, db::kTopicSessionCreated, payload.get());
-                Json view = session_view(s, {});
-                response_body = json_dump(view.get());
-                if (key) db::idem_complete(c, actor, *key, 201, response_body, location);
-
-                Json room = create_room_request(s, "scheduled", {});
-                JanusAdmin::Result jr = app.janus.message_plugin(room.get());
-                if (!janus_accepted(jr, false, "create_room", s.id)) {
-                    early = janus_unavailable();
                     return db::TxnEnd::Rollback;
                 }
-                room_created = true;
-                return db::TxnEnd::Commit;
-            });
-        } catch (const db::CommitFailed&) {
-            if (room_created) {
-                // Compensate: the session does not exist, so neither should its room.
-                Json room = destroy_room_request(id);
-                JanusAdmin::Result jr = app.janus.message_plugin(room.get());
-                if (!janus_accepted(jr, true, "destroy_room (compensation)", id))
-                    log_error("session %s: room left behind after a failed commit", id.c_str());
             }
-            throw;
-        }
+            db::Session s = db::insert_session(c, id, *in);
+            Json audit(json_object());
+            json_object_set_new(audit.get(), "kind", jstr(to_string(s.kind)));
+            json_object_set_new(audit.get(), "status", jstr(to_string(s.status)));
+            json_object_set_new(audit.get(), "recording_policy", jstr(to_string(s.recording_policy)));
+            db::audit_append(c, s.id, actor, "session.created", audit.get());
+            Json payload = session_event_payload(s);
+            db::outbox_enqueue(c, db::kTopicSessionCreated, payload.get());
+            Json view = session_view(s, {});
+            response_body = json_dump(view.get());
+            if (key) db::idem_complete(c, actor, *key, 201, response_body, location);
+            return db::TxnEnd::Commit;
+        });
         if (early) return *early;
         app.redis.session_changed(id, std::string(to_string(SessionStatus::Scheduled)), std::string(to_string(in->kind)));
         log_info("session %s created by %s", id.c_str(), actor.c_str());

@@ -34,6 +34,22 @@ Response database_unavailable() {
     return r;
 }
 
+Json create_room_request(const db::Session& s, const char* state, const std::vector<std::string>& revoked) {
+    auto str = [](std::string_view v) { return json_stringn(v.data(), v.size()); };
+    Json j(json_object());
+    json_object_set_new(j.get(), "request", json_string("create_room"));
+    json_object_set_new(j.get(), "room", str(s.id));
+    json_object_set_new(j.get(), "kind", str(to_string(s.kind)));
+    json_object_set_new(j.get(), "state", json_string(state));
+    json_object_set_new(j.get(), "recording_policy", str(to_string(s.recording_policy)));
+    if (!revoked.empty()) {
+        json_t* list = json_array();
+        for (const std::string& pid : revoked) json_array_append_new(list, str(pid));
+        json_object_set_new(j.get(), "revoked", list);
+    }
+    return j;
+}
+
 Response internal_error() {
     return problem(500, "internal-error", "Internal error", "The request could not be completed.");
 }

@@ -5,8 +5,10 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "controller/app.hpp"
+#include "controller/db/sessions_repo.hpp"
 #include "controller/http/types.hpp"
 #include "controller/janus_admin.hpp"
 
@@ -31,6 +33,15 @@ Response guarded(const char* route, const std::function<Response()>& body);
 // and `tolerate_missing_room`. Logs refusals (op and ids only).
 bool janus_accepted(const JanusAdmin::Result& r, bool tolerate_missing_room, const char* op,
                     const std::string& session_id);
+
+// Most removed participants sent as "revoked" in one create_room (the
+// plugin's limit per request).
+inline constexpr int kMaxRevokedInCreateRoom = 1000;
+
+// The Janus room of session `s` exists (upsert) in `state` ("scheduled" or
+// "active"), with `revoked` participant ids banned:
+// {"request":"create_room","room","kind","state","recording_policy"[,"revoked":[pid...]]}
+Json create_room_request(const db::Session& s, const char* state, const std::vector<std::string>& revoked);
 
 // The audit actor of a request: its API key id ("key0"), or "unknown".
 std::string actor_of(const Request& req);

@@ -81,11 +81,9 @@ describe('session lifecycle', () => {
         const sid = s.id;
         assert.ok((created.headers.get('location') ?? '').endsWith(`/sessions/${sid}`), 'Location header');
 
-        // Janus room exists, scheduled.
-        const room0 = await roomInfo(sid);
-        assert.equal(room0.telemed, 'room', JSON.stringify(room0));
-        assert.equal(room0.room, sid);
-        assert.equal(room0.state, 'scheduled');
+        // No Janus room until someone can hold a token (docs/DESIGN.md).
+        const noRoom = await roomError(sid);
+        assert.equal(noRoom.error_code, 4040, `no room before the first participant: ${JSON.stringify(noRoom)}`);
 
         const got = await api('GET', `/sessions/${sid}`);
         assert.equal(got.status, 200, show(got));
@@ -106,6 +104,12 @@ describe('session lifecycle', () => {
             permission_overrides: {}, status: 'active',
         });
         const docToken = assertJoin(addDoc.json.join, doc, sid);
+
+        // The first participant brings the Janus room into being, scheduled.
+        const room0 = await roomInfo(sid);
+        assert.equal(room0.telemed, 'room', JSON.stringify(room0));
+        assert.equal(room0.room, sid);
+        assert.equal(room0.state, 'scheduled');
 
         const addPat = await api('POST', `/sessions/${sid}/participants`, { body: { user_id: patientUser, role: 'patient' } });
         assert.equal(addPat.status, 201, show(addPat));

@@ -49,6 +49,7 @@ describe('controller restart', () => {
         assert.equal((await transition(a.id, 'end')).status, 'ended');
         assert.equal((await transition(b.id, 'start')).status, 'active');
         const c = await createSession({ title: 'after restart' });
+        await addParticipant(c.id, { user_id: uniq('after'), role: 'patient' });
         assert.equal((await roomInfo(c.id)).state, 'scheduled');
     });
 
@@ -140,21 +141,32 @@ describe('Redis outage', () => {
 });
 
 describe('Janus outage', () => {
-    test('POST /sessions answers 503 janus-unavailable and stores nothing', T, async () => {
+    test('Janus-backed calls answer 503 janus-unavailable and store nothing; scheduling still works', T, async () => {
         const live = await createSession();
         const lost = await createSession();
         const p = (await addParticipant(live.id, { user_id: uniq('p'), role: 'patient' })).participant;
         const count = (table) => Number(psqlValue(`SELECT count(*) FROM ${table}`));
         try {
             stackctl('stop-janus');
+            // Scheduling needs no media server.
             const ref = uniq('no-janus');
-            const before = { sessions: count('sessions'), audit: count('audit_log'), outbox: count('outbox') };
             const r = await api('POST', '/sessions', { body: { kind: 'consultation', external_ref: ref }, timeout: 30000 });
-            assertProblem(r, 503, 'janus-unavailable', 'create without Janus');
-            assert.equal(count('sessions'), before.sessions, 'no new session row');
+            assert.equal(r.status, 201, `create without Janus: ${show(r)}`);
+            assert.equal(Number(psqlValue(`SELECT count(*) FROM sessions WHERE external_ref = ${lit(ref)}`)), 1);
+
+            // Adding a participant creates the room: 503 and nothing stored.
+            const before = {
+                participants: count('participants'), audit: count('audit_log'), outbox: count('outbox'),
+                events: count('participant_events'),
+            };
+            const user = uniq('no-janus-user');
+            assertProblem(await api('POST', `/sessions/${r.json.id}/participants`, { body: { user_id: user, role: 'patient' }, timeout: 30000 }),
+                503, 'janus-unavailable', 'add participant without Janus');
+            assert.equal(count('participants'), before.participants, 'no participant row');
+            assert.equal(count('participant_events'), before.events, 'no participant event');
             assert.equal(count('audit_log'), before.audit, 'no audit row');
             assert.equal(count('outbox'), before.outbox, 'no outbox row');
-            assert.equal(Number(psqlValue(`SELECT count(*) FROM sessions WHERE external_ref = ${lit(ref)}`)), 0);
+            assert.equal(Number(psqlValue(`SELECT count(*) FROM participants WHERE user_id = ${lit(user)}`)), 0);
 
             // Other Janus-backed mutations: 503 and unchanged.
             assertProblem(await api('POST', `/sessions/${live.id}/start`, { timeout: 30000 }), 503, 'janus-unavailable', 'start');
@@ -166,9 +178,8 @@ describe('Janus outage', () => {
             assert.equal(after.status, 'scheduled', 'start rolled back');
             assert.equal(after.participants.length, 1, 'delete rolled back');
             assert.equal(after.participants[0].role, 'patient', 'patch rolled back');
-            // Reads and token minting need no Janus.
-            const add = await api('POST', `/sessions/${live.id}/participants`, { body: { user_id: uniq('q'), role: 'observer' } });
-            assert.equal(add.status, 201, `adding a participant needs no Janus: ${show(add)}`);
+            // Reads need no Janus.
+            assert.equal((await api('GET', `/sessions/${live.id}`)).status, 200, 'read without Janus');
 
             const rz = await api('GET', '/readyz', { auth: false });
             assertProblem(rz, 503, 'not-ready', 'readyz without Janus');
@@ -176,11 +187,12 @@ describe('Janus outage', () => {
         } finally {
             stackctl('start-janus');
         }
-        const created = await eventually(async () => {
-            const r = await api('POST', '/sessions', { body: { kind: 'consultation' } });
+        const created = await createSession();
+        await eventually(async () => {
+            const r = await api('POST', `/sessions/${created.id}/participants`, { body: { user_id: uniq('back'), role: 'patient' } });
             return r.status === 201 && r;
-        }, { timeout: 20000, interval: 500, what: 'POST /sessions 201 after Janus is back' });
-        assert.equal((await roomInfo(created.json.id)).state, 'scheduled');
+        }, { timeout: 20000, interval: 500, what: 'adding a participant works after Janus is back' });
+        assert.equal((await roomInfo(created.id)).state, 'scheduled');
         await eventually(ready, { timeout: 15000, what: '/readyz 200 after Janus is back' });
 
         // start re-creates a room Janus lost in its restart.
