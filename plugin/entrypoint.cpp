@@ -263,11 +263,11 @@ void plugin_destroy_session(janus_plugin_session* handle, int* error) {
             *error = -1;
             return;
         }
-        if (!core->detach(handle)) {
-            *error = -2;
-            return;
-        }
+        // Cleared first: detach() may drop the plugin's last reference on the
+        // Janus handle (release_handle), after which Janus frees it; touching
+        // it afterwards was a use-after-free (found by ASan in the stack).
         handle->plugin_handle = nullptr;
+        if (!core->detach(handle)) *error = -2;
     });
 }
 

@@ -109,8 +109,13 @@ janus_start() {
     : >>"$logf"
     local mark
     mark=$(wc -l <"$logf")
+    # TELEMED_JANUS_PRELOAD: libraries preloaded into Janus only, e.g. the
+    # ASan/UBSan runtimes to load an --enable-sanitizers plugin build
+    # (TELEMED_PLUGIN_SO=build-asan/plugin/.libs/libjanus_telemed.so).
+    local -a pre=()
+    [[ -n "${TELEMED_JANUS_PRELOAD:-}" ]] && pre=(env "LD_PRELOAD=$TELEMED_JANUS_PRELOAD")
     pid=$(start_bg janus "$STACK_DIR/logs/janus.stdout.log" \
-        janus -C "$(janus_etc)/janus.jcfg" -F "$(janus_etc)" -o -N -L "$logf")
+        "${pre[@]}" janus -C "$(janus_etc)/janus.jcfg" -F "$(janus_etc)" -o -N -L "$logf")
     local ready=0
     wait_ready 20 "$pid" janus_ready || ready=$?
     if (( ready != 0 )); then

@@ -89,7 +89,7 @@ for c in 8 "$CONNS"; do
   printf '  c=%-3s POST /sessions:     %6s sessions/s, p99 %s ms, non-2xx %s  [goal >= 2000/s, p99 <= 20 ms]\n' \
     "$c" "$(field "${R[post$c]}" rps)" "$(field "${R[post$c]}" p99_ms)" "$(field "${R[post$c]}" non2xx)"
 done
-echo "  CPU per POST by process (ms; all POST runs, $posts requests; includes wrk):"
+echo "  CPU per POST by process (ms; all POST runs, $posts requests; wrk itself not included):"
 hz=$(getconf CLK_TCK)
 join <(sort "$BENCH_STACK_DIR/cpu.before") <(sort "$BENCH_STACK_DIR/cpu.after") \
   | awk -v n="$posts" -v hz="$hz" '{d=($3-$2)/hz*1000/n; if (d >= 0.01) printf "    %-18s %.3f\n", $1, d}' \
