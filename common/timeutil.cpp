@@ -10,6 +10,7 @@ namespace {
 
 constexpr int64_t kMicrosPerSecond = 1000000;
 constexpr int64_t kSecondsPerDay = 86400;
+constexpr int64_t kMaxSeconds = 253402300799;  // 9999-12-31T23:59:59Z
 
 // Days since 1970-01-01 for a proleptic Gregorian date (H. Hinnant's algorithm).
 constexpr int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
@@ -98,7 +99,10 @@ std::string format_rfc3339_micros(int64_t unix_micros) {
 // Grammar (RFC 3339 §5.6, "date-time"):
 //   YYYY-MM-DD ("T"|"t") hh:mm:ss [ "." 1*9DIGIT ] ( "Z" | "z" | ("+"|"-") hh:mm )
 // Leap seconds (ss = 60) are refused. Fractions beyond microseconds are
-// truncated. The written year must be 1970..9999.
+// truncated. The written year must be 1970..9999, and so must the year of
+// the instant in UTC: an offset must not move it out of that range
+// ("1970-01-01T00:00:00+01:00" is 1969 in UTC, "9999-12-31T23:59:59-01:00"
+// year 10000, which format_rfc3339_micros cannot write as RFC 3339).
 std::optional<int64_t> parse_rfc3339_micros(std::string_view s) {
     if (s.size() < 20 || s.size() > 40) return std::nullopt;
     int y, mo, d, h, mi, se;
@@ -140,6 +144,7 @@ std::optional<int64_t> parse_rfc3339_micros(std::string_view s) {
     if (pos != s.size()) return std::nullopt;
     const int64_t days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
     const int64_t secs = days * kSecondsPerDay + h * 3600 + mi * 60 + se - offset_s;
+    if (secs < 0 || secs > kMaxSeconds) return std::nullopt;
     return secs * kMicrosPerSecond + frac_micros;
 }
 

@@ -108,7 +108,11 @@ controller_start() {
     mark=$(wc -l <"$logf")
     mapfile -t unset_args < <(_controller_env_unset)
     log "controller: starting on $(controller_url)"
-    pid=$(start_bg controller "$logf" env "${unset_args[@]}" "$exe" --config "$(controller_conf)")
+    # TELEMED_CONTROLLER_ASAN_OPTIONS: ASAN_OPTIONS for the controller only
+    # (scripts/test integ-asan turns leak checking on for it, not for Janus).
+    local -a asan_env=()
+    [[ -n "${TELEMED_CONTROLLER_ASAN_OPTIONS:-}" ]] && asan_env=("ASAN_OPTIONS=$TELEMED_CONTROLLER_ASAN_OPTIONS")
+    pid=$(start_bg controller "$logf" env "${unset_args[@]}" "${asan_env[@]}" "$exe" --config "$(controller_conf)")
     local ready=0
     wait_ready "$timeout" "$pid" controller_ready || ready=$?
     if (( ready != 0 )); then

@@ -98,6 +98,28 @@ void refuses(void**) {
     assert_true(refused(std::string_view("2023-11-14T22:13:20Z\0", 21)));
 }
 
+// Found by tests/fuzz/fuzz_rfc3339: an offset moved an accepted instant out
+// of years 1970..9999 in UTC, and format_rfc3339_micros then wrote a text
+// that does not parse ("10000-01-01T00:29:59Z") or lies before 1970.
+void offsets_stay_in_range(void**) {
+    assert_true(refused("9999-12-31T23:59:59-00:30"));
+    assert_true(refused("9999-12-31T23:59:59.999999-00:01"));
+    assert_true(refused("1970-01-01T00:00:00+01:00"));
+    assert_true(refused("1970-01-01T00:59:59.999999+01:00"));
+    assert_true(parses_to("1970-01-01T01:00:00+01:00", 0));
+    assert_true(parses_to("1970-01-01T00:00:00-00:01", 60 * M));
+    assert_true(parses_to("9999-12-31T23:59:59.999999Z", 253402300799 * M + 999999));
+    assert_true(parses_to("9999-12-31T23:59:59+00:30", (253402300799 - 1800) * M));
+    assert_true(parses_to("9999-12-31T23:29:59-00:30", 253402300799 * M));
+    for (const char* s : {"1970-01-01T01:00:00+01:00", "9999-12-31T23:29:59.5-00:30"}) {
+        const auto v = parse_rfc3339_micros(s);
+        assert_true(v.has_value());
+        const auto back = parse_rfc3339_micros(format_rfc3339_micros(*v));
+        assert_true(back.has_value());
+        assert_int_equal(*back, *v);
+    }
+}
+
 void clock_is_sane(void**) {
     const int64_t s = unix_now();
     const int64_t us = unix_now_micros();
@@ -110,7 +132,7 @@ void clock_is_sane(void**) {
 int main() {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(formats),  cmocka_unit_test(parses),        cmocka_unit_test(round_trips),
-        cmocka_unit_test(refuses),  cmocka_unit_test(clock_is_sane),
+        cmocka_unit_test(refuses),  cmocka_unit_test(offsets_stay_in_range), cmocka_unit_test(clock_is_sane),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

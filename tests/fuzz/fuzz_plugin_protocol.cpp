@@ -1,0 +1,98 @@
+// Plugin request parsing (plugin/protocol.hpp): the client "message" body and
+// the Admin API "request" object.
+//
+// The input goes through json_parse (nullptr when it is not JSON) and then
+// through parse_client_request and parse_admin_request. Neither may throw or
+// crash. Properties:
+//  - a refusal is 4001 (not an object), 4002 (request missing/unknown) or
+//    4003 (element), with a non-empty text that echoes nothing of the input;
+//  - an accepted request respects the limits of docs/PROTOCOL.md: compact
+//    size within the bound, ids as lower-case UUIDs, token 1..4096 bytes,
+//    known permission bits, at most 1000 revoked ids, ...
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <variant>
+#include <vector>
+
+#include "common/json.hpp"
+#include "common/token.hpp"
+#include "plugin/protocol.hpp"
+#include "tests/fuzz/fuzz_support.hpp"
+
+using namespace telemed;
+using namespace telemed::plugin;
+
+namespace {
+
+bool lower_uuid(const std::string& s) { return fuzz::uuid_shape(s, true); }
+
+template <class T>
+void check_failure(const Parsed<T>& p, const json_t* body, std::string_view input,
+                   const std::vector<std::string>& strings) {
+    FUZZ_CHECK(!p.value.has_value());
+    const ErrorCode c = p.failure.code;
+    FUZZ_CHECK(c == ErrorCode::InvalidJson || c == ErrorCode::InvalidRequest || c == ErrorCode::InvalidElement);
+    FUZZ_CHECK((c == ErrorCode::InvalidJson) == !json_is_object(body));
+    FUZZ_CHECK(!p.failure.text.empty());
+    FUZZ_CHECK(!fuzz::echoes(p.failure.text, input, strings));
+}
+
+bool within(const json_t* body, std::size_t limit) {
+    return json_dumpb(body, nullptr, 0, JSON_COMPACT) <= limit;
+}
+
+void check_client(const json_t* body, std::string_view input, const std::vector<std::string>& strings) {
+    const Parsed<ClientRequest> p = parse_client_request(body);
+    if (!p.ok()) {
+        check_failure(p, body, input, strings);
+        return;
+    }
+    FUZZ_CHECK(json_is_object(body) && within(body, kMaxMessageBytes));
+    if (const auto* j = std::get_if<JoinRequest>(&*p.value)) {
+        FUZZ_CHECK(!j->token.empty() && j->token.size() <= kMaxTokenLength);
+        FUZZ_CHECK(!j->session_id || lower_uuid(*j->session_id));
+    }
+}
+
+void check_admin(const json_t* body, std::string_view input, const std::vector<std::string>& strings) {
+    const Parsed<AdminRequest> p = parse_admin_request(body);
+    if (!p.ok()) {
+        check_failure(p, body, input, strings);
+        return;
+    }
+    FUZZ_CHECK(json_is_object(body) && within(body, kMaxAdminMessageBytes));
+    std::visit(
+        [](const auto& r) {
+            using R = std::decay_t<decltype(r)>;
+            if constexpr (std::is_same_v<R, CreateRoomRequest>) {
+                FUZZ_CHECK(lower_uuid(r.room));
+                FUZZ_CHECK(static_cast<std::size_t>(r.kind) < static_cast<std::size_t>(SessionKind::Count_));
+                FUZZ_CHECK(r.state == RoomState::Scheduled || r.state == RoomState::Active);
+                FUZZ_CHECK(!r.recording_policy || *r.recording_policy <= RecordingPolicy::Required);
+                FUZZ_CHECK(r.revoked.size() <= kMaxRevokedInRequest);
+                for (const std::string& id : r.revoked) FUZZ_CHECK(lower_uuid(id));
+            } else if constexpr (std::is_same_v<R, DestroyRoomRequest> || std::is_same_v<R, RoomInfoRequest>) {
+                FUZZ_CHECK(lower_uuid(r.room));
+            } else if constexpr (std::is_same_v<R, SetPermissionsRequest>) {
+                FUZZ_CHECK(lower_uuid(r.room) && lower_uuid(r.participant_id));
+                FUZZ_CHECK((r.permissions & ~kAllPermissions) == 0);
+                FUZZ_CHECK(!r.role || static_cast<std::size_t>(*r.role) < kRoleCount);
+            } else if constexpr (std::is_same_v<R, KickRequest>) {
+                FUZZ_CHECK(lower_uuid(r.room) && lower_uuid(r.participant_id));
+            }
+        },
+        *p.value);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    const std::string_view in = fuzz::as_view(data, size);
+    const Json body = json_parse(in, nullptr);
+    std::vector<std::string> strings;
+    fuzz::distinctive_strings(body.get(), &strings);
+    check_client(body.get(), in, strings);
+    check_admin(body.get(), in, strings);
+    return 0;
+}
