@@ -49,13 +49,15 @@ Json PluginCore::admin_ping() {
     return j;
 }
 
-// {"request":"create_room","room","kind","state","recording_policy"?,"revoked"?}
+// {"request":"create_room","room","kind","state","recording_policy"?,"revoked"?,"grants"?}
 // → {"telemed":"room_created","room","state","existed"}. Upsert.
 Json PluginCore::admin_create_room(const CreateRoomRequest& r) {
     Room* room = find_room(r.room);
     const bool existed = room != nullptr;
     if (existed && room->revoked_count() + r.revoked.size() > kMaxRevokedPerRoom)
         return error_event(Failure::of(ErrorCode::LimitReached, "revoked list full"));
+    if (existed && room->grant_count() + r.grants.size() > kMaxGrantsPerRoom)
+        return error_event(Failure::of(ErrorCode::LimitReached, "grant table full"));
     if (!room) {
         if (rooms_.size() >= config_.max_rooms)
             return error_event(Failure::of(ErrorCode::LimitReached, "room limit reached"));
@@ -77,6 +79,11 @@ Json PluginCore::admin_create_room(const CreateRoomRequest& r) {
         roster_changed |= kick_member(*room, pid);
     }
     if (roster_changed) broadcast_roster(*room);
+    // Stored for later joins only: connected members received their current
+    // set through set_permissions when it changed.
+    static_assert(kMaxGrantsInRequest <= kMaxGrantsPerRoom, "a new room always takes a full request");
+    for (const CreateRoomRequest::Grant& g : r.grants)
+        room->store_grant(g.participant_id, StoredGrant{g.permissions, g.role});
 
     Json j = response("room_created");
     json_object_set_new(j.get(), "room", jstr(room->id()));

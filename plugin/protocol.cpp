@@ -198,7 +198,8 @@ Parsed<AdminRequest> parse_admin_request(const json_t* body) {
                           {"kind", Kind::String, true},
                           {"state", Kind::String, true},
                           {"recording_policy", Kind::String, false},
-                          {"revoked", Kind::Array, false}},
+                          {"revoked", Kind::Array, false},
+                          {"grants", Kind::Array, false}},
                          &f))
             return fail<AdminRequest>(f);
         CreateRoomRequest r;
@@ -225,6 +226,30 @@ Parsed<AdminRequest> parse_admin_request(const json_t* body) {
                 if (id.size() != 36 || !is_uuid(id))
                     return fail<AdminRequest>(element("revoked", "entries must be UUIDs"));
                 r.revoked.push_back(normalize_uuid(id));
+            }
+        }
+        // "grants": [{"participant_id","role","permissions":[names]}]
+        if (json_t* arr = json_object_get(body, "grants")) {
+            if (json_array_size(arr) > kMaxGrantsInRequest)
+                return fail<AdminRequest>(element("grants", "too many entries"));
+            std::size_t i;
+            json_t* v;
+            json_array_foreach(arr, i, v) {
+                if (!json_is_object(v)) return fail<AdminRequest>(element("grants", "entries must be objects"));
+                if (!check_table(v,
+                                 {{"participant_id", Kind::String, true},
+                                  {"role", Kind::String, true},
+                                  {"permissions", Kind::Array, true}},
+                                 &f))
+                    return fail<AdminRequest>(f);
+                CreateRoomRequest::Grant g;
+                if (!uuid_field(v, "participant_id", &g.participant_id, &f)) return fail<AdminRequest>(f);
+                auto role = parse_role(*str(v, "role"));
+                if (!role) return fail<AdminRequest>(element("role", "unknown value"));
+                g.role = *role;
+                if (!parse_permission_names(json_object_get(v, "permissions"), &g.permissions, &f))
+                    return fail<AdminRequest>(f);
+                r.grants.push_back(std::move(g));
             }
         }
         return done<AdminRequest>(std::move(r));

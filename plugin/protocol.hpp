@@ -24,6 +24,7 @@ inline constexpr std::size_t kMaxMessageBytes = 8192;     // compact serialisati
 inline constexpr std::size_t kMaxAdminMessageBytes = 65536;  // admin bodies (revoked lists)
 inline constexpr std::size_t kMaxReasonChars = 200;
 inline constexpr std::size_t kMaxRevokedInRequest = 1000;
+inline constexpr std::size_t kMaxGrantsInRequest = 1000;
 inline constexpr std::size_t kMaxPermissionNames = 32;
 
 template <class T>
@@ -55,6 +56,16 @@ struct CreateRoomRequest {
     RoomState state = RoomState::Scheduled;
     std::optional<RecordingPolicy> recording_policy;
     std::vector<std::string> revoked;  // lower-case UUIDs
+    // Authoritative permission sets of the session's participants (the
+    // controller's effective set and role): stored like set_permissions, so
+    // a room re-created after a Janus restart still overrides tokens minted
+    // before a permission change.
+    struct Grant {
+        std::string participant_id;  // lower-case UUID
+        Role role = Role::Observer;
+        PermissionSet permissions = 0;
+    };
+    std::vector<Grant> grants;
 };
 struct DestroyRoomRequest {
     std::string room;

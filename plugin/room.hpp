@@ -64,6 +64,7 @@ public:
     // false when the table is full (the id is then not stored).
     bool revoke(const std::string& participant_id);
     std::size_t revoked_count() const { return revoked_.size(); }
+    std::size_t grant_count() const { return grants_.size(); }
 
     const StoredGrant* grant(std::string_view participant_id) const;
     // false when the table is full and the id is new.

@@ -187,7 +187,9 @@ Response add_participant(const Request& req, AppContext& app) {
             // The room must exist before this token can be used; upsert, so
             // it also re-creates a room a Janus restart lost, with its bans.
             std::vector<std::string> revoked = db::removed_participant_ids(c, sid, kMaxRevokedInCreateRoom);
-            Json room = create_room_request(*s, s->status == SessionStatus::Active ? "active" : "scheduled", revoked);
+            std::vector<db::Participant> active = db::list_active_participants(c, sid);
+            Json room = create_room_request(*s, s->status == SessionStatus::Active ? "active" : "scheduled", revoked,
+                                            active);
             if (!janus_accepted(app.janus.message_plugin(room.get()), false, "create_room", sid)) {
                 early = janus_unavailable();
                 return db::TxnEnd::Rollback;

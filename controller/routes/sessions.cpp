@@ -283,11 +283,12 @@ Response transition_session(const Request& req, AppContext& app, Transition t) {
                 db::outbox_enqueue(c, topic, payload.get());
                 changed = true;
             }
+            parts = db::list_active_participants(c, id);
             if (t == Transition::Start) {
                 // Also on an already active session: re-creates a room a
-                // Janus restart lost, with its bans.
+                // Janus restart lost, with its bans and permission sets.
                 std::vector<std::string> revoked = db::removed_participant_ids(c, id, kMaxRevokedInCreateRoom);
-                Json room = create_room_request(now, "active", revoked);
+                Json room = create_room_request(now, "active", revoked, parts);
                 if (!janus_accepted(app.janus.message_plugin(room.get()), false, "create_room", id)) {
                     early = janus_unavailable();
                     return db::TxnEnd::Rollback;
@@ -299,7 +300,6 @@ Response transition_session(const Request& req, AppContext& app, Transition t) {
                     return db::TxnEnd::Rollback;
                 }
             }
-            parts = db::list_active_participants(c, id);
             result = std::move(now);
             return changed ? db::TxnEnd::Commit : db::TxnEnd::Rollback;
         });

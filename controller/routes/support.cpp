@@ -2,6 +2,7 @@
 
 #include <exception>
 
+#include "common/permissions.hpp"
 #include "controller/db/pg.hpp"
 #include "controller/db/txn.hpp"
 #include "controller/http/problem.hpp"
@@ -34,7 +35,8 @@ Response database_unavailable() {
     return r;
 }
 
-Json create_room_request(const db::Session& s, const char* state, const std::vector<std::string>& revoked) {
+Json create_room_request(const db::Session& s, const char* state, const std::vector<std::string>& revoked,
+                         const std::vector<db::Participant>& active) {
     auto str = [](std::string_view v) { return json_stringn(v.data(), v.size()); };
     Json j(json_object());
     json_object_set_new(j.get(), "request", json_string("create_room"));
@@ -47,6 +49,23 @@ Json create_room_request(const db::Session& s, const char* state, const std::vec
         for (const std::string& pid : revoked) json_array_append_new(list, str(pid));
         json_object_set_new(j.get(), "revoked", list);
     }
+    json_t* grants = json_array();
+    std::size_t n = 0;
+    for (const db::Participant& p : active) {
+        if (n++ == static_cast<std::size_t>(kMaxRevokedInCreateRoom)) {
+            log_warn("session %s: more than %d participants; grants truncated", s.id.c_str(), kMaxRevokedInCreateRoom);
+            break;
+        }
+        json_t* g = json_object();
+        json_object_set_new(g, "participant_id", str(p.id));
+        json_object_set_new(g, "role", str(to_string(p.role)));
+        json_t* perms = json_array();
+        for (std::string_view name : permission_names(effective_permissions(p.role, s.kind, p.overrides)))
+            json_array_append_new(perms, str(name));
+        json_object_set_new(g, "permissions", perms);
+        json_array_append_new(grants, g);
+    }
+    json_object_set_new(j.get(), "grants", grants);
     return j;
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "controller/app.hpp"
+#include "controller/db/participants_repo.hpp"
 #include "controller/db/sessions_repo.hpp"
 #include "controller/http/types.hpp"
 #include "controller/janus_admin.hpp"
@@ -39,9 +40,14 @@ bool janus_accepted(const JanusAdmin::Result& r, bool tolerate_missing_room, con
 inline constexpr int kMaxRevokedInCreateRoom = 1000;
 
 // The Janus room of session `s` exists (upsert) in `state` ("scheduled" or
-// "active"), with `revoked` participant ids banned:
-// {"request":"create_room","room","kind","state","recording_policy"[,"revoked":[pid...]]}
-Json create_room_request(const db::Session& s, const char* state, const std::vector<std::string>& revoked);
+// "active"), with `revoked` participant ids banned and the effective
+// permissions and role of every `active` participant stored as grants (so a
+// room re-created after a Janus restart overrides tokens minted before a
+// PATCH). At most kMaxRevokedInCreateRoom entries of each list are sent.
+// {"request":"create_room","room","kind","state","recording_policy",
+//  "revoked":[pid...],"grants":[{"participant_id","role","permissions":[...]}]}
+Json create_room_request(const db::Session& s, const char* state, const std::vector<std::string>& revoked,
+                         const std::vector<db::Participant>& active);
 
 // The audit actor of a request: its API key id ("key0"), or "unknown".
 std::string actor_of(const Request& req);

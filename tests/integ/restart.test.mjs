@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import { assertProblem } from './lib/checks.mjs';
+import { joinWith } from './lib/janus.mjs';
 import {
     ENV, addParticipant, api, createSession, eventually, healthy, lit, psqlValue, redis, redisHash, roomInfo, show,
     stackctl, transition, uniq,
@@ -203,5 +204,35 @@ describe('Janus outage', () => {
         // A session whose room vanished with the Janus restart can still be ended
         // (destroy_room of an unknown room is success for the controller).
         assert.equal((await transition(lost.id, 'end')).status, 'ended');
+    });
+});
+
+describe('Janus restart and permission changes', () => {
+    test('a room re-created after a Janus restart still applies PATCHed permissions to older tokens', T, async () => {
+        const s = await createSession();
+        const pat = await addParticipant(s.id, { user_id: uniq('pat'), role: 'patient' });
+        const oldToken = pat.join.token;  // minted with the patient defaults (publish_video included)
+        assert.ok(pat.participant.permissions.includes('publish_video'));
+        const patched = await api('PATCH', `/sessions/${s.id}/participants/${pat.participant.id}`,
+            { body: { permissions: { publish_video: false } } });
+        assert.equal(patched.status, 200, show(patched));
+        assert.ok(!patched.json.permissions.includes('publish_video'));
+
+        // Janus loses every room; start re-creates this one from Postgres.
+        stackctl('stop-janus');
+        stackctl('start-janus');
+        await eventually(async () => (await api('POST', `/sessions/${s.id}/start`)).status === 200,
+            { timeout: 20000, interval: 500, what: 'start after the Janus restart' });
+        assert.equal((await roomInfo(s.id)).state, 'active');
+
+        const { client, data } = await joinWith(oldToken);
+        try {
+            assert.equal(data.telemed, 'joined', JSON.stringify(data));
+            assert.deepEqual(data.permissions, patched.json.permissions,
+                'the token predates the PATCH; the re-created room must still apply it');
+        } finally {
+            await client.close();
+        }
+        await transition(s.id, 'end');
     });
 });

@@ -635,6 +635,42 @@ static void set_permissions_before_join_with_role(void** state) {
     assert_int_equal(admin(f, body), 4040);
 }
 
+// A room (re-)created with "grants" (the controller's authoritative sets,
+// e.g. after a Janus restart lost the room) overrides a token minted before
+// the permission change, exactly as set_permissions does.
+static void create_room_grants_override_stale_tokens(void** state) {
+    Fixture* f = F(state);
+    char body[512];
+    std::snprintf(body, sizeof body,
+                  "{\"request\":\"create_room\",\"room\":\"%s\",\"kind\":\"consultation\","
+                  "\"state\":\"active\",\"grants\":[{\"participant_id\":\"%s\",\"role\":\"observer\","
+                  "\"permissions\":[\"subscribe\"]}]}",
+                  kRoom, kPat);
+    assert_int_equal(admin(f, body), 0);
+    // The token still says patient with every permission.
+    assert_int_equal(join(f, 0, token(f, kPat, kRoom, Role::Patient, kAllPermissions)), 0);
+    assert_string_equal(field(f, 0, "joined", "role"), "observer");
+    assert_int_equal(perms_of(f, 0, "joined"), bit(Permission::Subscribe));
+    assert_int_equal(caps(f, 0), bit(Permission::Subscribe));
+    // Refusals: unknown permission, bad id, unknown role, extra member.
+    const char* bad[] = {
+        "[{\"participant_id\":\"%s\",\"role\":\"observer\",\"permissions\":[\"fly\"]}]",
+        "[{\"participant_id\":\"not-a-uuid\",\"role\":\"observer\",\"permissions\":[]}]",
+        "[{\"participant_id\":\"%s\",\"role\":\"surgeon\",\"permissions\":[]}]",
+        "[{\"participant_id\":\"%s\",\"role\":\"observer\",\"permissions\":[],\"x\":1}]",
+        "[\"%s\"]",
+    };
+    for (const char* grants_fmt : bad) {
+        char grants[256];
+        std::snprintf(grants, sizeof grants, grants_fmt, kMed);
+        std::snprintf(body, sizeof body,
+                      "{\"request\":\"create_room\",\"room\":\"%s\",\"kind\":\"consultation\","
+                      "\"state\":\"active\",\"grants\":%s}",
+                      kRoom2, grants);
+        assert_int_equal(admin(f, body), 4003);
+    }
+}
+
 // ---------------------------------------------------------------- replace
 
 static void rejoin_on_new_handle_replaces_old(void** state) {
@@ -941,6 +977,7 @@ int main() {
         cmocka_unit_test_setup_teardown(create_room_revoked_list, setup, teardown),
         cmocka_unit_test_setup_teardown(set_permissions_live_and_on_later_join, setup, teardown),
         cmocka_unit_test_setup_teardown(set_permissions_before_join_with_role, setup, teardown),
+        cmocka_unit_test_setup_teardown(create_room_grants_override_stale_tokens, setup, teardown),
         cmocka_unit_test_setup_teardown(rejoin_on_new_handle_replaces_old, setup, teardown),
         cmocka_unit_test_setup_teardown(destroy_room_ends_everyone, setup, teardown),
         cmocka_unit_test_setup_teardown(create_room_upsert_and_state, setup, teardown),
