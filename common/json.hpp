@@ -16,6 +16,10 @@ using Json = std::unique_ptr<json_t, JsonDecref>;
 
 inline Json json_borrow(json_t* j) { return Json(json_incref(j)); }
 
+// A new JSON string for `s` (not NUL-terminated); nullptr if `s` is not
+// valid UTF-8. For json_object_set_new / json_array_append_new.
+inline json_t* json_str(std::string_view s) { return json_stringn(s.data(), s.size()); }
+
 // Serialises compactly (JSON_COMPACT, keys in insertion order). "" on failure.
 std::string json_dump(const json_t* j);
 

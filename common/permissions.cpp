@@ -156,4 +156,10 @@ std::vector<std::string_view> permission_names(PermissionSet s) {
     return out;
 }
 
+Json permissions_to_json(PermissionSet s) {
+    Json arr(json_array());
+    for (std::string_view name : permission_names(s)) json_array_append_new(arr.get(), json_str(name));
+    return arr;
+}
+
 }  // namespace telemed

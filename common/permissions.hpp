@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/json.hpp"
+
 namespace telemed {
 
 enum class Permission : uint8_t {
@@ -54,5 +56,8 @@ std::string_view to_string(SessionKind k);
 std::string_view to_string(Permission p);
 // Names of the set bits in canonical order.
 std::vector<std::string_view> permission_names(PermissionSet s);
+// The same as a JSON array of strings (the wire form everywhere: REST
+// responses, join token "perms", plugin events and admin requests).
+Json permissions_to_json(PermissionSet s);
 
 }  // namespace telemed

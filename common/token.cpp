@@ -162,9 +162,7 @@ std::string mint_token(const TokenClaims& claims, std::string_view kid, std::str
     json_object_set_new(p, "sid", checked_string(claims.sid));
     const std::string_view role = to_string(claims.role);
     json_object_set_new(p, "role", checked_string(role));
-    json_t* perms = json_array();
-    for (std::string_view n : permission_names(claims.perms)) json_array_append_new(perms, json_stringn(n.data(), n.size()));
-    json_object_set_new(p, "perms", perms);
+    json_object_set_new(p, "perms", permissions_to_json(claims.perms).release());
     json_object_set_new(p, "iat", json_integer(claims.iat));
     json_object_set_new(p, "nbf", json_integer(claims.nbf));
     json_object_set_new(p, "exp", json_integer(claims.exp));

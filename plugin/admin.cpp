@@ -15,8 +15,6 @@ Json response(const char* kind) {
     return j;
 }
 
-json_t* jstr(std::string_view s) { return json_stringn(s.data(), s.size()); }
-
 template <class... Ts>
 struct Overloaded : Ts... {
     using Ts::operator()...;
@@ -86,8 +84,8 @@ Json PluginCore::admin_create_room(const CreateRoomRequest& r) {
         room->store_grant(g.participant_id, StoredGrant{g.permissions, g.role});
 
     Json j = response("room_created");
-    json_object_set_new(j.get(), "room", jstr(room->id()));
-    json_object_set_new(j.get(), "state", jstr(to_string(room->state())));
+    json_object_set_new(j.get(), "room", json_str(room->id()));
+    json_object_set_new(j.get(), "state", json_str(to_string(room->state())));
     json_object_set_new(j.get(), "existed", json_boolean(existed));
     return j;
 }
@@ -110,7 +108,7 @@ Json PluginCore::admin_destroy_room(const DestroyRoomRequest& r) {
     log(LogLevel::Info, "room destroyed: " + r.room + ", " + std::to_string(members.size()) + " disconnected");
 
     Json j = response("room_destroyed");
-    json_object_set_new(j.get(), "room", jstr(r.room));
+    json_object_set_new(j.get(), "room", json_str(r.room));
     json_object_set_new(j.get(), "participants_disconnected", json_integer(static_cast<json_int_t>(members.size())));
     return j;
 }
@@ -120,9 +118,9 @@ Json PluginCore::admin_list_rooms() {
     json_t* arr = json_array();
     for (const auto& [id, room] : rooms_) {
         json_t* o = json_object();
-        json_object_set_new(o, "room", jstr(id));
-        json_object_set_new(o, "kind", jstr(to_string(room->kind())));
-        json_object_set_new(o, "state", jstr(to_string(room->state())));
+        json_object_set_new(o, "room", json_str(id));
+        json_object_set_new(o, "kind", json_str(to_string(room->kind())));
+        json_object_set_new(o, "state", json_str(to_string(room->state())));
         json_object_set_new(o, "participants", json_integer(static_cast<json_int_t>(room->member_count())));
         json_array_append_new(arr, o);
     }
@@ -139,17 +137,17 @@ Json PluginCore::admin_room_info(const RoomInfoRequest& r) {
     json_t* arr = json_array();
     for (const auto& [pid, member] : room->members()) {
         json_t* o = json_object();
-        json_object_set_new(o, "participant_id", jstr(pid));
+        json_object_set_new(o, "participant_id", json_str(pid));
         const Role role = member->identity() ? member->identity()->role : Role::Observer;
-        json_object_set_new(o, "role", jstr(to_string(role)));
-        json_object_set_new(o, "permissions", permission_array(member->capabilities()).release());
+        json_object_set_new(o, "role", json_str(to_string(role)));
+        json_object_set_new(o, "permissions", permissions_to_json(member->capabilities()).release());
         json_array_append_new(arr, o);
     }
     Json j = response("room");
-    json_object_set_new(j.get(), "room", jstr(room->id()));
-    json_object_set_new(j.get(), "kind", jstr(to_string(room->kind())));
-    json_object_set_new(j.get(), "state", jstr(to_string(room->state())));
-    json_object_set_new(j.get(), "recording_policy", jstr(to_string(room->recording_policy())));
+    json_object_set_new(j.get(), "room", json_str(room->id()));
+    json_object_set_new(j.get(), "kind", json_str(to_string(room->kind())));
+    json_object_set_new(j.get(), "state", json_str(to_string(room->state())));
+    json_object_set_new(j.get(), "recording_policy", json_str(to_string(room->recording_policy())));
     json_object_set_new(j.get(), "participants", arr);
     json_object_set_new(j.get(), "revoked", json_integer(static_cast<json_int_t>(room->revoked_count())));
     return j;
@@ -177,8 +175,8 @@ Json PluginCore::admin_set_permissions(const SetPermissionsRequest& r) {
     log(LogLevel::Info, "permissions set: room " + r.room + " participant " + r.participant_id);
 
     Json j = response("permissions_set");
-    json_object_set_new(j.get(), "room", jstr(r.room));
-    json_object_set_new(j.get(), "participant_id", jstr(r.participant_id));
+    json_object_set_new(j.get(), "room", json_str(r.room));
+    json_object_set_new(j.get(), "participant_id", json_str(r.participant_id));
     json_object_set_new(j.get(), "connected", json_boolean(member != nullptr));
     return j;
 }
@@ -196,8 +194,8 @@ Json PluginCore::admin_kick(const KickRequest& r) {
                             (connected ? " (connected)" : ""));
 
     Json j = response("kicked");
-    json_object_set_new(j.get(), "room", jstr(r.room));
-    json_object_set_new(j.get(), "participant_id", jstr(r.participant_id));
+    json_object_set_new(j.get(), "room", json_str(r.room));
+    json_object_set_new(j.get(), "participant_id", json_str(r.participant_id));
     json_object_set_new(j.get(), "connected", json_boolean(connected));
     return j;
 }

@@ -3,8 +3,6 @@
 namespace telemed::plugin {
 namespace {
 
-json_t* jstr(std::string_view s) { return json_stringn(s.data(), s.size()); }
-
 Json with_kind(const char* kind) {
     Json j(json_object());
     json_object_set_new(j.get(), "telemed", json_string(kind));
@@ -15,8 +13,8 @@ json_t* roster(const std::vector<RosterEntry>& entries) {
     json_t* arr = json_array();
     for (const auto& e : entries) {
         json_t* o = json_object();
-        json_object_set_new(o, "participant_id", jstr(e.participant_id));
-        json_object_set_new(o, "role", jstr(to_string(e.role)));
+        json_object_set_new(o, "participant_id", json_str(e.participant_id));
+        json_object_set_new(o, "role", json_str(to_string(e.role)));
         json_array_append_new(arr, o);
     }
     return arr;
@@ -24,27 +22,21 @@ json_t* roster(const std::vector<RosterEntry>& entries) {
 
 }  // namespace
 
-Json permission_array(PermissionSet perms) {
-    Json arr(json_array());
-    for (std::string_view name : permission_names(perms)) json_array_append_new(arr.get(), jstr(name));
-    return arr;
-}
-
 Json error_event(const Failure& f) {
     Json j = with_kind("error");
     json_object_set_new(j.get(), "error_code", json_integer(to_int(f.code)));
-    json_object_set_new(j.get(), "error", jstr(f.text));
+    json_object_set_new(j.get(), "error", json_str(f.text));
     return j;
 }
 
 Json joined_event(std::string_view session_id, std::string_view participant_id, Role role, PermissionSet perms,
                   RoomState state, const std::vector<RosterEntry>& others) {
     Json j = with_kind("joined");
-    json_object_set_new(j.get(), "session_id", jstr(session_id));
-    json_object_set_new(j.get(), "participant_id", jstr(participant_id));
-    json_object_set_new(j.get(), "role", jstr(to_string(role)));
-    json_object_set_new(j.get(), "permissions", permission_array(perms).release());
-    json_object_set_new(j.get(), "session_state", jstr(to_string(state)));
+    json_object_set_new(j.get(), "session_id", json_str(session_id));
+    json_object_set_new(j.get(), "participant_id", json_str(participant_id));
+    json_object_set_new(j.get(), "role", json_str(to_string(role)));
+    json_object_set_new(j.get(), "permissions", permissions_to_json(perms).release());
+    json_object_set_new(j.get(), "session_state", json_str(to_string(state)));
     json_object_set_new(j.get(), "participants", roster(others));
     return j;
 }
@@ -59,7 +51,7 @@ Json left_event() { return with_kind("left"); }
 
 Json kicked_event(std::string_view reason) {
     Json j = with_kind("kicked");
-    json_object_set_new(j.get(), "reason", jstr(reason));
+    json_object_set_new(j.get(), "reason", json_str(reason));
     return j;
 }
 
@@ -67,16 +59,16 @@ Json ended_event() { return with_kind("ended"); }
 
 Json permissions_event(PermissionSet perms, Role role) {
     Json j = with_kind("permissions");
-    json_object_set_new(j.get(), "permissions", permission_array(perms).release());
-    json_object_set_new(j.get(), "role", jstr(to_string(role)));
+    json_object_set_new(j.get(), "permissions", permissions_to_json(perms).release());
+    json_object_set_new(j.get(), "role", json_str(to_string(role)));
     return j;
 }
 
 Json plugin_notification(std::string_view event, std::string_view room, std::string_view participant_id) {
     Json j(json_object());
-    json_object_set_new(j.get(), "event", jstr(event));
-    json_object_set_new(j.get(), "room", jstr(room));
-    if (!participant_id.empty()) json_object_set_new(j.get(), "participant_id", jstr(participant_id));
+    json_object_set_new(j.get(), "event", json_str(event));
+    json_object_set_new(j.get(), "room", json_str(room));
+    if (!participant_id.empty()) json_object_set_new(j.get(), "participant_id", json_str(participant_id));
     return j;
 }
 

@@ -35,9 +35,6 @@ Json ended_event();
 // {"telemed":"permissions","permissions":[...],"role"}
 Json permissions_event(PermissionSet perms, Role role);
 
-// ["publish_audio", ...] in canonical order.
-Json permission_array(PermissionSet perms);
-
 // Event-handler notification: {"event":name,"room":id,"participant_id":id?,...}.
 // Ids only.
 Json plugin_notification(std::string_view event, std::string_view room, std::string_view participant_id = {});

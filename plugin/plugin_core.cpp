@@ -88,7 +88,7 @@ Json PluginCore::query(HostHandle h) const {
     json_object_set_new(j.get(), "session_id", id ? json_string(id->room_id.c_str()) : json_null());
     json_object_set_new(j.get(), "role",
                         id ? json_stringn(to_string(id->role).data(), to_string(id->role).size()) : json_null());
-    json_object_set_new(j.get(), "permissions", permission_array(p.capabilities()).release());
+    json_object_set_new(j.get(), "permissions", permissions_to_json(p.capabilities()).release());
     json_object_set_new(j.get(), "joined", json_boolean(id.has_value()));
     json_object_set_new(j.get(), "destroyed", json_boolean(p.destroyed()));
     return j;

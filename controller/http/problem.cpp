@@ -9,8 +9,6 @@ namespace {
 
 constexpr std::string_view kProblemBase = "https://telemed.example/problems/";
 
-json_t* string_value(std::string_view s) { return json_stringn(s.data(), s.size()); }
-
 bool ascii_iequal(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
     for (std::size_t i = 0; i < a.size(); ++i)
@@ -31,10 +29,10 @@ Json problem_json(int status, std::string_view slug, std::string_view title, std
     Json doc(json_object());
     std::string type(kProblemBase);
     type.append(slug);
-    json_object_set_new(doc.get(), "type", string_value(type));
-    json_object_set_new(doc.get(), "title", string_value(title));
+    json_object_set_new(doc.get(), "type", json_str(type));
+    json_object_set_new(doc.get(), "title", json_str(title));
     json_object_set_new(doc.get(), "status", json_integer(status));
-    json_object_set_new(doc.get(), "detail", string_value(detail));
+    json_object_set_new(doc.get(), "detail", json_str(detail));
     return doc;
 }
 
@@ -55,8 +53,8 @@ Response validation_problem(const FieldErrors& errors) {
     Json list(json_array());
     for (const FieldError& e : errors) {
         json_t* item = json_object();
-        json_object_set_new(item, "field", string_value(e.field));
-        json_object_set_new(item, "message", string_value(e.message));
+        json_object_set_new(item, "field", json_str(e.field));
+        json_object_set_new(item, "message", json_str(e.message));
         json_array_append_new(list.get(), item);
     }
     json_object_set(doc.get(), "errors", list.get());

@@ -57,25 +57,23 @@
 namespace telemed {
 namespace {
 
-json_t* jstr(std::string_view s) { return json_stringn(s.data(), s.size()); }
-
 const char* const kNoSession = "No session with this id.";
 const char* const kNoParticipant = "No participant with this id in this session.";
 
 // Outbox payload of participant.* topics: ids and enum values only.
 Json participant_event_payload(const db::Participant& p) {
     Json j(json_object());
-    json_object_set_new(j.get(), "session_id", jstr(p.session_id));
-    json_object_set_new(j.get(), "participant_id", jstr(p.id));
-    json_object_set_new(j.get(), "user_id", jstr(p.user_id));
-    json_object_set_new(j.get(), "role", jstr(to_string(p.role)));
+    json_object_set_new(j.get(), "session_id", json_str(p.session_id));
+    json_object_set_new(j.get(), "participant_id", json_str(p.id));
+    json_object_set_new(j.get(), "user_id", json_str(p.user_id));
+    json_object_set_new(j.get(), "role", json_str(to_string(p.role)));
     json_object_set_new(j.get(), "status", json_string(p.active ? "active" : "removed"));
     return j;
 }
 
 json_t* string_array(const std::vector<std::string>& items) {
     json_t* a = json_array();
-    for (const std::string& s : items) json_array_append_new(a, jstr(s));
+    for (const std::string& s : items) json_array_append_new(a, json_str(s));
     return a;
 }
 
@@ -83,17 +81,17 @@ json_t* string_array(const std::vector<std::string>& items) {
 Json join_view(const ControllerConfig& cfg, const std::string& token, int64_t exp, const std::string& participant_id,
                int64_t now) {
     Json j(json_object());
-    json_object_set_new(j.get(), "token", jstr(token));
-    json_object_set_new(j.get(), "expires_at", jstr(format_rfc3339_micros(exp * 1000000)));
-    json_object_set_new(j.get(), "janus_ws_url", jstr(cfg.janus_ws_url));
-    json_object_set_new(j.get(), "plugin", jstr(kTokenAudience));
+    json_object_set_new(j.get(), "token", json_str(token));
+    json_object_set_new(j.get(), "expires_at", json_str(format_rfc3339_micros(exp * 1000000)));
+    json_object_set_new(j.get(), "janus_ws_url", json_str(cfg.janus_ws_url));
+    json_object_set_new(j.get(), "plugin", json_str(kTokenAudience));
     json_t* ice = json_array();
     if (!cfg.turn_urls.empty() && !cfg.turn_secret.empty()) {
         TurnCredentials tc = make_turn_credentials(cfg.turn_secret, participant_id, now, cfg.turn_ttl_s);
         json_t* turn = json_object();
         json_object_set_new(turn, "urls", string_array(cfg.turn_urls));
-        json_object_set_new(turn, "username", jstr(tc.username));
-        json_object_set_new(turn, "credential", jstr(tc.credential));
+        json_object_set_new(turn, "username", json_str(tc.username));
+        json_object_set_new(turn, "credential", json_str(tc.credential));
         json_array_append_new(ice, turn);
     }
     if (!cfg.stun_urls.empty()) {
@@ -163,13 +161,13 @@ Response add_participant(const Request& req, AppContext& app) {
                 if (in->permissions) overrides = in->permissions->resolve(in->role, kind);
                 p = db::insert_participant(c, new_id, sid, in->user_id, in->role, in->display_name, overrides);
                 Json ev(json_object());
-                json_object_set_new(ev.get(), "role", jstr(to_string(p->role)));
+                json_object_set_new(ev.get(), "role", json_str(to_string(p->role)));
                 json_object_set_new(ev.get(), "permission_overrides", db::overrides_to_json(p->overrides).release());
                 db::add_participant_event(c, sid, p->id, "added", ev.get());
                 Json audit(json_object());
-                json_object_set_new(audit.get(), "participant_id", jstr(p->id));
-                json_object_set_new(audit.get(), "user_id", jstr(p->user_id));
-                json_object_set_new(audit.get(), "role", jstr(to_string(p->role)));
+                json_object_set_new(audit.get(), "participant_id", json_str(p->id));
+                json_object_set_new(audit.get(), "user_id", json_str(p->user_id));
+                json_object_set_new(audit.get(), "role", json_str(to_string(p->role)));
                 json_object_set_new(audit.get(), "permission_overrides",
                                     db::overrides_to_json(p->overrides).release());
                 db::audit_append(c, sid, actor, "participant.added", audit.get());
@@ -179,9 +177,9 @@ Response add_participant(const Request& req, AppContext& app) {
             }
             // Every join token minted is on record (ids only, never the token).
             Json tok(json_object());
-            json_object_set_new(tok.get(), "participant_id", jstr(p->id));
-            json_object_set_new(tok.get(), "jti", jstr(jti));
-            json_object_set_new(tok.get(), "expires_at", jstr(format_rfc3339_micros(exp * 1000000)));
+            json_object_set_new(tok.get(), "participant_id", json_str(p->id));
+            json_object_set_new(tok.get(), "jti", json_str(jti));
+            json_object_set_new(tok.get(), "expires_at", json_str(format_rfc3339_micros(exp * 1000000)));
             db::add_participant_event(c, sid, p->id, "token_issued", tok.get());
             db::audit_append(c, sid, actor, "participant.token_issued", tok.get());
             // The room must exist before this token can be used; upsert, so
@@ -257,8 +255,8 @@ Response remove_participant(const Request& req, AppContext& app, const std::stri
             removed = db::mark_removed(c, p->id);
             db::add_participant_event(c, sid, p->id, "removed", nullptr);
             Json audit(json_object());
-            json_object_set_new(audit.get(), "participant_id", jstr(p->id));
-            json_object_set_new(audit.get(), "user_id", jstr(p->user_id));
+            json_object_set_new(audit.get(), "participant_id", json_str(p->id));
+            json_object_set_new(audit.get(), "user_id", json_str(p->user_id));
             db::audit_append(c, sid, actor, "participant.removed", audit.get());
             Json payload = participant_event_payload(*removed);
             db::outbox_enqueue(c, db::kTopicParticipantRemoved, payload.get());
@@ -266,8 +264,8 @@ Response remove_participant(const Request& req, AppContext& app, const std::stri
                 // Kick and ban the id in the room: its tokens stop working at once.
                 Json kick(json_object());
                 json_object_set_new(kick.get(), "request", json_string("kick"));
-                json_object_set_new(kick.get(), "room", jstr(sid));
-                json_object_set_new(kick.get(), "participant_id", jstr(p->id));
+                json_object_set_new(kick.get(), "room", json_str(sid));
+                json_object_set_new(kick.get(), "participant_id", json_str(p->id));
                 json_object_set_new(kick.get(), "reason", json_string("removed"));
                 bool live = s->status == SessionStatus::Active;
                 if (!janus_accepted(app.janus.message_plugin(kick.get()), !live, "kick", sid)) {
@@ -351,11 +349,11 @@ Response update_participant(const Request& req, AppContext& app) {
             updated = db::update_participant(c, pid, role, overrides);
 
             Json ev(json_object());
-            json_object_set_new(ev.get(), "role", jstr(to_string(role)));
-            json_object_set_new(ev.get(), "previous_role", jstr(to_string(p->role)));
+            json_object_set_new(ev.get(), "role", json_str(to_string(role)));
+            json_object_set_new(ev.get(), "previous_role", json_str(to_string(p->role)));
             json_object_set_new(ev.get(), "permission_overrides", db::overrides_to_json(overrides).release());
             db::add_participant_event(c, sid, pid, "updated", ev.get());
-            json_object_set_new(ev.get(), "participant_id", jstr(pid));
+            json_object_set_new(ev.get(), "participant_id", json_str(pid));
             db::audit_append(c, sid, actor, "participant.updated", ev.get());
             Json payload = participant_event_payload(*updated);
             db::outbox_enqueue(c, db::kTopicParticipantUpdated, payload.get());
@@ -363,13 +361,11 @@ Response update_participant(const Request& req, AppContext& app) {
             // Live in the media path: the plugin keeps this set for the id.
             Json set(json_object());
             json_object_set_new(set.get(), "request", json_string("set_permissions"));
-            json_object_set_new(set.get(), "room", jstr(sid));
-            json_object_set_new(set.get(), "participant_id", jstr(pid));
-            json_object_set_new(set.get(), "role", jstr(to_string(role)));
-            json_t* names = json_array();
-            for (std::string_view n : permission_names(effective_permissions(role, kind, overrides)))
-                json_array_append_new(names, jstr(n));
-            json_object_set_new(set.get(), "permissions", names);
+            json_object_set_new(set.get(), "room", json_str(sid));
+            json_object_set_new(set.get(), "participant_id", json_str(pid));
+            json_object_set_new(set.get(), "role", json_str(to_string(role)));
+            json_object_set_new(set.get(), "permissions",
+                                permissions_to_json(effective_permissions(role, kind, overrides)).release());
             bool live = s->status == SessionStatus::Active;
             if (!janus_accepted(app.janus.message_plugin(set.get()), !live, "set_permissions", sid)) {
                 early = janus_unavailable();

@@ -57,28 +57,26 @@
 namespace telemed {
 namespace {
 
-json_t* jstr(std::string_view s) { return json_stringn(s.data(), s.size()); }
-
 Json destroy_room_request(const std::string& id) {
     Json j(json_object());
     json_object_set_new(j.get(), "request", json_string("destroy_room"));
-    json_object_set_new(j.get(), "room", jstr(id));
+    json_object_set_new(j.get(), "room", json_str(id));
     return j;
 }
 
 // Outbox payload of session.* topics: ids and enum values only.
 Json session_event_payload(const db::Session& s) {
     Json j(json_object());
-    json_object_set_new(j.get(), "session_id", jstr(s.id));
-    json_object_set_new(j.get(), "status", jstr(to_string(s.status)));
-    json_object_set_new(j.get(), "kind", jstr(to_string(s.kind)));
+    json_object_set_new(j.get(), "session_id", json_str(s.id));
+    json_object_set_new(j.get(), "status", json_str(to_string(s.status)));
+    json_object_set_new(j.get(), "kind", json_str(to_string(s.kind)));
     return j;
 }
 
 Json transition_audit_data(SessionStatus from, SessionStatus to) {
     Json j(json_object());
-    json_object_set_new(j.get(), "from", jstr(to_string(from)));
-    json_object_set_new(j.get(), "to", jstr(to_string(to)));
+    json_object_set_new(j.get(), "from", json_str(to_string(from)));
+    json_object_set_new(j.get(), "to", json_str(to_string(to)));
     return j;
 }
 
@@ -138,9 +136,9 @@ Response create_session(const Request& req, AppContext& app) {
             }
             db::Session s = db::insert_session(c, id, *in);
             Json audit(json_object());
-            json_object_set_new(audit.get(), "kind", jstr(to_string(s.kind)));
-            json_object_set_new(audit.get(), "status", jstr(to_string(s.status)));
-            json_object_set_new(audit.get(), "recording_policy", jstr(to_string(s.recording_policy)));
+            json_object_set_new(audit.get(), "kind", json_str(to_string(s.kind)));
+            json_object_set_new(audit.get(), "status", json_str(to_string(s.status)));
+            json_object_set_new(audit.get(), "recording_policy", json_str(to_string(s.recording_policy)));
             db::audit_append(c, s.id, actor, "session.created", audit.get());
             Json payload = session_event_payload(s);
             db::outbox_enqueue(c, db::kTopicSessionCreated, payload.get());
@@ -201,7 +199,7 @@ Response list_sessions(const Request& req, AppContext& app) {
         for (const db::Session& s : page.items) json_array_append_new(items, session_list_item_view(s).release());
         json_object_set_new(out.get(), "items", items);
         json_object_set_new(out.get(), "next_cursor",
-                            page.next ? jstr(db::encode_cursor(*page.next)) : json_null());
+                            page.next ? json_str(db::encode_cursor(*page.next)) : json_null());
         return Response::json(200, out.get());
     });
 }

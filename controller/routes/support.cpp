@@ -37,32 +37,29 @@ Response database_unavailable() {
 
 Json create_room_request(const db::Session& s, const char* state, const std::vector<std::string>& revoked,
                          const std::vector<db::Participant>& active) {
-    auto str = [](std::string_view v) { return json_stringn(v.data(), v.size()); };
     Json j(json_object());
     json_object_set_new(j.get(), "request", json_string("create_room"));
-    json_object_set_new(j.get(), "room", str(s.id));
-    json_object_set_new(j.get(), "kind", str(to_string(s.kind)));
+    json_object_set_new(j.get(), "room", json_str(s.id));
+    json_object_set_new(j.get(), "kind", json_str(to_string(s.kind)));
     json_object_set_new(j.get(), "state", json_string(state));
-    json_object_set_new(j.get(), "recording_policy", str(to_string(s.recording_policy)));
+    json_object_set_new(j.get(), "recording_policy", json_str(to_string(s.recording_policy)));
     if (!revoked.empty()) {
         json_t* list = json_array();
-        for (const std::string& pid : revoked) json_array_append_new(list, str(pid));
+        for (const std::string& pid : revoked) json_array_append_new(list, json_str(pid));
         json_object_set_new(j.get(), "revoked", list);
     }
     json_t* grants = json_array();
     std::size_t n = 0;
     for (const db::Participant& p : active) {
-        if (n++ == static_cast<std::size_t>(kMaxRevokedInCreateRoom)) {
-            log_warn("session %s: more than %d participants; grants truncated", s.id.c_str(), kMaxRevokedInCreateRoom);
+        if (n++ == kMaxGrantsInCreateRoom) {
+            log_warn("session %s: more than %zu participants; grants truncated", s.id.c_str(), kMaxGrantsInCreateRoom);
             break;
         }
         json_t* g = json_object();
-        json_object_set_new(g, "participant_id", str(p.id));
-        json_object_set_new(g, "role", str(to_string(p.role)));
-        json_t* perms = json_array();
-        for (std::string_view name : permission_names(effective_permissions(p.role, s.kind, p.overrides)))
-            json_array_append_new(perms, str(name));
-        json_object_set_new(g, "permissions", perms);
+        json_object_set_new(g, "participant_id", json_str(p.id));
+        json_object_set_new(g, "role", json_str(to_string(p.role)));
+        json_object_set_new(g, "permissions",
+                            permissions_to_json(effective_permissions(p.role, s.kind, p.overrides)).release());
         json_array_append_new(grants, g);
     }
     json_object_set_new(j.get(), "grants", grants);

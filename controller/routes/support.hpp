@@ -38,12 +38,15 @@ bool janus_accepted(const JanusAdmin::Result& r, bool tolerate_missing_room, con
 // Most removed participants sent as "revoked" in one create_room (the
 // plugin's limit per request).
 inline constexpr int kMaxRevokedInCreateRoom = 1000;
+// Most participant grants in one create_room (plugin kMaxGrantsInRequest).
+inline constexpr std::size_t kMaxGrantsInCreateRoom = 1000;
 
 // The Janus room of session `s` exists (upsert) in `state` ("scheduled" or
 // "active"), with `revoked` participant ids banned and the effective
 // permissions and role of every `active` participant stored as grants (so a
 // room re-created after a Janus restart overrides tokens minted before a
-// PATCH). At most kMaxRevokedInCreateRoom entries of each list are sent.
+// PATCH). At most kMaxRevokedInCreateRoom / kMaxGrantsInCreateRoom entries
+// are sent.
 // {"request":"create_room","room","kind","state","recording_policy",
 //  "revoked":[pid...],"grants":[{"participant_id","role","permissions":[...]}]}
 Json create_room_request(const db::Session& s, const char* state, const std::vector<std::string>& revoked,

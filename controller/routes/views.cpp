@@ -8,11 +8,9 @@ namespace telemed {
 
 namespace {
 
-json_t* jstr(std::string_view s) { return json_stringn(s.data(), s.size()); }
+json_t* jstr_or_null(const std::optional<std::string>& s) { return s ? json_str(*s) : json_null(); }
 
-json_t* jstr_or_null(const std::optional<std::string>& s) { return s ? jstr(*s) : json_null(); }
-
-json_t* jtime(int64_t micros) { return jstr(format_rfc3339_micros(micros)); }
+json_t* jtime(int64_t micros) { return json_str(format_rfc3339_micros(micros)); }
 
 json_t* jtime_or_null(const std::optional<int64_t>& micros) { return micros ? jtime(*micros) : json_null(); }
 
@@ -21,17 +19,14 @@ json_t* jtime_or_null(const std::optional<int64_t>& micros) { return micros ? jt
 Json participant_view(const db::Participant& p, SessionKind kind) {
     Json j(json_object());
     json_t* o = j.get();
-    json_object_set_new(o, "id", jstr(p.id));
-    json_object_set_new(o, "session_id", jstr(p.session_id));
-    json_object_set_new(o, "user_id", jstr(p.user_id));
-    json_object_set_new(o, "role", jstr(to_string(p.role)));
+    json_object_set_new(o, "id", json_str(p.id));
+    json_object_set_new(o, "session_id", json_str(p.session_id));
+    json_object_set_new(o, "user_id", json_str(p.user_id));
+    json_object_set_new(o, "role", json_str(to_string(p.role)));
     json_object_set_new(o, "display_name", jstr_or_null(p.display_name));
-    json_t* perms = json_array();
-    for (std::string_view name : permission_names(effective_permissions(p.role, kind, p.overrides)))
-        json_array_append_new(perms, jstr(name));
-    json_object_set_new(o, "permissions", perms);
+    json_object_set_new(o, "permissions", permissions_to_json(effective_permissions(p.role, kind, p.overrides)).release());
     json_object_set_new(o, "permission_overrides", db::overrides_to_json(p.overrides).release());
-    json_object_set_new(o, "status", jstr(p.active ? "active" : "removed"));
+    json_object_set_new(o, "status", json_str(p.active ? "active" : "removed"));
     json_object_set_new(o, "created_at", jtime(p.created_at));
     json_object_set_new(o, "updated_at", jtime(p.updated_at));
     return j;
@@ -40,12 +35,12 @@ Json participant_view(const db::Participant& p, SessionKind kind) {
 Json session_base_view(const db::Session& s) {
     Json j(json_object());
     json_t* o = j.get();
-    json_object_set_new(o, "id", jstr(s.id));
-    json_object_set_new(o, "kind", jstr(to_string(s.kind)));
-    json_object_set_new(o, "status", jstr(to_string(s.status)));
+    json_object_set_new(o, "id", json_str(s.id));
+    json_object_set_new(o, "kind", json_str(to_string(s.kind)));
+    json_object_set_new(o, "status", json_str(to_string(s.status)));
     json_object_set_new(o, "title", jstr_or_null(s.title));
     json_object_set_new(o, "scheduled_at", jtime_or_null(s.scheduled_at));
-    json_object_set_new(o, "recording_policy", jstr(to_string(s.recording_policy)));
+    json_object_set_new(o, "recording_policy", json_str(to_string(s.recording_policy)));
     json_object_set_new(o, "external_ref", jstr_or_null(s.external_ref));
     json_object_set_new(o, "metadata", s.metadata ? json_incref(s.metadata.get()) : json_object());
     json_object_set_new(o, "created_at", jtime(s.created_at));
