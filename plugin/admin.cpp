@@ -65,7 +65,9 @@ Json PluginCore::admin_create_room(const CreateRoomRequest& r) {
         rooms_.emplace(r.room, std::move(fresh));
         notify_locked(nullptr, plugin_notification("room_created", r.room));
         log(LogLevel::Info, "room created: " + r.room);
-    } else {
+    }
+    const bool starts = existed && room->state() == RoomState::Scheduled && r.state == RoomState::Active;
+    if (existed) {
         room->set_kind(r.kind);
         if (r.recording_policy) room->set_recording_policy(*r.recording_policy);
         room->advance_state(r.state);
@@ -81,7 +83,16 @@ Json PluginCore::admin_create_room(const CreateRoomRequest& r) {
     // set through set_permissions when it changed.
     static_assert(kMaxGrantsInRequest <= kMaxGrantsPerRoom, "a new room always takes a full request");
     for (const CreateRoomRequest::Grant& g : r.grants)
-        room->store_grant(g.participant_id, StoredGrant{g.permissions, g.role});
+        room->store_grant(g.participant_id, StoredGrant{g.permissions, g.role, g.display_name});
+    // The session starts: whoever waits with bypass_lobby enters now.
+    if (starts) {
+        std::vector<std::shared_ptr<Participant>> entering;
+        for (const auto& [pid, member] : room->members())
+            if (!member->admitted() && has(member->granted(), Permission::BypassLobby)) entering.push_back(member);
+        for (const auto& member : entering) admit_member(*room, member);
+        if (!entering.empty()) log(LogLevel::Info, "session started: " + std::to_string(entering.size()) +
+                                                       " admitted from the lobby, room " + room->id());
+    }
 
     Json j = response("room_created");
     json_object_set_new(j.get(), "room", json_str(room->id()));
@@ -140,7 +151,28 @@ Json PluginCore::admin_room_info(const RoomInfoRequest& r) {
         json_object_set_new(o, "participant_id", json_str(pid));
         const Role role = member->identity() ? member->identity()->role : Role::Observer;
         json_object_set_new(o, "role", json_str(to_string(role)));
-        json_object_set_new(o, "permissions", permissions_to_json(member->capabilities()).release());
+        json_object_set_new(o, "permissions", permissions_to_json(member->granted()).release());
+        json_object_set_new(o, "capabilities", permissions_to_json(member->capabilities()).release());
+        json_object_set_new(o, "status", json_str(member->admitted() ? "admitted" : "waiting"));
+        const MuteState m = room->mute_state(pid);
+        json_object_set_new(o, "muted", sources_to_json(m.all()).release());
+        json_object_set_new(o, "muted_by_moderator", sources_to_json(m.moderator).release());
+        uint8_t publishing = 0;
+        for (const PublishedStream& ps : member->negotiated().publishing) publishing |= source_bit(ps.source);
+        json_object_set_new(o, "publishing", sources_to_json(publishing).release());
+        json_object_set_new(o, "media_ready", json_boolean(member->media_ready()));
+        const MediaCounters& c = member->counters();
+        json_t* stats = json_object();
+        auto put = [&](const char* k, const std::atomic<uint64_t>& v) {
+            json_object_set_new(stats, k, json_integer(static_cast<json_int_t>(v.load(std::memory_order_relaxed))));
+        };
+        put("rtp_in", c.rtp_in);
+        put("rtp_forwarded", c.rtp_forwarded);
+        put("rtp_dropped", c.rtp_dropped);
+        put("rtcp_dropped", c.rtcp_dropped);
+        put("data_dropped", c.data_dropped);
+        put("sdp_refused", c.sdp_refused);
+        json_object_set_new(o, "stats", stats);
         json_array_append_new(arr, o);
     }
     Json j = response("room");
@@ -158,18 +190,30 @@ Json PluginCore::admin_room_info(const RoomInfoRequest& r) {
 Json PluginCore::admin_set_permissions(const SetPermissionsRequest& r) {
     Room* room = find_room(r.room);
     if (!room) return error_event(Failure::of(ErrorCode::NoSuchRoom));
-    StoredGrant g{r.permissions, r.role};
-    if (const StoredGrant* old = room->grant(r.participant_id); old && !g.role) g.role = old->role;
+    StoredGrant g{r.permissions, r.role, std::nullopt};
+    if (const StoredGrant* old = room->grant(r.participant_id)) {
+        if (!g.role) g.role = old->role;
+        g.display_name = old->display_name;
+    }
     if (!room->store_grant(r.participant_id, g))
         return error_event(Failure::of(ErrorCode::LimitReached, "permission table full"));
     std::shared_ptr<Participant> member = room->member(r.participant_id);
     if (member) {
-        member->set_capabilities(r.permissions);  // live: the media gate reads these bits
+        const bool was_moderator = member->admitted() && member->may(Permission::Moderate);
+        member->set_granted(r.permissions);
+        refresh_caps(*room, member);  // live: the media gate reads these bits
         const Role before = member->identity()->role;
         if (r.role) member->set_role(*r.role);
         const Role after = member->identity()->role;
         push_locked(member, std::nullopt, permissions_event(r.permissions, after));
-        if (before != after) broadcast_roster(*room);
+        if (!member->admitted() && room->state() == RoomState::Active && has(r.permissions, Permission::BypassLobby)) {
+            admit_member(*room, member);
+        } else {
+            if (before != after) broadcast_roster(*room);
+            media_changed(*room);  // subscribe may have changed
+            if (!was_moderator && member->admitted() && member->may(Permission::Moderate))
+                push_locked(member, std::nullopt, waiting_event(lobby(*room)));
+        }
     }
     notify_locked(member, plugin_notification("permissions_set", r.room, r.participant_id));
     log(LogLevel::Info, "permissions set: room " + r.room + " participant " + r.participant_id);

@@ -22,6 +22,9 @@ extern "C" {
 #include <config.h>
 #include <debug.h>
 #include <plugins/plugin.h>
+#include <rtp.h>
+#include <sdp-utils.h>
+#include <utils.h>
 }
 
 #include <atomic>
@@ -79,10 +82,75 @@ bool ready() { return initialized.load() && !stopping.load() && core != nullptr;
 // ---- Host: PluginCore's only way back into Janus ----
 class JanusHost final : public Host {
 public:
-    void push_event(HostHandle h, const char* transaction, const json_t* event) override {
-        gateway->push_event(static_cast<janus_plugin_session*>(h), &telemed_plugin, transaction,
-                            const_cast<json_t*>(event), nullptr);
+    void push_event(HostHandle h, const char* transaction, const json_t* event, const json_t* jsep) override {
+        const int rc = gateway->push_event(static_cast<janus_plugin_session*>(h), &telemed_plugin, transaction,
+                                           const_cast<json_t*>(event), const_cast<json_t*>(jsep));
+        if (rc != 0 && jsep != nullptr)
+            JANUS_LOG(LOG_WARN, "[%s] Janus refused an answer (error %d)\n", kPackage, rc);
     }
+    std::optional<std::string> answer_offer(const std::string& offer_text, const std::vector<sdp::MLinePlan>& plan,
+                                            std::string* error) override {
+        char why[256];
+        janus_sdp* offer = janus_sdp_parse(offer_text.c_str(), why, sizeof(why));
+        if (offer == nullptr) {
+            if (error) *error = "offer not parsed by Janus";
+            return std::nullopt;
+        }
+        std::unique_ptr<janus_sdp, void (*)(janus_sdp*)> offer_owner(offer, janus_sdp_destroy);
+        janus_sdp* answer = janus_sdp_generate_answer(offer);
+        if (answer == nullptr) {
+            if (error) *error = "answer not generated";
+            return std::nullopt;
+        }
+        std::unique_ptr<janus_sdp, void (*)(janus_sdp*)> answer_owner(answer, janus_sdp_destroy);
+        std::size_t i = 0;
+        for (GList* l = offer->m_lines; l != nullptr; l = l->next, ++i) {
+            auto* m = static_cast<janus_sdp_mline*>(l->data);
+            const sdp::MLinePlan* step = i < plan.size() ? &plan[i] : nullptr;
+            const bool enabled = step != nullptr && step->use != sdp::Use::Reject &&
+                                 (m->type == JANUS_SDP_AUDIO || m->type == JANUS_SDP_VIDEO);
+            janus_sdp_mdirection dir = JANUS_SDP_INACTIVE;
+            if (step && step->use == sdp::Use::Publish) dir = JANUS_SDP_RECVONLY;
+            if (step && step->use == sdp::Use::Slot) dir = JANUS_SDP_SENDONLY;
+            const char* codec = enabled && !step->codec.empty() ? step->codec.c_str() : nullptr;
+            janus_sdp_generate_answer_mline(offer, answer, m,
+                JANUS_SDP_OA_MLINE, m->type,
+                JANUS_SDP_OA_ENABLED, enabled ? TRUE : FALSE,
+                JANUS_SDP_OA_DIRECTION, dir,
+                JANUS_SDP_OA_CODEC, codec,
+                JANUS_SDP_OA_ACCEPT_EXTMAP, JANUS_RTP_EXTMAP_MID,
+                JANUS_SDP_OA_ACCEPT_EXTMAP, JANUS_RTP_EXTMAP_AUDIO_LEVEL,
+                JANUS_SDP_OA_ACCEPT_EXTMAP, JANUS_RTP_EXTMAP_VIDEO_ORIENTATION,
+                JANUS_SDP_OA_ACCEPT_EXTMAP, JANUS_RTP_EXTMAP_TRANSPORT_WIDE_CC,
+                JANUS_SDP_OA_ACCEPT_EXTMAP, JANUS_RTP_EXTMAP_ABS_SEND_TIME,
+                JANUS_SDP_OA_DONE);
+        }
+        char* text = janus_sdp_write(answer);
+        if (text == nullptr) {
+            if (error) *error = "answer not written";
+            return std::nullopt;
+        }
+        std::string out(text);
+        g_free(text);
+        return out;
+    }
+    void relay_rtp(HostHandle h, int mindex, bool video, uint8_t* buf, std::size_t len,
+                   const void* ext) noexcept override {
+        janus_plugin_rtp packet;
+        packet.mindex = mindex;
+        packet.video = video ? TRUE : FALSE;
+        packet.buffer = reinterpret_cast<char*>(buf);
+        packet.length = static_cast<uint16_t>(len);
+        if (ext != nullptr)
+            packet.extensions = *static_cast<const janus_plugin_rtp_extensions*>(ext);
+        else
+            janus_plugin_rtp_extensions_reset(&packet.extensions);
+        gateway->relay_rtp(static_cast<janus_plugin_session*>(h), &packet);
+    }
+    void send_pli(HostHandle h, int mindex) noexcept override {
+        gateway->send_pli_stream(static_cast<janus_plugin_session*>(h), mindex);
+    }
+    int64_t now_monotonic_us() noexcept override { return janus_get_monotonic_time(); }
     void close_pc(HostHandle h) override { gateway->close_pc(static_cast<janus_plugin_session*>(h)); }
     void notify_event(HostHandle h, Json event) override {
         if (!gateway->events_is_enabled()) return;
@@ -241,12 +309,40 @@ json_t* plugin_handle_admin_message(json_t* message) {
     return out;
 }
 
-// Media path comes with the next issue: every media callback is a safe no-op
-// that drops what it is given.
-void plugin_setup_media(janus_plugin_session*) {}
-void plugin_incoming_rtp(janus_plugin_session*, janus_plugin_rtp*) {}
-void plugin_incoming_rtcp(janus_plugin_session*, janus_plugin_rtcp*) {}
-void plugin_incoming_data(janus_plugin_session*, janus_plugin_data*) {}
+void plugin_setup_media(janus_plugin_session* handle) {
+    guarded_void("setup_media", [&] {
+        if (ready()) core->media_up(handle);
+    });
+}
+
+// The media callbacks: no guard is needed (the core's media path is noexcept
+// and allocation-free); they only check the handle is live. `plugin_handle`
+// is the handle's Participant, set at create_session and cleared first thing
+// in destroy_session.
+Participant* media_participant(janus_plugin_session* handle) noexcept {
+    if (handle == nullptr || g_atomic_int_get(&handle->stopped) || !ready()) return nullptr;
+    return static_cast<Participant*>(handle->plugin_handle);
+}
+
+void plugin_incoming_rtp(janus_plugin_session* handle, janus_plugin_rtp* packet) {
+    Participant* p = media_participant(handle);
+    if (p == nullptr || packet == nullptr || packet->buffer == nullptr) return;
+    core->on_rtp(*p, packet->mindex, packet->video != FALSE, reinterpret_cast<uint8_t*>(packet->buffer),
+                 packet->length, &packet->extensions);
+}
+
+void plugin_incoming_rtcp(janus_plugin_session* handle, janus_plugin_rtcp* packet) {
+    Participant* p = media_participant(handle);
+    if (p == nullptr || packet == nullptr || packet->buffer == nullptr) return;
+    core->on_rtcp(*p, packet->mindex, packet->video != FALSE, reinterpret_cast<const uint8_t*>(packet->buffer),
+                  packet->length);
+}
+
+void plugin_incoming_data(janus_plugin_session* handle, janus_plugin_data*) {
+    Participant* p = media_participant(handle);
+    if (p != nullptr) core->on_data(*p);
+}
+
 void plugin_data_ready(janus_plugin_session*) {}
 void plugin_slow_link(janus_plugin_session*, int, gboolean, gboolean) {}
 

@@ -20,9 +20,14 @@ std::string_view default_error_text(ErrorCode c) {
         case ErrorCode::TokenRevoked: return "token revoked";
         case ErrorCode::AlreadyJoined: return "already joined";
         case ErrorCode::NotJoined: return "not joined";
+        case ErrorCode::NotAdmitted: return "waiting in the lobby";
         case ErrorCode::NoSuchRoom: return "no such session";
         case ErrorCode::NoSuchParticipant: return "no such participant";
         case ErrorCode::PermissionDenied: return "permission denied";
+        case ErrorCode::MutedByModerator: return "muted by a moderator";
+        case ErrorCode::CannotTargetSelf: return "cannot target oneself";
+        case ErrorCode::InvalidSdp: return "invalid or missing SDP offer";
+        case ErrorCode::NegotiationFailed: return "the offer could not be answered";
         case ErrorCode::LimitReached: return "limit reached";
         case ErrorCode::Internal: return "internal error";
     }

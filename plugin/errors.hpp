@@ -26,9 +26,14 @@ enum class ErrorCode : int {
     TokenRevoked = 4020,        // participant was kicked from the room
     AlreadyJoined = 4030,
     NotJoined = 4031,
+    NotAdmitted = 4032,         // the caller waits in the lobby
     NoSuchRoom = 4040,          // session not live (never created, destroyed, ended)
     NoSuchParticipant = 4041,
     PermissionDenied = 4043,
+    MutedByModerator = 4044,    // own unmute of a source a moderator muted
+    CannotTargetSelf = 4046,    // admit/deny/kick/mute of oneself where not allowed
+    InvalidSdp = 4050,          // configure: jsep offer missing, not an offer, or unusable SDP
+    NegotiationFailed = 4051,   // the offer could not be answered
     LimitReached = 4090,        // room limit reached / room full / table full
     Internal = 5000,
 };

@@ -9,12 +9,48 @@ Json with_kind(const char* kind) {
     return j;
 }
 
+json_t* str_or_null(const std::optional<std::string>& s) { return s ? json_str(*s) : json_null(); }
+
 json_t* roster(const std::vector<RosterEntry>& entries) {
     json_t* arr = json_array();
     for (const auto& e : entries) {
         json_t* o = json_object();
         json_object_set_new(o, "participant_id", json_str(e.participant_id));
         json_object_set_new(o, "role", json_str(to_string(e.role)));
+        json_object_set_new(o, "display_name", str_or_null(e.display_name));
+        json_object_set_new(o, "publishing", sources_to_json(e.publishing).release());
+        json_object_set_new(o, "muted", sources_to_json(e.muted).release());
+        json_object_set_new(o, "muted_by_moderator", sources_to_json(e.muted_by_moderator).release());
+        json_array_append_new(arr, o);
+    }
+    return arr;
+}
+
+json_t* counts(KindCounts c) {
+    json_t* o = json_object();
+    json_object_set_new(o, "audio", json_integer(static_cast<json_int_t>(c.audio)));
+    json_object_set_new(o, "video", json_integer(static_cast<json_int_t>(c.video)));
+    return o;
+}
+
+json_t* streams_array(const std::vector<StreamEntry>& streams) {
+    json_t* arr = json_array();
+    for (const auto& s : streams) {
+        json_t* o = json_object();
+        json_object_set_new(o, "mid", json_str(s.mid));
+        json_object_set_new(o, "participant_id", json_str(s.participant_id));
+        json_object_set_new(o, "source", json_str(to_string(s.source)));
+        json_array_append_new(arr, o);
+    }
+    return arr;
+}
+
+json_t* mid_sources(const std::vector<MidSource>& list) {
+    json_t* arr = json_array();
+    for (const auto& m : list) {
+        json_t* o = json_object();
+        json_object_set_new(o, "mid", json_str(m.mid));
+        json_object_set_new(o, "source", json_str(to_string(m.source)));
         json_array_append_new(arr, o);
     }
     return arr;
@@ -29,15 +65,79 @@ Json error_event(const Failure& f) {
     return j;
 }
 
+Json sources_to_json(uint8_t bits) {
+    Json arr(json_array());
+    for (std::size_t i = 0; i < kSourceCount; ++i)
+        if (bits & (1u << i)) json_array_append_new(arr.get(), json_str(to_string(static_cast<Source>(i))));
+    return arr;
+}
+
 Json joined_event(std::string_view session_id, std::string_view participant_id, Role role, PermissionSet perms,
-                  RoomState state, const std::vector<RosterEntry>& others) {
+                  RoomState state, bool admitted, const std::vector<RosterEntry>& others) {
     Json j = with_kind("joined");
     json_object_set_new(j.get(), "session_id", json_str(session_id));
     json_object_set_new(j.get(), "participant_id", json_str(participant_id));
     json_object_set_new(j.get(), "role", json_str(to_string(role)));
     json_object_set_new(j.get(), "permissions", permissions_to_json(perms).release());
     json_object_set_new(j.get(), "session_state", json_str(to_string(state)));
+    json_object_set_new(j.get(), "status", json_str(admitted ? "admitted" : "waiting"));
     json_object_set_new(j.get(), "participants", roster(others));
+    return j;
+}
+
+Json admitted_event(const std::vector<RosterEntry>& others) {
+    Json j = with_kind("admitted");
+    json_object_set_new(j.get(), "participants", roster(others));
+    return j;
+}
+
+Json denied_event() { return with_kind("denied"); }
+
+Json waiting_event(const std::vector<LobbyEntry>& lobby) {
+    Json j = with_kind("waiting");
+    json_t* arr = json_array();
+    for (const auto& e : lobby) {
+        json_t* o = json_object();
+        json_object_set_new(o, "participant_id", json_str(e.participant_id));
+        json_object_set_new(o, "role", json_str(to_string(e.role)));
+        json_object_set_new(o, "display_name", str_or_null(e.display_name));
+        json_array_append_new(arr, o);
+    }
+    json_object_set_new(j.get(), "waiting", arr);
+    return j;
+}
+
+Json ok_event(std::string_view request, std::string_view participant_id, std::optional<Source> media) {
+    Json j = with_kind("ok");
+    json_object_set_new(j.get(), "request", json_str(request));
+    if (!participant_id.empty()) json_object_set_new(j.get(), "participant_id", json_str(participant_id));
+    if (media) json_object_set_new(j.get(), "media", json_str(to_string(*media)));
+    return j;
+}
+
+Json muted_event(uint8_t muted, uint8_t by_moderator, std::string_view by) {
+    Json j = with_kind("muted");
+    json_object_set_new(j.get(), "muted", sources_to_json(muted).release());
+    json_object_set_new(j.get(), "muted_by_moderator", sources_to_json(by_moderator).release());
+    json_object_set_new(j.get(), "by", by.empty() ? json_null() : json_str(by));
+    return j;
+}
+
+Json configured_event(const std::vector<MidSource>& publishing, const std::vector<MidSource>& refused,
+                      KindCounts slots, const std::vector<StreamEntry>& streams, KindCounts unassigned) {
+    Json j = with_kind("configured");
+    json_object_set_new(j.get(), "publishing", mid_sources(publishing));
+    json_object_set_new(j.get(), "refused", mid_sources(refused));
+    json_object_set_new(j.get(), "slots", counts(slots));
+    json_object_set_new(j.get(), "streams", streams_array(streams));
+    json_object_set_new(j.get(), "unassigned", counts(unassigned));
+    return j;
+}
+
+Json streams_event(const std::vector<StreamEntry>& streams, KindCounts unassigned) {
+    Json j = with_kind("streams");
+    json_object_set_new(j.get(), "streams", streams_array(streams));
+    json_object_set_new(j.get(), "unassigned", counts(unassigned));
     return j;
 }
 

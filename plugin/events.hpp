@@ -2,6 +2,8 @@
 // ({"telemed": ...}), admin responses and event-handler notifications.
 // One place, so docs/PROTOCOL.md and the wire agree.
 #pragma once
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -9,21 +11,66 @@
 #include "common/json.hpp"
 #include "common/permissions.hpp"
 #include "plugin/errors.hpp"
+#include "plugin/media_gate.hpp"
 #include "plugin/room.hpp"
 
 namespace telemed::plugin {
 
+// An admitted participant as the others see it.
 struct RosterEntry {
     std::string participant_id;
     Role role = Role::Observer;
+    std::optional<std::string> display_name;
+    uint8_t publishing = 0;          // source bits (media_gate.hpp source_bit)
+    uint8_t muted = 0;               // self | moderator
+    uint8_t muted_by_moderator = 0;  // subset of muted
+};
+// A participant waiting in the lobby (shown to moderators).
+struct LobbyEntry {
+    std::string participant_id;
+    Role role = Role::Observer;
+    std::optional<std::string> display_name;
+};
+// One slot assignment: slot mid -> remote participant + source.
+struct StreamEntry {
+    std::string mid;
+    std::string participant_id;
+    Source source = Source::Audio;
+};
+struct KindCounts {
+    std::size_t audio = 0;
+    std::size_t video = 0;
+};
+struct MidSource {
+    std::string mid;
+    Source source = Source::Audio;
 };
 
 // {"telemed":"error","error_code":N,"error":"..."}
 Json error_event(const Failure& f);
 // {"telemed":"joined","session_id","participant_id","role","permissions":[...],
 //  "session_state","participants":[{"participant_id","role"}]}
+// "status": "admitted" | "waiting" (waiting participants get an empty roster)
 Json joined_event(std::string_view session_id, std::string_view participant_id, Role role, PermissionSet perms,
-                  RoomState state, const std::vector<RosterEntry>& others);
+                  RoomState state, bool admitted, const std::vector<RosterEntry>& others);
+// {"telemed":"admitted","participants":[...]}
+Json admitted_event(const std::vector<RosterEntry>& others);
+// {"telemed":"denied"}
+Json denied_event();
+// {"telemed":"waiting","waiting":[{"participant_id","role","display_name"}]}
+Json waiting_event(const std::vector<LobbyEntry>& lobby);
+// {"telemed":"ok","request":name,"participant_id"?,"media"?}
+Json ok_event(std::string_view request, std::string_view participant_id = {}, std::optional<Source> media = {});
+// {"telemed":"muted","muted":[...],"muted_by_moderator":[...],"by":pid|null}
+Json muted_event(uint8_t muted, uint8_t by_moderator, std::string_view by);
+// {"telemed":"configured","publishing":[{mid,source}],"refused":[{mid,source}],"slots":{audio,video},
+//  "streams":[...],"unassigned":{audio,video}}
+Json configured_event(const std::vector<MidSource>& publishing, const std::vector<MidSource>& refused,
+                      KindCounts slots, const std::vector<StreamEntry>& streams, KindCounts unassigned);
+// {"telemed":"streams","streams":[{"mid","participant_id","source"}],"unassigned":{audio,video}}
+Json streams_event(const std::vector<StreamEntry>& streams, KindCounts unassigned);
+// Source bits as a JSON array of names, in Source order.
+Json sources_to_json(uint8_t bits);
 // {"telemed":"participants","participants":[...]}
 Json participants_event(const std::vector<RosterEntry>& others);
 // {"telemed":"left"}

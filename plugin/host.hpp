@@ -3,11 +3,16 @@
 // recorder. Calls are made from the worker thread only, never while the core's
 // state mutex is held (Janus takes its own session locks in push_event).
 #pragma once
+#include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/json.hpp"
 #include "plugin/participant.hpp"
+#include "plugin/sdp.hpp"
 
 namespace telemed::plugin {
 
@@ -17,8 +22,25 @@ class Host {
 public:
     virtual ~Host() = default;
     // Event to one handle; transaction may be null (unsolicited event).
-    // `event` is borrowed.
-    virtual void push_event(HostHandle h, const char* transaction, const json_t* event) = 0;
+    // `event` and `jsep` (may be null) are borrowed.
+    virtual void push_event(HostHandle h, const char* transaction, const json_t* event, const json_t* jsep) = 0;
+    // Generates the SDP answer to `offer` following `plan` (one entry per
+    // offered m-line, in order): Reject -> port 0, Inactive -> inactive,
+    // Publish -> recvonly, Slot -> sendonly, with the planned codec only.
+    // nullopt (and *error, our own words) if the host cannot.
+    virtual std::optional<std::string> answer_offer(const std::string& offer,
+                                                    const std::vector<sdp::MLinePlan>& plan, std::string* error) = 0;
+
+    // ---- media path: called from Janus's media threads, never under a lock ----
+    // Sends an RTP packet on m-line `mindex` of h's PeerConnection. `buf` is
+    // only borrowed (the host copies it); `ext` is the host's opaque RTP
+    // extension info of the packet being forwarded (may be null).
+    virtual void relay_rtp(HostHandle h, int mindex, bool video, uint8_t* buf, std::size_t len,
+                           const void* ext) noexcept = 0;
+    // Asks h's peer for a keyframe on m-line `mindex` (PLI).
+    virtual void send_pli(HostHandle h, int mindex) noexcept = 0;
+    // Monotonic clock, microseconds.
+    virtual int64_t now_monotonic_us() noexcept = 0;
     // Asks the host to close the handle's PeerConnection (if any).
     virtual void close_pc(HostHandle h) = 0;
     // Event for the host's event handlers; h may be null. Takes ownership.

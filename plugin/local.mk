@@ -7,13 +7,20 @@ plugin_libtelemed_plugin_core_la_SOURCES = \
 	plugin/errors.hpp plugin/errors.cpp \
 	plugin/events.hpp plugin/events.cpp \
 	plugin/host.hpp \
+	plugin/media_gate.hpp plugin/media_gate.cpp \
+	plugin/rtp.hpp plugin/rtp.cpp \
+	plugin/sdp.hpp plugin/sdp.cpp \
 	plugin/participant.hpp \
 	plugin/plugin_config.hpp plugin/plugin_config.cpp \
 	plugin/protocol.hpp plugin/protocol.cpp \
 	plugin/room.hpp plugin/room.cpp \
 	plugin/work_queue.hpp \
 	plugin/plugin_core.hpp plugin/plugin_core.cpp \
-	plugin/admin.cpp
+	plugin/admin.cpp \
+	plugin/media_view.hpp \
+	plugin/negotiation.cpp \
+	plugin/media_path.cpp \
+	plugin/moderation.cpp
 plugin_libtelemed_plugin_core_la_CXXFLAGS = $(AM_CXXFLAGS) $(JANSSON_CFLAGS) -fvisibility=hidden -pthread
 plugin_libtelemed_plugin_core_la_LIBADD = common/libtelemed_common.la
 

@@ -72,6 +72,20 @@ ConfigParse parse_plugin_config(const std::vector<std::pair<std::string, std::st
                 return out;
             }
             c.events = *v;
+        } else if (name == "reconnect_grace_s") {
+            auto v = parse_int(value, 0, kMaxReconnectGrace);
+            if (!v) {
+                out.error = "reconnect_grace_s: expected an integer 0..600 (seconds)";
+                return out;
+            }
+            c.reconnect_grace_s = *v;
+        } else if (name == "max_slots_per_kind") {
+            auto v = parse_int(value, 0, static_cast<int64_t>(kMaxSlotsLimit));
+            if (!v) {
+                out.error = "max_slots_per_kind: expected an integer 0..32";
+                return out;
+            }
+            c.max_slots_per_kind = static_cast<std::size_t>(*v);
         } else {
             out.unknown_keys.push_back(name);
         }

@@ -21,6 +21,8 @@ struct PluginConfig {
     std::size_t max_rooms = 1000;
     std::size_t max_participants_per_room = 50;
     bool events = true;                          // notify Janus event handlers
+    int64_t reconnect_grace_s = 30;              // rejoin within this after a drop: no lobby again
+    std::size_t max_slots_per_kind = 16;         // recvonly audio / video m-lines accepted per participant
 };
 
 // Limits on the values (documented in the sample config).
@@ -28,6 +30,8 @@ inline constexpr int64_t kMaxClockSkew = 600;
 inline constexpr std::size_t kMaxRoomsLimit = 100000;
 inline constexpr std::size_t kMaxParticipantsLimit = 1000;
 inline constexpr std::size_t kMaxIssuerChars = 256;
+inline constexpr int64_t kMaxReconnectGrace = 600;
+inline constexpr std::size_t kMaxSlotsLimit = 32;
 
 struct ConfigParse {
     std::optional<PluginConfig> config;  // empty on error

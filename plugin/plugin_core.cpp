@@ -2,6 +2,8 @@
 // Admin requests live in admin.cpp.
 #include "plugin/plugin_core.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <exception>
 #include <utility>
 
@@ -21,9 +23,18 @@ PluginCore::~PluginCore() {
     std::map<std::string, std::unique_ptr<Room>, std::less<>> rooms;
     {
         std::lock_guard lk(mu_);
+        // Views hold members (and members' views each other): break the cycles.
+        for (auto& [h, p] : handles_) clear_view(p);
         handles.swap(handles_);
         rooms.swap(rooms_);
     }
+    // Janus calls no media callback after destroy(): no reader is left.
+    std::vector<Retired> retired;
+    {
+        std::lock_guard lk(retire_mu_);
+        retired.swap(retired_);
+    }
+    for (Retired& r : retired) delete r.view;
 }
 
 // ---------------------------------------------------------------- lifecycle
@@ -59,22 +70,27 @@ bool PluginCore::detach(HostHandle h) {
         doomed = std::move(it->second);
         handles_.erase(it);
         doomed->mark_destroyed();
+        doomed->set_media_ready(false);
         if (const auto& id = doomed->identity()) {
             const std::string room_id = id->room_id, pid = id->participant_id;
             if (Room* room = find_room(room_id)) {
+                const bool was_admitted = doomed->admitted();
+                // A dropped connection may come back within the grace period.
+                if (was_admitted)
+                    room->remember_departure(pid, host_.now_unix(), config_.reconnect_grace_s);
                 evict(*room, doomed);
-                broadcast_roster(*room);
+                if (was_admitted)
+                    broadcast_roster(*room);
+                else
+                    broadcast_lobby(*room);
                 notify_locked(nullptr, plugin_notification("left", room_id, pid));
             }
             log(LogLevel::Info, "detached while joined: room " + room_id + " participant " + pid);
         }
+        clear_view(doomed);
         doomed->clear();
     }
     return true;
-}
-
-void PluginCore::hangup(HostHandle) {
-    // Media path comes with the next issue: no media state to reset yet.
 }
 
 Json PluginCore::query(HostHandle h) const {
@@ -90,6 +106,9 @@ Json PluginCore::query(HostHandle h) const {
                         id ? json_stringn(to_string(id->role).data(), to_string(id->role).size()) : json_null());
     json_object_set_new(j.get(), "permissions", permissions_to_json(p.capabilities()).release());
     json_object_set_new(j.get(), "joined", json_boolean(id.has_value()));
+    json_object_set_new(j.get(), "status",
+                        id ? json_string(p.admitted() ? "admitted" : "waiting") : json_null());
+    json_object_set_new(j.get(), "media_ready", json_boolean(p.media_ready()));
     json_object_set_new(j.get(), "destroyed", json_boolean(p.destroyed()));
     return j;
 }
@@ -134,14 +153,19 @@ void PluginCore::stop_worker() {
 void PluginCore::worker_loop() noexcept {
     while (true) {
         std::optional<Task> task;
+        bool closed = false;
         try {
-            task = queue_.pop_wait();
+            task = queue_.pop_wait_for(std::chrono::milliseconds(250), &closed);
         } catch (...) {
             continue;
         }
-        if (!task) return;
-        run(*task);
+        if (closed) return;
+        if (task) run(*task);
         // task (and the participant references it holds) dies here, unlocked.
+        try {
+            reclaim_views();
+        } catch (...) {
+        }
     }
 }
 
@@ -151,7 +175,29 @@ std::size_t PluginCore::drain() {
         run(*task);
         ++n;
     }
+    reclaim_views();
     return n;
+}
+
+std::size_t PluginCore::reclaim_views() {
+    std::vector<Retired> doomed;
+    std::size_t left = 0;
+    {
+        std::lock_guard lk(retire_mu_);
+        if (retired_.empty()) return 0;
+        std::vector<Retired> keep;
+        for (Retired& r : retired_) {
+            if (r.owner->view_in_use(r.view))
+                keep.push_back(std::move(r));
+            else
+                doomed.push_back(std::move(r));
+        }
+        retired_.swap(keep);
+        left = retired_.size();
+    }
+    // Outside every lock: a view may hold the last reference to a participant.
+    for (Retired& r : doomed) delete r.view;
+    return left;
 }
 
 void PluginCore::run(Task& task) noexcept {
@@ -161,12 +207,14 @@ void PluginCore::run(Task& task) noexcept {
         } else if (auto* push = std::get_if<Push>(&task)) {
             if (!push->to->destroyed())
                 host_.push_event(push->to->handle(), push->transaction ? push->transaction->c_str() : nullptr,
-                                 push->event.get());
+                                 push->event.get(), push->jsep.get());
         } else if (auto* close = std::get_if<ClosePc>(&task)) {
             if (!close->to->destroyed()) host_.close_pc(close->to->handle());
         } else if (auto* note = std::get_if<Notify>(&task)) {
             HostHandle h = note->about && !note->about->destroyed() ? note->about->handle() : nullptr;
             host_.notify_event(h, std::move(note->event));
+        } else if (auto* pli = std::get_if<SendPli>(&task)) {
+            if (!pli->to->destroyed() && pli->to->media_ready()) host_.send_pli(pli->to->handle(), pli->mindex);
         }
     } catch (const std::exception& e) {
         log(LogLevel::Error, std::string("worker task failed: ") + e.what());
@@ -190,8 +238,8 @@ Room* PluginCore::find_room(std::string_view id) {
 }
 
 void PluginCore::push_locked(const std::shared_ptr<Participant>& to, const std::optional<std::string>& txn,
-                             Json event) {
-    queue_.push(Push{to, txn, std::move(event)});
+                             Json event, Json jsep) {
+    queue_.push(Push{to, txn, std::move(event), std::move(jsep)});
 }
 
 void PluginCore::close_pc_locked(const std::shared_ptr<Participant>& to) { queue_.push(ClosePc{to}); }
@@ -210,15 +258,76 @@ std::vector<RosterEntry> PluginCore::roster_without(const Room& room, std::strin
     std::vector<RosterEntry> out;
     out.reserve(room.member_count());
     for (const auto& [pid, member] : room.members()) {
-        if (pid == participant_id || !member->identity()) continue;
-        out.push_back(RosterEntry{pid, member->identity()->role});
+        if (pid == participant_id || !member->admitted()) continue;
+        RosterEntry e;
+        e.participant_id = pid;
+        e.role = member->identity()->role;
+        if (const StoredGrant* g = room.grant(pid)) e.display_name = g->display_name;
+        for (const PublishedStream& ps : member->negotiated().publishing) e.publishing |= source_bit(ps.source);
+        const MuteState m = room.mute_state(pid);
+        e.muted = m.all();
+        e.muted_by_moderator = m.moderator;
+        out.push_back(std::move(e));
     }
     return out;
 }
 
 void PluginCore::broadcast_roster(const Room& room) {
     for (const auto& [pid, member] : room.members())
-        push_locked(member, std::nullopt, participants_event(roster_without(room, pid)));
+        if (member->admitted()) push_locked(member, std::nullopt, participants_event(roster_without(room, pid)));
+}
+
+std::vector<LobbyEntry> PluginCore::lobby(const Room& room) const {
+    std::vector<std::pair<uint64_t, LobbyEntry>> waiting;
+    for (const auto& [pid, member] : room.members()) {
+        if (!member->identity() || member->admitted()) continue;
+        LobbyEntry e;
+        e.participant_id = pid;
+        e.role = member->identity()->role;
+        if (const StoredGrant* g = room.grant(pid)) e.display_name = g->display_name;
+        waiting.emplace_back(member->join_order(), std::move(e));
+    }
+    std::sort(waiting.begin(), waiting.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<LobbyEntry> out;
+    out.reserve(waiting.size());
+    for (auto& w : waiting) out.push_back(std::move(w.second));
+    return out;
+}
+
+void PluginCore::broadcast_lobby(const Room& room) {
+    std::vector<LobbyEntry> list = lobby(room);
+    for (const auto& [pid, member] : room.members())
+        if (member->admitted() && member->may(Permission::Moderate))
+            push_locked(member, std::nullopt, waiting_event(list));
+}
+
+void PluginCore::refresh_caps(const Room& room, const std::shared_ptr<Participant>& p) {
+    if (!p->identity()) {
+        p->set_capabilities(0);
+        return;
+    }
+    const PermissionSet before = p->capabilities();
+    const PermissionSet after =
+        p->admitted() ? without_muted(p->granted(), room.mute_state(p->identity()->participant_id).all()) : 0;
+    p->set_capabilities(after);
+    // A video source that starts flowing again needs a keyframe at once.
+    const PermissionSet video_bits = bit(Permission::PublishVideo) | bit(Permission::PublishScreen);
+    if (((after & ~before) & video_bits) != 0) request_keyframes(p);
+}
+
+void PluginCore::admit_member(Room& room, const std::shared_ptr<Participant>& p) {
+    p->set_admission(Admission::Admitted);
+    refresh_caps(room, p);
+    const std::string& pid = p->identity()->participant_id;
+    push_locked(p, std::nullopt, admitted_event(roster_without(room, pid)));
+    for (const auto& [other_id, member] : room.members())
+        if (member != p && member->admitted())
+            push_locked(member, std::nullopt, participants_event(roster_without(room, other_id)));
+    if (p->may(Permission::Moderate)) push_locked(p, std::nullopt, waiting_event(lobby(room)));
+    broadcast_lobby(room);
+    media_changed(room);
+    notify_locked(p, plugin_notification("admitted", room.id(), pid));
+    log(LogLevel::Info, "admitted: room " + room.id() + " participant " + pid);
 }
 
 void PluginCore::evict(Room& room, const std::shared_ptr<Participant>& p) {
@@ -228,6 +337,8 @@ void PluginCore::evict(Room& room, const std::shared_ptr<Participant>& p) {
         if (current == p) room.remove_member(id->participant_id);
     }
     p->clear();
+    clear_view(p);
+    media_changed(room);
 }
 
 // ---------------------------------------------------------------- client requests
@@ -235,10 +346,16 @@ void PluginCore::evict(Room& room, const std::shared_ptr<Participant>& p) {
 void PluginCore::run_client(ClientMessage& m) {
     // Pure work first, outside the lock.
     Parsed<ClientRequest> parsed = parse_client_request(m.message.get());
-    if (parsed.ok() && m.jsep) {
-        // No media negotiation in this issue: an offer cannot be answered.
-        parsed.value.reset();
-        parsed.failure = Failure::of(ErrorCode::InvalidElement, "invalid element: jsep (not accepted by this request)");
+    if (parsed.ok()) {
+        if (auto* c = std::get_if<ConfigureRequest>(&*parsed.value)) {
+            configure(m, *c);  // takes mu_ itself, around the host's SDP work
+            return;
+        }
+        if (m.jsep) {
+            parsed.value.reset();
+            parsed.failure =
+                Failure::of(ErrorCode::InvalidElement, "invalid element: jsep (not accepted by this request)");
+        }
     }
     const int64_t now = host_.now_unix();
 
@@ -250,8 +367,14 @@ void PluginCore::run_client(ClientMessage& m) {
     }
     if (auto* j = std::get_if<JoinRequest>(&*parsed.value)) {
         join(m.from, *j, m.transaction, now);
-    } else {
+    } else if (std::holds_alternative<LeaveRequest>(*parsed.value)) {
         leave(m.from, m.transaction);
+    } else if (auto* a = std::get_if<AdmitRequest>(&*parsed.value)) {
+        moderate_admit(m.from, *a, m.transaction);
+    } else if (auto* mu = std::get_if<MuteRequest>(&*parsed.value)) {
+        moderate_mute(m.from, *mu, m.transaction);
+    } else if (auto* k = std::get_if<ClientKickRequest>(&*parsed.value)) {
+        moderate_kick(m.from, *k, m.transaction);
     }
 }
 
@@ -292,6 +415,16 @@ void PluginCore::join(const std::shared_ptr<Participant>& p, const JoinRequest& 
         if (g->role) role = *g->role;
     }
 
+    // Lobby: before the start everyone waits; after it, bypass_lobby enters,
+    // and so does whoever was admitted and comes back within the grace period
+    // (or replaces its own admitted handle).
+    bool admitted = false;
+    if (room->state() == RoomState::Active) {
+        admitted = has(perms, Permission::BypassLobby) ||
+                   room->departed_since(pid, now - config_.reconnect_grace_s) ||
+                   (previous && previous->admitted());
+    }
+
     if (previous) {  // same participant on another handle: the newest wins
         evict(*room, previous);
         push_locked(previous, std::nullopt, kicked_event("replaced"));
@@ -300,13 +433,26 @@ void PluginCore::join(const std::shared_ptr<Participant>& p, const JoinRequest& 
         log(LogLevel::Info, "participant " + pid + " replaced on a new handle, room " + sid);
     }
 
-    p->admit(Identity{pid, sid, role}, perms);
+    p->join(Identity{pid, sid, role}, perms, admitted ? Admission::Admitted : Admission::Waiting);
+    p->set_join_order(room->next_join_order());
     room->add_member(pid, p);
-    push_locked(p, txn, joined_event(sid, pid, role, perms, room->state(), roster_without(*room, pid)));
-    for (const auto& [other_id, member] : room->members())
-        if (member != p) push_locked(member, std::nullopt, participants_event(roster_without(*room, other_id)));
-    notify_locked(p, plugin_notification("joined", sid, pid));
-    log(LogLevel::Info, "joined: room " + sid + " participant " + pid);
+    room->forget_departure(pid);
+    refresh_caps(*room, p);
+    push_locked(p, txn,
+                joined_event(sid, pid, role, perms, room->state(), admitted,
+                             admitted ? roster_without(*room, pid) : std::vector<RosterEntry>{}));
+    const MuteState mutes = room->mute_state(pid);
+    if (mutes.all() != 0) push_locked(p, std::nullopt, muted_event(mutes.all(), mutes.moderator, mutes.by));
+    if (admitted) {
+        for (const auto& [other_id, member] : room->members())
+            if (member != p && member->admitted())
+                push_locked(member, std::nullopt, participants_event(roster_without(*room, other_id)));
+        if (p->may(Permission::Moderate)) push_locked(p, std::nullopt, waiting_event(lobby(*room)));
+    } else {
+        broadcast_lobby(*room);
+    }
+    notify_locked(p, plugin_notification(admitted ? "joined" : "waiting", sid, pid));
+    log(LogLevel::Info, std::string(admitted ? "joined: room " : "waiting: room ") + sid + " participant " + pid);
 }
 
 void PluginCore::leave(const std::shared_ptr<Participant>& p, const std::optional<std::string>& txn) {
@@ -314,12 +460,19 @@ void PluginCore::leave(const std::shared_ptr<Participant>& p, const std::optiona
     const std::string sid = p->identity()->room_id, pid = p->identity()->participant_id;
     Room* room = find_room(sid);
     if (room) {
+        const bool was_admitted = p->admitted();
+        if (was_admitted) room->remember_departure(pid, host_.now_unix(), config_.reconnect_grace_s);
         evict(*room, p);
-        broadcast_roster(*room);
+        if (was_admitted)
+            broadcast_roster(*room);
+        else
+            broadcast_lobby(*room);
     } else {
         p->clear();
+        clear_view(p);
     }
     push_locked(p, txn, left_event());
+    close_pc_locked(p);
     notify_locked(p, plugin_notification("left", sid, pid));
     log(LogLevel::Info, "left: room " + sid + " participant " + pid);
 }

@@ -13,6 +13,12 @@
 //    state changed, and Janus locks and ours never nest.
 //  - The last reference to a Participant is never dropped under mu_ (its
 //    deleter gives the Janus handle reference back).
+//  - The media path (on_rtp / on_rtcp / on_data, Janus's media threads) takes
+//    no lock at all: it reads the sender's capability bits and its MediaView
+//    (plugin/media_view.hpp) under a hazard pointer. Views are rebuilt under
+//    mu_ on every membership / negotiation change and swapped atomically; the
+//    replaced ones go to a retire list (retire_mu_, a leaf lock) that the
+//    worker frees once no reader holds them.
 #pragma once
 #include <cstddef>
 #include <map>
@@ -30,6 +36,7 @@
 #include "plugin/errors.hpp"
 #include "plugin/events.hpp"
 #include "plugin/host.hpp"
+#include "plugin/media_view.hpp"
 #include "plugin/participant.hpp"
 #include "plugin/plugin_config.hpp"
 #include "plugin/protocol.hpp"
@@ -60,8 +67,21 @@ public:
     // destroy_session: leaves the room (others are told), marks destroyed.
     // false if the handle was unknown.
     bool detach(HostHandle h);
-    // hangup_media: the media path arrives with the next issue; nothing to undo.
+    // setup_media: the PeerConnection is up; keyframes are requested for it.
+    void media_up(HostHandle h);
+    // hangup_media: the PeerConnection is gone; the participant stays joined
+    // (it may configure again) but publishes and receives nothing.
     void hangup(HostHandle h);
+
+    // ---- media path (Janus media threads; lock-free, allocation-free, noexcept) ----
+    // `p` is the handle's Participant (plugin_handle). `buf` may be modified
+    // (header rewriting) but is restored before return.
+    void on_rtp(Participant& p, int mindex, bool video, uint8_t* buf, std::size_t len, const void* ext) noexcept;
+    void on_rtcp(Participant& p, int mindex, bool video, const uint8_t* buf, std::size_t len) noexcept;
+    void on_data(Participant& p) noexcept;
+    // Frees retired views that no reader holds (the worker does it on its own;
+    // tests call it). Returns the number still retired.
+    std::size_t reclaim_views();
     // query_session: {"participant_id","session_id","role","permissions","joined"}
     // (ids only, never tokens). nullptr if unknown.
     Json query(HostHandle h) const;
@@ -94,6 +114,11 @@ private:
         std::shared_ptr<Participant> to;
         std::optional<std::string> transaction;
         Json event;
+        Json jsep;  // may be null
+    };
+    struct SendPli {
+        std::shared_ptr<Participant> to;
+        int mindex = -1;
     };
     struct ClosePc {
         std::shared_ptr<Participant> to;
@@ -102,7 +127,7 @@ private:
         std::shared_ptr<Participant> about;  // may be null
         Json event;
     };
-    using Task = std::variant<ClientMessage, Push, ClosePc, Notify>;
+    using Task = std::variant<ClientMessage, Push, ClosePc, Notify, SendPli>;
 
     void run(Task& task) noexcept;
     void run_client(ClientMessage& m);
@@ -110,19 +135,53 @@ private:
 
     // --- helpers below require mu_ held ---
     Room* find_room(std::string_view id);
-    void push_locked(const std::shared_ptr<Participant>& to, const std::optional<std::string>& txn, Json event);
+    void push_locked(const std::shared_ptr<Participant>& to, const std::optional<std::string>& txn, Json event,
+                     Json jsep = nullptr);
     void close_pc_locked(const std::shared_ptr<Participant>& to);
     void notify_locked(const std::shared_ptr<Participant>& about, Json event);
     void reply_error(const std::shared_ptr<Participant>& to, const std::optional<std::string>& txn, const Failure& f);
+    // Admitted members other than `participant_id`, as the others see them.
     std::vector<RosterEntry> roster_without(const Room& room, std::string_view participant_id) const;
+    // `participants` to every admitted member.
     void broadcast_roster(const Room& room);
-    // Removes a member from its room and the room's view: capability bits are
-    // cleared first. The caller decides which events the removed one gets.
+    std::vector<LobbyEntry> lobby(const Room& room) const;
+    // `waiting` to every admitted member holding `moderate`.
+    void broadcast_lobby(const Room& room);
+    // Recomputes the live capability bits from admission, permissions and
+    // mutes; requests keyframes when a video source becomes allowed.
+    void refresh_caps(const Room& room, const std::shared_ptr<Participant>& p);
+    // Waiting -> admitted: events, roster, lobby, media.
+    void admit_member(Room& room, const std::shared_ptr<Participant>& p);
+    // Removes a member from its room and the room's media: capability bits are
+    // cleared first, then the views are rebuilt without it. The caller decides
+    // which events the removed one gets.
     void evict(Room& room, const std::shared_ptr<Participant>& p);
+    // Slot assignment + view rebuild for the whole room; `streams` events to
+    // the members whose assignment changed (except `quiet`).
+    void media_changed(Room& room, const Participant* quiet = nullptr);
+    void assign_slots(Room& room, const Participant* quiet);
+    void rebuild_views(Room& room);
+    void clear_view(const std::shared_ptr<Participant>& p);
+    void retire(const std::shared_ptr<Participant>& owner, const MediaView* view);
+    void request_keyframes(const std::shared_ptr<Participant>& publisher, bool video_only_sources = true);
+    std::vector<StreamEntry> streams_of(const Participant& p, KindCounts* unassigned, const Room& room) const;
 
     void join(const std::shared_ptr<Participant>& p, const JoinRequest& req, const std::optional<std::string>& txn,
               int64_t now);
     void leave(const std::shared_ptr<Participant>& p, const std::optional<std::string>& txn);
+    // configure: the pure work (parse, plan, answer) happens outside mu_.
+    void configure(ClientMessage& m, const ConfigureRequest& req);
+    void moderate_admit(const std::shared_ptr<Participant>& p, const AdmitRequest& req,
+                        const std::optional<std::string>& txn);
+    void moderate_mute(const std::shared_ptr<Participant>& p, const MuteRequest& req,
+                       const std::optional<std::string>& txn);
+    void moderate_kick(const std::shared_ptr<Participant>& p, const ClientKickRequest& req,
+                       const std::optional<std::string>& txn);
+    // Checks shared by moderation requests: joined, admitted, `moderate`
+    // (unless !need_moderate), target != self. Replies the error and returns
+    // null on failure; the caller's room otherwise.
+    Room* moderation_room(const std::shared_ptr<Participant>& p, const std::string& target,
+                          const std::optional<std::string>& txn, bool need_moderate);
 
     Json admin_ping();
     Json admin_create_room(const CreateRoomRequest& r);
@@ -146,6 +205,13 @@ private:
 
     WorkQueue<Task> queue_{kMaxQueuedMessages};
     std::thread worker_;
+
+    struct Retired {
+        std::shared_ptr<Participant> owner;
+        const MediaView* view;
+    };
+    std::mutex retire_mu_;  // leaf
+    std::vector<Retired> retired_;
 };
 
 }  // namespace telemed::plugin

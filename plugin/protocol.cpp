@@ -148,6 +148,52 @@ Parsed<ClientRequest> parse_client_request(const json_t* body) {
         if (!check_table(body, {}, &f)) return fail<ClientRequest>(f);
         return done<ClientRequest>(LeaveRequest{});
     }
+    if (request == "configure") {
+        if (!check_table(body, {{"sources", Kind::Array, false}}, &f)) return fail<ClientRequest>(f);
+        ConfigureRequest c;
+        if (json_t* arr = json_object_get(body, "sources")) {
+            if (json_array_size(arr) > kMaxSourceHints) return fail<ClientRequest>(element("sources", "too many entries"));
+            std::size_t i;
+            json_t* v;
+            json_array_foreach(arr, i, v) {
+                if (!json_is_object(v)) return fail<ClientRequest>(element("sources", "entries must be objects"));
+                if (!check_table(v, {{"mid", Kind::String, true}, {"source", Kind::String, true}}, &f))
+                    return fail<ClientRequest>(f);
+                auto mid = *str(v, "mid");
+                if (mid.empty() || mid.size() > sdp::kMaxMidChars || check_text(mid, sdp::kMaxMidChars) != nullptr)
+                    return fail<ClientRequest>(element("mid", "empty, too long or not text"));
+                auto source = parse_source(*str(v, "source"));
+                if (!source) return fail<ClientRequest>(element("source", "unknown value"));
+                for (const auto& h : c.hints)
+                    if (h.mid == mid || h.source == *source)
+                        return fail<ClientRequest>(element("sources", "duplicate mid or source"));
+                c.hints.push_back(sdp::SourceHint{std::string(mid), *source});
+            }
+        }
+        return done<ClientRequest>(std::move(c));
+    }
+    if (request == "admit" || request == "deny" || request == "kick") {
+        if (!check_table(body, {{"participant_id", Kind::String, true}}, &f)) return fail<ClientRequest>(f);
+        std::string pid;
+        if (!uuid_field(body, "participant_id", &pid, &f)) return fail<ClientRequest>(f);
+        if (request == "kick") return done<ClientRequest>(ClientKickRequest{std::move(pid)});
+        return done<ClientRequest>(AdmitRequest{std::move(pid), request == "deny"});
+    }
+    if (request == "mute" || request == "unmute") {
+        if (!check_table(body, {{"participant_id", Kind::String, false}, {"media", Kind::String, true}}, &f))
+            return fail<ClientRequest>(f);
+        MuteRequest m;
+        m.mute = request == "mute";
+        auto media = parse_source(*str(body, "media"));
+        if (!media) return fail<ClientRequest>(element("media", "unknown value"));
+        m.media = *media;
+        if (json_object_get(body, "participant_id")) {
+            std::string pid;
+            if (!uuid_field(body, "participant_id", &pid, &f)) return fail<ClientRequest>(f);
+            m.participant_id = std::move(pid);
+        }
+        return done<ClientRequest>(std::move(m));
+    }
     return fail<ClientRequest>(Failure::of(ErrorCode::InvalidRequest));
 }
 
@@ -239,7 +285,8 @@ Parsed<AdminRequest> parse_admin_request(const json_t* body) {
                 if (!check_table(v,
                                  {{"participant_id", Kind::String, true},
                                   {"role", Kind::String, true},
-                                  {"permissions", Kind::Array, true}},
+                                  {"permissions", Kind::Array, true},
+                                  {"display_name", Kind::String, false}},
                                  &f))
                     return fail<AdminRequest>(f);
                 CreateRoomRequest::Grant g;
@@ -249,6 +296,11 @@ Parsed<AdminRequest> parse_admin_request(const json_t* body) {
                 g.role = *role;
                 if (!parse_permission_names(json_object_get(v, "permissions"), &g.permissions, &f))
                     return fail<AdminRequest>(f);
+                if (auto dn = str(v, "display_name")) {
+                    if (check_text(*dn, kMaxDisplayNameChars) != nullptr)
+                        return fail<AdminRequest>(element("display_name", "invalid text or too long"));
+                    g.display_name = std::string(*dn);
+                }
                 r.grants.push_back(std::move(g));
             }
         }

@@ -15,7 +15,9 @@
 #include "common/permissions.hpp"
 #include "common/requests.hpp"
 #include "plugin/errors.hpp"
+#include "plugin/media_gate.hpp"
 #include "plugin/room.hpp"
+#include "plugin/sdp.hpp"
 
 namespace telemed::plugin {
 
@@ -26,6 +28,8 @@ inline constexpr std::size_t kMaxReasonChars = 200;
 inline constexpr std::size_t kMaxRevokedInRequest = 1000;
 inline constexpr std::size_t kMaxGrantsInRequest = 1000;
 inline constexpr std::size_t kMaxPermissionNames = 32;
+inline constexpr std::size_t kMaxSourceHints = 8;
+inline constexpr std::size_t kMaxDisplayNameChars = 200;
 
 template <class T>
 struct Parsed {
@@ -43,8 +47,28 @@ struct JoinRequest {
 };
 // {"request":"leave"}
 struct LeaveRequest {};
+// {"request":"configure","sources":[{"mid","source"}]?} + jsep offer
+struct ConfigureRequest {
+    std::vector<sdp::SourceHint> hints;
+};
+// {"request":"admit"|"deny","participant_id"}
+struct AdmitRequest {
+    std::string participant_id;
+    bool deny = false;
+};
+// {"request":"mute"|"unmute","participant_id"?,"media"}; no participant_id: oneself
+struct MuteRequest {
+    std::optional<std::string> participant_id;
+    Source media = Source::Audio;
+    bool mute = true;
+};
+// {"request":"kick","participant_id"} (a moderator in the room)
+struct ClientKickRequest {
+    std::string participant_id;
+};
 
-using ClientRequest = std::variant<JoinRequest, LeaveRequest>;
+using ClientRequest =
+    std::variant<JoinRequest, LeaveRequest, ConfigureRequest, AdmitRequest, MuteRequest, ClientKickRequest>;
 Parsed<ClientRequest> parse_client_request(const json_t* body);
 
 // ---- admin requests (Admin API message_plugin "request") ----
@@ -64,6 +88,7 @@ struct CreateRoomRequest {
         std::string participant_id;  // lower-case UUID
         Role role = Role::Observer;
         PermissionSet permissions = 0;
+        std::optional<std::string> display_name;  // shown to the others; never logged
     };
     std::vector<Grant> grants;
 };

@@ -1,5 +1,7 @@
 #include "plugin/room.hpp"
 
+#include <iterator>
+
 namespace telemed::plugin {
 
 std::string_view to_string(RoomState s) {
@@ -38,6 +40,38 @@ bool Room::revoke(const std::string& participant_id) {
     if (revoked_.size() >= kMaxRevokedPerRoom) return false;
     revoked_.insert(participant_id);
     return true;
+}
+
+MuteState Room::mute_state(std::string_view participant_id) const {
+    auto it = mutes_.find(participant_id);
+    return it == mutes_.end() ? MuteState{} : it->second;
+}
+
+void Room::set_mute_state(const std::string& participant_id, MuteState m) {
+    if (m.all() == 0) {
+        mutes_.erase(participant_id);
+        return;
+    }
+    // Bounded by the grant table's limit: mutes only exist for ids that joined.
+    if (mutes_.size() >= kMaxGrantsPerRoom && mutes_.count(participant_id) == 0) return;
+    mutes_[participant_id] = std::move(m);
+}
+
+void Room::remember_departure(const std::string& participant_id, int64_t now, int64_t horizon) {
+    for (auto it = departures_.begin(); it != departures_.end();)
+        it = it->second < now - horizon ? departures_.erase(it) : std::next(it);
+    if (departures_.size() >= kMaxGrantsPerRoom) return;
+    departures_[participant_id] = now;
+}
+
+bool Room::departed_since(std::string_view participant_id, int64_t since) const {
+    auto it = departures_.find(participant_id);
+    return it != departures_.end() && it->second >= since;
+}
+
+void Room::forget_departure(std::string_view participant_id) {
+    auto it = departures_.find(participant_id);
+    if (it != departures_.end()) departures_.erase(it);
 }
 
 const StoredGrant* Room::grant(std::string_view participant_id) const {

@@ -33,6 +33,16 @@ inline constexpr std::size_t kMaxGrantsPerRoom = 10000;
 struct StoredGrant {
     PermissionSet permissions = 0;
     std::optional<Role> role;
+    std::optional<std::string> display_name;  // from create_room grants; never logged
+};
+
+// Mute state of a participant id in this room: it outlives handles, so a
+// reconnect or rejoin cannot shed a moderator's mute.
+struct MuteState {
+    uint8_t self = 0;       // source bits the participant muted itself
+    uint8_t moderator = 0;  // source bits a moderator muted (only a moderator lifts them)
+    std::string by;         // participant id of the moderator of the last forced mute
+    uint8_t all() const { return static_cast<uint8_t>(self | moderator); }
 };
 
 class Room {
@@ -66,6 +76,18 @@ public:
     std::size_t revoked_count() const { return revoked_.size(); }
     std::size_t grant_count() const { return grants_.size(); }
 
+    // Mute state (all zero for an id never muted).
+    MuteState mute_state(std::string_view participant_id) const;
+    void set_mute_state(const std::string& participant_id, MuteState m);
+
+    // Admitted participants that lost their handle: when, for the reconnect
+    // grace. Entries older than `horizon` are pruned on each call.
+    void remember_departure(const std::string& participant_id, int64_t now, int64_t horizon);
+    bool departed_since(std::string_view participant_id, int64_t since) const;
+    void forget_departure(std::string_view participant_id);
+
+    uint64_t next_join_order() { return ++join_counter_; }
+
     const StoredGrant* grant(std::string_view participant_id) const;
     // false when the table is full and the id is new.
     bool store_grant(const std::string& participant_id, StoredGrant g);
@@ -78,6 +100,9 @@ private:
     std::map<std::string, std::shared_ptr<Participant>, std::less<>> members_;
     std::set<std::string, std::less<>> revoked_;
     std::map<std::string, StoredGrant, std::less<>> grants_;
+    std::map<std::string, MuteState, std::less<>> mutes_;
+    std::map<std::string, int64_t, std::less<>> departures_;
+    uint64_t join_counter_ = 0;
 };
 
 }  // namespace telemed::plugin

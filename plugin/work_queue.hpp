@@ -3,6 +3,7 @@
 // push is unbounded (effects of state changes, bounded by the state itself).
 // Its mutex is a leaf: nothing else is locked while it is held.
 #pragma once
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -44,6 +45,17 @@ public:
         std::unique_lock lk(mu_);
         cv_.wait(lk, [&] { return closed_ || !items_.empty(); });
         if (closed_) return std::nullopt;
+        T item = std::move(items_.front());
+        items_.pop_front();
+        return item;
+    }
+    // Like pop_wait, but gives up after `timeout` (nullopt; *closed tells
+    // whether the queue was closed).
+    std::optional<T> pop_wait_for(std::chrono::milliseconds timeout, bool* closed) {
+        std::unique_lock lk(mu_);
+        cv_.wait_for(lk, timeout, [&] { return closed_ || !items_.empty(); });
+        *closed = closed_;
+        if (closed_ || items_.empty()) return std::nullopt;
         T item = std::move(items_.front());
         items_.pop_front();
         return item;

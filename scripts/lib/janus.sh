@@ -45,6 +45,14 @@ janus_write_conf() {
     ln -s "$(readlink -f "$so")" "$base/plugins/libjanus_telemed.so"
     ln -s "$moddir/transports/libjanus_http.so" "$base/transports/libjanus_http.so"
     ln -s "$moddir/transports/libjanus_websockets.so" "$base/transports/libjanus_websockets.so"
+    # Extra stock plugins for side-by-side benchmarks (tests/bench), e.g.
+    # TELEMED_JANUS_EXTRA_PLUGINS="videoroom": their stock config is used.
+    local extra
+    for extra in ${TELEMED_JANUS_EXTRA_PLUGINS:-}; do
+        [[ "$extra" =~ ^[a-z]+$ ]] || die "janus: bad plugin name in TELEMED_JANUS_EXTRA_PLUGINS"
+        ln -s "$moddir/plugins/libjanus_$extra.so" "$base/plugins/libjanus_$extra.so"
+        ( umask 077; cp "/etc/janus/janus.plugin.$extra.jcfg" "$etc/" )
+    done
 
     local j="$etc/janus.jcfg"
     ( umask 077

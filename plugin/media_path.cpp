@@ -1,0 +1,103 @@
+// The per-packet media path: Janus's media threads call these for every RTP,
+// RTCP and data packet. No lock, no allocation, no exception (STYLE.md rule
+// 4): the sender's live capability bits (an atomic) decide, then the packet
+// is relayed to the subscriber slots of the sender's MediaView, read under a
+// hazard pointer (plugin/participant.hpp).
+#include "plugin/plugin_core.hpp"
+
+namespace telemed::plugin {
+namespace {
+
+constexpr int64_t kMinKeyframeRequestGapUs = 500'000;
+
+// Releases the hazard slot on every path out.
+class ViewReader {
+public:
+    ViewReader(Participant& p, int reader) noexcept : p_(p), reader_(reader), view_(p.acquire_view(reader)) {}
+    ~ViewReader() { p_.release_view(reader_); }
+    ViewReader(const ViewReader&) = delete;
+    ViewReader& operator=(const ViewReader&) = delete;
+    const Route* route(int mindex) const noexcept {
+        if (!view_ || mindex < 0 || static_cast<std::size_t>(mindex) >= view_->routes.size()) return nullptr;
+        return &view_->routes[static_cast<std::size_t>(mindex)];
+    }
+
+private:
+    Participant& p_;
+    int reader_;
+    const MediaView* view_;
+};
+
+}  // namespace
+
+void PluginCore::on_rtp(Participant& p, int mindex, bool video, uint8_t* buf, std::size_t len,
+                        const void* ext) noexcept {
+    MediaCounters& c = p.counters();
+    c.rtp_in.fetch_add(1, std::memory_order_relaxed);
+    // The gate reads the live bits first: lobby, mute and revoked permissions
+    // all show up here within one packet.
+    const PermissionSet caps = p.capabilities();
+    ViewReader reader(p, Participant::kRtpReader);
+    const Route* r = reader.route(mindex);
+    if (r == nullptr || r->kind != Route::Kind::Publish || is_video(r->source) != video ||
+        !gate_allows(caps, r->source) || !rtp::is_valid_rtp(buf, len) || rtp::payload_type(buf) != r->in_pt) {
+        c.rtp_dropped.fetch_add(1, std::memory_order_relaxed);
+        return;
+    }
+    if (r->targets.empty()) return;
+    const uint16_t seq = rtp::seq(buf);
+    const uint32_t ts = rtp::timestamp(buf);
+    const uint8_t pt = rtp::payload_type(buf);
+    uint64_t forwarded = 0;
+    for (const Target& t : r->targets) {
+        Participant& to = *t.to;
+        if (!may_receive(to.capabilities()) || !to.media_ready() || to.destroyed()) continue;
+        uint16_t out_seq;
+        uint32_t out_ts;
+        t.cursor->rewriter.rewrite(buf, &out_seq, &out_ts);
+        t.cursor->last_seq.store(out_seq, std::memory_order_relaxed);
+        t.cursor->last_ts.store(out_ts, std::memory_order_relaxed);
+        rtp::set_payload_type(buf, t.pt);
+        host_.relay_rtp(to.handle(), t.mindex, t.video, buf, len, ext);
+        rtp::set_seq(buf, seq);
+        rtp::set_timestamp(buf, ts);
+        rtp::set_payload_type(buf, pt);
+        ++forwarded;
+    }
+    c.rtp_forwarded.fetch_add(forwarded, std::memory_order_relaxed);
+}
+
+void PluginCore::on_rtcp(Participant& p, int mindex, bool, const uint8_t* buf, std::size_t len) noexcept {
+    MediaCounters& c = p.counters();
+    const PermissionSet caps = p.capabilities();
+    ViewReader reader(p, Participant::kRtcpReader);
+    const Route* r = reader.route(mindex);
+    if (r == nullptr || r->kind == Route::Kind::None) {
+        c.rtcp_dropped.fetch_add(1, std::memory_order_relaxed);
+        return;
+    }
+    if (r->kind == Route::Kind::Publish) {
+        // Feedback about its own stream: Janus terminates it; nothing of it
+        // goes to anyone, but a sender that may not publish is counted.
+        if (!gate_allows(caps, r->source)) c.rtcp_dropped.fetch_add(1, std::memory_order_relaxed);
+        return;
+    }
+    // A receiving slot: keyframe requests go to the publisher it carries.
+    if (!may_receive(caps)) {
+        c.rtcp_dropped.fetch_add(1, std::memory_order_relaxed);
+        return;
+    }
+    if (!r->publisher || r->publisher_mindex < 0 || !rtp::has_keyframe_request(buf, len)) return;
+    Participant& pub = *r->publisher;
+    if (pub.destroyed() || !pub.media_ready()) return;
+    if (pub.allow_keyframe_request(r->publisher_mindex, host_.now_monotonic_us(), kMinKeyframeRequestGapUs))
+        host_.send_pli(pub.handle(), r->publisher_mindex);
+}
+
+void PluginCore::on_data(Participant& p) noexcept {
+    // Data channels are refused in every answer (chat is a plugin request):
+    // whatever arrives anyway is dropped and counted.
+    p.counters().data_dropped.fetch_add(1, std::memory_order_relaxed);
+}
+
+}  // namespace telemed::plugin

@@ -1,0 +1,69 @@
+// The immutable per-participant routing table the media path reads without
+// locks (STYLE.md rule 4). One MediaView per participant, indexed by the
+// m-line index ("mindex") of that participant's PeerConnection:
+//  - a Publish route: what the participant sends on that m-line (its source)
+//    and the subscribers it goes to (each with the slot m-line it goes out on);
+//  - a Slot route: a receiving m-line of the participant, and the publisher
+//    whose source it currently carries (for keyframe requests).
+// The control plane (PluginCore, under its state mutex) builds a fresh view on
+// every membership / negotiation change and swaps it in atomically
+// (Participant::publish_view); readers protect the view they use with a
+// hazard pointer, so a retired view is freed only once no reader holds it.
+#pragma once
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "plugin/media_gate.hpp"
+#include "plugin/rtp.hpp"
+
+namespace telemed::plugin {
+
+class Participant;
+
+// Output state of one subscriber slot while it carries one source. Mutated
+// only by the thread that delivers that publisher's packets; the last values
+// are atomics so a later cursor for the same slot can continue from them.
+struct SlotCursor {
+    rtp::SeqRewriter rewriter;
+    std::atomic<uint16_t> last_seq{0};
+    std::atomic<uint32_t> last_ts{0};
+};
+
+struct Target {
+    std::shared_ptr<Participant> to;  // keeps the subscriber alive while this view exists
+    int mindex = -1;                  // the subscriber's slot m-line
+    bool video = false;
+    uint8_t pt = 0;                   // payload type negotiated on that slot
+    std::shared_ptr<SlotCursor> cursor;
+};
+
+struct Route {
+    enum class Kind : uint8_t { None, Publish, Slot };
+    Kind kind = Kind::None;
+    // Publish
+    Source source = Source::Audio;
+    uint8_t in_pt = 0;  // payload type negotiated for this m-line (opus / vp8)
+    std::vector<Target> targets;
+    // Slot
+    std::shared_ptr<Participant> publisher;  // null while the slot is idle
+    int publisher_mindex = -1;
+};
+
+struct MediaView {
+    std::vector<Route> routes;  // indexed by mindex
+};
+
+// Per-participant packet counters (relaxed atomics: statistics only).
+struct MediaCounters {
+    std::atomic<uint64_t> rtp_in{0};
+    std::atomic<uint64_t> rtp_forwarded{0};
+    std::atomic<uint64_t> rtp_dropped{0};   // gate: no permission / muted / waiting / unknown m-line
+    std::atomic<uint64_t> rtcp_dropped{0};
+    std::atomic<uint64_t> data_dropped{0};
+    std::atomic<uint64_t> sdp_refused{0};   // sending m-lines answered inactive (permissions)
+};
+
+}  // namespace telemed::plugin

@@ -1,0 +1,152 @@
+// RTP / RTCP header access on the hot path (see rtp.hpp).
+//
+// Everything here runs for every packet: no allocation, no exception, no
+// lock. A packet that does not pass the checks is "not valid" and the caller
+// drops it; nothing is ever read outside [buf, buf + len).
+//
+// RTP fixed header (RFC 3550 section 5.1), big-endian:
+//   byte 0: V(2) P(1) X(1) CC(4)   byte 1: M(1) PT(7)
+//   bytes 2-3 sequence number, 4-7 timestamp, 8-11 SSRC, then CC CSRCs
+//   (4 bytes each), then, if X, an extension header: 2 bytes profile,
+//   2 bytes length in 32-bit words, then that many words.
+//
+// RTCP (RFC 3550 section 6.4, RFC 4585 section 6.1): a compound packet is a
+// sequence of blocks, each starting with V(2) P(1) FMT/RC(5), PT(8), and a
+// 16-bit length = block size in 32-bit words minus one.
+#include "plugin/rtp.hpp"
+
+namespace telemed::plugin::rtp {
+namespace {
+
+constexpr std::size_t kRtpFixedHeader = 12;
+constexpr std::size_t kRtcpHeader = 4;
+constexpr uint8_t kRtcpPsfb = 206;  // payload-specific feedback (RFC 4585)
+constexpr uint8_t kFmtPli = 1;      // picture loss indication (RFC 4585 6.3.1)
+constexpr uint8_t kFmtFir = 4;      // full intra request (RFC 5104 4.3.1)
+// A PLI carries the sender and media SSRCs (12 bytes in all); a FIR carries
+// at least one 8-byte FCI entry after them (20 bytes). Shorter blocks of
+// these types are not requests we can honour.
+constexpr std::size_t kMinPliBytes = 12;
+constexpr std::size_t kMinFirBytes = 20;
+
+inline uint16_t be16(const uint8_t* p) noexcept { return static_cast<uint16_t>((p[0] << 8) | p[1]); }
+inline uint32_t be32(const uint8_t* p) noexcept {
+    return (static_cast<uint32_t>(p[0]) << 24) | (static_cast<uint32_t>(p[1]) << 16) |
+           (static_cast<uint32_t>(p[2]) << 8) | static_cast<uint32_t>(p[3]);
+}
+inline void put16(uint8_t* p, uint16_t v) noexcept {
+    p[0] = static_cast<uint8_t>(v >> 8);
+    p[1] = static_cast<uint8_t>(v);
+}
+inline void put32(uint8_t* p, uint32_t v) noexcept {
+    p[0] = static_cast<uint8_t>(v >> 24);
+    p[1] = static_cast<uint8_t>(v >> 16);
+    p[2] = static_cast<uint8_t>(v >> 8);
+    p[3] = static_cast<uint8_t>(v);
+}
+
+// The RTCP walk shared by is_valid_rtcp and has_keyframe_request. The whole
+// buffer must be a sequence of well-formed blocks that ends exactly at
+// `len` (Janus hands us one decrypted compound packet, so trailing bytes
+// mean a corrupt length field, and nothing after it can be trusted).
+// `keyframe` (optional) is set if a PLI or FIR block was seen.
+bool walk_rtcp(const uint8_t* buf, std::size_t len, bool* keyframe) noexcept {
+    if (buf == nullptr || len < kRtcpHeader) return false;
+    bool found = false;
+    std::size_t off = 0;
+    while (off < len) {
+        if (len - off < kRtcpHeader) return false;
+        const uint8_t* b = buf + off;
+        if ((b[0] >> 6) != 2) return false;
+        const uint8_t pt = b[1];
+        if (pt < 192 || pt > 223) return false;
+        // (length + 1) * 4 <= 65536 * 4: no overflow in size_t.
+        const std::size_t block = (static_cast<std::size_t>(be16(b + 2)) + 1) * 4;
+        if (block > len - off) return false;
+        if (pt == kRtcpPsfb) {
+            const uint8_t fmt = b[0] & 0x1f;
+            if ((fmt == kFmtPli && block >= kMinPliBytes) || (fmt == kFmtFir && block >= kMinFirBytes)) found = true;
+        }
+        off += block;
+    }
+    if (keyframe != nullptr) *keyframe = found;
+    return true;
+}
+
+}  // namespace
+
+bool is_valid_rtp(const uint8_t* buf, std::size_t len) noexcept {
+    if (buf == nullptr || len < kRtpFixedHeader) return false;
+    if ((buf[0] >> 6) != 2) return false;
+    std::size_t header = kRtpFixedHeader + 4u * (buf[0] & 0x0f);
+    if (header > len) return false;
+    if (buf[0] & 0x10) {  // X: the extension header must fit, with its words
+        if (len - header < 4) return false;
+        header += 4 + 4u * static_cast<std::size_t>(be16(buf + header + 2));
+        if (header > len) return false;
+    }
+    return true;
+}
+
+uint8_t payload_type(const uint8_t* buf) noexcept { return buf[1] & 0x7f; }
+uint16_t seq(const uint8_t* buf) noexcept { return be16(buf + 2); }
+uint32_t timestamp(const uint8_t* buf) noexcept { return be32(buf + 4); }
+uint32_t ssrc(const uint8_t* buf) noexcept { return be32(buf + 8); }
+
+void set_payload_type(uint8_t* buf, uint8_t pt) noexcept {
+    buf[1] = static_cast<uint8_t>((buf[1] & 0x80) | (pt & 0x7f));
+}
+void set_seq(uint8_t* buf, uint16_t v) noexcept { put16(buf + 2, v); }
+void set_timestamp(uint8_t* buf, uint32_t v) noexcept { put32(buf + 4, v); }
+
+bool has_keyframe_request(const uint8_t* buf, std::size_t len) noexcept {
+    bool keyframe = false;
+    return walk_rtcp(buf, len, &keyframe) && keyframe;
+}
+
+bool is_valid_rtcp(const uint8_t* buf, std::size_t len) noexcept { return walk_rtcp(buf, len, nullptr); }
+
+// ------------------------------------------------------------ SeqRewriter
+//
+// On the first packet after seed() and whenever the incoming SSRC changes,
+// the offsets are chosen so that this packet comes out right after the last
+// one sent on the slot:
+//     seq_off = last_out_seq + 1       - in_seq   (mod 2^16)
+//     ts_off  = last_out_ts  + ts_step - in_ts    (mod 2^32)
+// Every packet then leaves as in + off (mod 2^16 / 2^32). Unsigned
+// arithmetic wraps by definition, so wrap-around needs no special case.
+//
+// "The last output" is the newest one, compared serial-number style
+// (RFC 1982): a late, reordered packet does not pull it back, so a switch
+// right after a reordering never reuses sequence numbers the receiver has
+// already seen. For in-order streams this is simply the previous packet.
+
+void SeqRewriter::seed(uint16_t last_out_seq, uint32_t last_out_ts, uint32_t ts_step) noexcept {
+    started_ = false;
+    last_seq_ = last_out_seq;
+    last_ts_ = last_out_ts;
+    ts_step_ = ts_step;
+}
+
+void SeqRewriter::rewrite(uint8_t* buf, uint16_t* out_seq, uint32_t* out_ts) noexcept {
+    const uint16_t in_seq = seq(buf);
+    const uint32_t in_ts = timestamp(buf);
+    const uint32_t in_ssrc = ssrc(buf);
+    const bool switched = !started_ || in_ssrc != in_ssrc_;
+    if (switched) {
+        seq_off_ = static_cast<uint16_t>(last_seq_ + 1u - in_seq);
+        ts_off_ = last_ts_ + ts_step_ - in_ts;
+        in_ssrc_ = in_ssrc;
+        started_ = true;
+    }
+    const auto s = static_cast<uint16_t>(in_seq + seq_off_);
+    const uint32_t t = in_ts + ts_off_;
+    set_seq(buf, s);
+    set_timestamp(buf, t);
+    if (switched || static_cast<int16_t>(static_cast<uint16_t>(s - last_seq_)) > 0) last_seq_ = s;
+    if (switched || static_cast<int32_t>(t - last_ts_) > 0) last_ts_ = t;
+    if (out_seq != nullptr) *out_seq = s;
+    if (out_ts != nullptr) *out_ts = t;
+}
+
+}  // namespace telemed::plugin::rtp

@@ -1,0 +1,57 @@
+// RTP / RTCP header access for the hot path: no allocation, no exception,
+// bounds-checked views over the buffer Janus hands us (already decrypted).
+// mediasoup style: an invalid packet is "not valid" and gets dropped.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace telemed::plugin::rtp {
+
+// Minimal RTP header check: length >= 12, version 2, and the CSRC list and
+// (if the X bit is set) the extension header fit in `len`.
+bool is_valid_rtp(const uint8_t* buf, std::size_t len) noexcept;
+
+// Accessors: callers must have checked is_valid_rtp.
+uint8_t payload_type(const uint8_t* buf) noexcept;
+uint16_t seq(const uint8_t* buf) noexcept;
+uint32_t timestamp(const uint8_t* buf) noexcept;
+uint32_t ssrc(const uint8_t* buf) noexcept;
+void set_payload_type(uint8_t* buf, uint8_t pt) noexcept;  // keeps the marker bit
+void set_seq(uint8_t* buf, uint16_t v) noexcept;
+void set_timestamp(uint8_t* buf, uint32_t v) noexcept;
+
+// RTCP: walks a compound packet (each block's length field bounded by `len`).
+// true if any block is a keyframe request: PLI (PT 206, FMT 1) or FIR
+// (PT 206, FMT 4). Malformed input returns false.
+bool has_keyframe_request(const uint8_t* buf, std::size_t len) noexcept;
+// true if `len` bytes hold at least one well-formed RTCP block (version 2,
+// PT 192..223, lengths consistent).
+bool is_valid_rtcp(const uint8_t* buf, std::size_t len) noexcept;
+
+// Per (source -> subscriber slot) rewriting of sequence numbers and
+// timestamps, so a slot's outgoing stream stays continuous when the source
+// it carries changes (the SSRC itself is rewritten by the Janus core).
+// Only ever used by one thread (the publisher's); not thread-safe.
+class SeqRewriter {
+public:
+    // `base_seq`/`base_ts`: the last values sent on this slot (0 if none);
+    // `ts_step`: the gap to leave on a switch (e.g. 960 audio, 3000 video).
+    SeqRewriter() = default;
+    void seed(uint16_t last_out_seq, uint32_t last_out_ts, uint32_t ts_step) noexcept;
+    // Rewrites seq/ts of `buf` in place (valid RTP required). On the first
+    // packet, or when the packet's SSRC differs from the previous one, the
+    // offsets are recomputed so the output continues from the seed / the last
+    // output. Returns the new (seq, ts) through the out-parameters.
+    void rewrite(uint8_t* buf, uint16_t* out_seq, uint32_t* out_ts) noexcept;
+
+private:
+    bool started_ = false;
+    uint32_t in_ssrc_ = 0;
+    uint16_t seq_off_ = 0;
+    uint32_t ts_off_ = 0;
+    uint16_t last_seq_ = 0;
+    uint32_t last_ts_ = 0;
+    uint32_t ts_step_ = 3000;
+};
+
+}  // namespace telemed::plugin::rtp
