@@ -1,6 +1,6 @@
 // The per-packet media gate: which permission a packet of a given source
 // needs, and whether a sender's capability bits allow it right now.
-// Pure, header-only, noexcept: called from incoming_rtp / incoming_rtcp /
+// Pure and noexcept (names in media_gate.cpp): called from incoming_rtp / incoming_rtcp /
 // incoming_data for every packet.
 #pragma once
 #include <cstdint>
