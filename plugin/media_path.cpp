@@ -71,27 +71,38 @@ void PluginCore::on_rtcp(Participant& p, int mindex, bool, const uint8_t* buf, s
     MediaCounters& c = p.counters();
     const PermissionSet caps = p.capabilities();
     ViewReader reader(p, Participant::kRtcpReader);
+    if (rtp::has_keyframe_request(buf, len)) {
+        // A participant's PLI/FIR is always about media it receives, but Janus
+        // files incoming RTCP under the m-line of the *sender* SSRC, which is
+        // the participant's own camera when it publishes one. So the m-line
+        // does not say which slot is meant: every video source on its slots is
+        // asked (each at most once per kMinKeyframeRequestGapUs).
+        if (!may_receive(caps)) {
+            c.rtcp_dropped.fetch_add(1, std::memory_order_relaxed);
+            return;
+        }
+        const int64_t now = host_.now_monotonic_us();
+        for (int i = 0;; ++i) {
+            const Route* r = reader.route(i);
+            if (r == nullptr) break;
+            if (r->kind != Route::Kind::Slot || !r->slot_video || !r->publisher || r->publisher_mindex < 0) continue;
+            Participant& pub = *r->publisher;
+            if (pub.destroyed() || !pub.media_ready()) continue;
+            if (pub.allow_keyframe_request(r->publisher_mindex, now, kMinKeyframeRequestGapUs))
+                host_.send_pli(pub.handle(), r->publisher_mindex);
+        }
+        return;
+    }
     const Route* r = reader.route(mindex);
     if (r == nullptr || r->kind == Route::Kind::None) {
         c.rtcp_dropped.fetch_add(1, std::memory_order_relaxed);
         return;
     }
-    if (r->kind == Route::Kind::Publish) {
-        // Feedback about its own stream: Janus terminates it; nothing of it
-        // goes to anyone, but a sender that may not publish is counted.
-        if (!gate_allows(caps, r->source)) c.rtcp_dropped.fetch_add(1, std::memory_order_relaxed);
-        return;
-    }
-    // A receiving slot: keyframe requests go to the publisher it carries.
-    if (!may_receive(caps)) {
-        c.rtcp_dropped.fetch_add(1, std::memory_order_relaxed);
-        return;
-    }
-    if (!r->publisher || r->publisher_mindex < 0 || !rtp::has_keyframe_request(buf, len)) return;
-    Participant& pub = *r->publisher;
-    if (pub.destroyed() || !pub.media_ready()) return;
-    if (pub.allow_keyframe_request(r->publisher_mindex, host_.now_monotonic_us(), kMinKeyframeRequestGapUs))
-        host_.send_pli(pub.handle(), r->publisher_mindex);
+    // Reports about its own stream or its slots: Janus terminates them and
+    // nothing goes to anyone; those of a source it may not send, or of slots
+    // it may not receive, are counted.
+    const bool allowed = r->kind == Route::Kind::Publish ? gate_allows(caps, r->source) : may_receive(caps);
+    if (!allowed) c.rtcp_dropped.fetch_add(1, std::memory_order_relaxed);
 }
 
 void PluginCore::on_data(Participant& p) noexcept {

@@ -50,6 +50,7 @@ struct Route {
     // Slot
     std::shared_ptr<Participant> publisher;  // null while the slot is idle
     int publisher_mindex = -1;
+    bool slot_video = false;
 };
 
 struct MediaView {

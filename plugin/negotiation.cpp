@@ -229,7 +229,7 @@ void PluginCore::assign_slots(Room& room, const Participant* quiet) {
                     slot.cursor = std::move(cursor);
                     slot.assigned = std::make_pair(src.pid, src.source);
                     changed = true;
-                    if (slot.video) {
+                    if (slot.video && sub->media_ready()) {
                         if (auto pub = room.member(src.pid))
                             for (const PublishedStream& ps : pub->negotiated().publishing)
                                 if (ps.source == src.source) queue_.push(SendPli{pub, ps.mindex});
@@ -285,6 +285,7 @@ void PluginCore::rebuild_views(Room& room) {
         for (const SlotState& s : n.slots) {
             Route& r = v->routes[static_cast<std::size_t>(s.mindex)];
             r.kind = Route::Kind::Slot;
+            r.slot_video = s.video;
             if (!s.assigned) continue;
             if (auto pub = room.member(s.assigned->first)) {
                 for (const PublishedStream& ps : pub->negotiated().publishing)

@@ -1,0 +1,376 @@
+#!/usr/bin/env node
+// Per-participant fixed cost inside Janus: janus.plugin.telemed against the
+// stock janus.plugin.videoroom loaded in the same Janus binary. Prints
+// figures; asserts nothing.
+//
+// Load: 10 participants in 5 rooms (2 per room), each publishing audio+video
+// and receiving the other's, from a non-browser peer (werift, in this Node
+// process) that sends pre-encoded media (lib/media_source.mjs: VP8 ~500
+// kbit/s 30 fps + Opus 32 kbit/s, made by ffmpeg at start, looped):
+//   videoroom  per participant one Janus session with a publisher handle
+//              (join ptype=publisher + publish: one sendonly PeerConnection)
+//              and a subscriber handle (join ptype=subscriber streams=[{feed
+//              of the other}]: one recvonly PeerConnection) — the usual way
+//   telemed    per participant one Janus session, one handle, ONE
+//              PeerConnection: audio+video sendonly and one recvonly audio
+//              and video slot (join {token} + configure)
+// Each run restarts Janus (scripts/stackctl restart-janus: a fresh process,
+// so memory freed by an earlier run cannot hide growth), then measures Janus
+// (/proc/<pid>: Threads, VmRSS, utime+stime):
+//   baseline  idle Janus, no session                        (--base seconds)
+//   media     participants connected, media flowing         (--window seconds)
+//   idle      the same PeerConnections, no media sent       (--window seconds)
+// per participant = (run - baseline) / participants. Runs alternate
+// telemed/videoroom (--rounds pairs, order flipped every round); the summary
+// shows the median over runs of each figure and the ratio telemed/videoroom.
+//
+// Usage (inside the stack's network namespace; tests/bench/media.sh does it,
+// with TELEMED_JANUS_EXTRA_PLUGINS=videoroom exported for the restarts):
+//   TELEMED_STACK_DIR=... node tests/bench/media/fixed_cost.mjs [--rounds 2] [--window 20]
+//       [--base 10] [--participants 10] [--only videoroom|telemed] [--no-restart]
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+import { RTCPeerConnection, useOPUS, useSdesMid, useVP8 } from 'werift';
+
+import {
+    ROOT, TELEMED, VIDEOROOM, createTelemedSession, createVideoRoom, destroyVideoRoom, endTelemedSession, fmt,
+    janusAdmin, joinToken, loadStack, log, median, procSample, sleep, within,
+} from './lib/common.mjs';
+import { JanusNode } from './lib/janus_node.mjs';
+import { Looper, generateMedia } from './lib/media_source.mjs';
+
+const { values: args } = parseArgs({
+    options: {
+        rounds: { type: 'string', default: process.env.BENCH_COST_ROUNDS || '2' },
+        window: { type: 'string', default: process.env.BENCH_COST_WINDOW || '20' },
+        base: { type: 'string', default: '10' },
+        participants: { type: 'string', default: '10' },
+        only: { type: 'string' },
+        'no-restart': { type: 'boolean', default: false },
+    },
+});
+const ROUNDS = Math.max(1, Math.min(20, Number(args.rounds) || 2));
+const WINDOW_S = Math.max(2, Math.min(300, Number(args.window) || 20));
+const BASE_S = Math.max(2, Math.min(300, Number(args.base) || 10));
+const N = Math.max(2, Math.min(100, 2 * Math.floor((Number(args.participants) || 10) / 2)));
+const STEP_MS = 20000;
+
+let stack = loadStack();
+
+// ---------------------------------------------------------------- peers
+
+function newPc() {
+    return new RTCPeerConnection({
+        codecs: { audio: [useOPUS({ payloadType: 111 })], video: [useVP8({ payloadType: 96 })] },
+        headerExtensions: { audio: [useSdesMid()], video: [useSdesMid()] },
+        iceUseIpv6: false,
+        bundlePolicy: 'max-bundle',
+    });
+}
+
+async function waitConnected(pc, what) {
+    await within(new Promise((resolve, reject) => {
+        const check = () => {
+            if (pc.connectionState === 'connected') resolve();
+            else if (pc.connectionState === 'failed') reject(new Error(`${what}: ICE/DTLS failed`));
+        };
+        pc.connectionStateChange.subscribe(check);
+        check();
+    }), STEP_MS, what);
+}
+
+// Counts RTP received on every track of pc, per kind.
+function countRx(pc, rx) {
+    pc.onTrack.subscribe((track) => {
+        track.onReceiveRtp.subscribe(() => { rx[track.kind] += 1; });
+    });
+}
+
+class Participant {
+    constructor(looper) {
+        this.looper = looper;
+        this.janus = new JanusNode(stack.env.JANUS_WS_URL);
+        this.rx = { audio: 0, video: 0 };
+        this.senders = [];
+    }
+
+    startSending(transceivers) {
+        for (const t of transceivers) {
+            this.looper.add(t.kind, t.sender);
+            this.senders.push([t.kind, t.sender]);
+        }
+    }
+
+    async close() {
+        for (const [kind, s] of this.senders) this.looper.remove(kind, s);
+        await this.janus.close();
+    }
+}
+
+class VideoRoomParticipant extends Participant {
+    async publish(room) {
+        await this.janus.open();
+        this.pub = await this.janus.attach(VIDEOROOM);
+        const j = await this.pub.message({ request: 'join', ptype: 'publisher', room, display: 'bench' });
+        this.feed = j.plugindata.data.id;
+        const pc = newPc();
+        this.pub.usePc(pc);
+        const tr = [pc.addTransceiver('audio', { direction: 'sendonly' }), pc.addTransceiver('video', { direction: 'sendonly' })];
+        await pc.setLocalDescription(await pc.createOffer());
+        const r = await this.pub.message({ request: 'publish', audiocodec: 'opus', videocodec: 'vp8' }, pc.localDescription);
+        await this.pub.setRemote(r.jsep);
+        await waitConnected(pc, 'videoroom publisher');
+        await this.pub.until(() => this.pub.webrtcup, STEP_MS, 'publisher webrtcup');
+        this.startSending(tr);
+    }
+
+    async subscribe(room, feed) {
+        this.sub = await this.janus.attach(VIDEOROOM);
+        const att = await this.sub.message({ request: 'join', ptype: 'subscriber', room, streams: [{ feed }] });
+        const pc = newPc();
+        this.sub.usePc(pc);
+        countRx(pc, this.rx);
+        await this.sub.setRemote(att.jsep);
+        await pc.setLocalDescription(await pc.createAnswer());
+        await this.sub.message({ request: 'start' }, pc.localDescription);
+        await waitConnected(pc, 'videoroom subscriber');
+    }
+
+    anyHandle() { return this.pub.id; }
+}
+
+class TelemedParticipant extends Participant {
+    async join(token) {
+        await this.janus.open();
+        this.h = await this.janus.attach(TELEMED);
+        const j = await this.h.message({ request: 'join', token });
+        const d = j.plugindata.data;
+        if (d.telemed !== 'joined') throw new Error(`join answered ${d.telemed}`);
+        if (d.status && d.status !== 'admitted') throw new Error(`join: status ${d.status} (lobby)`);
+        const pc = newPc();
+        this.h.usePc(pc);
+        countRx(pc, this.rx);
+        this.tr = [pc.addTransceiver('audio', { direction: 'sendonly' }), pc.addTransceiver('video', { direction: 'sendonly' })];
+        pc.addTransceiver('audio', { direction: 'recvonly' });
+        pc.addTransceiver('video', { direction: 'recvonly' });
+        await pc.setLocalDescription(await pc.createOffer());
+        const sources = this.tr.map((t) => ({ mid: t.mid, source: t.kind }));
+        const r = await this.h.message({ request: 'configure', sources }, pc.localDescription);
+        if (!r.jsep) throw new Error('configure answered without jsep');
+        await this.h.setRemote(r.jsep);
+        await waitConnected(pc, 'telemed PeerConnection');
+        this.startSending(this.tr);
+    }
+
+    anyHandle() { return this.h.id; }
+}
+
+// ---------------------------------------------------------------- set-ups
+
+// Both push what they create into `ps` / `cleanups` as they go, so a
+// failed set-up is torn down as far as it got.
+async function setupVideoRoom(looper, ps, cleanups) {
+    for (let r = 0; r < N / 2; r += 1) {
+        const room = await createVideoRoom(stack.env, 4);
+        cleanups.push(() => destroyVideoRoom(stack.env, room));
+        for (let k = 0; k < 2; k += 1) {
+            const p = new VideoRoomParticipant(looper);
+            ps.push(p);
+            await p.publish(room);
+            p.room = room;
+        }
+    }
+    for (let i = 0; i < N; i += 2) {
+        await ps[i].subscribe(ps[i].room, ps[i + 1].feed);
+        await ps[i + 1].subscribe(ps[i + 1].room, ps[i].feed);
+    }
+}
+
+async function setupTelemed(looper, ps, cleanups) {
+    for (let r = 0; r < N / 2; r += 1) {
+        const sid = await createTelemedSession(stack.env, 'bench fixed_cost');
+        cleanups.push(() => endTelemedSession(stack.env, sid));
+        for (let k = 0; k < 2; k += 1) {
+            const { token } = await joinToken(stack.env, sid);
+            const p = new TelemedParticipant(looper);
+            ps.push(p);
+            await p.join(token);
+        }
+    }
+}
+
+// ---------------------------------------------------------------- measuring
+
+function janusPid() {
+    const pid = Number(stack.env.JANUS_PID);
+    if (!Number.isInteger(pid) || pid <= 0) throw new Error('no JANUS_PID in stack.env');
+    return pid;
+}
+
+// CPU (% of one core), threads (last and max, sampled each second) and
+// VmRSS (last) of Janus over `seconds`.
+async function measure(seconds) {
+    const pid = janusPid();
+    const s0 = procSample(pid);
+    let maxThreads = s0.threads;
+    const end = s0.at + seconds * 1000;
+    while (performance.now() < end) {
+        await sleep(Math.min(1000, end - performance.now()));
+        maxThreads = Math.max(maxThreads, procSample(pid).threads);
+    }
+    const s1 = procSample(pid);
+    const wall = (s1.at - s0.at) / 1000;
+    return { cpuPct: 100 * (s1.cpuS - s0.cpuS) / wall, threads: s1.threads, maxThreads, rssKiB: s1.rssKiB };
+}
+
+function restartJanus() {
+    const r = spawnSync(join(ROOT, 'scripts/stackctl'), ['restart-janus'], {
+        cwd: ROOT, env: process.env, encoding: 'utf8', timeout: 60000,
+    });
+    if (r.status !== 0) throw new Error(`stackctl restart-janus failed: ${(r.stderr || '').slice(-500)}`);
+    stack = loadStack();
+}
+
+async function srtpProfile(p) {
+    try {
+        const r = await janusAdmin(stack.env, { janus: 'handle_info', session_id: p.janus.sessionId, handle_id: p.anyHandle() });
+        return r.info?.webrtc?.dtls?.['srtp-profile'] ?? '?';
+    } catch {
+        return '?';
+    }
+}
+
+async function waitMedia(ps) {
+    const deadline = Date.now() + STEP_MS;
+    while (!ps.every((p) => p.rx.audio > 0 && p.rx.video > 0)) {
+        if (Date.now() > deadline) {
+            const missing = ps.filter((p) => !(p.rx.audio > 0 && p.rx.video > 0)).length;
+            throw new Error(`${missing} of ${ps.length} participants receive no audio or no video`);
+        }
+        await sleep(100);
+    }
+}
+
+async function oneRun(name, looper) {
+    if (!args['no-restart']) {
+        restartJanus();
+        await sleep(2000);
+    }
+    const base = await measure(BASE_S);
+    const setup = name === 'telemed' ? setupTelemed : setupVideoRoom;
+    const t0 = performance.now();
+    const ps = [];
+    const cleanups = [];
+    try {
+        await within(setup(looper, ps, cleanups), 120000, `${name} set-up`);
+        const setupMs = performance.now() - t0;
+        await waitMedia(ps);
+        await sleep(3000);
+        const rx0 = ps.reduce((a, p) => a + p.rx.audio + p.rx.video, 0);
+        const media = await measure(WINDOW_S);
+        const rx1 = ps.reduce((a, p) => a + p.rx.audio + p.rx.video, 0);
+        looper.stop();
+        await sleep(3000);
+        const idle = await measure(WINDOW_S);
+        looper.start();
+        const srtp = await srtpProfile(ps[0]);
+        const per = (a, b) => (a - b) / N;
+        const r = {
+            name,
+            setupMs,
+            rxPps: (rx1 - rx0) / WINDOW_S,
+            srtp,
+            base,
+            media,
+            idle,
+            threads: per(media.maxThreads, base.threads),
+            rssKiB: per(media.rssKiB, base.rssKiB),
+            cpuMedia: per(media.cpuPct, base.cpuPct),
+            cpuIdle: per(idle.cpuPct, base.cpuPct),
+        };
+        console.log(`RESULT fixed_cost plugin=${name} participants=${N} threads_pp=${fmt(r.threads, 2)} ` +
+            `rss_kib_pp=${fmt(r.rssKiB, 0)} cpu_media_pct_pp=${fmt(r.cpuMedia, 3)} cpu_idle_pct_pp=${fmt(r.cpuIdle, 3)} ` +
+            `base_threads=${base.threads} base_rss_kib=${base.rssKiB} base_cpu_pct=${fmt(base.cpuPct, 2)} ` +
+            `media_threads=${media.maxThreads} media_rss_kib=${media.rssKiB} media_cpu_pct=${fmt(media.cpuPct, 2)} ` +
+            `idle_cpu_pct=${fmt(idle.cpuPct, 2)} rx_pps=${fmt(r.rxPps, 0)} srtp=${srtp} setup_ms=${fmt(setupMs, 0)}`);
+        return r;
+    } finally {
+        for (const p of ps) await p.close();
+        for (const c of cleanups) await c();
+        await sleep(1000);
+        try { log(`${name}: after teardown Janus has ${procSample(janusPid()).threads} threads`); } catch { /* gone */ }
+    }
+}
+
+// ---------------------------------------------------------------- main
+
+async function main() {
+    const work = mkdtempSync(join(tmpdir(), 'bench-media-'));
+    try {
+        const files = generateMedia(work, 10);
+        const looper = new Looper(files);
+        log(`media: VP8 ${looper.video.length} frames (${fmt(looper.videoKbps(), 0)} kbit/s), Opus ${looper.audio.length} packets`);
+        looper.start();
+        const names = args.only ? [args.only] : ['telemed', 'videoroom'];
+        const runs = Object.fromEntries(names.map((n) => [n, []]));
+        const failed = Object.fromEntries(names.map((n) => [n, 0]));
+        for (let i = 0; i < ROUNDS; i += 1) {
+            const order = i % 2 ? [...names].reverse() : names;
+            for (const n of order) {
+                log(`run ${i + 1}/${ROUNDS}: ${n} (${N} participants, ${N / 2} rooms)`);
+                try {
+                    runs[n].push(await oneRun(n, looper));
+                } catch (e) {
+                    failed[n] += 1;
+                    log(`run ${n}: FAILED ${e.message}`);
+                }
+            }
+        }
+        looper.stop();
+
+        console.log(`\nper-participant fixed cost in Janus (${N} participants in ${N / 2} rooms, audio+video each way; ` +
+            `median of ${ROUNDS} alternating runs; ${WINDOW_S} s windows, baseline ${BASE_S} s on a fresh Janus)`);
+        const med = {};
+        for (const n of names) {
+            const v = runs[n];
+            if (!v.length) {
+                console.log(`  ${n.padEnd(9)} no successful run (${failed[n]} failed)`);
+                continue;
+            }
+            med[n] = {
+                threads: median(v.map((r) => r.threads)),
+                rssKiB: median(v.map((r) => r.rssKiB)),
+                cpuMedia: median(v.map((r) => r.cpuMedia)),
+                cpuIdle: median(v.map((r) => r.cpuIdle)),
+                rxPps: median(v.map((r) => r.rxPps)),
+                base: median(v.map((r) => r.base.rssKiB)),
+            };
+            const m = med[n];
+            console.log(`  ${n.padEnd(9)} runs=${v.length} failed=${failed[n]}  threads ${fmt(m.threads, 2)}  ` +
+                `RSS ${fmt(m.rssKiB, 0)} KiB  CPU media ${fmt(m.cpuMedia, 3)} %  CPU idle ${fmt(m.cpuIdle, 3)} %  ` +
+                `(received ${fmt(m.rxPps, 0)} pkt/s in all; SRTP ${[...new Set(v.map((r) => r.srtp))].join(',')})`);
+            console.log(`RESULT fixed_cost_median plugin=${n} runs=${v.length} failed=${failed[n]} threads_pp=${fmt(m.threads, 2)} ` +
+                `rss_kib_pp=${fmt(m.rssKiB, 0)} cpu_media_pct_pp=${fmt(m.cpuMedia, 3)} cpu_idle_pct_pp=${fmt(m.cpuIdle, 3)} rx_pps=${fmt(m.rxPps, 0)}`);
+        }
+        if (med.telemed && med.videoroom) {
+            const ratio = (k) => med.telemed[k] / med.videoroom[k];
+            console.log(`  ratio telemed/videoroom: threads ${fmt(ratio('threads'), 2)}  RSS ${fmt(ratio('rssKiB'), 2)}  ` +
+                `CPU media ${fmt(ratio('cpuMedia'), 2)}  CPU idle ${fmt(ratio('cpuIdle'), 2)}  (goal <= 0.6)`);
+            console.log(`RESULT fixed_cost ratio_threads=${fmt(ratio('threads'), 2)} ratio_rss=${fmt(ratio('rssKiB'), 2)} ` +
+                `ratio_cpu_media=${fmt(ratio('cpuMedia'), 2)} ratio_cpu_idle=${fmt(ratio('cpuIdle'), 2)}`);
+        } else {
+            console.log('  ratio telemed/videoroom: n/a');
+        }
+    } finally {
+        rmSync(work, { recursive: true, force: true });
+    }
+}
+
+main().then(() => process.exit(0), (e) => {
+    log(`fixed_cost: ${e.stack || e.message}`);
+    process.exit(1);
+});

@@ -1,0 +1,155 @@
+// Shared helpers of the media benchmarks (tests/bench/media/*.mjs): the
+// private stack's stack.env, the controller REST API, the Janus Admin API,
+// timeouts, statistics and /proc sampling. No test framework: the benchmarks
+// print figures and never assert on them.
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
+export const TELEMED = 'janus.plugin.telemed';
+export const VIDEOROOM = 'janus.plugin.videoroom';
+
+export function log(...a) {
+    process.stderr.write(`[${new Date().toISOString().slice(11, 23)}] ${a.join(' ')}\n`);
+}
+
+// ---------------------------------------------------------------- stack.env
+
+function parseEnv(text) {
+    const env = {};
+    for (const raw of text.split('\n')) {
+        const line = raw.trim();
+        if (!line || line.startsWith('#')) continue;
+        const eq = line.indexOf('=');
+        if (eq <= 0) continue;
+        let v = line.slice(eq + 1);
+        if (v.length >= 2 && v[0] === '"' && v.at(-1) === '"') v = v.slice(1, -1);
+        env[line.slice(0, eq)] = v;
+    }
+    return env;
+}
+
+export function loadStack() {
+    const dir = process.env.TELEMED_STACK_DIR;
+    if (!dir) throw new Error('TELEMED_STACK_DIR is not set (tests/bench/media.sh sets it)');
+    const env = parseEnv(readFileSync(join(dir, 'stack.env'), 'utf8'));
+    for (const k of ['TELEMED_URL', 'TELEMED_API_KEY', 'JANUS_WS_URL', 'JANUS_ADMIN_URL', 'JANUS_ADMIN_SECRET', 'JANUS_PID']) {
+        if (!env[k]) throw new Error(`stack.env lacks ${k}`);
+    }
+    return { dir, env };
+}
+
+// ---------------------------------------------------------------- timeouts
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export function within(promise, ms, what) {
+    let timer;
+    const t = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`timeout after ${ms} ms: ${what}`)), ms);
+    });
+    return Promise.race([promise, t]).finally(() => clearTimeout(timer));
+}
+
+// ---------------------------------------------------------------- REST (controller)
+
+export async function api(env, method, path, body) {
+    const res = await fetch(env.TELEMED_URL.replace(/\/+$/, '') + path, {
+        method,
+        headers: { authorization: `Bearer ${env.TELEMED_API_KEY}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(15000),
+    });
+    const text = await res.text();
+    if (res.status >= 300) {
+        // Never print tokens: error bodies carry none, but cut anyway.
+        throw new Error(`${method} ${path}: HTTP ${res.status} ${text.replace(/"token":"[^"]*"/g, '"token":"…"').slice(0, 300)}`);
+    }
+    return text ? JSON.parse(text) : undefined;
+}
+
+// A started session (doctor role: every permission, bypass_lobby included).
+export async function createTelemedSession(env, title = 'bench') {
+    const s = await api(env, 'POST', '/sessions', { kind: 'consultation', title, recording_policy: 'disabled' });
+    await api(env, 'POST', `/sessions/${s.id}/start`);
+    return s.id;
+}
+
+// Adds a participant; returns the join token (kept in memory only).
+export async function joinToken(env, sessionId, role = 'doctor') {
+    const r = await api(env, 'POST', `/sessions/${sessionId}/participants`,
+        { user_id: `bench-${randomUUID().slice(0, 13)}`, role });
+    return { token: r.join.token, participantId: r.participant.id };
+}
+
+export async function endTelemedSession(env, sessionId) {
+    try { await api(env, 'POST', `/sessions/${sessionId}/end`); } catch (e) { log(`end session: ${e.message}`); }
+}
+
+// ---------------------------------------------------------------- Janus Admin API
+
+export async function janusAdmin(env, body) {
+    const res = await fetch(env.JANUS_ADMIN_URL, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ...body, transaction: randomUUID(), admin_secret: env.JANUS_ADMIN_SECRET }),
+        signal: AbortSignal.timeout(10000),
+    });
+    return JSON.parse(await res.text());
+}
+
+export async function pluginAdmin(env, plugin, request) {
+    const r = await janusAdmin(env, { janus: 'message_plugin', plugin, request });
+    if (r.janus !== 'success') throw new Error(`admin ${plugin} ${request.request}: ${JSON.stringify(r).slice(0, 300)}`);
+    return r.response;
+}
+
+// A VideoRoom room of our own (VP8/Opus, no bitrate cap, no periodic PLI:
+// the stock defaults except the codecs).
+export async function createVideoRoom(env, publishers = 6) {
+    const room = 100000 + Math.floor(Math.random() * 1e9);
+    const r = await pluginAdmin(env, VIDEOROOM, {
+        request: 'create', room, publishers, videocodec: 'vp8', audiocodec: 'opus', permanent: false,
+        description: 'bench',
+    });
+    if (r.videoroom !== 'created') throw new Error(`videoroom create: ${JSON.stringify(r).slice(0, 300)}`);
+    return room;
+}
+
+export async function destroyVideoRoom(env, room) {
+    try { await pluginAdmin(env, VIDEOROOM, { request: 'destroy', room, permanent: false }); } catch (e) { log(e.message); }
+}
+
+// ---------------------------------------------------------------- statistics
+
+// Linear interpolation between closest ranks (R type 7).
+export function percentile(values, p) {
+    if (!values.length) return NaN;
+    const s = [...values].sort((a, b) => a - b);
+    const h = (s.length - 1) * p;
+    const lo = Math.floor(h);
+    return s[lo] + (s[Math.min(lo + 1, s.length - 1)] - s[lo]) * (h - lo);
+}
+
+export const median = (v) => percentile(v, 0.5);
+
+export function fmt(x, digits = 1) {
+    return Number.isFinite(x) ? x.toFixed(digits) : 'n/a';
+}
+
+// ---------------------------------------------------------------- /proc
+
+const HZ = 100;   // USER_HZ; Linux reports 100 on every architecture we run on
+
+// Threads, VmRSS (KiB) and utime+stime (s) of one process.
+export function procSample(pid) {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const threads = Number(/^Threads:\s+(\d+)/m.exec(status)[1]);
+    const rssKiB = Number(/^VmRSS:\s+(\d+)/m.exec(status)[1]);
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const cpuS = (Number(f[11]) + Number(f[12])) / HZ;   // fields 14 and 15 of stat
+    return { threads, rssKiB, cpuS, at: performance.now() };
+}
