@@ -128,6 +128,22 @@ Setter url_list_setter(std::vector<std::string> ControllerConfig::*field,
     };
 }
 
+// An http:// or https:// base URL without query or fragment; trailing '/'
+// dropped; "" allowed.
+Setter base_url_setter(std::string ControllerConfig::*field) {
+    return [field](ControllerConfig& c, const std::string& v, std::string* why) {
+        std::string u = v;
+        while (!u.empty() && u.back() == '/') u.pop_back();
+        if (!(u.empty() || starts_with_any(u, {"http://", "https://"})) || !printable_ascii(u, false) ||
+            u.size() > 1024 || u.find_first_of("?#") != std::string::npos) {
+            *why = "must be empty or an http:// or https:// URL without query or fragment";
+            return false;
+        }
+        c.*field = u;
+        return true;
+    };
+}
+
 const std::vector<KeyDef>& key_table() {
     static const std::vector<KeyDef> table = {
         {"listen_address",
@@ -162,16 +178,15 @@ const std::vector<KeyDef>& key_table() {
              c.api_keys = std::move(keys);
              return true;
          }},
-        {"public_base_url",
+        {"public_base_url", base_url_setter(&ControllerConfig::public_base_url)},
+        {"public_url", base_url_setter(&ControllerConfig::public_url)},
+        {"web_root",
          [](ControllerConfig& c, const std::string& v, std::string* why) {
-             std::string u = v;
-             while (!u.empty() && u.back() == '/') u.pop_back();
-             if (!(u.empty() || starts_with_any(u, {"http://", "https://"})) || !printable_ascii(u, false) ||
-                 u.size() > 1024 || u.find_first_of("?#") != std::string::npos) {
-                 *why = "must be empty or an http:// or https:// URL without query or fragment";
+             if (!v.empty() && (v.front() != '/' || v.size() > 1024 || !printable_ascii(v, true))) {
+                 *why = "must be empty or an absolute path of at most 1024 printable ASCII characters";
                  return false;
              }
-             c.public_base_url = u;
+             c.web_root = v;
              return true;
          }},
         {"database_url",
@@ -253,6 +268,13 @@ bool read_file(const std::string& path, std::string* text, std::string* error) {
 }
 
 }  // namespace
+
+std::string effective_public_url(const ControllerConfig& cfg) {
+    if (!cfg.public_url.empty()) return cfg.public_url;
+    if (!cfg.public_base_url.empty()) return cfg.public_base_url;
+    const bool v6 = cfg.listen_address.find(':') != std::string::npos;
+    return "http://" + (v6 ? "[" + cfg.listen_address + "]" : cfg.listen_address) + ":" + std::to_string(cfg.port);
+}
 
 std::vector<std::string> controller_config_keys() {
     std::vector<std::string> keys;

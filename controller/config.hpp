@@ -20,6 +20,12 @@ struct ControllerConfig {
     std::size_t max_body_bytes = 65536;
     std::vector<std::string> api_keys;    // bearer keys (>= 16 chars each)
     std::string public_base_url;          // for Location headers; "" = relative
+    // Base URL of the web app in join links (join.app_url = <public_url>/app/#join=...);
+    // "" = public_base_url, else http://<listen_address>:<port> (effective_public_url()).
+    std::string public_url;
+    // Folder with app/ and telemed.js served at /app/ and /sdk/telemed.js
+    // (routes/static_files.cpp); "" = the installed $(pkgdatadir)/web.
+    std::string web_root;
 
     // Postgres / Redis
     std::string database_url = "postgresql:///telemed";
@@ -61,6 +67,10 @@ bool load_controller_config(const std::string& path, ControllerConfig* out, std:
 // janus_admin_secret, and turn_secret whenever turn_urls is set.
 // false with *error naming the key.
 bool check_required_config(const ControllerConfig& cfg, std::string* error);
+
+// public_url, else public_base_url, else http://<listen_address>:<port>
+// (IPv6 addresses in brackets); never ends with '/'.
+std::string effective_public_url(const ControllerConfig& cfg);
 
 // Every key load_controller_config knows, in documentation order.
 std::vector<std::string> controller_config_keys();

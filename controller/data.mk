@@ -1,4 +1,5 @@
-## controller data layer: Postgres, Redis, Janus admin, session/participant routes
+## controller data layer: Postgres, Redis, Janus admin, session/participant routes,
+## and the static web files (web app + SDK)
 ## (included after controller/local.mk, which defines the program).
 
 controller_telemed_controller_SOURCES += \
@@ -37,3 +38,15 @@ controller/generated/migrations.cpp: $(MIGRATION_SQL) $(top_srcdir)/controller/t
 	$(PYTHON3) $(top_srcdir)/controller/tools/embed.py migrations $@ $(MIGRATION_SQL)
 BUILT_SOURCES += controller/generated/migrations.cpp
 CLEANFILES += controller/generated/migrations.cpp
+
+# The clinic web app and the browser SDK: served without authentication by
+# routes/static_files.cpp from web_root, whose default is the installed copy
+# (webdir). New files under web/app/ are listed here.
+controller_telemed_controller_SOURCES += controller/routes/static_files.cpp
+controller_telemed_controller_CPPFLAGS = $(AM_CPPFLAGS) -DTELEMED_DEFAULT_WEB_ROOT='"$(webdir)"'
+webdir = $(pkgdatadir)/web
+dist_web_DATA = web/telemed.js
+webappdir = $(webdir)/app
+dist_webapp_DATA = web/app/index.html web/app/app.js web/app/app.css web/app/favicon.svg
+# Only tells Node (tests/integ imports the SDK) that web/*.js are ES modules.
+EXTRA_DIST += web/package.json

@@ -54,6 +54,7 @@ void register_all_routes(Router& r) {
     register_health_routes(r);
     register_metrics_routes(r);
     register_openapi_routes(r);
+    register_static_file_routes(r);
 }
 
 // Waits up to `timeout` for SIGTERM/SIGINT (blocked in every thread).

@@ -5,6 +5,7 @@
 // trailing-slash folding, no empty segments, no case folding. When several
 // patterns match, the one with a literal segment at the first position where
 // they differ wins ("/x/new" beats "/x/{id}"), independent of table order.
+// A pattern may end with '/' ("/app/"): it matches only that exact path.
 #include "controller/http/router.hpp"
 
 #include <algorithm>
@@ -37,7 +38,11 @@ void validate_pattern(std::string_view pattern) {
     if (pattern == "/") return;
     std::vector<std::string_view> segs;
     split_segments(pattern, &segs);
-    for (std::string_view seg : segs) {
+    for (std::size_t i = 0; i < segs.size(); ++i) {
+        std::string_view seg = segs[i];
+        // A trailing '/' ("/app/") is an empty last literal: it matches
+        // exactly that path. Empty segments elsewhere are refused.
+        if (seg.empty() && i + 1 == segs.size() && i > 0) continue;
         if (seg.empty()) throw std::invalid_argument("route pattern has an empty segment");
         bool braces = seg.find_first_of("{}") != std::string_view::npos;
         if (braces) {

@@ -35,5 +35,6 @@ void register_participant_routes(Router& r);  // routes/participants.cpp
 void register_health_routes(Router& r);       // routes/health.cpp: /healthz, /readyz
 void register_metrics_routes(Router& r);      // routes/metrics.cpp: /metrics
 void register_openapi_routes(Router& r);      // routes/openapi.cpp: /openapi.json
+void register_static_file_routes(Router& r);  // routes/static_files.cpp: /app/, /sdk/telemed.js (web app, SDK)
 
 }  // namespace telemed

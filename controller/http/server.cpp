@@ -50,6 +50,10 @@ constexpr std::size_t kMaxQueryBytes = 8192;
 constexpr std::size_t kMaxQueryArgs = 64;
 // Returned by uri_log for a refused query; becomes *con_cls of the request.
 char kUriRefusedMarker;
+// Returned by uri_log when the path holds "%00": libmicrohttpd would decode
+// it to a NUL that silently cuts the path ("/app/x.html%00.js" would reach
+// the router as "/app/x.html"). Such a request is answered 404.
+char kNulPathMarker;
 
 struct RequestState {
     Request req;
@@ -65,6 +69,7 @@ struct RequestState {
     // queued before the request is complete makes MHD close it).
     std::optional<Response> deferred;
     bool uri_refused = false;  // query string over kMaxQueryBytes / kMaxQueryArgs
+    bool nul_path = false;     // "%00" in the path
 };
 
 // True when the request announces no body (no Transfer-Encoding and no or a
@@ -146,6 +151,10 @@ struct HttpServer::Callbacks {
         Request& req = st.req;
         req.method = method ? method : "";
         req.path = url ? url : "";
+        if (st.nul_path) {
+            *early = problem(404, "not-found", "Not found", "No resource at this path.");
+            return true;
+        }
         if (st.uri_refused) {
             *early = problem(414, "uri-too-long", "URI too long",
                              "The query string exceeds " + std::to_string(kMaxQueryBytes) + " bytes or " +
@@ -214,15 +223,20 @@ struct HttpServer::Callbacks {
                              void** con_cls) noexcept {
         auto& srv = *static_cast<HttpServer*>(cls);
         bool uri_refused = false;
+        bool nul_path = false;
         if (*con_cls == &kUriRefusedMarker) {
             *con_cls = nullptr;
             uri_refused = true;
+        } else if (*con_cls == &kNulPathMarker) {
+            *con_cls = nullptr;
+            nul_path = true;
         }
         auto* st = static_cast<RequestState*>(*con_cls);
         try {
             if (!st) {
                 auto fresh = std::make_unique<RequestState>();
                 fresh->uri_refused = uri_refused;
+                fresh->nul_path = nul_path;
                 fresh->started = std::chrono::steady_clock::now();
                 fresh->request_id = new_uuid_v4();
                 st = fresh.release();
@@ -277,7 +291,7 @@ struct HttpServer::Callbacks {
 
     static void completed(void* cls, MHD_Connection*, void** con_cls, MHD_RequestTerminationCode toe) noexcept {
         auto& srv = *static_cast<HttpServer*>(cls);
-        if (*con_cls == &kUriRefusedMarker) {  // refused before access() ever ran
+        if (*con_cls == &kUriRefusedMarker || *con_cls == &kNulPathMarker) {  // refused before access() ever ran
             *con_cls = nullptr;
             return;
         }
@@ -318,13 +332,16 @@ struct HttpServer::Callbacks {
     static void* uri_log(void*, const char* uri, MHD_Connection*) noexcept {
         if (!uri) return nullptr;
         const char* q = std::strchr(uri, '?');
-        if (!q) return nullptr;
+        bool nul = false;
+        for (const char* p = uri; *p && p != q; ++p)
+            if (p[0] == '%' && p[1] == '0' && p[2] == '0') nul = true;
+        if (!q) return nul ? &kNulPathMarker : nullptr;
         std::size_t bytes = 0, args = 1;
         for (const char* p = q + 1; *p; ++p) {
             ++bytes;
             if (*p == '&') ++args;
         }
-        if (bytes <= kMaxQueryBytes && args <= kMaxQueryArgs) return nullptr;
+        if (bytes <= kMaxQueryBytes && args <= kMaxQueryArgs) return nul ? &kNulPathMarker : nullptr;
         const_cast<char*>(q)[1] = '\0';
         return &kUriRefusedMarker;
     }

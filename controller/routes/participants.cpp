@@ -11,7 +11,11 @@
 //          exists before anyone can hold a token: failure -> 503
 //          janus-unavailable, nothing stored.
 //          join = {"token","expires_at","janus_ws_url","plugin":"janus.plugin.telemed",
-//                  "ice_servers":[{"urls":[turn...],"username","credential"},{"urls":[stun...]}]}
+//                  "ice_servers":[{"urls":[turn...],"username","credential"},{"urls":[stun...]}],
+//                  "app_url"}
+//          app_url: <public_url>/app/#join=<base64url(JSON {token, janus_ws_url,
+//          ice_servers, expires_at})>, the clinic web app's join link (the
+//          fragment never reaches a server; docs/SDK.md).
 //          token: JWT per docs/DESIGN.md "Join token" (sub = participant id,
 //          sid, role, perms = effective now, jti recorded in the audit log);
 //          TURN credentials: TURN REST scheme, opaque id = participant id.
@@ -34,6 +38,7 @@
 #include <string>
 #include <vector>
 
+#include "common/crypto.hpp"
 #include "common/ids.hpp"
 #include "common/requests.hpp"
 #include "common/timeutil.hpp"
@@ -100,6 +105,14 @@ Json join_view(const ControllerConfig& cfg, const std::string& token, int64_t ex
         json_array_append_new(ice, stun);
     }
     json_object_set_new(j.get(), "ice_servers", ice);
+    // The web app's join link carries what the SDK needs, in the fragment.
+    Json link(json_object());
+    json_object_set(link.get(), "token", json_object_get(j.get(), "token"));
+    json_object_set(link.get(), "janus_ws_url", json_object_get(j.get(), "janus_ws_url"));
+    json_object_set(link.get(), "ice_servers", ice);
+    json_object_set(link.get(), "expires_at", json_object_get(j.get(), "expires_at"));
+    json_object_set_new(j.get(), "app_url",
+                        json_str(effective_public_url(cfg) + "/app/#join=" + base64url_encode(json_dump(link.get()))));
     return j;
 }
 

@@ -60,6 +60,7 @@ Json create_room_request(const db::Session& s, const char* state, const std::vec
         json_object_set_new(g, "role", json_str(to_string(p.role)));
         json_object_set_new(g, "permissions",
                             permissions_to_json(effective_permissions(p.role, s.kind, p.overrides)).release());
+        if (p.display_name) json_object_set_new(g, "display_name", json_str(*p.display_name));
         json_array_append_new(grants, g);
     }
     json_object_set_new(j.get(), "grants", grants);

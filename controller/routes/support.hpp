@@ -48,7 +48,8 @@ inline constexpr std::size_t kMaxGrantsInCreateRoom = 1000;
 // PATCH). At most kMaxRevokedInCreateRoom / kMaxGrantsInCreateRoom entries
 // are sent.
 // {"request":"create_room","room","kind","state","recording_policy",
-//  "revoked":[pid...],"grants":[{"participant_id","role","permissions":[...]}]}
+//  "revoked":[pid...],"grants":[{"participant_id","role","permissions":[...],"display_name"?}]}
+// (display_name, shown to the others in the room, omitted when null).
 Json create_room_request(const db::Session& s, const char* state, const std::vector<std::string>& revoked,
                          const std::vector<db::Participant>& active);
 

@@ -29,6 +29,10 @@ controller_write_conf() {
     kv_set "$conf" port "$CTL_PORT"
     kv_set "$conf" api_keys "$API_KEY"
     kv_set "$conf" public_base_url "$(controller_url)"
+    # The web app and SDK straight from the source tree (edits show at once);
+    # join.app_url points at this controller.
+    kv_set "$conf" public_url "$(controller_url)"
+    kv_set "$conf" web_root "$TELEMED_ROOT/web"
     kv_set "$conf" database_url "$(pg_url)"
     kv_set "$conf" redis_host 127.0.0.1
     kv_set "$conf" redis_port "$REDIS_PORT"

@@ -252,6 +252,34 @@ void test_required_settings(void** state) {
     assert_non_null(std::strstr(g_error, "turn_secret"));
 }
 
+// public_url / web_root: syntax only (the folder may appear later), and the
+// public_url fallback chain of effective_public_url().
+void test_public_url_and_web_root(void** state) {
+    assert_true(load(state, false));
+    assert_string_equal(telemed::effective_public_url(C(state)).c_str(), "http://127.0.0.1:8080");
+    assert_string_equal(C(state).web_root.c_str(), "");  // the installed $(pkgdatadir)/web
+
+    write_file("listen_address = ::1\nport = 9090\n");
+    assert_true(load(state));
+    assert_string_equal(telemed::effective_public_url(C(state)).c_str(), "http://[::1]:9090");
+
+    write_file("public_base_url = https://api.example/base/\nweb_root = /srv/telemed web\n");
+    assert_true(load(state));
+    assert_string_equal(telemed::effective_public_url(C(state)).c_str(), "https://api.example/base");
+    assert_string_equal(C(state).web_root.c_str(), "/srv/telemed web");
+
+    write_file("public_base_url = https://api.example\npublic_url = https://clinic.example//\n");
+    assert_true(load(state));
+    assert_string_equal(telemed::effective_public_url(C(state)).c_str(), "https://clinic.example");
+
+    for (const char* bad : {"public_url = ftp://x\n", "public_url = https://x/#frag\n", "public_url = https://x/?q\n",
+                            "web_root = relative/web\n"}) {
+        write_file(bad);
+        assert_false(load(state));
+        assert_non_null(std::strstr(g_error, bad[0] == 'w' ? "web_root" : "public_url"));
+    }
+}
+
 #ifdef TELEMED_SAMPLE_CONF
 // conf/telemed-controller.conf.sample documents every key: uncommenting all
 // its "#key = value" lines must give a file that loads and can serve.
@@ -300,7 +328,7 @@ int main() {
         T(test_env_value_is_validated_and_named), T(test_range_errors_name_key_not_value),
         T(test_secret_errors_do_not_echo),      T(test_unknown_key_refused),
         T(test_syntax_error_and_missing_file),  T(test_failed_load_leaves_output_untouched),
-        T(test_required_settings),
+        T(test_required_settings),              T(test_public_url_and_web_root),
 #ifdef TELEMED_SAMPLE_CONF
         T(test_sample_documents_every_key),
 #endif

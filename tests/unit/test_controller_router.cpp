@@ -115,6 +115,19 @@ void test_trailing_slash_and_empty_segments_not_folded(void** state) {
     assert_string_equal(describe(R(state), "GET", "//sessions"), "404");
 }
 
+void test_pattern_with_trailing_slash_matches_only_itself(void**) {
+    Router r;
+    r.add("GET", "/app", false, ok_handler);
+    r.add("GET", "/app/", false, ok_handler);
+    r.add("GET", "/app/{file}", false, ok_handler);
+    assert_string_equal(describe(r, "GET", "/app/"), "GET /app/ []");
+    assert_string_equal(describe(r, "GET", "/app"), "GET /app []");
+    assert_string_equal(describe(r, "GET", "/app/x.js"), "GET /app/{file} [x.js]");
+    assert_string_equal(describe(r, "GET", "/app//"), "404");
+    assert_string_equal(describe(r, "GET", "/app/x.js/"), "404");
+    assert_string_equal(describe(r, "POST", "/app/"), "405 GET");
+}
+
 void test_wrong_method_is_405_with_sorted_allow(void** state) {
     assert_string_equal(describe(R(state), "PUT", "/sessions"), "405 GET,POST");
     assert_string_equal(describe(R(state), "GET", "/sessions/S/participants/P"), "405 DELETE,PATCH");
@@ -133,7 +146,9 @@ void test_malformed_tables_refused(void**) {
     assert_int_equal(add_throws("GET", "sessions"), 1);
     assert_int_equal(add_throws("GET", ""), 1);
     assert_int_equal(add_throws("GET", "/a//b"), 1);
-    assert_int_equal(add_throws("GET", "/a/"), 1);
+    assert_int_equal(add_throws("GET", "/a/"), 0);      // trailing '/': an exact literal path
+    assert_int_equal(add_throws("GET", "/a//"), 1);
+    assert_int_equal(add_throws("GET", "//"), 1);
     assert_int_equal(add_throws("GET", "/a/{}"), 1);
     assert_int_equal(add_throws("GET", "/a/{id"), 1);
     assert_int_equal(add_throws("GET", "/a/x{id}"), 1);
@@ -162,6 +177,7 @@ int main() {
         cmocka_unit_test_setup_teardown(test_wrong_method_is_405_with_sorted_allow, setup, teardown),
         cmocka_unit_test_setup_teardown(test_literal_beats_parameter_regardless_of_order, setup, teardown),
         cmocka_unit_test(test_malformed_tables_refused),
+        cmocka_unit_test(test_pattern_with_trailing_slash_matches_only_itself),
         cmocka_unit_test_setup_teardown(test_routes_keep_registration_order_and_auth_flag, setup, teardown),
     };
     return cmocka_run_group_tests_name("controller_router", tests, nullptr, nullptr);
