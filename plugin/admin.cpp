@@ -73,12 +73,10 @@ Json PluginCore::admin_create_room(const CreateRoomRequest& r) {
         room->advance_state(r.state);
     }
     static_assert(kMaxRevokedInRequest <= kMaxRevokedPerRoom, "a new room always takes a full request");
-    bool roster_changed = false;
     for (const std::string& pid : r.revoked) {
         room->revoke(pid);
-        roster_changed |= kick_member(*room, pid);
+        kick_member(*room, pid);
     }
-    if (roster_changed) broadcast_roster(*room);
     // Stored for later joins only: connected members received their current
     // set through set_permissions when it changed.
     static_assert(kMaxGrantsInRequest <= kMaxGrantsPerRoom, "a new room always takes a full request");
@@ -209,7 +207,10 @@ Json PluginCore::admin_set_permissions(const SetPermissionsRequest& r) {
         if (!member->admitted() && room->state() == RoomState::Active && has(r.permissions, Permission::BypassLobby)) {
             admit_member(*room, member);
         } else {
-            if (before != after) broadcast_roster(*room);
+            if (before != after) {
+                broadcast_roster(*room);
+                if (!member->admitted()) broadcast_lobby(*room);  // the lobby shows roles
+            }
             media_changed(*room);  // subscribe may have changed
             if (!was_moderator && member->admitted() && member->may(Permission::Moderate))
                 push_locked(member, std::nullopt, waiting_event(lobby(*room)));
@@ -233,7 +234,6 @@ Json PluginCore::admin_kick(const KickRequest& r) {
     if (!room->revoke(r.participant_id))
         return error_event(Failure::of(ErrorCode::LimitReached, "revoked list full"));
     const bool connected = kick_member(*room, r.participant_id);
-    if (connected) broadcast_roster(*room);
     log(LogLevel::Info, "kicked: room " + r.room + " participant " + r.participant_id +
                             (connected ? " (connected)" : ""));
 
@@ -247,9 +247,14 @@ Json PluginCore::admin_kick(const KickRequest& r) {
 bool PluginCore::kick_member(Room& room, const std::string& participant_id) {
     std::shared_ptr<Participant> member = room.member(participant_id);
     if (!member) return false;
+    const bool was_admitted = member->admitted();
     evict(room, member);
     push_locked(member, std::nullopt, kicked_event("removed"));
     close_pc_locked(member);
+    if (was_admitted)
+        broadcast_roster(room);
+    else
+        broadcast_lobby(room);
     notify_locked(member, plugin_notification("kicked", room.id(), participant_id));
     return true;
 }

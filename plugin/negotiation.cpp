@@ -62,6 +62,18 @@ void PluginCore::configure(ClientMessage& m, const ConfigureRequest& req) {
     in.hints = req.hints;
     in.max_slots_per_kind = config_.max_slots_per_kind;
     const std::vector<sdp::MLinePlan> plan = sdp::plan_answer(*offer, in);
+    // Nothing we can carry at all (no Opus, no VP8 anywhere): refuse rather
+    // than answer an all-rejected SDP.
+    bool usable = false;
+    for (const sdp::MLine& ml : offer->mlines)
+        if ((ml.kind == sdp::Kind::Audio && sdp::payload_type_of(ml, "opus")) ||
+            (ml.kind == sdp::Kind::Video && sdp::payload_type_of(ml, "vp8")))
+            usable = true;
+    if (!usable) {
+        std::lock_guard lk(mu_);
+        return reply_error(m.from, m.transaction,
+                           Failure::of(ErrorCode::NegotiationFailed, "the offer could not be answered: no Opus or VP8"));
+    }
 
     // 3. The answer text comes from the host (Janus sdp-utils), unlocked; we
     //    verify it accepts nothing beyond the plan before it goes anywhere.
@@ -94,7 +106,8 @@ void PluginCore::configure(ClientMessage& m, const ConfigureRequest& req) {
             if (!pt) continue;
             fresh.publishing.push_back(PublishedStream{mindex, om.mid, step.source, *pt});
             publishing.push_back(MidSource{om.mid, step.source});
-        } else if (step.use == sdp::Use::Inactive && sdp::sends(om.direction)) {
+        } else if (step.use == sdp::Use::Inactive && sdp::sends(om.direction) &&
+                   !has(in.granted, permission_for(step.source))) {
             refused.push_back(MidSource{om.mid, step.source});
         } else if (step.use == sdp::Use::Slot && !am.rejected) {
             auto pt = sdp::payload_type_of(am, step.codec);
@@ -121,6 +134,8 @@ void PluginCore::configure(ClientMessage& m, const ConfigureRequest& req) {
     media_changed(*room, p.get());
     KindCounts unassigned;
     std::vector<StreamEntry> streams = streams_of(*p, &unassigned, *room);
+    p->negotiated().told_unassigned_audio = unassigned.audio;
+    p->negotiated().told_unassigned_video = unassigned.video;
     Json answer_jsep(json_object());
     json_object_set_new(answer_jsep.get(), "type", json_string("answer"));
     json_object_set_new(answer_jsep.get(), "sdp", json_str(*answer_text));
@@ -238,10 +253,14 @@ void PluginCore::assign_slots(Room& room, const Participant* quiet) {
                 }
             }
         }
-        if (changed && sub.get() != quiet && n.configured) {
+        if (sub.get() != quiet && n.configured) {
             KindCounts unassigned;
             std::vector<StreamEntry> streams = streams_of(*sub, &unassigned, room);
-            push_locked(sub, std::nullopt, streams_event(streams, unassigned));
+            if (changed || unassigned.audio != n.told_unassigned_audio || unassigned.video != n.told_unassigned_video) {
+                n.told_unassigned_audio = unassigned.audio;
+                n.told_unassigned_video = unassigned.video;
+                push_locked(sub, std::nullopt, streams_event(streams, unassigned));
+            }
         }
     }
 }

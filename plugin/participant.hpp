@@ -62,6 +62,10 @@ struct Negotiated {
     std::vector<PublishedStream> publishing;
     std::vector<SlotState> slots;
     bool configured = false;  // an answer was sent and not hung up since
+    // What the last `configured` / `streams` told the client, so a change of
+    // only the unassigned counts is sent too.
+    std::size_t told_unassigned_audio = 0;
+    std::size_t told_unassigned_video = 0;
 };
 
 class Participant {

@@ -323,8 +323,7 @@ void PluginCore::admit_member(Room& room, const std::shared_ptr<Participant>& p)
     for (const auto& [other_id, member] : room.members())
         if (member != p && member->admitted())
             push_locked(member, std::nullopt, participants_event(roster_without(room, other_id)));
-    if (p->may(Permission::Moderate)) push_locked(p, std::nullopt, waiting_event(lobby(room)));
-    broadcast_lobby(room);
+    broadcast_lobby(room);  // includes p itself when it moderates
     media_changed(room);
     notify_locked(p, plugin_notification("admitted", room.id(), pid));
     log(LogLevel::Info, "admitted: room " + room.id() + " participant " + pid);

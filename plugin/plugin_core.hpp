@@ -190,7 +190,8 @@ private:
     Json admin_room_info(const RoomInfoRequest& r);
     Json admin_set_permissions(const SetPermissionsRequest& r);
     Json admin_kick(const KickRequest& r);
-    // Kicks a connected member (reason "removed"). Returns true if it was connected.
+    // Kicks a connected member (reason "removed"); the others get the new
+    // roster or lobby. Returns true if it was connected.
     bool kick_member(Room& room, const std::string& participant_id);
 
     void log(LogLevel level, std::string_view line) const { host_.log(level, line); }

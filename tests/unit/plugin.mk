@@ -5,7 +5,10 @@ PLUGIN_TEST_LDADD = plugin/libtelemed_plugin_core.la $(CMOCKA_LIBS) $(JANSSON_LI
 PLUGIN_TESTS = \
 	tests/unit/test_plugin_protocol \
 	tests/unit/test_plugin_config \
-	tests/unit/test_plugin_core
+	tests/unit/test_plugin_core \
+	tests/unit/test_plugin_sdp \
+	tests/unit/test_plugin_rtp \
+	tests/unit/test_plugin_gate
 check_PROGRAMS += $(PLUGIN_TESTS)
 TESTS += $(PLUGIN_TESTS)
 
@@ -20,3 +23,23 @@ tests_unit_test_plugin_config_LDADD = $(PLUGIN_TEST_LDADD)
 tests_unit_test_plugin_core_SOURCES = tests/unit/test_plugin_core.cpp
 tests_unit_test_plugin_core_CXXFLAGS = $(PLUGIN_TEST_CXXFLAGS)
 tests_unit_test_plugin_core_LDADD = $(PLUGIN_TEST_LDADD)
+
+tests_unit_test_plugin_sdp_SOURCES = tests/unit/test_plugin_sdp.cpp
+tests_unit_test_plugin_sdp_CXXFLAGS = $(PLUGIN_TEST_CXXFLAGS)
+tests_unit_test_plugin_sdp_LDADD = $(PLUGIN_TEST_LDADD)
+
+tests_unit_test_plugin_rtp_SOURCES = tests/unit/test_plugin_rtp.cpp
+tests_unit_test_plugin_rtp_CXXFLAGS = $(PLUGIN_TEST_CXXFLAGS)
+tests_unit_test_plugin_rtp_LDADD = $(PLUGIN_TEST_LDADD)
+
+tests_unit_test_plugin_gate_SOURCES = tests/unit/test_plugin_gate.cpp
+tests_unit_test_plugin_gate_CXXFLAGS = $(PLUGIN_TEST_CXXFLAGS)
+tests_unit_test_plugin_gate_LDADD = $(PLUGIN_TEST_LDADD)
+
+# The media path through PluginCore (SDP answer, gate, forwarding, lobby,
+# moderation, views), with the recording host shared with test_plugin_core.
+check_PROGRAMS += tests/unit/test_plugin_media
+TESTS += tests/unit/test_plugin_media
+tests_unit_test_plugin_media_SOURCES = tests/unit/test_plugin_media.cpp tests/unit/plugin_fake_host.hpp
+tests_unit_test_plugin_media_CXXFLAGS = $(PLUGIN_TEST_CXXFLAGS)
+tests_unit_test_plugin_media_LDADD = $(PLUGIN_TEST_LDADD)

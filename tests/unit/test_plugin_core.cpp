@@ -1,171 +1,27 @@
-// plugin/plugin_core (+ admin.cpp): the control plane driven through a fake
-// Host that records every push_event / close_pc / notify_event / handle
-// release, with a fixed clock. Queued work is run with drain() on the test
-// thread, except in the worker-thread test.
+// plugin/plugin_core (+ admin.cpp, moderation.cpp): the control plane driven
+// through the recording FakeHost of plugin_fake_host.hpp, with a fixed clock.
+// Queued work is run with drain() on the test thread, except in the
+// worker-thread tests. The media path has its own file (test_plugin_media.cpp).
 //
 // Test bodies keep to plain values (a failing CMocka assertion longjmps past
 // C++ destructors); the fixture lives in setup/teardown state and the helpers
 // return ints, bools and C strings owned by the fixture.
-#include <chrono>
-#include <condition_variable>
-#include <cstdio>
-#include <cstring>
-#include <deque>
-#include <memory>
-#include <mutex>
+#include <cstdlib>
 #include <string>
-#include <vector>
 
-#include "common/crypto.hpp"
-#include "common/token.hpp"
-#include "plugin/plugin_core.hpp"
+#include "plugin_fake_host.hpp"
 
-#include <cstdarg>
-#include <cstddef>
-#include <csetjmp>
-#include <cstdint>
-extern "C" {
-#include <cmocka.h>
-}
-
-using namespace telemed;
-using namespace telemed::plugin;
+using namespace plugin_test;
 
 namespace {
 
-constexpr const char* kKid = "k1";
-constexpr const char* kSecret = "0123456789abcdef0123456789abcdef-one";
-constexpr const char* kWrongSecret = "ffffffffffffffffffffffffffffffff-bad";
-constexpr const char* kRoom = "11111111-1111-4111-8111-111111111111";
-constexpr const char* kRoom2 = "22222222-2222-4222-8222-222222222222";
-constexpr const char* kRoom3 = "33333333-3333-4333-8333-333333333333";
-constexpr const char* kDoc = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa";
-constexpr const char* kPat = "bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb";
-constexpr const char* kObs = "cccccccc-cccc-4ccc-8ccc-cccccccccccc";
-constexpr const char* kMed = "dddddddd-dddd-4ddd-8ddd-dddddddddddd";
-constexpr int64_t kNow = 1800000000;
-constexpr int kHandles = 6;
-
-struct Call {
-    enum Kind { Push, Close, Notify } kind;
-    HostHandle h;
-    bool has_txn;
-    std::string txn;
-    std::string json;
-};
-
-class FakeHost final : public Host {
-public:
-    void push_event(HostHandle h, const char* transaction, const json_t* event) override {
-        record(Call{Call::Push, h, transaction != nullptr, transaction ? transaction : "", json_dump(event)});
-    }
-    void close_pc(HostHandle h) override { record(Call{Call::Close, h, false, "", ""}); }
-    void notify_event(HostHandle h, Json event) override {
-        record(Call{Call::Notify, h, false, "", json_dump(event.get())});
-    }
-    void release_handle(HostHandle h) noexcept override {
-        std::lock_guard lk(mu);
-        released.push_back(h);
-    }
-    int64_t now_unix() override { return now; }
-    void log(LogLevel, std::string_view line) override {
-        std::lock_guard lk(mu);
-        logs.emplace_back(line);
-    }
-
-    void record(Call c) {
-        {
-            std::lock_guard lk(mu);
-            calls.push_back(std::move(c));
-        }
-        cv.notify_all();
-    }
-
-    std::mutex mu;
-    std::condition_variable cv;
-    std::vector<Call> calls;
-    std::vector<HostHandle> released;
-    std::vector<std::string> logs;
-    int64_t now = kNow;
-};
-
-struct Fixture {
-    FakeHost host;
-    std::unique_ptr<PluginCore> core;
-    char slots[kHandles] = {};
-    std::deque<std::string> kept;  // C strings handed to test bodies
-    std::string last_admin;
-    int txn_counter = 0;
-};
-
-Fixture* F(void** state) { return static_cast<Fixture*>(*state); }
-HostHandle H(Fixture* f, int i) { return &f->slots[i]; }
-
-const char* keep(Fixture* f, std::string s) {
-    f->kept.push_back(std::move(s));
-    return f->kept.back().c_str();
-}
-
-PluginConfig test_config(bool events) {
-    PluginConfig c;
-    c.token_keys = std::string(kKid) + ":" + kSecret;
-    c.max_rooms = 3;
-    c.max_participants_per_room = 3;
-    c.events = events;
-    return c;
-}
-
-Fixture* make_fixture(bool events) {
-    auto* f = new Fixture;
-    KeyRing keys;
-    keys.add(kKid, kSecret);
-    f->core = std::make_unique<PluginCore>(f->host, test_config(events), std::move(keys));
-    for (int i = 0; i < kHandles; ++i) f->core->attach(H(f, i));
-    return f;
-}
-
 int setup(void** state) {
-    *state = make_fixture(true);
+    *state = make_fixture(test_config(true));
     return 0;
 }
 int setup_no_events(void** state) {
-    *state = make_fixture(false);
+    *state = make_fixture(test_config(false));
     return 0;
-}
-int teardown(void** state) {
-    delete F(state);
-    return 0;
-}
-
-// ---- tokens ----
-
-struct Mods {
-    const char* iss = "telemed-controller";
-    int64_t nbf_offset = 0;
-    int64_t exp_offset = 300;
-    const char* kid = kKid;
-    const char* secret = kSecret;
-};
-
-const char* token(Fixture* f, const char* pid, const char* room, Role role, PermissionSet perms, Mods m = {}) {
-    TokenClaims c;
-    c.iss = m.iss;
-    c.sub = pid;
-    c.sid = room;
-    c.role = role;
-    c.perms = perms;
-    c.iat = f->host.now;
-    c.nbf = f->host.now + m.nbf_offset;
-    c.exp = f->host.now + m.exp_offset;
-    c.jti = "0f0f0f0f-0f0f-4f0f-8f0f-0f0f0f0f0f0f";
-    return keep(f, mint_token(c, m.kid, m.secret));
-}
-
-const char* doctor_token(Fixture* f, const char* pid = kDoc, const char* room = kRoom) {
-    return token(f, pid, room, Role::Doctor, kAllPermissions);
-}
-const char* patient_token(Fixture* f, const char* pid = kPat, const char* room = kRoom) {
-    return token(f, pid, room, Role::Patient, default_permissions(Role::Patient, SessionKind::Consultation));
 }
 
 // A hand-made JWT: header and payload JSON as given, HS256 over them.
@@ -185,213 +41,8 @@ const char* payload_with(Fixture* f, const char* aud, const char* role_json) {
     return keep(f, buf);
 }
 
-// ---- talking to the core ----
-
-int admin(Fixture* f, const char* body) {
-    json_error_t err;
-    Json req(json_loads(body, 0, &err));
-    if (!req) return -1;
-    Json resp = f->core->handle_admin(req.get());
-    f->last_admin = json_dump(resp.get());
-    const char* kind = json_string_value(json_object_get(resp.get(), "telemed"));
-    if (kind && std::strcmp(kind, "error") == 0)
-        return static_cast<int>(json_integer_value(json_object_get(resp.get(), "error_code")));
-    return 0;
-}
-
-int create_room(Fixture* f, const char* room, const char* state = "active", const char* extra = "") {
-    char buf[512];
-    std::snprintf(buf, sizeof buf,
-                  "{\"request\":\"create_room\",\"room\":\"%s\",\"kind\":\"consultation\",\"state\":\"%s\"%s}", room,
-                  state, extra);
-    return admin(f, buf);
-}
-
-long long admin_int(Fixture* f, const char* key) {
-    json_error_t err;
-    Json j(json_loads(f->last_admin.c_str(), 0, &err));
-    json_t* v = json_object_get(j.get(), key);
-    if (json_is_boolean(v)) return json_is_true(v) ? 1 : 0;
-    return json_is_integer(v) ? json_integer_value(v) : -1;
-}
-
-const char* admin_str(Fixture* f, const char* key) {
-    json_error_t err;
-    Json j(json_loads(f->last_admin.c_str(), 0, &err));
-    const char* v = json_string_value(json_object_get(j.get(), key));
-    return keep(f, v ? v : "(none)");
-}
-
-// Sends a client message, runs the queue; returns the enqueue result.
-int send(Fixture* f, int h, const char* body, const char* txn, bool with_jsep = false) {
-    json_error_t err;
-    Json msg(json_loads(body, JSON_DECODE_ANY, &err));
-    Json jsep(with_jsep ? json_pack("{s:s,s:s}", "type", "offer", "sdp", "v=0") : nullptr);
-    auto r = f->core->enqueue_message(H(f, h), txn ? std::optional<std::string>(txn) : std::nullopt, std::move(msg),
-                                      std::move(jsep));
-    f->core->drain();
-    return static_cast<int>(r);
-}
-
-// The answer to transaction `txn` on handle h: its error_code, 0 for a
-// non-error event, -1 if there is none.
-int reply(Fixture* f, int h, const char* txn) {
-    for (const Call& c : f->host.calls) {
-        if (c.kind != Call::Push || c.h != H(f, h) || !c.has_txn || c.txn != txn) continue;
-        json_error_t err;
-        Json j(json_loads(c.json.c_str(), 0, &err));
-        const char* kind = json_string_value(json_object_get(j.get(), "telemed"));
-        if (kind && std::strcmp(kind, "error") == 0)
-            return static_cast<int>(json_integer_value(json_object_get(j.get(), "error_code")));
-        return 0;
-    }
-    return -1;
-}
-
-const char* next_txn(Fixture* f) { return keep(f, "t" + std::to_string(++f->txn_counter)); }
-
-int request(Fixture* f, int h, const char* body) {
-    const char* txn = next_txn(f);
-    send(f, h, body, txn);
-    return reply(f, h, txn);
-}
-
-int join(Fixture* f, int h, const char* tok, const char* session_id = nullptr) {
-    std::string body = std::string("{\"request\":\"join\",\"token\":\"") + tok + "\"";
-    if (session_id) body += std::string(",\"session_id\":\"") + session_id + "\"";
-    body += "}";
-    return request(f, h, body.c_str());
-}
-
-int leave(Fixture* f, int h) { return request(f, h, "{\"request\":\"leave\"}"); }
-
-// Pushes to handle h whose "telemed" is `kind` (any transaction).
-int count(Fixture* f, int h, const char* kind) {
-    int n = 0;
-    for (const Call& c : f->host.calls) {
-        if (c.kind != Call::Push || c.h != H(f, h)) continue;
-        if (c.json.find(std::string("\"telemed\":\"") + kind + "\"") != std::string::npos) ++n;
-    }
-    return n;
-}
-
-int closes(Fixture* f, int h) {
-    int n = 0;
-    for (const Call& c : f->host.calls)
-        if (c.kind == Call::Close && c.h == H(f, h)) ++n;
-    return n;
-}
-
-int notifications(Fixture* f, const char* event) {
-    int n = 0;
-    for (const Call& c : f->host.calls)
-        if (c.kind == Call::Notify && c.json.find(std::string("\"event\":\"") + event + "\"") != std::string::npos) ++n;
-    return n;
-}
-
-// Index of the last push of `kind` to h in the call log, -1 if none.
-int index_of_last(Fixture* f, int h, const char* kind) {
-    int idx = -1;
-    for (std::size_t i = 0; i < f->host.calls.size(); ++i) {
-        const Call& c = f->host.calls[i];
-        if (c.kind == Call::Push && c.h == H(f, h) &&
-            c.json.find(std::string("\"telemed\":\"") + kind + "\"") != std::string::npos)
-            idx = static_cast<int>(i);
-    }
-    return idx;
-}
-
-int index_of_close(Fixture* f, int h) {
-    for (std::size_t i = 0; i < f->host.calls.size(); ++i)
-        if (f->host.calls[i].kind == Call::Close && f->host.calls[i].h == H(f, h)) return static_cast<int>(i);
-    return -1;
-}
-
-// A string field of the last `kind` event to h.
-const char* field(Fixture* f, int h, const char* kind, const char* key) {
-    int idx = index_of_last(f, h, kind);
-    if (idx < 0) return "(no event)";
-    json_error_t err;
-    Json j(json_loads(f->host.calls[static_cast<std::size_t>(idx)].json.c_str(), 0, &err));
-    const char* v = json_string_value(json_object_get(j.get(), key));
-    return keep(f, v ? v : "(none)");
-}
-
-// Size of the array `key` in the last `kind` event to h (-1 if none).
-int array_size(Fixture* f, int h, const char* kind, const char* key) {
-    int idx = index_of_last(f, h, kind);
-    if (idx < 0) return -1;
-    json_error_t err;
-    Json j(json_loads(f->host.calls[static_cast<std::size_t>(idx)].json.c_str(), 0, &err));
-    json_t* a = json_object_get(j.get(), key);
-    return json_is_array(a) ? static_cast<int>(json_array_size(a)) : -1;
-}
-
-// "permissions" of the last `kind` event to h as a bit set.
-long perms_of(Fixture* f, int h, const char* kind) {
-    int idx = index_of_last(f, h, kind);
-    if (idx < 0) return -1;
-    json_error_t err;
-    Json j(json_loads(f->host.calls[static_cast<std::size_t>(idx)].json.c_str(), 0, &err));
-    json_t* a = json_object_get(j.get(), "permissions");
-    if (!json_is_array(a)) return -1;
-    PermissionSet s = 0;
-    std::size_t i;
-    json_t* v;
-    json_array_foreach(a, i, v) {
-        auto p = parse_permission(json_string_value(v));
-        if (!p) return -2;
-        s |= bit(*p);
-    }
-    return static_cast<long>(s);
-}
-
-long caps(Fixture* f, int h) {
-    Participant* p = f->core->find_raw(H(f, h));
-    return p ? static_cast<long>(p->capabilities()) : -1;
-}
-
-long query_joined(Fixture* f, int h) {
-    Json q = f->core->query(H(f, h));
-    if (!q) return -1;
-    return json_is_true(json_object_get(q.get(), "joined")) ? 1 : 0;
-}
-
-const char* query_dump(Fixture* f, int h) {
-    Json q = f->core->query(H(f, h));
-    return keep(f, q ? json_dump(q.get()) : "null");
-}
-
-void clear_calls(Fixture* f) { f->host.calls.clear(); }
-
-bool logs_contain(Fixture* f, const char* needle) {
-    for (const std::string& l : f->host.logs)
-        if (l.find(needle) != std::string::npos) return true;
-    return false;
-}
-
-bool calls_contain(Fixture* f, const char* needle) {
-    for (const Call& c : f->host.calls)
-        if (c.json.find(needle) != std::string::npos) return true;
-    return false;
-}
-
-// Queues a join without running the queue; returns the Enqueued value.
-int enqueue_join(Fixture* f, int h, const char* tok, const char* txn) {
-    std::string body = std::string("{\"request\":\"join\",\"token\":\"") + tok + "\"}";
-    json_error_t err;
-    return static_cast<int>(
-        f->core->enqueue_message(H(f, h), std::string(txn), Json(json_loads(body.c_str(), 0, &err)), nullptr));
-}
-
-int released_count(Fixture* f, int h) {
-    int n = 0;
-    for (HostHandle x : f->host.released)
-        if (x == H(f, h)) ++n;
-    return n;
-}
-
 }  // namespace
+
 
 // ---------------------------------------------------------------- join
 
@@ -403,19 +54,62 @@ static void join_succeeds_with_token_claims(void** state) {
     assert_string_equal(field(f, 0, "joined", "session_id"), kRoom);
     assert_string_equal(field(f, 0, "joined", "role"), "doctor");
     assert_string_equal(field(f, 0, "joined", "session_state"), "active");
+    assert_string_equal(field(f, 0, "joined", "status"), "admitted");  // bypass_lobby
     assert_int_equal(perms_of(f, 0, "joined"), kAllPermissions);
     assert_int_equal(array_size(f, 0, "joined", "participants"), 0);
     assert_int_equal(caps(f, 0), kAllPermissions);
     assert_int_equal(query_joined(f, 0), 1);
+    assert_true(has_text(query_dump(f, 0), "\"status\":\"admitted\""));
     assert_int_equal(notifications(f, "joined"), 1);
+    // A moderator gets the lobby list right after its join, even if empty.
+    assert_int_equal(count(f, 0, "waiting"), 1);
+    assert_int_equal(array_size(f, 0, "waiting", "waiting"), 0);
 }
 
+// Before the session starts everyone waits in the lobby, even a doctor:
+// capability bits zero, an empty roster, no roster events to anyone.
 static void join_reports_scheduled_state(void** state) {
     Fixture* f = F(state);
     assert_int_equal(create_room(f, kRoom, "scheduled"), 0);
     assert_int_equal(join(f, 0, patient_token(f)), 0);
     assert_string_equal(field(f, 0, "joined", "session_state"), "scheduled");
+    assert_string_equal(field(f, 0, "joined", "status"), "waiting");
+    assert_int_equal(perms_of(f, 0, "joined"), default_permissions(Role::Patient, SessionKind::Consultation));
+    assert_int_equal(caps(f, 0), 0);
+    assert_int_equal(array_size(f, 0, "joined", "participants"), 0);
+    assert_true(has_text(query_dump(f, 0), "\"status\":\"waiting\""));
+    assert_int_equal(notifications(f, "waiting"), 1);
+    assert_int_equal(join(f, 1, doctor_token(f)), 0);
+    assert_string_equal(field(f, 1, "joined", "status"), "waiting");
+    assert_int_equal(caps(f, 1), 0);
+    assert_int_equal(array_size(f, 1, "joined", "participants"), 0);
+    assert_int_equal(count(f, 0, "participants"), 0);
+    assert_int_equal(count(f, 1, "participants"), 0);
+    assert_int_equal(count(f, 0, "waiting"), 0);  // waiting ones see no lobby list
+    assert_int_equal(count(f, 1, "waiting"), 0);
+    // A waiting participant cannot moderate.
+    assert_int_equal(moderate(f, 1, "admit", kPat), 4032);
+    // The session starts: bypass_lobby holders (the doctor) are admitted.
+    clear_calls(f);
+    assert_int_equal(create_room(f, kRoom, "active"), 0);
+    assert_int_equal(caps(f, 1), kAllPermissions);  // at once
+    assert_int_equal(caps(f, 0), 0);                // the patient still waits
+    f->core->drain();
+    assert_int_equal(count(f, 1, "admitted"), 1);
+    assert_int_equal(array_size(f, 1, "admitted", "participants"), 0);  // nobody else admitted
+    assert_int_equal(count(f, 0, "admitted"), 0);
+    assert_int_equal(count(f, 0, "participants"), 0);
+    assert_int_equal(array_size(f, 1, "waiting", "waiting"), 1);  // the patient
+    assert_string_equal(field(f, 1, "joined", "status"), "(no event)");
+    assert_true(has_text(field_json(f, 1, "waiting", "waiting"), kPat));
+    assert_int_equal(notifications(f, "admitted"), 1);
+    // Admission by the doctor.
+    assert_int_equal(moderate(f, 1, "admit", kPat), 0);
     assert_int_equal(caps(f, 0), default_permissions(Role::Patient, SessionKind::Consultation));
+    assert_int_equal(count(f, 0, "admitted"), 1);
+    assert_int_equal(array_size(f, 0, "admitted", "participants"), 1);
+    assert_int_equal(array_size(f, 1, "participants", "participants"), 1);
+    assert_int_equal(array_size(f, 1, "waiting", "waiting"), 0);
 }
 
 static void others_get_roster_updates(void** state) {
@@ -423,9 +117,23 @@ static void others_get_roster_updates(void** state) {
     create_room(f, kRoom);
     assert_int_equal(join(f, 0, doctor_token(f)), 0);
     assert_int_equal(join(f, 1, patient_token(f)), 0);
-    assert_int_equal(array_size(f, 1, "joined", "participants"), 1);  // sees the doctor
-    assert_int_equal(count(f, 0, "participants"), 1);                // doctor told about the patient
+    // The patient has no bypass_lobby: it waits, sees nobody, nobody sees it
+    // in the roster; the doctor (moderate) gets the lobby list.
+    assert_string_equal(field(f, 1, "joined", "status"), "waiting");
+    assert_int_equal(array_size(f, 1, "joined", "participants"), 0);
+    assert_int_equal(count(f, 0, "participants"), 0);
+    assert_int_equal(array_size(f, 0, "waiting", "waiting"), 1);
+    assert_true(has_text(field_json(f, 0, "waiting", "waiting"),
+                         "{\"participant_id\":\"bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb\",\"role\":\"patient\","
+                         "\"display_name\":null}"));
+    assert_int_equal(moderate(f, 0, "admit", kPat), 0);
+    assert_int_equal(array_size(f, 1, "admitted", "participants"), 1);  // sees the doctor
+    assert_true(has_text(field_json(f, 1, "admitted", "participants"),
+                         "{\"participant_id\":\"aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa\",\"role\":\"doctor\","
+                         "\"display_name\":null,\"publishing\":[],\"muted\":[],\"muted_by_moderator\":[]}"));
+    assert_int_equal(count(f, 0, "participants"), 1);  // doctor told about the patient
     assert_int_equal(array_size(f, 0, "participants", "participants"), 1);
+    assert_int_equal(array_size(f, 0, "waiting", "waiting"), 0);
     assert_true(f->host.calls[static_cast<std::size_t>(index_of_last(f, 0, "participants"))].has_txn == false);
     assert_int_equal(leave(f, 1), 0);
     assert_int_equal(count(f, 0, "participants"), 2);
@@ -544,6 +252,7 @@ static void kick_connected_participant(void** state) {
     create_room(f, kRoom);
     join(f, 0, doctor_token(f));
     join(f, 1, patient_token(f));
+    assert_int_equal(moderate(f, 0, "admit", kPat), 0);
     clear_calls(f);
     char body[256];
     std::snprintf(body, sizeof body, "{\"request\":\"kick\",\"room\":\"%s\",\"participant_id\":\"%s\",\"reason\":\"x\"}",
@@ -597,6 +306,8 @@ static void set_permissions_live_and_on_later_join(void** state) {
     Fixture* f = F(state);
     create_room(f, kRoom);
     assert_int_equal(join(f, 0, patient_token(f)), 0);
+    assert_int_equal(join(f, 1, doctor_token(f)), 0);
+    assert_int_equal(moderate(f, 1, "admit", kPat), 0);
     char body[256];
     std::snprintf(body, sizeof body,
                   "{\"request\":\"set_permissions\",\"room\":\"%s\",\"participant_id\":\"%s\","
@@ -608,10 +319,12 @@ static void set_permissions_live_and_on_later_join(void** state) {
     assert_int_equal(caps(f, 0), expected);  // live, before the event is even sent
     f->core->drain();
     assert_int_equal(perms_of(f, 0, "permissions"), expected);
-    // Later joins use the stored set, whatever the token says.
+    // Later joins use the stored set, whatever the token says (and it comes
+    // back within the reconnect grace: admitted without the lobby).
     assert_int_equal(leave(f, 0), 0);
     assert_int_equal(join(f, 0, token(f, kPat, kRoom, Role::Patient, kAllPermissions)), 0);
     assert_int_equal(perms_of(f, 0, "joined"), expected);
+    assert_string_equal(field(f, 0, "joined", "status"), "admitted");
     assert_int_equal(caps(f, 0), expected);
 }
 
@@ -647,10 +360,15 @@ static void create_room_grants_override_stale_tokens(void** state) {
                   "\"permissions\":[\"subscribe\"]}]}",
                   kRoom, kPat);
     assert_int_equal(admin(f, body), 0);
-    // The token still says patient with every permission.
+    // The token still says patient with every permission (bypass_lobby
+    // included): the grant wins, so it waits in the lobby.
     assert_int_equal(join(f, 0, token(f, kPat, kRoom, Role::Patient, kAllPermissions)), 0);
     assert_string_equal(field(f, 0, "joined", "role"), "observer");
+    assert_string_equal(field(f, 0, "joined", "status"), "waiting");
     assert_int_equal(perms_of(f, 0, "joined"), bit(Permission::Subscribe));
+    assert_int_equal(caps(f, 0), 0);
+    assert_int_equal(join(f, 1, doctor_token(f)), 0);
+    assert_int_equal(moderate(f, 1, "admit", kPat), 0);
     assert_int_equal(caps(f, 0), bit(Permission::Subscribe));
     // Refusals: unknown permission, bad id, unknown role, extra member.
     const char* bad[] = {
@@ -678,6 +396,7 @@ static void rejoin_on_new_handle_replaces_old(void** state) {
     create_room(f, kRoom);
     join(f, 0, doctor_token(f));
     join(f, 1, patient_token(f));
+    assert_int_equal(moderate(f, 0, "admit", kPat), 0);
     clear_calls(f);
     assert_int_equal(join(f, 2, patient_token(f)), 0);
     assert_int_equal(count(f, 1, "kicked"), 1);
@@ -686,6 +405,7 @@ static void rejoin_on_new_handle_replaces_old(void** state) {
     assert_int_equal(caps(f, 1), 0);
     assert_int_equal(query_joined(f, 1), 0);
     assert_int_equal(query_joined(f, 2), 1);
+    assert_string_equal(field(f, 2, "joined", "status"), "admitted");  // replaces an admitted handle
     assert_int_equal(array_size(f, 2, "joined", "participants"), 1);  // only the doctor
     assert_int_equal(array_size(f, 0, "participants", "participants"), 1);  // the patient, once
     char body[128];
@@ -773,10 +493,271 @@ static void list_rooms_and_room_info(void** state) {
     assert_true(f->last_admin.find("\"participant_id\":\"bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb\",\"role\":\"patient\","
                                    "\"permissions\":[\"publish_audio\",\"publish_video\",\"subscribe\",\"chat\","
                                    "\"share_files\"]") != std::string::npos);
+    // Issue 3 additions: status, mutes, publishing, counters.
+    assert_true(has_text(room_member(f, kPat), "\"capabilities\":[],\"status\":\"waiting\",\"muted\":[],"
+                                               "\"muted_by_moderator\":[],\"publishing\":[]"));
+    assert_true(has_text(room_member(f, kDoc), "\"status\":\"admitted\""));
+    assert_true(has_text(room_member(f, kDoc),
+                         "\"stats\":{\"rtp_in\":0,\"rtp_forwarded\":0,\"rtp_dropped\":0,\"rtcp_dropped\":0,"
+                         "\"data_dropped\":0,\"sdp_refused\":0}"));
     std::snprintf(body, sizeof body, "{\"request\":\"room_info\",\"room\":\"%s\"}", kRoom3);
     assert_int_equal(admin(f, body), 4040);
     assert_int_equal(admin(f, "{\"request\":\"room_info\",\"room\":\"zzz\"}"), 4003);
     assert_int_equal(admin(f, "{\"request\":\"reboot\"}"), 4002);
+}
+
+// ---------------------------------------------------------------- lobby and moderation
+
+static void deny_removes_from_lobby_without_ban(void** state) {
+    Fixture* f = F(state);
+    create_room(f, kRoom);
+    join(f, 0, doctor_token(f));
+    join(f, 1, patient_token(f));
+    clear_calls(f);
+    assert_int_equal(moderate(f, 0, "deny", kPat), 0);
+    assert_string_equal(field(f, 0, "ok", "request"), "deny");
+    assert_string_equal(field(f, 0, "ok", "participant_id"), kPat);
+    assert_int_equal(count(f, 1, "denied"), 1);
+    assert_int_equal(closes(f, 1), 1);
+    assert_true(index_of_last(f, 1, "denied") < index_of_close(f, 1));
+    assert_int_equal(caps(f, 1), 0);
+    assert_int_equal(query_joined(f, 1), 0);
+    assert_int_equal(array_size(f, 0, "waiting", "waiting"), 0);
+    assert_int_equal(count(f, 0, "participants"), 0);  // it never was in the roster
+    assert_int_equal(notifications(f, "denied"), 1);
+    // Not banned: it may join again, and lands in the lobby again.
+    assert_int_equal(join(f, 1, patient_token(f)), 0);
+    assert_string_equal(field(f, 1, "joined", "status"), "waiting");
+    assert_int_equal(array_size(f, 0, "waiting", "waiting"), 1);
+    // Denying it again from another handle's point of view: no longer admitted ones.
+    assert_int_equal(moderate(f, 0, "admit", kPat), 0);
+    assert_int_equal(moderate(f, 0, "deny", kPat), 4041);  // admitted now: not in the lobby
+}
+
+static void lobby_request_errors(void** state) {
+    Fixture* f = F(state);
+    create_room(f, kRoom);
+    assert_int_equal(moderate(f, 0, "admit", kPat), 4031);  // not joined
+    assert_int_equal(moderate(f, 0, "kick", kPat), 4031);
+    join(f, 0, doctor_token(f));
+    join(f, 1, patient_token(f));
+    join(f, 2, patient_token(f, kObs));
+    assert_int_equal(moderate(f, 1, "admit", kObs), 4032);  // caller waits
+    assert_int_equal(moderate(f, 1, "deny", kObs), 4032);
+    assert_int_equal(moderate(f, 1, "kick", kObs), 4032);
+    assert_int_equal(moderate(f, 0, "admit", kMed), 4041);  // unknown
+    assert_int_equal(moderate(f, 0, "admit", kDoc), 4046);  // self
+    assert_int_equal(moderate(f, 0, "deny", kDoc), 4046);
+    assert_int_equal(moderate(f, 0, "kick", kDoc), 4046);
+    assert_int_equal(moderate(f, 0, "admit", kPat), 0);
+    assert_int_equal(moderate(f, 0, "admit", kPat), 4041);  // already admitted
+    assert_int_equal(moderate(f, 1, "admit", kObs), 4043);  // admitted, no moderate
+    assert_int_equal(moderate(f, 1, "kick", kObs), 4043);
+    assert_int_equal(moderate(f, 0, "admit", "not-a-uuid"), 4003);
+    assert_int_equal(request(f, 0, "{\"request\":\"admit\"}"), 4003);
+    assert_int_equal(caps(f, 2), 0);  // nothing of that let the observer in
+}
+
+static void reconnect_grace_skips_the_lobby(void** state) {
+    Fixture* f = F(state);
+    create_room(f, kRoom);
+    join(f, 0, doctor_token(f));
+    join(f, 1, patient_token(f));
+    moderate(f, 0, "admit", kPat);
+    // A dropped handle (destroy_session) comes back 29 s later: admitted.
+    assert_true(f->core->detach(H(f, 1)));
+    f->host.now += 29;
+    assert_int_equal(join(f, 2, patient_token(f)), 0);
+    assert_string_equal(field(f, 2, "joined", "status"), "admitted");
+    assert_int_equal(array_size(f, 2, "joined", "participants"), 1);
+    // An explicit leave counts too; 31 s later the grace is over.
+    assert_int_equal(leave(f, 2), 0);
+    f->host.now += 31;
+    assert_int_equal(join(f, 2, patient_token(f)), 0);
+    assert_string_equal(field(f, 2, "joined", "status"), "waiting");
+    assert_int_equal(caps(f, 2), 0);
+    // Waiting ones never earn a grace: leave from the lobby, come back at once.
+    assert_int_equal(leave(f, 2), 0);
+    assert_int_equal(join(f, 2, patient_token(f)), 0);
+    assert_string_equal(field(f, 2, "joined", "status"), "waiting");
+}
+
+static void set_permissions_can_admit_and_make_moderator(void** state) {
+    Fixture* f = F(state);
+    create_room(f, kRoom);
+    join(f, 0, doctor_token(f));
+    join(f, 1, patient_token(f));
+    join(f, 2, patient_token(f, kObs));
+    clear_calls(f);
+    // bypass_lobby granted live in an active session: admitted at once.
+    assert_int_equal(set_permissions(f, kPat, "[\"subscribe\",\"bypass_lobby\"]"), 0);
+    assert_int_equal(caps(f, 1), bit(Permission::Subscribe) | bit(Permission::BypassLobby));
+    f->core->drain();
+    assert_int_equal(count(f, 1, "permissions"), 1);
+    assert_int_equal(count(f, 1, "admitted"), 1);
+    assert_true(index_of_last(f, 1, "permissions") < index_of_last(f, 1, "admitted"));
+    assert_int_equal(array_size(f, 0, "waiting", "waiting"), 1);  // only kObs left
+    // moderate granted to an admitted member: it gets the lobby list.
+    assert_int_equal(count(f, 1, "waiting"), 0);
+    assert_int_equal(set_permissions(f, kPat, "[\"subscribe\",\"moderate\"]"), 0);
+    f->core->drain();
+    assert_int_equal(count(f, 1, "waiting"), 1);
+    assert_int_equal(array_size(f, 1, "waiting", "waiting"), 1);
+    assert_int_equal(moderate(f, 1, "admit", kObs), 0);
+    assert_int_equal(caps(f, 2), default_permissions(Role::Patient, SessionKind::Consultation));
+    // In a scheduled room bypass_lobby does not admit before the start.
+    create_room(f, kRoom2, "scheduled");
+    join(f, 3, patient_token(f, kMed, kRoom2));
+    char body[256];
+    std::snprintf(body, sizeof body,
+                  "{\"request\":\"set_permissions\",\"room\":\"%s\",\"participant_id\":\"%s\","
+                  "\"permissions\":[\"bypass_lobby\",\"chat\"]}",
+                  kRoom2, kMed);
+    assert_int_equal(admin(f, body), 0);
+    f->core->drain();
+    assert_int_equal(caps(f, 3), 0);
+    assert_int_equal(count(f, 3, "admitted"), 0);
+    create_room(f, kRoom2, "active");
+    f->core->drain();
+    assert_int_equal(count(f, 3, "admitted"), 1);
+    assert_int_equal(caps(f, 3), bit(Permission::BypassLobby) | bit(Permission::Chat));
+}
+
+static void mute_state_events_and_rules(void** state) {
+    Fixture* f = F(state);
+    create_room(f, kRoom);
+    assert_int_equal(mute(f, 1, "mute", nullptr, "audio"), 4031);
+    join(f, 0, doctor_token(f));
+    join(f, 1, patient_token(f));
+    assert_int_equal(mute(f, 0, "mute", kPat, "audio"), 4041);  // target still in the lobby
+    moderate(f, 0, "admit", kPat);
+    const long full = default_permissions(Role::Patient, SessionKind::Consultation);
+    clear_calls(f);
+    // Forced mute.
+    assert_int_equal(mute(f, 0, "mute", kPat, "audio"), 0);
+    assert_string_equal(field(f, 0, "ok", "request"), "mute");
+    assert_string_equal(field(f, 0, "ok", "participant_id"), kPat);
+    assert_string_equal(field(f, 0, "ok", "media"), "audio");
+    assert_int_equal(caps(f, 1), full & ~bit(Permission::PublishAudio));
+    assert_string_equal(field_json(f, 1, "muted", "muted"), "[\"audio\"]");
+    assert_string_equal(field_json(f, 1, "muted", "muted_by_moderator"), "[\"audio\"]");
+    assert_string_equal(field(f, 1, "muted", "by"), kDoc);
+    assert_true(has_text(field_json(f, 0, "participants", "participants"),
+                         "\"muted\":[\"audio\"],\"muted_by_moderator\":[\"audio\"]"));
+    // The target cannot lift it; a self mute of another source works.
+    assert_int_equal(mute(f, 1, "unmute", nullptr, "audio"), 4044);
+    assert_int_equal(mute(f, 1, "unmute", kPat, "audio"), 4044);  // own id = self
+    assert_int_equal(caps(f, 1), full & ~bit(Permission::PublishAudio));
+    assert_int_equal(mute(f, 1, "mute", nullptr, "video"), 0);
+    assert_int_equal(caps(f, 1), full & ~bit(Permission::PublishAudio) & ~bit(Permission::PublishVideo));
+    assert_string_equal(field_json(f, 1, "muted", "muted"), "[\"audio\",\"video\"]");
+    assert_string_equal(field_json(f, 1, "muted", "muted_by_moderator"), "[\"audio\"]");
+    assert_string_equal(field_json(f, 1, "muted", "by"), "null");
+    // No moderate: muting someone else is refused.
+    assert_int_equal(mute(f, 1, "mute", kDoc, "audio"), 4043);
+    assert_int_equal(mute(f, 1, "unmute", kDoc, "audio"), 4043);
+    assert_int_equal(caps(f, 0), kAllPermissions);
+    // Bad media / fields.
+    assert_int_equal(mute(f, 0, "mute", kPat, "smell"), 4003);
+    assert_int_equal(request(f, 0, "{\"request\":\"mute\"}"), 4003);
+    assert_int_equal(mute(f, 0, "mute", kMed, "audio"), 4041);
+    // Mute state belongs to the id: it survives leave + rejoin.
+    assert_int_equal(leave(f, 1), 0);
+    assert_int_equal(join(f, 2, patient_token(f)), 0);
+    assert_string_equal(field(f, 2, "joined", "status"), "admitted");
+    assert_int_equal(count(f, 2, "muted"), 1);
+    assert_true(index_of_last(f, 2, "joined") < index_of_last(f, 2, "muted"));
+    assert_string_equal(field_json(f, 2, "muted", "muted"), "[\"audio\",\"video\"]");
+    assert_int_equal(caps(f, 2), full & ~bit(Permission::PublishAudio) & ~bit(Permission::PublishVideo));
+    assert_int_equal(mute(f, 2, "unmute", nullptr, "audio"), 4044);
+    // The moderator's unmute lifts the forced mute, not the self mute.
+    assert_int_equal(mute(f, 0, "unmute", kPat, "audio"), 0);
+    assert_int_equal(caps(f, 2), full & ~bit(Permission::PublishVideo));
+    assert_string_equal(field_json(f, 2, "muted", "muted"), "[\"video\"]");
+    assert_int_equal(mute(f, 0, "unmute", kPat, "video"), 0);  // not a forced one: stays
+    assert_int_equal(caps(f, 2), full & ~bit(Permission::PublishVideo));
+    assert_int_equal(mute(f, 2, "unmute", nullptr, "video"), 0);
+    assert_int_equal(caps(f, 2), full);
+    assert_string_equal(field_json(f, 2, "muted", "muted"), "[]");
+    // A self mute of the moderator itself.
+    assert_int_equal(mute(f, 0, "mute", kDoc, "screen"), 0);
+    assert_int_equal(caps(f, 0), kAllPermissions & ~bit(Permission::PublishScreen));
+}
+
+static void client_kick_bans(void** state) {
+    Fixture* f = F(state);
+    create_room(f, kRoom);
+    join(f, 0, doctor_token(f));
+    join(f, 1, patient_token(f));
+    join(f, 2, patient_token(f, kObs));
+    moderate(f, 0, "admit", kPat);
+    clear_calls(f);
+    assert_int_equal(moderate(f, 0, "kick", kPat), 0);
+    assert_string_equal(field(f, 0, "ok", "request"), "kick");
+    assert_string_equal(field(f, 1, "kicked", "reason"), "kicked");
+    assert_int_equal(closes(f, 1), 1);
+    assert_true(index_of_last(f, 1, "kicked") < index_of_close(f, 1));
+    assert_int_equal(caps(f, 1), 0);
+    assert_int_equal(array_size(f, 0, "participants", "participants"), 0);
+    assert_int_equal(notifications(f, "kicked"), 1);
+    assert_int_equal(join(f, 1, patient_token(f)), 4020);
+    assert_int_equal(join(f, 3, patient_token(f)), 4020);
+    // A waiting one can be kicked too (and the lobby list shrinks).
+    assert_int_equal(moderate(f, 0, "kick", kObs), 0);
+    assert_string_equal(field(f, 2, "kicked", "reason"), "kicked");
+    assert_int_equal(array_size(f, 0, "waiting", "waiting"), 0);
+    assert_int_equal(join(f, 2, patient_token(f, kObs)), 4020);
+    assert_int_equal(moderate(f, 0, "kick", kObs), 4041);  // gone
+}
+
+static void display_names_come_from_grants(void** state) {
+    Fixture* f = F(state);
+    char extra[512];
+    std::snprintf(extra, sizeof extra,
+                  ",\"grants\":[{\"participant_id\":\"%s\",\"role\":\"patient\",\"display_name\":\"Ada Secret\","
+                  "\"permissions\":[\"publish_audio\",\"subscribe\"]}]",
+                  kPat);
+    assert_int_equal(create_room(f, kRoom, "active", extra), 0);
+    join(f, 0, doctor_token(f));
+    join(f, 1, patient_token(f));
+    assert_true(has_text(field_json(f, 0, "waiting", "waiting"), "\"display_name\":\"Ada Secret\""));
+    moderate(f, 0, "admit", kPat);
+    assert_true(has_text(field_json(f, 0, "participants", "participants"), "\"display_name\":\"Ada Secret\""));
+    assert_true(has_text(field_json(f, 1, "admitted", "participants"), "\"display_name\":null"));
+    // A later set_permissions keeps the name.
+    assert_int_equal(set_permissions(f, kPat, "[\"subscribe\"]"), 0);
+    f->core->drain();
+    leave(f, 1);
+    join(f, 1, patient_token(f));
+    assert_true(has_text(field_json(f, 0, "participants", "participants"), "\"display_name\":\"Ada Secret\""));
+    // Names are personal data: never logged.
+    assert_false(logs_contain(f, "Ada"));
+    char too_long[251];
+    std::memset(too_long, 'x', 250);
+    too_long[250] = 0;
+    std::snprintf(extra, sizeof extra,
+                  ",\"grants\":[{\"participant_id\":\"%s\",\"role\":\"patient\",\"display_name\":\"%s\","
+                  "\"permissions\":[]}]",
+                  kPat, too_long);
+    assert_int_equal(create_room(f, kRoom2, "active", extra), 4003);
+}
+
+// regression: the controller's kick (admin "kick", and create_room "revoked")
+// of a participant waiting in the lobby sends moderators a `participants`
+// roster instead of the `waiting` list, so their lobby list keeps a
+// participant that is gone (contract: `waiting` whenever the lobby changes).
+static void admin_kick_of_waiting_updates_lobby(void** state) {
+    Fixture* f = F(state);
+    create_room(f, kRoom);
+    join(f, 0, doctor_token(f));
+    join(f, 1, patient_token(f));
+    assert_int_equal(array_size(f, 0, "waiting", "waiting"), 1);
+    char body[256];
+    std::snprintf(body, sizeof body, "{\"request\":\"kick\",\"room\":\"%s\",\"participant_id\":\"%s\"}", kRoom, kPat);
+    assert_int_equal(admin(f, body), 0);
+    f->core->drain();
+    assert_int_equal(count(f, 1, "kicked"), 1);
+    assert_int_equal(array_size(f, 0, "waiting", "waiting"), 0);
 }
 
 // ---------------------------------------------------------------- handles
@@ -786,6 +767,7 @@ static void detach_while_joined(void** state) {
     create_room(f, kRoom);
     join(f, 0, doctor_token(f));
     join(f, 1, patient_token(f));
+    assert_int_equal(moderate(f, 0, "admit", kPat), 0);
     clear_calls(f);
     assert_true(f->core->detach(H(f, 1)));
     assert_false(f->core->detach(H(f, 1)));
@@ -797,8 +779,10 @@ static void detach_while_joined(void** state) {
     assert_int_equal(released_count(f, 0), 0);
     // Messages for a detached handle are refused at the door.
     assert_int_equal(send(f, 1, "{\"request\":\"leave\"}", "x"), static_cast<int>(PluginCore::Enqueued::UnknownHandle));
-    // The patient can join again on a new handle (not banned).
+    // The patient can join again on a new handle (not banned), and within the
+    // reconnect grace it skips the lobby.
     assert_int_equal(join(f, 2, patient_token(f)), 0);
+    assert_string_equal(field(f, 2, "joined", "status"), "admitted");
 }
 
 static void queued_message_of_destroyed_handle_is_dropped(void** state) {
@@ -983,6 +967,14 @@ int main() {
         cmocka_unit_test_setup_teardown(create_room_upsert_and_state, setup, teardown),
         cmocka_unit_test_setup_teardown(room_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(list_rooms_and_room_info, setup, teardown),
+        cmocka_unit_test_setup_teardown(deny_removes_from_lobby_without_ban, setup, teardown),
+        cmocka_unit_test_setup_teardown(lobby_request_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(reconnect_grace_skips_the_lobby, setup, teardown),
+        cmocka_unit_test_setup_teardown(set_permissions_can_admit_and_make_moderator, setup, teardown),
+        cmocka_unit_test_setup_teardown(mute_state_events_and_rules, setup, teardown),
+        cmocka_unit_test_setup_teardown(client_kick_bans, setup, teardown),
+        cmocka_unit_test_setup_teardown(display_names_come_from_grants, setup, teardown),
+        cmocka_unit_test_setup_teardown(admin_kick_of_waiting_updates_lobby, setup, teardown),
         cmocka_unit_test_setup_teardown(detach_while_joined, setup, teardown),
         cmocka_unit_test_setup_teardown(queued_message_of_destroyed_handle_is_dropped, setup, teardown),
         cmocka_unit_test_setup_teardown(every_handle_released_once_at_shutdown, setup, teardown),
