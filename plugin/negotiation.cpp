@@ -17,6 +17,13 @@ namespace {
 constexpr uint32_t kAudioTsStep = 960;
 constexpr uint32_t kVideoTsStep = 3000;
 
+// The stream a participant publishes `source` on, if any.
+const PublishedStream* published(const Participant& p, Source source) {
+    for (const PublishedStream& ps : p.negotiated().publishing)
+        if (ps.source == source) return &ps;
+    return nullptr;
+}
+
 Failure sdp_failure(const char* what) {
     return Failure::of(ErrorCode::InvalidSdp, std::string("invalid or missing SDP offer: ") + what);
 }
@@ -164,10 +171,8 @@ void PluginCore::media_up(HostHandle h) {
     request_keyframes(p);
     for (const SlotState& s : p->negotiated().slots) {
         if (!s.video || !s.assigned) continue;
-        if (auto pub = room->member(s.assigned->first)) {
-            for (const PublishedStream& ps : pub->negotiated().publishing)
-                if (ps.source == s.assigned->second) queue_.push(SendPli{pub, ps.mindex});
-        }
+        if (auto pub = room->member(s.assigned->first))
+            if (const PublishedStream* ps = published(*pub, s.assigned->second)) queue_.push(SendPli{pub, ps->mindex});
     }
 }
 
@@ -246,8 +251,8 @@ void PluginCore::assign_slots(Room& room, const Participant* quiet) {
                     changed = true;
                     if (slot.video && sub->media_ready()) {
                         if (auto pub = room.member(src.pid))
-                            for (const PublishedStream& ps : pub->negotiated().publishing)
-                                if (ps.source == src.source) queue_.push(SendPli{pub, ps.mindex});
+                            if (const PublishedStream* ps = published(*pub, src.source))
+                                queue_.push(SendPli{pub, ps->mindex});
                     }
                     break;
                 }
@@ -307,11 +312,10 @@ void PluginCore::rebuild_views(Room& room) {
             r.slot_video = s.video;
             if (!s.assigned) continue;
             if (auto pub = room.member(s.assigned->first)) {
-                for (const PublishedStream& ps : pub->negotiated().publishing)
-                    if (ps.source == s.assigned->second) {
-                        r.publisher = pub;
-                        r.publisher_mindex = ps.mindex;
-                    }
+                if (const PublishedStream* ps = published(*pub, s.assigned->second)) {
+                    r.publisher = pub;
+                    r.publisher_mindex = ps->mindex;
+                }
             }
         }
         views.emplace(member.get(), std::move(v));
@@ -324,9 +328,8 @@ void PluginCore::rebuild_views(Room& room) {
             if (!pub) continue;
             auto vit = views.find(pub.get());
             if (vit == views.end()) continue;
-            for (const PublishedStream& ps : pub->negotiated().publishing) {
-                if (ps.source != s.assigned->second) continue;
-                Route& r = vit->second->routes[static_cast<std::size_t>(ps.mindex)];
+            if (const PublishedStream* ps = published(*pub, s.assigned->second)) {
+                Route& r = vit->second->routes[static_cast<std::size_t>(ps->mindex)];
                 r.targets.push_back(Target{sub, s.mindex, s.video, s.pt, s.cursor});
             }
         }

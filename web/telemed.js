@@ -716,9 +716,17 @@ export class TelemedClient {
     _abortConnect() {
         this._stopKeepalive();
         this._rejectPending(new TelemedError('closed', 'connect failed'));
+        this._dropSocket();
+        this.janusSessionId = null;
+        this.handleId = null;
+    }
+
+    // Destroys the Janus session (when the socket is still open) and closes
+    // the socket; queued requests are dropped and no reconnect follows.
+    _dropSocket() {
         this._outQueue = [];
         const ws = this._ws;
-        if (ws && this.janusSessionId !== null && this._socketOpen()) {
+        if (ws && this._socketOpen() && this.janusSessionId !== null) {
             try {
                 ws.send(JSON.stringify({ janus: 'destroy', session_id: this.janusSessionId, transaction: randomId() }));
             } catch {
@@ -728,8 +736,6 @@ export class TelemedClient {
         this._wsGen++;
         this._ws = null;
         this.connected = false;
-        this.janusSessionId = null;
-        this.handleId = null;
         try {
             ws && ws.close(1000);
         } catch {
@@ -777,23 +783,7 @@ export class TelemedClient {
         this._stopKeepalive();
         this._clearIceTimer();
         this._rejectPending(new TelemedError('closed', 'client closed'));
-        this._outQueue = [];
-        const ws = this._ws;
-        if (ws && this._socketOpen() && this.janusSessionId !== null) {
-            try {
-                ws.send(JSON.stringify({ janus: 'destroy', session_id: this.janusSessionId, transaction: randomId() }));
-            } catch {
-                // ignore
-            }
-        }
-        this._wsGen++;
-        this._ws = null;
-        this.connected = false;
-        try {
-            ws && ws.close(1000);
-        } catch {
-            // ignore
-        }
+        this._dropSocket();
         this._closeMedia(true);
     }
 

@@ -28,7 +28,7 @@ tests_unit_test_plugin_sdp_SOURCES = tests/unit/test_plugin_sdp.cpp
 tests_unit_test_plugin_sdp_CXXFLAGS = $(PLUGIN_TEST_CXXFLAGS)
 tests_unit_test_plugin_sdp_LDADD = $(PLUGIN_TEST_LDADD)
 
-tests_unit_test_plugin_rtp_SOURCES = tests/unit/test_plugin_rtp.cpp
+tests_unit_test_plugin_rtp_SOURCES = tests/unit/test_plugin_rtp.cpp tests/unit/rtp_packets.hpp
 tests_unit_test_plugin_rtp_CXXFLAGS = $(PLUGIN_TEST_CXXFLAGS)
 tests_unit_test_plugin_rtp_LDADD = $(PLUGIN_TEST_LDADD)
 
@@ -40,6 +40,7 @@ tests_unit_test_plugin_gate_LDADD = $(PLUGIN_TEST_LDADD)
 # moderation, views), with the recording host shared with test_plugin_core.
 check_PROGRAMS += tests/unit/test_plugin_media
 TESTS += tests/unit/test_plugin_media
-tests_unit_test_plugin_media_SOURCES = tests/unit/test_plugin_media.cpp tests/unit/plugin_fake_host.hpp
+tests_unit_test_plugin_media_SOURCES = tests/unit/test_plugin_media.cpp tests/unit/plugin_fake_host.hpp \
+	tests/unit/rtp_packets.hpp
 tests_unit_test_plugin_media_CXXFLAGS = $(PLUGIN_TEST_CXXFLAGS)
 tests_unit_test_plugin_media_LDADD = $(PLUGIN_TEST_LDADD)

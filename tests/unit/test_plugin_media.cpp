@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "plugin_fake_host.hpp"
+#include "rtp_packets.hpp"
 
 using namespace plugin_test;
 
@@ -208,18 +209,7 @@ int count_in(Fixture* f, int h, const char* kind, const char* key, const char* m
 // ---- packets ----
 
 std::size_t make_rtp(uint8_t* b, uint8_t pt, uint16_t sq, uint32_t ts, uint32_t ss, bool marker) {
-    b[0] = 0x80;
-    b[1] = static_cast<uint8_t>((marker ? 0x80 : 0) | (pt & 0x7f));
-    b[2] = static_cast<uint8_t>(sq >> 8);
-    b[3] = static_cast<uint8_t>(sq);
-    b[4] = static_cast<uint8_t>(ts >> 24);
-    b[5] = static_cast<uint8_t>(ts >> 16);
-    b[6] = static_cast<uint8_t>(ts >> 8);
-    b[7] = static_cast<uint8_t>(ts);
-    b[8] = static_cast<uint8_t>(ss >> 24);
-    b[9] = static_cast<uint8_t>(ss >> 16);
-    b[10] = static_cast<uint8_t>(ss >> 8);
-    b[11] = static_cast<uint8_t>(ss);
+    rtp_header(b, pt, marker, sq, ts, ss);
     for (std::size_t i = 0; i < kPayload; ++i) b[12 + i] = static_cast<uint8_t>(0xa0 + i);
     return 12 + kPayload;
 }
@@ -1103,7 +1093,12 @@ bool run_stress(Fixture* f, int rounds) {
         ok = join(f, 3, tok) == 0 && configure(f, 3, i % 2 ? "AVav" : "Vvv") == 0;
         f->core->media_up(H(f, 3));
         if (i % 3 == 0) mute(f, 0, i % 2 ? "mute" : "unmute", kPat, "video");
-        if (i % 5 == 0) f->core->hangup(H(f, 0)), ok = ok && configure(f, 0, "AVav") == 0;
+        if (i % 5 == 0) {
+            // The doctor's PeerConnection drops and comes back (setup_media again).
+            f->core->hangup(H(f, 0));
+            ok = ok && configure(f, 0, "AVav") == 0;
+            f->core->media_up(H(f, 0));
+        }
         ok = ok && leave(f, 3) == 0;
         f->core->reclaim_views();
     }

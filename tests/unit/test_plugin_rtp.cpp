@@ -4,6 +4,7 @@
 // destructor, so nothing is lost when a CMocka assertion longjmps.
 #include <cstring>
 
+#include "rtp_packets.hpp"
 #include "plugin/rtp.hpp"
 
 #include <cstdarg>
@@ -18,21 +19,6 @@ using namespace telemed::plugin;
 
 namespace {
 
-// Writes a 12-byte RTP fixed header into `b`.
-void rtp_header(uint8_t* b, uint8_t pt, bool marker, uint16_t sq, uint32_t ts, uint32_t ss) {
-    b[0] = 0x80;
-    b[1] = static_cast<uint8_t>((marker ? 0x80 : 0) | (pt & 0x7f));
-    b[2] = static_cast<uint8_t>(sq >> 8);
-    b[3] = static_cast<uint8_t>(sq);
-    b[4] = static_cast<uint8_t>(ts >> 24);
-    b[5] = static_cast<uint8_t>(ts >> 16);
-    b[6] = static_cast<uint8_t>(ts >> 8);
-    b[7] = static_cast<uint8_t>(ts);
-    b[8] = static_cast<uint8_t>(ss >> 24);
-    b[9] = static_cast<uint8_t>(ss >> 16);
-    b[10] = static_cast<uint8_t>(ss >> 8);
-    b[11] = static_cast<uint8_t>(ss);
-}
 
 // One RTCP block header: version 2, FMT/RC `fmt`, type `pt`, `words` = length field.
 void rtcp_header(uint8_t* b, uint8_t fmt, uint8_t pt, uint16_t words) {
