@@ -3,6 +3,7 @@
 // the helpers do the C++ work and return ints / bools.
 #include <cstring>
 #include <string>
+#include <variant>
 
 #include "plugin/protocol.hpp"
 
@@ -49,6 +50,36 @@ bool admin_error_contains(const char* text, const char* needle) {
     Json body(json_loads(text, JSON_DECODE_ANY, &err));
     auto p = parse_admin_request(body.get());
     return !p.ok() && p.failure.text.find(needle) != std::string::npos;
+}
+
+// Parsed configure hints as "mid=source,..." ("" when none; "!" when refused).
+std::string configure_hints(const char* text) {
+    json_error_t err;
+    Json body(json_loads(text, JSON_DECODE_ANY, &err));
+    auto p = parse_client_request(body.get());
+    if (!p.ok()) return "!";
+    auto* c = std::get_if<ConfigureRequest>(&*p.value);
+    if (!c) return "!";
+    std::string out;
+    for (const auto& h : c->hints) {
+        if (!out.empty()) out += ",";
+        out += h.mid + "=" + std::string(to_string(h.source));
+    }
+    return out;
+}
+
+// "kind:participant:media" of a moderation request ("!" when refused).
+std::string moderation(const char* text) {
+    json_error_t err;
+    Json body(json_loads(text, JSON_DECODE_ANY, &err));
+    auto p = parse_client_request(body.get());
+    if (!p.ok()) return "!";
+    if (auto* a = std::get_if<AdmitRequest>(&*p.value)) return std::string(a->deny ? "deny:" : "admit:") + a->participant_id;
+    if (auto* k = std::get_if<ClientKickRequest>(&*p.value)) return "kick:" + k->participant_id;
+    if (auto* m = std::get_if<MuteRequest>(&*p.value))
+        return std::string(m->mute ? "mute:" : "unmute:") + (m->participant_id ? *m->participant_id : "self") + ":" +
+               std::string(to_string(m->media));
+    return "?";
 }
 
 int null_body_code() {
@@ -183,6 +214,58 @@ static void refusals_never_echo_input(void**) {
     assert_true(client_error_contains("{\"request\":\"join\",\"token\":\"t\",\"session_id\":\"x\"}", "session_id"));
 }
 
+static void configure_sources_checked(void**) {
+    assert_string_equal(configure_hints(R"({"request":"configure"})").c_str(), "");
+    assert_string_equal(
+        configure_hints(R"({"request":"configure","sources":[{"mid":"0","source":"audio"},{"mid":"1","source":"screen"}]})")
+            .c_str(),
+        "0=audio,1=screen");
+    // wrong types, unknown sources, duplicates, bad mids, too many, unknown fields
+    assert_int_equal(client_code(R"({"request":"configure","sources":{}})"), 4003);
+    assert_int_equal(client_code(R"({"request":"configure","sources":["0"]})"), 4003);
+    assert_int_equal(client_code(R"({"request":"configure","sources":[{"mid":"0","source":"camera"}]})"), 4003);
+    assert_int_equal(client_code(R"({"request":"configure","sources":[{"mid":"0"}]})"), 4003);
+    assert_int_equal(client_code(R"({"request":"configure","sources":[{"mid":"0","source":"audio","x":1}]})"), 4003);
+    assert_int_equal(
+        client_code(R"({"request":"configure","sources":[{"mid":"0","source":"audio"},{"mid":"0","source":"video"}]})"),
+        4003);
+    assert_int_equal(
+        client_code(R"({"request":"configure","sources":[{"mid":"0","source":"video"},{"mid":"1","source":"video"}]})"),
+        4003);
+    assert_int_equal(client_code(R"({"request":"configure","sources":[{"mid":"","source":"audio"}]})"), 4003);
+    assert_int_equal(
+        client_code(R"({"request":"configure","sources":[{"mid":"0123456789012345678901234567890123","source":"audio"}]})"),
+        4003);
+    assert_int_equal(client_code(R"({"request":"configure","sources":[{"mid":"a","source":"audio"},{"mid":"b","source":"video"},)"
+                                 R"({"mid":"c","source":"screen"},{"mid":"d","source":"audio"},{"mid":"e","source":"audio"},)"
+                                 R"({"mid":"f","source":"audio"},{"mid":"g","source":"audio"},{"mid":"h","source":"audio"},)"
+                                 R"({"mid":"i","source":"audio"}]})"),
+                     4003);
+    assert_int_equal(client_code(R"({"request":"configure","publish":true})"), 4003);
+}
+
+static void moderation_requests_checked(void**) {
+    assert_string_equal(moderation(R"({"request":"admit","participant_id":"AAAAAAAA-AAAA-4AAA-8AAA-AAAAAAAAAAAA"})").c_str(),
+                        "admit:aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa");
+    assert_string_equal(moderation(R"({"request":"deny","participant_id":"aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa"})").c_str(),
+                        "deny:aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa");
+    assert_string_equal(moderation(R"({"request":"kick","participant_id":"aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa"})").c_str(),
+                        "kick:aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa");
+    assert_string_equal(moderation(R"({"request":"mute","media":"video"})").c_str(), "mute:self:video");
+    assert_string_equal(
+        moderation(R"({"request":"unmute","participant_id":"aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa","media":"screen"})").c_str(),
+        "unmute:aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa:screen");
+    assert_int_equal(client_code(R"({"request":"admit"})"), 4003);
+    assert_int_equal(client_code(R"({"request":"admit","participant_id":"nope"})"), 4003);
+    assert_int_equal(client_code(R"({"request":"kick","participant_id":"aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa","reason":"x"})"),
+                     4003);
+    assert_int_equal(client_code(R"({"request":"mute"})"), 4003);
+    assert_int_equal(client_code(R"({"request":"mute","media":"microphone"})"), 4003);
+    assert_int_equal(client_code(R"({"request":"mute","media":1})"), 4003);
+    assert_int_equal(client_code(R"({"request":"unmute","media":"audio","participant_id":5})"), 4003);
+    assert_int_equal(client_code(R"({"request":"chat","text":"hi"})"), 4002);  // not a request yet
+}
+
 static void admin_simple_requests(void**) {
     assert_int_equal(admin_code("{\"request\":\"ping\"}"), 0);
     assert_int_equal(admin_code("{\"request\":\"list_rooms\"}"), 0);
@@ -217,6 +300,14 @@ static void admin_create_room_fields(void**) {
                      4003);
     assert_int_equal(create_room_with_revoked(kMaxRevokedInRequest), 0);
     assert_int_equal(create_room_with_revoked(kMaxRevokedInRequest + 1), 4003);
+    // grants: display_name is an optional string of at most 200 characters
+    const std::string grant_head = "{\"request\":\"create_room\"," ROOM
+                                   ",\"kind\":\"consultation\",\"state\":\"active\",\"grants\":[{\"participant_id\":"
+                                   "\"0000aaaa-0000-4000-8000-00000000000b\",\"role\":\"patient\",\"permissions\":[]";
+    assert_int_equal(admin_code((grant_head + ",\"display_name\":\"Jane Roe\"}]}").c_str()), 0);
+    assert_int_equal(admin_code((grant_head + ",\"display_name\":null}]}").c_str()), 4003);
+    assert_int_equal(admin_code((grant_head + ",\"display_name\":\"" + std::string(201, 'x') + "\"}]}").c_str()), 4003);
+    assert_int_equal(admin_code((grant_head + ",\"display_name\":\"" + std::string(200, 'x') + "\"}]}").c_str()), 0);
 }
 
 static void admin_set_permissions_fields(void**) {
@@ -252,6 +343,8 @@ int main() {
         cmocka_unit_test(session_id_normalised_to_lower_case),
         cmocka_unit_test(leave_takes_no_fields),
         cmocka_unit_test(refusals_never_echo_input),
+        cmocka_unit_test(configure_sources_checked),
+        cmocka_unit_test(moderation_requests_checked),
         cmocka_unit_test(admin_simple_requests),
         cmocka_unit_test(admin_create_room_fields),
         cmocka_unit_test(admin_set_permissions_fields),
