@@ -9,12 +9,6 @@
 namespace telemed::plugin {
 namespace {
 
-Json response(const char* kind) {
-    Json j(json_object());
-    json_object_set_new(j.get(), "telemed", json_string(kind));
-    return j;
-}
-
 template <class... Ts>
 struct Overloaded : Ts... {
     using Ts::operator()...;
@@ -42,7 +36,7 @@ Json PluginCore::handle_admin(const json_t* request) {
 
 // {"request":"ping"} → {"telemed":"pong","rooms":N}
 Json PluginCore::admin_ping() {
-    Json j = response("pong");
+    Json j = telemed_object("pong");
     json_object_set_new(j.get(), "rooms", json_integer(static_cast<json_int_t>(rooms_.size())));
     return j;
 }
@@ -92,7 +86,7 @@ Json PluginCore::admin_create_room(const CreateRoomRequest& r) {
                                                        " admitted from the lobby, room " + room->id());
     }
 
-    Json j = response("room_created");
+    Json j = telemed_object("room_created");
     json_object_set_new(j.get(), "room", json_str(room->id()));
     json_object_set_new(j.get(), "state", json_str(to_string(room->state())));
     json_object_set_new(j.get(), "existed", json_boolean(existed));
@@ -116,7 +110,7 @@ Json PluginCore::admin_destroy_room(const DestroyRoomRequest& r) {
     notify_locked(nullptr, plugin_notification("room_destroyed", r.room));
     log(LogLevel::Info, "room destroyed: " + r.room + ", " + std::to_string(members.size()) + " disconnected");
 
-    Json j = response("room_destroyed");
+    Json j = telemed_object("room_destroyed");
     json_object_set_new(j.get(), "room", json_str(r.room));
     json_object_set_new(j.get(), "participants_disconnected", json_integer(static_cast<json_int_t>(members.size())));
     return j;
@@ -133,7 +127,7 @@ Json PluginCore::admin_list_rooms() {
         json_object_set_new(o, "participants", json_integer(static_cast<json_int_t>(room->member_count())));
         json_array_append_new(arr, o);
     }
-    Json j = response("rooms");
+    Json j = telemed_object("rooms");
     json_object_set_new(j.get(), "rooms", arr);
     return j;
 }
@@ -173,7 +167,7 @@ Json PluginCore::admin_room_info(const RoomInfoRequest& r) {
         json_object_set_new(o, "stats", stats);
         json_array_append_new(arr, o);
     }
-    Json j = response("room");
+    Json j = telemed_object("room");
     json_object_set_new(j.get(), "room", json_str(room->id()));
     json_object_set_new(j.get(), "kind", json_str(to_string(room->kind())));
     json_object_set_new(j.get(), "state", json_str(to_string(room->state())));
@@ -219,7 +213,7 @@ Json PluginCore::admin_set_permissions(const SetPermissionsRequest& r) {
     notify_locked(member, plugin_notification("permissions_set", r.room, r.participant_id));
     log(LogLevel::Info, "permissions set: room " + r.room + " participant " + r.participant_id);
 
-    Json j = response("permissions_set");
+    Json j = telemed_object("permissions_set");
     json_object_set_new(j.get(), "room", json_str(r.room));
     json_object_set_new(j.get(), "participant_id", json_str(r.participant_id));
     json_object_set_new(j.get(), "connected", json_boolean(member != nullptr));
@@ -237,7 +231,7 @@ Json PluginCore::admin_kick(const KickRequest& r) {
     log(LogLevel::Info, "kicked: room " + r.room + " participant " + r.participant_id +
                             (connected ? " (connected)" : ""));
 
-    Json j = response("kicked");
+    Json j = telemed_object("kicked");
     json_object_set_new(j.get(), "room", json_str(r.room));
     json_object_set_new(j.get(), "participant_id", json_str(r.participant_id));
     json_object_set_new(j.get(), "connected", json_boolean(connected));

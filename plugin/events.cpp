@@ -3,12 +3,6 @@
 namespace telemed::plugin {
 namespace {
 
-Json with_kind(const char* kind) {
-    Json j(json_object());
-    json_object_set_new(j.get(), "telemed", json_string(kind));
-    return j;
-}
-
 json_t* str_or_null(const std::optional<std::string>& s) { return s ? json_str(*s) : json_null(); }
 
 json_t* roster(const std::vector<RosterEntry>& entries) {
@@ -59,9 +53,15 @@ json_t* mid_sources(const std::vector<MidSource>& list) {
 }  // namespace
 
 Json error_event(const Failure& f) {
-    Json j = with_kind("error");
+    Json j = telemed_object("error");
     json_object_set_new(j.get(), "error_code", json_integer(to_int(f.code)));
     json_object_set_new(j.get(), "error", json_str(f.text));
+    return j;
+}
+
+Json telemed_object(const char* kind) {
+    Json j(json_object());
+    json_object_set_new(j.get(), "telemed", json_string(kind));
     return j;
 }
 
@@ -74,7 +74,7 @@ Json sources_to_json(uint8_t bits) {
 
 Json joined_event(std::string_view session_id, std::string_view participant_id, Role role, PermissionSet perms,
                   RoomState state, bool admitted, const std::vector<RosterEntry>& others) {
-    Json j = with_kind("joined");
+    Json j = telemed_object("joined");
     json_object_set_new(j.get(), "session_id", json_str(session_id));
     json_object_set_new(j.get(), "participant_id", json_str(participant_id));
     json_object_set_new(j.get(), "role", json_str(to_string(role)));
@@ -86,15 +86,15 @@ Json joined_event(std::string_view session_id, std::string_view participant_id, 
 }
 
 Json admitted_event(const std::vector<RosterEntry>& others) {
-    Json j = with_kind("admitted");
+    Json j = telemed_object("admitted");
     json_object_set_new(j.get(), "participants", roster(others));
     return j;
 }
 
-Json denied_event() { return with_kind("denied"); }
+Json denied_event() { return telemed_object("denied"); }
 
 Json waiting_event(const std::vector<LobbyEntry>& lobby) {
-    Json j = with_kind("waiting");
+    Json j = telemed_object("waiting");
     json_t* arr = json_array();
     for (const auto& e : lobby) {
         json_t* o = json_object();
@@ -108,7 +108,7 @@ Json waiting_event(const std::vector<LobbyEntry>& lobby) {
 }
 
 Json ok_event(std::string_view request, std::string_view participant_id, std::optional<Source> media) {
-    Json j = with_kind("ok");
+    Json j = telemed_object("ok");
     json_object_set_new(j.get(), "request", json_str(request));
     if (!participant_id.empty()) json_object_set_new(j.get(), "participant_id", json_str(participant_id));
     if (media) json_object_set_new(j.get(), "media", json_str(to_string(*media)));
@@ -116,7 +116,7 @@ Json ok_event(std::string_view request, std::string_view participant_id, std::op
 }
 
 Json muted_event(uint8_t muted, uint8_t by_moderator, std::string_view by) {
-    Json j = with_kind("muted");
+    Json j = telemed_object("muted");
     json_object_set_new(j.get(), "muted", sources_to_json(muted).release());
     json_object_set_new(j.get(), "muted_by_moderator", sources_to_json(by_moderator).release());
     json_object_set_new(j.get(), "by", by.empty() ? json_null() : json_str(by));
@@ -125,7 +125,7 @@ Json muted_event(uint8_t muted, uint8_t by_moderator, std::string_view by) {
 
 Json configured_event(const std::vector<MidSource>& publishing, const std::vector<MidSource>& refused,
                       KindCounts slots, const std::vector<StreamEntry>& streams, KindCounts unassigned) {
-    Json j = with_kind("configured");
+    Json j = telemed_object("configured");
     json_object_set_new(j.get(), "publishing", mid_sources(publishing));
     json_object_set_new(j.get(), "refused", mid_sources(refused));
     json_object_set_new(j.get(), "slots", counts(slots));
@@ -135,30 +135,30 @@ Json configured_event(const std::vector<MidSource>& publishing, const std::vecto
 }
 
 Json streams_event(const std::vector<StreamEntry>& streams, KindCounts unassigned) {
-    Json j = with_kind("streams");
+    Json j = telemed_object("streams");
     json_object_set_new(j.get(), "streams", streams_array(streams));
     json_object_set_new(j.get(), "unassigned", counts(unassigned));
     return j;
 }
 
 Json participants_event(const std::vector<RosterEntry>& others) {
-    Json j = with_kind("participants");
+    Json j = telemed_object("participants");
     json_object_set_new(j.get(), "participants", roster(others));
     return j;
 }
 
-Json left_event() { return with_kind("left"); }
+Json left_event() { return telemed_object("left"); }
 
 Json kicked_event(std::string_view reason) {
-    Json j = with_kind("kicked");
+    Json j = telemed_object("kicked");
     json_object_set_new(j.get(), "reason", json_str(reason));
     return j;
 }
 
-Json ended_event() { return with_kind("ended"); }
+Json ended_event() { return telemed_object("ended"); }
 
 Json permissions_event(PermissionSet perms, Role role) {
-    Json j = with_kind("permissions");
+    Json j = telemed_object("permissions");
     json_object_set_new(j.get(), "permissions", permissions_to_json(perms).release());
     json_object_set_new(j.get(), "role", json_str(to_string(role)));
     return j;

@@ -46,6 +46,8 @@ struct MidSource {
     Source source = Source::Audio;
 };
 
+// {"telemed":kind}: the start of every client event and admin response.
+Json telemed_object(const char* kind);
 // {"telemed":"error","error_code":N,"error":"..."}
 Json error_event(const Failure& f);
 // {"telemed":"joined","session_id","participant_id","role","permissions":[...],

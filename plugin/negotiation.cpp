@@ -70,7 +70,8 @@ void PluginCore::configure(ClientMessage& m, const ConfigureRequest& req) {
     in.max_slots_per_kind = config_.max_slots_per_kind;
     const std::vector<sdp::MLinePlan> plan = sdp::plan_answer(*offer, in);
     // Nothing we can carry at all (no Opus, no VP8 anywhere): refuse rather
-    // than answer an all-rejected SDP.
+    // than answer an all-rejected SDP. (The plan cannot tell: it answers a
+    // sending m-line without the codec `inactive`, like a refused one.)
     bool usable = false;
     for (const sdp::MLine& ml : offer->mlines)
         if ((ml.kind == sdp::Kind::Audio && sdp::payload_type_of(ml, "opus")) ||

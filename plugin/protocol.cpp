@@ -297,7 +297,7 @@ Parsed<AdminRequest> parse_admin_request(const json_t* body) {
                 if (!parse_permission_names(json_object_get(v, "permissions"), &g.permissions, &f))
                     return fail<AdminRequest>(f);
                 if (auto dn = str(v, "display_name")) {
-                    if (check_text(*dn, kMaxDisplayNameChars) != nullptr)
+                    if (check_text(*dn, telemed::kMaxDisplayNameChars) != nullptr)
                         return fail<AdminRequest>(element("display_name", "invalid text or too long"));
                     g.display_name = std::string(*dn);
                 }

@@ -29,7 +29,6 @@ inline constexpr std::size_t kMaxRevokedInRequest = 1000;
 inline constexpr std::size_t kMaxGrantsInRequest = 1000;
 inline constexpr std::size_t kMaxPermissionNames = 32;
 inline constexpr std::size_t kMaxSourceHints = 8;
-inline constexpr std::size_t kMaxDisplayNameChars = 200;
 
 template <class T>
 struct Parsed {

@@ -642,12 +642,7 @@ export class TelemedClient {
         this._stopKeepalive();
         this._resetPc();
         this._needsJoin = true;
-        const created = await this._janus({ janus: 'create' }, 'success', { raw: true });
-        this.janusSessionId = created.data.id;
-        this.connected = true;
-        this._startKeepalive();
-        const attached = await this._janus({ janus: 'attach', plugin: PLUGIN, opaque_id: 'telemed-sdk' }, 'success');
-        this._setHandle(attached.data.id);
+        await this._createAndAttach();
         if (this._getToken) {
             try {
                 const t = await this._getToken();
@@ -677,6 +672,16 @@ export class TelemedClient {
         this._log('info', 'rejoined on a new Janus session');
     }
 
+    // A new Janus session (with keepalives) and a handle on the plugin.
+    async _createAndAttach() {
+        const created = await this._janus({ janus: 'create' }, 'success', { raw: true });
+        this.janusSessionId = created.data.id;
+        this.connected = true;
+        this._startKeepalive();
+        const attached = await this._janus({ janus: 'attach', plugin: PLUGIN, opaque_id: 'telemed-sdk' }, 'success');
+        this._setHandle(attached.data.id);
+    }
+
     _setHandle(id) {
         this.handleId = id;
         if (this._remoteCandsHandle !== id) {
@@ -696,12 +701,7 @@ export class TelemedClient {
         this._connectPromise = (async () => {
             try {
                 await this._openSocket();
-                const created = await this._janus({ janus: 'create' }, 'success', { raw: true });
-                this.janusSessionId = created.data.id;
-                this.connected = true;
-                this._startKeepalive();
-                const attached = await this._janus({ janus: 'attach', plugin: PLUGIN, opaque_id: 'telemed-sdk' }, 'success');
-                this._setHandle(attached.data.id);
+                await this._createAndAttach();
                 return await this._join();
             } catch (e) {
                 this._abortConnect();

@@ -300,14 +300,14 @@ static void admin_create_room_fields(void**) {
                      4003);
     assert_int_equal(create_room_with_revoked(kMaxRevokedInRequest), 0);
     assert_int_equal(create_room_with_revoked(kMaxRevokedInRequest + 1), 4003);
-    // grants: display_name is an optional string of at most 200 characters
+    // grants: display_name is an optional string within the REST bound (kMaxDisplayNameChars)
     const std::string grant_head = "{\"request\":\"create_room\"," ROOM
                                    ",\"kind\":\"consultation\",\"state\":\"active\",\"grants\":[{\"participant_id\":"
                                    "\"0000aaaa-0000-4000-8000-00000000000b\",\"role\":\"patient\",\"permissions\":[]";
     assert_int_equal(admin_code((grant_head + ",\"display_name\":\"Jane Roe\"}]}").c_str()), 0);
     assert_int_equal(admin_code((grant_head + ",\"display_name\":null}]}").c_str()), 4003);
-    assert_int_equal(admin_code((grant_head + ",\"display_name\":\"" + std::string(201, 'x') + "\"}]}").c_str()), 4003);
-    assert_int_equal(admin_code((grant_head + ",\"display_name\":\"" + std::string(200, 'x') + "\"}]}").c_str()), 0);
+    assert_int_equal(admin_code((grant_head + ",\"display_name\":\"" + std::string(telemed::kMaxDisplayNameChars + 1, 'x') + "\"}]}").c_str()), 4003);
+    assert_int_equal(admin_code((grant_head + ",\"display_name\":\"" + std::string(telemed::kMaxDisplayNameChars, 'x') + "\"}]}").c_str()), 0);
 }
 
 static void admin_set_permissions_fields(void**) {
