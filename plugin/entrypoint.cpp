@@ -112,6 +112,7 @@ public:
             janus_sdp_mdirection dir = JANUS_SDP_INACTIVE;
             if (step && step->use == sdp::Use::Publish) dir = JANUS_SDP_RECVONLY;
             if (step && step->use == sdp::Use::Slot) dir = JANUS_SDP_SENDONLY;
+            if (step && step->use == sdp::Use::Both) dir = JANUS_SDP_SENDRECV;
             const char* codec = enabled && !step->codec.empty() ? step->codec.c_str() : nullptr;
             janus_sdp_generate_answer_mline(offer, answer, m,
                 JANUS_SDP_OA_MLINE, m->type,

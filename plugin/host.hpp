@@ -26,7 +26,7 @@ public:
     virtual void push_event(HostHandle h, const char* transaction, const json_t* event, const json_t* jsep) = 0;
     // Generates the SDP answer to `offer` following `plan` (one entry per
     // offered m-line, in order): Reject -> port 0, Inactive -> inactive,
-    // Publish -> recvonly, Slot -> sendonly, with the planned codec only.
+    // Publish -> recvonly, Slot -> sendonly, Both -> sendrecv, with the planned codec only.
     // nullopt (and *error, our own words) if the host cannot.
     virtual std::optional<std::string> answer_offer(const std::string& offer,
                                                     const std::vector<sdp::MLinePlan>& plan, std::string* error) = 0;

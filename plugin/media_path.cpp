@@ -39,7 +39,7 @@ void PluginCore::on_rtp(Participant& p, int mindex, bool video, uint8_t* buf, st
     const PermissionSet caps = p.capabilities();
     ViewReader reader(p, Participant::kRtpReader);
     const Route* r = reader.route(mindex);
-    if (r == nullptr || r->kind != Route::Kind::Publish || is_video(r->source) != video ||
+    if (r == nullptr || !r->publish || is_video(r->source) != video ||
         !gate_allows(caps, r->source) || !rtp::is_valid_rtp(buf, len) || rtp::payload_type(buf) != r->in_pt) {
         c.rtp_dropped.fetch_add(1, std::memory_order_relaxed);
         return;
@@ -85,7 +85,7 @@ void PluginCore::on_rtcp(Participant& p, int mindex, bool, const uint8_t* buf, s
         for (int i = 0;; ++i) {
             const Route* r = reader.route(i);
             if (r == nullptr) break;
-            if (r->kind != Route::Kind::Slot || !r->slot_video || !r->publisher || r->publisher_mindex < 0) continue;
+            if (!r->slot || !r->slot_video || !r->publisher || r->publisher_mindex < 0) continue;
             Participant& pub = *r->publisher;
             if (pub.destroyed() || !pub.media_ready()) continue;
             if (pub.allow_keyframe_request(r->publisher_mindex, now, kMinKeyframeRequestGapUs))
@@ -94,14 +94,14 @@ void PluginCore::on_rtcp(Participant& p, int mindex, bool, const uint8_t* buf, s
         return;
     }
     const Route* r = reader.route(mindex);
-    if (r == nullptr || r->kind == Route::Kind::None) {
+    if (r == nullptr || (!r->publish && !r->slot)) {
         c.rtcp_dropped.fetch_add(1, std::memory_order_relaxed);
         return;
     }
     // Reports about its own stream or its slots: Janus terminates them and
     // nothing goes to anyone; those of a source it may not send, or of slots
-    // it may not receive, are counted.
-    const bool allowed = r->kind == Route::Kind::Publish ? gate_allows(caps, r->source) : may_receive(caps);
+    // it may not receive, are counted. (On a sendrecv m-line either may come.)
+    const bool allowed = (r->publish && gate_allows(caps, r->source)) || (r->slot && may_receive(caps));
     if (!allowed) c.rtcp_dropped.fetch_add(1, std::memory_order_relaxed);
 }
 

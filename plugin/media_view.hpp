@@ -1,10 +1,11 @@
 // The immutable per-participant routing table the media path reads without
 // locks (STYLE.md rule 4). One MediaView per participant, indexed by the
 // m-line index ("mindex") of that participant's PeerConnection:
-//  - a Publish route: what the participant sends on that m-line (its source)
-//    and the subscribers it goes to (each with the slot m-line it goes out on);
-//  - a Slot route: a receiving m-line of the participant, and the publisher
-//    whose source it currently carries (for keyframe requests).
+//  - publish: what the participant sends on that m-line (its source) and the
+//    subscribers it goes to (each with the slot m-line it goes out on);
+//  - slot: a receiving m-line of the participant, and the publisher whose
+//    source it currently carries (for keyframe requests).
+// A sendrecv m-line is both.
 // The control plane (PluginCore, under its state mutex) builds a fresh view on
 // every membership / negotiation change and swaps it in atomically
 // (Participant::publish_view); readers protect the view they use with a
@@ -41,13 +42,13 @@ struct Target {
 };
 
 struct Route {
-    enum class Kind : uint8_t { None, Publish, Slot };
-    Kind kind = Kind::None;
-    // Publish
+    bool publish = false;
+    bool slot = false;
+    // publish
     Source source = Source::Audio;
     uint8_t in_pt = 0;  // payload type negotiated for this m-line (opus / vp8)
     std::vector<Target> targets;
-    // Slot
+    // slot
     std::shared_ptr<Participant> publisher;  // null while the slot is idle
     int publisher_mindex = -1;
     bool slot_video = false;

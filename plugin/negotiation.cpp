@@ -109,22 +109,22 @@ void PluginCore::configure(ClientMessage& m, const ConfigureRequest& req) {
         const sdp::MLine& om = offer->mlines[step.index];
         const sdp::MLine& am = answer->mlines[step.index];
         const int mindex = static_cast<int>(step.index);
-        if (step.use == sdp::Use::Publish && !am.rejected) {
-            auto pt = sdp::payload_type_of(am, step.codec);
-            if (!pt) continue;
-            fresh.publishing.push_back(PublishedStream{mindex, om.mid, step.source, *pt});
+        int pt = -1;  // the payload type the answer accepted, if any
+        if (!am.rejected)
+            if (const std::optional<uint8_t> v = sdp::payload_type_of(am, step.codec)) pt = *v;
+        if (sdp::publishes(step.use) && pt >= 0) {
+            fresh.publishing.push_back(PublishedStream{mindex, om.mid, step.source, static_cast<uint8_t>(pt)});
             publishing.push_back(MidSource{om.mid, step.source});
-        } else if (step.use == sdp::Use::Inactive && sdp::sends(om.direction) &&
+        } else if ((step.use == sdp::Use::Inactive || step.use == sdp::Use::Slot) && sdp::sends(om.direction) &&
                    !has(in.granted, permission_for(step.source))) {
             refused.push_back(MidSource{om.mid, step.source});
-        } else if (step.use == sdp::Use::Slot && !am.rejected) {
-            auto pt = sdp::payload_type_of(am, step.codec);
-            if (!pt) continue;
+        }
+        if (sdp::is_slot(step.use) && pt >= 0) {
             SlotState s;
             s.mindex = mindex;
             s.mid = om.mid;
             s.video = om.kind == sdp::Kind::Video;
-            s.pt = *pt;
+            s.pt = static_cast<uint8_t>(pt);
             // A renegotiation keeps what a slot carried (same mid, same kind).
             for (const SlotState& was : old.slots)
                 if (was.mid == s.mid && was.video == s.video && !s.mid.empty()) {
@@ -303,13 +303,13 @@ void PluginCore::rebuild_views(Room& room) {
         v->routes.resize(static_cast<std::size_t>(size));
         for (const PublishedStream& ps : n.publishing) {
             Route& r = v->routes[static_cast<std::size_t>(ps.mindex)];
-            r.kind = Route::Kind::Publish;
+            r.publish = true;
             r.source = ps.source;
             r.in_pt = ps.pt;
         }
         for (const SlotState& s : n.slots) {
             Route& r = v->routes[static_cast<std::size_t>(s.mindex)];
-            r.kind = Route::Kind::Slot;
+            r.slot = true;
             r.slot_video = s.video;
             if (!s.assigned) continue;
             if (auto pub = room.member(s.assigned->first)) {

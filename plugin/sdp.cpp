@@ -398,6 +398,8 @@ std::vector<MLinePlan> plan_answer(const Session& offer, const PlanInput& in) {
         const bool codec_offered = payload_type_of(m, codec).has_value();
         p.source = video ? Source::Video : Source::Audio;
 
+        std::size_t& slots = video ? video_slots : audio_slots;
+        const bool may_subscribe = has(in.granted, Permission::Subscribe);
         if (sends(m.direction)) {
             bool fits = true;  // the source is one this m-line may carry
             if (const SourceHint* h = find_hint(in.hints, m.mid)) {
@@ -415,14 +417,16 @@ std::vector<MLinePlan> plan_answer(const Session& offer, const PlanInput& in) {
             }
             const auto s = static_cast<std::size_t>(p.source);
             const bool ok = fits && has(in.granted, permission_for(p.source)) && codec_offered && !taken[s];
-            p.use = ok ? Use::Publish : Use::Inactive;
             if (ok) taken[s] = true;
+            // The receiving half of a sendrecv m-line is a slot like a recvonly one.
+            const bool slot = receives(m.direction) && codec_offered && may_subscribe && slots < in.max_slots_per_kind;
+            if (slot) ++slots;
+            p.use = ok ? (slot ? Use::Both : Use::Publish) : (slot ? Use::Slot : Use::Inactive);
             p.codec = codec;
         } else {  // RecvOnly: a subscription slot
-            std::size_t& slots = video ? video_slots : audio_slots;
             if (!codec_offered) {
                 p.source = Source::Audio;  // Reject
-            } else if (!has(in.granted, Permission::Subscribe)) {
+            } else if (!may_subscribe) {
                 p.use = Use::Inactive;
                 p.codec = codec;
             } else if (slots >= in.max_slots_per_kind) {
@@ -453,6 +457,9 @@ bool answer_respects_plan(const Session& answer, const std::vector<MLinePlan>& p
                 break;
             case Use::Slot:
                 if (a.direction != Direction::SendOnly) return false;
+                break;
+            case Use::Both:
+                if (a.direction != Direction::SendRecv) return false;
                 break;
         }
     }

@@ -58,12 +58,16 @@ enum class Use : uint8_t {
     Inactive,    // a=inactive: the client may not send this (permission) and it is not a slot
     Publish,     // plugin answers recvonly: the client publishes `source` here
     Slot,        // plugin answers sendonly: a subscription slot (client receives)
+    Both,        // plugin answers sendrecv: the client publishes `source` here and it is also a slot
 };
+
+inline bool publishes(Use u) { return u == Use::Publish || u == Use::Both; }
+inline bool is_slot(Use u) { return u == Use::Slot || u == Use::Both; }
 
 struct MLinePlan {
     std::size_t index = 0;
     Use use = Use::Reject;
-    Source source = Source::Audio;  // for Publish (and the intended source of an Inactive m-line)
+    Source source = Source::Audio;  // for Publish/Both (and the intended source of a sending m-line refused)
     std::string codec;              // "opus" for audio, "vp8" for video; empty for Reject
 };
 
@@ -77,7 +81,7 @@ struct SourceHint {
 struct PlanInput {
     PermissionSet granted = 0;            // the participant's permissions (not the lobby-zeroed bits)
     std::vector<SourceHint> hints;        // may be empty
-    std::size_t max_slots_per_kind = 16;  // recv-only audio / video m-lines accepted as slots
+    std::size_t max_slots_per_kind = 16;  // audio / video m-lines accepted as slots, per kind
 };
 
 // Decides every m-line of `offer`:
@@ -94,14 +98,18 @@ struct PlanInput {
 //    has subscribe, the codec is offered and fewer than max_slots_per_kind
 //    slots of that kind were planned; otherwise Inactive (no subscribe) or
 //    Reject (over the limit / no codec).
+//  - a sendrecv m-line is both: its sending half is decided as above (may it
+//    publish?) and its receiving half as a slot (subscribe, codec, limit):
+//    Both, Publish (recvonly), Slot (sendonly) or Inactive. So a participant
+//    who publishes and subscribes needs one m-line per kind for a 1:1 call.
 //  - inactive or rejected offered m-lines: Reject. Application and other
 //    kinds: Reject.
-// Note: a sendrecv m-line is treated as sending (Publish/Inactive), never as a slot.
 std::vector<MLinePlan> plan_answer(const Session& offer, const PlanInput& in);
 
 // Checks an answer against its plan: same number of m-lines; for each,
 // Reject -> rejected; Inactive -> inactive (or rejected); Publish ->
-// recvonly (or rejected); Slot -> sendonly (or rejected). Anything else
+// recvonly (or rejected); Slot -> sendonly (or rejected); Both -> sendrecv
+// (or rejected). Anything else
 // (e.g. an answer that would receive media the plan refused) is false.
 bool answer_respects_plan(const Session& answer, const std::vector<MLinePlan>& plan);
 

@@ -5,9 +5,11 @@
 // keepalive, claim, detach, destroy) and the plugin protocol of
 // docs/PROTOCOL.md on one handle, with ONE RTCPeerConnection per
 // participant. The client always offers: its offer carries the publishing
-// m-lines (sendonly: microphone, camera, screen) and recvonly "slot" m-lines
-// onto which the plugin puts the others' media; `streams` events say which
-// slot mid carries which participant's source.
+// m-lines (microphone, camera, screen) and "slot" m-lines onto which the
+// plugin puts the others' media; the microphone and camera m-lines are
+// sendrecv and double as the first slot of their kind, further slots are
+// recvonly. `streams` events say which slot mid carries which participant's
+// source.
 //
 //   import { TelemedClient, decodeJoinLink } from '/sdk/telemed.js';
 //   const join = decodeJoinLink(location.hash);
@@ -162,7 +164,8 @@ export class TelemedClient {
     /**
      * @param {object} opts
      *   janusUrl, token (required); iceServers, iceTransportPolicy ('all'|'relay'),
-     *   slots {audio, video} (initial recvonly slots, default 4 + 4),
+     *   slots {audio, video} (initial slots per kind, counting the sendrecv
+     *   microphone / camera m-line; default 4 + 4),
      *   requestTimeoutMs (10000), log (function(level, msg) or null),
      *   getToken (optional async () => token: a fresh token for a rejoin after
      *   the Janus session was lost), reconnect (default true),
@@ -1067,7 +1070,7 @@ export class TelemedClient {
         return null;
     }
 
-    /** At least this many recvonly slots per kind (at most 16), then re-offer. */
+    /** At least this many slots per kind (at most 16), then re-offer. */
     async setSlots({ audio, video } = {}) {
         if (Number.isInteger(audio)) this._slotTarget.audio = Math.min(MAX_SLOTS_PER_KIND, Math.max(this._slotTarget.audio, audio));
         if (Number.isInteger(video)) this._slotTarget.video = Math.min(MAX_SLOTS_PER_KIND, Math.max(this._slotTarget.video, video));
@@ -1234,22 +1237,33 @@ export class TelemedClient {
         return pc;
     }
 
+    // The microphone and camera transceivers are also the first slot of
+    // their kind (sendrecv m-lines): a 1:1 call needs two m-lines, not four,
+    // which halves what Janus keeps and reports per participant. Screen
+    // share and further slots are sendonly / recvonly m-lines.
     async _syncTransceivers(pc) {
         for (const s of SOURCES) {
+            const kind = SOURCE_KIND[s];
             const track = this._want[s] ? this._trackFor(s) : null;
             let tx = this._pubTx[s];
             if (tx && tx.stopped) tx = this._pubTx[s] = null;
-            if (track) {
-                if (!tx) {
-                    const stream = this._streamFor(s);
-                    this._pubTx[s] = pc.addTransceiver(track, { direction: 'sendonly', streams: stream ? [stream] : [] });
+            if (track && !tx) {
+                const first = s === 'screen' ? null : this._slotTx[kind][0];
+                const stream = this._streamFor(s);
+                if (first && !first.stopped && !Object.values(this._pubTx).includes(first)) {
+                    // Slots came first (subscribed before publishing): send on the first one.
+                    tx = this._pubTx[s] = first;
+                    if (stream && typeof tx.sender.setStreams === 'function') tx.sender.setStreams(stream);
                 } else {
-                    if (tx.sender.track !== track) await tx.sender.replaceTrack(track);
-                    if (tx.direction !== 'sendonly') tx.direction = 'sendonly';
+                    tx = this._pubTx[s] = pc.addTransceiver(track, { direction: 'sendonly', streams: stream ? [stream] : [] });
                 }
-            } else if (tx && tx.direction !== 'inactive') {
-                await tx.sender.replaceTrack(null);
-                tx.direction = 'inactive';
+            }
+            if (!tx) continue;
+            const want = track ?? null;
+            if (tx.sender.track !== want) await tx.sender.replaceTrack(want);
+            if (s !== 'screen' && this._slotTx[kind].length === 0 && this.permissions.includes('subscribe') &&
+                this._slotTarget[kind] > 0) {
+                this._slotTx[kind].push(tx);
             }
         }
         if (this.permissions.includes('subscribe')) {
@@ -1258,6 +1272,15 @@ export class TelemedClient {
                     this._slotTx[kind].push(pc.addTransceiver(kind, { direction: 'recvonly' }));
                 }
             }
+        }
+        // Directions: send where a track is published, receive on slots.
+        const all = new Set([...Object.values(this._pubTx), ...this._slotTx.audio, ...this._slotTx.video]);
+        for (const tx of all) {
+            if (!tx || tx.stopped) continue;
+            const send = SOURCES.some((s) => this._pubTx[s] === tx && tx.sender.track);
+            const recv = this._slotTx.audio.includes(tx) || this._slotTx.video.includes(tx);
+            const dir = send ? (recv ? 'sendrecv' : 'sendonly') : (recv ? 'recvonly' : 'inactive');
+            if (tx.direction !== dir) tx.direction = dir;
         }
     }
 

@@ -106,26 +106,27 @@ void check_plan(const Session& s, const PlanInput& in) {
         FUZZ_CHECK(media && !m.rejected && m.direction != Direction::Inactive);
         FUZZ_CHECK(p.codec == codec);
         FUZZ_CHECK(static_cast<std::size_t>(p.source) < kSourceCount);
-        switch (p.use) {
-            case Use::Publish:
+        if (publishes(p.use)) {
                 FUZZ_CHECK(sends(m.direction));
                 FUZZ_CHECK(is_video(p.source) == video);
                 FUZZ_CHECK(has(in.granted, permission_for(p.source)));
                 FUZZ_CHECK(offered(m, codec));
                 FUZZ_CHECK(!published[static_cast<std::size_t>(p.source)]);
                 published[static_cast<std::size_t>(p.source)] = true;
-                break;
-            case Use::Slot:
-                FUZZ_CHECK(m.direction == Direction::RecvOnly);
+        }
+        if (is_slot(p.use)) {
+                FUZZ_CHECK(receives(m.direction));
                 FUZZ_CHECK(has(in.granted, Permission::Subscribe));
                 FUZZ_CHECK(offered(m, codec));
                 FUZZ_CHECK(++slots[video ? 1 : 0] <= in.max_slots_per_kind);
-                break;
-            case Use::Inactive:
+        }
+        // A sendrecv m-line is a slot whenever a slot could be had.
+        if (m.direction == Direction::SendRecv && has(in.granted, Permission::Subscribe) && offered(m, codec) &&
+            slots[video ? 1 : 0] < in.max_slots_per_kind)
+            FUZZ_CHECK(is_slot(p.use));
+        if (p.use == Use::Inactive) {
                 // Only a sending m-line, or a slot refused for want of subscribe.
                 FUZZ_CHECK(sends(m.direction) || !has(in.granted, Permission::Subscribe));
-                break;
-            case Use::Reject: break;
         }
     }
 
@@ -140,12 +141,14 @@ void check_plan(const Session& s, const PlanInput& in) {
             case Use::Inactive: a.direction = Direction::Inactive; break;
             case Use::Publish: a.direction = Direction::RecvOnly; break;
             case Use::Slot: a.direction = Direction::SendOnly; break;
+            case Use::Both: a.direction = Direction::SendRecv; break;
         }
         answer.mlines.push_back(std::move(a));
     }
     FUZZ_CHECK(answer_respects_plan(answer, plan));
     // ... and one m-line that sends and receives more than planned is not.
     for (std::size_t i = 0; i < plan.size(); ++i) {
+        if (plan[i].use == Use::Both) continue;  // sendrecv is the plan there
         MLine& a = answer.mlines[i];
         const MLine saved = a;
         a.rejected = false;

@@ -114,6 +114,7 @@ inline std::optional<std::string> fake_answer(const std::string& offer_text, con
         const char* dir = "inactive";
         if (p.use == sdp::Use::Publish) dir = "recvonly";
         if (p.use == sdp::Use::Slot) dir = "sendonly";
+        if (p.use == sdp::Use::Both) dir = "sendrecv";
         if (violate) dir = "sendrecv";
         const std::string n = std::to_string(*pt);
         out += std::string("m=") + kind + " 9 UDP/TLS/RTP/SAVPF " + n + "\r\nc=IN IP4 127.0.0.1\r\n";

@@ -10,7 +10,7 @@
 // on_data for packets (real RTP and RTCP bytes).
 //
 // Offers are written as one letter per m-line (mid = its index):
-//   A audio sendonly   V video sendonly   B audio sendrecv   x audio inactive
+//   A audio sendonly   V video sendonly   B audio sendrecv   W video sendrecv   x audio inactive
 //   a audio recvonly (slot)   v video recvonly (slot)   d data channel
 //   P audio sendonly, PCMU only   H video sendonly, H.264 only   h video recvonly, H.264 only
 // The usual layout "AVav": mindex 0 microphone, 1 camera, 2 audio slot,
@@ -76,10 +76,10 @@ std::string offer_text(const char* spec, int opus, int vp8) {
                  "\r\na=sctp-port:5000\r\n";
             continue;
         }
-        const bool video = c == 'V' || c == 'v' || c == 'H' || c == 'h';
+        const bool video = c == 'V' || c == 'v' || c == 'H' || c == 'h' || c == 'W';
         const bool other_codec = c == 'P' || c == 'H' || c == 'h';
         const char* dir = (c == 'a' || c == 'v' || c == 'h') ? "recvonly"
-                          : c == 'B'                         ? "sendrecv"
+                          : c == 'B' || c == 'W'             ? "sendrecv"
                           : c == 'x'                         ? "inactive"
                                                              : "sendonly";
         if (other_codec) {
@@ -395,14 +395,14 @@ static void configure_answers_by_plan(void** state) {
     assert_string_equal(field_json(f, 0, "configured", "streams"), "[]");
     assert_string_equal(field_json(f, 0, "configured", "unassigned"), "{\"audio\":0,\"video\":0}");
     assert_true(has_text(room_member(f, kDoc), "\"publishing\":[\"audio\",\"video\"]"));
-    // sendrecv counts as sending; "sources" names a second video m-line screen.
+    // sendrecv publishes and is a slot; "sources" names a second video m-line screen.
     assert_int_equal(configure(f, 0, "BVVv", "[{\"mid\":\"2\",\"source\":\"screen\"},{\"mid\":\"1\",\"source\":\"video\"}]"),
                      0);
-    assert_string_equal(answer_direction(f, 0, 0), "recvonly");
+    assert_string_equal(answer_direction(f, 0, 0), "sendrecv");
     assert_string_equal(field_json(f, 0, "configured", "publishing"),
                         "[{\"mid\":\"0\",\"source\":\"audio\"},{\"mid\":\"1\",\"source\":\"video\"},"
                         "{\"mid\":\"2\",\"source\":\"screen\"}]");
-    assert_string_equal(field_json(f, 0, "configured", "slots"), "{\"audio\":0,\"video\":1}");
+    assert_string_equal(field_json(f, 0, "configured", "slots"), "{\"audio\":1,\"video\":1}");
     // A patient may not share its screen: answered inactive, counted.
     join(f, 1, patient_token(f));
     assert_int_equal(configure(f, 1, "AVVav"), 0);  // configure is allowed in the lobby
@@ -467,6 +467,68 @@ static void observer_is_answered_inactive_and_gated(void** state) {
     // Data channel packets are dropped and counted.
     f->core->on_data(*f->core->find_raw(H(f, 2)));
     assert_int_equal(stat_of(f, kObs, "data_dropped"), 1);
+}
+
+// A participant that publishes and subscribes needs one sendrecv m-line per
+// kind in a 1:1 call: the m-line carries its own source in and the other's
+// out. The gate stops only the sending half.
+static void sendrecv_mlines_publish_and_receive(void** state) {
+    Fixture* f = F(state);
+    assert_int_equal(create_room(f, kRoom), 0);
+    assert_int_equal(join(f, 0, doctor_token(f)), 0);
+    assert_int_equal(join(f, 1, patient_token(f)), 0);
+    assert_int_equal(moderate(f, 0, "admit", kPat), 0);
+    assert_int_equal(configure(f, 0, "BW"), 0);
+    assert_string_equal(answer_direction(f, 0, 0), "sendrecv");
+    assert_string_equal(answer_direction(f, 0, 1), "sendrecv");
+    assert_string_equal(field_json(f, 0, "configured", "slots"), "{\"audio\":1,\"video\":1}");
+    assert_int_equal(configure(f, 1, "BW"), 0);
+    assert_string_equal(field_json(f, 1, "configured", "publishing"),
+                        "[{\"mid\":\"0\",\"source\":\"audio\"},{\"mid\":\"1\",\"source\":\"video\"}]");
+    assert_string_equal(stream_of(f, 1, "configured", "0"), pid_source(f, kDoc, "audio"));
+    assert_string_equal(stream_of(f, 1, "configured", "1"), pid_source(f, kDoc, "video"));
+    assert_string_equal(stream_of(f, 0, "streams", "1"), pid_source(f, kPat, "video"));
+    f->core->media_up(H(f, 0));
+    f->core->media_up(H(f, 1));
+    f->core->drain();
+    clear_calls(f);
+    // Each one's camera goes out on the other's camera m-line, re-typed.
+    assert_int_equal(video(f, 1), 1);
+    assert_ptr_equal(relay(f, -1)->h, H(f, 0));
+    assert_int_equal(relay(f, -1)->mindex, 1);
+    assert_int_equal(relay_pt(relay(f, -1)), kDocVp8);
+    assert_int_equal(video(f, 0), 1);
+    assert_ptr_equal(relay(f, -1)->h, H(f, 1));
+    assert_int_equal(relay(f, -1)->mindex, 1);
+    assert_int_equal(relay_pt(relay(f, -1)), kVp8);
+    assert_int_equal(audio(f, 1), 1);
+    assert_int_equal(relay(f, -1)->mindex, 0);
+    // A PLI on that m-line asks the other's camera.
+    rtcp(f, 0, 1, "pli");
+    assert_int_equal(plis(f, 1, 1), 1);
+    assert_int_equal(plis(f, 0, 1), 0);
+    // Force-muted microphone: its audio stops, the doctor's still reaches it
+    // on the same m-line.
+    assert_int_equal(mute(f, 0, "mute", kPat, "audio"), 0);
+    assert_int_equal(audio(f, 1), 0);
+    assert_int_equal(audio(f, 0), 1);
+    assert_ptr_equal(relay(f, -1)->h, H(f, 1));
+    assert_int_equal(relay(f, -1)->mindex, 0);
+    // An observer's sendrecv m-lines are answered sendonly: slots only,
+    // its sending half refused and gated.
+    assert_true(enter(f, 2, observer_token(f), kObs, "BW"));
+    assert_string_equal(answer_direction(f, 2, 0), "sendonly");
+    assert_string_equal(answer_direction(f, 2, 1), "sendonly");
+    assert_string_equal(field_json(f, 2, "configured", "publishing"), "[]");
+    assert_string_equal(field_json(f, 2, "configured", "refused"),
+                        "[{\"mid\":\"0\",\"source\":\"audio\"},{\"mid\":\"1\",\"source\":\"video\"}]");
+    assert_int_equal(stat_of(f, kObs, "sdp_refused"), 2);
+    assert_int_equal(count_in(f, 2, "configured", "slots", "video"), 1);
+    clear_calls(f);
+    assert_int_equal(video(f, 2), 0);
+    assert_int_equal(stat_of(f, kObs, "rtp_dropped"), 1);
+    assert_int_equal(video(f, 0), 2);  // the patient and the observer
+    assert_true(targets_handle(f, 0, 1, 2));
 }
 
 // ---------------------------------------------------------------- forwarding
@@ -1124,6 +1186,7 @@ int main() {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(configure_answers_by_plan, setup, teardown),
         cmocka_unit_test_setup_teardown(observer_is_answered_inactive_and_gated, setup, teardown),
+        cmocka_unit_test_setup_teardown(sendrecv_mlines_publish_and_receive, setup, teardown),
         cmocka_unit_test_setup_teardown(patient_video_reaches_doctor_slot, setup, teardown),
         cmocka_unit_test_setup_teardown(malformed_or_misplaced_rtp_is_dropped, setup, teardown),
         cmocka_unit_test_setup_teardown(waiting_participant_is_gated_until_admitted, setup, teardown),

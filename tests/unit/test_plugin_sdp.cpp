@@ -254,6 +254,7 @@ std::string plan_word(const MLinePlan& p) {
         case Use::Inactive: return "off:" + src;
         case Use::Publish: return "pub:" + src;
         case Use::Slot: return "slot:" + src;
+        case Use::Both: return "both:" + src;
     }
     return "?";
 }
@@ -628,11 +629,21 @@ static void plan_codecs_and_directions(void**) {
     // Codec names in any case.
     assert_str_eq(plan_of(offer_of({"m=audio 9 RTP/AVP 109\r\na=sendonly\r\na=rtpmap:109 OPUS/48000/2\r\n"}), doctor),
                   "pub:audio");
-    // sendrecv (and no direction at all) is sending, never a slot.
+    // sendrecv (and no direction at all) is sending and a slot: each half
+    // is decided on its own.
     const std::string sr = offer_of({"m=audio 9 RTP/AVP 111\r\na=sendrecv\r\na=rtpmap:111 opus/48000/2\r\n",
                                      "m=video 9 RTP/AVP 96\r\na=rtpmap:96 VP8/90000\r\n"});
-    assert_str_eq(plan_of(sr, doctor), "pub:audio pub:video");
-    assert_str_eq(plan_of(sr, role(Role::Observer)), "off:audio off:video");
+    assert_str_eq(plan_of(sr, doctor), "both:audio both:video");
+    assert_str_eq(plan_of(sr, role(Role::Observer)), "slot:audio slot:video");
+    assert_str_eq(plan_of(sr, role(Role::Patient) & ~bit(Permission::PublishVideo)), "both:audio slot:video");
+    assert_str_eq(plan_of(sr, bit(Permission::PublishAudio) | bit(Permission::PublishVideo)), "pub:audio pub:video");
+    assert_str_eq(plan_of(sr, 0), "off:audio off:video");
+    // The receiving half counts against the slot limit like a recvonly m-line.
+    const std::string sr3 = offer_of({"m=audio 9 RTP/AVP 111\r\na=sendrecv\r\na=rtpmap:111 opus/48000/2\r\n",
+                                      "m=audio 9 RTP/AVP 111\r\na=recvonly\r\na=rtpmap:111 opus/48000/2\r\n",
+                                      "m=audio 9 RTP/AVP 111\r\na=sendrecv\r\na=rtpmap:111 opus/48000/2\r\n"});
+    assert_str_eq(plan_of(sr3, doctor, "", 2), "both:audio slot:audio off:audio");
+    assert_str_eq(plan_of(sr3, doctor, "", 1), "both:audio reject off:audio");
     // Inactive, rejected and non-media m-lines are rejected.
     const std::string r = offer_of({"m=audio 9 RTP/AVP 111\r\na=inactive\r\na=rtpmap:111 opus/48000/2\r\n",
                                     "m=audio 0 RTP/AVP 111\r\na=sendonly\r\na=rtpmap:111 opus/48000/2\r\n",

@@ -12,8 +12,10 @@
 //              and a subscriber handle (join ptype=subscriber streams=[{feed
 //              of the other}]: one recvonly PeerConnection) — the usual way
 //   telemed    per participant one Janus session, one handle, ONE
-//              PeerConnection: audio+video sendonly and one recvonly audio
-//              and video slot (join {token} + configure)
+//              PeerConnection (join {token} + configure): an audio and a
+//              video m-line, both sendrecv (--layout sendrecv, the SDK's
+//              way), or audio+video sendonly and one recvonly audio and
+//              video slot (--layout split)
 // Each run restarts Janus (scripts/stackctl restart-janus: a fresh process,
 // so memory freed by an earlier run cannot hide growth), then measures Janus
 // (/proc/<pid>: Threads, VmRSS, utime+stime):
@@ -38,7 +40,7 @@ import { RTCPeerConnection, useOPUS, useSdesMid, useVP8 } from 'werift';
 
 import {
     ROOT, TELEMED, VIDEOROOM, createTelemedSession, createVideoRoom, destroyVideoRoom, endTelemedSession, fmt,
-    janusAdmin, joinToken, loadStack, log, median, procSample, sleep, within,
+    cpuBetween, rssByKind, janusAdmin, joinToken, loadStack, log, median, procSample, sleep, within,
 } from './lib/common.mjs';
 import { JanusNode } from './lib/janus_node.mjs';
 import { Looper, generateMedia } from './lib/media_source.mjs';
@@ -49,6 +51,7 @@ const { values: args } = parseArgs({
         window: { type: 'string', default: process.env.BENCH_COST_WINDOW || '20' },
         base: { type: 'string', default: '10' },
         participants: { type: 'string', default: '10' },
+        layout: { type: 'string', default: 'sendrecv' },
         only: { type: 'string' },
         'no-restart': { type: 'boolean', default: false },
     },
@@ -57,6 +60,11 @@ const ROUNDS = Math.max(1, Math.min(20, Number(args.rounds) || 2));
 const WINDOW_S = Math.max(2, Math.min(300, Number(args.window) || 20));
 const BASE_S = Math.max(2, Math.min(300, Number(args.base) || 10));
 const N = Math.max(2, Math.min(100, 2 * Math.floor((Number(args.participants) || 10) / 2)));
+// telemed m-lines: 'sendrecv' (what web/telemed.js offers: microphone and
+// camera m-lines sendrecv, their receiving half is the first slot of each
+// kind) or 'split' (sendonly microphone and camera + recvonly slots).
+const LAYOUT = args.layout === 'split' ? 'split' : 'sendrecv';
+const WARM = 2;   // warm-up participants (one room), part of the baseline
 const STEP_MS = 20000;
 
 let stack = loadStack();
@@ -154,9 +162,12 @@ class TelemedParticipant extends Participant {
         const pc = newPc();
         this.h.usePc(pc);
         countRx(pc, this.rx);
-        this.tr = [pc.addTransceiver('audio', { direction: 'sendonly' }), pc.addTransceiver('video', { direction: 'sendonly' })];
-        pc.addTransceiver('audio', { direction: 'recvonly' });
-        pc.addTransceiver('video', { direction: 'recvonly' });
+        const dir = LAYOUT === 'split' ? 'sendonly' : 'sendrecv';
+        this.tr = [pc.addTransceiver('audio', { direction: dir }), pc.addTransceiver('video', { direction: dir })];
+        if (LAYOUT === 'split') {
+            pc.addTransceiver('audio', { direction: 'recvonly' });
+            pc.addTransceiver('video', { direction: 'recvonly' });
+        }
         await pc.setLocalDescription(await pc.createOffer());
         const sources = this.tr.map((t) => ({ mid: t.mid, source: t.kind }));
         const r = await this.h.message({ request: 'configure', sources }, pc.localDescription);
@@ -173,8 +184,9 @@ class TelemedParticipant extends Participant {
 
 // Both push what they create into `ps` / `cleanups` as they go, so a
 // failed set-up is torn down as far as it got.
-async function setupVideoRoom(looper, ps, cleanups) {
-    for (let r = 0; r < N / 2; r += 1) {
+async function setupVideoRoom(looper, ps, cleanups, n) {
+    const first = ps.length;
+    for (let r = 0; r < n / 2; r += 1) {
         const room = await createVideoRoom(stack.env, 4);
         cleanups.push(() => destroyVideoRoom(stack.env, room));
         for (let k = 0; k < 2; k += 1) {
@@ -184,14 +196,14 @@ async function setupVideoRoom(looper, ps, cleanups) {
             p.room = room;
         }
     }
-    for (let i = 0; i < N; i += 2) {
+    for (let i = first; i < first + n; i += 2) {
         await ps[i].subscribe(ps[i].room, ps[i + 1].feed);
         await ps[i + 1].subscribe(ps[i + 1].room, ps[i].feed);
     }
 }
 
-async function setupTelemed(looper, ps, cleanups) {
-    for (let r = 0; r < N / 2; r += 1) {
+async function setupTelemed(looper, ps, cleanups, n) {
+    for (let r = 0; r < n / 2; r += 1) {
         const sid = await createTelemedSession(stack.env, 'bench fixed_cost');
         cleanups.push(() => endTelemedSession(stack.env, sid));
         for (let k = 0; k < 2; k += 1) {
@@ -224,7 +236,12 @@ async function measure(seconds) {
     }
     const s1 = procSample(pid);
     const wall = (s1.at - s0.at) / 1000;
-    return { cpuPct: 100 * (s1.cpuS - s0.cpuS) / wall, threads: s1.threads, maxThreads, rssKiB: s1.rssKiB };
+    const cpu = cpuBetween(s0, s1);
+    return {
+        mem: rssByKind(pid),
+        cpuPct: 100 * cpu.s / wall, lostThreads: cpu.lost, tickCpuPct: 100 * (s1.cpuS - s0.cpuS) / wall,
+        threads: s1.threads, maxThreads, rssKiB: s1.rssKiB,
+    };
 }
 
 function restartJanus() {
@@ -260,13 +277,27 @@ async function oneRun(name, looper) {
         restartJanus();
         await sleep(2000);
     }
-    const base = await measure(BASE_S);
+    const cold = await measure(BASE_S);
     const setup = name === 'telemed' ? setupTelemed : setupVideoRoom;
-    const t0 = performance.now();
+    const warm = [];
     const ps = [];
     const cleanups = [];
     try {
-        await within(setup(looper, ps, cleanups), 120000, `${name} set-up`);
+        // Warm-up: one room with WARM participants of the same plugin, kept
+        // for the whole run, so that one-time costs (first DTLS/SRTP use,
+        // library set-up, allocator arenas) land in the baseline and the
+        // figures are what each further participant adds.
+        await within(setup(looper, warm, cleanups, WARM), 60000, `${name} warm-up`);
+        await waitMedia(warm);
+        await sleep(3000);
+        const baseMedia = await measure(BASE_S);
+        looper.stop();
+        await sleep(3000);
+        const baseIdle = await measure(BASE_S);
+        looper.start();
+
+        const t0 = performance.now();
+        await within(setup(looper, ps, cleanups, N), 120000, `${name} set-up`);
         const setupMs = performance.now() - t0;
         await waitMedia(ps);
         await sleep(3000);
@@ -279,27 +310,35 @@ async function oneRun(name, looper) {
         looper.start();
         const srtp = await srtpProfile(ps[0]);
         const per = (a, b) => (a - b) / N;
+        const perCold = (a, b) => (a - b) / (N + WARM);
         const r = {
             name,
             setupMs,
             rxPps: (rx1 - rx0) / WINDOW_S,
             srtp,
-            base,
-            media,
-            idle,
-            threads: per(media.maxThreads, base.threads),
-            rssKiB: per(media.rssKiB, base.rssKiB),
-            cpuMedia: per(media.cpuPct, base.cpuPct),
-            cpuIdle: per(idle.cpuPct, base.cpuPct),
+            threads: per(media.maxThreads, baseMedia.maxThreads),
+            rssKiB: per(media.rssKiB, baseMedia.rssKiB),
+            cpuMedia: per(media.cpuPct, baseMedia.cpuPct),
+            cpuIdle: per(idle.cpuPct, baseIdle.cpuPct),
+            coldThreads: perCold(media.maxThreads, cold.threads),
+            coldRssKiB: perCold(media.rssKiB, cold.rssKiB),
+            coldCpuIdle: perCold(idle.cpuPct, cold.cpuPct),
         };
-        console.log(`RESULT fixed_cost plugin=${name} participants=${N} threads_pp=${fmt(r.threads, 2)} ` +
-            `rss_kib_pp=${fmt(r.rssKiB, 0)} cpu_media_pct_pp=${fmt(r.cpuMedia, 3)} cpu_idle_pct_pp=${fmt(r.cpuIdle, 3)} ` +
-            `base_threads=${base.threads} base_rss_kib=${base.rssKiB} base_cpu_pct=${fmt(base.cpuPct, 2)} ` +
-            `media_threads=${media.maxThreads} media_rss_kib=${media.rssKiB} media_cpu_pct=${fmt(media.cpuPct, 2)} ` +
-            `idle_cpu_pct=${fmt(idle.cpuPct, 2)} rx_pps=${fmt(r.rxPps, 0)} srtp=${srtp} setup_ms=${fmt(setupMs, 0)}`);
+        const lost = [baseMedia, baseIdle, media, idle].reduce((a, m) => a + m.lostThreads, 0);
+        console.log(`RESULT fixed_cost plugin=${name} layout=${name === 'telemed' ? LAYOUT : '-'} participants=${N} threads_pp=${fmt(r.threads, 2)} ` +
+            `rss_kib_pp=${fmt(r.rssKiB, 0)} cpu_media_pct_pp=${fmt(r.cpuMedia, 3)} cpu_idle_pct_pp=${fmt(r.cpuIdle, 4)} ` +
+            `cold_threads_pp=${fmt(r.coldThreads, 2)} cold_rss_kib_pp=${fmt(r.coldRssKiB, 0)} cold_cpu_idle_pct_pp=${fmt(r.coldCpuIdle, 4)} ` +
+            `cold_threads=${cold.threads} cold_rss_kib=${cold.rssKiB} cold_cpu_pct=${fmt(cold.cpuPct, 3)} ` +
+            `base_threads=${baseMedia.maxThreads} base_rss_kib=${baseMedia.rssKiB} base_cpu_pct=${fmt(baseMedia.cpuPct, 3)} ` +
+            `base_idle_cpu_pct=${fmt(baseIdle.cpuPct, 3)} media_threads=${media.maxThreads} media_rss_kib=${media.rssKiB} ` +
+            `media_cpu_pct=${fmt(media.cpuPct, 3)} idle_cpu_pct=${fmt(idle.cpuPct, 3)} ` +
+            `idle_tick_cpu_pct=${fmt(idle.tickCpuPct, 3)} lost_threads=${lost} rx_pps=${fmt(r.rxPps, 0)} srtp=${srtp} ` +
+            `setup_ms=${fmt(setupMs, 0)}`);
+        const memPer = Object.keys(media.mem).map((k) => `${k}=${fmt(per(media.mem[k], baseMedia.mem[k]), 0)}`).join(' ');
+        console.log(`RESULT fixed_cost_rss plugin=${name} kib_pp ${memPer}`);
         return r;
     } finally {
-        for (const p of ps) await p.close();
+        for (const p of [...warm, ...ps]) await p.close();
         for (const c of cleanups) await c();
         await sleep(1000);
         try { log(`${name}: after teardown Janus has ${procSample(janusPid()).threads} threads`); } catch { /* gone */ }
@@ -332,8 +371,9 @@ async function main() {
         }
         looper.stop();
 
-        console.log(`\nper-participant fixed cost in Janus (${N} participants in ${N / 2} rooms, audio+video each way; ` +
-            `median of ${ROUNDS} alternating runs; ${WINDOW_S} s windows, baseline ${BASE_S} s on a fresh Janus)`);
+        console.log(`\nper-participant fixed cost in Janus (${N} participants in ${N / 2} rooms, audio+video each way, ` +
+            `added to a Janus warmed up by ${WARM} participants of the same plugin; median of ${ROUNDS} alternating runs; ` +
+            `${WINDOW_S} s windows, ${BASE_S} s baselines)`);
         const med = {};
         for (const n of names) {
             const v = runs[n];
@@ -341,27 +381,27 @@ async function main() {
                 console.log(`  ${n.padEnd(9)} no successful run (${failed[n]} failed)`);
                 continue;
             }
-            med[n] = {
-                threads: median(v.map((r) => r.threads)),
-                rssKiB: median(v.map((r) => r.rssKiB)),
-                cpuMedia: median(v.map((r) => r.cpuMedia)),
-                cpuIdle: median(v.map((r) => r.cpuIdle)),
-                rxPps: median(v.map((r) => r.rxPps)),
-                base: median(v.map((r) => r.base.rssKiB)),
-            };
+            const keys = ['threads', 'rssKiB', 'cpuMedia', 'cpuIdle', 'rxPps', 'coldThreads', 'coldRssKiB', 'coldCpuIdle'];
+            med[n] = Object.fromEntries(keys.map((k) => [k, median(v.map((r) => r[k]))]));
             const m = med[n];
             console.log(`  ${n.padEnd(9)} runs=${v.length} failed=${failed[n]}  threads ${fmt(m.threads, 2)}  ` +
-                `RSS ${fmt(m.rssKiB, 0)} KiB  CPU media ${fmt(m.cpuMedia, 3)} %  CPU idle ${fmt(m.cpuIdle, 3)} %  ` +
+                `RSS ${fmt(m.rssKiB, 0)} KiB  CPU media ${fmt(m.cpuMedia, 3)} %  CPU idle ${fmt(m.cpuIdle, 4)} %  ` +
                 `(received ${fmt(m.rxPps, 0)} pkt/s in all; SRTP ${[...new Set(v.map((r) => r.srtp))].join(',')})`);
             console.log(`RESULT fixed_cost_median plugin=${n} runs=${v.length} failed=${failed[n]} threads_pp=${fmt(m.threads, 2)} ` +
-                `rss_kib_pp=${fmt(m.rssKiB, 0)} cpu_media_pct_pp=${fmt(m.cpuMedia, 3)} cpu_idle_pct_pp=${fmt(m.cpuIdle, 3)} rx_pps=${fmt(m.rxPps, 0)}`);
+                `rss_kib_pp=${fmt(m.rssKiB, 0)} cpu_media_pct_pp=${fmt(m.cpuMedia, 3)} cpu_idle_pct_pp=${fmt(m.cpuIdle, 4)} ` +
+                `cold_threads_pp=${fmt(m.coldThreads, 2)} cold_rss_kib_pp=${fmt(m.coldRssKiB, 0)} ` +
+                `cold_cpu_idle_pct_pp=${fmt(m.coldCpuIdle, 4)} rx_pps=${fmt(m.rxPps, 0)}`);
         }
         if (med.telemed && med.videoroom) {
             const ratio = (k) => med.telemed[k] / med.videoroom[k];
             console.log(`  ratio telemed/videoroom: threads ${fmt(ratio('threads'), 2)}  RSS ${fmt(ratio('rssKiB'), 2)}  ` +
                 `CPU media ${fmt(ratio('cpuMedia'), 2)}  CPU idle ${fmt(ratio('cpuIdle'), 2)}  (goal <= 0.6)`);
+            console.log(`  from a cold Janus (one-time start-up costs spread over all ${N + WARM} participants): ` +
+                `threads ${fmt(ratio('coldThreads'), 2)}  RSS ${fmt(ratio('coldRssKiB'), 2)}  CPU idle ${fmt(ratio('coldCpuIdle'), 2)}`);
             console.log(`RESULT fixed_cost ratio_threads=${fmt(ratio('threads'), 2)} ratio_rss=${fmt(ratio('rssKiB'), 2)} ` +
-                `ratio_cpu_media=${fmt(ratio('cpuMedia'), 2)} ratio_cpu_idle=${fmt(ratio('cpuIdle'), 2)}`);
+                `ratio_cpu_media=${fmt(ratio('cpuMedia'), 2)} ratio_cpu_idle=${fmt(ratio('cpuIdle'), 2)} ` +
+                `cold_ratio_threads=${fmt(ratio('coldThreads'), 2)} cold_ratio_rss=${fmt(ratio('coldRssKiB'), 2)} ` +
+                `cold_ratio_cpu_idle=${fmt(ratio('coldCpuIdle'), 2)}`);
         } else {
             console.log('  ratio telemed/videoroom: n/a');
         }

@@ -11,8 +11,8 @@
 //   videoroom  join ptype=publisher → joined → attach a subscriber handle →
 //              join ptype=subscriber streams=[{feed}] (Janus offers) →
 //              answer + start; in parallel it publishes its own camera
-//   telemed    join {token} → joined → one PeerConnection (camera sendonly +
-//              one recvonly audio and video slot) → configure (offer) →
+//   telemed    join {token} → joined → one PeerConnection (camera and mic
+//              sendrecv, also its audio and video slot) → configure (offer) →
 //              answer; raw Janus API (default) or web/telemed.js (--sdk)
 // Samples alternate between the plugins (the order flips every pair), after
 // warm-up joins that are not counted.

@@ -3,7 +3,7 @@
 // timeouts, statistics and /proc sampling. No test framework: the benchmarks
 // print figures and never assert on them.
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -143,7 +143,10 @@ export function fmt(x, digits = 1) {
 
 const HZ = 100;   // USER_HZ; Linux reports 100 on every architecture we run on
 
-// Threads, VmRSS (KiB) and utime+stime (s) of one process.
+// Threads, VmRSS (KiB) and utime+stime (s) of one process, and the run time
+// of each of its threads in ns (/proc/<pid>/task/<tid>/schedstat: exact,
+// where utime+stime come in 10 ms ticks; an idle Janus uses a few ticks per
+// participant and minute).
 export function procSample(pid) {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const threads = Number(/^Threads:\s+(\d+)/m.exec(status)[1]);
@@ -151,5 +154,47 @@ export function procSample(pid) {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const cpuS = (Number(f[11]) + Number(f[12])) / HZ;   // fields 14 and 15 of stat
-    return { threads, rssKiB, cpuS, at: performance.now() };
+    const taskNs = new Map();
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+        try {
+            taskNs.set(tid, Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]));
+        } catch {
+            // the thread ended meanwhile
+        }
+    }
+    return { threads, rssKiB, cpuS, taskNs, at: performance.now() };
+}
+
+// Resident memory of a process by kind of mapping (KiB), from
+// /proc/<pid>/smaps: thread stacks (anonymous 8 MiB mappings), the main
+// heap, other anonymous memory (malloc arenas of threads, large blocks),
+// and file mappings (code, libraries).
+export function rssByKind(pid) {
+    const out = { stacks: 0, heap: 0, anon: 0, files: 0 };
+    let kind = null;
+    let size = 0;
+    for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+        const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \d+\s*(.*)$/.exec(line);
+        if (head) {
+            const name = head[1];
+            kind = name === '[heap]' ? 'heap' : name.startsWith('/') ? 'files' : name === '' ? 'anon' : null;
+            size = 0;
+            continue;
+        }
+        const m = /^(Size|Rss):\s+(\d+) kB/.exec(line);
+        if (!m || !kind) continue;
+        if (m[1] === 'Size') size = Number(m[2]);
+        else out[kind === 'anon' && size === 8192 ? 'stacks' : kind] += Number(m[2]);
+    }
+    return out;
+}
+
+// CPU seconds the process's threads ran between two samples: threads that
+// ended in between are missing (`lost` counts them), new ones count from 0.
+export function cpuBetween(s0, s1) {
+    let ns = 0;
+    for (const [tid, t1] of s1.taskNs) ns += t1 - (s0.taskNs.get(tid) ?? 0);
+    let lost = 0;
+    for (const tid of s0.taskNs.keys()) if (!s1.taskNs.has(tid)) lost += 1;
+    return { s: ns / 1e9, lost };
 }

@@ -9,7 +9,7 @@
 //                                Janus offers, the client answers with start)
 //   tmPublisher / tmJoiner       janus.plugin.telemed, raw Janus API: join
 //                                {token}, ONE PeerConnection carrying the
-//                                camera (sendonly) and recvonly slots,
+//                                camera (sendrecv: also the first slots),
 //                                configure with the client's offer
 //   sdkJoiner / sdkPublisher     the same through web/telemed.js
 //
@@ -347,16 +347,17 @@ async function tmConnect(wsUrl) {
     return { janus, h };
 }
 
-// One PeerConnection: camera + mic sendonly, then `slots` recvonly audio and
-// video transceivers; configure with the offer, apply the answer.
+// One PeerConnection as web/telemed.js makes it: camera + mic sendrecv (the
+// first slot of each kind), then `slots` - 1 recvonly audio and video
+// transceivers; configure with the offer, apply the answer.
 async function tmPublish(h, stream, slots) {
     const pc = h.makePc();
     const sources = [];
     for (const t of stream.getTracks()) {
-        const tr = pc.addTransceiver(t, { direction: 'sendonly', streams: [stream] });
+        const tr = pc.addTransceiver(t, { direction: slots > 0 ? 'sendrecv' : 'sendonly', streams: [stream] });
         sources.push({ tr, source: t.kind });
     }
-    for (let i = 0; i < slots; i += 1) {
+    for (let i = 1; i < slots; i += 1) {
         pc.addTransceiver('audio', { direction: 'recvonly' });
         pc.addTransceiver('video', { direction: 'recvonly' });
     }
