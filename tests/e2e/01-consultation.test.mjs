@@ -28,6 +28,24 @@ test('doctor and patient in the web app see and hear each other', T, async (t) =
         await patient.p.waitVisible(`tile-${D.id}`);
         await waitAppFlowing(doctor.p);
         await waitAppFlowing(patient.p);
+        // One m-line per kind each way: the SDK's camera and microphone
+        // m-lines are sendrecv and carry the other's video and audio in.
+        for (const [peer, other] of [[doctor, P.id], [patient, D.id]]) {
+            const m = await peer.p.eval((pid) => {
+                const c = window.telemedClient;
+                const out = {};
+                for (const source of ['audio', 'video']) {
+                    const mine = (c.publishing || []).find((x) => x.source === source);
+                    const tx = mine && c.pc.getTransceivers().find((x) => x.mid === mine.mid);
+                    const carried = mine && (c.streams || []).find((x) => x.mid === mine.mid);
+                    out[source] = { direction: tx ? tx.currentDirection : null,
+                        carries: carried && carried.participant_id === pid ? carried.source : null };
+                }
+                return out;
+            }, other);
+            assert.deepEqual(m, { audio: { direction: 'sendrecv', carries: 'audio' }, video: { direction: 'sendrecv', carries: 'video' } },
+                'own microphone / camera m-lines are sendrecv and carry the other participant in');
+        }
         t.diagnostic(`doctor's view: ${await doctor.screenshot('doctor-call')}`);
     });
 });
