@@ -163,7 +163,7 @@ async function main() {
                     res[name].ms.push(r.ms);
                     res[name].phases.push(r.phases);
                 }
-                log(`${counted ? 'sample' : 'warm-up'} ${name}: ${fmt(r.ms)} ms ${JSON.stringify(r.phases)}`);
+                log(`${counted ? 'sample' : 'warm-up'} ${name}: ${fmt(r.ms)} ms ${JSON.stringify(r.phases)} ${JSON.stringify(r.counts ?? {})}`);
             } catch (e) {
                 if (counted) res[name].fail += 1;
                 let pub = '';

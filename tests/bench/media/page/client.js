@@ -246,7 +246,12 @@ function firstFrame(pc, timeoutMs) {
             try {
                 const stats = await pc.getStats();
                 for (const s of stats.values()) {
-                    if (s.type === 'inbound-rtp' && s.kind === 'video' && s.framesDecoded > 0) {
+                    if (s.type !== 'inbound-rtp' || s.kind !== 'video') continue;
+                    // Where the time goes: first packets, first complete frame, decode.
+                    if (s.packetsReceived > 0) mark('video_rx');
+                    if (s.framesReceived > 0) mark('frame_rx');
+                    if (s.framesDecoded > 0) {
+                        window.__bench.counts = { pli: s.pliCount ?? 0, nack: s.nackCount ?? 0, fir: s.firCount ?? 0 };
                         resolve(performance.now());
                         return;
                     }
@@ -267,7 +272,7 @@ function result(extra = {}) {
     const b = window.__bench;
     const phases = {};
     for (const [k, v] of Object.entries(b.marks)) phases[k] = Math.round((v - b.joinSentAt) * 10) / 10;
-    return { joinSentAt: b.joinSentAt, phases, ...extra };
+    return { joinSentAt: b.joinSentAt, phases, counts: b.counts ?? null, ...extra };
 }
 
 // ---------------------------------------------------------------- VideoRoom
@@ -398,7 +403,10 @@ export async function tmJoiner({ wsUrl, token, slots = 1, timeoutMs = 20000 }) {
     const { pc, configured } = await tmPublish(h, stream, slots);
     mark('configured');
     window.__bench.diag = `configured streams ${JSON.stringify(configured.streams)} unassigned ${JSON.stringify(configured.unassigned)}`;
-    h.onEventHook = (d) => { window.__bench.diag += `; event ${d.telemed} ${JSON.stringify(d.streams ?? '')}`; };
+    h.onEventHook = (d) => {
+        window.__bench.diag += `; event ${d.telemed} ${JSON.stringify(d.streams ?? '')}`;
+        if (d.telemed === 'streams' && !window.__bench.counts) mark('streams_event');
+    };
     pc.addEventListener('connectionstatechange', () => { if (pc.connectionState === 'connected') mark('connected'); });
     const t1 = await firstFrame(pc, timeoutMs);
     return result({ frameAt: t1, ms: t1 - window.__bench.joinSentAt });
