@@ -18,18 +18,22 @@
 //              video slot (--layout split)
 // Each run restarts Janus (scripts/stackctl restart-janus: a fresh process,
 // so memory freed by an earlier run cannot hide growth), then measures Janus
-// (/proc/<pid>: Threads, VmRSS, utime+stime):
-//   baseline  idle Janus, no session                        (--base seconds)
-//   media     participants connected, media flowing         (--window seconds)
+// (/proc/<pid>: Threads, VmRSS, smaps, the run time of each thread):
+//   cold      idle Janus, no session                        (--base seconds)
+//   warm      2 participants of the same plugin joined (they stay): with
+//             media, then without                           (--base seconds each)
+//   media     N more participants connected, media flowing  (--window seconds)
 //   idle      the same PeerConnections, no media sent       (--window seconds)
-// per participant = (run - baseline) / participants. Runs alternate
+// per participant = (run - warm) / N: one-time costs (first DTLS/SRTP use,
+// library set-up) are in the warm baseline; the figures from the cold one
+// are printed too. Runs alternate
 // telemed/videoroom (--rounds pairs, order flipped every round); the summary
 // shows the median over runs of each figure and the ratio telemed/videoroom.
 //
 // Usage (inside the stack's network namespace; tests/bench/media.sh does it,
 // with TELEMED_JANUS_EXTRA_PLUGINS=videoroom exported for the restarts):
 //   TELEMED_STACK_DIR=... node tests/bench/media/fixed_cost.mjs [--rounds 2] [--window 20]
-//       [--base 10] [--participants 10] [--only videoroom|telemed] [--no-restart]
+//       [--base 10] [--participants 10] [--only videoroom|telemed] [--no-restart] [--layout sendrecv|split]
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
