@@ -1238,9 +1238,9 @@ export class TelemedClient {
     }
 
     // The microphone and camera transceivers are also the first slot of
-    // their kind (sendrecv m-lines): a 1:1 call needs two m-lines, not four,
-    // which halves what Janus keeps and reports per participant. Screen
-    // share and further slots are sendonly / recvonly m-lines.
+    // their kind (sendrecv m-lines): a 1:1 call needs two m-lines, not four
+    // (smaller offers, half the RTCP reports). Screen share and further
+    // slots are sendonly / recvonly m-lines.
     async _syncTransceivers(pc) {
         for (const s of SOURCES) {
             const kind = SOURCE_KIND[s];
