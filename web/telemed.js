@@ -1259,8 +1259,7 @@ export class TelemedClient {
                 }
             }
             if (!tx) continue;
-            const want = track ?? null;
-            if (tx.sender.track !== want) await tx.sender.replaceTrack(want);
+            if (tx.sender.track !== track) await tx.sender.replaceTrack(track);
             if (s !== 'screen' && this._slotTx[kind].length === 0 && this.permissions.includes('subscribe') &&
                 this._slotTarget[kind] > 0) {
                 this._slotTx[kind].push(tx);

@@ -256,18 +256,24 @@ function renderTiles() {
 
 // ------------------------------------------------------------------ lists
 
-function button(text, testid, onClick, cls = 'small') {
-    const b = el('button', { type: 'button', class: cls, 'data-testid': testid, text });
+// Runs fn on every click of button b, which stays disabled meanwhile; a
+// failure is shown, never thrown.
+function onClick(b, fn) {
     b.addEventListener('click', async () => {
         b.disabled = true;
         try {
-            await onClick();
+            await fn();
         } catch (e) {
             nonFatal(e);
         } finally {
             b.disabled = false;
         }
     });
+}
+
+function button(text, testid, fn, cls = 'small') {
+    const b = el('button', { type: 'button', class: cls, 'data-testid': testid, text });
+    onClick(b, fn);
     return b;
 }
 
@@ -529,17 +535,7 @@ async function start() {
 // ------------------------------------------------------------------ controls
 
 function on(id, fn) {
-    $(id).addEventListener('click', async () => {
-        const b = $(id);
-        b.disabled = true;
-        try {
-            await fn();
-        } catch (e) {
-            nonFatal(e);
-        } finally {
-            b.disabled = false;
-        }
-    });
+    onClick($(id), fn);
 }
 
 on('btn-mic', () => toggle('audio'));

@@ -8,8 +8,6 @@
 //                  outbound RTP counters per m-line, the selected candidate pair
 //   dropSockets()  closes every open WebSocket the page did not close itself
 //                  (the page sees an unexpected close: a network drop)
-//   sample(ms, n)  runs `stats()` n times, every ms, and returns [{t, stats}]
-//                  (t = Date.now(), comparable across pages and with node)
 //
 // getUserMedia is kept small (320x240, 15 fps) unless the caller asks for
 // exact sizes: every participant of a test encodes in one process on two
@@ -136,16 +134,5 @@
             out.push(entry);
         }
         return out;
-    };
-
-    E.sample = async (ms, n) => {
-        const series = [];
-        for (let i = 0; i < n; i++) {
-            const t = Date.now();
-            series.push({ t, stats: await E.stats() });
-            const wait = ms - (Date.now() - t);
-            if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        }
-        return series;
     };
 })();
