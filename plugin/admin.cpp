@@ -160,6 +160,7 @@ Json PluginCore::admin_room_info(const RoomInfoRequest& r) {
         };
         put("rtp_in", c.rtp_in);
         put("rtp_forwarded", c.rtp_forwarded);
+        put("rtp_replayed", c.rtp_replayed);
         put("rtp_dropped", c.rtp_dropped);
         put("rtcp_dropped", c.rtcp_dropped);
         put("data_dropped", c.data_dropped);

@@ -17,7 +17,7 @@ plugin_libtelemed_plugin_core_la_SOURCES = \
 	plugin/work_queue.hpp \
 	plugin/plugin_core.hpp plugin/plugin_core.cpp \
 	plugin/admin.cpp \
-	plugin/media_view.hpp \
+	plugin/media_view.hpp plugin/keyframe_capture.hpp \
 	plugin/negotiation.cpp \
 	plugin/media_path.cpp \
 	plugin/moderation.cpp

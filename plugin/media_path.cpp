@@ -51,7 +51,12 @@ void PluginCore::on_rtp(Participant& p, int mindex, bool video, uint8_t* buf, st
     uint64_t forwarded = 0;
     for (const Target& t : r->targets) {
         Participant& to = *t.to;
-        if (!may_receive(to.capabilities()) || !to.media_ready() || to.destroyed()) continue;
+        const bool ready = may_receive(to.capabilities()) && to.media_ready() && !to.destroyed();
+        // A joining subscriber's slot: kept until it is ready, then sent
+        // ahead of this packet (plugin/keyframe_capture.hpp).
+        if (t.cursor->capture_state.load(std::memory_order_relaxed) == CaptureState::Recording)
+            c.rtp_replayed.fetch_add(capture_or_replay(t, ready, buf, len), std::memory_order_relaxed);
+        if (!ready) continue;
         uint16_t out_seq;
         uint32_t out_ts;
         t.cursor->rewriter.rewrite(buf, &out_seq, &out_ts);
@@ -65,6 +70,30 @@ void PluginCore::on_rtp(Participant& p, int mindex, bool video, uint8_t* buf, st
         ++forwarded;
     }
     c.rtp_forwarded.fetch_add(forwarded, std::memory_order_relaxed);
+}
+
+std::size_t PluginCore::capture_or_replay(const Target& t, bool ready, const uint8_t* buf, std::size_t len) noexcept {
+    SlotCursor& cur = *t.cursor;
+    CaptureState expected = CaptureState::Recording;
+    if (!cur.capture_state.compare_exchange_strong(expected, CaptureState::Busy, std::memory_order_acquire,
+                                                   std::memory_order_relaxed))
+        return 0;  // taken back by the control plane meanwhile
+    if (!ready) {
+        if (t.video) cur.capture->record(buf, len);
+        cur.capture_state.store(CaptureState::Recording, std::memory_order_release);
+        return 0;
+    }
+    const std::size_t sent = cur.capture->replay([&](uint8_t* kept, std::size_t n) {
+        uint16_t out_seq;
+        uint32_t out_ts;
+        cur.rewriter.rewrite(kept, &out_seq, &out_ts);
+        cur.last_seq.store(out_seq, std::memory_order_relaxed);
+        cur.last_ts.store(out_ts, std::memory_order_relaxed);
+        rtp::set_payload_type(kept, t.pt);
+        host_.relay_rtp(t.to->handle(), t.mindex, t.video, kept, n, nullptr);
+    });
+    cur.capture_state.store(CaptureState::Done, std::memory_order_release);
+    return sent;
 }
 
 void PluginCore::on_rtcp(Participant& p, int mindex, bool, const uint8_t* buf, std::size_t len) noexcept {

@@ -17,6 +17,7 @@
 #include <memory>
 #include <vector>
 
+#include "plugin/keyframe_capture.hpp"
 #include "plugin/media_gate.hpp"
 #include "plugin/rtp.hpp"
 
@@ -27,10 +28,18 @@ class Participant;
 // Output state of one subscriber slot while it carries one source. Mutated
 // only by the thread that delivers that publisher's packets; the last values
 // are atomics so a later cursor for the same slot can continue from them.
+// A video slot assigned before its subscriber's PeerConnection is up also
+// carries a KeyframeCapture (plugin/keyframe_capture.hpp): `capture` is set
+// before the cursor is published in a view and freed by the control plane
+// once `capture_state` is Done; the media thread touches it only while it
+// holds the state Busy.
 struct SlotCursor {
     rtp::SeqRewriter rewriter;
     std::atomic<uint16_t> last_seq{0};
     std::atomic<uint32_t> last_ts{0};
+    std::atomic<CaptureState> capture_state{CaptureState::None};
+    std::unique_ptr<KeyframeCapture> capture;
+    int64_t capture_since_us = 0;  // control plane
 };
 
 struct Target {
@@ -62,6 +71,7 @@ struct MediaView {
 struct MediaCounters {
     std::atomic<uint64_t> rtp_in{0};
     std::atomic<uint64_t> rtp_forwarded{0};
+    std::atomic<uint64_t> rtp_replayed{0};  // kept key frame packets sent to a joining subscriber
     std::atomic<uint64_t> rtp_dropped{0};   // gate: no permission / muted / waiting / unknown m-line
     std::atomic<uint64_t> rtcp_dropped{0};
     std::atomic<uint64_t> data_dropped{0};

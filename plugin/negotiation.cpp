@@ -168,13 +168,41 @@ void PluginCore::media_up(HostHandle h) {
     Room* room = find_room(p->identity()->room_id);
     if (!room) return;
     // Its subscribers need a keyframe from it, and it needs one from each
-    // video source on its slots.
+    // video source on its slots, unless one was kept for it.
     request_keyframes(p);
     for (const SlotState& s : p->negotiated().slots) {
         if (!s.video || !s.assigned) continue;
+        if (s.cursor && s.cursor->capture_state.load(std::memory_order_acquire) != CaptureState::Done &&
+            s.cursor->capture && s.cursor->capture->has_keyframe())
+            continue;
         if (auto pub = room->member(s.assigned->first))
             if (const PublishedStream* ps = published(*pub, s.assigned->second)) queue_.push(SendPli{pub, ps->mindex});
     }
+}
+
+std::size_t PluginCore::sweep_captures() {
+    if (captures_held_.load(std::memory_order_relaxed) == 0) return 0;
+    std::lock_guard lk(mu_);
+    const int64_t now = host_.now_monotonic_us();
+    std::size_t held = 0;
+    for (auto& [rid, room] : rooms_) {
+        for (const auto& [pid, member] : room->members()) {
+            for (SlotState& s : member->negotiated().slots) {
+                if (!s.cursor || !s.cursor->capture) continue;
+                SlotCursor& c = *s.cursor;
+                CaptureState st = c.capture_state.load(std::memory_order_acquire);
+                if (st == CaptureState::Recording && now - c.capture_since_us > kCaptureMaxAgeUs)
+                    c.capture_state.compare_exchange_strong(st, CaptureState::Done, std::memory_order_acquire);
+                if (c.capture_state.load(std::memory_order_acquire) == CaptureState::Done)
+                    c.capture.reset();
+                else
+                    ++held;
+            }
+        }
+    }
+    // Captures of cursors that are gone were freed with them.
+    captures_held_.store(held, std::memory_order_relaxed);
+    return held;
 }
 
 void PluginCore::hangup(HostHandle h) {
@@ -247,14 +275,26 @@ void PluginCore::assign_slots(Room& room, const Participant* quiet) {
                     cursor->rewriter.seed(last_seq, last_ts, slot.video ? kVideoTsStep : kAudioTsStep);
                     cursor->last_seq.store(last_seq, std::memory_order_relaxed);
                     cursor->last_ts.store(last_ts, std::memory_order_relaxed);
-                    slot.cursor = std::move(cursor);
-                    slot.assigned = std::make_pair(src.pid, src.source);
-                    changed = true;
-                    if (slot.video && sub->media_ready()) {
+                    // A video slot asks for a key frame at once. Before the
+                    // subscriber's PeerConnection is up, the key frame is
+                    // kept for it (keyframe_capture.hpp); media_up asks
+                    // again only if none came.
+                    if (slot.video && !sub->media_ready()) {
+                        cursor->capture = KeyframeCapture::create();
+                        if (cursor->capture) {
+                            cursor->capture_since_us = host_.now_monotonic_us();
+                            cursor->capture_state.store(CaptureState::Recording, std::memory_order_relaxed);
+                            captures_held_.fetch_add(1, std::memory_order_relaxed);
+                        }
+                    }
+                    if (slot.video && (sub->media_ready() || cursor->capture)) {
                         if (auto pub = room.member(src.pid))
                             if (const PublishedStream* ps = published(*pub, src.source))
                                 queue_.push(SendPli{pub, ps->mindex});
                     }
+                    slot.cursor = std::move(cursor);
+                    slot.assigned = std::make_pair(src.pid, src.source);
+                    changed = true;
                     break;
                 }
             }

@@ -164,6 +164,7 @@ void PluginCore::worker_loop() noexcept {
         // task (and the participant references it holds) dies here, unlocked.
         try {
             reclaim_views();
+            sweep_captures();
         } catch (...) {
         }
     }
@@ -176,6 +177,7 @@ std::size_t PluginCore::drain() {
         ++n;
     }
     reclaim_views();
+    sweep_captures();
     return n;
 }
 

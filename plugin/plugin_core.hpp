@@ -47,6 +47,8 @@ namespace telemed::plugin {
 
 inline constexpr std::size_t kMaxQueuedMessages = 4096;
 inline constexpr std::size_t kMaxHandles = 100000;
+// A key frame capture whose subscriber is not up after this long is dropped.
+inline constexpr int64_t kCaptureMaxAgeUs = 10'000'000;
 
 class PluginCore {
 public:
@@ -79,6 +81,10 @@ public:
     void on_rtp(Participant& p, int mindex, bool video, uint8_t* buf, std::size_t len, const void* ext) noexcept;
     void on_rtcp(Participant& p, int mindex, bool video, const uint8_t* buf, std::size_t len) noexcept;
     void on_data(Participant& p) noexcept;
+    // Frees the key frame captures that are done, and takes back those
+    // waiting longer than kCaptureMaxAgeUs (the worker does it on its own;
+    // tests call it). Returns the number still held.
+    std::size_t sweep_captures();
     // Frees retired views that no reader holds (the worker does it on its own;
     // tests call it). Returns the number still retired.
     std::size_t reclaim_views();
@@ -194,6 +200,11 @@ private:
     // roster or lobby. Returns true if it was connected.
     bool kick_member(Room& room, const std::string& participant_id);
 
+    // on_rtp, for a target whose capture is Recording: records the packet
+    // while the target is not ready, else replays the capture to it (then
+    // Done). Returns the number of packets replayed.
+    std::size_t capture_or_replay(const Target& t, bool ready, const uint8_t* buf, std::size_t len) noexcept;
+
     void log(LogLevel level, std::string_view line) const { host_.log(level, line); }
 
     Host& host_;
@@ -211,6 +222,9 @@ private:
         std::shared_ptr<Participant> owner;
         const MediaView* view;
     };
+    // Captures allocated and not yet seen freed by sweep_captures (a hint:
+    // the sweep walks the rooms only while it is not zero).
+    std::atomic<std::size_t> captures_held_{0};
     std::mutex retire_mu_;  // leaf
     std::vector<Retired> retired_;
 };

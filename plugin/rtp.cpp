@@ -88,6 +88,41 @@ bool is_valid_rtp(const uint8_t* buf, std::size_t len) noexcept {
     return true;
 }
 
+// VP8 RTP payload (RFC 7741 section 4): a payload descriptor, then, at the
+// start of a partition, the VP8 payload header.
+//   descriptor byte 0: X R N S R PID(3); if X, byte 1: I L T K RSV(4), then
+//   PictureID (1 byte, or 2 if its first bit M is set) if I, TL0PICIDX if L,
+//   one byte TID/Y/KEYIDX if T or K.
+//   payload header byte 0: Size0(3) H VER(3) P, P = 0 on a key frame.
+// A key frame starts where S = 1, PID = 0 and P = 0.
+bool vp8_keyframe_start(const uint8_t* buf, std::size_t len) noexcept {
+    if (!is_valid_rtp(buf, len)) return false;
+    std::size_t off = kRtpFixedHeader + 4u * (buf[0] & 0x0f);
+    if (buf[0] & 0x10) off += 4 + 4u * static_cast<std::size_t>(be16(buf + off + 2));
+    std::size_t end = len;
+    if (buf[0] & 0x20) {  // P: the last byte counts the padding, itself included
+        const uint8_t pad = buf[len - 1];
+        if (pad == 0 || pad > end - off) return false;
+        end -= pad;
+    }
+    if (off >= end) return false;
+    const uint8_t* p = buf + off;
+    const std::size_t n = end - off;
+    if ((p[0] & 0x10) == 0 || (p[0] & 0x07) != 0) return false;  // not S=1, PID=0
+    std::size_t i = 1;
+    if (p[0] & 0x80) {
+        if (i >= n) return false;
+        const uint8_t x = p[i++];
+        if (x & 0x80) {
+            if (i >= n) return false;
+            i += (p[i] & 0x80) ? 2 : 1;
+        }
+        if (x & 0x40) i += 1;
+        if (x & 0x30) i += 1;
+    }
+    return i < n && (p[i] & 0x01) == 0;
+}
+
 uint8_t payload_type(const uint8_t* buf) noexcept { return buf[1] & 0x7f; }
 uint16_t seq(const uint8_t* buf) noexcept { return be16(buf + 2); }
 uint32_t timestamp(const uint8_t* buf) noexcept { return be32(buf + 4); }

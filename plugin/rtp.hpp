@@ -20,6 +20,10 @@ void set_payload_type(uint8_t* buf, uint8_t pt) noexcept;  // keeps the marker b
 void set_seq(uint8_t* buf, uint16_t v) noexcept;
 void set_timestamp(uint8_t* buf, uint32_t v) noexcept;
 
+// true if the packet (valid RTP, VP8 payload) carries the first bytes of a
+// VP8 key frame. Any malformed payload returns false.
+bool vp8_keyframe_start(const uint8_t* buf, std::size_t len) noexcept;
+
 // RTCP: walks a compound packet (each block's length field bounded by `len`).
 // true if any block is a keyframe request: PLI (PT 206, FMT 1) or FIR
 // (PT 206, FMT 4). Malformed input returns false.

@@ -1,7 +1,8 @@
 // RTP / RTCP header access and SeqRewriter (plugin/rtp.hpp): the hot-path
 // parsers, fed raw bytes. ASan catches any read outside the input (libFuzzer
 // hands over an exactly-sized buffer). Properties:
-//  - is_valid_rtp agrees with a reference check written here from RFC 3550;
+//  - is_valid_rtp agrees with a reference check written here from RFC 3550,
+//    vp8_keyframe_start with one written from RFC 7741;
 //    for a valid packet the accessors read the fixed header, and the setters
 //    change exactly the bytes they own (the marker bit is kept);
 //  - is_valid_rtcp / has_keyframe_request agree with a reference walk of the
@@ -52,9 +53,38 @@ int reference_rtcp(const uint8_t* b, std::size_t n) {
     return kf;
 }
 
+// RFC 7741 section 4, written as "find the payload, skip the descriptor".
+bool reference_vp8_key(const uint8_t* b, std::size_t n) {
+    if (!reference_rtp(b, n)) return false;
+    std::size_t begin = 12 + 4 * static_cast<std::size_t>(b[0] & 0x0f);
+    if (b[0] & 0x10) begin += 4 + 4 * static_cast<std::size_t>(rd16(b + begin + 2));
+    std::size_t end = n;
+    if (b[0] & 0x20) {
+        if (b[n - 1] == 0 || b[n - 1] > end - begin) return false;
+        end -= b[n - 1];
+    }
+    std::vector<uint8_t> p(b + begin, b + end);
+    if (p.empty() || !(p[0] & 0x10) || (p[0] & 0x07)) return false;
+    std::size_t skip = 1;
+    if (p[0] & 0x80) {
+        if (p.size() < 2) return false;
+        skip = 2;
+        if (p[1] & 0x80) {
+            if (p.size() < 3) return false;
+            skip += (p[2] & 0x80) ? 2 : 1;
+        }
+        skip += (p[1] & 0x40) ? 1 : 0;
+        skip += (p[1] & 0x30) ? 1 : 0;
+    }
+    return p.size() > skip && (p[skip] & 1) == 0;
+}
+
 void check_rtp(const uint8_t* data, std::size_t size) {
     const bool valid = rtp::is_valid_rtp(data, size);
     FUZZ_CHECK(valid == reference_rtp(data, size));
+    const bool key = rtp::vp8_keyframe_start(data, size);
+    FUZZ_CHECK(key == reference_vp8_key(data, size));
+    FUZZ_CHECK(!key || valid);
     if (!valid) return;
     FUZZ_CHECK(rtp::payload_type(data) == (data[1] & 0x7f));
     FUZZ_CHECK(rtp::seq(data) == rd16(data + 2));

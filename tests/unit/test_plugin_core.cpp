@@ -498,7 +498,7 @@ static void list_rooms_and_room_info(void** state) {
                                                "\"muted_by_moderator\":[],\"publishing\":[]"));
     assert_true(has_text(room_member(f, kDoc), "\"status\":\"admitted\""));
     assert_true(has_text(room_member(f, kDoc),
-                         "\"stats\":{\"rtp_in\":0,\"rtp_forwarded\":0,\"rtp_dropped\":0,\"rtcp_dropped\":0,"
+                         "\"stats\":{\"rtp_in\":0,\"rtp_forwarded\":0,\"rtp_replayed\":0,\"rtp_dropped\":0,\"rtcp_dropped\":0,"
                          "\"data_dropped\":0,\"sdp_refused\":0}"));
     std::snprintf(body, sizeof body, "{\"request\":\"room_info\",\"room\":\"%s\"}", kRoom3);
     assert_int_equal(admin(f, body), 4040);

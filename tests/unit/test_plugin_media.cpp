@@ -930,7 +930,11 @@ static void keyframes_when_pc_comes_up_and_on_assignment(void** state) {
     join(f, 3, paramedic_token(f));
     configure(f, 3, "av");
     assert_string_equal(stream_of(f, 3, "configured", "1"), pid_source(f, kDoc, "video"));
-    assert_int_equal(static_cast<int>(f->host.plis.size()), 0);
+    // Asked at once, so the keyframe can be kept for it until its PC is up
+    // (keyframe_capture.hpp); none came, so it is asked again then.
+    assert_int_equal(plis(f, 0, 1), 1);
+    assert_int_equal(static_cast<int>(f->host.plis.size()), 1);
+    f->host.plis.clear();
     f->core->media_up(H(f, 3));
     f->core->drain();
     assert_int_equal(plis(f, 0, 1), 1);
@@ -948,6 +952,140 @@ static void keyframes_when_pc_comes_up_and_on_assignment(void** state) {
     f->core->drain();
     assert_int_equal(plis(f, 1, 1), 0);
     assert_int_equal(plis(f, 0, 1), 1);
+}
+
+// One VP8 packet of h's camera (mindex 1, "AVav" layout): `start` sets S=1
+// PID=0 in the payload descriptor, `key` clears the P bit of the payload
+// header (a key frame). Returns the number of relays, -100 if the buffer
+// was not given back unchanged.
+int vp8(Fixture* f, int h, bool start, bool key) {
+    Participant* p = f->core->find_raw(H(f, h));
+    if (!p) return -1;
+    uint16_t& sq = g_seq[h][1];
+    uint32_t& ts = g_ts[h][1];
+    sq = static_cast<uint16_t>(sq + 1);
+    if (start) ts += 3000;
+    uint8_t buf[kMaxPacket], copy[kMaxPacket];
+    const std::size_t len = make_rtp(buf, vp8_of(h), static_cast<uint16_t>(1000 + sq), 50000 + ts, ssrc_of(h, 1), false);
+    buf[12] = start ? 0x10 : 0x00;
+    buf[13] = key ? 0x00 : 0x01;
+    std::memcpy(copy, buf, len);
+    const std::size_t before = f->host.relays.size();
+    f->core->on_rtp(*p, 1, true, buf, len, kExt);
+    if (std::memcmp(copy, buf, len) != 0) return -100;
+    return static_cast<int>(f->host.relays.size() - before);
+}
+// Does h's slot `mindex` hold a key frame capture (not freed yet)?
+bool capture_held(Fixture* f, int h, int mindex) {
+    Participant* p = f->core->find_raw(H(f, h));
+    if (!p) return false;
+    for (const SlotState& s : p->negotiated().slots)
+        if (s.mindex == mindex) return s.cursor && s.cursor->capture;
+    return false;
+}
+bool relay_is_keyframe_start(const Relay* r) {
+    return rtp::vp8_keyframe_start(r->bytes.data(), r->bytes.size());
+}
+
+// The paramedic (h3) joins the consultation and configures one slot of
+// each kind, its PeerConnection not up yet: its video slot carries the
+// doctor's camera.
+bool paramedic_joining(Fixture* f) {
+    if (join(f, 3, paramedic_token(f)) != 0) return false;
+    if (std::strcmp(field(f, 3, "joined", "status"), "waiting") == 0 && moderate(f, 0, "admit", kMed) != 0)
+        return false;
+    if (configure(f, 3, "av") != 0) return false;
+    return std::strcmp(stream_of(f, 3, "configured", "1"), pid_source(f, kDoc, "video")) == 0;
+}
+
+static void joiner_gets_the_kept_keyframe_first(void** state) {
+    Fixture* f = F(state);
+    assert_true(consult(f));
+    assert_true(paramedic_joining(f));
+    assert_int_equal(plis(f, 0, 1), 1);  // asked at configure
+    assert_true(capture_held(f, 3, 1));
+    // Before the key frame: nothing kept. Key frame + 2 packets: kept for the
+    // paramedic, while the patient gets them live as always.
+    assert_int_equal(vp8(f, 0, true, false), 1);
+    assert_int_equal(vp8(f, 0, false, false), 1);
+    assert_int_equal(vp8(f, 0, true, true), 1);
+    assert_int_equal(vp8(f, 0, false, false), 1);
+    assert_int_equal(vp8(f, 0, true, false), 1);
+    assert_int_equal(relays_to(f, 3), 0);
+    assert_int_equal(relays_to(f, 1), 5);
+    // Its PC comes up: a key frame is kept, so no second request.
+    f->host.plis.clear();
+    f->core->media_up(H(f, 3));
+    f->core->drain();
+    assert_int_equal(plis(f, 0, 1), 0);
+    // The next packet: the 3 kept ones go first, then it, one continuous
+    // stream re-typed to the paramedic's VP8; the patient gets one.
+    const std::size_t before = f->host.relays.size();
+    assert_int_equal(vp8(f, 0, false, false), 5);
+    assert_int_equal(relays_to(f, 3), 4);
+    std::vector<const Relay*> to3;
+    for (std::size_t i = before; i < f->host.relays.size(); ++i)
+        if (f->host.relays[i].h == H(f, 3)) to3.push_back(&f->host.relays[i]);
+    assert_true(relay_is_keyframe_start(to3[0]));
+    for (std::size_t i = 0; i < to3.size(); ++i) {
+        assert_int_equal(to3[i]->mindex, 1);
+        assert_true(to3[i]->video);
+        assert_int_equal(relay_pt(to3[i]), kVp8);
+        if (i > 0) assert_int_equal(relay_seq(to3[i]), (relay_seq(to3[0]) + static_cast<int>(i)) & 0xffff);
+    }
+    assert_ptr_equal(to3[0]->ext, nullptr);  // kept packets lost their extensions
+    assert_ptr_equal(to3[3]->ext, kExt);     // the live one has them
+    assert_int_equal(relay_ts(to3[2]) - relay_ts(to3[0]), 3000);
+    assert_int_equal(relay_ts(to3[3]), relay_ts(to3[2]));
+    // Then live only, continuing.
+    assert_int_equal(vp8(f, 0, true, false), 2);
+    assert_int_equal(relay_seq(relay(f, -1)->h == H(f, 3) ? relay(f, -1) : relay(f, -2)),
+                     (relay_seq(to3[0]) + 4) & 0xffff);
+    assert_int_equal(stat_of(f, kDoc, "rtp_replayed"), 3);
+    // Sent: the capture is freed by the next sweep.
+    assert_true(capture_held(f, 3, 1));
+    f->core->sweep_captures();
+    assert_false(capture_held(f, 3, 1));
+    assert_int_equal(vp8(f, 0, false, false), 2);
+    assert_int_equal(stat_of(f, kDoc, "rtp_replayed"), 3);
+}
+
+static void kept_keyframe_overflow_and_expiry(void** state) {
+    Fixture* f = F(state);
+    assert_true(consult(f));
+    assert_true(paramedic_joining(f));
+    // A key frame and more packets than a capture holds: dropped.
+    assert_int_equal(vp8(f, 0, true, true), 1);
+    for (std::size_t i = 0; i < KeyframeCapture::kMaxPackets; ++i) assert_int_equal(vp8(f, 0, false, false), 1);
+    f->host.plis.clear();
+    f->core->media_up(H(f, 3));
+    f->core->drain();
+    assert_int_equal(plis(f, 0, 1), 1);  // nothing kept: asked now
+    assert_int_equal(vp8(f, 0, false, false), 2);
+    assert_int_equal(relays_to(f, 3), 1);  // live only
+    assert_int_equal(stat_of(f, kDoc, "rtp_replayed"), 0);
+    f->core->sweep_captures();
+    assert_false(capture_held(f, 3, 1));
+
+    // The observer (h2) joins with a slot and its PC never comes up: the
+    // capture is given back after kCaptureMaxAgeUs.
+    assert_int_equal(join(f, 2, observer_token(f)), 0);
+    if (std::strcmp(field(f, 2, "joined", "status"), "waiting") == 0) assert_int_equal(moderate(f, 0, "admit", kObs), 0);
+    assert_int_equal(configure(f, 2, "av"), 0);
+    assert_int_equal(vp8(f, 0, true, true), 2);
+    assert_true(capture_held(f, 2, 1));
+    f->host.mono_us += kCaptureMaxAgeUs - 1;
+    f->core->sweep_captures();
+    assert_true(capture_held(f, 2, 1));
+    f->host.mono_us += 2;
+    f->core->sweep_captures();
+    assert_false(capture_held(f, 2, 1));
+    f->host.plis.clear();
+    f->core->media_up(H(f, 2));
+    f->core->drain();
+    assert_int_equal(plis(f, 0, 1), 1);
+    assert_int_equal(vp8(f, 0, false, false), 3);
+    assert_int_equal(relays_to(f, 2), 1);  // nothing replayed
 }
 
 // ---------------------------------------------------------------- streams
@@ -1198,6 +1336,8 @@ int main() {
         cmocka_unit_test_setup_teardown(no_participant_leaks_through_views, setup, teardown),
         cmocka_unit_test_setup_teardown(subscriber_pli_reaches_publishers_rate_limited, setup, teardown),
         cmocka_unit_test_setup_teardown(keyframes_when_pc_comes_up_and_on_assignment, setup, teardown),
+        cmocka_unit_test_setup_teardown(joiner_gets_the_kept_keyframe_first, setup, teardown),
+        cmocka_unit_test_setup_teardown(kept_keyframe_overflow_and_expiry, setup, teardown),
         cmocka_unit_test_setup_teardown(streams_map_slots_and_follow_changes, setup, teardown),
         cmocka_unit_test_setup_teardown(streams_event_when_only_unassigned_changes, setup, teardown),
         cmocka_unit_test_setup_teardown(streams_event_when_unassigned_source_leaves, setup, teardown),

@@ -126,6 +126,73 @@ static void rtp_setters_keep_the_rest(void**) {
     assert_int_equal(p[1], 111);
 }
 
+// A packet: 12-byte header (+ flags in byte 0 ORed in), then `extra` header
+// bytes, then `payload`. Returns the length.
+std::size_t vp8_packet(uint8_t* b, uint8_t byte0_flags, const uint8_t* extra, std::size_t extra_len,
+                       const uint8_t* payload, std::size_t payload_len) {
+    rtp_header(b, 96, false, 1, 2, 3);
+    b[0] = static_cast<uint8_t>(b[0] | byte0_flags);
+    std::memcpy(b + 12, extra, extra_len);
+    std::memcpy(b + 12 + extra_len, payload, payload_len);
+    return 12 + extra_len + payload_len;
+}
+bool key(const uint8_t* payload, std::size_t n, uint8_t flags = 0, const uint8_t* extra = nullptr,
+         std::size_t extra_len = 0) {
+    uint8_t b[64];
+    const std::size_t len = vp8_packet(b, flags, extra, extra_len, payload, n);
+    return rtp::vp8_keyframe_start(b, len);
+}
+
+static void vp8_keyframe_start_descriptor(void**) {
+    // Short descriptor: S=1 PID=0, then the payload header (P=0: key frame).
+    const uint8_t k[] = {0x10, 0x00, 0x9d};
+    const uint8_t d[] = {0x10, 0x01, 0x9d};     // P=1: delta frame
+    const uint8_t mid[] = {0x00, 0x00, 0x9d};   // S=0: not a partition start
+    const uint8_t pid1[] = {0x11, 0x00, 0x9d};  // PID=1: not the first partition
+    assert_true(key(k, sizeof k));
+    assert_false(key(d, sizeof d));
+    assert_false(key(mid, sizeof mid));
+    assert_false(key(pid1, sizeof pid1));
+    // X with I (15-bit PictureID, M=1), L (TL0PICIDX) and T (TID/Y/KEYIDX):
+    // the payload header is the 6th byte.
+    const uint8_t ext_k[] = {0x90, 0xe0, 0x80 | 0x12, 0x34, 0x05, 0x40, 0x00};
+    const uint8_t ext_d[] = {0x90, 0xe0, 0x80 | 0x12, 0x34, 0x05, 0x40, 0x01};
+    assert_true(key(ext_k, sizeof ext_k));
+    assert_false(key(ext_d, sizeof ext_d));
+    // 7-bit PictureID (M=0), K only: one byte less.
+    const uint8_t short_k[] = {0x90, 0x90, 0x12, 0x40, 0x00};
+    assert_true(key(short_k, sizeof short_k));
+    // Truncated before the payload header.
+    assert_false(key(ext_k, sizeof ext_k - 1));
+    assert_false(key(short_k, 2));
+    assert_false(key(k, 1));
+    assert_false(key(k, 0));
+}
+
+static void vp8_keyframe_start_header_extras(void**) {
+    const uint8_t k[] = {0x10, 0x00, 0x9d};
+    // Two CSRCs (CC=2) and a one-word header extension (X) before the payload.
+    const uint8_t csrc[] = {1, 2, 3, 4, 5, 6, 7, 8};
+    assert_true(key(k, sizeof k, 0x02, csrc, sizeof csrc));
+    const uint8_t ext[] = {0xbe, 0xde, 0x00, 0x01, 0x10, 0xff, 0x00, 0x00};
+    assert_true(key(k, sizeof k, 0x10, ext, sizeof ext));
+    const uint8_t d[] = {0x10, 0x01, 0x9d};
+    assert_false(key(d, sizeof d, 0x10, ext, sizeof ext));
+    // Padding (P): the last byte counts it; it may not eat the payload header.
+    const uint8_t padded[] = {0x10, 0x00, 0x00, 0x00, 0x03};
+    assert_true(key(padded, sizeof padded, 0x20));
+    const uint8_t eats[] = {0x10, 0x00, 0x04};  // 4 > what is left: malformed
+    assert_false(key(eats, sizeof eats, 0x20));
+    const uint8_t eats_header[] = {0x10, 0x00, 0x02};  // leaves only the descriptor
+    assert_false(key(eats_header, sizeof eats_header, 0x20));
+    const uint8_t zero_pad[] = {0x10, 0x00, 0x00};
+    assert_false(key(zero_pad, sizeof zero_pad, 0x20));
+    // Not RTP at all.
+    uint8_t b[16] = {0x40, 96};
+    assert_false(rtp::vp8_keyframe_start(b, sizeof b));
+    assert_false(rtp::vp8_keyframe_start(nullptr, 0));
+}
+
 static void rewriter_unseeded_starts_at_zero(void**) {
     rtp::SeqRewriter rw;
     uint32_t ts = 0;
@@ -310,6 +377,8 @@ int main() {
         cmocka_unit_test(rtp_csrc_bounds),
         cmocka_unit_test(rtp_extension_bounds),
         cmocka_unit_test(rtp_setters_keep_the_rest),
+        cmocka_unit_test(vp8_keyframe_start_descriptor),
+        cmocka_unit_test(vp8_keyframe_start_header_extras),
         cmocka_unit_test(rewriter_unseeded_starts_at_zero),
         cmocka_unit_test(rewriter_continues_from_seed),
         cmocka_unit_test(rewriter_wraps_around),

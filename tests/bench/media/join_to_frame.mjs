@@ -125,6 +125,7 @@ async function main() {
                     page,
                     sample: async (p) => run(p, 'vrJoiner', { wsUrl, room: vrRoom, feed, timeoutMs: STEP_MS }, 'videoroom join'),
                 };
+                await run(page, 'publisherWatch', null, 'publisher watch');
                 log(`videoroom: room ${vrRoom}, publisher feed ${feed} up`);
             } catch (e) {
                 log(`videoroom: publisher set-up failed: ${e.message}`);
@@ -146,6 +147,7 @@ async function main() {
                             'telemed join');
                     },
                 };
+                await run(page, 'publisherWatch', null, 'publisher watch');
                 log(`telemed: session started, publisher up (${args.sdk ? 'web/telemed.js' : 'raw Janus API'})`);
             } catch (e) {
                 log(`telemed: publisher set-up failed (plugin media side not ready?): ${e.message}`);
@@ -163,7 +165,12 @@ async function main() {
                     res[name].ms.push(r.ms);
                     res[name].phases.push(r.phases);
                 }
-                log(`${counted ? 'sample' : 'warm-up'} ${name}: ${fmt(r.ms)} ms ${JSON.stringify(r.phases)} ${JSON.stringify(r.counts ?? {})}`);
+                let pub = '';
+                try {
+                    const ev = await within(plugins[name].page.evaluate((t) => window.benchClient.publisherEvents(t), r.joinEpoch), 5000, 'events');
+                    pub = ev.map((e) => `${e.what}@${fmt(e.at - r.joinEpoch, 0)}`).join(' ');
+                } catch { /* diagnostics only */ }
+                log(`${counted ? 'sample' : 'warm-up'} ${name}: ${fmt(r.ms)} ms ${JSON.stringify(r.phases)} ${JSON.stringify(r.counts ?? {})} publisher: ${pub}`);
             } catch (e) {
                 if (counted) res[name].fail += 1;
                 let pub = '';

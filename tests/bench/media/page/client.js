@@ -272,7 +272,7 @@ function result(extra = {}) {
     const b = window.__bench;
     const phases = {};
     for (const [k, v] of Object.entries(b.marks)) phases[k] = Math.round((v - b.joinSentAt) * 10) / 10;
-    return { joinSentAt: b.joinSentAt, phases, counts: b.counts ?? null, ...extra };
+    return { joinSentAt: b.joinSentAt, joinEpoch: performance.timeOrigin + b.joinSentAt, phases, counts: b.counts ?? null, ...extra };
 }
 
 // ---------------------------------------------------------------- VideoRoom
@@ -457,6 +457,38 @@ export async function publisherDiag() {
         }
     }
     return `publisher: ${out.join('; ') || 'no outbound video'}`;
+}
+
+// Publisher side of the join diagnostics: polls its outbound video every
+// 10 ms and records when a PLI/FIR arrived and when a keyframe was encoded
+// and sent, as epoch ms (performance.timeOrigin + now, comparable across the
+// pages of one browser). publisherEvents(since) returns those after `since`.
+export function publisherWatch() {
+    const k = window.__bench.keep;
+    const pcs = k?.client ? [k.client.pc] : (k?.janus?.handles ?? []).map((h) => h.pc);
+    const ev = [];
+    let last = null;
+    const poll = async () => {
+        for (const pc of pcs.filter(Boolean)) {
+            for (const s of (await pc.getStats()).values()) {
+                if (s.type !== 'outbound-rtp' || s.kind !== 'video') continue;
+                const now = performance.timeOrigin + performance.now();
+                const cur = { req: (s.pliCount ?? 0) + (s.firCount ?? 0), key: s.keyFramesEncoded ?? 0 };
+                if (last && cur.req > last.req) ev.push({ at: now, what: 'pli' });
+                if (last && cur.key > last.key) ev.push({ at: now, what: 'keyframe' });
+                last = cur;
+            }
+        }
+        if (ev.length > 1000) ev.splice(0, 500);
+        window.__bench.watchTimer = setTimeout(poll, 10);
+    };
+    poll();
+    window.__bench.pubEvents = ev;
+    return true;
+}
+
+export function publisherEvents(since) {
+    return (window.__bench.pubEvents ?? []).filter((e) => e.at >= since);
 }
 
 // ---------------------------------------------------------------- teardown

@@ -1,0 +1,118 @@
+// The packets of one publisher's video kept for one subscriber whose
+// PeerConnection is not up yet, from the latest key frame on, so the first
+// thing it receives is a decodable picture instead of a wait for the
+// publisher's next key frame (join → first frame).
+//
+// How it is used (PluginCore::assign_slots, PluginCore::on_rtp):
+//  - a subscriber that gets a video slot before its PeerConnection is up (a
+//    joiner) gets a capture in that slot's SlotCursor, and the publisher is
+//    asked for a key frame right then, not only once the PeerConnection is up;
+//  - the publisher's media thread records every packet for that slot while
+//    the subscriber is not ready: a key frame start clears the capture and
+//    starts it again, so it always holds the newest key frame and the delta
+//    frames after it (VP8 deltas reference the frames before them, so a key
+//    frame alone is not enough);
+//  - on the first packet after the subscriber is ready, the capture is sent
+//    first, then the live packet, through the slot's rewriter: one
+//    continuous stream;
+//  - media_up asks for another key frame only if the capture holds none.
+// A capture that fills up is dropped until the next key frame (the
+// subscriber then gets live packets and a key frame request, as without it).
+//
+// Threads: only the publisher's media thread records and replays, and only
+// while it owns the cursor's capture state (Busy). The control plane frees a
+// capture once it is Done, or takes it back (Recording -> Done) when it has
+// waited too long; both sides meet only through that atomic state.
+// No allocation after construction; only the bytes recorded become resident.
+#pragma once
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <new>
+
+#include <sys/mman.h>
+
+#include "plugin/rtp.hpp"
+
+namespace telemed::plugin {
+
+class KeyframeCapture {
+public:
+    // About a second of 640x480 video at 1.5 Mbit/s; a join takes well under.
+    static constexpr std::size_t kMaxPackets = 160;
+    static constexpr std::size_t kMaxBytes = 160 * 1200;
+    static constexpr std::size_t kMaxPacketBytes = 1500;
+
+    // The buffer is mapped on its own (not from the heap), so the pages
+    // recorded into go back to the system when the capture is freed. null if
+    // the mapping fails (the slot then simply has no capture).
+    static std::unique_ptr<KeyframeCapture> create() noexcept {
+        void* m = ::mmap(nullptr, kMaxBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED) return nullptr;
+        std::unique_ptr<KeyframeCapture> c(new (std::nothrow) KeyframeCapture(static_cast<uint8_t*>(m)));
+        if (!c) ::munmap(m, kMaxBytes);
+        return c;
+    }
+    ~KeyframeCapture() { ::munmap(data_, kMaxBytes); }
+    KeyframeCapture(const KeyframeCapture&) = delete;
+    KeyframeCapture& operator=(const KeyframeCapture&) = delete;
+
+    // Media thread. `buf` is a valid RTP packet of the publisher's video.
+    void record(const uint8_t* buf, std::size_t len) noexcept {
+        if (rtp::vp8_keyframe_start(buf, len)) {
+            count_ = 0;
+            bytes_ = 0;
+            started_ = true;
+        }
+        if (!started_) return;
+        if (len > kMaxPacketBytes || count_ == kMaxPackets || bytes_ + len > kMaxBytes) {
+            started_ = false;  // too long: wait for the next key frame
+            count_ = 0;
+            bytes_ = 0;
+            keyframe_.store(false, std::memory_order_release);
+            return;
+        }
+        std::memcpy(data_ + bytes_, buf, len);
+        off_[count_] = static_cast<uint32_t>(bytes_);
+        len_[count_] = static_cast<uint16_t>(len);
+        ++count_;
+        bytes_ += len;
+        keyframe_.store(true, std::memory_order_release);
+    }
+
+    // Media thread: calls send(buf, len) for each packet kept, oldest first;
+    // the buffers may be modified (they are not used again).
+    template <typename Send>
+    std::size_t replay(Send&& send) noexcept {
+        if (!started_) return 0;
+        for (std::size_t i = 0; i < count_; ++i) send(data_ + off_[i], static_cast<std::size_t>(len_[i]));
+        return count_;
+    }
+
+    // Any thread: a key frame start is kept (and has not been dropped since).
+    bool has_keyframe() const noexcept { return keyframe_.load(std::memory_order_acquire); }
+
+private:
+    explicit KeyframeCapture(uint8_t* data) noexcept : data_(data) {}
+
+    uint8_t* const data_;
+    std::array<uint32_t, kMaxPackets> off_{};
+    std::array<uint16_t, kMaxPackets> len_{};
+    std::size_t count_ = 0;
+    std::size_t bytes_ = 0;
+    bool started_ = false;
+    std::atomic<bool> keyframe_{false};
+};
+
+// Who owns a SlotCursor's capture right now.
+enum class CaptureState : uint8_t {
+    None,       // no capture (the slot was assigned to a subscriber already up)
+    Recording,  // waiting for the subscriber; free for the media thread to take
+    Busy,       // the media thread is recording or replaying
+    Done,       // replayed or given up: the control plane frees it
+};
+
+}  // namespace telemed::plugin
