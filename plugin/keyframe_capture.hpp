@@ -12,10 +12,13 @@
 //    starts it again, so it always holds the newest key frame and the delta
 //    frames after it (VP8 deltas reference the frames before them, so a key
 //    frame alone is not enough);
-//  - on the first packet after the subscriber is ready, the capture is sent
-//    first, then the live packet, through the slot's rewriter: one
-//    continuous stream;
-//  - media_up asks for another key frame only if the capture holds none.
+//  - on the publisher's first packet of any kind after the subscriber is
+//    ready (its audio comes every 20 ms; the camera's next frame may be
+//    50 ms away), the capture is sent, then live packets, all through the
+//    slot's rewriter: one continuous stream;
+//  - media_up asks for another key frame only if the capture holds none;
+//  - nothing kept under other capability bits of the publisher is sent (a
+//    camera muted and unmuted meanwhile): the capture is dropped instead.
 // A capture that fills up is dropped until the next key frame (the
 // subscriber then gets live packets and a key frame request, as without it).
 //
@@ -60,19 +63,20 @@ public:
     KeyframeCapture(const KeyframeCapture&) = delete;
     KeyframeCapture& operator=(const KeyframeCapture&) = delete;
 
-    // Media thread. `buf` is a valid RTP packet of the publisher's video.
-    void record(const uint8_t* buf, std::size_t len) noexcept {
+    // Media thread. `buf` is a valid RTP packet of the publisher's video;
+    // `epoch` its Participant::caps_epoch(): what was kept under other
+    // capability bits (a mute since, say) is dropped, not sent later.
+    void record(const uint8_t* buf, std::size_t len, uint32_t epoch) noexcept {
+        if (started_ && epoch != epoch_) drop();
         if (rtp::vp8_keyframe_start(buf, len)) {
             count_ = 0;
             bytes_ = 0;
             started_ = true;
+            epoch_ = epoch;
         }
         if (!started_) return;
         if (len > kMaxPacketBytes || count_ == kMaxPackets || bytes_ + len > kMaxBytes) {
-            started_ = false;  // too long: wait for the next key frame
-            count_ = 0;
-            bytes_ = 0;
-            keyframe_.store(false, std::memory_order_release);
+            drop();  // too long: wait for the next key frame
             return;
         }
         std::memcpy(data_ + bytes_, buf, len);
@@ -86,8 +90,8 @@ public:
     // Media thread: calls send(buf, len) for each packet kept, oldest first;
     // the buffers may be modified (they are not used again).
     template <typename Send>
-    std::size_t replay(Send&& send) noexcept {
-        if (!started_) return 0;
+    std::size_t replay(uint32_t epoch, Send&& send) noexcept {
+        if (!started_ || epoch != epoch_) return 0;
         for (std::size_t i = 0; i < count_; ++i) send(data_ + off_[i], static_cast<std::size_t>(len_[i]));
         return count_;
     }
@@ -97,6 +101,12 @@ public:
 
 private:
     explicit KeyframeCapture(uint8_t* data) noexcept : data_(data) {}
+    void drop() noexcept {
+        started_ = false;
+        count_ = 0;
+        bytes_ = 0;
+        keyframe_.store(false, std::memory_order_release);
+    }
 
     uint8_t* const data_;
     std::array<uint32_t, kMaxPackets> off_{};
@@ -104,6 +114,7 @@ private:
     std::size_t count_ = 0;
     std::size_t bytes_ = 0;
     bool started_ = false;
+    uint32_t epoch_ = 0;
     std::atomic<bool> keyframe_{false};
 };
 

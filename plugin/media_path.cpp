@@ -17,6 +17,7 @@ public:
     ~ViewReader() { p_.release_view(reader_); }
     ViewReader(const ViewReader&) = delete;
     ViewReader& operator=(const ViewReader&) = delete;
+    const MediaView* view() const noexcept { return view_; }
     const Route* route(int mindex) const noexcept {
         if (!view_ || mindex < 0 || static_cast<std::size_t>(mindex) >= view_->routes.size()) return nullptr;
         return &view_->routes[static_cast<std::size_t>(mindex)];
@@ -44,6 +45,7 @@ void PluginCore::on_rtp(Participant& p, int mindex, bool video, uint8_t* buf, st
         c.rtp_dropped.fetch_add(1, std::memory_order_relaxed);
         return;
     }
+    if (reader.view()->replay_pending) replay_ready(p, *reader.view(), caps);
     if (r->targets.empty()) return;
     const uint16_t seq = rtp::seq(buf);
     const uint32_t ts = rtp::timestamp(buf);
@@ -55,7 +57,7 @@ void PluginCore::on_rtp(Participant& p, int mindex, bool video, uint8_t* buf, st
         // A joining subscriber's slot: kept until it is ready, then sent
         // ahead of this packet (plugin/keyframe_capture.hpp).
         if (t.cursor->capture_state.load(std::memory_order_relaxed) == CaptureState::Recording)
-            c.rtp_replayed.fetch_add(capture_or_replay(t, ready, buf, len), std::memory_order_relaxed);
+            c.rtp_replayed.fetch_add(capture_or_replay(t, ready, buf, len, p.caps_epoch()), std::memory_order_relaxed);
         if (!ready) continue;
         uint16_t out_seq;
         uint32_t out_ts;
@@ -72,18 +74,35 @@ void PluginCore::on_rtp(Participant& p, int mindex, bool video, uint8_t* buf, st
     c.rtp_forwarded.fetch_add(forwarded, std::memory_order_relaxed);
 }
 
-std::size_t PluginCore::capture_or_replay(const Target& t, bool ready, const uint8_t* buf, std::size_t len) noexcept {
+void PluginCore::replay_ready(Participant& p, const MediaView& v, PermissionSet caps) noexcept {
+    uint64_t sent = 0;
+    for (const Route& r : v.routes) {
+        // Only what the publisher may send right now: no kept frame of a
+        // camera muted since goes out.
+        if (!r.publish || !is_video(r.source) || !gate_allows(caps, r.source)) continue;
+        for (const Target& t : r.targets) {
+            if (t.cursor->capture_state.load(std::memory_order_relaxed) != CaptureState::Recording) continue;
+            const Participant& to = *t.to;
+            if (may_receive(to.capabilities()) && to.media_ready() && !to.destroyed())
+                sent += capture_or_replay(t, true, nullptr, 0, p.caps_epoch());
+        }
+    }
+    if (sent != 0) p.counters().rtp_replayed.fetch_add(sent, std::memory_order_relaxed);
+}
+
+std::size_t PluginCore::capture_or_replay(const Target& t, bool ready, const uint8_t* buf, std::size_t len,
+                                          uint32_t epoch) noexcept {
     SlotCursor& cur = *t.cursor;
     CaptureState expected = CaptureState::Recording;
     if (!cur.capture_state.compare_exchange_strong(expected, CaptureState::Busy, std::memory_order_acquire,
                                                    std::memory_order_relaxed))
         return 0;  // taken back by the control plane meanwhile
     if (!ready) {
-        if (t.video) cur.capture->record(buf, len);
+        if (t.video) cur.capture->record(buf, len, epoch);
         cur.capture_state.store(CaptureState::Recording, std::memory_order_release);
         return 0;
     }
-    const std::size_t sent = cur.capture->replay([&](uint8_t* kept, std::size_t n) {
+    const std::size_t sent = cur.capture->replay(epoch, [&](uint8_t* kept, std::size_t n) {
         uint16_t out_seq;
         uint32_t out_ts;
         cur.rewriter.rewrite(kept, &out_seq, &out_ts);

@@ -65,6 +65,9 @@ struct Route {
 
 struct MediaView {
     std::vector<Route> routes;  // indexed by mindex
+    // Some target's cursor had a capture Recording when the view was built:
+    // on_rtp then looks for captures to replay on every packet.
+    bool replay_pending = false;
 };
 
 // Per-participant packet counters (relaxed atomics: statistics only).

@@ -372,6 +372,8 @@ void PluginCore::rebuild_views(Room& room) {
             if (const PublishedStream* ps = published(*pub, s.assigned->second)) {
                 Route& r = vit->second->routes[static_cast<std::size_t>(ps->mindex)];
                 r.targets.push_back(Target{sub, s.mindex, s.video, s.pt, s.cursor});
+                if (s.cursor->capture_state.load(std::memory_order_relaxed) == CaptureState::Recording)
+                    vit->second->replay_pending = true;
             }
         }
     }

@@ -119,6 +119,9 @@ public:
 
     // ---- lock-free reads (any thread, including media callbacks) ----
     PermissionSet capabilities() const noexcept { return caps_.load(std::memory_order_acquire); }
+    // Changes whenever the capability bits change (mute, unmute, permissions,
+    // lobby): a key frame kept across such a change is not sent.
+    uint32_t caps_epoch() const noexcept { return caps_epoch_.load(std::memory_order_acquire); }
     bool may(Permission p) const noexcept { return has(capabilities(), p); }
     bool destroyed() const noexcept { return destroyed_.load(std::memory_order_acquire); }
     // True while joined to a room (capabilities may still be empty).
@@ -127,7 +130,7 @@ public:
     // ---- control plane (caller holds PluginCore's state mutex) ----
     // Returns true exactly once: for the caller that destroyed it.
     bool mark_destroyed() noexcept {
-        caps_.store(0, std::memory_order_release);
+        set_capabilities(0);
         return !destroyed_.exchange(true, std::memory_order_acq_rel);
     }
     const std::optional<Identity>& identity() const noexcept { return identity_; }
@@ -150,14 +153,15 @@ public:
     Negotiated& negotiated() noexcept { return negotiated_; }
     const Negotiated& negotiated() const noexcept { return negotiated_; }
     void set_capabilities(PermissionSet caps) noexcept {
-        caps_.store(caps & kAllPermissions, std::memory_order_release);
+        const PermissionSet before = caps_.exchange(caps & kAllPermissions, std::memory_order_acq_rel);
+        if (before != (caps & kAllPermissions)) caps_epoch_.fetch_add(1, std::memory_order_release);
     }
     void set_role(Role r) noexcept {
         if (identity_) identity_->role = r;
     }
     // Leaves the room: capability bits are cleared before anything else.
     void clear() noexcept {
-        caps_.store(0, std::memory_order_release);
+        set_capabilities(0);
         joined_.store(false, std::memory_order_release);
         identity_.reset();
         granted_ = 0;
@@ -172,6 +176,7 @@ private:
     const HostHandle handle_;
     bool holds_host_ref_ = false;
     std::atomic<PermissionSet> caps_{0};
+    std::atomic<uint32_t> caps_epoch_{0};
     std::atomic<bool> destroyed_{false};
     std::atomic<bool> joined_{false};
     std::atomic<bool> media_ready_{false};

@@ -202,8 +202,15 @@ private:
 
     // on_rtp, for a target whose capture is Recording: records the packet
     // while the target is not ready, else replays the capture to it (then
-    // Done). Returns the number of packets replayed.
-    std::size_t capture_or_replay(const Target& t, bool ready, const uint8_t* buf, std::size_t len) noexcept;
+    // Done). `epoch`: the publisher's caps_epoch(). Returns the number of
+    // packets replayed.
+    std::size_t capture_or_replay(const Target& t, bool ready, const uint8_t* buf, std::size_t len,
+                                  uint32_t epoch) noexcept;
+    // on_rtp, on any packet of a publisher whose view has captures: replays
+    // those whose subscriber is ready, so they go out at the publisher's next
+    // packet of any kind (audio every 20 ms) rather than its camera's next
+    // frame.
+    void replay_ready(Participant& p, const MediaView& v, PermissionSet caps) noexcept;
 
     void log(LogLevel level, std::string_view line) const { host_.log(level, line); }
 

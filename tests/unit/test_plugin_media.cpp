@@ -1050,6 +1050,47 @@ static void joiner_gets_the_kept_keyframe_first(void** state) {
     assert_int_equal(stat_of(f, kDoc, "rtp_replayed"), 3);
 }
 
+static void kept_keyframe_goes_out_on_audio_never_across_a_mute(void** state) {
+    Fixture* f = F(state);
+    assert_true(consult(f));
+    assert_true(paramedic_joining(f));
+    assert_int_equal(vp8(f, 0, true, true), 1);
+    assert_int_equal(vp8(f, 0, false, false), 1);
+    f->core->media_up(H(f, 3));
+    f->core->drain();
+    // The doctor's next packet is audio: the kept video goes out with it
+    // (to the paramedic's video slot, mindex 1), not at the camera's next frame.
+    const std::size_t before = f->host.relays.size();
+    assert_int_equal(audio(f, 0), 4);  // audio to both, 2 kept video packets
+    assert_int_equal(relays_to(f, 3), 3);
+    const Relay* first = &f->host.relays[before];
+    assert_ptr_equal(first->h, H(f, 3));
+    assert_int_equal(first->mindex, 1);
+    assert_true(relay_is_keyframe_start(first));
+    assert_int_equal(stat_of(f, kDoc, "rtp_replayed"), 2);
+    assert_int_equal(audio(f, 0), 2);  // once only
+
+    // The observer (h2) joins; a key frame is kept for it, then the doctor
+    // mutes the camera: nothing kept before the mute is sent, not even after
+    // the unmute.
+    assert_int_equal(join(f, 2, observer_token(f)), 0);
+    if (std::strcmp(field(f, 2, "joined", "status"), "waiting") == 0) assert_int_equal(moderate(f, 0, "admit", kObs), 0);
+    assert_int_equal(configure(f, 2, "av"), 0);
+    assert_int_equal(vp8(f, 0, true, true), 2);
+    assert_int_equal(mute(f, 0, "mute", nullptr, "video"), 0);
+    f->core->media_up(H(f, 2));
+    f->core->drain();
+    assert_int_equal(audio(f, 0), 3);  // audio only: the camera is muted
+    assert_int_equal(relays_to(f, 2), 1);
+    assert_int_equal(mute(f, 0, "unmute", nullptr, "video"), 0);
+    assert_int_equal(audio(f, 0), 3);
+    assert_int_equal(relays_to(f, 2), 2);  // still nothing replayed
+    assert_int_equal(vp8(f, 0, true, true), 3);  // live from now on
+    assert_int_equal(relays_to(f, 2), 3);
+    assert_true(relay_is_keyframe_start(relay(f, -1)->h == H(f, 2) ? relay(f, -1) : relay(f, -2)));
+    assert_int_equal(stat_of(f, kDoc, "rtp_replayed"), 2);
+}
+
 static void kept_keyframe_overflow_and_expiry(void** state) {
     Fixture* f = F(state);
     assert_true(consult(f));
@@ -1337,6 +1378,7 @@ int main() {
         cmocka_unit_test_setup_teardown(subscriber_pli_reaches_publishers_rate_limited, setup, teardown),
         cmocka_unit_test_setup_teardown(keyframes_when_pc_comes_up_and_on_assignment, setup, teardown),
         cmocka_unit_test_setup_teardown(joiner_gets_the_kept_keyframe_first, setup, teardown),
+        cmocka_unit_test_setup_teardown(kept_keyframe_goes_out_on_audio_never_across_a_mute, setup, teardown),
         cmocka_unit_test_setup_teardown(kept_keyframe_overflow_and_expiry, setup, teardown),
         cmocka_unit_test_setup_teardown(streams_map_slots_and_follow_changes, setup, teardown),
         cmocka_unit_test_setup_teardown(streams_event_when_only_unassigned_changes, setup, teardown),
