@@ -186,6 +186,7 @@ std::size_t PluginCore::sweep_captures() {
     const int64_t now = host_.now_monotonic_us();
     std::size_t held = 0;
     for (auto& [rid, room] : rooms_) {
+        bool freed = false;
         for (const auto& [pid, member] : room->members()) {
             for (SlotState& s : member->negotiated().slots) {
                 if (!s.cursor || !s.cursor->capture) continue;
@@ -193,12 +194,16 @@ std::size_t PluginCore::sweep_captures() {
                 CaptureState st = c.capture_state.load(std::memory_order_acquire);
                 if (st == CaptureState::Recording && now - c.capture_since_us > kCaptureMaxAgeUs)
                     c.capture_state.compare_exchange_strong(st, CaptureState::Done, std::memory_order_acquire);
-                if (c.capture_state.load(std::memory_order_acquire) == CaptureState::Done)
+                if (c.capture_state.load(std::memory_order_acquire) == CaptureState::Done) {
                     c.capture.reset();
-                else
+                    freed = true;
+                } else {
                     ++held;
+                }
             }
         }
+        // Views without the captures: the media path stops looking for them.
+        if (freed) rebuild_views(*room);
     }
     // Captures of cursors that are gone were freed with them.
     captures_held_.store(held, std::memory_order_relaxed);

@@ -983,6 +983,15 @@ bool capture_held(Fixture* f, int h, int mindex) {
         if (s.mindex == mindex) return s.cursor && s.cursor->capture;
     return false;
 }
+// Does h's current view look for captures to replay on every packet?
+bool replay_pending(Fixture* f, int h) {
+    Participant* p = f->core->find_raw(H(f, h));
+    if (!p) return false;
+    const MediaView* v = p->acquire_view(Participant::kRtcpReader);
+    const bool pending = v && v->replay_pending;
+    p->release_view(Participant::kRtcpReader);
+    return pending;
+}
 bool relay_is_keyframe_start(const Relay* r) {
     return rtp::vp8_keyframe_start(r->bytes.data(), r->bytes.size());
 }
@@ -1042,10 +1051,14 @@ static void joiner_gets_the_kept_keyframe_first(void** state) {
     assert_int_equal(relay_seq(relay(f, -1)->h == H(f, 3) ? relay(f, -1) : relay(f, -2)),
                      (relay_seq(to3[0]) + 4) & 0xffff);
     assert_int_equal(stat_of(f, kDoc, "rtp_replayed"), 3);
-    // Sent: the capture is freed by the next sweep.
+    // Sent: the capture is freed by the next sweep, and the doctor's view
+    // rebuilt without it (the media path stops looking for captures).
     assert_true(capture_held(f, 3, 1));
+    assert_true(replay_pending(f, 0));
     f->core->sweep_captures();
     assert_false(capture_held(f, 3, 1));
+    f->core->reclaim_views();
+    assert_false(replay_pending(f, 0));
     assert_int_equal(vp8(f, 0, false, false), 2);
     assert_int_equal(stat_of(f, kDoc, "rtp_replayed"), 3);
 }

@@ -132,8 +132,8 @@ std::size_t vp8_packet(uint8_t* b, uint8_t byte0_flags, const uint8_t* extra, st
                        const uint8_t* payload, std::size_t payload_len) {
     rtp_header(b, 96, false, 1, 2, 3);
     b[0] = static_cast<uint8_t>(b[0] | byte0_flags);
-    std::memcpy(b + 12, extra, extra_len);
-    std::memcpy(b + 12 + extra_len, payload, payload_len);
+    if (extra_len != 0) std::memcpy(b + 12, extra, extra_len);
+    if (payload_len != 0) std::memcpy(b + 12 + extra_len, payload, payload_len);
     return 12 + extra_len + payload_len;
 }
 bool key(const uint8_t* payload, std::size_t n, uint8_t flags = 0, const uint8_t* extra = nullptr,

@@ -44,7 +44,7 @@ import { RTCPeerConnection, useOPUS, useSdesMid, useVP8 } from 'werift';
 
 import {
     ROOT, TELEMED, VIDEOROOM, createTelemedSession, createVideoRoom, destroyVideoRoom, endTelemedSession, fmt,
-    cpuBetween, rssByKind, janusAdmin, joinToken, loadStack, log, median, procSample, sleep, within,
+    cpuBetween, cpuByComm, rssByKind, janusAdmin, joinToken, loadStack, log, median, procSample, sleep, within,
 } from './lib/common.mjs';
 import { JanusNode } from './lib/janus_node.mjs';
 import { Looper, generateMedia } from './lib/media_source.mjs';
@@ -241,8 +241,11 @@ async function measure(seconds) {
     const s1 = procSample(pid);
     const wall = (s1.at - s0.at) / 1000;
     const cpu = cpuBetween(s0, s1);
+    const byComm = cpuByComm(s0, s1);
+    for (const k of Object.keys(byComm)) byComm[k] = 100 * byComm[k] / wall;
     return {
         mem: rssByKind(pid),
+        cpuPctByComm: byComm,
         cpuPct: 100 * cpu.s / wall, lostThreads: cpu.lost, tickCpuPct: 100 * (s1.cpuS - s0.cpuS) / wall,
         threads: s1.threads, maxThreads, rssKiB: s1.rssKiB,
     };
@@ -340,6 +343,11 @@ async function oneRun(name, looper) {
             `setup_ms=${fmt(setupMs, 0)}`);
         const memPer = Object.keys(media.mem).map((k) => `${k}=${fmt(per(media.mem[k], baseMedia.mem[k]), 0)}`).join(' ');
         console.log(`RESULT fixed_cost_rss plugin=${name} kib_pp ${memPer}`);
+        // Idle CPU per participant by kind of Janus thread (% of a core).
+        const kinds = [...new Set([...Object.keys(idle.cpuPctByComm), ...Object.keys(baseIdle.cpuPctByComm)])];
+        const idleBy = kinds.map((k) => [k, per(idle.cpuPctByComm[k] ?? 0, baseIdle.cpuPctByComm[k] ?? 0)])
+            .filter(([, v]) => Math.abs(v) >= 0.0005).sort((a, b) => b[1] - a[1]);
+        console.log(`RESULT fixed_cost_idle_threads plugin=${name} pct_pp ${idleBy.map(([k, v]) => `${k.replace(/\s+/g, '_')}=${fmt(v, 4)}`).join(' ')}`);
         return r;
     } finally {
         for (const p of [...warm, ...ps]) await p.close();

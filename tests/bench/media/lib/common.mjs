@@ -155,14 +155,16 @@ export function procSample(pid) {
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const cpuS = (Number(f[11]) + Number(f[12])) / HZ;   // fields 14 and 15 of stat
     const taskNs = new Map();
+    const comm = new Map();
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
         try {
             taskNs.set(tid, Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]));
+            comm.set(tid, readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim().replace(/[0-9]+/g, '#'));
         } catch {
             // the thread ended meanwhile
         }
     }
-    return { threads, rssKiB, cpuS, taskNs, at: performance.now() };
+    return { threads, rssKiB, cpuS, taskNs, comm, at: performance.now() };
 }
 
 // Resident memory of a process by kind of mapping (KiB), from
@@ -191,6 +193,18 @@ export function rssByKind(pid) {
 
 // CPU seconds the process's threads ran between two samples: threads that
 // ended in between are missing (`lost` counts them), new ones count from 0.
+// Run time (s) between two samples per kind of thread: the thread name
+// (/proc/.../comm) with its digits replaced by '#' ("hloop #" for Janus's
+// handle loops).
+export function cpuByComm(s0, s1) {
+    const out = {};
+    for (const [tid, t1] of s1.taskNs) {
+        const k = s1.comm.get(tid) ?? '?';
+        out[k] = (out[k] ?? 0) + (t1 - (s0.taskNs.get(tid) ?? 0)) / 1e9;
+    }
+    return out;
+}
+
 export function cpuBetween(s0, s1) {
     let ns = 0;
     for (const [tid, t1] of s1.taskNs) ns += t1 - (s0.taskNs.get(tid) ?? 0);
