@@ -114,11 +114,20 @@ public:
             if (step && step->use == sdp::Use::Slot) dir = JANUS_SDP_SENDONLY;
             if (step && step->use == sdp::Use::Both) dir = JANUS_SDP_SENDRECV;
             const char* codec = enabled && !step->codec.empty() ? step->codec.c_str() : nullptr;
+            // What goes out on a slot pair is one stream to the browser (lip
+            // sync); without an msid Janus would name every m-line's track
+            // "janus janus<mid>", all in one stream.
+            std::string msid, mstid;
+            if (enabled && step->pair >= 0) {
+                msid = "slot" + std::to_string(step->pair);
+                mstid = msid + (m->type == JANUS_SDP_VIDEO ? "-video" : "-audio");
+            }
             janus_sdp_generate_answer_mline(offer, answer, m,
                 JANUS_SDP_OA_MLINE, m->type,
                 JANUS_SDP_OA_ENABLED, enabled ? TRUE : FALSE,
                 JANUS_SDP_OA_DIRECTION, dir,
                 JANUS_SDP_OA_CODEC, codec,
+                JANUS_SDP_OA_MSID, msid.empty() ? nullptr : msid.c_str(), mstid.empty() ? nullptr : mstid.c_str(),
                 JANUS_SDP_OA_ACCEPT_EXTMAP, JANUS_RTP_EXTMAP_MID,
                 JANUS_SDP_OA_ACCEPT_EXTMAP, JANUS_RTP_EXTMAP_AUDIO_LEVEL,
                 JANUS_SDP_OA_ACCEPT_EXTMAP, JANUS_RTP_EXTMAP_VIDEO_ORIENTATION,

@@ -125,6 +125,7 @@ void PluginCore::configure(ClientMessage& m, const ConfigureRequest& req) {
             s.mid = om.mid;
             s.video = om.kind == sdp::Kind::Video;
             s.pt = static_cast<uint8_t>(pt);
+            s.pair = step.pair;
             // A renegotiation keeps what a slot carried (same mid, same kind).
             for (const SlotState& was : old.slots)
                 if (was.mid == s.mid && was.video == s.video && !s.mid.empty()) {
@@ -237,6 +238,24 @@ void PluginCore::media_changed(Room& room, const Participant* quiet) {
     rebuild_views(room);
 }
 
+namespace {
+
+// How well a free slot suits a source of participant `pid`, by what the slot
+// of the other kind in its pair (same msid stream) carries: 2 the same
+// participant (its audio and video lip-synced), 1 nothing or no such slot,
+// 0 someone else. The first slot with the best score wins.
+int pair_score(const Negotiated& n, const SlotState& slot, const std::string& pid) {
+    if (slot.pair < 0) return 1;
+    for (const SlotState& other : n.slots) {
+        if (other.video == slot.video || other.pair != slot.pair) continue;
+        if (!other.assigned) return 1;
+        return other.assigned->first == pid ? 2 : 0;
+    }
+    return 1;
+}
+
+}  // namespace
+
 void PluginCore::assign_slots(Room& room, const Participant* quiet) {
     struct Src {
         std::string pid;
@@ -272,8 +291,18 @@ void PluginCore::assign_slots(Room& room, const Participant* quiet) {
                     if (slot.assigned && slot.assigned->first == src.pid && slot.assigned->second == src.source)
                         present = true;
                 if (present) continue;
+                SlotState* best = nullptr;
+                int best_score = -1;
                 for (SlotState& slot : n.slots) {
                     if (slot.assigned || slot.video != is_video(src.source)) continue;
+                    const int score = pair_score(n, slot, src.pid);
+                    if (score > best_score) {
+                        best = &slot;
+                        best_score = score;
+                    }
+                }
+                if (best != nullptr) {
+                    SlotState& slot = *best;
                     auto cursor = std::make_shared<SlotCursor>();
                     const uint16_t last_seq = slot.cursor ? slot.cursor->last_seq.load(std::memory_order_relaxed) : 0;
                     const uint32_t last_ts = slot.cursor ? slot.cursor->last_ts.load(std::memory_order_relaxed) : 0;
@@ -300,7 +329,6 @@ void PluginCore::assign_slots(Room& room, const Participant* quiet) {
                     slot.cursor = std::move(cursor);
                     slot.assigned = std::make_pair(src.pid, src.source);
                     changed = true;
-                    break;
                 }
             }
         }

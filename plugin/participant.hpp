@@ -52,6 +52,7 @@ struct SlotState {
     std::string mid;
     bool video = false;
     uint8_t pt = 0;
+    int pair = -1;  // sdp::MLinePlan::pair: the audio and video slots of one msid stream
     // The remote source it carries: publisher participant id + source.
     std::optional<std::pair<std::string, Source>> assigned;
     std::shared_ptr<SlotCursor> cursor;  // replaced whenever `assigned` changes

@@ -420,7 +420,7 @@ std::vector<MLinePlan> plan_answer(const Session& offer, const PlanInput& in) {
             if (ok) taken[s] = true;
             // The receiving half of a sendrecv m-line is a slot like a recvonly one.
             const bool slot = receives(m.direction) && codec_offered && may_subscribe && slots < in.max_slots_per_kind;
-            if (slot) ++slots;
+            if (slot) p.pair = static_cast<int>(slots++);
             p.use = ok ? (slot ? Use::Both : Use::Publish) : (slot ? Use::Slot : Use::Inactive);
             p.codec = codec;
         } else {  // RecvOnly: a subscription slot
@@ -432,7 +432,7 @@ std::vector<MLinePlan> plan_answer(const Session& offer, const PlanInput& in) {
             } else if (slots >= in.max_slots_per_kind) {
                 p.source = Source::Audio;  // Reject
             } else {
-                ++slots;
+                p.pair = static_cast<int>(slots++);
                 p.use = Use::Slot;
                 p.codec = codec;
             }

@@ -69,6 +69,12 @@ struct MLinePlan {
     Use use = Use::Reject;
     Source source = Source::Audio;  // for Publish/Both (and the intended source of a sending m-line refused)
     std::string codec;              // "opus" for audio, "vp8" for video; empty for Reject
+    // Slot/Both: the slot's ordinal among the slots of its kind, in m-line
+    // order (-1 otherwise). Audio and video slots with the same ordinal form
+    // a pair: one msid stream ("slot<pair>") in the answer, so the browser
+    // lip-syncs them, and the plugin puts one participant's audio and video
+    // on a pair when it can.
+    int pair = -1;
 };
 
 // A client's hint that names the source of a sending m-line ("sources" of

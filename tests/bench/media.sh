@@ -24,6 +24,7 @@
 #   BENCH_JOIN_SAMPLES  joins per plugin (20)        BENCH_SDK=1  telemed joins through web/telemed.js
 #   BENCH_COST_ROUNDS   telemed/videoroom run pairs (2)
 #   BENCH_COST_WINDOW   seconds per measuring window (20)
+#   BENCH_COST_ONLY     telemed|videoroom: measure one plugin only (no ratio)
 #   TELEMED_BUILD_DIR   binaries measured (./build); or TELEMED_PLUGIN_SO / TELEMED_CONTROLLER_BIN
 #   BENCH_KEEP=1        keep the stack folder and logs (printed at the end)
 set -euo pipefail
@@ -56,8 +57,9 @@ if [[ "${1:-}" == __inner ]]; then
         rounds=${BENCH_COST_ROUNDS:-2} window=${BENCH_COST_WINDOW:-20}
         [[ "$rounds" =~ ^[0-9]+$ && "$window" =~ ^[0-9]+$ ]] || { echo "BENCH_COST_* must be numbers" >&2; exit 2; }
         echo "== fixed_cost ($rounds rounds, ${window} s windows)" >&2
+        only=(); [[ -n "${BENCH_COST_ONLY:-}" ]] && only=(--only "$BENCH_COST_ONLY")
         timeout --kill-after=10 $(( 120 + rounds * 2 * (2 * window + 150) )) \
-            node tests/bench/media/fixed_cost.mjs --rounds "$rounds" --window "$window" \
+            node tests/bench/media/fixed_cost.mjs --rounds "$rounds" --window "$window" "${only[@]}" \
             | tee "$work/cost.out" || rc=1
     fi
     exit "$rc"

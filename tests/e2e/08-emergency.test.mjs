@@ -49,5 +49,20 @@ test('emergency: paramedic admits the patient, then the doctor joins; everyone s
                 if (other !== me) await waitFlowing(peer, other.id);
             }
         }
+        // Each remote participant's audio and video arrive on a slot pair:
+        // one msid stream in the answer (the browser lip-syncs them), a
+        // different one per participant.
+        for (const [peer, me] of all) {
+            const { streams } = await peer.state();
+            const msids = await peer.msids();
+            const by = {};
+            for (const st of streams) (by[st.participant_id] ??= {})[st.source] = msids[st.mid];
+            const others = all.filter(([, o]) => o !== me).map(([, o]) => o.id);
+            for (const id of others) {
+                assert.ok(by[id]?.audio && by[id].audio === by[id].video,
+                    `${me.id}: audio and video of ${id} in one msid stream: ${JSON.stringify({ streams, msids })}`);
+            }
+            assert.notEqual(by[others[0]].audio, by[others[1]].audio, `${me.id}: one stream per participant`);
+        }
     });
 });

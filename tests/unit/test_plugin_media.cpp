@@ -1142,6 +1142,25 @@ static void kept_keyframe_overflow_and_expiry(void** state) {
     assert_int_equal(relays_to(f, 2), 1);  // nothing replayed
 }
 
+static void slots_pair_one_participants_audio_and_video(void** state) {
+    Fixture* f = F(state);
+    assert_int_equal(create_room(f, kRoom), 0);
+    assert_int_equal(join(f, 0, doctor_token(f)), 0);
+    assert_int_equal(join(f, 1, patient_token(f)), 0);
+    assert_int_equal(moderate(f, 0, "admit", kPat), 0);
+    // The doctor publishes its microphone only; the patient both.
+    assert_int_equal(configure(f, 0, "Aav"), 0);
+    assert_int_equal(configure(f, 1, "AVav"), 0);
+    // The paramedic's two slot pairs (mids 2+3 and 4+5, one msid stream
+    // each): the doctor's audio on the first, the patient's audio and video
+    // together on the second, not the video on the first free video slot.
+    assert_true(enter(f, 3, paramedic_token(f), kMed, "AVavav"));
+    assert_string_equal(stream_of(f, 3, "configured", "2"), pid_source(f, kDoc, "audio"));
+    assert_string_equal(stream_of(f, 3, "configured", "4"), pid_source(f, kPat, "audio"));
+    assert_string_equal(stream_of(f, 3, "configured", "5"), pid_source(f, kPat, "video"));
+    assert_string_equal(stream_of(f, 3, "configured", "3"), "(idle)");
+}
+
 // ---------------------------------------------------------------- streams
 
 static void streams_map_slots_and_follow_changes(void** state) {
@@ -1393,6 +1412,7 @@ int main() {
         cmocka_unit_test_setup_teardown(joiner_gets_the_kept_keyframe_first, setup, teardown),
         cmocka_unit_test_setup_teardown(kept_keyframe_goes_out_on_audio_never_across_a_mute, setup, teardown),
         cmocka_unit_test_setup_teardown(kept_keyframe_overflow_and_expiry, setup, teardown),
+        cmocka_unit_test_setup_teardown(slots_pair_one_participants_audio_and_video, setup, teardown),
         cmocka_unit_test_setup_teardown(streams_map_slots_and_follow_changes, setup, teardown),
         cmocka_unit_test_setup_teardown(streams_event_when_only_unassigned_changes, setup, teardown),
         cmocka_unit_test_setup_teardown(streams_event_when_unassigned_source_leaves, setup, teardown),

@@ -296,6 +296,16 @@ std::string plan_codecs(std::string_view offer, PermissionSet granted) {
 
 PermissionSet role(Role r, SessionKind k = SessionKind::Consultation) { return default_permissions(r, k); }
 
+// The pair field of every planned m-line ("-" when -1).
+std::string plan_pairs(std::string_view offer, PermissionSet granted, std::size_t max_slots = 16) {
+    std::string out;
+    for (const MLinePlan& p : plan_for(offer, granted, "", max_slots)) {
+        if (!out.empty()) out += ' ';
+        out += p.pair < 0 ? "-" : std::to_string(p.pair);
+    }
+    return out;
+}
+
 // An answer shaped as Janus writes it, m-line kinds of kChromeOffer, one
 // word per m-line: a direction, or "reject" (port 0, a=inactive).
 std::string janus_answer(const char* words) {
@@ -562,6 +572,21 @@ static void plan_slot_limit(void**) {
                   "off:audio off:video off:screen off:audio off:audio off:video off:video reject");
 }
 
+static void plan_slot_pairs(void**) {
+    // Slots are numbered per kind in m-line order; audio and video slots with
+    // the same number are a pair (one msid stream in the answer).
+    assert_str_eq(plan_pairs(kChromeOffer, role(Role::Doctor)), "- - - 0 1 0 1 -");
+    assert_str_eq(plan_pairs(kChromeOffer, role(Role::Doctor), 1), "- - - 0 - 0 - -");
+    assert_str_eq(plan_pairs(kChromeOffer, 0), "- - - - - - - -");  // inactive: no slot
+    // The receiving half of a sendrecv m-line is a slot too.
+    const std::string sr = offer_of({"m=audio 9 RTP/AVP 111\r\na=sendrecv\r\na=rtpmap:111 opus/48000/2\r\n",
+                                     "m=video 9 RTP/AVP 96\r\na=rtpmap:96 VP8/90000\r\n",
+                                     "m=video 9 RTP/AVP 96\r\na=recvonly\r\na=rtpmap:96 VP8/90000\r\n",
+                                     "m=audio 9 RTP/AVP 111\r\na=recvonly\r\na=rtpmap:111 opus/48000/2\r\n"});
+    assert_str_eq(plan_pairs(sr, role(Role::Doctor)), "0 0 1 1");
+    assert_str_eq(plan_pairs(sr, bit(Permission::PublishAudio) | bit(Permission::PublishVideo)), "- - - -");
+}
+
 static void plan_hints(void**) {
     const PermissionSet doctor = role(Role::Doctor);
     const PermissionSet patient = role(Role::Patient);
@@ -711,6 +736,7 @@ int main() {
         cmocka_unit_test(plan_observer),
         cmocka_unit_test(plan_paramedic_and_nothing),
         cmocka_unit_test(plan_slot_limit),
+        cmocka_unit_test(plan_slot_pairs),
         cmocka_unit_test(plan_hints),
         cmocka_unit_test(plan_duplicates),
         cmocka_unit_test(plan_codecs_and_directions),

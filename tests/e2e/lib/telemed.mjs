@@ -125,6 +125,10 @@ export class Peer {
         return this.p.eval(() => window.H.state());
     }
 
+    msids() {
+        return this.p.eval(() => window.H.msids());
+    }
+
     // Every PeerConnection the page created is closed.
     async pcsClosed() {
         const stats = await this.p.stats();

@@ -11,6 +11,7 @@
 //                             remote participant and source (via client.streams:
 //                             `from`), per kind (`total`, monotonic even when
 //                             slots are re-mapped) and sent per kind (`sent`)
+//   H.msids()                 {mid: msid stream} of the answer's m-lines
 //   H.events                  [{t, name, data}] every SDK event, in order
 import * as sdk from '/sdk/telemed.js';
 
@@ -190,6 +191,19 @@ H.media = async () => {
         k.packets += o.packets;
         k.bytes += o.bytes;
         k.frames += o.frames;
+    }
+    return out;
+};
+
+// H.msids(): {mid: msid stream id} of the m-lines of the current remote
+// description (the answer) that name one.
+H.msids = () => {
+    const sdp = H.client?.pc?.remoteDescription?.sdp ?? '';
+    const out = {};
+    for (const section of sdp.split(/\r?\nm=/).slice(1)) {
+        const mid = /^a=mid:(\S+)/m.exec(section);
+        const msid = /^a=msid:(\S+)/m.exec(section);
+        if (mid && msid) out[mid[1]] = msid[1];
     }
     return out;
 };
