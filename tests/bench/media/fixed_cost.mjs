@@ -44,7 +44,7 @@ import { RTCPeerConnection, useOPUS, useSdesMid, useVP8 } from 'werift';
 
 import {
     ROOT, TELEMED, VIDEOROOM, createTelemedSession, createVideoRoom, destroyVideoRoom, endTelemedSession, fmt,
-    cpuBetween, cpuByComm, rssByKind, janusAdmin, joinToken, loadStack, log, median, procSample, sleep, within,
+    cpuBetween, cpuByComm, rssByKind, switchesByComm, janusAdmin, joinToken, loadStack, log, median, procSample, sleep, within,
 } from './lib/common.mjs';
 import { JanusNode } from './lib/janus_node.mjs';
 import { Looper, generateMedia } from './lib/media_source.mjs';
@@ -243,9 +243,12 @@ async function measure(seconds) {
     const cpu = cpuBetween(s0, s1);
     const byComm = cpuByComm(s0, s1);
     for (const k of Object.keys(byComm)) byComm[k] = 100 * byComm[k] / wall;
+    const wakeups = switchesByComm(s0, s1);
+    for (const k of Object.keys(wakeups)) wakeups[k] /= wall;
     return {
         mem: rssByKind(pid),
         cpuPctByComm: byComm,
+        wakeupsByComm: wakeups,
         cpuPct: 100 * cpu.s / wall, lostThreads: cpu.lost, tickCpuPct: 100 * (s1.cpuS - s0.cpuS) / wall,
         threads: s1.threads, maxThreads, rssKiB: s1.rssKiB,
     };
@@ -348,6 +351,12 @@ async function oneRun(name, looper) {
         const idleBy = kinds.map((k) => [k, per(idle.cpuPctByComm[k] ?? 0, baseIdle.cpuPctByComm[k] ?? 0)])
             .filter(([, v]) => Math.abs(v) >= 0.0005).sort((a, b) => b[1] - a[1]);
         console.log(`RESULT fixed_cost_idle_threads plugin=${name} pct_pp ${idleBy.map(([k, v]) => `${k.replace(/\s+/g, '_')}=${fmt(v, 4)}`).join(' ')}`);
+        // ... and its context switches per second (wake-ups), idle and with media.
+        const wakes = (m, b) => [...new Set([...Object.keys(m.wakeupsByComm), ...Object.keys(b.wakeupsByComm)])]
+            .map((k) => [k, per(m.wakeupsByComm[k] ?? 0, b.wakeupsByComm[k] ?? 0)])
+            .filter(([, v]) => Math.abs(v) >= 0.05).sort((a, b2) => b2[1] - a[1])
+            .map(([k, v]) => `${k.replace(/\s+/g, '_')}=${fmt(v, 1)}`).join(' ');
+        console.log(`RESULT fixed_cost_wakeups plugin=${name} per_s_pp idle ${wakes(idle, baseIdle)} media ${wakes(media, baseMedia)}`);
         return r;
     } finally {
         for (const p of [...warm, ...ps]) await p.close();

@@ -156,15 +156,19 @@ export function procSample(pid) {
     const cpuS = (Number(f[11]) + Number(f[12])) / HZ;   // fields 14 and 15 of stat
     const taskNs = new Map();
     const comm = new Map();
+    const switches = new Map();  // context switches (voluntary + not): wake-ups
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
         try {
             taskNs.set(tid, Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]));
             comm.set(tid, readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim().replace(/[0-9]+/g, '#'));
+            const st = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+            switches.set(tid, Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(st)[1]) +
+                Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(st)[1]));
         } catch {
             // the thread ended meanwhile
         }
     }
-    return { threads, rssKiB, cpuS, taskNs, comm, at: performance.now() };
+    return { threads, rssKiB, cpuS, taskNs, comm, switches, at: performance.now() };
 }
 
 // Resident memory of a process by kind of mapping (KiB), from
@@ -201,6 +205,16 @@ export function cpuByComm(s0, s1) {
     for (const [tid, t1] of s1.taskNs) {
         const k = s1.comm.get(tid) ?? '?';
         out[k] = (out[k] ?? 0) + (t1 - (s0.taskNs.get(tid) ?? 0)) / 1e9;
+    }
+    return out;
+}
+
+// Context switches between two samples per kind of thread (as cpuByComm).
+export function switchesByComm(s0, s1) {
+    const out = {};
+    for (const [tid, n1] of s1.switches) {
+        const k = s1.comm.get(tid) ?? '?';
+        out[k] = (out[k] ?? 0) + n1 - (s0.switches.get(tid) ?? 0);
     }
     return out;
 }
