@@ -57,7 +57,7 @@ void PluginCore::on_rtp(Participant& p, int mindex, bool video, uint8_t* buf, st
         // A joining subscriber's slot: kept until it is ready, then sent
         // ahead of this packet (plugin/keyframe_capture.hpp).
         if (t.cursor->capture_state.load(std::memory_order_relaxed) == CaptureState::Recording)
-            c.rtp_replayed.fetch_add(capture_or_replay(t, ready, buf, len, p.caps_epoch()), std::memory_order_relaxed);
+            c.rtp_replayed.fetch_add(capture_or_replay(p, mindex, t, ready, buf, len), std::memory_order_relaxed);
         if (!ready) continue;
         uint16_t out_seq;
         uint32_t out_ts;
@@ -76,7 +76,8 @@ void PluginCore::on_rtp(Participant& p, int mindex, bool video, uint8_t* buf, st
 
 void PluginCore::replay_ready(Participant& p, const MediaView& v, PermissionSet caps) noexcept {
     uint64_t sent = 0;
-    for (const Route& r : v.routes) {
+    for (std::size_t mindex = 0; mindex < v.routes.size(); ++mindex) {
+        const Route& r = v.routes[mindex];
         // Only what the publisher may send right now: no kept frame of a
         // camera muted since goes out.
         if (!r.publish || !is_video(r.source) || !gate_allows(caps, r.source)) continue;
@@ -84,15 +85,16 @@ void PluginCore::replay_ready(Participant& p, const MediaView& v, PermissionSet 
             if (t.cursor->capture_state.load(std::memory_order_relaxed) != CaptureState::Recording) continue;
             const Participant& to = *t.to;
             if (may_receive(to.capabilities()) && to.media_ready() && !to.destroyed())
-                sent += capture_or_replay(t, true, nullptr, 0, p.caps_epoch());
+                sent += capture_or_replay(p, static_cast<int>(mindex), t, true, nullptr, 0);
         }
     }
     if (sent != 0) p.counters().rtp_replayed.fetch_add(sent, std::memory_order_relaxed);
 }
 
-std::size_t PluginCore::capture_or_replay(const Target& t, bool ready, const uint8_t* buf, std::size_t len,
-                                          uint32_t epoch) noexcept {
+std::size_t PluginCore::capture_or_replay(Participant& p, int mindex, const Target& t, bool ready,
+                                          const uint8_t* buf, std::size_t len) noexcept {
     SlotCursor& cur = *t.cursor;
+    const uint32_t epoch = p.caps_epoch();
     CaptureState expected = CaptureState::Recording;
     if (!cur.capture_state.compare_exchange_strong(expected, CaptureState::Busy, std::memory_order_acquire,
                                                    std::memory_order_relaxed))
@@ -112,6 +114,11 @@ std::size_t PluginCore::capture_or_replay(const Target& t, bool ready, const uin
         host_.relay_rtp(t.to->handle(), t.mindex, t.video, kept, n, nullptr);
     });
     cur.capture_state.store(CaptureState::Done, std::memory_order_release);
+    // media_up left the keyframe request to the capture, but nothing valid
+    // was kept by now (a change of the publisher's capabilities): ask now.
+    if (sent == 0 && cur.keyframe_promised.load(std::memory_order_acquire) &&
+        p.allow_keyframe_request(mindex, host_.now_monotonic_us(), kMinKeyframeRequestGapUs))
+        host_.send_pli(p.handle(), mindex);
     return sent;
 }
 

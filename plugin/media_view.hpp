@@ -40,6 +40,8 @@ struct SlotCursor {
     std::atomic<CaptureState> capture_state{CaptureState::None};
     std::unique_ptr<KeyframeCapture> capture;
     int64_t capture_since_us = 0;  // control plane
+    // media_up sent no keyframe request because the capture held a keyframe.
+    std::atomic<bool> keyframe_promised{false};
 };
 
 struct Target {

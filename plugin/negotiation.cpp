@@ -174,8 +174,10 @@ void PluginCore::media_up(HostHandle h) {
     for (const SlotState& s : p->negotiated().slots) {
         if (!s.video || !s.assigned) continue;
         if (s.cursor && s.cursor->capture_state.load(std::memory_order_acquire) != CaptureState::Done &&
-            s.cursor->capture && s.cursor->capture->has_keyframe())
+            s.cursor->capture && s.cursor->capture->has_keyframe()) {
+            s.cursor->keyframe_promised.store(true, std::memory_order_release);
             continue;
+        }
         if (auto pub = room->member(s.assigned->first))
             if (const PublishedStream* ps = published(*pub, s.assigned->second)) queue_.push(SendPli{pub, ps->mindex});
     }

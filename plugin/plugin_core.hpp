@@ -200,12 +200,13 @@ private:
     // roster or lobby. Returns true if it was connected.
     bool kick_member(Room& room, const std::string& participant_id);
 
-    // on_rtp, for a target whose capture is Recording: records the packet
-    // while the target is not ready, else replays the capture to it (then
-    // Done). `epoch`: the publisher's caps_epoch(). Returns the number of
-    // packets replayed.
-    std::size_t capture_or_replay(const Target& t, bool ready, const uint8_t* buf, std::size_t len,
-                                  uint32_t epoch) noexcept;
+    // on_rtp, for a target of publisher `p`'s m-line `mindex` whose capture
+    // is Recording: records the packet while the target is not ready, else
+    // replays the capture to it (then Done; a keyframe request to `p` if
+    // media_up counted on the capture and nothing valid was kept). Returns
+    // the number of packets replayed.
+    std::size_t capture_or_replay(Participant& p, int mindex, const Target& t, bool ready, const uint8_t* buf,
+                                  std::size_t len) noexcept;
     // on_rtp, on any packet of a publisher whose view has captures: replays
     // those whose subscriber is ready, so they go out at the publisher's next
     // packet of any kind (audio every 20 ms) rather than its camera's next

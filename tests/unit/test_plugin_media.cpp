@@ -1104,6 +1104,25 @@ static void kept_keyframe_goes_out_on_audio_never_across_a_mute(void** state) {
     assert_int_equal(stat_of(f, kDoc, "rtp_replayed"), 2);
 }
 
+static void kept_keyframe_invalidated_after_pc_up_is_asked_again(void** state) {
+    Fixture* f = F(state);
+    assert_true(consult(f));
+    assert_true(paramedic_joining(f));
+    assert_int_equal(vp8(f, 0, true, true), 1);
+    f->host.plis.clear();
+    f->core->media_up(H(f, 3));
+    f->core->drain();
+    assert_int_equal(plis(f, 0, 1), 0);  // left to the capture
+    // Then the doctor's capabilities change (chat taken away; the camera is
+    // still allowed): what was kept is not sent, and the keyframe that
+    // media_up did not ask for is asked for now.
+    assert_int_equal(set_permissions(f, kDoc, "[\"publish_audio\",\"publish_video\",\"subscribe\",\"moderate\"]"), 0);
+    assert_int_equal(audio(f, 0), 2);  // audio to the patient and the paramedic, nothing kept
+    assert_int_equal(plis(f, 0, 1), 1);
+    assert_int_equal(stat_of(f, kDoc, "rtp_replayed"), 0);
+    assert_int_equal(vp8(f, 0, true, true), 2);  // live
+}
+
 static void kept_keyframe_overflow_and_expiry(void** state) {
     Fixture* f = F(state);
     assert_true(consult(f));
@@ -1411,6 +1430,7 @@ int main() {
         cmocka_unit_test_setup_teardown(keyframes_when_pc_comes_up_and_on_assignment, setup, teardown),
         cmocka_unit_test_setup_teardown(joiner_gets_the_kept_keyframe_first, setup, teardown),
         cmocka_unit_test_setup_teardown(kept_keyframe_goes_out_on_audio_never_across_a_mute, setup, teardown),
+        cmocka_unit_test_setup_teardown(kept_keyframe_invalidated_after_pc_up_is_asked_again, setup, teardown),
         cmocka_unit_test_setup_teardown(kept_keyframe_overflow_and_expiry, setup, teardown),
         cmocka_unit_test_setup_teardown(slots_pair_one_participants_audio_and_video, setup, teardown),
         cmocka_unit_test_setup_teardown(streams_map_slots_and_follow_changes, setup, teardown),
