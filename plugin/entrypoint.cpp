@@ -157,6 +157,7 @@ public:
             janus_plugin_rtp_extensions_reset(&packet.extensions);
         gateway->relay_rtp(static_cast<janus_plugin_session*>(h), &packet);
     }
+    std::size_t rtp_extensions_size() const noexcept override { return sizeof(janus_plugin_rtp_extensions); }
     void send_pli(HostHandle h, int mindex) noexcept override {
         gateway->send_pli_stream(static_cast<janus_plugin_session*>(h), mindex);
     }

@@ -37,6 +37,9 @@ public:
     // extension info of the packet being forwarded (may be null).
     virtual void relay_rtp(HostHandle h, int mindex, bool video, uint8_t* buf, std::size_t len,
                            const void* ext) noexcept = 0;
+    // Size of that extension info: a kept packet keeps a byte copy of it (a
+    // keyframe's video orientation must survive being kept).
+    virtual std::size_t rtp_extensions_size() const noexcept = 0;
     // Asks h's peer for a keyframe on m-line `mindex` (PLI).
     virtual void send_pli(HostHandle h, int mindex) noexcept = 0;
     // Monotonic clock, microseconds.

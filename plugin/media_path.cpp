@@ -57,7 +57,7 @@ void PluginCore::on_rtp(Participant& p, int mindex, bool video, uint8_t* buf, st
         // A joining subscriber's slot: kept until it is ready, then sent
         // ahead of this packet (plugin/keyframe_capture.hpp).
         if (t.cursor->capture_state.load(std::memory_order_relaxed) == CaptureState::Recording)
-            c.rtp_replayed.fetch_add(capture_or_replay(p, mindex, t, ready, buf, len), std::memory_order_relaxed);
+            c.rtp_replayed.fetch_add(capture_or_replay(p, mindex, t, ready, buf, len, ext), std::memory_order_relaxed);
         if (!ready) continue;
         uint16_t out_seq;
         uint32_t out_ts;
@@ -85,14 +85,14 @@ void PluginCore::replay_ready(Participant& p, const MediaView& v, PermissionSet 
             if (t.cursor->capture_state.load(std::memory_order_relaxed) != CaptureState::Recording) continue;
             const Participant& to = *t.to;
             if (may_receive(to.capabilities()) && to.media_ready() && !to.destroyed())
-                sent += capture_or_replay(p, static_cast<int>(mindex), t, true, nullptr, 0);
+                sent += capture_or_replay(p, static_cast<int>(mindex), t, true, nullptr, 0, nullptr);
         }
     }
     if (sent != 0) p.counters().rtp_replayed.fetch_add(sent, std::memory_order_relaxed);
 }
 
 std::size_t PluginCore::capture_or_replay(Participant& p, int mindex, const Target& t, bool ready,
-                                          const uint8_t* buf, std::size_t len) noexcept {
+                                          const uint8_t* buf, std::size_t len, const void* ext) noexcept {
     SlotCursor& cur = *t.cursor;
     const uint32_t epoch = p.caps_epoch();
     CaptureState expected = CaptureState::Recording;
@@ -100,18 +100,18 @@ std::size_t PluginCore::capture_or_replay(Participant& p, int mindex, const Targ
                                                    std::memory_order_relaxed))
         return 0;  // taken back by the control plane meanwhile
     if (!ready) {
-        if (t.video) cur.capture->record(buf, len, epoch);
+        if (t.video) cur.capture->record(buf, len, ext, epoch);
         cur.capture_state.store(CaptureState::Recording, std::memory_order_release);
         return 0;
     }
-    const std::size_t sent = cur.capture->replay(epoch, [&](uint8_t* kept, std::size_t n) {
+    const std::size_t sent = cur.capture->replay(epoch, [&](uint8_t* kept, std::size_t n, const void* kept_ext) {
         uint16_t out_seq;
         uint32_t out_ts;
         cur.rewriter.rewrite(kept, &out_seq, &out_ts);
         cur.last_seq.store(out_seq, std::memory_order_relaxed);
         cur.last_ts.store(out_ts, std::memory_order_relaxed);
         rtp::set_payload_type(kept, t.pt);
-        host_.relay_rtp(t.to->handle(), t.mindex, t.video, kept, n, nullptr);
+        host_.relay_rtp(t.to->handle(), t.mindex, t.video, kept, n, kept_ext);
     });
     cur.capture_state.store(CaptureState::Done, std::memory_order_release);
     // media_up left the keyframe request to the capture, but nothing valid

@@ -316,7 +316,7 @@ void PluginCore::assign_slots(Room& room, const Participant* quiet) {
                     // kept for it (keyframe_capture.hpp); media_up asks
                     // again only if none came.
                     if (slot.video && !sub->media_ready()) {
-                        cursor->capture = KeyframeCapture::create();
+                        cursor->capture = KeyframeCapture::create(host_.rtp_extensions_size());
                         if (cursor->capture) {
                             cursor->capture_since_us = host_.now_monotonic_us();
                             cursor->capture_state.store(CaptureState::Recording, std::memory_order_relaxed);

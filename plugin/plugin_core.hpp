@@ -206,7 +206,7 @@ private:
     // media_up counted on the capture and nothing valid was kept). Returns
     // the number of packets replayed.
     std::size_t capture_or_replay(Participant& p, int mindex, const Target& t, bool ready, const uint8_t* buf,
-                                  std::size_t len) noexcept;
+                                  std::size_t len, const void* ext) noexcept;
     // on_rtp, on any packet of a publisher whose view has captures: replays
     // those whose subscriber is ready, so they go out at the publisher's next
     // packet of any kind (audio every 20 ms) rather than its camera's next

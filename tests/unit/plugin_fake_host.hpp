@@ -80,6 +80,7 @@ struct Relay {
     bool video;
     std::vector<uint8_t> bytes;
     const void* ext;
+    int ext_value;  // *(const int*)ext at relay time (the tests' extension info is an int); -1 if none
 };
 
 struct Pli {
@@ -151,8 +152,10 @@ public:
         relay_total.fetch_add(1, std::memory_order_relaxed);
         if (!record_relays.load(std::memory_order_relaxed)) return;
         std::lock_guard lk(mu);
-        relays.push_back(Relay{h, mindex, video, std::vector<uint8_t>(buf, buf + len), ext});
+        relays.push_back(Relay{h, mindex, video, std::vector<uint8_t>(buf, buf + len), ext,
+                               ext != nullptr ? *static_cast<const int*>(ext) : -1});
     }
+    std::size_t rtp_extensions_size() const noexcept override { return sizeof(int); }
     void send_pli(HostHandle h, int mindex) noexcept override {
         std::lock_guard lk(mu);
         plis.push_back(Pli{h, mindex});

@@ -1042,8 +1042,13 @@ static void joiner_gets_the_kept_keyframe_first(void** state) {
         assert_int_equal(relay_pt(to3[i]), kVp8);
         if (i > 0) assert_int_equal(relay_seq(to3[i]), (relay_seq(to3[0]) + static_cast<int>(i)) & 0xffff);
     }
-    assert_ptr_equal(to3[0]->ext, nullptr);  // kept packets lost their extensions
-    assert_ptr_equal(to3[3]->ext, kExt);     // the live one has them
+    // Each kept packet goes out with a copy of its extension info (video
+    // orientation...), the live one with the original.
+    for (std::size_t i = 0; i < 3; ++i) {
+        assert_int_equal(to3[i]->ext_value, kExtTag);
+        assert_ptr_not_equal(to3[i]->ext, kExt);
+    }
+    assert_ptr_equal(to3[3]->ext, kExt);
     assert_int_equal(relay_ts(to3[2]) - relay_ts(to3[0]), 3000);
     assert_int_equal(relay_ts(to3[3]), relay_ts(to3[2]));
     // Then live only, continuing.
