@@ -29,6 +29,12 @@ private:
     const MediaView* view_;
 };
 
+// A subscriber that takes packets right now: allowed to receive, its
+// PeerConnection up, not destroyed.
+bool receiving(const Participant& to) noexcept {
+    return may_receive(to.capabilities()) && to.media_ready() && !to.destroyed();
+}
+
 }  // namespace
 
 void PluginCore::on_rtp(Participant& p, int mindex, bool video, uint8_t* buf, std::size_t len,
@@ -45,6 +51,8 @@ void PluginCore::on_rtp(Participant& p, int mindex, bool video, uint8_t* buf, st
         c.rtp_dropped.fetch_add(1, std::memory_order_relaxed);
         return;
     }
+    // Kept keyframes of subscribers that came up go out first, with any
+    // packet of the publisher (plugin/keyframe_capture.hpp).
     if (reader.view()->replay_pending) replay_ready(p, *reader.view(), caps);
     if (r->targets.empty()) return;
     const uint16_t seq = rtp::seq(buf);
@@ -52,26 +60,29 @@ void PluginCore::on_rtp(Participant& p, int mindex, bool video, uint8_t* buf, st
     const uint8_t pt = rtp::payload_type(buf);
     uint64_t forwarded = 0;
     for (const Target& t : r->targets) {
-        Participant& to = *t.to;
-        const bool ready = may_receive(to.capabilities()) && to.media_ready() && !to.destroyed();
-        // A joining subscriber's slot: kept until it is ready, then sent
-        // ahead of this packet (plugin/keyframe_capture.hpp).
-        if (t.cursor->capture_state.load(std::memory_order_relaxed) == CaptureState::Recording)
-            c.rtp_replayed.fetch_add(capture_or_replay(p, mindex, t, ready, buf, len, ext), std::memory_order_relaxed);
-        if (!ready) continue;
-        uint16_t out_seq;
-        uint32_t out_ts;
-        t.cursor->rewriter.rewrite(buf, &out_seq, &out_ts);
-        t.cursor->last_seq.store(out_seq, std::memory_order_relaxed);
-        t.cursor->last_ts.store(out_ts, std::memory_order_relaxed);
-        rtp::set_payload_type(buf, t.pt);
-        host_.relay_rtp(to.handle(), t.mindex, t.video, buf, len, ext);
+        if (!receiving(*t.to)) {
+            // A joining subscriber's slot keeps the packet for later.
+            if (t.cursor->capture_state.load(std::memory_order_relaxed) == CaptureState::Recording)
+                keep_for(p, t, buf, len, ext);
+            continue;
+        }
+        relay_to_slot(t, buf, len, ext);
         rtp::set_seq(buf, seq);
         rtp::set_timestamp(buf, ts);
         rtp::set_payload_type(buf, pt);
         ++forwarded;
     }
     c.rtp_forwarded.fetch_add(forwarded, std::memory_order_relaxed);
+}
+
+void PluginCore::relay_to_slot(const Target& t, uint8_t* buf, std::size_t len, const void* ext) noexcept {
+    uint16_t out_seq;
+    uint32_t out_ts;
+    t.cursor->rewriter.rewrite(buf, &out_seq, &out_ts);
+    t.cursor->last_seq.store(out_seq, std::memory_order_relaxed);
+    t.cursor->last_ts.store(out_ts, std::memory_order_relaxed);
+    rtp::set_payload_type(buf, t.pt);
+    host_.relay_rtp(t.to->handle(), t.mindex, t.video, buf, len, ext);
 }
 
 void PluginCore::replay_ready(Participant& p, const MediaView& v, PermissionSet caps) noexcept {
@@ -81,38 +92,32 @@ void PluginCore::replay_ready(Participant& p, const MediaView& v, PermissionSet 
         // Only what the publisher may send right now: no kept frame of a
         // camera muted since goes out.
         if (!r.publish || !is_video(r.source) || !gate_allows(caps, r.source)) continue;
-        for (const Target& t : r.targets) {
-            if (t.cursor->capture_state.load(std::memory_order_relaxed) != CaptureState::Recording) continue;
-            const Participant& to = *t.to;
-            if (may_receive(to.capabilities()) && to.media_ready() && !to.destroyed())
-                sent += capture_or_replay(p, static_cast<int>(mindex), t, true, nullptr, 0, nullptr);
-        }
+        for (const Target& t : r.targets)
+            if (t.cursor->capture_state.load(std::memory_order_relaxed) == CaptureState::Recording && receiving(*t.to))
+                sent += replay_to(p, static_cast<int>(mindex), t);
     }
     if (sent != 0) p.counters().rtp_replayed.fetch_add(sent, std::memory_order_relaxed);
 }
 
-std::size_t PluginCore::capture_or_replay(Participant& p, int mindex, const Target& t, bool ready,
-                                          const uint8_t* buf, std::size_t len, const void* ext) noexcept {
+void PluginCore::keep_for(const Participant& p, const Target& t, const uint8_t* buf, std::size_t len,
+                          const void* ext) noexcept {
     SlotCursor& cur = *t.cursor;
-    const uint32_t epoch = p.caps_epoch();
+    CaptureState expected = CaptureState::Recording;
+    if (!cur.capture_state.compare_exchange_strong(expected, CaptureState::Busy, std::memory_order_acquire,
+                                                   std::memory_order_relaxed))
+        return;  // taken back by the control plane meanwhile
+    cur.capture->record(buf, len, ext, p.caps_epoch());
+    cur.capture_state.store(CaptureState::Recording, std::memory_order_release);
+}
+
+std::size_t PluginCore::replay_to(Participant& p, int mindex, const Target& t) noexcept {
+    SlotCursor& cur = *t.cursor;
     CaptureState expected = CaptureState::Recording;
     if (!cur.capture_state.compare_exchange_strong(expected, CaptureState::Busy, std::memory_order_acquire,
                                                    std::memory_order_relaxed))
         return 0;  // taken back by the control plane meanwhile
-    if (!ready) {
-        if (t.video) cur.capture->record(buf, len, ext, epoch);
-        cur.capture_state.store(CaptureState::Recording, std::memory_order_release);
-        return 0;
-    }
-    const std::size_t sent = cur.capture->replay(epoch, [&](uint8_t* kept, std::size_t n, const void* kept_ext) {
-        uint16_t out_seq;
-        uint32_t out_ts;
-        cur.rewriter.rewrite(kept, &out_seq, &out_ts);
-        cur.last_seq.store(out_seq, std::memory_order_relaxed);
-        cur.last_ts.store(out_ts, std::memory_order_relaxed);
-        rtp::set_payload_type(kept, t.pt);
-        host_.relay_rtp(t.to->handle(), t.mindex, t.video, kept, n, kept_ext);
-    });
+    const std::size_t sent = cur.capture->replay(
+        p.caps_epoch(), [&](uint8_t* kept, std::size_t n, const void* kept_ext) { relay_to_slot(t, kept, n, kept_ext); });
     cur.capture_state.store(CaptureState::Done, std::memory_order_release);
     // media_up left the keyframe request to the capture, but nothing valid
     // was kept by now (a change of the publisher's capabilities): ask now.

@@ -200,18 +200,21 @@ private:
     // roster or lobby. Returns true if it was connected.
     bool kick_member(Room& room, const std::string& participant_id);
 
-    // on_rtp, for a target of publisher `p`'s m-line `mindex` whose capture
-    // is Recording: records the packet while the target is not ready, else
-    // replays the capture to it (then Done; a keyframe request to `p` if
-    // media_up counted on the capture and nothing valid was kept). Returns
-    // the number of packets replayed.
-    std::size_t capture_or_replay(Participant& p, int mindex, const Target& t, bool ready, const uint8_t* buf,
-                                  std::size_t len, const void* ext) noexcept;
-    // on_rtp, on any packet of a publisher whose view has captures: replays
-    // those whose subscriber is ready, so they go out at the publisher's next
-    // packet of any kind (audio every 20 ms) rather than its camera's next
-    // frame.
+    // The media path's pieces (plugin/keyframe_capture.hpp for the kept
+    // keyframes); all run on the publisher's media thread.
+    // Rewrites seq/ts/PT of `buf` for slot `t` and relays it (the header is
+    // left rewritten).
+    void relay_to_slot(const Target& t, uint8_t* buf, std::size_t len, const void* ext) noexcept;
+    // Sends the kept keyframes of every video route of `v` whose subscriber
+    // has come up (on any packet of the publisher: audio comes every 20 ms).
     void replay_ready(Participant& p, const MediaView& v, PermissionSet caps) noexcept;
+    // Keeps a packet of publisher `p` for `t`'s subscriber, not up yet.
+    void keep_for(const Participant& p, const Target& t, const uint8_t* buf, std::size_t len,
+                  const void* ext) noexcept;
+    // Sends what was kept for `t` (m-line `mindex` of `p`), then the capture
+    // is Done; a keyframe request to `p` if media_up counted on the capture
+    // and nothing valid was kept. Returns the number of packets sent.
+    std::size_t replay_to(Participant& p, int mindex, const Target& t) noexcept;
 
     void log(LogLevel level, std::string_view line) const { host_.log(level, line); }
 
