@@ -321,6 +321,7 @@ void PluginCore::assign_slots(Room& room, const Participant* quiet) {
                             cursor->capture_since_us = host_.now_monotonic_us();
                             cursor->capture_state.store(CaptureState::Recording, std::memory_order_relaxed);
                             captures_held_.fetch_add(1, std::memory_order_relaxed);
+                            queue_.nudge();  // the worker sweeps it when done or expired
                         }
                     }
                     if (slot.video && (sub->media_ready() || cursor->capture)) {
@@ -424,8 +425,11 @@ void PluginCore::clear_view(const std::shared_ptr<Participant>& p) {
 }
 
 void PluginCore::retire(const std::shared_ptr<Participant>& owner, const MediaView* view) {
-    std::lock_guard lk(retire_mu_);
-    retired_.push_back(Retired{owner, view});
+    {
+        std::lock_guard lk(retire_mu_);
+        retired_.push_back(Retired{owner, view});
+    }
+    queue_.nudge();  // the worker frees it once no reader holds it
 }
 
 }  // namespace telemed::plugin

@@ -150,22 +150,29 @@ void PluginCore::stop_worker() {
     if (worker_.joinable()) worker_.join();
 }
 
+// The worker sleeps until a task comes, or is nudged (retire, a new kept key
+// frame). Only while retired views are still in use or key frames are kept
+// does it also look every 250 ms: an idle plugin does not wake up.
 void PluginCore::worker_loop() noexcept {
+    bool pending = false;
     while (true) {
         std::optional<Task> task;
         bool closed = false;
         try {
-            task = queue_.pop_wait_for(std::chrono::milliseconds(250), &closed);
+            task = queue_.pop_wait_for(pending ? std::optional(std::chrono::milliseconds(250)) : std::nullopt, &closed);
         } catch (...) {
             continue;
         }
         if (closed) return;
+        worker_wakeups_.fetch_add(1, std::memory_order_relaxed);
         if (task) run(*task);
         // task (and the participant references it holds) dies here, unlocked.
         try {
-            reclaim_views();
-            sweep_captures();
+            const std::size_t views_left = reclaim_views();
+            const std::size_t captures_left = sweep_captures();
+            pending = views_left > 0 || captures_left > 0;
         } catch (...) {
+            pending = true;
         }
     }
 }

@@ -20,7 +20,9 @@
 //    replaced ones go to a retire list (retire_mu_, a leaf lock) that the
 //    worker frees once no reader holds them.
 #pragma once
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -88,6 +90,9 @@ public:
     // Frees retired views that no reader holds (the worker does it on its own;
     // tests call it). Returns the number still retired.
     std::size_t reclaim_views();
+    // Times the worker thread woke up (a task, a nudge or its 250 ms look
+    // while views or key frames wait to be freed): an idle plugin adds none.
+    uint64_t worker_wakeups() const noexcept { return worker_wakeups_.load(std::memory_order_relaxed); }
     // query_session: {"participant_id","session_id","role","permissions","joined"}
     // (ids only, never tokens). nullptr if unknown.
     Json query(HostHandle h) const;
@@ -228,6 +233,7 @@ private:
 
     WorkQueue<Task> queue_{kMaxQueuedMessages};
     std::thread worker_;
+    std::atomic<uint64_t> worker_wakeups_{0};
 
     struct Retired {
         std::shared_ptr<Participant> owner;

@@ -49,16 +49,30 @@ public:
         items_.pop_front();
         return item;
     }
-    // Like pop_wait, but gives up after `timeout` (nullopt; *closed tells
-    // whether the queue was closed).
-    std::optional<T> pop_wait_for(std::chrono::milliseconds timeout, bool* closed) {
+    // Like pop_wait, but also returns (nullopt) after `timeout`, if given, or
+    // once nudge() was called since the last return; *closed tells whether
+    // the queue was closed.
+    std::optional<T> pop_wait_for(std::optional<std::chrono::milliseconds> timeout, bool* closed) {
         std::unique_lock lk(mu_);
-        cv_.wait_for(lk, timeout, [&] { return closed_ || !items_.empty(); });
+        auto ready = [&] { return closed_ || nudged_ || !items_.empty(); };
+        if (timeout)
+            cv_.wait_for(lk, *timeout, ready);
+        else
+            cv_.wait(lk, ready);
+        nudged_ = false;
         *closed = closed_;
         if (closed_ || items_.empty()) return std::nullopt;
         T item = std::move(items_.front());
         items_.pop_front();
         return item;
+    }
+    // Wakes pop_wait_for without an item (it is not lost if nobody waits yet).
+    void nudge() {
+        {
+            std::lock_guard lk(mu_);
+            nudged_ = true;
+        }
+        cv_.notify_one();
     }
     std::optional<T> try_pop() {
         std::lock_guard lk(mu_);
@@ -97,6 +111,7 @@ private:
     std::condition_variable cv_;
     std::deque<T> items_;
     bool closed_ = false;
+    bool nudged_ = false;
 };
 
 }  // namespace telemed::plugin

@@ -7,7 +7,10 @@
 #         alternating samples, ratio telemed/videoroom (goal <= 0.8)
 #   cost  tests/bench/media/fixed_cost.mjs: per-participant threads, RSS and
 #         CPU (media flowing and idle) of Janus for 10 werift peers in 5 rooms,
-#         alternating runs, medians, ratio telemed/videoroom (goal <= 0.6)
+#         alternating runs, medians, ratio telemed/videoroom (goal <= 0.6);
+#         with BENCH_COST_FLOOR=1 also Janus's stock EchoTest (one sendrecv
+#         PeerConnection per participant, nothing else): the floor any plugin
+#         with one PeerConnection per participant pays in this Janus
 #
 # Usage (root, Debian 12, after a build: scripts/test unit, scripts/run, or
 # make in ./build):
@@ -16,7 +19,7 @@
 # It creates a private network namespace (scripts/lib/netns.sh: a veth with
 # 127.0.0.2, Janus does not gather ICE candidates on loopback), starts a
 # private stack in it with scripts/stackctl and TELEMED_JANUS_EXTRA_PLUGINS=
-# videoroom, runs `npm ci` when node_modules is missing or older than
+# "videoroom echotest", runs `npm ci` when node_modules is missing or older than
 # package-lock.json (never downloads a browser: /usr/bin/chromium), runs the
 # benchmarks, prints a SUMMARY block, and stops everything by PID.
 #
@@ -24,7 +27,8 @@
 #   BENCH_JOIN_SAMPLES  joins per plugin (20)        BENCH_SDK=1  telemed joins through web/telemed.js
 #   BENCH_COST_ROUNDS   telemed/videoroom run pairs (2)
 #   BENCH_COST_WINDOW   seconds per measuring window (20)
-#   BENCH_COST_ONLY     telemed|videoroom: measure one plugin only (no ratio)
+#   BENCH_COST_ONLY     telemed|videoroom|echotest: measure one plugin only (no ratio)
+#   BENCH_COST_FLOOR=1  add EchoTest runs and print the floor ratios
 #   TELEMED_BUILD_DIR   binaries measured (./build); or TELEMED_PLUGIN_SO / TELEMED_CONTROLLER_BIN
 #   BENCH_KEEP=1        keep the stack folder and logs (printed at the end)
 set -euo pipefail
@@ -37,7 +41,7 @@ cd "$ROOT"
 if [[ "${1:-}" == __inner ]]; then
     what="$2" work="$3"
     export TELEMED_STACK_DIR="$work/stack"
-    export TELEMED_JANUS_EXTRA_PLUGINS=videoroom
+    export TELEMED_JANUS_EXTRA_PLUGINS="videoroom echotest"
     # shellcheck disable=SC2317  # called by the EXIT trap
     stop_stack() { "$ROOT/scripts/stackctl" stop >/dev/null 2>&1 || true; }
     trap stop_stack EXIT
@@ -58,7 +62,8 @@ if [[ "${1:-}" == __inner ]]; then
         [[ "$rounds" =~ ^[0-9]+$ && "$window" =~ ^[0-9]+$ ]] || { echo "BENCH_COST_* must be numbers" >&2; exit 2; }
         echo "== fixed_cost ($rounds rounds, ${window} s windows)" >&2
         only=(); [[ -n "${BENCH_COST_ONLY:-}" ]] && only=(--only "$BENCH_COST_ONLY")
-        timeout --kill-after=10 $(( 120 + rounds * 2 * (2 * window + 150) )) \
+        plugins=2; [[ "${BENCH_COST_FLOOR:-0}" == 1 ]] && { only+=(--floor); plugins=3; }
+        timeout --kill-after=10 $(( 120 + rounds * plugins * (2 * window + 150) )) \
             node tests/bench/media/fixed_cost.mjs --rounds "$rounds" --window "$window" "${only[@]}" \
             | tee "$work/cost.out" || rc=1
     fi

@@ -166,8 +166,11 @@ public:
         record(Call{Call::Notify, h, false, "", json_dump(event.get()), ""});
     }
     void release_handle(HostHandle h) noexcept override {
-        std::lock_guard lk(mu);
-        released.push_back(h);
+        {
+            std::lock_guard lk(mu);
+            released.push_back(h);
+        }
+        cv.notify_all();
     }
     int64_t now_unix() override { return now; }
     void log(LogLevel, std::string_view line) override {

@@ -6,8 +6,10 @@
 // Test bodies keep to plain values (a failing CMocka assertion longjmps past
 // C++ destructors); the fixture lives in setup/teardown state and the helpers
 // return ints, bools and C strings owned by the fixture.
+#include <chrono>
 #include <cstdlib>
 #include <string>
+#include <thread>
 
 #include "plugin_fake_host.hpp"
 
@@ -943,6 +945,35 @@ bool stress_admin_against_worker(Fixture* f, int rounds) {
 
 static void admin_races_worker(void** state) { assert_true(stress_admin_against_worker(F(state), 300)); }
 
+// The worker's wait: a nudge wakes it without an item, and is kept when
+// nobody waits yet (a retire just before the worker goes to sleep is not
+// missed); with no timeout it waits for as long as it takes. (Under
+// test_plugin_media's idle_worker_sleeps_and_frees_without_a_task.)
+static void work_queue_nudge_is_never_lost(void**) {
+    WorkQueue<int> q(4);
+    bool closed = true;
+    q.nudge();
+    const auto t0 = std::chrono::steady_clock::now();
+    assert_false(q.pop_wait_for(std::chrono::seconds(5), &closed).has_value());
+    assert_true(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(4));  // the nudge, not the timeout
+    assert_false(closed);
+    assert_false(q.pop_wait_for(std::chrono::milliseconds(20), &closed).has_value());  // consumed: times out
+    assert_true(q.push(7));
+    q.nudge();
+    auto v = q.pop_wait_for(std::nullopt, &closed);
+    assert_true(v.has_value());
+    assert_int_equal(*v, 7);  // (the worker looks at everything after each task: the nudge is used up)
+    std::thread later([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        q.nudge();
+    });
+    assert_false(q.pop_wait_for(std::nullopt, &closed).has_value());  // woken from the wait
+    later.join();
+    q.close();
+    assert_false(q.pop_wait_for(std::nullopt, &closed).has_value());
+    assert_true(closed);
+}
+
 int main() {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(join_succeeds_with_token_claims, setup, teardown),
@@ -985,6 +1016,7 @@ int main() {
         cmocka_unit_test_setup_teardown(flood_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(worker_thread_answers, setup, teardown),
         cmocka_unit_test_setup_teardown(admin_races_worker, setup, teardown),
+        cmocka_unit_test(work_queue_nudge_is_never_lost),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -17,6 +17,7 @@
 // 3 video slot. The doctor offers other payload types than everyone else, so
 // a forwarded packet must be re-typed to the subscriber's slot.
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <string>
 #include <thread>
@@ -1193,6 +1194,57 @@ static void slots_pair_one_participants_audio_and_video(void** state) {
 
 // ---------------------------------------------------------------- streams
 
+// The worker thread sleeps while nothing is queued, yet frees what waits for
+// it without a further task: key frames kept past their age, and a view
+// retired on another thread once its reader lets go. Then it sleeps again.
+static bool released_within(Fixture* f, int h, std::chrono::milliseconds limit) {
+    std::unique_lock lk(f->host.mu);
+    return f->host.cv.wait_for(lk, limit, [&] {
+        for (HostHandle x : f->host.released)
+            if (x == H(f, h)) return true;
+        return false;
+    });
+}
+static bool idle_within(Fixture* f, std::chrono::milliseconds limit) {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    uint64_t seen = f->core->worker_wakeups();
+    while (std::chrono::steady_clock::now() < end) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(600));
+        const uint64_t now = f->core->worker_wakeups();
+        if (now == seen) return true;  // no wake-up for 600 ms (it would look every 250 ms)
+        seen = now;
+    }
+    return false;
+}
+
+static void idle_worker_sleeps_and_frees_without_a_task(void** state) {
+    Fixture* f = F(state);
+    assert_true(consult(f));
+    assert_true(paramedic_joining(f));
+    assert_true(capture_held(f, 3, 1));  // waits for a key frame
+    f->core->media_up(H(f, 3));           // (so that later slot changes keep none)
+    f->core->drain();
+    assert_true(capture_held(f, 3, 1));
+    f->host.mono_us += kCaptureMaxAgeUs + 1;  // before the worker reads the clock
+    f->core->start_worker();
+    assert_true(idle_within(f, std::chrono::seconds(5)));
+    assert_false(capture_held(f, 3, 1));  // expired and freed, no task needed
+    // The patient's media thread holds its view; the doctor detaches (Janus
+    // calls destroy_session on the doctor's own loop thread, not the worker).
+    Participant* pat = f->core->find_raw(H(f, 1));
+    pat->acquire_view(Participant::kRtpReader);
+    assert_true(f->core->detach(H(f, 0)));
+    assert_false(released_within(f, 0, std::chrono::milliseconds(300)));  // the held view names the doctor
+    pat->release_view(Participant::kRtpReader);
+    assert_true(released_within(f, 0, std::chrono::seconds(5)));
+    assert_true(idle_within(f, std::chrono::seconds(5)));
+    // Detached with nobody reading: freed on the nudge alone.
+    assert_true(f->core->detach(H(f, 3)));
+    assert_true(released_within(f, 3, std::chrono::seconds(5)));
+    assert_true(idle_within(f, std::chrono::seconds(5)));
+    f->core->stop_worker();
+}
+
 static void streams_map_slots_and_follow_changes(void** state) {
     Fixture* f = F(state);
     assert_true(consult(f));
@@ -1437,6 +1489,7 @@ int main() {
         cmocka_unit_test_setup_teardown(views_are_swapped_and_reclaimed_after_readers, setup, teardown),
         cmocka_unit_test_setup_teardown(kick_leave_and_hangup_remove_targets_at_once, setup, teardown),
         cmocka_unit_test_setup_teardown(no_participant_leaks_through_views, setup, teardown),
+        cmocka_unit_test_setup_teardown(idle_worker_sleeps_and_frees_without_a_task, setup, teardown),
         cmocka_unit_test_setup_teardown(subscriber_pli_reaches_publishers_rate_limited, setup, teardown),
         cmocka_unit_test_setup_teardown(keyframes_when_pc_comes_up_and_on_assignment, setup, teardown),
         cmocka_unit_test_setup_teardown(joiner_gets_the_kept_keyframe_first, setup, teardown),

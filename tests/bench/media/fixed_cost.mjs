@@ -11,6 +11,11 @@
 //              (join ptype=publisher + publish: one sendonly PeerConnection)
 //              and a subscriber handle (join ptype=subscriber streams=[{feed
 //              of the other}]: one recvonly PeerConnection) — the usual way
+//   echotest   (--floor) per participant one Janus session, one handle, one
+//              PeerConnection with an audio and a video m-line, sendrecv,
+//              that Janus's stock EchoTest plugin sends back: the least a
+//              Janus plugin can cost per participant with one PeerConnection
+//              and the same packets each way, i.e. the floor for telemed
 //   telemed    per participant one Janus session, one handle, ONE
 //              PeerConnection (join {token} + configure): an audio and a
 //              video m-line, both sendrecv (--layout sendrecv, the SDK's
@@ -33,7 +38,8 @@
 // Usage (inside the stack's network namespace; tests/bench/media.sh does it,
 // with TELEMED_JANUS_EXTRA_PLUGINS=videoroom exported for the restarts):
 //   TELEMED_STACK_DIR=... node tests/bench/media/fixed_cost.mjs [--rounds 2] [--window 20]
-//       [--base 10] [--participants 10] [--only videoroom|telemed] [--no-restart] [--layout sendrecv|split]
+//       [--base 10] [--participants 10] [--only videoroom|telemed|echotest] [--floor] [--no-restart]
+//       [--layout sendrecv|split]
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,7 +49,7 @@ import { parseArgs } from 'node:util';
 import { RTCPeerConnection, useOPUS, useSdesMid, useVP8 } from 'werift';
 
 import {
-    ROOT, TELEMED, VIDEOROOM, createTelemedSession, createVideoRoom, destroyVideoRoom, endTelemedSession, fmt,
+    ECHOTEST, ROOT, TELEMED, VIDEOROOM, createTelemedSession, createVideoRoom, destroyVideoRoom, endTelemedSession, fmt,
     cpuBetween, cpuByComm, rssByKind, switchesByComm, janusAdmin, joinToken, loadStack, log, median, procSample, sleep, within,
 } from './lib/common.mjs';
 import { JanusNode } from './lib/janus_node.mjs';
@@ -57,6 +63,7 @@ const { values: args } = parseArgs({
         participants: { type: 'string', default: '10' },
         layout: { type: 'string', default: 'sendrecv' },
         only: { type: 'string' },
+        floor: { type: 'boolean', default: process.env.BENCH_COST_FLOOR === '1' },
         'no-restart': { type: 'boolean', default: false },
     },
 });
@@ -155,6 +162,26 @@ class VideoRoomParticipant extends Participant {
     anyHandle() { return this.pub.id; }
 }
 
+// Janus's EchoTest: one sendrecv PeerConnection whose media comes back.
+class EchoTestParticipant extends Participant {
+    async join() {
+        await this.janus.open();
+        this.h = await this.janus.attach(ECHOTEST);
+        const pc = newPc();
+        this.h.usePc(pc);
+        countRx(pc, this.rx);
+        this.tr = [pc.addTransceiver('audio', { direction: 'sendrecv' }), pc.addTransceiver('video', { direction: 'sendrecv' })];
+        await pc.setLocalDescription(await pc.createOffer());
+        const r = await this.h.message({ audio: true, video: true }, pc.localDescription);
+        if (!r.jsep) throw new Error('echotest answered without jsep');
+        await this.h.setRemote(r.jsep);
+        await waitConnected(pc, 'echotest PeerConnection');
+        this.startSending(this.tr);
+    }
+
+    anyHandle() { return this.h.id; }
+}
+
 class TelemedParticipant extends Participant {
     async join(token) {
         await this.janus.open();
@@ -218,6 +245,16 @@ async function setupTelemed(looper, ps, cleanups, n) {
         }
     }
 }
+
+async function setupEchoTest(looper, ps, cleanups, n) {
+    for (let i = 0; i < n; i += 1) {
+        const p = new EchoTestParticipant(looper);
+        ps.push(p);
+        await p.join();
+    }
+}
+
+const SETUPS = { telemed: setupTelemed, videoroom: setupVideoRoom, echotest: setupEchoTest };
 
 // ---------------------------------------------------------------- measuring
 
@@ -288,7 +325,7 @@ async function oneRun(name, looper) {
         await sleep(2000);
     }
     const cold = await measure(BASE_S);
-    const setup = name === 'telemed' ? setupTelemed : setupVideoRoom;
+    const setup = SETUPS[name];
     const warm = [];
     const ps = [];
     const cleanups = [];
@@ -375,7 +412,8 @@ async function main() {
         const looper = new Looper(files);
         log(`media: VP8 ${looper.video.length} frames (${fmt(looper.videoKbps(), 0)} kbit/s), Opus ${looper.audio.length} packets`);
         looper.start();
-        const names = args.only ? [args.only] : ['telemed', 'videoroom'];
+        if (args.only && !SETUPS[args.only]) throw new Error(`--only: one of ${Object.keys(SETUPS).join(', ')}`);
+        const names = args.only ? [args.only] : ['telemed', 'videoroom', ...(args.floor ? ['echotest'] : [])];
         const runs = Object.fromEntries(names.map((n) => [n, []]));
         const failed = Object.fromEntries(names.map((n) => [n, 0]));
         for (let i = 0; i < ROUNDS; i += 1) {
@@ -425,6 +463,23 @@ async function main() {
                 `cold_ratio_cpu_idle=${fmt(ratio('coldCpuIdle'), 2)}`);
         } else {
             console.log('  ratio telemed/videoroom: n/a');
+        }
+        // The floor: what Janus itself costs per participant with one
+        // PeerConnection (EchoTest), against VideoRoom and against telemed.
+        if (med.echotest && med.videoroom) {
+            const r = (a, b, k) => fmt(med[a][k] / med[b][k], 2);
+            const line = (a, b) => ['threads', 'rssKiB', 'cpuMedia', 'cpuIdle'].map((k) => r(a, b, k));
+            const [ft, fr, fm, fi] = line('echotest', 'videoroom');
+            console.log(`  floor echotest/videoroom: threads ${ft}  RSS ${fr}  CPU media ${fm}  CPU idle ${fi}`);
+            let extra = '';
+            if (med.telemed) {
+                const [tt, tr, tm, ti] = line('telemed', 'echotest');
+                console.log(`  telemed/echotest: threads ${tt}  RSS ${tr}  CPU media ${tm}  CPU idle ${ti}`);
+                extra = ` telemed_over_floor_threads=${tt} telemed_over_floor_rss=${tr} ` +
+                    `telemed_over_floor_cpu_media=${tm} telemed_over_floor_cpu_idle=${ti}`;
+            }
+            console.log(`RESULT fixed_cost_floor floor_ratio_threads=${ft} floor_ratio_rss=${fr} ` +
+                `floor_ratio_cpu_media=${fm} floor_ratio_cpu_idle=${fi}${extra}`);
         }
     } finally {
         rmSync(work, { recursive: true, force: true });

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 export const TELEMED = 'janus.plugin.telemed';
 export const VIDEOROOM = 'janus.plugin.videoroom';
+export const ECHOTEST = 'janus.plugin.echotest';
 
 export function log(...a) {
     process.stderr.write(`[${new Date().toISOString().slice(11, 23)}] ${a.join(' ')}\n`);
