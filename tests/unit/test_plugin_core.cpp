@@ -947,8 +947,8 @@ static void admin_races_worker(void** state) { assert_true(stress_admin_against_
 
 // The worker's wait: a nudge wakes it without an item, and is kept when
 // nobody waits yet (a retire just before the worker goes to sleep is not
-// missed); with no timeout it waits for as long as it takes. (Under
-// test_plugin_media's idle_worker_sleeps_and_frees_without_a_task.)
+// missed); with no timeout it waits for as long as it takes. (The worker
+// loop on it: test_plugin_media's idle_worker_sleeps_and_frees_without_a_task.)
 static void work_queue_nudge_is_never_lost(void**) {
     WorkQueue<int> q(4);
     bool closed = true;

@@ -1192,7 +1192,7 @@ static void slots_pair_one_participants_audio_and_video(void** state) {
     assert_string_equal(stream_of(f, 3, "configured", "3"), "(idle)");
 }
 
-// ---------------------------------------------------------------- streams
+// ---------------------------------------------------------------- worker
 
 // The worker thread sleeps while nothing is queued, yet frees what waits for
 // it without a further task: key frames kept past their age, and a view
@@ -1244,6 +1244,8 @@ static void idle_worker_sleeps_and_frees_without_a_task(void** state) {
     assert_true(idle_within(f, std::chrono::seconds(5)));
     f->core->stop_worker();
 }
+
+// ---------------------------------------------------------------- streams
 
 static void streams_map_slots_and_follow_changes(void** state) {
     Fixture* f = F(state);

@@ -36,7 +36,7 @@
 // shows the median over runs of each figure and the ratio telemed/videoroom.
 //
 // Usage (inside the stack's network namespace; tests/bench/media.sh does it,
-// with TELEMED_JANUS_EXTRA_PLUGINS=videoroom exported for the restarts):
+// with TELEMED_JANUS_EXTRA_PLUGINS="videoroom echotest" exported for the restarts):
 //   TELEMED_STACK_DIR=... node tests/bench/media/fixed_cost.mjs [--rounds 2] [--window 20]
 //       [--base 10] [--participants 10] [--only videoroom|telemed|echotest] [--floor] [--no-restart]
 //       [--layout sendrecv|split]
