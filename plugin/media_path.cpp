@@ -102,20 +102,14 @@ void PluginCore::replay_ready(Participant& p, const MediaView& v, PermissionSet 
 void PluginCore::keep_for(const Participant& p, const Target& t, const uint8_t* buf, std::size_t len,
                           const void* ext) noexcept {
     SlotCursor& cur = *t.cursor;
-    CaptureState expected = CaptureState::Recording;
-    if (!cur.capture_state.compare_exchange_strong(expected, CaptureState::Busy, std::memory_order_acquire,
-                                                   std::memory_order_relaxed))
-        return;  // taken back by the control plane meanwhile
+    if (!cur.take_capture()) return;
     cur.capture->record(buf, len, ext, p.caps_epoch());
     cur.capture_state.store(CaptureState::Recording, std::memory_order_release);
 }
 
 std::size_t PluginCore::replay_to(Participant& p, int mindex, const Target& t) noexcept {
     SlotCursor& cur = *t.cursor;
-    CaptureState expected = CaptureState::Recording;
-    if (!cur.capture_state.compare_exchange_strong(expected, CaptureState::Busy, std::memory_order_acquire,
-                                                   std::memory_order_relaxed))
-        return 0;  // taken back by the control plane meanwhile
+    if (!cur.take_capture()) return 0;
     const std::size_t sent = cur.capture->replay(
         p.caps_epoch(), [&](uint8_t* kept, std::size_t n, const void* kept_ext) { relay_to_slot(t, kept, n, kept_ext); });
     cur.capture_state.store(CaptureState::Done, std::memory_order_release);

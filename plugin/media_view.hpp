@@ -42,6 +42,14 @@ struct SlotCursor {
     int64_t capture_since_us = 0;  // control plane
     // media_up sent no keyframe request because the capture held a keyframe.
     std::atomic<bool> keyframe_promised{false};
+
+    // Media thread: takes the capture (Recording -> Busy); false if there is
+    // none waiting or the control plane took it back meanwhile.
+    bool take_capture() noexcept {
+        CaptureState expected = CaptureState::Recording;
+        return capture_state.compare_exchange_strong(expected, CaptureState::Busy, std::memory_order_acquire,
+                                                     std::memory_order_relaxed);
+    }
 };
 
 struct Target {

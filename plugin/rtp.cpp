@@ -73,20 +73,24 @@ bool walk_rtcp(const uint8_t* buf, std::size_t len, bool* keyframe) noexcept {
     return true;
 }
 
+// The RTP header's length (fixed part, CSRCs, extension), or 0 if the packet
+// is not valid RTP (version, or a header that does not fit in `len`).
+std::size_t rtp_header_length(const uint8_t* buf, std::size_t len) noexcept {
+    if (buf == nullptr || len < kRtpFixedHeader) return 0;
+    if ((buf[0] >> 6) != 2) return 0;
+    std::size_t header = kRtpFixedHeader + 4u * (buf[0] & 0x0f);
+    if (header > len) return 0;
+    if (buf[0] & 0x10) {  // X: the extension header must fit, with its words
+        if (len - header < 4) return 0;
+        header += 4 + 4u * static_cast<std::size_t>(be16(buf + header + 2));
+        if (header > len) return 0;
+    }
+    return header;
+}
+
 }  // namespace
 
-bool is_valid_rtp(const uint8_t* buf, std::size_t len) noexcept {
-    if (buf == nullptr || len < kRtpFixedHeader) return false;
-    if ((buf[0] >> 6) != 2) return false;
-    std::size_t header = kRtpFixedHeader + 4u * (buf[0] & 0x0f);
-    if (header > len) return false;
-    if (buf[0] & 0x10) {  // X: the extension header must fit, with its words
-        if (len - header < 4) return false;
-        header += 4 + 4u * static_cast<std::size_t>(be16(buf + header + 2));
-        if (header > len) return false;
-    }
-    return true;
-}
+bool is_valid_rtp(const uint8_t* buf, std::size_t len) noexcept { return rtp_header_length(buf, len) != 0; }
 
 // VP8 RTP payload (RFC 7741 section 4): a payload descriptor, then, at the
 // start of a partition, the VP8 payload header.
@@ -96,9 +100,8 @@ bool is_valid_rtp(const uint8_t* buf, std::size_t len) noexcept {
 //   payload header byte 0: Size0(3) H VER(3) P, P = 0 on a key frame.
 // A key frame starts where S = 1, PID = 0 and P = 0.
 bool vp8_keyframe_start(const uint8_t* buf, std::size_t len) noexcept {
-    if (!is_valid_rtp(buf, len)) return false;
-    std::size_t off = kRtpFixedHeader + 4u * (buf[0] & 0x0f);
-    if (buf[0] & 0x10) off += 4 + 4u * static_cast<std::size_t>(be16(buf + off + 2));
+    const std::size_t off = rtp_header_length(buf, len);
+    if (off == 0) return false;
     std::size_t end = len;
     if (buf[0] & 0x20) {  // P: the last byte counts the padding, itself included
         const uint8_t pad = buf[len - 1];

@@ -1238,11 +1238,24 @@ static void idle_worker_sleeps_and_frees_without_a_task(void** state) {
     pat->release_view(Participant::kRtpReader);
     assert_true(released_within(f, 0, std::chrono::seconds(5)));
     assert_true(idle_within(f, std::chrono::seconds(5)));
-    // Detached with nobody reading: freed on the nudge alone.
+    // Detached with nobody reading: freed.
     assert_true(f->core->detach(H(f, 3)));
     assert_true(released_within(f, 3, std::chrono::seconds(5)));
     assert_true(idle_within(f, std::chrono::seconds(5)));
+    // A change that queues no task at all: an observer still in the lobby
+    // hangs up (nobody is told). The views it replaces are retired, and the
+    // retire alone wakes the worker to free them.
+    assert_int_equal(join(f, 2, observer_token(f)), 0);
+    assert_string_equal(field(f, 2, "joined", "status"), "waiting");
+    assert_int_equal(configure(f, 2, "av"), 0);
+    assert_true(idle_within(f, std::chrono::seconds(5)));
+    const uint64_t before = f->core->worker_wakeups();
+    f->core->hangup(H(f, 2));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    assert_true(f->core->worker_wakeups() > before);
+    assert_true(idle_within(f, std::chrono::seconds(5)));
     f->core->stop_worker();
+    assert_int_equal(f->core->reclaim_views(), 0);
 }
 
 // ---------------------------------------------------------------- streams
