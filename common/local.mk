@@ -9,6 +9,7 @@ common_libtelemed_common_la_SOURCES = \
 	common/token.hpp common/token.cpp \
 	common/turn.hpp common/turn.cpp \
 	common/kvconfig.hpp common/kvconfig.cpp \
-	common/requests.hpp common/requests.cpp
+	common/requests.hpp common/requests.cpp \
+	common/session_state.hpp common/session_state.cpp
 common_libtelemed_common_la_CXXFLAGS = $(AM_CXXFLAGS) $(JANSSON_CFLAGS) $(OPENSSL_CFLAGS)
 common_libtelemed_common_la_LIBADD = $(JANSSON_LIBS) $(OPENSSL_LIBS)

@@ -15,7 +15,7 @@ struct AppContext {
     RedisTracker& redis;
     JanusAdmin& janus;
     Metrics& metrics;
-    SessionCache& session_cache;  // GET /sessions/{id}; mutations invalidate (controller/session_cache.hpp)
+    SessionCache& session_cache;  // GET /sessions/{id}; mutations invalidate (controller/live/session_cache.hpp)
 };
 
 }  // namespace telemed

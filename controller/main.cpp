@@ -27,12 +27,12 @@
 #include "controller/db/sessions_repo.hpp"
 #include "controller/http/router.hpp"
 #include "controller/http/server.hpp"
-#include "controller/janus_admin.hpp"
+#include "controller/clients/janus_admin.hpp"
 #include "controller/log.hpp"
 #include "controller/metrics.hpp"
-#include "controller/redis_tracker.hpp"
-#include "controller/session_cache.hpp"
-#include "controller/session_cache_listener.hpp"
+#include "controller/live/redis_tracker.hpp"
+#include "controller/live/session_cache.hpp"
+#include "controller/live/session_cache_listener.hpp"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"

@@ -10,14 +10,8 @@
 
 namespace telemed::db {
 
-// Topics written by the session/participant routes.
-inline constexpr const char* kTopicSessionCreated = "session.created";
-inline constexpr const char* kTopicSessionStarted = "session.started";
-inline constexpr const char* kTopicSessionEnded = "session.ended";
-inline constexpr const char* kTopicSessionCancelled = "session.cancelled";
-inline constexpr const char* kTopicParticipantAdded = "participant.added";
-inline constexpr const char* kTopicParticipantUpdated = "participant.updated";
-inline constexpr const char* kTopicParticipantRemoved = "participant.removed";
+// Topics are the change's audit action (db::record_change): session.created,
+// session.started|ended|cancelled, participant.added|updated|removed.
 
 // Inserts one event and returns its event_id (a new UUID). The stored
 // payload is `payload` (borrowed object) plus "event_id", "topic" and

@@ -13,7 +13,8 @@
 #include "common/json.hpp"
 #include "common/permissions.hpp"
 #include "common/requests.hpp"
-#include "controller/redis_tracker.hpp"
+#include "common/session_state.hpp"
+#include "controller/live/live_session.hpp"
 
 namespace telemed::db {
 
@@ -35,9 +36,6 @@ struct Session {
     std::optional<int64_t> cancelled_at;
     long participant_count = 0;  // filled by list() only
 };
-
-// scheduled / active: the Janus room exists (or should).
-inline bool is_open(SessionStatus s) { return s == SessionStatus::Scheduled || s == SessionStatus::Active; }
 
 // INSERT a new `scheduled` session with id `id` (a UUID).
 Session insert_session(PGconn* c, const std::string& id, const CreateSessionRequest& req);

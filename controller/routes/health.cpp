@@ -12,9 +12,9 @@
 #include "controller/db/pool.hpp"
 #include "controller/http/problem.hpp"
 #include "controller/http/router.hpp"
-#include "controller/janus_admin.hpp"
+#include "controller/clients/janus_admin.hpp"
 #include "controller/log.hpp"
-#include "controller/redis_tracker.hpp"
+#include "controller/live/redis_tracker.hpp"
 
 namespace telemed {
 namespace {

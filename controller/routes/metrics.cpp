@@ -2,7 +2,7 @@
 // (bind the controller to a private address; see OPERATIONS.md).
 // Families: telemed_http_requests_total, telemed_http_request_duration_seconds,
 // telemed_metrics_scrape_errors_total (controller/metrics.cpp),
-// telemed_session_cache_* (controller/session_cache.cpp) and
+// telemed_session_cache_* (controller/live/session_cache.cpp) and
 // telemed_sessions{status} read from Postgres on each scrape; when Postgres
 // fails that family is left out and the scrape-error counter goes up.
 #include "controller/app.hpp"
@@ -10,7 +10,7 @@
 #include "controller/http/router.hpp"
 #include "controller/log.hpp"
 #include "controller/metrics.hpp"
-#include "controller/session_cache.hpp"
+#include "controller/live/session_cache.hpp"
 
 namespace telemed {
 namespace {

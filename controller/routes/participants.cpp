@@ -33,7 +33,7 @@
 // Other errors: 404 not-found (also non-UUID ids), 422 validation-error,
 // 503 janus-unavailable (nothing changed), 503 database-unavailable.
 // Every handler invalidates the session's GET /sessions/{id} cache entry
-// after its transaction (controller/session_cache.hpp).
+// after its transaction (controller/live/session_cache.hpp).
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,19 +45,18 @@
 #include "common/token.hpp"
 #include "common/turn.hpp"
 #include "controller/app.hpp"
-#include "controller/db/audit.hpp"
-#include "controller/db/outbox.hpp"
+#include "controller/db/change_log.hpp"
 #include "controller/db/participants_repo.hpp"
 #include "controller/db/sessions_repo.hpp"
 #include "controller/db/txn.hpp"
 #include "controller/http/problem.hpp"
 #include "controller/http/router.hpp"
-#include "controller/janus_admin.hpp"
+#include "controller/clients/janus_admin.hpp"
 #include "controller/log.hpp"
-#include "controller/redis_tracker.hpp"
+#include "controller/live/redis_tracker.hpp"
 #include "controller/routes/support.hpp"
 #include "controller/routes/views.hpp"
-#include "controller/session_cache.hpp"
+#include "controller/live/session_cache.hpp"
 
 namespace telemed {
 namespace {
@@ -125,7 +124,7 @@ std::optional<db::Session> lock_open_session(PGconn* c, const std::string& sid, 
         *early = not_found(kNoSession);
         return std::nullopt;
     }
-    if (!db::is_open(s->status)) {
+    if (!is_open(s->status)) {
         *early = session_closed(to_string(s->status));
         return std::nullopt;
     }
@@ -176,16 +175,15 @@ Response add_participant(const Request& req, AppContext& app) {
                 Json ev(json_object());
                 json_object_set_new(ev.get(), "role", json_str(to_string(p->role)));
                 json_object_set_new(ev.get(), "permission_overrides", db::overrides_to_json(p->overrides).release());
-                db::add_participant_event(c, sid, p->id, "added", ev.get());
                 Json audit(json_object());
                 json_object_set_new(audit.get(), "participant_id", json_str(p->id));
                 json_object_set_new(audit.get(), "user_id", json_str(p->user_id));
                 json_object_set_new(audit.get(), "role", json_str(to_string(p->role)));
                 json_object_set_new(audit.get(), "permission_overrides",
                                     db::overrides_to_json(p->overrides).release());
-                db::audit_append(c, sid, actor, "participant.added", audit.get());
                 Json payload = participant_event_payload(*p);
-                db::outbox_enqueue(c, db::kTopicParticipantAdded, payload.get());
+                db::record_participant_change(c, sid, actor, "participant.added", audit.get(),
+                                              payload.get(), p->id, "added", ev.get());
                 created = true;
             }
             // Every join token minted is on record (ids only, never the token).
@@ -193,8 +191,8 @@ Response add_participant(const Request& req, AppContext& app) {
             json_object_set_new(tok.get(), "participant_id", json_str(p->id));
             json_object_set_new(tok.get(), "jti", json_str(jti));
             json_object_set_new(tok.get(), "expires_at", json_str(format_rfc3339_micros(exp * 1000000)));
-            db::add_participant_event(c, sid, p->id, "token_issued", tok.get());
-            db::audit_append(c, sid, actor, "participant.token_issued", tok.get());
+            db::record_participant_change(c, sid, actor, "participant.token_issued", tok.get(),
+                                          nullptr, p->id, "token_issued", tok.get());
             // The room must exist before this token can be used; upsert, so
             // it also re-creates a room a Janus restart lost, with its bans.
             std::vector<std::string> revoked = db::removed_participant_ids(c, sid, kMaxRevokedInCreateRoom);
@@ -266,14 +264,13 @@ Response remove_participant(const Request& req, AppContext& app, const std::stri
                 }
             }
             removed = db::mark_removed(c, p->id);
-            db::add_participant_event(c, sid, p->id, "removed", nullptr);
             Json audit(json_object());
             json_object_set_new(audit.get(), "participant_id", json_str(p->id));
             json_object_set_new(audit.get(), "user_id", json_str(p->user_id));
-            db::audit_append(c, sid, actor, "participant.removed", audit.get());
             Json payload = participant_event_payload(*removed);
-            db::outbox_enqueue(c, db::kTopicParticipantRemoved, payload.get());
-            if (db::is_open(s->status)) {
+            db::record_participant_change(c, sid, actor, "participant.removed", audit.get(),
+                                          payload.get(), p->id, "removed", nullptr);
+            if (is_open(s->status)) {
                 // Kick and ban the id in the room: its tokens stop working at once.
                 Json kick(json_object());
                 json_object_set_new(kick.get(), "request", json_string("kick"));
@@ -365,11 +362,11 @@ Response update_participant(const Request& req, AppContext& app) {
             json_object_set_new(ev.get(), "role", json_str(to_string(role)));
             json_object_set_new(ev.get(), "previous_role", json_str(to_string(p->role)));
             json_object_set_new(ev.get(), "permission_overrides", db::overrides_to_json(overrides).release());
-            db::add_participant_event(c, sid, pid, "updated", ev.get());
-            json_object_set_new(ev.get(), "participant_id", json_str(pid));
-            db::audit_append(c, sid, actor, "participant.updated", ev.get());
+            Json audit(json_deep_copy(ev.get()));
+            json_object_set_new(audit.get(), "participant_id", json_str(pid));
             Json payload = participant_event_payload(*updated);
-            db::outbox_enqueue(c, db::kTopicParticipantUpdated, payload.get());
+            db::record_participant_change(c, sid, actor, "participant.updated", audit.get(),
+                                          payload.get(), pid, "updated", ev.get());
 
             // Live in the media path: the plugin keeps this set for the id.
             Json set(json_object());

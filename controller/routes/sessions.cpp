@@ -38,21 +38,20 @@
 #include "common/ids.hpp"
 #include "common/requests.hpp"
 #include "controller/app.hpp"
-#include "controller/db/audit.hpp"
+#include "controller/db/change_log.hpp"
 #include "controller/db/idempotency.hpp"
 #include "controller/db/lease.hpp"
-#include "controller/db/outbox.hpp"
 #include "controller/db/participants_repo.hpp"
 #include "controller/db/sessions_repo.hpp"
 #include "controller/db/txn.hpp"
 #include "controller/http/problem.hpp"
 #include "controller/http/router.hpp"
-#include "controller/janus_admin.hpp"
+#include "controller/clients/janus_admin.hpp"
 #include "controller/log.hpp"
-#include "controller/redis_tracker.hpp"
+#include "controller/live/redis_tracker.hpp"
 #include "controller/routes/support.hpp"
 #include "controller/routes/views.hpp"
-#include "controller/session_cache.hpp"
+#include "controller/live/session_cache.hpp"
 
 namespace telemed {
 namespace {
@@ -139,9 +138,8 @@ Response create_session(const Request& req, AppContext& app) {
             json_object_set_new(audit.get(), "kind", json_str(to_string(s.kind)));
             json_object_set_new(audit.get(), "status", json_str(to_string(s.status)));
             json_object_set_new(audit.get(), "recording_policy", json_str(to_string(s.recording_policy)));
-            db::audit_append(c, s.id, actor, "session.created", audit.get());
             Json payload = session_event_payload(s);
-            db::outbox_enqueue(c, db::kTopicSessionCreated, payload.get());
+            db::record_change(c, s.id, actor, "session.created", audit.get(), payload.get());
             Json view = session_view(s, {});
             response_body = json_dump(view.get());
             if (key) db::idem_complete(c, actor, *key, 201, response_body, location);
@@ -161,7 +159,7 @@ Response get_session(const Request& req, AppContext& app) {
     const std::string& raw = req.params.at(0);
     if (!is_uuid(raw)) return not_found("No session with this id.");
     const std::string id = lower_uuid(raw);
-    // Read cache (controller/session_cache.hpp): a hit is the exact body a
+    // Read cache (controller/live/session_cache.hpp): a hit is the exact body a
     // database read would have produced, served without Postgres.
     if (SessionCache::Body hit = app.session_cache.lookup(id)) return json_text_response(200, *hit);
     return guarded("GET /sessions/{id}", [&]() -> Response {
@@ -204,24 +202,13 @@ Response list_sessions(const Request& req, AppContext& app) {
     });
 }
 
-enum class Transition { Start, End, Cancel };
-
-const char* transition_name(Transition t) {
-    switch (t) {
-        case Transition::Start: return "start";
-        case Transition::End: return "end";
-        case Transition::Cancel: return "cancel";
-    }
-    return "?";
-}
-
 // POST /sessions/{id}/start|end|cancel
-Response transition_session(const Request& req, AppContext& app, Transition t) {
+Response transition_session(const Request& req, AppContext& app, SessionAction t) {
     const std::string& raw = req.params.at(0);
     if (!is_uuid(raw)) return not_found("No session with this id.");
     const std::string id = lower_uuid(raw);
     const std::string actor = actor_of(req);
-    const std::string route = std::string("POST /sessions/{id}/") + transition_name(t);
+    const std::string route = "POST /sessions/{id}/" + std::string(to_string(t));
     SessionCacheInvalidation invalidate(app.session_cache, id);  // after the transaction, whatever its outcome
 
     return guarded(route.c_str(), [&]() -> Response {
@@ -240,49 +227,21 @@ Response transition_session(const Request& req, AppContext& app, Transition t) {
                 return db::TxnEnd::Rollback;
             }
             const SessionStatus from = s->status;
-            SessionStatus to = from;
-            const char* action = nullptr;
-            const char* topic = nullptr;
-            switch (t) {
-                case Transition::Start:
-                    if (from == SessionStatus::Ended || from == SessionStatus::Cancelled) {
-                        early = invalid_transition(to_string(from), "started");
-                        return db::TxnEnd::Rollback;
-                    }
-                    to = SessionStatus::Active;
-                    action = "session.started";
-                    topic = db::kTopicSessionStarted;
-                    break;
-                case Transition::End:
-                    if (from == SessionStatus::Cancelled) {
-                        early = invalid_transition(to_string(from), "ended");
-                        return db::TxnEnd::Rollback;
-                    }
-                    to = SessionStatus::Ended;
-                    action = "session.ended";
-                    topic = db::kTopicSessionEnded;
-                    break;
-                case Transition::Cancel:
-                    if (from == SessionStatus::Active || from == SessionStatus::Ended) {
-                        early = invalid_transition(to_string(from), "cancelled");
-                        return db::TxnEnd::Rollback;
-                    }
-                    to = SessionStatus::Cancelled;
-                    action = "session.cancelled";
-                    topic = db::kTopicSessionCancelled;
-                    break;
+            const SessionTransition tr = session_transition(from, t);
+            if (!tr.allowed) {
+                early = invalid_transition(to_string(from), past_participle(t));
+                return db::TxnEnd::Rollback;
             }
             db::Session now = std::move(*s);
-            if (from != to) {
-                now = db::set_session_status(c, id, to);
-                Json audit = transition_audit_data(from, to);
-                db::audit_append(c, id, actor, action, audit.get());
+            if (tr.changes) {
+                now = db::set_session_status(c, id, tr.to);
+                Json audit = transition_audit_data(from, tr.to);
                 Json payload = session_event_payload(now);
-                db::outbox_enqueue(c, topic, payload.get());
+                db::record_change(c, id, actor, change_topic(t), audit.get(), payload.get());
                 changed = true;
             }
             parts = db::list_active_participants(c, id);
-            if (t == Transition::Start) {
+            if (t == SessionAction::Start) {
                 // Also on an already active session: re-creates a room a
                 // Janus restart lost, with its bans and permission sets.
                 std::vector<std::string> revoked = db::removed_participant_ids(c, id, kMaxRevokedInCreateRoom);
@@ -305,19 +264,19 @@ Response transition_session(const Request& req, AppContext& app, Transition t) {
         // accepted is not compensated here: a started room is harmless
         // (start again), an ended room cannot be revived.
         if (early) return *early;
-        if (t == Transition::Start)
+        if (t == SessionAction::Start)
             app.redis.session_changed(id, std::string(to_string(result->status)), std::string(to_string(result->kind)));
         else
             app.redis.session_closed(id);
-        if (changed) log_info("session %s: %s by %s", id.c_str(), transition_name(t), actor.c_str());
+        if (changed) log_info("session %s: %s by %s", id.c_str(), std::string(to_string(t)).c_str(), actor.c_str());
         Json view = session_view(*result, parts);
         return Response::json(200, view.get());
     });
 }
 
-Response start_session(const Request& req, AppContext& app) { return transition_session(req, app, Transition::Start); }
-Response end_session(const Request& req, AppContext& app) { return transition_session(req, app, Transition::End); }
-Response cancel_session(const Request& req, AppContext& app) { return transition_session(req, app, Transition::Cancel); }
+Response start_session(const Request& req, AppContext& app) { return transition_session(req, app, SessionAction::Start); }
+Response end_session(const Request& req, AppContext& app) { return transition_session(req, app, SessionAction::End); }
+Response cancel_session(const Request& req, AppContext& app) { return transition_session(req, app, SessionAction::Cancel); }
 
 }  // namespace
 

@@ -11,7 +11,7 @@
 #include "controller/db/participants_repo.hpp"
 #include "controller/db/sessions_repo.hpp"
 #include "controller/http/types.hpp"
-#include "controller/janus_admin.hpp"
+#include "controller/clients/janus_admin.hpp"
 
 namespace telemed {
 

@@ -15,7 +15,7 @@ ensure_configure_script() {
         stale=1
     else
         for f in "$TELEMED_ROOT/configure.ac" "$TELEMED_ROOT/Makefile.am" \
-                 "$TELEMED_ROOT"/*/local.mk "$TELEMED_ROOT"/*/*.mk "$TELEMED_ROOT"/tests/*/*.mk; do
+                 "$TELEMED_ROOT"/*/local.mk "$TELEMED_ROOT"/*/*.mk "$TELEMED_ROOT"/*/*/local.mk "$TELEMED_ROOT"/tests/*/*.mk; do
             [[ -e "$f" && "$f" -nt "$TELEMED_ROOT/Makefile.in" ]] && { stale=1; break; }
         done
     fi

@@ -27,7 +27,7 @@ declare -A SOURCES=(
     [fuzz_kvconfig]="tests/fuzz/fuzz_kvconfig.cpp common/kvconfig.cpp"
     [fuzz_plugin_protocol]="tests/fuzz/fuzz_plugin_protocol.cpp plugin/protocol.cpp plugin/errors.cpp plugin/room.cpp
                             plugin/media_gate.cpp common/requests.cpp common/timeutil.cpp $COMMON_CORE"
-    [fuzz_janus_reply]="tests/fuzz/fuzz_janus_reply.cpp controller/janus_admin.cpp controller/log.cpp"
+    [fuzz_janus_reply]="tests/fuzz/fuzz_janus_reply.cpp controller/clients/janus_admin.cpp controller/log.cpp"
     [fuzz_base64url]="tests/fuzz/fuzz_base64url.cpp common/crypto.cpp"
     [fuzz_rfc3339]="tests/fuzz/fuzz_rfc3339.cpp common/timeutil.cpp"
     [fuzz_sdp]="tests/fuzz/fuzz_sdp.cpp plugin/sdp.cpp plugin/media_gate.cpp common/permissions.cpp common/json.cpp"

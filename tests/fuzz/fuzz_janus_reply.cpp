@@ -1,4 +1,4 @@
-// Janus Admin API replies (controller/janus_admin.hpp): the input is the HTTP
+// Janus Admin API replies (controller/clients/janus_admin.hpp): the input is the HTTP
 // body of a reply to message_plugin and to ping, for the transaction below.
 //
 // Properties of parse_message_plugin_reply:
@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "common/json.hpp"
-#include "controller/janus_admin.hpp"
+#include "controller/clients/janus_admin.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
 
 using namespace telemed;

@@ -12,7 +12,8 @@ COMMON_TESTS = \
 	tests/unit/test_common_token \
 	tests/unit/test_common_turn \
 	tests/unit/test_common_kvconfig \
-	tests/unit/test_common_requests
+	tests/unit/test_common_requests \
+	tests/unit/test_common_session_state
 check_PROGRAMS += $(COMMON_TESTS)
 TESTS += $(COMMON_TESTS)
 
@@ -51,3 +52,7 @@ tests_unit_test_common_kvconfig_LDADD = $(COMMON_TEST_LDADD)
 tests_unit_test_common_requests_SOURCES = tests/unit/test_common_requests.cpp
 tests_unit_test_common_requests_CXXFLAGS = $(COMMON_TEST_CXXFLAGS)
 tests_unit_test_common_requests_LDADD = $(COMMON_TEST_LDADD)
+
+tests_unit_test_common_session_state_SOURCES = tests/unit/test_common_session_state.cpp
+tests_unit_test_common_session_state_CXXFLAGS = $(COMMON_TEST_CXXFLAGS)
+tests_unit_test_common_session_state_LDADD = $(COMMON_TEST_LDADD)

@@ -35,7 +35,7 @@ tests_unit_test_controller_metrics_SOURCES = tests/unit/test_controller_metrics.
 tests_unit_test_controller_metrics_CXXFLAGS = $(CONTROLLER_TEST_CXXFLAGS)
 tests_unit_test_controller_metrics_LDADD = $(CONTROLLER_TEST_LDADD)
 
-# Redis key layout and Janus admin reply parsing (controller/redis_keys.hpp, janus_admin.cpp).
+# Redis key layout and Janus admin reply parsing (controller/live/redis_keys.hpp, janus_admin.cpp).
 CONTROLLER_AUX_TESTS = \
 	tests/unit/test_controller_aux_redis_keys \
 	tests/unit/test_controller_aux_janus_reply
@@ -47,17 +47,17 @@ tests_unit_test_controller_aux_redis_keys_CXXFLAGS = $(CONTROLLER_TEST_CXXFLAGS)
 tests_unit_test_controller_aux_redis_keys_LDADD = $(CONTROLLER_TEST_LDADD)
 
 tests_unit_test_controller_aux_janus_reply_SOURCES = tests/unit/test_controller_aux_janus_reply.cpp \
-	controller/janus_admin.cpp
+	controller/clients/janus_admin.cpp
 tests_unit_test_controller_aux_janus_reply_CXXFLAGS = $(CONTROLLER_TEST_CXXFLAGS) $(CURL_CFLAGS)
 tests_unit_test_controller_aux_janus_reply_LDADD = $(CONTROLLER_TEST_LDADD) $(CURL_LIBS)
 
-# GET /sessions/{id} read cache (controller/session_cache.cpp; the libpq
+# GET /sessions/{id} read cache (controller/live/session_cache.cpp; the libpq
 # listener is in session_cache_listener.cpp and not linked here).
 CONTROLLER_CACHE_TESTS = tests/unit/test_controller_session_cache
 check_PROGRAMS += $(CONTROLLER_CACHE_TESTS)
 TESTS += $(CONTROLLER_CACHE_TESTS)
 
 tests_unit_test_controller_session_cache_SOURCES = tests/unit/test_controller_session_cache.cpp \
-	controller/session_cache.cpp
+	controller/live/session_cache.cpp
 tests_unit_test_controller_session_cache_CXXFLAGS = $(CONTROLLER_TEST_CXXFLAGS)
 tests_unit_test_controller_session_cache_LDADD = $(CONTROLLER_TEST_LDADD)

@@ -1,4 +1,4 @@
-// Unit tests for the pure parts of controller/janus_admin.cpp: building the
+// Unit tests for the pure parts of controller/clients/janus_admin.cpp: building the
 // message_plugin body and mapping Janus Admin replies to JanusAdmin::Result.
 // C++ objects live only inside helpers that return plain text (a failing
 // CMocka assert longjmps past destructors).
@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "controller/janus_admin.hpp"
+#include "controller/clients/janus_admin.hpp"
 
 // cmocka.h last: it defines macros (fail, …) that clash with the C++ library.
 #include <csetjmp>

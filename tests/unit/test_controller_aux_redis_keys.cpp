@@ -1,11 +1,11 @@
-// Unit tests for controller/redis_keys.hpp: key names (docs/DESIGN.md
+// Unit tests for controller/live/redis_keys.hpp: key names (docs/DESIGN.md
 // "Redis") and the exact commands RedisTracker sends. C++ objects live only
 // inside helpers that return plain text (a failing CMocka assert longjmps).
 #include <cstdio>
 #include <string>
 #include <vector>
 
-#include "controller/redis_keys.hpp"
+#include "controller/live/redis_keys.hpp"
 
 // cmocka.h last: it defines macros (fail, …) that clash with the C++ library.
 #include <csetjmp>

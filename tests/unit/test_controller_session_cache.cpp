@@ -1,4 +1,4 @@
-// Unit tests for controller/session_cache.cpp (GET /sessions/{id} read
+// Unit tests for controller/live/session_cache.cpp (GET /sessions/{id} read
 // cache): hit/miss, bypass until the listener is connected and after it is
 // lost (with a flush each way), disabled mode (0 entries), the size bound,
 // invalidate, flush_all, the fill race (a ticket taken before an
@@ -11,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-#include "controller/session_cache.hpp"
+#include "controller/live/session_cache.hpp"
 
 #include <csetjmp>
 #include <cstdarg>

@@ -28,7 +28,7 @@
 // Limitation (inherent to writing after commit): two writes for the same
 // session from different threads may reach Redis in another order than their
 // commits; the next rebuild corrects it.
-#include "controller/redis_tracker.hpp"
+#include "controller/live/redis_tracker.hpp"
 
 #include <pthread.h>
 #include <signal.h>
@@ -45,8 +45,8 @@
 
 #include "common/timeutil.hpp"
 #include "controller/log.hpp"
-#include "controller/redis_keys.hpp"
-#include "controller/redis_raii.hpp"
+#include "controller/live/redis_keys.hpp"
+#include "controller/live/redis_raii.hpp"
 
 namespace telemed {
 namespace {

@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "controller/redis_tracker.hpp"
+#include "controller/live/redis_tracker.hpp"
 
 namespace telemed::redis {
 

@@ -14,7 +14,7 @@
 // Thread-safe: each call borrows a curl easy handle from a small pool and
 // gives it back, so its keep-alive connection to Janus is reused by the next
 // call. Neither the admin secret nor request/response bodies are logged.
-#include "controller/janus_admin.hpp"
+#include "controller/clients/janus_admin.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -25,7 +25,7 @@
 #include <utility>
 #include <vector>
 
-#include "controller/curl_raii.hpp"
+#include "controller/clients/curl_raii.hpp"
 #include "controller/log.hpp"
 
 namespace telemed {

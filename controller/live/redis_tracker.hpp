@@ -7,22 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "controller/live/live_session.hpp"
+
 namespace telemed {
 namespace db { class Pool; }
-
-// One open session as the rebuild writes it (see RedisTracker::Loader).
-struct LiveParticipant {
-    std::string id;       // participant id (UUID)
-    std::string user_id;  // caller-supplied user id (an id, never a name)
-    std::string role;     // doctor | patient | paramedic | observer
-};
-struct LiveSession {
-    std::string id;          // session id (UUID)
-    std::string status;      // scheduled | active (anything else is skipped)
-    std::string kind;        // consultation | emergency | follow_up
-    std::string updated_at;  // RFC 3339 UTC; "" = time of the rebuild
-    std::vector<LiveParticipant> participants;  // active participants only
-};
 
 class RedisTracker {
 public:

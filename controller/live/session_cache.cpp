@@ -1,10 +1,10 @@
-// SessionCache (controller/session_cache.hpp).
+// SessionCache (controller/live/session_cache.hpp).
 //
 // Size bound: count_ is reserved (fetch_add) before an insert of a new key
 // and released after an erase, so it never undercounts the entries; an
 // insert that would pass max_entries evicts one arbitrary entry of its own
 // shard first, or stores nothing if that shard is empty.
-#include "controller/session_cache.hpp"
+#include "controller/live/session_cache.hpp"
 
 #include <functional>
 

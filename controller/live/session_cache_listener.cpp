@@ -1,10 +1,10 @@
-// SessionCacheListener (controller/session_cache_listener.hpp).
+// SessionCacheListener (controller/live/session_cache_listener.hpp).
 //
 // One thread, one PGconn of its own (never a pooled one: LISTEN is
 // per-connection state). All waits are poll() on the connection's socket
 // together with the read end of a self-pipe that stop() writes to, so stop()
 // never waits on Postgres.
-#include "controller/session_cache_listener.hpp"
+#include "controller/live/session_cache_listener.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -20,7 +20,7 @@
 #include "controller/db/lease.hpp"
 #include "controller/db/pg.hpp"
 #include "controller/log.hpp"
-#include "controller/session_cache.hpp"
+#include "controller/live/session_cache.hpp"
 
 namespace telemed {
 

@@ -1,0 +1,29 @@
+## controller/db/: Postgres. Connection pool, transactions with retries,
+## repositories (one per table family), migrations embedded in the binary.
+controller_telemed_controller_SOURCES += \
+	controller/db/pool.hpp controller/db/pool.cpp \
+	controller/db/pg.hpp controller/db/pg.cpp \
+	controller/db/lease.hpp \
+	controller/db/txn.hpp controller/db/txn.cpp \
+	controller/db/migrations.cpp \
+	controller/db/stats.cpp \
+	controller/db/sessions_repo.hpp controller/db/sessions_repo.cpp \
+	controller/db/participants_repo.hpp controller/db/participants_repo.cpp \
+	controller/db/audit.hpp controller/db/audit.cpp \
+	controller/db/change_log.hpp controller/db/change_log.cpp \
+	controller/db/outbox.hpp controller/db/outbox.cpp \
+	controller/db/idempotency.hpp controller/db/idempotency.cpp
+
+# sql/NNN_name.sql migrations embedded in the binary (controller/embedded.hpp).
+# Listed explicitly: a new migration is added here and to sql/ (EXTRA_DIST
+# ships the whole folder). Generated in the build tree, so VPATH and
+# distcheck (read-only source tree) builds work.
+MIGRATION_SQL = \
+	$(top_srcdir)/sql/001_init.sql \
+	$(top_srcdir)/sql/002_session_notify.sql
+nodist_controller_telemed_controller_SOURCES += controller/generated/migrations.cpp
+controller/generated/migrations.cpp: $(MIGRATION_SQL) $(top_srcdir)/controller/tools/embed.py
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && \
+	$(PYTHON3) $(top_srcdir)/controller/tools/embed.py migrations $@ $(MIGRATION_SQL)
+BUILT_SOURCES += controller/generated/migrations.cpp
+CLEANFILES += controller/generated/migrations.cpp

@@ -1,0 +1,11 @@
+## controller/http/: the HTTP layer. The pure parts (request/response types,
+## problem details, router, API-key auth) go into the library the unit tests
+## link; the libmicrohttpd server only into the daemon.
+controller_libtelemed_controller_http_la_SOURCES += \
+	controller/http/types.hpp controller/http/types.cpp \
+	controller/http/problem.hpp controller/http/problem.cpp \
+	controller/http/router.hpp controller/http/router.cpp \
+	controller/http/auth.hpp controller/http/auth.cpp
+
+controller_telemed_controller_SOURCES += \
+	controller/http/server.hpp controller/http/server.cpp
