@@ -124,6 +124,17 @@ std::optional<E> enum_field(const json_t* body, const char* name, bool required,
     return e;
 }
 
+// "unknown permission; must be one of publish_audio, ..." (the valid names
+// in canonical order; never the offending value).
+std::string unknown_permission_message() {
+    std::string m = "unknown permission; must be one of ";
+    for (std::size_t i = 0; i < kPermissionCount; ++i) {
+        if (i) m += ", ";
+        m += to_string(static_cast<Permission>(i));
+    }
+    return m;
+}
+
 // "permissions": array of unique names (exact set) or object {name: bool}.
 std::optional<PermissionsInput> permissions_field(const json_t* body, FieldErrors& errors) {
     const json_t* v = optional_field(body, "permissions");
@@ -146,7 +157,7 @@ std::optional<PermissionsInput> permissions_field(const json_t* body, FieldError
             }
             const std::optional<Permission> p = parse_permission(str(item));
             if (!p) {
-                add_error(errors, field, "unknown permission");
+                add_error(errors, field, unknown_permission_message());
             } else if (has(in.exact_set, *p)) {
                 add_error(errors, field, "duplicate permission");
             } else {
@@ -165,7 +176,7 @@ std::optional<PermissionsInput> permissions_field(const json_t* body, FieldError
         json_object_foreach(obj, key, value) {
             const std::optional<Permission> p = parse_permission(key);
             if (!p) {
-                add_error(errors, "permissions." + safe_field_name(key), "unknown permission");
+                add_error(errors, "permissions." + safe_field_name(key), unknown_permission_message());
                 continue;
             }
             if (!json_is_boolean(value)) {
@@ -375,6 +386,40 @@ std::optional<RemoveParticipantRequest> parse_remove_participant(const json_t* b
     return r;
 }
 
+namespace {
+
+// "limit" of a paginated list. Strict: 1..3 ASCII digits, no sign, no
+// blanks; value 1..kMaxPageSize.
+void page_limit(const std::string& key, const std::string& value, int* out, FieldErrors& errors) {
+    bool ok = !value.empty() && value.size() <= 3;
+    int n = 0;
+    for (char c : value) {
+        if (!ok) break;  // too long: never accumulate (no overflow)
+        if (c < '0' || c > '9') {
+            ok = false;
+            break;
+        }
+        n = n * 10 + (c - '0');
+    }
+    if (!ok || n < 1 || n > kMaxPageSize) {
+        add_error(errors, key, "must be an integer between 1 and " + std::to_string(kMaxPageSize));
+    } else {
+        *out = n;
+    }
+}
+
+// "cursor" of a paginated list: opaque text, decoded by the repository.
+void page_cursor(const std::string& key, const std::string& value, std::optional<std::string>* out,
+                 FieldErrors& errors) {
+    if (const char* msg = check_text(value, kMaxCursorChars)) {
+        add_error(errors, key, msg == kMsgTooLong ? too_long_message(kMaxCursorChars) : std::string(msg));
+    } else {
+        *out = value;
+    }
+}
+
+}  // namespace
+
 std::optional<ListSessionsQuery> parse_list_sessions(const std::multimap<std::string, std::string>& query,
                                                      FieldErrors& errors) {
     const std::size_t before = errors.size();
@@ -404,28 +449,32 @@ std::optional<ListSessionsQuery> parse_list_sessions(const std::multimap<std::st
                 q.user_id = value;
             }
         } else if (key == "limit") {
-            // Strict: 1..3 ASCII digits, no sign, no blanks; value 1..kMaxPageSize.
-            bool ok = !value.empty() && value.size() <= 3;
-            int n = 0;
-            for (char c : value) {
-                if (!ok) break;  // too long: never accumulate (no overflow)
-                if (c < '0' || c > '9') {
-                    ok = false;
-                    break;
-                }
-                n = n * 10 + (c - '0');
-            }
-            if (!ok || n < 1 || n > kMaxPageSize) {
-                add_error(errors, key, "must be an integer between 1 and " + std::to_string(kMaxPageSize));
-            } else {
-                q.limit = n;
-            }
+            page_limit(key, value, &q.limit, errors);
         } else {  // cursor
-            if (const char* msg = check_text(value, kMaxCursorChars)) {
-                add_error(errors, key, msg == kMsgTooLong ? too_long_message(kMaxCursorChars) : std::string(msg));
-            } else {
-                q.cursor = value;
-            }
+            page_cursor(key, value, &q.cursor, errors);
+        }
+    }
+    if (errors.size() != before) return std::nullopt;
+    return q;
+}
+
+std::optional<ListAuditQuery> parse_list_audit(const std::multimap<std::string, std::string>& query,
+                                               FieldErrors& errors) {
+    const std::size_t before = errors.size();
+    ListAuditQuery q;
+    std::size_t unknown = 0;
+    for (auto it = query.begin(); it != query.end(); it = query.upper_bound(it->first)) {
+        const std::string& key = it->first;
+        if (key != "limit" && key != "cursor") {
+            if (unknown++ < kMaxUnknownFieldErrors) add_error(errors, safe_field_name(key), "unknown field");
+            continue;
+        }
+        if (query.count(key) > 1) {
+            add_error(errors, key, "must not be repeated");
+        } else if (key == "limit") {
+            page_limit(key, it->second, &q.limit, errors);
+        } else {
+            page_cursor(key, it->second, &q.cursor, errors);
         }
     }
     if (errors.size() != before) return std::nullopt;

@@ -83,6 +83,12 @@ struct ListSessionsQuery {
     std::optional<std::string> cursor;  // opaque, validated by the repository
 };
 
+// GET /sessions/{id}/audit
+struct ListAuditQuery {
+    int limit = kDefaultPageSize;
+    std::optional<std::string> cursor;  // opaque, validated by the repository
+};
+
 // Each parser returns nullopt and appends to `errors` when the input is not
 // acceptable. `body` must be a JSON object (callers check that first and
 // answer 400/422 accordingly); it is only borrowed.
@@ -92,5 +98,7 @@ std::optional<UpdateParticipantRequest> parse_update_participant(const json_t* b
 std::optional<RemoveParticipantRequest> parse_remove_participant(const json_t* body, FieldErrors& errors);
 std::optional<ListSessionsQuery> parse_list_sessions(const std::multimap<std::string, std::string>& query,
                                                      FieldErrors& errors);
+std::optional<ListAuditQuery> parse_list_audit(const std::multimap<std::string, std::string>& query,
+                                               FieldErrors& errors);
 
 }  // namespace telemed

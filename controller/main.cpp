@@ -51,6 +51,7 @@ constexpr const char* kUsage =
 void register_all_routes(Router& r) {
     register_session_routes(r);
     register_participant_routes(r);
+    register_audit_routes(r);
     register_health_routes(r);
     register_metrics_routes(r);
     register_openapi_routes(r);

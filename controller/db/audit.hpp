@@ -1,10 +1,15 @@
-// Appending to the hash-chained, append-only audit_log (sql/001_init.sql
-// documents the chain and its canonical text; audit_verify() checks it).
+// The hash-chained, append-only audit_log (sql/001_init.sql documents the
+// chain and its canonical text; audit_verify() checks it): appending, and
+// reading it back for GET /sessions/{id}/audit with the chain check of
+// sql/004_audit_read.sql.
 #pragma once
 #include <libpq-fe.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "common/json.hpp"
 
@@ -21,5 +26,35 @@ int64_t audit_append(PGconn* c, const std::string& session_id, const std::string
 // Id of the first row of the session's chain that fails verification, or 0
 // when the chain verifies (also when it is empty).
 int64_t audit_verify(PGconn* c, const std::string& session_id);
+
+// One stored row, as read back.
+struct AuditRow {
+    int64_t id = 0;
+    std::string actor;
+    std::string action;
+    int64_t created_at = 0;  // microseconds since the Unix epoch (exact)
+    Json data;               // object
+    std::string prev_hash;   // 64 lower-case hex digits
+    std::string hash;        // 64 lower-case hex digits
+};
+
+struct AuditPage {
+    std::vector<AuditRow> items;       // chain order (id ascending)
+    std::optional<int64_t> next_after;  // id to continue after; none on the last page
+};
+
+// Rows of the session with id > after (all when none), at most `limit`.
+AuditPage list_audit(PGconn* c, const std::string& session_id, std::optional<int64_t> after, int limit);
+
+// Opaque cursor text of GET /sessions/{id}/audit: base64url("a1:<id>").
+std::string encode_audit_cursor(int64_t after);
+std::optional<int64_t> decode_audit_cursor(std::string_view text);
+
+// audit_chain_check() (sql/004_audit_read.sql) over the whole chain.
+struct ChainCheck {
+    int64_t checked = 0;                 // rows examined (up to the first broken one)
+    std::optional<int64_t> first_broken;  // none when the chain verifies
+};
+ChainCheck audit_chain_check(PGconn* c, const std::string& session_id);
 
 }  // namespace telemed::db

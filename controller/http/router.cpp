@@ -73,6 +73,47 @@ bool segments_match(const std::vector<std::string_view>& pattern, const std::vec
     return true;
 }
 
+// Character edit distance (Levenshtein), one row of the table at a time.
+std::size_t char_distance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diag = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t up = row[j];
+            row[j] = std::min({up + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diag = up;
+        }
+    }
+    return row[b.size()];
+}
+
+std::size_t segment_gap_cost(std::string_view seg) { return is_param(seg) ? 2 : seg.size() + 1; }
+
+std::size_t segment_swap_cost(std::string_view path_seg, std::string_view pattern_seg) {
+    if (is_param(pattern_seg)) return path_seg.empty() ? 1 : 0;
+    return char_distance(path_seg, pattern_seg);
+}
+
+// Segment-level edit distance between a path and a pattern (see suggest()).
+std::size_t route_distance(const std::vector<std::string_view>& path, const std::vector<std::string_view>& pattern) {
+    std::vector<std::size_t> row(pattern.size() + 1);
+    row[0] = 0;
+    for (std::size_t j = 1; j <= pattern.size(); ++j) row[j] = row[j - 1] + segment_gap_cost(pattern[j - 1]);
+    for (std::size_t i = 1; i <= path.size(); ++i) {
+        std::size_t diag = row[0];
+        row[0] += segment_gap_cost(path[i - 1]);
+        for (std::size_t j = 1; j <= pattern.size(); ++j) {
+            const std::size_t up = row[j];
+            row[j] = std::min({up + segment_gap_cost(path[i - 1]), row[j - 1] + segment_gap_cost(pattern[j - 1]),
+                               diag + segment_swap_cost(path[i - 1], pattern[j - 1])});
+            diag = up;
+        }
+    }
+    return row[pattern.size()];
+}
+
 }  // namespace
 
 void Router::add(std::string method, std::string pattern, bool requires_auth, Handler handler) {
@@ -121,6 +162,42 @@ const Route* Router::match(std::string_view method, std::string_view path, std::
             if (is_param(pat_segs[i])) params->emplace_back(path_segs[i]);
     }
     return best;
+}
+
+std::vector<std::string> Router::suggest(std::string_view path, std::size_t max) const {
+    std::vector<std::string> out;
+    if (max == 0 || path.empty() || path.front() != '/' || path.size() > kSuggestMaxPathBytes) return out;
+    std::vector<std::string_view> path_segs;
+    split_segments(path, &path_segs);
+    if (path_segs.size() > kSuggestMaxSegments) return out;
+    std::vector<std::string_view> pat_segs;
+    std::size_t best = kSuggestMaxDistance + 1;
+    for (const Route& r : routes_) {
+        if (std::find(out.begin(), out.end(), r.pattern) != out.end()) continue;
+        split_segments(r.pattern, &pat_segs);
+        const std::size_t d = route_distance(path_segs, pat_segs);
+        if (d < best) {
+            best = d;
+            out.clear();
+        }
+        if (d == best && out.size() < max) out.push_back(r.pattern);
+    }
+    return out;
+}
+
+std::string Router::not_found_detail(std::string_view path) const {
+    std::string detail = "No resource at this path.";
+    const std::vector<std::string> near = suggest(path);
+    for (std::size_t i = 0; i < near.size(); ++i) {
+        detail += i == 0 ? " Did you mean " : " or ";
+        detail += near[i];
+        std::string methods;
+        for (const Route& r : routes_)
+            if (r.pattern == near[i]) methods += (methods.empty() ? "" : ", ") + r.method;
+        detail += " (" + methods + ")";
+    }
+    if (!near.empty()) detail += "?";
+    return detail;
 }
 
 }  // namespace telemed

@@ -4,6 +4,7 @@
 // --list-routes` prints (checked against docs/openapi.yaml by a test).
 #pragma once
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "controller/http/types.hpp"
@@ -25,6 +26,26 @@ public:
     const Route* match(std::string_view method, std::string_view path, std::vector<std::string>* params,
                        std::vector<std::string>* allowed) const;
     const std::vector<Route>& routes() const { return routes_; }
+
+    // Patterns closest to a path that matched none (a typo such as
+    // "/session" or "/sessions/<id>/participant"): distinct patterns at the
+    // smallest edit distance, at most `max`, in table order; empty when even
+    // the closest is more than kSuggestMaxDistance edits away or the path is
+    // too long to compare (over kSuggestMaxPathBytes or kSuggestMaxSegments).
+    // The distance works on '/'-separated segments: a {param} takes any one
+    // non-empty segment at no cost; two literals cost their character edit
+    // distance; a missing or extra segment costs its length plus one (a
+    // {param}: 2). Real ids are UUIDs; with a one-letter id, though,
+    // "/sessions/x/y" is 2 edits from "/sessions/{id}" (drop "x").
+    std::vector<std::string> suggest(std::string_view path, std::size_t max = 3) const;
+    // The detail of a 404: "No resource at this path." plus, when suggest()
+    // finds any, " Did you mean /sessions (GET, POST)?" (methods in table
+    // order; several patterns joined with " or ").
+    std::string not_found_detail(std::string_view path) const;
+
+    static constexpr std::size_t kSuggestMaxDistance = 3;
+    static constexpr std::size_t kSuggestMaxPathBytes = 512;
+    static constexpr std::size_t kSuggestMaxSegments = 16;
 private:
     std::vector<Route> routes_;
 };
@@ -32,6 +53,7 @@ private:
 // One registration function per routes/*.cpp file.
 void register_session_routes(Router& r);      // routes/sessions.cpp
 void register_participant_routes(Router& r);  // routes/participants.cpp
+void register_audit_routes(Router& r);        // routes/audit.cpp: /sessions/{id}/audit
 void register_health_routes(Router& r);       // routes/health.cpp: /healthz, /readyz
 void register_metrics_routes(Router& r);      // routes/metrics.cpp: /metrics
 void register_openapi_routes(Router& r);      // routes/openapi.cpp: /openapi.json

@@ -4,11 +4,24 @@
 // MHD calls access() several times per request: first with the headers
 // (*con_cls == nullptr), then once per body chunk, then once with
 // *upload_data_size == 0. Routing, auth and the Content-Length cap are decided
-// on the first call; a refused request that carries a body is answered at once
-// (MHD then skips the body and closes the connection), one without a body on
-// the last call (the connection stays alive). The handler runs on the last
-// call. completed() runs once per request that reached access(), whatever
-// happened: it logs the access line, feeds Metrics, and frees the state.
+// on the first call. The handler runs on the last call. completed() runs once
+// per request that reached access(), whatever happened: it logs the access
+// line, feeds Metrics, and frees the state.
+//
+// Refusals (401, 404, 405, 413, ...) and request bodies. A response queued
+// while the client is still sending makes MHD stop reading and close the
+// socket with unread data in it: the kernel then answers the client's next
+// segment with a reset, and a client that writes its whole body before
+// reading (node's fetch, Python's http.client) gets EPIPE / ECONNRESET instead
+// of the answer. So a refused request's body is read and dropped (never
+// stored), and the refusal is queued on the last call, once the body is in:
+// the client reads the answer and the connection even stays alive. Like
+// nginx's lingering close, this is bounded: at most kMaxDiscardBytes of
+// body and kMaxDiscardTime since the request began. A body announced
+// (Content-Length) beyond the byte bound is answered at once; one that
+// crosses a bound while arriving (chunked, or slow) is answered then. In
+// those cases MHD closes after the answer, and a client still writing may
+// see a reset (curl, which reads while it sends, shows the answer).
 #include "controller/http/server.hpp"
 
 #include <arpa/inet.h>
@@ -40,9 +53,12 @@ struct MhdResponseDeleter {
 };
 using MhdResponse = std::unique_ptr<MHD_Response, MhdResponseDeleter>;
 
-// Bytes of an over-long body we read and drop (to be able to answer 413 on a
-// chunked upload) before giving up and closing the connection.
-constexpr std::size_t kMaxDiscardBytes = 1 << 20;
+// Bounds on reading and dropping the body of a refused request (see the top
+// of this file): 4 MiB is 64 times the default max_body_bytes and well within
+// what one connection may send anyway; 15 s keeps a slow client from
+// holding a connection open past that with a body nobody will read.
+constexpr std::size_t kMaxDiscardBytes = 4u << 20;
+constexpr std::chrono::seconds kMaxDiscardTime{15};
 
 // Query strings beyond these bounds are refused with 414 before
 // libmicrohttpd parses them (see uri_log below).
@@ -61,22 +77,36 @@ struct RequestState {
     std::string request_id;
     std::chrono::steady_clock::time_point started;
     int status = 0;          // status of the queued response; 0 = none
-    bool too_large = false;  // body over max_body_bytes: being discarded
     bool queued = false;
-    std::size_t discarded = 0;
-    // Refusal decided on the first call of a request without a body: queued
-    // on the final call so that MHD keeps the connection alive (a response
-    // queued before the request is complete makes MHD close it).
+    std::size_t discarded = 0;  // body bytes read and dropped (refused request)
+    // The refusal of a request (401, 404, 413 over max_body_bytes, ...): its
+    // body, if any, is read and dropped, and the refusal is queued on the
+    // final call so that the client gets to read it and MHD keeps the
+    // connection alive (a response queued before the request is complete
+    // makes MHD close it). Bounded by kMaxDiscardBytes / kMaxDiscardTime.
     std::optional<Response> deferred;
     bool uri_refused = false;  // query string over kMaxQueryBytes / kMaxQueryArgs
     bool nul_path = false;     // "%00" in the path
 };
 
-// True when the request announces no body (no Transfer-Encoding and no or a
-// zero Content-Length): nothing to avoid reading, so refusals can wait.
-bool has_no_body(const Request& req) {
+// The body length the request announces: its Content-Length (saturated; an
+// unparsable one counts as 0: MHD has refused it already), 0 without one.
+unsigned long long announced_length(const Request& req) {
     std::string_view cl = req.header("content-length");
-    return req.header("transfer-encoding").empty() && (cl.empty() || cl == "0");
+    unsigned long long n = 0;
+    auto [p, ec] = std::from_chars(cl.data(), cl.data() + cl.size(), n);
+    if (ec == std::errc::result_out_of_range) return ~0ull;
+    return ec == std::errc() ? n : 0;
+}
+
+// "Expect: 100-continue" (case-insensitive, RFC 9110 10.1.1).
+bool expects_continue(const Request& req) {
+    std::string_view e = req.header("expect");
+    constexpr std::string_view want = "100-continue";
+    if (e.size() != want.size()) return false;
+    for (std::size_t i = 0; i < e.size(); ++i)
+        if ((e[i] >= 'A' && e[i] <= 'Z' ? e[i] - 'A' + 'a' : e[i]) != want[i]) return false;
+    return true;
 }
 
 std::string_view route_label(const RequestState& st) {
@@ -168,7 +198,8 @@ struct HttpServer::Callbacks {
         st.route = srv.router_.match(req.method, req.path, &req.params, &allowed);
         if (!st.route) {
             if (allowed.empty()) {
-                *early = problem(404, "not-found", "Not found", "No resource at this path.");
+                // A mistyped path gets the closest routes in its detail.
+                *early = problem(404, "not-found", "Not found", srv.router_.not_found_detail(req.path));
             } else {
                 std::string allow;
                 for (const std::string& m : allowed) allow += (allow.empty() ? "" : ", ") + m;
@@ -244,11 +275,14 @@ struct HttpServer::Callbacks {
                 srv.in_flight_.fetch_add(1);
                 Response early;
                 if (begin(srv, conn, url, method, *st, &early)) {
-                    if (has_no_body(st->req)) {
-                        st->deferred = std::move(early);
-                        return MHD_YES;
-                    }
-                    return queue(srv, conn, *st, early);
+                    // Answered on the final call, after the body (if any)
+                    // has been read and dropped; at once when the announced
+                    // body is beyond what we are willing to drop, or when the
+                    // client waits for "100 Continue" before sending it (it
+                    // then sends nothing and reads the answer).
+                    if (announced_length(st->req) > kMaxDiscardBytes || expects_continue(st->req))
+                        return queue(srv, conn, *st, early);
+                    st->deferred = std::move(early);
                 }
                 return MHD_YES;
             }
@@ -259,20 +293,23 @@ struct HttpServer::Callbacks {
             if (*upload_data_size > 0) {
                 std::size_t n = *upload_data_size;
                 *upload_data_size = 0;
-                if (st->deferred) return MHD_YES;  // body despite the headers: drop it
-                if (!st->too_large && st->req.body.size() + n > srv.config_.max_body_bytes) {
-                    st->too_large = true;
+                if (!st->deferred && st->req.body.size() + n > srv.config_.max_body_bytes) {
+                    // Chunked (no Content-Length) and over the cap: refuse.
+                    st->deferred = too_large(srv);
+                    st->discarded = st->req.body.size();
                     std::string().swap(st->req.body);
                 }
-                if (st->too_large) {
+                if (st->deferred) {
                     st->discarded += n;
-                    return st->discarded > kMaxDiscardBytes ? MHD_NO : MHD_YES;
+                    if (st->discarded > kMaxDiscardBytes ||
+                        std::chrono::steady_clock::now() - st->started > kMaxDiscardTime)
+                        return queue(srv, conn, *st, *st->deferred);  // MHD closes after it
+                    return MHD_YES;
                 }
                 st->req.body.append(upload_data, n);
                 return MHD_YES;
             }
             if (st->deferred) return queue(srv, conn, *st, *st->deferred);
-            if (st->too_large) return queue(srv, conn, *st, too_large(srv));
             return queue(srv, conn, *st, dispatch(srv, *st));
         } catch (const std::exception& e) {
             log_error("request_id=%s route=%.*s: exception in request handling: %s",

@@ -4,7 +4,8 @@
 // a request id (UUID v4, returned as X-Request-Id), routing (404 / 405 with
 // Allow), bearer-key auth for routes that require it (401 with
 // WWW-Authenticate: Bearer), a body capped at max_body_bytes (413 without
-// buffering the excess), the handler, then one access-log line and a metrics
+// buffering the excess; a refused request's body is read and dropped, within
+// bounds, before the answer: see server.cpp), the handler, then one access-log line and a metrics
 // observation when MHD reports the request complete. Every MHD callback is
 // guarded: an exception becomes a 500 "internal-error" problem and a log line.
 #pragma once

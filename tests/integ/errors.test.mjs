@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
 
 import { assertFieldError, assertProblem } from './lib/checks.mjs';
-import { ENV, addParticipant, api, createSession, eventually, show, transition, uniq } from './lib/stack.mjs';
+import { ENV, PERMISSIONS, addParticipant, api, createSession, eventually, show, transition, uniq } from './lib/stack.mjs';
 
 const T = { timeout: 30000 };
 
@@ -98,6 +98,28 @@ describe('404 / 405', () => {
         assertProblem(await api('DELETE', `/sessions/${s.id}/participants`, { body: { user_id: uniq('nobody') } }),
             404, 'not-found', 'delete unknown user_id');
         assertProblem(await api('GET', '/nope'), 404, 'not-found', 'unknown path');
+    });
+
+    test('a mistyped path names the closest routes', T, async () => {
+        const id = randomUUID();
+        for (const [method, path, want] of [
+            ['GET', '/session', '/sessions (POST, GET)'],
+            ['POST', `/sessions/${id}/participant`, '/sessions/{id}/participants (POST, DELETE)'],
+            ['GET', `/sessions/${id}/audits`, '/sessions/{id}/audit (GET)'],
+            ['GET', '/healthz/', '/healthz (GET)'],
+        ]) {
+            const r = await api(method, path, method === 'POST' ? { body: {} } : {});
+            assertProblem(r, 404, 'not-found', `${method} ${path}`);
+            assert.ok(r.json.detail.includes(`Did you mean ${want}`), `${method} ${path}: ${r.json.detail}`);
+        }
+        // Nothing close: the plain detail. The path itself is never echoed.
+        const far = await api('GET', '/wp-admin/setup-config.php');
+        assertProblem(far, 404, 'not-found', 'far path');
+        assert.equal(far.json.detail, 'No resource at this path.');
+        // Without a key too (the routes are public in /openapi.json anyway).
+        const anon = await api('GET', '/session', { auth: false });
+        assertProblem(anon, 404, 'not-found', 'anonymous typo');
+        assert.match(anon.json.detail, /Did you mean \/sessions /);
     });
 
     test('a participant of another session is not found', T, async () => {
@@ -277,7 +299,16 @@ describe('422 field errors', () => {
         const path = `/sessions/${s.id}/participants/${p.id}`;
         assertProblem(await api('PATCH', path, { body: {} }), 422, 'validation-error', 'empty PATCH');
         assertFieldError(await api('PATCH', path, { body: { role: 'king' } }), 'role', 'bad role');
-        assertFieldError(await api('PATCH', path, { body: { permissions: ['teleport'] } }), /^permissions/, 'bad perm');
+        const badPerm = await api('PATCH', path, { body: { permissions: ['teleport'] } });
+        assertFieldError(badPerm, /^permissions/, 'bad perm');
+        // The field error lists the valid names (and never echoes the bad one).
+        const msg = badPerm.json.errors.find((e) => e.field === 'permissions[0]')?.message ?? '';
+        for (const name of PERMISSIONS) assert.ok(msg.includes(name), `"${msg}" names ${name}`);
+        assert.ok(!msg.includes('teleport'), 'the unknown name is not echoed');
+        const badKey = await api('POST', `/sessions/${s.id}/participants`,
+            { body: { user_id: uniq('u'), role: 'patient', permissions: { publish_vidoe: true } } });
+        assertFieldError(badKey, 'permissions.publish_vidoe', 'misspelled override');
+        assert.match(badKey.json.errors[0].message, /must be one of publish_audio, publish_video, /);
         assertFieldError(await api('PATCH', path, { body: { user_id: 'other' } }), 'user_id', 'user_id immutable');
         assert.deepEqual((await api('GET', `/sessions/${s.id}`)).json.participants[0].permissions, p.permissions, 'unchanged');
 

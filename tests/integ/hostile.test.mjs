@@ -2,6 +2,7 @@
 // values, invalid UTF-8, NUL, deep nesting. The controller must answer
 // 4xx, keep serving, and keep its tables.
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { describe, test } from 'node:test';
 
 import { assertFieldError, assertProblem } from './lib/checks.mjs';
@@ -139,6 +140,92 @@ describe('control characters and NUL', () => {
         const lone = await api('POST', '/sessions', { raw: '{"kind":"consultation","title":"\\ud800"}' });
         assert.ok([400, 422].includes(lone.status), `lone surrogate: ${show(lone)}`);
         await assertAlive('invalid UTF-8');
+    });
+});
+
+// A refused request's body is read and dropped before the answer goes out
+// (controller/http/server.cpp), up to 4 MiB and 15 s: a client that writes
+// its whole body before reading (fetch, Python's http.client) must get the
+// 413, not EPIPE or a reset.
+describe('refused bodies', () => {
+    const url = () => `${ENV.TELEMED_URL}/sessions`;
+    const headers = () => ({ authorization: `Bearer ${ENV.TELEMED_API_KEY}`, 'content-type': 'application/json' });
+    async function outcome(body) {
+        try {
+            const res = await fetch(url(), { method: 'POST', headers: headers(), body, signal: AbortSignal.timeout(15000) });
+            const text = await res.text();
+            return res.status === 413 ? (JSON.parse(text).type.endsWith('/payload-too-large') ? '413' : `413 ${text}`) : `${res.status}`;
+        } catch (e) {
+            return `error ${e.cause?.code ?? e.message}`;
+        }
+    }
+    function tally(list) {
+        const t = {};
+        for (const o of list) t[o] = (t[o] ?? 0) + 1;
+        return t;
+    }
+
+    test('a 1 MB body with Content-Length gets its 413, 50 times in a row', T, async () => {
+        const body = JSON.stringify({ kind: 'consultation', title: 'x'.repeat(1024 * 1024) });
+        const got = [];
+        for (let i = 0; i < 50; i++) got.push(await outcome(body));
+        assert.deepEqual(tally(got), { 413: 50 }, 'every attempt answered 413, none cut off');
+        // Also unauthenticated (401) and on an unknown path (404): same rule.
+        const anon = await fetch(url(), { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+        assert.equal(anon.status, 401);
+        await anon.text();
+        const lost = await fetch(`${ENV.TELEMED_URL}/session`, { method: 'POST', body, headers: headers() });
+        assert.equal(lost.status, 404);
+        await lost.text();
+        await assertAlive('50 refused 1 MB bodies');
+    });
+
+    test('the connection stays usable after a refused body', T, async () => {
+        // Raw HTTP/1.1 on one socket: a 1 MB body (413), then a good request (201).
+        const sock = connect(Number(new URL(ENV.TELEMED_URL).port), '127.0.0.1');
+        await new Promise((resolve, reject) => { sock.once('connect', resolve); sock.once('error', reject); });
+        let buf = Buffer.alloc(0);
+        sock.on('data', (d) => { buf = Buffer.concat([buf, d]); });
+        const readResponse = async () => {
+            for (let waited = 0; waited < 10000; waited += 20) {
+                const end = buf.indexOf('\r\n\r\n');
+                if (end >= 0) {
+                    const head = buf.subarray(0, end).toString('latin1');
+                    const len = Number(/content-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+                    if (buf.length >= end + 4 + len) {
+                        buf = buf.subarray(end + 4 + len);
+                        return { status: Number(head.split(' ')[1]), head };
+                    }
+                }
+                await new Promise((r) => setTimeout(r, 20));
+            }
+            throw new Error('no complete response within 10 s');
+        };
+        const send = (body) => sock.write(`POST /sessions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ENV.TELEMED_API_KEY}\r\n` +
+            `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+        try {
+            send(JSON.stringify({ kind: 'consultation', title: 'x'.repeat(1024 * 1024) }));
+            const first = await readResponse();
+            assert.equal(first.status, 413, first.head);
+            assert.doesNotMatch(first.head, /connection: *close/i, 'not closed after the 413');
+            send('{"kind":"consultation"}');
+            const second = await readResponse();
+            assert.equal(second.status, 201, `the same connection serves the next request: ${second.head}`);
+        } finally {
+            sock.destroy();
+        }
+    });
+
+    test('a 10 MB body, beyond the 4 MiB discard bound, is answered at once', T, async () => {
+        // The controller does not read that much: it answers 413 at once and
+        // closes. A client that reads while it sends (curl) shows the 413;
+        // one that first writes the whole body (fetch, Python http.client)
+        // may see the connection closed under it instead (EPIPE / ECONNRESET).
+        const body = JSON.stringify({ kind: 'consultation', title: 'x'.repeat(10 * 1024 * 1024) });
+        const got = [];
+        for (let i = 0; i < 3; i++) got.push(await outcome(body));
+        for (const o of got) assert.match(o, /^(413|error (EPIPE|ECONNRESET|UND_ERR_SOCKET))$/, `10 MB: ${o}`);
+        await assertAlive('10 MB bodies');
     });
 });
 

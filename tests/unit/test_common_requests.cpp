@@ -56,6 +56,11 @@ std::string repeat(const char* s, std::size_t n) {
     return out;
 }
 
+// The message of an unknown permission name: every valid name, in canonical order.
+#define kUnknownPermission \
+    "unknown permission; must be one of publish_audio, publish_video, publish_screen, subscribe, chat, " \
+    "share_files, record, moderate, bypass_lobby;"
+
 // ---- check_text ----
 
 void text_rules(void**) {
@@ -280,7 +285,7 @@ void add_refusals(void**) {
     assert_str_eq(add_errors(R"({"user_id":"u","role":"doctor","email":"x"})"), "email:unknown field;");
     // Permissions, array form.
     assert_str_eq(add_errors(R"({"user_id":"u","role":"doctor","permissions":["chat","fly"]})"),
-                  "permissions[1]:unknown permission;");
+                  "permissions[1]:" kUnknownPermission);
     assert_str_eq(add_errors(R"({"user_id":"u","role":"doctor","permissions":["chat","chat"]})"),
                   "permissions[1]:duplicate permission;");
     assert_str_eq(add_errors(R"({"user_id":"u","role":"doctor","permissions":[true]})"),
@@ -290,7 +295,11 @@ void add_refusals(void**) {
                          "permissions:"));
     // Permissions, object form.
     assert_str_eq(add_errors(R"({"user_id":"u","role":"doctor","permissions":{"fly":true}})"),
-                  "permissions.fly:unknown permission;");
+                  "permissions.fly:" kUnknownPermission);
+    // The valid names are listed; the message never echoes the offending
+    // one (the field names the key, as for every object member).
+    assert_str_eq(add_errors(R"({"user_id":"u","role":"doctor","permissions":{"publish_vidoe":true}})"),
+                  "permissions.publish_vidoe:" kUnknownPermission);
     assert_str_eq(add_errors(R"({"user_id":"u","role":"doctor","permissions":{"chat":1}})"),
                   "permissions.chat:must be a boolean;");
     assert_str_eq(add_errors(R"({"user_id":"u","role":"doctor","permissions":{"chat":"true"}})"),
@@ -325,7 +334,7 @@ void update(void**) {
                   ":nothing to update: give role and/or permissions;");
     assert_str_eq(update_errors(R"({"role":"king"})"), "role:must be one of doctor, patient, paramedic, observer;");
     assert_str_eq(update_errors(R"({"user_id":"u"})"), "user_id:unknown field;");
-    assert_str_eq(update_errors(R"({"permissions":["fly"]})"), "permissions[0]:unknown permission;");
+    assert_str_eq(update_errors(R"({"permissions":["fly"]})"), "permissions[0]:" kUnknownPermission);
 }
 
 // ---- DELETE /sessions/<id>/participants ----
@@ -388,6 +397,34 @@ void list(void**) {
     assert_str_eq(list_errors({{"cursor", std::string(201, 'c')}}), "cursor:must be at most 200 characters;");
 }
 
+// ---- GET /sessions/<id>/audit ----
+
+std::string audit_errors(std::multimap<std::string, std::string> q) {
+    FieldErrors errors;
+    const bool ok = parse_list_audit(q, errors).has_value();
+    if (ok != errors.empty()) fail_msg("result/errors disagree");
+    return joined(errors);
+}
+
+void list_audit(void**) {
+    FieldErrors errors;
+    auto q = parse_list_audit({}, errors);
+    assert_true(q.has_value());
+    assert_int_equal(q->limit, kDefaultPageSize);
+    assert_false(q->cursor.has_value());
+    q = parse_list_audit({{"limit", "7"}, {"cursor", "YTE6NQ"}}, errors);
+    assert_true(q.has_value());
+    assert_int_equal(q->limit, 7);
+    assert_str_eq(q->cursor.value_or("?"), "YTE6NQ");
+    assert_int_equal(errors.size(), 0);
+    for (const char* bad : {"0", "101", "-1", "abc", ""})
+        assert_str_eq(audit_errors({{"limit", bad}}), "limit:must be an integer between 1 and 100;");
+    assert_str_eq(audit_errors({{"limit", "5"}, {"limit", "6"}}), "limit:must not be repeated;");
+    // The filters of GET /sessions are not filters of the audit list.
+    assert_str_eq(audit_errors({{"status", "active"}}), "status:unknown field;");
+    assert_str_eq(audit_errors({{"cursor", std::string(201, 'c')}}), "cursor:must be at most 200 characters;");
+}
+
 void enum_names(void**) {
     for (const char* s : {"disabled", "optional", "required"}) {
         const auto p = parse_recording_policy(s);
@@ -413,7 +450,7 @@ int main() {
         cmocka_unit_test(unknown_field_names), cmocka_unit_test(add_good),
         cmocka_unit_test(add_refusals),       cmocka_unit_test(update),
         cmocka_unit_test(remove),             cmocka_unit_test(list),
-        cmocka_unit_test(enum_names),
+        cmocka_unit_test(enum_names),         cmocka_unit_test(list_audit),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

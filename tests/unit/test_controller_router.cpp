@@ -167,6 +167,59 @@ void test_routes_keep_registration_order_and_auth_flag(void** state) {
     assert_false(routes[8].requires_auth);
 }
 
+// Suggestions for a 404, rendered as "a|b" in a C buffer ("" when none).
+const char* suggest(const Router& r, const char* path, std::size_t max = 3) {
+    std::string out;
+    for (const std::string& p : r.suggest(path, max)) out += (out.empty() ? "" : "|") + p;
+    std::snprintf(g_buf, sizeof g_buf, "%s", out.c_str());
+    return g_buf;
+}
+
+const char* detail(const Router& r, const char* path) {
+    std::snprintf(g_buf, sizeof g_buf, "%s", r.not_found_detail(path).c_str());
+    return g_buf;
+}
+
+void test_typos_get_the_closest_route(void** state) {
+    // One letter missing, at the end of a literal; {id} takes any segment.
+    assert_string_equal(suggest(R(state), "/session"), "/sessions");
+    assert_string_equal(suggest(R(state), "/sessions/9f0c/participant"), "/sessions/{id}/participants");
+    assert_string_equal(suggest(R(state), "/sesions/9f0c"), "/sessions/{id}");
+    assert_string_equal(suggest(R(state), "/Sessions"), "/sessions");
+    assert_string_equal(suggest(R(state), "/healthz/"), "/healthz");
+    // An extra segment after the longest pattern.
+    assert_string_equal(suggest(R(state), "/sessions/S/participants/P/x"), "/sessions/{id}/participants/{pid}");
+    // A tie: every closest pattern, in table order, at most `max`.
+    assert_string_equal(suggest(R(state), "/sessions/export/"), "/sessions/{id}|/sessions/export");
+    assert_string_equal(suggest(R(state), "/sessions/export/", 1), "/sessions/{id}");
+    assert_string_equal(suggest(R(state), "/sessions/export/", 0), "");
+}
+
+void test_far_or_huge_paths_get_no_suggestion(void** state) {
+    assert_string_equal(suggest(R(state), "/wp-admin"), "");
+    assert_string_equal(suggest(R(state), "/nope"), "");
+    // Ids are UUIDs: an unknown sub-resource is not "close" to anything.
+    assert_string_equal(suggest(R(state), "/sessions/9f0c2d1e-5b6a-4c3d-8e7f-0a1b2c3d4e5f/everything"), "");
+    assert_string_equal(suggest(R(state), "/sessions/S/participants/P/extra/more"), "");
+    assert_string_equal(suggest(R(state), ""), "");
+    assert_string_equal(suggest(R(state), "healthz"), "");
+    // Bounded work: long or deep paths are not compared at all.
+    std::string long_path = "/session" + std::string(Router::kSuggestMaxPathBytes, 's');
+    assert_string_equal(suggest(R(state), long_path.c_str()), "");
+    std::string deep;
+    for (std::size_t i = 0; i <= Router::kSuggestMaxSegments; ++i) deep += "/sessions";
+    assert_string_equal(suggest(R(state), deep.c_str()), "");
+}
+
+void test_not_found_detail_names_routes_and_methods(void** state) {
+    assert_string_equal(detail(R(state), "/session"), "No resource at this path. Did you mean /sessions (POST, GET)?");
+    assert_string_equal(detail(R(state), "/sessions/9f0c/participant"),
+                        "No resource at this path. Did you mean /sessions/{id}/participants (POST, DELETE)?");
+    assert_string_equal(detail(R(state), "/sessions/export/"),
+                        "No resource at this path. Did you mean /sessions/{id} (GET) or /sessions/export (GET)?");
+    assert_string_equal(detail(R(state), "/wp-admin"), "No resource at this path.");
+}
+
 }  // namespace
 
 int main() {
@@ -179,6 +232,9 @@ int main() {
         cmocka_unit_test(test_malformed_tables_refused),
         cmocka_unit_test(test_pattern_with_trailing_slash_matches_only_itself),
         cmocka_unit_test_setup_teardown(test_routes_keep_registration_order_and_auth_flag, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_typos_get_the_closest_route, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_far_or_huge_paths_get_no_suggestion, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_not_found_detail_names_routes_and_methods, setup, teardown),
     };
     return cmocka_run_group_tests_name("controller_router", tests, nullptr, nullptr);
 }
