@@ -14,6 +14,7 @@ plugin_libtelemed_plugin_core_la_SOURCES = \
 	plugin/plugin_config.hpp plugin/plugin_config.cpp \
 	plugin/protocol.hpp plugin/protocol.cpp \
 	plugin/room.hpp plugin/room.cpp \
+	plugin/lobby.hpp plugin/lobby.cpp \
 	plugin/work_queue.hpp \
 	plugin/plugin_core.hpp plugin/plugin_core.cpp \
 	plugin/admin.cpp \
