@@ -38,9 +38,10 @@ void PluginCore::moderate_admit(const std::shared_ptr<Participant>& p, const Adm
     Room* room = moderation_room(p, req.participant_id, txn, true);
     if (!room) return;
     std::shared_ptr<Participant> target = room->member(req.participant_id);
-    const lobby::ModeratorDecision decision = lobby::decide_admit(
-        !target ? lobby::TargetState::Absent : target->admitted() ? lobby::TargetState::Admitted : lobby::TargetState::Waiting,
-        req.deny);
+    const lobby::TargetState state = !target              ? lobby::TargetState::Absent
+                                     : target->admitted() ? lobby::TargetState::Admitted
+                                                          : lobby::TargetState::Waiting;
+    const lobby::ModeratorDecision decision = lobby::decide_admit(state, req.deny);
     if (decision.outcome == lobby::ModeratorOutcome::Refused)
         return reply_error(p, txn, lobby::to_failure(decision.refusal));
     const char* request = req.deny ? "deny" : "admit";
