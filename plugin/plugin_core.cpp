@@ -25,17 +25,12 @@ PluginCore::~PluginCore() {
     {
         std::lock_guard lk(mu_);
         // Views hold members (and members' views each other): break the cycles.
-        for (auto& [h, p] : handles_) clear_view(p);
+        for (auto& [h, p] : handles_) views_.clear(p);
         handles.swap(handles_);
         rooms.swap(rooms_);
     }
     // Janus calls no media callback after destroy(): no reader is left.
-    std::vector<Retired> retired;
-    {
-        std::lock_guard lk(retire_mu_);
-        retired.swap(retired_);
-    }
-    for (Retired& r : retired) delete r.view;
+    views_.free_all();
 }
 
 // ---------------------------------------------------------------- lifecycle
@@ -88,7 +83,7 @@ bool PluginCore::detach(HostHandle h) {
             }
             log(LogLevel::Info, "detached while joined: room " + room_id + " participant " + pid);
         }
-        clear_view(doomed);
+        views_.clear(doomed);
         doomed->clear();
     }
     return true;
@@ -189,26 +184,7 @@ std::size_t PluginCore::drain() {
     return n;
 }
 
-std::size_t PluginCore::reclaim_views() {
-    std::vector<Retired> doomed;
-    std::size_t left = 0;
-    {
-        std::lock_guard lk(retire_mu_);
-        if (retired_.empty()) return 0;
-        std::vector<Retired> keep;
-        for (Retired& r : retired_) {
-            if (r.owner->view_in_use(r.view))
-                keep.push_back(std::move(r));
-            else
-                doomed.push_back(std::move(r));
-        }
-        retired_.swap(keep);
-        left = retired_.size();
-    }
-    // Outside every lock: a view may hold the last reference to a participant.
-    for (Retired& r : doomed) delete r.view;
-    return left;
-}
+std::size_t PluginCore::reclaim_views() { return views_.reclaim(); }
 
 void PluginCore::run(Task& task) noexcept {
     try {
@@ -346,7 +322,7 @@ void PluginCore::evict(Room& room, const std::shared_ptr<Participant>& p) {
         if (current == p) room.remove_member(id->participant_id);
     }
     p->clear();
-    clear_view(p);
+    views_.clear(p);
     media_changed(room);
 }
 
@@ -481,7 +457,7 @@ void PluginCore::leave(const std::shared_ptr<Participant>& p, const std::optiona
             broadcast_lobby(*room);
     } else {
         p->clear();
-        clear_view(p);
+        views_.clear(p);
     }
     push_locked(p, txn, left_event());
     close_pc_locked(p);
