@@ -4,6 +4,7 @@
 // are queued and sent by the worker right after.
 #include <string>
 
+#include "plugin/lobby.hpp"
 #include "plugin/plugin_core.hpp"
 
 namespace telemed::plugin {
@@ -80,7 +81,8 @@ Json PluginCore::admin_create_room(const CreateRoomRequest& r) {
     if (starts) {
         std::vector<std::shared_ptr<Participant>> entering;
         for (const auto& [pid, member] : room->members())
-            if (!member->admitted() && has(member->granted(), Permission::BypassLobby)) entering.push_back(member);
+            if (!member->admitted() && lobby::enters_from_lobby(room->state(), member->granted()))
+                entering.push_back(member);
         for (const auto& member : entering) admit_member(*room, member);
         if (!entering.empty()) log(LogLevel::Info, "session started: " + std::to_string(entering.size()) +
                                                        " admitted from the lobby, room " + room->id());
@@ -192,14 +194,14 @@ Json PluginCore::admin_set_permissions(const SetPermissionsRequest& r) {
         return error_event(Failure::of(ErrorCode::LimitReached, "permission table full"));
     std::shared_ptr<Participant> member = room->member(r.participant_id);
     if (member) {
-        const bool was_moderator = member->admitted() && member->may(Permission::Moderate);
+        const bool was_moderator = lobby::sees_waiting_list(member->admitted(), member->capabilities());
         member->set_granted(r.permissions);
         refresh_caps(*room, member);  // live: the media gate reads these bits
         const Role before = member->identity()->role;
         if (r.role) member->set_role(*r.role);
         const Role after = member->identity()->role;
         push_locked(member, std::nullopt, permissions_event(r.permissions, after));
-        if (!member->admitted() && room->state() == RoomState::Active && has(r.permissions, Permission::BypassLobby)) {
+        if (!member->admitted() && lobby::enters_from_lobby(room->state(), r.permissions)) {
             admit_member(*room, member);
         } else {
             if (before != after) {
@@ -207,7 +209,7 @@ Json PluginCore::admin_set_permissions(const SetPermissionsRequest& r) {
                 if (!member->admitted()) broadcast_lobby(*room);  // the lobby shows roles
             }
             media_changed(*room);  // subscribe may have changed
-            if (!was_moderator && member->admitted() && member->may(Permission::Moderate))
+            if (!was_moderator && lobby::sees_waiting_list(member->admitted(), member->capabilities()))
                 push_locked(member, std::nullopt, waiting_event(lobby(*room)));
         }
     }

@@ -3,7 +3,7 @@
 // thing it receives is a decodable picture instead of a wait for the
 // publisher's next key frame (join → first frame).
 //
-// How it is used (PluginCore::assign_slots, PluginCore::on_rtp):
+// How it is used (SlotAssigner::assign in plugin/slots.cpp, PluginCore::on_rtp):
 //  - a subscriber that gets a video slot before its PeerConnection is up (a
 //    joiner) gets a capture in that slot's SlotCursor, and the publisher is
 //    asked for a key frame right then, not only once the PeerConnection is up;

@@ -14,10 +14,13 @@ plugin_libtelemed_plugin_core_la_SOURCES = \
 	plugin/plugin_config.hpp plugin/plugin_config.cpp \
 	plugin/protocol.hpp plugin/protocol.cpp \
 	plugin/room.hpp plugin/room.cpp \
+	plugin/lobby.hpp plugin/lobby.cpp \
 	plugin/work_queue.hpp \
 	plugin/plugin_core.hpp plugin/plugin_core.cpp \
 	plugin/admin.cpp \
 	plugin/media_view.hpp plugin/keyframe_capture.hpp \
+	plugin/slots.hpp plugin/slots.cpp \
+	plugin/view_publisher.hpp plugin/view_publisher.cpp \
 	plugin/negotiation.cpp \
 	plugin/media_path.cpp \
 	plugin/moderation.cpp

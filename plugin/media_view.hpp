@@ -6,10 +6,11 @@
 //  - slot: a receiving m-line of the participant, and the publisher whose
 //    source it currently carries (for keyframe requests).
 // A sendrecv m-line is both.
-// The control plane (PluginCore, under its state mutex) builds a fresh view on
-// every membership / negotiation change and swaps it in atomically
-// (Participant::publish_view); readers protect the view they use with a
-// hazard pointer, so a retired view is freed only once no reader holds it.
+// The control plane (ViewPublisher, plugin/view_publisher.hpp, under
+// PluginCore's state mutex) builds a fresh view on every membership /
+// negotiation change and swaps it in atomically (Participant::swap_view);
+// readers protect the view they use with a hazard pointer, so a retired view
+// is freed only once no reader holds it.
 #pragma once
 #include <atomic>
 #include <cstddef>

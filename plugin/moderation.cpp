@@ -4,6 +4,7 @@
 // packet on, whatever the target's client does.
 #include <string>
 
+#include "plugin/lobby.hpp"
 #include "plugin/plugin_core.hpp"
 
 namespace telemed::plugin {
@@ -37,11 +38,15 @@ void PluginCore::moderate_admit(const std::shared_ptr<Participant>& p, const Adm
     Room* room = moderation_room(p, req.participant_id, txn, true);
     if (!room) return;
     std::shared_ptr<Participant> target = room->member(req.participant_id);
-    if (!target || target->admitted())
-        return reply_error(p, txn, Failure::of(ErrorCode::NoSuchParticipant, "no such participant in the lobby"));
+    const lobby::TargetState state = !target              ? lobby::TargetState::Absent
+                                     : target->admitted() ? lobby::TargetState::Admitted
+                                                          : lobby::TargetState::Waiting;
+    const lobby::ModeratorDecision decision = lobby::decide_admit(state, req.deny);
+    if (decision.outcome == lobby::ModeratorOutcome::Refused)
+        return reply_error(p, txn, lobby::to_failure(decision.refusal));
     const char* request = req.deny ? "deny" : "admit";
     push_locked(p, txn, ok_event(request, req.participant_id));
-    if (req.deny) {
+    if (decision.outcome == lobby::ModeratorOutcome::Deny) {
         evict(*room, target);
         push_locked(target, std::nullopt, denied_event());
         close_pc_locked(target);

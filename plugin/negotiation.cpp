@@ -1,28 +1,16 @@
-// Media negotiation and routing state: `configure` (the client's SDP offer
-// answered under the participant's permissions), the PeerConnection's
-// up/down callbacks, slot assignment (which remote source goes out on which
-// of a subscriber's receiving m-lines) and the rebuild of the lock-free
-// MediaViews the media path reads (plugin/media_view.hpp).
-#include <algorithm>
+// Media negotiation: `configure` (the client's SDP offer answered under the
+// participant's permissions), the PeerConnection's up/down callbacks, and
+// media_changed, which has the room's slots reassigned (plugin/slots.hpp) and
+// its MediaViews rebuilt (plugin/view_publisher.hpp) after every membership
+// or negotiation change.
 #include <string>
 #include <utility>
+#include <variant>
 
 #include "plugin/plugin_core.hpp"
 
 namespace telemed::plugin {
 namespace {
-
-// RTP timestamp gap left when a slot switches to another source (20 ms of
-// Opus at 48 kHz; one frame at 30 fps on the 90 kHz video clock).
-constexpr uint32_t kAudioTsStep = 960;
-constexpr uint32_t kVideoTsStep = 3000;
-
-// The stream a participant publishes `source` on, if any.
-const PublishedStream* published(const Participant& p, Source source) {
-    for (const PublishedStream& ps : p.negotiated().publishing)
-        if (ps.source == source) return &ps;
-    return nullptr;
-}
 
 Failure sdp_failure(const char* what) {
     return Failure::of(ErrorCode::InvalidSdp, std::string("invalid or missing SDP offer: ") + what);
@@ -142,7 +130,7 @@ void PluginCore::configure(ClientMessage& m, const ConfigureRequest& req) {
 
     media_changed(*room, p.get());
     KindCounts unassigned;
-    std::vector<StreamEntry> streams = streams_of(*p, &unassigned, *room);
+    std::vector<StreamEntry> streams = SlotAssigner::streams_of(*p, &unassigned, *room);
     p->negotiated().told_unassigned_audio = unassigned.audio;
     p->negotiated().told_unassigned_video = unassigned.video;
     Json answer_jsep(json_object());
@@ -179,37 +167,22 @@ void PluginCore::media_up(HostHandle h) {
             continue;
         }
         if (auto pub = room->member(s.assigned->first))
-            if (const PublishedStream* ps = published(*pub, s.assigned->second)) queue_.push(SendPli{pub, ps->mindex});
+            if (const PublishedStream* ps = find_published(*pub, s.assigned->second))
+                queue_.push(SendPli{pub, ps->mindex});
     }
 }
 
 std::size_t PluginCore::sweep_captures() {
-    if (captures_held_.load(std::memory_order_relaxed) == 0) return 0;
+    if (slots_.captures_held() == 0) return 0;
     std::lock_guard lk(mu_);
     const int64_t now = host_.now_monotonic_us();
     std::size_t held = 0;
     for (auto& [rid, room] : rooms_) {
-        bool freed = false;
-        for (const auto& [pid, member] : room->members()) {
-            for (SlotState& s : member->negotiated().slots) {
-                if (!s.cursor || !s.cursor->capture) continue;
-                SlotCursor& c = *s.cursor;
-                CaptureState st = c.capture_state.load(std::memory_order_acquire);
-                if (st == CaptureState::Recording && now - c.capture_since_us > kCaptureMaxAgeUs)
-                    c.capture_state.compare_exchange_strong(st, CaptureState::Done, std::memory_order_acquire);
-                if (c.capture_state.load(std::memory_order_acquire) == CaptureState::Done) {
-                    c.capture.reset();
-                    freed = true;
-                } else {
-                    ++held;
-                }
-            }
-        }
         // Views without the captures: the media path stops looking for them.
-        if (freed) rebuild_views(*room);
+        if (slots_.sweep_captures(*room, now, &held)) views_.rebuild(*room);
     }
     // Captures of cursors that are gone were freed with them.
-    captures_held_.store(held, std::memory_order_relaxed);
+    slots_.set_captures_held(held);
     return held;
 }
 
@@ -236,200 +209,16 @@ void PluginCore::request_keyframes(const std::shared_ptr<Participant>& publisher
 }
 
 void PluginCore::media_changed(Room& room, const Participant* quiet) {
-    assign_slots(room, quiet);
-    rebuild_views(room);
-}
-
-namespace {
-
-// How well a free slot suits a source of participant `pid`, by what the slot
-// of the other kind in its pair (same msid stream) carries: 2 the same
-// participant (its audio and video lip-synced), 1 nothing or no such slot,
-// 0 someone else. The first slot with the best score wins.
-int pair_score(const Negotiated& n, const SlotState& slot, const std::string& pid) {
-    if (slot.pair < 0) return 1;
-    for (const SlotState& other : n.slots) {
-        if (other.video == slot.video || other.pair != slot.pair) continue;
-        if (!other.assigned) return 1;
-        return other.assigned->first == pid ? 2 : 0;
+    // What the new assignment asks for, queued in the order it asked.
+    for (SlotAssigner::Effect& e : slots_.assign(room, quiet)) {
+        if (auto* k = std::get_if<SlotAssigner::KeyframeRequest>(&e))
+            queue_.push(SendPli{std::move(k->publisher), k->mindex});
+        else if (std::holds_alternative<SlotAssigner::CaptureStarted>(e))
+            queue_.nudge();  // the worker sweeps it when done or expired
+        else if (auto* c = std::get_if<SlotAssigner::StreamsChanged>(&e))
+            push_locked(c->subscriber, std::nullopt, streams_event(c->streams, c->unassigned));
     }
-    return 1;
-}
-
-}  // namespace
-
-void PluginCore::assign_slots(Room& room, const Participant* quiet) {
-    struct Src {
-        std::string pid;
-        Source source;
-    };
-    std::vector<Src> sources;
-    for (const auto& [pid, member] : room.members())
-        if (member->admitted() && member->negotiated().configured)
-            for (const PublishedStream& ps : member->negotiated().publishing) sources.push_back(Src{pid, ps.source});
-
-    for (const auto& [sub_id, sub] : room.members()) {
-        Negotiated& n = sub->negotiated();
-        if (n.slots.empty()) continue;
-        const bool can_receive = sub->admitted() && has(sub->granted(), Permission::Subscribe);
-        bool changed = false;
-        auto wanted = [&](const std::pair<std::string, Source>& a) {
-            if (!can_receive || a.first == sub_id) return false;
-            for (const Src& s : sources)
-                if (s.pid == a.first && s.source == a.second) return true;
-            return false;
-        };
-        for (SlotState& slot : n.slots) {
-            if (slot.assigned && !wanted(*slot.assigned)) {
-                slot.assigned.reset();
-                changed = true;
-            }
-        }
-        if (can_receive) {
-            for (const Src& src : sources) {
-                if (src.pid == sub_id) continue;
-                bool present = false;
-                for (const SlotState& slot : n.slots)
-                    if (slot.assigned && slot.assigned->first == src.pid && slot.assigned->second == src.source)
-                        present = true;
-                if (present) continue;
-                SlotState* best = nullptr;
-                int best_score = -1;
-                for (SlotState& slot : n.slots) {
-                    if (slot.assigned || slot.video != is_video(src.source)) continue;
-                    const int score = pair_score(n, slot, src.pid);
-                    if (score > best_score) {
-                        best = &slot;
-                        best_score = score;
-                    }
-                }
-                if (best != nullptr) {
-                    SlotState& slot = *best;
-                    auto cursor = std::make_shared<SlotCursor>();
-                    const uint16_t last_seq = slot.cursor ? slot.cursor->last_seq.load(std::memory_order_relaxed) : 0;
-                    const uint32_t last_ts = slot.cursor ? slot.cursor->last_ts.load(std::memory_order_relaxed) : 0;
-                    cursor->rewriter.seed(last_seq, last_ts, slot.video ? kVideoTsStep : kAudioTsStep);
-                    cursor->last_seq.store(last_seq, std::memory_order_relaxed);
-                    cursor->last_ts.store(last_ts, std::memory_order_relaxed);
-                    // A video slot asks for a key frame at once. Before the
-                    // subscriber's PeerConnection is up, the key frame is
-                    // kept for it (keyframe_capture.hpp); media_up asks
-                    // again only if none came.
-                    if (slot.video && !sub->media_ready()) {
-                        cursor->capture = KeyframeCapture::create(host_.rtp_extensions_size());
-                        if (cursor->capture) {
-                            cursor->capture_since_us = host_.now_monotonic_us();
-                            cursor->capture_state.store(CaptureState::Recording, std::memory_order_relaxed);
-                            captures_held_.fetch_add(1, std::memory_order_relaxed);
-                            queue_.nudge();  // the worker sweeps it when done or expired
-                        }
-                    }
-                    if (slot.video && (sub->media_ready() || cursor->capture)) {
-                        if (auto pub = room.member(src.pid))
-                            if (const PublishedStream* ps = published(*pub, src.source))
-                                queue_.push(SendPli{pub, ps->mindex});
-                    }
-                    slot.cursor = std::move(cursor);
-                    slot.assigned = std::make_pair(src.pid, src.source);
-                    changed = true;
-                }
-            }
-        }
-        if (sub.get() != quiet && n.configured) {
-            KindCounts unassigned;
-            std::vector<StreamEntry> streams = streams_of(*sub, &unassigned, room);
-            if (changed || unassigned.audio != n.told_unassigned_audio || unassigned.video != n.told_unassigned_video) {
-                n.told_unassigned_audio = unassigned.audio;
-                n.told_unassigned_video = unassigned.video;
-                push_locked(sub, std::nullopt, streams_event(streams, unassigned));
-            }
-        }
-    }
-}
-
-std::vector<StreamEntry> PluginCore::streams_of(const Participant& p, KindCounts* unassigned, const Room& room) const {
-    std::vector<StreamEntry> out;
-    for (const SlotState& s : p.negotiated().slots)
-        if (s.assigned) out.push_back(StreamEntry{s.mid, s.assigned->first, s.assigned->second});
-    *unassigned = KindCounts{};
-    if (!p.admitted() || !has(p.granted(), Permission::Subscribe) || !p.identity()) return out;
-    const std::string& self = p.identity()->participant_id;
-    for (const auto& [pid, member] : room.members()) {
-        if (pid == self || !member->admitted() || !member->negotiated().configured) continue;
-        for (const PublishedStream& ps : member->negotiated().publishing) {
-            bool placed = false;
-            for (const StreamEntry& e : out)
-                if (e.participant_id == pid && e.source == ps.source) placed = true;
-            if (!placed) (is_video(ps.source) ? unassigned->video : unassigned->audio)++;
-        }
-    }
-    return out;
-}
-
-void PluginCore::rebuild_views(Room& room) {
-    // Fresh routes for every member, then the targets of every publisher.
-    std::map<const Participant*, std::unique_ptr<MediaView>> views;
-    for (const auto& [pid, member] : room.members()) {
-        const Negotiated& n = member->negotiated();
-        if (!n.configured) continue;
-        int size = 0;
-        for (const PublishedStream& ps : n.publishing) size = std::max(size, ps.mindex + 1);
-        for (const SlotState& s : n.slots) size = std::max(size, s.mindex + 1);
-        auto v = std::make_unique<MediaView>();
-        v->routes.resize(static_cast<std::size_t>(size));
-        for (const PublishedStream& ps : n.publishing) {
-            Route& r = v->routes[static_cast<std::size_t>(ps.mindex)];
-            r.publish = true;
-            r.source = ps.source;
-            r.in_pt = ps.pt;
-        }
-        for (const SlotState& s : n.slots) {
-            Route& r = v->routes[static_cast<std::size_t>(s.mindex)];
-            r.slot = true;
-            r.slot_video = s.video;
-            if (!s.assigned) continue;
-            if (auto pub = room.member(s.assigned->first)) {
-                if (const PublishedStream* ps = published(*pub, s.assigned->second)) {
-                    r.publisher = pub;
-                    r.publisher_mindex = ps->mindex;
-                }
-            }
-        }
-        views.emplace(member.get(), std::move(v));
-    }
-    for (const auto& [sub_id, sub] : room.members()) {
-        if (!sub->negotiated().configured) continue;
-        for (const SlotState& s : sub->negotiated().slots) {
-            if (!s.assigned || !s.cursor) continue;
-            auto pub = room.member(s.assigned->first);
-            if (!pub) continue;
-            auto vit = views.find(pub.get());
-            if (vit == views.end()) continue;
-            if (const PublishedStream* ps = published(*pub, s.assigned->second)) {
-                Route& r = vit->second->routes[static_cast<std::size_t>(ps->mindex)];
-                r.targets.push_back(Target{sub, s.mindex, s.video, s.pt, s.cursor});
-                if (s.cursor->capture_state.load(std::memory_order_relaxed) == CaptureState::Recording)
-                    vit->second->replay_pending = true;
-            }
-        }
-    }
-    for (const auto& [pid, member] : room.members()) {
-        auto vit = views.find(member.get());
-        const MediaView* fresh = vit == views.end() ? nullptr : vit->second.release();
-        if (const MediaView* old = member->swap_view(fresh)) retire(member, old);
-    }
-}
-
-void PluginCore::clear_view(const std::shared_ptr<Participant>& p) {
-    if (const MediaView* old = p->swap_view(nullptr)) retire(p, old);
-}
-
-void PluginCore::retire(const std::shared_ptr<Participant>& owner, const MediaView* view) {
-    {
-        std::lock_guard lk(retire_mu_);
-        retired_.push_back(Retired{owner, view});
-    }
-    queue_.nudge();  // the worker frees it once no reader holds it
+    views_.rebuild(room);
 }
 
 }  // namespace telemed::plugin

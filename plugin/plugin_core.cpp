@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "common/ids.hpp"
+#include "plugin/lobby.hpp"
 
 namespace telemed::plugin {
 
@@ -24,17 +25,12 @@ PluginCore::~PluginCore() {
     {
         std::lock_guard lk(mu_);
         // Views hold members (and members' views each other): break the cycles.
-        for (auto& [h, p] : handles_) clear_view(p);
+        for (auto& [h, p] : handles_) views_.clear(p);
         handles.swap(handles_);
         rooms.swap(rooms_);
     }
     // Janus calls no media callback after destroy(): no reader is left.
-    std::vector<Retired> retired;
-    {
-        std::lock_guard lk(retire_mu_);
-        retired.swap(retired_);
-    }
-    for (Retired& r : retired) delete r.view;
+    views_.free_all();
 }
 
 // ---------------------------------------------------------------- lifecycle
@@ -87,7 +83,7 @@ bool PluginCore::detach(HostHandle h) {
             }
             log(LogLevel::Info, "detached while joined: room " + room_id + " participant " + pid);
         }
-        clear_view(doomed);
+        views_.clear(doomed);
         doomed->clear();
     }
     return true;
@@ -188,26 +184,7 @@ std::size_t PluginCore::drain() {
     return n;
 }
 
-std::size_t PluginCore::reclaim_views() {
-    std::vector<Retired> doomed;
-    std::size_t left = 0;
-    {
-        std::lock_guard lk(retire_mu_);
-        if (retired_.empty()) return 0;
-        std::vector<Retired> keep;
-        for (Retired& r : retired_) {
-            if (r.owner->view_in_use(r.view))
-                keep.push_back(std::move(r));
-            else
-                doomed.push_back(std::move(r));
-        }
-        retired_.swap(keep);
-        left = retired_.size();
-    }
-    // Outside every lock: a view may hold the last reference to a participant.
-    for (Retired& r : doomed) delete r.view;
-    return left;
-}
+std::size_t PluginCore::reclaim_views() { return views_.reclaim(); }
 
 void PluginCore::run(Task& task) noexcept {
     try {
@@ -306,7 +283,7 @@ std::vector<LobbyEntry> PluginCore::lobby(const Room& room) const {
 void PluginCore::broadcast_lobby(const Room& room) {
     std::vector<LobbyEntry> list = lobby(room);
     for (const auto& [pid, member] : room.members())
-        if (member->admitted() && member->may(Permission::Moderate))
+        if (lobby::sees_waiting_list(member->admitted(), member->capabilities()))
             push_locked(member, std::nullopt, waiting_event(list));
 }
 
@@ -345,7 +322,7 @@ void PluginCore::evict(Room& room, const std::shared_ptr<Participant>& p) {
         if (current == p) room.remove_member(id->participant_id);
     }
     p->clear();
-    clear_view(p);
+    views_.clear(p);
     media_changed(room);
 }
 
@@ -408,13 +385,7 @@ void PluginCore::join(const std::shared_ptr<Participant>& p, const JoinRequest& 
         return reply_error(p, txn, Failure::of(ErrorCode::TokenWrongSession));
     Room* room = find_room(sid);
     if (!room) return reply_error(p, txn, Failure::of(ErrorCode::NoSuchRoom));
-    if (room->is_revoked(pid)) {
-        log(LogLevel::Info, "join refused: revoked participant " + pid + " room " + sid);
-        return reply_error(p, txn, Failure::of(ErrorCode::TokenRevoked));
-    }
     std::shared_ptr<Participant> previous = room->member(pid);
-    if (!previous && room->member_count() >= config_.max_participants_per_room)
-        return reply_error(p, txn, Failure::of(ErrorCode::LimitReached, "room full"));
 
     Role role = v.claims.role;
     PermissionSet perms = v.claims.perms & kAllPermissions;
@@ -423,15 +394,23 @@ void PluginCore::join(const std::shared_ptr<Participant>& p, const JoinRequest& 
         if (g->role) role = *g->role;
     }
 
-    // Lobby: before the start everyone waits; after it, bypass_lobby enters,
-    // and so does whoever was admitted and comes back within the grace period
-    // (or replaces its own admitted handle).
-    bool admitted = false;
-    if (room->state() == RoomState::Active) {
-        admitted = has(perms, Permission::BypassLobby) ||
-                   room->departed_since(pid, now - config_.reconnect_grace_s) ||
-                   (previous && previous->admitted());
+    // Ban, seat and lobby: plugin/lobby.hpp decides.
+    lobby::JoinFacts facts;
+    facts.room_state = room->state();
+    facts.revoked = room->is_revoked(pid);
+    facts.room_full = room->member_count() >= config_.max_participants_per_room;
+    facts.previous = !previous             ? lobby::PreviousHandle::None
+                     : previous->admitted() ? lobby::PreviousHandle::Admitted
+                                            : lobby::PreviousHandle::Waiting;
+    facts.permissions = perms;
+    facts.returns_within_grace = room->departed_since(pid, now - config_.reconnect_grace_s);
+    const lobby::JoinDecision decision = lobby::decide_join(facts);
+    if (decision.outcome == lobby::JoinOutcome::Refused) {
+        if (decision.refusal.code == ErrorCode::TokenRevoked)
+            log(LogLevel::Info, "join refused: revoked participant " + pid + " room " + sid);
+        return reply_error(p, txn, lobby::to_failure(decision.refusal));
     }
+    const bool admitted = decision.outcome == lobby::JoinOutcome::Admitted;
 
     if (previous) {  // same participant on another handle: the newest wins
         evict(*room, previous);
@@ -455,7 +434,8 @@ void PluginCore::join(const std::shared_ptr<Participant>& p, const JoinRequest& 
         for (const auto& [other_id, member] : room->members())
             if (member != p && member->admitted())
                 push_locked(member, std::nullopt, participants_event(roster_without(*room, other_id)));
-        if (p->may(Permission::Moderate)) push_locked(p, std::nullopt, waiting_event(lobby(*room)));
+        if (lobby::sees_waiting_list(p->admitted(), p->capabilities()))
+            push_locked(p, std::nullopt, waiting_event(lobby(*room)));
     } else {
         broadcast_lobby(*room);
     }
@@ -477,7 +457,7 @@ void PluginCore::leave(const std::shared_ptr<Participant>& p, const std::optiona
             broadcast_lobby(*room);
     } else {
         p->clear();
-        clear_view(p);
+        views_.clear(p);
     }
     push_locked(p, txn, left_event());
     close_pc_locked(p);

@@ -1,6 +1,24 @@
-// PluginCore: the whole control plane of janus.plugin.telemed, free of Janus
-// headers. entrypoint.cpp forwards each Janus callback to one method here and
-// implements Host; unit tests drive it with a recording Host.
+// PluginCore: the coordinator of janus.plugin.telemed's control plane, free
+// of Janus headers. entrypoint.cpp forwards each Janus callback to one method
+// here and implements Host; unit tests drive it with a recording Host.
+//
+// Who does what
+//  - PluginCore owns the state mutex, the handle table, the rooms
+//    (plugin/room.hpp) and the work queue; it runs client and Admin API
+//    requests and turns every state change into queued events.
+//    plugin_core.cpp: handle lifecycle, worker, join / leave;
+//    negotiation.cpp: configure, PeerConnection up / down, media_changed;
+//    moderation.cpp: admit / deny / mute / kick; admin.cpp: Admin API;
+//    media_path.cpp: the per-packet path (on_rtp / on_rtcp / on_data).
+//  - Lobby (plugin/lobby.hpp): the pure admission rule: admitted, waiting or
+//    refused at join; who enters on start; who sees the waiting list.
+//  - SlotAssigner (plugin/slots.hpp): which remote source goes on which
+//    receiving m-line of each subscriber, and the joiners' kept key frames.
+//  - ViewPublisher (plugin/view_publisher.hpp): builds the lock-free
+//    MediaViews from that state, swaps them in, retires and frees old ones.
+//  - Participant (plugin/participant.hpp): a handle's live capability bits,
+//    hazard pointers and control-plane state; the media gate
+//    (plugin/media_gate.hpp) decides per packet from those bits.
 //
 // Threads and locks
 //  - mu_ (state mutex) guards the handle table, the rooms and every
@@ -17,8 +35,8 @@
 //    no lock at all: it reads the sender's capability bits and its MediaView
 //    (plugin/media_view.hpp) under a hazard pointer. Views are rebuilt under
 //    mu_ on every membership / negotiation change and swapped atomically; the
-//    replaced ones go to a retire list (retire_mu_, a leaf lock) that the
-//    worker frees once no reader holds them.
+//    replaced ones go to a retire list (a leaf lock) that the worker frees
+//    once no reader holds them (ViewPublisher, plugin/view_publisher.hpp).
 #pragma once
 #include <atomic>
 #include <cstddef>
@@ -43,14 +61,14 @@
 #include "plugin/plugin_config.hpp"
 #include "plugin/protocol.hpp"
 #include "plugin/room.hpp"
+#include "plugin/slots.hpp"
+#include "plugin/view_publisher.hpp"
 #include "plugin/work_queue.hpp"
 
 namespace telemed::plugin {
 
 inline constexpr std::size_t kMaxQueuedMessages = 4096;
 inline constexpr std::size_t kMaxHandles = 100000;
-// A key frame capture whose subscriber is not up after this long is dropped.
-inline constexpr int64_t kCaptureMaxAgeUs = 10'000'000;
 
 class PluginCore {
 public:
@@ -167,15 +185,10 @@ private:
     // cleared first, then the views are rebuilt without it. The caller decides
     // which events the removed one gets.
     void evict(Room& room, const std::shared_ptr<Participant>& p);
-    // Slot assignment + view rebuild for the whole room; `streams` events to
-    // the members whose assignment changed (except `quiet`).
+    // Slot assignment (slots_) + view rebuild (views_) for the whole room;
+    // `streams` events to the members whose assignment changed (except `quiet`).
     void media_changed(Room& room, const Participant* quiet = nullptr);
-    void assign_slots(Room& room, const Participant* quiet);
-    void rebuild_views(Room& room);
-    void clear_view(const std::shared_ptr<Participant>& p);
-    void retire(const std::shared_ptr<Participant>& owner, const MediaView* view);
     void request_keyframes(const std::shared_ptr<Participant>& publisher, bool video_only_sources = true);
-    std::vector<StreamEntry> streams_of(const Participant& p, KindCounts* unassigned, const Room& room) const;
 
     void join(const std::shared_ptr<Participant>& p, const JoinRequest& req, const std::optional<std::string>& txn,
               int64_t now);
@@ -235,15 +248,9 @@ private:
     std::thread worker_;
     std::atomic<uint64_t> worker_wakeups_{0};
 
-    struct Retired {
-        std::shared_ptr<Participant> owner;
-        const MediaView* view;
-    };
-    // Captures allocated and not yet seen freed by sweep_captures (a hint:
-    // the sweep walks the rooms only while it is not zero).
-    std::atomic<std::size_t> captures_held_{0};
-    std::mutex retire_mu_;  // leaf
-    std::vector<Retired> retired_;
+    SlotAssigner slots_{host_};
+    // A retired view nudges the worker, which frees it once no reader holds it.
+    ViewPublisher views_{[this] { queue_.nudge(); }};
 };
 
 }  // namespace telemed::plugin

@@ -8,7 +8,8 @@ PLUGIN_TESTS = \
 	tests/unit/test_plugin_core \
 	tests/unit/test_plugin_sdp \
 	tests/unit/test_plugin_rtp \
-	tests/unit/test_plugin_gate
+	tests/unit/test_plugin_gate \
+	tests/unit/test_plugin_lobby
 check_PROGRAMS += $(PLUGIN_TESTS)
 TESTS += $(PLUGIN_TESTS)
 
@@ -35,6 +36,10 @@ tests_unit_test_plugin_rtp_LDADD = $(PLUGIN_TEST_LDADD)
 tests_unit_test_plugin_gate_SOURCES = tests/unit/test_plugin_gate.cpp
 tests_unit_test_plugin_gate_CXXFLAGS = $(PLUGIN_TEST_CXXFLAGS)
 tests_unit_test_plugin_gate_LDADD = $(PLUGIN_TEST_LDADD)
+
+tests_unit_test_plugin_lobby_SOURCES = tests/unit/test_plugin_lobby.cpp
+tests_unit_test_plugin_lobby_CXXFLAGS = $(PLUGIN_TEST_CXXFLAGS)
+tests_unit_test_plugin_lobby_LDADD = $(PLUGIN_TEST_LDADD)
 
 # The media path through PluginCore (SDP answer, gate, forwarding, lobby,
 # moderation, views), with the recording host shared with test_plugin_core.
