@@ -1,4 +1,4 @@
-// UUID v4 from the CSPRNG; canonical-form check.
+// UUID v4 from the CSPRNG; canonical-form check and lower-case normalisation.
 #include "common/ids.hpp"
 
 #include "common/crypto.hpp"
@@ -31,6 +31,13 @@ bool is_uuid(std::string_view s) {
         }
     }
     return true;
+}
+
+std::string normalize_uuid(std::string_view s) {
+    std::string out(s);
+    for (char& c : out)
+        if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
+    return out;
 }
 
 }  // namespace telemed

@@ -10,6 +10,9 @@ common_libtelemed_common_la_SOURCES = \
 	common/turn.hpp common/turn.cpp \
 	common/kvconfig.hpp common/kvconfig.cpp \
 	common/requests.hpp common/requests.cpp \
-	common/session_state.hpp common/session_state.cpp
+	common/session_state.hpp common/session_state.cpp \
+	common/plugin_errors.hpp common/plugin_errors.cpp \
+	common/plugin_params.hpp common/plugin_params.cpp \
+	common/admin_api.hpp common/admin_api.cpp
 common_libtelemed_common_la_CXXFLAGS = $(AM_CXXFLAGS) $(JANSSON_CFLAGS) $(OPENSSL_CFLAGS)
 common_libtelemed_common_la_LIBADD = $(JANSSON_LIBS) $(OPENSSL_LIBS)

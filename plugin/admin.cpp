@@ -1,9 +1,12 @@
 // Admin API requests (Janus message_plugin → handle_admin_message): the
 // controller's room lifecycle, live permission changes and kicks. Synchronous:
 // state changes apply before the response; the events they cause for clients
-// are queued and sent by the worker right after.
+// are queued and sent by the worker right after. The requests, their limits
+// and the response shapes are the contract in common/admin_api.hpp; this file
+// applies them to the rooms.
 #include <string>
 
+#include "common/admin_api.hpp"
 #include "plugin/lobby.hpp"
 #include "plugin/plugin_core.hpp"
 
@@ -17,11 +20,20 @@ struct Overloaded : Ts... {
 template <class... Ts>
 Overloaded(Ts...) -> Overloaded<Ts...>;
 
+// The wire names a room's state like the session's status it mirrors.
+SessionStatus wire_state(RoomState s) {
+    return s == RoomState::Active ? SessionStatus::Active : SessionStatus::Scheduled;
+}
+RoomState room_state(SessionStatus s) { return s == SessionStatus::Active ? RoomState::Active : RoomState::Scheduled; }
+
+Json refusal(ErrorCode c) { return error_reply(Failure::of(c)); }
+Json refusal(ErrorCode c, std::string_view text) { return error_reply(Failure::of(c, text)); }
+
 }  // namespace
 
 Json PluginCore::handle_admin(const json_t* request) {
-    Parsed<AdminRequest> parsed = parse_admin_request(request);
-    if (!parsed.ok()) return error_event(parsed.failure);
+    Parsed<AdminRequest> parsed = admin_api::parse_request(request);
+    if (!parsed.ok()) return error_reply(parsed.failure);
     std::lock_guard lk(mu_);
     return std::visit(Overloaded{
                           [&](const PingRequest&) { return admin_ping(); },
@@ -37,9 +49,7 @@ Json PluginCore::handle_admin(const json_t* request) {
 
 // {"request":"ping"} → {"telemed":"pong","rooms":N}
 Json PluginCore::admin_ping() {
-    Json j = telemed_object("pong");
-    json_object_set_new(j.get(), "rooms", json_integer(static_cast<json_int_t>(rooms_.size())));
-    return j;
+    return admin_api::pong_reply(rooms_.size());
 }
 
 // {"request":"create_room","room","kind","state","recording_policy"?,"revoked"?,"grants"?}
@@ -48,33 +58,33 @@ Json PluginCore::admin_create_room(const CreateRoomRequest& r) {
     Room* room = find_room(r.room);
     const bool existed = room != nullptr;
     if (existed && room->revoked_count() + r.revoked.size() > kMaxRevokedPerRoom)
-        return error_event(Failure::of(ErrorCode::LimitReached, "revoked list full"));
+        return refusal(ErrorCode::LimitReached, "revoked list full");
     if (existed && room->grant_count() + r.grants.size() > kMaxGrantsPerRoom)
-        return error_event(Failure::of(ErrorCode::LimitReached, "grant table full"));
+        return refusal(ErrorCode::LimitReached, "grant table full");
     if (!room) {
         if (rooms_.size() >= config_.max_rooms)
-            return error_event(Failure::of(ErrorCode::LimitReached, "room limit reached"));
-        auto fresh = std::make_unique<Room>(r.room, r.kind, r.state,
+            return refusal(ErrorCode::LimitReached, "room limit reached");
+        auto fresh = std::make_unique<Room>(r.room, r.kind, room_state(r.state),
                                             r.recording_policy.value_or(RecordingPolicy::Optional));
         room = fresh.get();
         rooms_.emplace(r.room, std::move(fresh));
         notify_locked(nullptr, plugin_notification("room_created", r.room));
         log(LogLevel::Info, "room created: " + r.room);
     }
-    const bool starts = existed && room->state() == RoomState::Scheduled && r.state == RoomState::Active;
+    const bool starts = existed && room->state() == RoomState::Scheduled && r.state == SessionStatus::Active;
     if (existed) {
         room->set_kind(r.kind);
         if (r.recording_policy) room->set_recording_policy(*r.recording_policy);
-        room->advance_state(r.state);
+        room->advance_state(room_state(r.state));
     }
-    static_assert(kMaxRevokedInRequest <= kMaxRevokedPerRoom, "a new room always takes a full request");
+    static_assert(admin_api::kMaxRevokedInRequest <= kMaxRevokedPerRoom, "a new room always takes a full request");
     for (const std::string& pid : r.revoked) {
         room->revoke(pid);
         kick_member(*room, pid);
     }
     // Stored for later joins only: connected members received their current
     // set through set_permissions when it changed.
-    static_assert(kMaxGrantsInRequest <= kMaxGrantsPerRoom, "a new room always takes a full request");
+    static_assert(admin_api::kMaxGrantsInRequest <= kMaxGrantsPerRoom, "a new room always takes a full request");
     for (const CreateRoomRequest::Grant& g : r.grants)
         room->store_grant(g.participant_id, StoredGrant{g.permissions, g.role, g.display_name});
     // The session starts: whoever waits with bypass_lobby enters now.
@@ -88,17 +98,13 @@ Json PluginCore::admin_create_room(const CreateRoomRequest& r) {
                                                        " admitted from the lobby, room " + room->id());
     }
 
-    Json j = telemed_object("room_created");
-    json_object_set_new(j.get(), "room", json_str(room->id()));
-    json_object_set_new(j.get(), "state", json_str(to_string(room->state())));
-    json_object_set_new(j.get(), "existed", json_boolean(existed));
-    return j;
+    return admin_api::room_created_reply(room->id(), wire_state(room->state()), existed);
 }
 
 // {"request":"destroy_room","room"} → {"telemed":"room_destroyed","room","participants_disconnected":N}
 Json PluginCore::admin_destroy_room(const DestroyRoomRequest& r) {
     auto it = rooms_.find(r.room);
-    if (it == rooms_.end()) return error_event(Failure::of(ErrorCode::NoSuchRoom));
+    if (it == rooms_.end()) return refusal(ErrorCode::NoSuchRoom);
     std::unique_ptr<Room> room = std::move(it->second);
     rooms_.erase(it);
     // Members are still referenced by the handle table: no deleter runs here.
@@ -112,33 +118,23 @@ Json PluginCore::admin_destroy_room(const DestroyRoomRequest& r) {
     notify_locked(nullptr, plugin_notification("room_destroyed", r.room));
     log(LogLevel::Info, "room destroyed: " + r.room + ", " + std::to_string(members.size()) + " disconnected");
 
-    Json j = telemed_object("room_destroyed");
-    json_object_set_new(j.get(), "room", json_str(r.room));
-    json_object_set_new(j.get(), "participants_disconnected", json_integer(static_cast<json_int_t>(members.size())));
-    return j;
+    return admin_api::room_destroyed_reply(r.room, members.size());
 }
 
 // {"request":"list_rooms"} → {"telemed":"rooms","rooms":[{"room","kind","state","participants"}]}
 Json PluginCore::admin_list_rooms() {
-    json_t* arr = json_array();
-    for (const auto& [id, room] : rooms_) {
-        json_t* o = json_object();
-        json_object_set_new(o, "room", json_str(id));
-        json_object_set_new(o, "kind", json_str(to_string(room->kind())));
-        json_object_set_new(o, "state", json_str(to_string(room->state())));
-        json_object_set_new(o, "participants", json_integer(static_cast<json_int_t>(room->member_count())));
-        json_array_append_new(arr, o);
-    }
-    Json j = telemed_object("rooms");
-    json_object_set_new(j.get(), "rooms", arr);
-    return j;
+    std::vector<admin_api::RoomSummary> list;
+    list.reserve(rooms_.size());
+    for (const auto& [id, room] : rooms_)
+        list.push_back(admin_api::RoomSummary{id, room->kind(), wire_state(room->state()), room->member_count()});
+    return admin_api::rooms_reply(list);
 }
 
 // {"request":"room_info","room"} → {"telemed":"room","room","kind","state","recording_policy",
 //   "participants":[{"participant_id","role","permissions"}],"revoked":N}
 Json PluginCore::admin_room_info(const RoomInfoRequest& r) {
     Room* room = find_room(r.room);
-    if (!room) return error_event(Failure::of(ErrorCode::NoSuchRoom));
+    if (!room) return refusal(ErrorCode::NoSuchRoom);
     json_t* arr = json_array();
     for (const auto& [pid, member] : room->members()) {
         json_t* o = json_object();
@@ -170,28 +166,22 @@ Json PluginCore::admin_room_info(const RoomInfoRequest& r) {
         json_object_set_new(o, "stats", stats);
         json_array_append_new(arr, o);
     }
-    Json j = telemed_object("room");
-    json_object_set_new(j.get(), "room", json_str(room->id()));
-    json_object_set_new(j.get(), "kind", json_str(to_string(room->kind())));
-    json_object_set_new(j.get(), "state", json_str(to_string(room->state())));
-    json_object_set_new(j.get(), "recording_policy", json_str(to_string(room->recording_policy())));
-    json_object_set_new(j.get(), "participants", arr);
-    json_object_set_new(j.get(), "revoked", json_integer(static_cast<json_int_t>(room->revoked_count())));
-    return j;
+    return admin_api::room_info_reply(room->id(), room->kind(), wire_state(room->state()), room->recording_policy(),
+                                  Json(arr), room->revoked_count());
 }
 
 // {"request":"set_permissions","room","participant_id","permissions":[...],"role"?}
 // → {"telemed":"permissions_set","room","participant_id","connected"}
 Json PluginCore::admin_set_permissions(const SetPermissionsRequest& r) {
     Room* room = find_room(r.room);
-    if (!room) return error_event(Failure::of(ErrorCode::NoSuchRoom));
+    if (!room) return refusal(ErrorCode::NoSuchRoom);
     StoredGrant g{r.permissions, r.role, std::nullopt};
     if (const StoredGrant* old = room->grant(r.participant_id)) {
         if (!g.role) g.role = old->role;
         g.display_name = old->display_name;
     }
     if (!room->store_grant(r.participant_id, g))
-        return error_event(Failure::of(ErrorCode::LimitReached, "permission table full"));
+        return refusal(ErrorCode::LimitReached, "permission table full");
     std::shared_ptr<Participant> member = room->member(r.participant_id);
     if (member) {
         const bool was_moderator = lobby::sees_waiting_list(member->admitted(), member->capabilities());
@@ -210,35 +200,27 @@ Json PluginCore::admin_set_permissions(const SetPermissionsRequest& r) {
             }
             media_changed(*room);  // subscribe may have changed
             if (!was_moderator && lobby::sees_waiting_list(member->admitted(), member->capabilities()))
-                push_locked(member, std::nullopt, waiting_event(lobby(*room)));
+                push_locked(member, std::nullopt, waiting_event(waiting_list(*room)));
         }
     }
     notify_locked(member, plugin_notification("permissions_set", r.room, r.participant_id));
     log(LogLevel::Info, "permissions set: room " + r.room + " participant " + r.participant_id);
 
-    Json j = telemed_object("permissions_set");
-    json_object_set_new(j.get(), "room", json_str(r.room));
-    json_object_set_new(j.get(), "participant_id", json_str(r.participant_id));
-    json_object_set_new(j.get(), "connected", json_boolean(member != nullptr));
-    return j;
+    return admin_api::permissions_set_reply(r.room, r.participant_id, member != nullptr);
 }
 
 // {"request":"kick","room","participant_id","reason"?}
 // → {"telemed":"kicked","room","participant_id","connected"}. Bans the id in the room.
 Json PluginCore::admin_kick(const KickRequest& r) {
     Room* room = find_room(r.room);
-    if (!room) return error_event(Failure::of(ErrorCode::NoSuchRoom));
+    if (!room) return refusal(ErrorCode::NoSuchRoom);
     if (!room->revoke(r.participant_id))
-        return error_event(Failure::of(ErrorCode::LimitReached, "revoked list full"));
+        return refusal(ErrorCode::LimitReached, "revoked list full");
     const bool connected = kick_member(*room, r.participant_id);
     log(LogLevel::Info, "kicked: room " + r.room + " participant " + r.participant_id +
                             (connected ? " (connected)" : ""));
 
-    Json j = telemed_object("kicked");
-    json_object_set_new(j.get(), "room", json_str(r.room));
-    json_object_set_new(j.get(), "participant_id", json_str(r.participant_id));
-    json_object_set_new(j.get(), "connected", json_boolean(connected));
-    return j;
+    return admin_api::kicked_reply(r.room, r.participant_id, connected);
 }
 
 bool PluginCore::kick_member(Room& room, const std::string& participant_id) {

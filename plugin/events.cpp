@@ -52,12 +52,7 @@ json_t* mid_sources(const std::vector<MidSource>& list) {
 
 }  // namespace
 
-Json error_event(const Failure& f) {
-    Json j = telemed_object("error");
-    json_object_set_new(j.get(), "error_code", json_integer(to_int(f.code)));
-    json_object_set_new(j.get(), "error", json_str(f.text));
-    return j;
-}
+Json error_event(const Failure& f) { return error_reply(f); }
 
 Json telemed_object(const char* kind) {
     Json j(json_object());

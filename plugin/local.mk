@@ -4,7 +4,7 @@
 # No Janus header is included here, so tests/unit/plugin.mk links it directly.
 noinst_LTLIBRARIES += plugin/libtelemed_plugin_core.la
 plugin_libtelemed_plugin_core_la_SOURCES = \
-	plugin/errors.hpp plugin/errors.cpp \
+	plugin/errors.hpp \
 	plugin/events.hpp plugin/events.cpp \
 	plugin/host.hpp \
 	plugin/media_gate.hpp plugin/media_gate.cpp \

@@ -263,7 +263,7 @@ void PluginCore::broadcast_roster(const Room& room) {
         if (member->admitted()) push_locked(member, std::nullopt, participants_event(roster_without(room, pid)));
 }
 
-std::vector<LobbyEntry> PluginCore::lobby(const Room& room) const {
+std::vector<LobbyEntry> PluginCore::waiting_list(const Room& room) const {
     std::vector<std::pair<uint64_t, LobbyEntry>> waiting;
     for (const auto& [pid, member] : room.members()) {
         if (!member->identity() || member->admitted()) continue;
@@ -281,7 +281,7 @@ std::vector<LobbyEntry> PluginCore::lobby(const Room& room) const {
 }
 
 void PluginCore::broadcast_lobby(const Room& room) {
-    std::vector<LobbyEntry> list = lobby(room);
+    std::vector<LobbyEntry> list = waiting_list(room);
     for (const auto& [pid, member] : room.members())
         if (lobby::sees_waiting_list(member->admitted(), member->capabilities()))
             push_locked(member, std::nullopt, waiting_event(list));
@@ -435,7 +435,7 @@ void PluginCore::join(const std::shared_ptr<Participant>& p, const JoinRequest& 
             if (member != p && member->admitted())
                 push_locked(member, std::nullopt, participants_event(roster_without(*room, other_id)));
         if (lobby::sees_waiting_list(p->admitted(), p->capabilities()))
-            push_locked(p, std::nullopt, waiting_event(lobby(*room)));
+            push_locked(p, std::nullopt, waiting_event(waiting_list(*room)));
     } else {
         broadcast_lobby(*room);
     }

@@ -173,7 +173,7 @@ private:
     std::vector<RosterEntry> roster_without(const Room& room, std::string_view participant_id) const;
     // `participants` to every admitted member.
     void broadcast_roster(const Room& room);
-    std::vector<LobbyEntry> lobby(const Room& room) const;
+    std::vector<LobbyEntry> waiting_list(const Room& room) const;
     // `waiting` to every admitted member holding `moderate`.
     void broadcast_lobby(const Room& room);
     // Recomputes the live capability bits from admission, permissions and

@@ -1,8 +1,10 @@
-// Typed parsing of the plugin's requests: the Janus "message" body of a client
-// and the "request" object of an Admin API message_plugin call become these
-// structs here, once. Unknown fields, wrong types, oversized values and bad
-// ids are refused with 4001/4002/4003 (docs/PROTOCOL.md); nothing deeper looks
-// at raw JSON. Failure texts never echo input.
+// Typed parsing of the plugin's client requests: the Janus "message" body of
+// a client becomes these structs here, once. Unknown fields, wrong types,
+// oversized values and bad ids are refused with 4001/4002/4003
+// (docs/PROTOCOL.md); nothing deeper looks at raw JSON. Failure texts never
+// echo input. The Admin API requests (message_plugin from the controller)
+// are part of the contract both sides share: common/admin_api.hpp parses
+// them; their names are brought in here for PluginCore.
 #pragma once
 #include <cstddef>
 #include <optional>
@@ -11,8 +13,11 @@
 #include <variant>
 #include <vector>
 
+#include "common/admin_api.hpp"
+#include "common/ids.hpp"
 #include "common/json.hpp"
 #include "common/permissions.hpp"
+#include "common/plugin_errors.hpp"
 #include "common/requests.hpp"
 #include "plugin/errors.hpp"
 #include "plugin/media_gate.hpp"
@@ -21,21 +26,10 @@
 
 namespace telemed::plugin {
 
-// Limits (docs/PROTOCOL.md "Limits").
+// Limits of client requests (docs/PROTOCOL.md "Limits"; the admin ones are
+// in common/admin_api.hpp).
 inline constexpr std::size_t kMaxMessageBytes = 8192;     // compact serialisation of a body
-inline constexpr std::size_t kMaxAdminMessageBytes = 65536;  // admin bodies (revoked lists)
-inline constexpr std::size_t kMaxReasonChars = 200;
-inline constexpr std::size_t kMaxRevokedInRequest = 1000;
-inline constexpr std::size_t kMaxGrantsInRequest = 1000;
-inline constexpr std::size_t kMaxPermissionNames = 32;
 inline constexpr std::size_t kMaxSourceHints = 8;
-
-template <class T>
-struct Parsed {
-    std::optional<T> value;  // set on success
-    Failure failure;         // meaningful when !value
-    bool ok() const { return value.has_value(); }
-};
 
 // ---- client requests (Janus "message" body) ----
 
@@ -70,51 +64,15 @@ using ClientRequest =
     std::variant<JoinRequest, LeaveRequest, ConfigureRequest, AdmitRequest, MuteRequest, ClientKickRequest>;
 Parsed<ClientRequest> parse_client_request(const json_t* body);
 
-// ---- admin requests (Admin API message_plugin "request") ----
+// ---- admin requests (Admin API message_plugin "request"): common/admin_api.hpp ----
 
-struct PingRequest {};
-struct CreateRoomRequest {
-    std::string room;  // lower-case UUID
-    SessionKind kind = SessionKind::Consultation;
-    RoomState state = RoomState::Scheduled;
-    std::optional<RecordingPolicy> recording_policy;
-    std::vector<std::string> revoked;  // lower-case UUIDs
-    // Authoritative permission sets of the session's participants (the
-    // controller's effective set and role): stored like set_permissions, so
-    // a room re-created after a Janus restart still overrides tokens minted
-    // before a permission change.
-    struct Grant {
-        std::string participant_id;  // lower-case UUID
-        Role role = Role::Observer;
-        PermissionSet permissions = 0;
-        std::optional<std::string> display_name;  // shown to the others; never logged
-    };
-    std::vector<Grant> grants;
-};
-struct DestroyRoomRequest {
-    std::string room;
-};
-struct ListRoomsRequest {};
-struct RoomInfoRequest {
-    std::string room;
-};
-struct SetPermissionsRequest {
-    std::string room;
-    std::string participant_id;
-    PermissionSet permissions = 0;
-    std::optional<Role> role;
-};
-struct KickRequest {
-    std::string room;
-    std::string participant_id;
-    bool has_reason = false;  // the free-text reason is validated, never stored or logged
-};
-
-using AdminRequest = std::variant<PingRequest, CreateRoomRequest, DestroyRoomRequest, ListRoomsRequest,
-                                  RoomInfoRequest, SetPermissionsRequest, KickRequest>;
-Parsed<AdminRequest> parse_admin_request(const json_t* body);
-
-// Lower-cases a canonical UUID (is_uuid accepts either case).
-std::string normalize_uuid(std::string_view s);
+using admin_api::AdminRequest;
+using admin_api::CreateRoomRequest;
+using admin_api::DestroyRoomRequest;
+using admin_api::KickRequest;
+using admin_api::ListRoomsRequest;
+using admin_api::PingRequest;
+using admin_api::RoomInfoRequest;
+using admin_api::SetPermissionsRequest;
 
 }  // namespace telemed::plugin

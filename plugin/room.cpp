@@ -8,12 +8,6 @@ std::string_view to_string(RoomState s) {
     return s == RoomState::Active ? "active" : "scheduled";
 }
 
-std::optional<RoomState> parse_room_state(std::string_view s) {
-    if (s == "scheduled") return RoomState::Scheduled;
-    if (s == "active") return RoomState::Active;
-    return std::nullopt;
-}
-
 std::shared_ptr<Participant> Room::member(std::string_view participant_id) const {
     auto it = members_.find(participant_id);
     return it == members_.end() ? nullptr : it->second;

@@ -22,7 +22,6 @@ namespace telemed::plugin {
 
 enum class RoomState : uint8_t { Scheduled = 0, Active };
 std::string_view to_string(RoomState s);
-std::optional<RoomState> parse_room_state(std::string_view s);
 
 // Limits on per-room tables that the Admin API can grow.
 inline constexpr std::size_t kMaxRevokedPerRoom = 10000;

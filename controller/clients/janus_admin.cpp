@@ -1,15 +1,14 @@
 // JanusAdmin: the controller's client for the Janus Admin API over HTTP
 // (libcurl). Only `message_plugin` towards janus.plugin.telemed and `ping`.
+// The bodies and the reading of replies are the contract in
+// common/admin_api.hpp; this file is the transport:
 //
-// Request  {"janus":"message_plugin","transaction":"<16 hex>","admin_secret":"…",
-//           "plugin":"janus.plugin.telemed","request":{…}}
-// Replies  {"janus":"success","response":{…}}
-//            response {"telemed":"error","error_code":N,…} → ok=false, plugin_error=N
-//            any other response object                   → ok=true
-//          {"janus":"error","error":{"code":N,…}}        → unreachable (403 wrong secret,
-//                                                          460 plugin not loaded, …)
-//          HTTP ≠ 200, transport error, timeout, reply > 1 MiB, invalid JSON,
-//          another transaction                          → unreachable
+// Request  admin_api::build_message_plugin: {"janus":"message_plugin","transaction":"<16 hex>",
+//           "admin_secret":"…","plugin":"janus.plugin.telemed","request":{…}}
+// Replies  admin_api::parse_message_plugin_reply (ok / plugin_error=N / unreachable for
+//          a Janus error such as 403 wrong secret or 460 plugin not loaded, invalid
+//          JSON, another transaction), and here: HTTP ≠ 200, transport error,
+//          timeout, reply > 1 MiB → unreachable
 //
 // Thread-safe: each call borrows a curl easy handle from a small pool and
 // gives it back, so its keep-alive connection to Janus is reused by the next
@@ -31,7 +30,6 @@
 namespace telemed {
 namespace {
 
-constexpr const char* kPlugin = "janus.plugin.telemed";
 constexpr std::size_t kMaxReplyBytes = 1024 * 1024;
 constexpr long kMaxConnectTimeoutMs = 1000;
 constexpr unsigned kDefaultTimeoutMs = 3000;  // used when 0 (curl's "forever") is configured
@@ -78,26 +76,6 @@ size_t on_body(char* ptr, size_t size, size_t nmemb, void* userdata) {
         return 0;
     }
     return n;
-}
-
-Json parse_object(std::string_view body) {
-    json_error_t jerr;
-    Json j(json_loadb(body.data(), body.size(), JSON_REJECT_DUPLICATES, &jerr));
-    if (!j || !json_is_object(j.get())) return nullptr;
-    return j;
-}
-
-// True when the reply carries no transaction or the one sent.
-bool transaction_matches(const json_t* reply, std::string_view transaction) {
-    const json_t* t = json_object_get(reply, "transaction");
-    if (!t) return true;
-    return json_is_string(t) && std::string_view(json_string_value(t), json_string_length(t)) == transaction;
-}
-
-std::string_view str_field(const json_t* obj, const char* key) {
-    const json_t* v = json_object_get(obj, key);
-    if (!json_is_string(v)) return {};
-    return std::string_view(json_string_value(v), json_string_length(v));
 }
 
 }  // namespace
@@ -207,78 +185,11 @@ JanusAdmin::JanusAdmin(std::string admin_url, std::string admin_secret, unsigned
 
 JanusAdmin::~JanusAdmin() = default;
 
-Json JanusAdmin::build_message_plugin(const json_t* request, std::string_view admin_secret,
-                                      std::string_view transaction) {
-    Json body(json_object());
-    if (!body || !json_is_object(request)) return nullptr;
-    json_t* b = body.get();
-    if (json_object_set_new(b, "janus", json_string("message_plugin")) != 0 ||
-        json_object_set_new(b, "transaction", json_stringn(transaction.data(), transaction.size())) != 0 ||
-        json_object_set_new(b, "admin_secret", json_stringn(admin_secret.data(), admin_secret.size())) != 0 ||
-        json_object_set_new(b, "plugin", json_string(kPlugin)) != 0 ||
-        // Borrowed: json_object_set takes its own reference.
-        json_object_set(b, "request", const_cast<json_t*>(request)) != 0) {
-        return nullptr;
-    }
-    return body;
-}
-
-JanusAdmin::Result JanusAdmin::parse_message_plugin_reply(std::string_view body, std::string_view transaction) {
-    Result r;
-    r.unreachable = true;
-    Json reply = parse_object(body);
-    if (!reply) {
-        r.error = "invalid JSON from Janus";
-        return r;
-    }
-    if (!transaction_matches(reply.get(), transaction)) {
-        r.error = "reply for another transaction";
-        return r;
-    }
-    std::string_view janus = str_field(reply.get(), "janus");
-    if (janus == "error") {
-        const json_t* e = json_object_get(reply.get(), "error");
-        const json_t* code = json_object_get(e, "code");
-        r.error = json_is_integer(code) ? "janus error " + std::to_string(json_integer_value(code)) : "janus error";
-        return r;
-    }
-    if (janus != "success") {
-        r.error = "unexpected Janus reply";
-        return r;
-    }
-    json_t* response = json_object_get(reply.get(), "response");
-    if (!json_is_object(response)) {
-        r.error = "Janus reply without a response object";
-        return r;
-    }
-    if (str_field(response, "telemed") == "error") {
-        const json_t* code = json_object_get(response, "error_code");
-        if (!json_is_integer(code) || json_integer_value(code) <= 0 || json_integer_value(code) > 1000000) {
-            r.error = "plugin error without a valid error_code";
-            return r;
-        }
-        r.unreachable = false;
-        r.plugin_error = static_cast<int>(json_integer_value(code));
-        r.error = "plugin error " + std::to_string(r.plugin_error);
-        r.response = json_borrow(response);
-        return r;
-    }
-    r.unreachable = false;
-    r.ok = true;
-    r.response = json_borrow(response);
-    return r;
-}
-
-bool JanusAdmin::parse_ping_reply(std::string_view body, std::string_view transaction) {
-    Json reply = parse_object(body);
-    return reply && transaction_matches(reply.get(), transaction) && str_field(reply.get(), "janus") == "pong";
-}
-
 JanusAdmin::Result JanusAdmin::message_plugin(const json_t* request) {
     Result r;
     try {
         const std::string tx = new_transaction();
-        Json body = build_message_plugin(request, impl_->secret, tx);
+        Json body = admin_api::build_message_plugin(request, impl_->secret, tx);
         if (!body) {
             r.error = "request is not a JSON object";
             return r;
@@ -295,7 +206,7 @@ JanusAdmin::Result JanusAdmin::message_plugin(const json_t* request) {
             r.unreachable = true;
             r.error = std::move(http.error);
         } else {
-            r = parse_message_plugin_reply(http.body, tx);
+            r = admin_api::parse_message_plugin_reply(http.body, tx);
         }
         if (r.unreachable) log_warn("janus admin: message_plugin failed (%s)", r.error.c_str());
         return r;
@@ -310,12 +221,8 @@ JanusAdmin::Result JanusAdmin::message_plugin(const json_t* request) {
 bool JanusAdmin::ping() {
     try {
         const std::string tx = new_transaction();
-        Json body(json_object());
+        Json body = admin_api::build_janus_ping(impl_->secret, tx);
         if (!body) return false;
-        json_object_set_new(body.get(), "janus", json_string("ping"));
-        json_object_set_new(body.get(), "transaction", json_stringn(tx.data(), tx.size()));
-        json_object_set_new(body.get(), "admin_secret",
-                            json_stringn(impl_->secret.data(), impl_->secret.size()));
         CString text(json_dumps(body.get(), JSON_COMPACT));
         if (!text) return false;
         Impl::Http http = impl_->post(text.get());
@@ -323,7 +230,7 @@ bool JanusAdmin::ping() {
             log_debug("janus admin: ping failed (%s)", http.error.c_str());
             return false;
         }
-        return parse_ping_reply(http.body, tx);
+        return admin_api::parse_ping_reply(http.body, tx);
     } catch (...) {
         return false;
     }
@@ -331,10 +238,10 @@ bool JanusAdmin::ping() {
 
 bool JanusAdmin::plugin_ping() {
     try {
-        Json req(json_pack("{s:s}", "request", "ping"));
+        Json req = admin_api::build_request(admin_api::PingRequest{});
         if (!req) return false;
         Result r = message_plugin(req.get());
-        return r.ok && str_field(r.response.get(), "telemed") == "pong";
+        return r.ok && admin_api::reply_kind(r.response.get()) == "pong";
     } catch (...) {
         return false;
     }

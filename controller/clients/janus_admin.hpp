@@ -1,11 +1,14 @@
 // Janus Admin API client (HTTP, libcurl): message_plugin towards
-// janus.plugin.telemed, plus ping for /readyz.
+// janus.plugin.telemed, plus ping for /readyz. Only the transport: request
+// bodies come from the builders of common/admin_api.hpp, and replies are read
+// by its parse_message_plugin_reply.
 // The data-layer owner may add members; these signatures are fixed.
 #pragma once
 #include <memory>
 #include <string>
 #include <string_view>
 
+#include "common/admin_api.hpp"
 #include "common/json.hpp"
 
 namespace telemed {
@@ -19,25 +22,14 @@ public:
     // the plugin is loaded and its admin handler answers.
     bool plugin_ping();
 
-    struct Result {
-        bool ok = false;           // Janus success and no plugin error
-        bool unreachable = false;  // transport failure, timeout, HTTP/Janus-level error
-        int plugin_error = 0;      // "error_code" of a {"telemed":"error"} answer
-        std::string error;         // short text for logs (no personal data)
-        Json response;             // the plugin's "response" object when ok
-    };
-    // {"janus":"message_plugin","plugin":"janus.plugin.telemed","request":<request>,
-    //  "admin_secret":...,"transaction":...}. `request` is borrowed. Thread-safe.
+    // ok / plugin_error / unreachable (transport failure, timeout, HTTP or
+    // Janus-level error, malformed reply), the error text for logs (no
+    // personal data) and the plugin's "response" object: admin_api::Reply.
+    using Result = admin_api::Reply;
+    // admin_api::build_message_plugin around `request` (an admin_api::build_request
+    // body; borrowed), posted, and its reply read. Thread-safe.
     // A {"telemed":"error"} answer also leaves that object in `response`.
     Result message_plugin(const json_t* request);
-
-    // Pure parts, exposed for unit tests. `transaction` is what was sent; a
-    // reply naming another transaction is refused.
-    static Result parse_message_plugin_reply(std::string_view body, std::string_view transaction);
-    static bool parse_ping_reply(std::string_view body, std::string_view transaction);
-    // The request body sent by message_plugin (holds the secret: never log it).
-    static Json build_message_plugin(const json_t* request, std::string_view admin_secret,
-                                     std::string_view transaction);
 
     struct Impl;
     Impl& impl() { return *impl_; }

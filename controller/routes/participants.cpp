@@ -195,7 +195,7 @@ Response add_participant(const Request& req, AppContext& app) {
                                           nullptr, p->id, "token_issued", tok.get());
             // The room must exist before this token can be used; upsert, so
             // it also re-creates a room a Janus restart lost, with its bans.
-            std::vector<std::string> revoked = db::removed_participant_ids(c, sid, kMaxRevokedInCreateRoom);
+            std::vector<std::string> revoked = db::removed_participant_ids(c, sid, admin_api::kMaxRevokedInRequest);
             std::vector<db::Participant> active = db::list_active_participants(c, sid);
             Json room = create_room_request(*s, s->status == SessionStatus::Active ? "active" : "scheduled", revoked,
                                             active);
@@ -272,11 +272,7 @@ Response remove_participant(const Request& req, AppContext& app, const std::stri
                                           payload.get(), p->id, "removed", nullptr);
             if (is_open(s->status)) {
                 // Kick and ban the id in the room: its tokens stop working at once.
-                Json kick(json_object());
-                json_object_set_new(kick.get(), "request", json_string("kick"));
-                json_object_set_new(kick.get(), "room", json_str(sid));
-                json_object_set_new(kick.get(), "participant_id", json_str(p->id));
-                json_object_set_new(kick.get(), "reason", json_string("removed"));
+                Json kick = admin_api::build_request(admin_api::KickRequest{sid, p->id, "removed"});
                 bool live = s->status == SessionStatus::Active;
                 if (!janus_accepted(app.janus.message_plugin(kick.get()), !live, "kick", sid)) {
                     early = janus_unavailable();
@@ -369,13 +365,8 @@ Response update_participant(const Request& req, AppContext& app) {
                                           payload.get(), pid, "updated", ev.get());
 
             // Live in the media path: the plugin keeps this set for the id.
-            Json set(json_object());
-            json_object_set_new(set.get(), "request", json_string("set_permissions"));
-            json_object_set_new(set.get(), "room", json_str(sid));
-            json_object_set_new(set.get(), "participant_id", json_str(pid));
-            json_object_set_new(set.get(), "role", json_str(to_string(role)));
-            json_object_set_new(set.get(), "permissions",
-                                permissions_to_json(effective_permissions(role, kind, overrides)).release());
+            Json set = admin_api::build_request(
+                admin_api::SetPermissionsRequest{sid, pid, effective_permissions(role, kind, overrides), role});
             bool live = s->status == SessionStatus::Active;
             if (!janus_accepted(app.janus.message_plugin(set.get()), !live, "set_permissions", sid)) {
                 early = janus_unavailable();

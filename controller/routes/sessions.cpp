@@ -56,13 +56,6 @@
 namespace telemed {
 namespace {
 
-Json destroy_room_request(const std::string& id) {
-    Json j(json_object());
-    json_object_set_new(j.get(), "request", json_string("destroy_room"));
-    json_object_set_new(j.get(), "room", json_str(id));
-    return j;
-}
-
 // Outbox payload of session.* topics: ids and enum values only.
 Json session_event_payload(const db::Session& s) {
     Json j(json_object());
@@ -244,14 +237,14 @@ Response transition_session(const Request& req, AppContext& app, SessionAction t
             if (t == SessionAction::Start) {
                 // Also on an already active session: re-creates a room a
                 // Janus restart lost, with its bans and permission sets.
-                std::vector<std::string> revoked = db::removed_participant_ids(c, id, kMaxRevokedInCreateRoom);
+                std::vector<std::string> revoked = db::removed_participant_ids(c, id, admin_api::kMaxRevokedInRequest);
                 Json room = create_room_request(now, "active", revoked, parts);
                 if (!janus_accepted(app.janus.message_plugin(room.get()), false, "create_room", id)) {
                     early = janus_unavailable();
                     return db::TxnEnd::Rollback;
                 }
             } else if (changed) {
-                Json room = destroy_room_request(id);
+                Json room = admin_api::build_request(admin_api::DestroyRoomRequest{id});
                 if (!janus_accepted(app.janus.message_plugin(room.get()), true, "destroy_room", id)) {
                     early = janus_unavailable();
                     return db::TxnEnd::Rollback;

@@ -1,5 +1,6 @@
 #include "controller/routes/support.hpp"
 
+#include <algorithm>
 #include <exception>
 
 #include "common/permissions.hpp"
@@ -37,34 +38,22 @@ Response database_unavailable() {
 
 Json create_room_request(const db::Session& s, const char* state, const std::vector<std::string>& revoked,
                          const std::vector<db::Participant>& active) {
-    Json j(json_object());
-    json_object_set_new(j.get(), "request", json_string("create_room"));
-    json_object_set_new(j.get(), "room", json_str(s.id));
-    json_object_set_new(j.get(), "kind", json_str(to_string(s.kind)));
-    json_object_set_new(j.get(), "state", json_string(state));
-    json_object_set_new(j.get(), "recording_policy", json_str(to_string(s.recording_policy)));
-    if (!revoked.empty()) {
-        json_t* list = json_array();
-        for (const std::string& pid : revoked) json_array_append_new(list, json_str(pid));
-        json_object_set_new(j.get(), "revoked", list);
-    }
-    json_t* grants = json_array();
-    std::size_t n = 0;
+    admin_api::CreateRoomRequest r;
+    r.room = s.id;
+    r.kind = s.kind;
+    r.state = std::string_view(state) == "active" ? SessionStatus::Active : SessionStatus::Scheduled;
+    r.recording_policy = s.recording_policy;
+    r.revoked.assign(revoked.begin(), revoked.begin() + std::min(revoked.size(), admin_api::kMaxRevokedInRequest));
     for (const db::Participant& p : active) {
-        if (n++ == kMaxGrantsInCreateRoom) {
-            log_warn("session %s: more than %zu participants; grants truncated", s.id.c_str(), kMaxGrantsInCreateRoom);
+        if (r.grants.size() == admin_api::kMaxGrantsInRequest) {
+            log_warn("session %s: more than %zu participants; grants truncated", s.id.c_str(),
+                     admin_api::kMaxGrantsInRequest);
             break;
         }
-        json_t* g = json_object();
-        json_object_set_new(g, "participant_id", json_str(p.id));
-        json_object_set_new(g, "role", json_str(to_string(p.role)));
-        json_object_set_new(g, "permissions",
-                            permissions_to_json(effective_permissions(p.role, s.kind, p.overrides)).release());
-        if (p.display_name) json_object_set_new(g, "display_name", json_str(*p.display_name));
-        json_array_append_new(grants, g);
+        r.grants.push_back(admin_api::CreateRoomRequest::Grant{
+            p.id, p.role, effective_permissions(p.role, s.kind, p.overrides), p.display_name});
     }
-    json_object_set_new(j.get(), "grants", grants);
-    return j;
+    return admin_api::build_request(r);
 }
 
 Response internal_error() {
@@ -96,7 +85,7 @@ Response guarded(const char* route, const std::function<Response()>& body) {
 bool janus_accepted(const JanusAdmin::Result& r, bool tolerate_missing_room, const char* op,
                     const std::string& session_id) {
     if (r.ok) return true;
-    if (!r.unreachable && r.plugin_error == kJanusNoSuchRoom && tolerate_missing_room) {
+    if (r.refused_with(PluginError::NoSuchRoom) && tolerate_missing_room) {
         log_debug("janus %s: session %s has no room (tolerated)", op, session_id.c_str());
         return true;
     }
@@ -106,12 +95,5 @@ bool janus_accepted(const JanusAdmin::Result& r, bool tolerate_missing_room, con
 }
 
 std::string actor_of(const Request& req) { return req.api_key_id.empty() ? std::string("unknown") : req.api_key_id; }
-
-std::string lower_uuid(std::string_view id) {
-    std::string out(id);
-    for (char& ch : out)
-        if (ch >= 'A' && ch <= 'F') ch = static_cast<char>(ch - 'A' + 'a');
-    return out;
-}
 
 }  // namespace telemed

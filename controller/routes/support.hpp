@@ -1,12 +1,15 @@
 // Helpers shared by routes/sessions.cpp and routes/participants.cpp:
 // problem shortcuts, the exception guard around a handler body, Janus
-// outcome rules and the audit actor.
+// outcome rules, the create_room body of a session and the audit actor.
+// Admin API bodies, codes and limits come from common/admin_api.hpp.
 #pragma once
 #include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/admin_api.hpp"
+#include "common/ids.hpp"
 #include "controller/app.hpp"
 #include "controller/db/participants_repo.hpp"
 #include "controller/db/sessions_repo.hpp"
@@ -14,9 +17,6 @@
 #include "controller/clients/janus_admin.hpp"
 
 namespace telemed {
-
-// janus.plugin.telemed "no such room" (plugin/errors.hpp NoSuchRoom).
-inline constexpr int kJanusNoSuchRoom = 4040;
 
 Response not_found(std::string_view detail);                    // 404 not-found
 Response session_closed(std::string_view status);               // 409 session-closed
@@ -31,22 +31,17 @@ Response internal_error();                                      // 500 internal-
 Response guarded(const char* route, const std::function<Response()>& body);
 
 // True when Janus accepted the request, or answered 4040 "no such room"
-// and `tolerate_missing_room`. Logs refusals (op and ids only).
+// (PluginError::NoSuchRoom) and `tolerate_missing_room`. Logs refusals (op and ids only).
 bool janus_accepted(const JanusAdmin::Result& r, bool tolerate_missing_room, const char* op,
                     const std::string& session_id);
-
-// Most removed participants sent as "revoked" in one create_room (the
-// plugin's limit per request).
-inline constexpr int kMaxRevokedInCreateRoom = 1000;
-// Most participant grants in one create_room (plugin kMaxGrantsInRequest).
-inline constexpr std::size_t kMaxGrantsInCreateRoom = 1000;
 
 // The Janus room of session `s` exists (upsert) in `state` ("scheduled" or
 // "active"), with `revoked` participant ids banned and the effective
 // permissions and role of every `active` participant stored as grants (so a
 // room re-created after a Janus restart overrides tokens minted before a
-// PATCH). At most kMaxRevokedInCreateRoom / kMaxGrantsInCreateRoom entries
-// are sent.
+// PATCH). At most admin_api::kMaxRevokedInRequest / kMaxGrantsInRequest entries
+// are sent (callers fetch at most that many revoked ids; extra grants are
+// dropped with a warning). The body is admin_api::build_request's:
 // {"request":"create_room","room","kind","state","recording_policy",
 //  "revoked":[pid...],"grants":[{"participant_id","role","permissions":[...],"display_name"?}]}
 // (display_name, shown to the others in the room, omitted when null).
@@ -56,7 +51,8 @@ Json create_room_request(const db::Session& s, const char* state, const std::vec
 // The audit actor of a request: its API key id ("key0"), or "unknown".
 std::string actor_of(const Request& req);
 
-// Lower-case copy of a UUID text (callers checked is_uuid()).
-std::string lower_uuid(std::string_view id);
+// Lower-case copy of a UUID text (callers checked is_uuid()): the one
+// normalisation, normalize_uuid of common/ids.hpp, under the routes' name.
+inline std::string lower_uuid(std::string_view id) { return normalize_uuid(id); }
 
 }  // namespace telemed

@@ -21,13 +21,15 @@ say() { printf 'fuzz/build: %s\n' "$*" >&2; }
 # ------------------------------------------------------------ targets
 # Each target: its fuzzer source, then the product sources it links.
 COMMON_CORE="common/json.cpp common/permissions.cpp common/crypto.cpp common/ids.cpp"
+# The plugin Admin API contract (common/admin_api.hpp) with its error codes and parameter tables.
+ADMIN_API="common/admin_api.cpp common/plugin_errors.cpp common/plugin_params.cpp"
 declare -A SOURCES=(
     [fuzz_token]="tests/fuzz/fuzz_token.cpp common/token.cpp $COMMON_CORE"
     [fuzz_requests]="tests/fuzz/fuzz_requests.cpp common/requests.cpp common/timeutil.cpp $COMMON_CORE"
     [fuzz_kvconfig]="tests/fuzz/fuzz_kvconfig.cpp common/kvconfig.cpp"
-    [fuzz_plugin_protocol]="tests/fuzz/fuzz_plugin_protocol.cpp plugin/protocol.cpp plugin/errors.cpp plugin/room.cpp
-                            plugin/media_gate.cpp common/requests.cpp common/timeutil.cpp $COMMON_CORE"
-    [fuzz_janus_reply]="tests/fuzz/fuzz_janus_reply.cpp controller/clients/janus_admin.cpp controller/log.cpp"
+    [fuzz_plugin_protocol]="tests/fuzz/fuzz_plugin_protocol.cpp plugin/protocol.cpp plugin/room.cpp plugin/media_gate.cpp
+                            $ADMIN_API common/requests.cpp common/timeutil.cpp $COMMON_CORE"
+    [fuzz_janus_reply]="tests/fuzz/fuzz_janus_reply.cpp $ADMIN_API common/requests.cpp common/timeutil.cpp $COMMON_CORE"
     [fuzz_base64url]="tests/fuzz/fuzz_base64url.cpp common/crypto.cpp"
     [fuzz_rfc3339]="tests/fuzz/fuzz_rfc3339.cpp common/timeutil.cpp"
     [fuzz_sdp]="tests/fuzz/fuzz_sdp.cpp plugin/sdp.cpp plugin/media_gate.cpp common/permissions.cpp common/json.cpp"
@@ -44,7 +46,7 @@ OUT="$(cd "$OUT" && pwd)"
 command -v "$CXX" >/dev/null || { say "$CXX not found (Debian: apt-get install clang libclang-rt-14-dev)"; exit 1; }
 
 # ------------------------------------------------------------ flags
-PKGS=(jansson libcrypto libcurl)
+PKGS=(jansson libcrypto)
 pkg-config --exists "${PKGS[@]}" || { say "pkg-config cannot find: ${PKGS[*]}"; exit 1; }
 read -r -a PKG_CFLAGS <<<"$(pkg-config --cflags "${PKGS[@]}")"
 read -r -a PKG_LIBS <<<"$(pkg-config --libs "${PKGS[@]}")"

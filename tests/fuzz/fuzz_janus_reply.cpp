@@ -1,5 +1,6 @@
-// Janus Admin API replies (controller/clients/janus_admin.hpp): the input is the HTTP
-// body of a reply to message_plugin and to ping, for the transaction below.
+// Janus Admin API replies, as the controller reads them (common/admin_api.hpp,
+// admin_api::parse_message_plugin_reply and parse_ping_reply): the input is the
+// HTTP body of a reply to message_plugin and to ping, for the transaction below.
 //
 // Properties of parse_message_plugin_reply:
 //  - exactly one outcome: ok (response object, no plugin error), a plugin
@@ -13,8 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/admin_api.hpp"
 #include "common/json.hpp"
-#include "controller/clients/janus_admin.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
 
 using namespace telemed;
@@ -44,7 +45,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::vector<std::string> strings;
     fuzz::distinctive_strings(reply.get(), &strings);
 
-    const JanusAdmin::Result r = JanusAdmin::parse_message_plugin_reply(in, kTransaction);
+    const admin_api::Reply r = admin_api::parse_message_plugin_reply(in, kTransaction);
     const int outcomes = (r.ok ? 1 : 0) + (r.plugin_error != 0 ? 1 : 0) + (r.unreachable ? 1 : 0);
     FUZZ_CHECK(outcomes == 1);
     if (r.ok) {
@@ -62,7 +63,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!r.ok) FUZZ_CHECK(!r.error.empty());
     FUZZ_CHECK(!fuzz::echoes(r.error, in, strings));
 
-    const bool pong = JanusAdmin::parse_ping_reply(in, kTransaction);
+    const bool pong = admin_api::parse_ping_reply(in, kTransaction);
     FUZZ_CHECK(pong == (object && our_tx && str_field(reply.get(), "janus") == "pong"));
     return 0;
 }

@@ -1,20 +1,23 @@
-// Plugin request parsing (plugin/protocol.hpp): the client "message" body and
-// the Admin API "request" object.
+// Plugin request parsing: the client "message" body (plugin/protocol.hpp,
+// parse_client_request) and the Admin API "request" object (the contract in
+// common/admin_api.hpp, admin_api::parse_request).
 //
 // The input goes through json_parse (nullptr when it is not JSON) and then
-// through parse_client_request and parse_admin_request. Neither may throw or
-// crash. Properties:
+// through both parsers. Neither may throw or crash. Properties:
 //  - a refusal is 4001 (not an object), 4002 (request missing/unknown) or
 //    4003 (element), with a non-empty text that echoes nothing of the input;
 //  - an accepted request respects the limits of docs/PROTOCOL.md: compact
 //    size within the bound, ids as lower-case UUIDs, token 1..4096 bytes,
-//    known permission bits, at most 1000 revoked ids, ...
+//    known permission bits, at most 1000 revoked ids and grants, ...;
+//  - an accepted admin request, built again by admin_api::build_request (the
+//    controller's side), parses back to an equal request.
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <variant>
 #include <vector>
 
+#include "common/admin_api.hpp"
 #include "common/json.hpp"
 #include "common/token.hpp"
 #include "plugin/protocol.hpp"
@@ -56,22 +59,30 @@ void check_client(const json_t* body, std::string_view input, const std::vector<
 }
 
 void check_admin(const json_t* body, std::string_view input, const std::vector<std::string>& strings) {
-    const Parsed<AdminRequest> p = parse_admin_request(body);
+    const Parsed<AdminRequest> p = admin_api::parse_request(body);
     if (!p.ok()) {
         check_failure(p, body, input, strings);
         return;
     }
-    FUZZ_CHECK(json_is_object(body) && within(body, kMaxAdminMessageBytes));
+    FUZZ_CHECK(json_is_object(body) && within(body, admin_api::kMaxRequestBytes));
     std::visit(
         [](const auto& r) {
             using R = std::decay_t<decltype(r)>;
             if constexpr (std::is_same_v<R, CreateRoomRequest>) {
                 FUZZ_CHECK(lower_uuid(r.room));
                 FUZZ_CHECK(static_cast<std::size_t>(r.kind) < static_cast<std::size_t>(SessionKind::Count_));
-                FUZZ_CHECK(r.state == RoomState::Scheduled || r.state == RoomState::Active);
+                FUZZ_CHECK(r.state == SessionStatus::Scheduled || r.state == SessionStatus::Active);
                 FUZZ_CHECK(!r.recording_policy || *r.recording_policy <= RecordingPolicy::Required);
-                FUZZ_CHECK(r.revoked.size() <= kMaxRevokedInRequest);
+                FUZZ_CHECK(r.revoked.size() <= admin_api::kMaxRevokedInRequest);
                 for (const std::string& id : r.revoked) FUZZ_CHECK(lower_uuid(id));
+                FUZZ_CHECK(r.grants.size() <= admin_api::kMaxGrantsInRequest);
+                for (const auto& g : r.grants) {
+                    FUZZ_CHECK(lower_uuid(g.participant_id));
+                    FUZZ_CHECK((g.permissions & ~kAllPermissions) == 0);
+                    FUZZ_CHECK(static_cast<std::size_t>(g.role) < kRoleCount);
+                    FUZZ_CHECK(!g.display_name ||
+                               check_text(*g.display_name, admin_api::kMaxGrantDisplayNameChars) == nullptr);
+                }
             } else if constexpr (std::is_same_v<R, DestroyRoomRequest> || std::is_same_v<R, RoomInfoRequest>) {
                 FUZZ_CHECK(lower_uuid(r.room));
             } else if constexpr (std::is_same_v<R, SetPermissionsRequest>) {
@@ -80,9 +91,19 @@ void check_admin(const json_t* body, std::string_view input, const std::vector<s
                 FUZZ_CHECK(!r.role || static_cast<std::size_t>(*r.role) < kRoleCount);
             } else if constexpr (std::is_same_v<R, KickRequest>) {
                 FUZZ_CHECK(lower_uuid(r.room) && lower_uuid(r.participant_id));
+                FUZZ_CHECK(!r.reason || check_text(*r.reason, admin_api::kMaxReasonChars) == nullptr);
             }
         },
         *p.value);
+    // The controller's builder of the same request: parses back to it (the
+    // builder always sends "grants", so a body at the size bound may grow
+    // past it and is then refused as too large).
+    const Json again = admin_api::build_request(*p.value);
+    const Parsed<AdminRequest> back = admin_api::parse_request(again.get());
+    if (within(again.get(), admin_api::kMaxRequestBytes))
+        FUZZ_CHECK(back.ok() && *back.value == *p.value);
+    else
+        FUZZ_CHECK(!back.ok() && back.failure.code == ErrorCode::InvalidElement);
 }
 
 }  // namespace

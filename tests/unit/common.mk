@@ -13,7 +13,8 @@ COMMON_TESTS = \
 	tests/unit/test_common_turn \
 	tests/unit/test_common_kvconfig \
 	tests/unit/test_common_requests \
-	tests/unit/test_common_session_state
+	tests/unit/test_common_session_state \
+	tests/unit/test_common_admin_api
 check_PROGRAMS += $(COMMON_TESTS)
 TESTS += $(COMMON_TESTS)
 
@@ -56,3 +57,7 @@ tests_unit_test_common_requests_LDADD = $(COMMON_TEST_LDADD)
 tests_unit_test_common_session_state_SOURCES = tests/unit/test_common_session_state.cpp
 tests_unit_test_common_session_state_CXXFLAGS = $(COMMON_TEST_CXXFLAGS)
 tests_unit_test_common_session_state_LDADD = $(COMMON_TEST_LDADD)
+
+tests_unit_test_common_admin_api_SOURCES = tests/unit/test_common_admin_api.cpp
+tests_unit_test_common_admin_api_CXXFLAGS = $(COMMON_TEST_CXXFLAGS)
+tests_unit_test_common_admin_api_LDADD = $(COMMON_TEST_LDADD)

@@ -35,21 +35,16 @@ tests_unit_test_controller_metrics_SOURCES = tests/unit/test_controller_metrics.
 tests_unit_test_controller_metrics_CXXFLAGS = $(CONTROLLER_TEST_CXXFLAGS)
 tests_unit_test_controller_metrics_LDADD = $(CONTROLLER_TEST_LDADD)
 
-# Redis key layout and Janus admin reply parsing (controller/live/redis_keys.hpp, janus_admin.cpp).
+# Redis key layout (controller/live/redis_keys.hpp). The Janus Admin API
+# bodies and reply reading are tested with common/ (test_common_admin_api).
 CONTROLLER_AUX_TESTS = \
-	tests/unit/test_controller_aux_redis_keys \
-	tests/unit/test_controller_aux_janus_reply
+	tests/unit/test_controller_aux_redis_keys
 check_PROGRAMS += $(CONTROLLER_AUX_TESTS)
 TESTS += $(CONTROLLER_AUX_TESTS)
 
 tests_unit_test_controller_aux_redis_keys_SOURCES = tests/unit/test_controller_aux_redis_keys.cpp
 tests_unit_test_controller_aux_redis_keys_CXXFLAGS = $(CONTROLLER_TEST_CXXFLAGS)
 tests_unit_test_controller_aux_redis_keys_LDADD = $(CONTROLLER_TEST_LDADD)
-
-tests_unit_test_controller_aux_janus_reply_SOURCES = tests/unit/test_controller_aux_janus_reply.cpp \
-	controller/clients/janus_admin.cpp
-tests_unit_test_controller_aux_janus_reply_CXXFLAGS = $(CONTROLLER_TEST_CXXFLAGS) $(CURL_CFLAGS)
-tests_unit_test_controller_aux_janus_reply_LDADD = $(CONTROLLER_TEST_LDADD) $(CURL_LIBS)
 
 # GET /sessions/{id} read cache (controller/live/session_cache.cpp; the libpq
 # listener is in session_cache_listener.cpp and not linked here).

@@ -1,4 +1,5 @@
-// plugin/protocol: client and admin request parsing, and its refusals.
+// plugin/protocol: client request parsing, and its refusals. The Admin API
+// requests are parsed by common/admin_api (tests/unit/test_common_admin_api).
 // Test bodies hold plain values only (a failing CMocka assertion longjmps);
 // the helpers do the C++ work and return ints / bools.
 #include <cstring>
@@ -29,26 +30,11 @@ int client_code(const char* text) {
     return p.ok() ? 0 : to_int(p.failure.code);
 }
 
-int admin_code(const char* text) {
-    json_error_t err;
-    Json body(json_loads(text, JSON_DECODE_ANY, &err));
-    if (!body) return -1;
-    auto p = parse_admin_request(body.get());
-    return p.ok() ? 0 : to_int(p.failure.code);
-}
-
 // True when the refusal text of `text` contains `needle`.
 bool client_error_contains(const char* text, const char* needle) {
     json_error_t err;
     Json body(json_loads(text, JSON_DECODE_ANY, &err));
     auto p = parse_client_request(body.get());
-    return !p.ok() && p.failure.text.find(needle) != std::string::npos;
-}
-
-bool admin_error_contains(const char* text, const char* needle) {
-    json_error_t err;
-    Json body(json_loads(text, JSON_DECODE_ANY, &err));
-    auto p = parse_admin_request(body.get());
     return !p.ok() && p.failure.text.find(needle) != std::string::npos;
 }
 
@@ -122,41 +108,6 @@ bool is_leave(const char* text) {
     return p.ok() && std::holds_alternative<LeaveRequest>(*p.value);
 }
 
-unsigned set_permissions_bits(const char* text) {
-    json_error_t err;
-    Json body(json_loads(text, 0, &err));
-    auto p = parse_admin_request(body.get());
-    if (!p.ok()) return 0xFFFFFFFFu;
-    const auto* r = std::get_if<SetPermissionsRequest>(&*p.value);
-    return r ? r->permissions : 0xFFFFFFFEu;
-}
-
-int create_room_fields_ok(const char* text) {
-    json_error_t err;
-    Json body(json_loads(text, 0, &err));
-    auto p = parse_admin_request(body.get());
-    if (!p.ok()) return 0;
-    const auto* r = std::get_if<CreateRoomRequest>(&*p.value);
-    if (!r) return 0;
-    return r->room == "abcdef01-2345-4678-9abc-def012345678" && r->kind == SessionKind::Emergency &&
-           r->state == RoomState::Active && r->recording_policy == RecordingPolicy::Required &&
-           r->revoked.size() == 1 && r->revoked[0] == "0000aaaa-0000-4000-8000-00000000000b";
-}
-
-std::string revoked_list(std::size_t n) {
-    std::string s = "{\"request\":\"create_room\",\"room\":\"11111111-1111-4111-8111-111111111111\","
-                    "\"kind\":\"consultation\",\"state\":\"scheduled\",\"revoked\":[";
-    for (std::size_t i = 0; i < n; ++i) {
-        if (i) s += ",";
-        s += "\"22222222-2222-4222-8222-222222222222\"";
-    }
-    return s + "]}";
-}
-int create_room_with_revoked(std::size_t n) { return admin_code(revoked_list(n).c_str()); }
-
-#define ROOM "\"room\":\"11111111-1111-4111-8111-111111111111\""
-#define PID "\"participant_id\":\"22222222-2222-4222-8222-222222222222\""
-
 }  // namespace
 
 static void client_body_must_be_object(void**) {
@@ -208,8 +159,6 @@ static void refusals_never_echo_input(void**) {
     assert_false(client_error_contains("{\"request\":\"join\",\"token\":\"t\",\"session_id\":\"SECRETVALUE\"}",
                                        "SECRETVALUE"));
     assert_false(client_error_contains("{\"request\":\"SECRETREQ\"}", "SECRETREQ"));
-    assert_false(admin_error_contains("{\"request\":\"create_room\"," ROOM ",\"kind\":\"SECRETKIND\",\"state\":\"active\"}",
-                                      "SECRETKIND"));
     // ...but they do name our own field.
     assert_true(client_error_contains("{\"request\":\"join\",\"token\":\"t\",\"session_id\":\"x\"}", "session_id"));
 }
@@ -266,73 +215,6 @@ static void moderation_requests_checked(void**) {
     assert_int_equal(client_code(R"({"request":"chat","text":"hi"})"), 4002);  // not a request yet
 }
 
-static void admin_simple_requests(void**) {
-    assert_int_equal(admin_code("{\"request\":\"ping\"}"), 0);
-    assert_int_equal(admin_code("{\"request\":\"list_rooms\"}"), 0);
-    assert_int_equal(admin_code("{\"request\":\"list_rooms\",\"x\":1}"), 4003);
-    assert_int_equal(admin_code("{\"request\":\"destroy_room\"," ROOM "}"), 0);
-    assert_int_equal(admin_code("{\"request\":\"room_info\"," ROOM "}"), 0);
-    assert_int_equal(admin_code("{\"request\":\"room_info\"}"), 4003);
-    assert_int_equal(admin_code("{\"request\":\"room_info\",\"room\":\"not-a-uuid\"}"), 4003);
-    assert_int_equal(admin_code("{\"request\":\"drop_tables\"}"), 4002);
-    assert_int_equal(admin_code("{}"), 4002);
-    assert_int_equal(admin_code("[]"), 4001);
-}
-
-static void admin_create_room_fields(void**) {
-    assert_int_equal(create_room_fields_ok(
-                         "{\"request\":\"create_room\",\"room\":\"ABCDEF01-2345-4678-9abc-def012345678\","
-                         "\"kind\":\"emergency\",\"state\":\"active\",\"recording_policy\":\"required\","
-                         "\"revoked\":[\"0000AAAA-0000-4000-8000-00000000000B\"]}"),
-                     1);
-    assert_int_equal(admin_code("{\"request\":\"create_room\"," ROOM ",\"kind\":\"consultation\"}"), 4003);
-    assert_int_equal(admin_code("{\"request\":\"create_room\"," ROOM ",\"kind\":\"party\",\"state\":\"active\"}"), 4003);
-    assert_int_equal(admin_code("{\"request\":\"create_room\"," ROOM ",\"kind\":\"follow_up\",\"state\":\"ended\"}"),
-                     4003);
-    assert_int_equal(admin_code("{\"request\":\"create_room\"," ROOM
-                                ",\"kind\":\"follow_up\",\"state\":\"scheduled\",\"recording_policy\":\"always\"}"),
-                     4003);
-    assert_int_equal(
-        admin_code("{\"request\":\"create_room\"," ROOM ",\"kind\":\"follow_up\",\"state\":\"scheduled\",\"revoked\":[1]}"),
-        4003);
-    assert_int_equal(admin_code("{\"request\":\"create_room\"," ROOM
-                                ",\"kind\":\"follow_up\",\"state\":\"scheduled\",\"revoked\":\"x\"}"),
-                     4003);
-    assert_int_equal(create_room_with_revoked(kMaxRevokedInRequest), 0);
-    assert_int_equal(create_room_with_revoked(kMaxRevokedInRequest + 1), 4003);
-    // grants: display_name is an optional string within the REST bound (kMaxDisplayNameChars)
-    const std::string grant_head = "{\"request\":\"create_room\"," ROOM
-                                   ",\"kind\":\"consultation\",\"state\":\"active\",\"grants\":[{\"participant_id\":"
-                                   "\"0000aaaa-0000-4000-8000-00000000000b\",\"role\":\"patient\",\"permissions\":[]";
-    assert_int_equal(admin_code((grant_head + ",\"display_name\":\"Jane Roe\"}]}").c_str()), 0);
-    assert_int_equal(admin_code((grant_head + ",\"display_name\":null}]}").c_str()), 4003);
-    assert_int_equal(admin_code((grant_head + ",\"display_name\":\"" + std::string(telemed::kMaxDisplayNameChars + 1, 'x') + "\"}]}").c_str()), 4003);
-    assert_int_equal(admin_code((grant_head + ",\"display_name\":\"" + std::string(telemed::kMaxDisplayNameChars, 'x') + "\"}]}").c_str()), 0);
-}
-
-static void admin_set_permissions_fields(void**) {
-    assert_int_equal(set_permissions_bits("{\"request\":\"set_permissions\"," ROOM "," PID
-                                          ",\"permissions\":[\"chat\",\"publish_audio\",\"chat\"]}"),
-                     bit(Permission::Chat) | bit(Permission::PublishAudio));
-    assert_int_equal(set_permissions_bits("{\"request\":\"set_permissions\"," ROOM "," PID ",\"permissions\":[]}"), 0);
-    assert_int_equal(admin_code("{\"request\":\"set_permissions\"," ROOM "," PID ",\"permissions\":[\"fly\"]}"), 4003);
-    assert_int_equal(admin_code("{\"request\":\"set_permissions\"," ROOM "," PID ",\"permissions\":\"chat\"}"), 4003);
-    assert_int_equal(admin_code("{\"request\":\"set_permissions\"," ROOM "," PID ",\"permissions\":[3]}"), 4003);
-    assert_int_equal(admin_code("{\"request\":\"set_permissions\"," ROOM "," PID ",\"permissions\":[],\"role\":\"king\"}"),
-                     4003);
-    assert_int_equal(
-        admin_code("{\"request\":\"set_permissions\"," ROOM "," PID ",\"permissions\":[],\"role\":\"observer\"}"), 0);
-    assert_int_equal(admin_code("{\"request\":\"set_permissions\"," ROOM ",\"permissions\":[]}"), 4003);
-}
-
-static void admin_kick_fields(void**) {
-    assert_int_equal(admin_code("{\"request\":\"kick\"," ROOM "," PID "}"), 0);
-    assert_int_equal(admin_code("{\"request\":\"kick\"," ROOM "," PID ",\"reason\":\"removed by doctor\"}"), 0);
-    assert_int_equal(admin_code("{\"request\":\"kick\"," ROOM "," PID ",\"reason\":\"bad\\u0001text\"}"), 4003);
-    assert_int_equal(admin_code("{\"request\":\"kick\"," ROOM "," PID ",\"reason\":7}"), 4003);
-    assert_int_equal(admin_code("{\"request\":\"kick\"," ROOM ",\"participant_id\":\"bob\"}"), 4003);
-}
-
 int main() {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(client_body_must_be_object),
@@ -345,10 +227,6 @@ int main() {
         cmocka_unit_test(refusals_never_echo_input),
         cmocka_unit_test(configure_sources_checked),
         cmocka_unit_test(moderation_requests_checked),
-        cmocka_unit_test(admin_simple_requests),
-        cmocka_unit_test(admin_create_room_fields),
-        cmocka_unit_test(admin_set_permissions_fields),
-        cmocka_unit_test(admin_kick_fields),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

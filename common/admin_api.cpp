@@ -1,0 +1,439 @@
+// Builders, parser and reply reading of the plugin Admin API
+// (common/admin_api.hpp). Key order of every built object follows
+// docs/PROTOCOL.md; the parser describes each request as a parameter table
+// (common/plugin_params.hpp).
+#include "common/admin_api.hpp"
+
+#include "common/ids.hpp"
+#include "common/plugin_params.hpp"
+
+namespace telemed::admin_api {
+namespace {
+
+Json request_object(const char* name) {
+    Json j(json_object());
+    json_object_set_new(j.get(), "request", json_string(name));
+    return j;
+}
+
+Json reply_object(const char* kind) {
+    Json j(json_object());
+    json_object_set_new(j.get(), "telemed", json_string(kind));
+    return j;
+}
+
+json_t* count(std::size_t n) { return json_integer(static_cast<json_int_t>(n)); }
+
+template <class T>
+Parsed<AdminRequest> fail(T f) {
+    Parsed<AdminRequest> p;
+    p.failure = std::move(f);
+    return p;
+}
+
+template <class V>
+Parsed<AdminRequest> done(V v) {
+    Parsed<AdminRequest> p;
+    p.value.emplace(std::move(v));
+    return p;
+}
+
+bool parse_permission_names(const json_t* arr, PermissionSet* out, PluginFailure* f) {
+    if (json_array_size(arr) > kMaxPermissionNames) {
+        *f = invalid_element("permissions", "too many entries");
+        return false;
+    }
+    PermissionSet set = 0;
+    std::size_t i;
+    json_t* v;
+    json_array_foreach(arr, i, v) {
+        if (!json_is_string(v)) {
+            *f = invalid_element("permissions", "entries must be strings");
+            return false;
+        }
+        auto p = parse_permission(std::string_view(json_string_value(v), json_string_length(v)));
+        if (!p) {
+            *f = invalid_element("permissions", "unknown permission");
+            return false;
+        }
+        set |= bit(*p);
+    }
+    *out = set;
+    return true;
+}
+
+// "scheduled" | "active": the states a room can be asked for.
+std::optional<SessionStatus> parse_room_state(std::string_view s) {
+    auto st = parse_session_status(s);
+    if (!st || (*st != SessionStatus::Scheduled && *st != SessionStatus::Active)) return std::nullopt;
+    return st;
+}
+
+Parsed<AdminRequest> parse_create_room(const json_t* body) {
+    PluginFailure f;
+    if (!check_params(body,
+                      {{"room", ParamType::String, true},
+                       {"kind", ParamType::String, true},
+                       {"state", ParamType::String, true},
+                       {"recording_policy", ParamType::String, false},
+                       {"revoked", ParamType::Array, false},
+                       {"grants", ParamType::Array, false}},
+                      &f))
+        return fail(f);
+    CreateRoomRequest r;
+    if (!uuid_param(body, "room", &r.room, &f)) return fail(f);
+    auto kind = parse_session_kind(*string_param(body, "kind"));
+    if (!kind) return fail(invalid_element("kind", "unknown value"));
+    r.kind = *kind;
+    auto state = parse_room_state(*string_param(body, "state"));
+    if (!state) return fail(invalid_element("state", "unknown value"));
+    r.state = *state;
+    if (auto rp = string_param(body, "recording_policy")) {
+        auto p = parse_recording_policy(*rp);
+        if (!p) return fail(invalid_element("recording_policy", "unknown value"));
+        r.recording_policy = *p;
+    }
+    if (json_t* arr = json_object_get(body, "revoked")) {
+        if (json_array_size(arr) > kMaxRevokedInRequest) return fail(invalid_element("revoked", "too many entries"));
+        std::size_t i;
+        json_t* v;
+        json_array_foreach(arr, i, v) {
+            if (!json_is_string(v)) return fail(invalid_element("revoked", "entries must be UUIDs"));
+            std::string_view id(json_string_value(v), json_string_length(v));
+            if (!is_uuid(id)) return fail(invalid_element("revoked", "entries must be UUIDs"));
+            r.revoked.push_back(normalize_uuid(id));
+        }
+    }
+    if (json_t* arr = json_object_get(body, "grants")) {
+        if (json_array_size(arr) > kMaxGrantsInRequest) return fail(invalid_element("grants", "too many entries"));
+        std::size_t i;
+        json_t* v;
+        json_array_foreach(arr, i, v) {
+            if (!json_is_object(v)) return fail(invalid_element("grants", "entries must be objects"));
+            if (!check_params(v,
+                              {{"participant_id", ParamType::String, true},
+                               {"role", ParamType::String, true},
+                               {"permissions", ParamType::Array, true},
+                               {"display_name", ParamType::String, false}},
+                              &f))
+                return fail(f);
+            CreateRoomRequest::Grant g;
+            if (!uuid_param(v, "participant_id", &g.participant_id, &f)) return fail(f);
+            auto role = parse_role(*string_param(v, "role"));
+            if (!role) return fail(invalid_element("role", "unknown value"));
+            g.role = *role;
+            if (!parse_permission_names(json_object_get(v, "permissions"), &g.permissions, &f)) return fail(f);
+            if (auto dn = string_param(v, "display_name")) {
+                if (check_text(*dn, kMaxGrantDisplayNameChars) != nullptr)
+                    return fail(invalid_element("display_name", "invalid text or too long"));
+                g.display_name = std::string(*dn);
+            }
+            r.grants.push_back(std::move(g));
+        }
+    }
+    return done(std::move(r));
+}
+
+Parsed<AdminRequest> parse_set_permissions(const json_t* body) {
+    PluginFailure f;
+    if (!check_params(body,
+                      {{"room", ParamType::String, true},
+                       {"participant_id", ParamType::String, true},
+                       {"permissions", ParamType::Array, true},
+                       {"role", ParamType::String, false}},
+                      &f))
+        return fail(f);
+    SetPermissionsRequest r;
+    if (!uuid_param(body, "room", &r.room, &f)) return fail(f);
+    if (!uuid_param(body, "participant_id", &r.participant_id, &f)) return fail(f);
+    if (!parse_permission_names(json_object_get(body, "permissions"), &r.permissions, &f)) return fail(f);
+    if (auto rs = string_param(body, "role")) {
+        auto role = parse_role(*rs);
+        if (!role) return fail(invalid_element("role", "unknown value"));
+        r.role = *role;
+    }
+    return done(std::move(r));
+}
+
+Parsed<AdminRequest> parse_kick(const json_t* body) {
+    PluginFailure f;
+    if (!check_params(body,
+                      {{"room", ParamType::String, true},
+                       {"participant_id", ParamType::String, true},
+                       {"reason", ParamType::String, false}},
+                      &f))
+        return fail(f);
+    KickRequest r;
+    if (!uuid_param(body, "room", &r.room, &f)) return fail(f);
+    if (!uuid_param(body, "participant_id", &r.participant_id, &f)) return fail(f);
+    if (auto reason = string_param(body, "reason")) {
+        if (check_text(*reason, kMaxReasonChars) != nullptr)
+            return fail(invalid_element("reason", "invalid text or too long"));
+        r.reason = std::string(*reason);
+    }
+    return done(std::move(r));
+}
+
+}  // namespace
+
+// ---- builders ----
+
+Json build_request(const PingRequest&) { return request_object("ping"); }
+
+Json build_request(const CreateRoomRequest& r) {
+    Json j = request_object("create_room");
+    json_object_set_new(j.get(), "room", json_str(r.room));
+    json_object_set_new(j.get(), "kind", json_str(to_string(r.kind)));
+    json_object_set_new(j.get(), "state", json_str(to_string(r.state)));
+    if (r.recording_policy)
+        json_object_set_new(j.get(), "recording_policy", json_str(to_string(*r.recording_policy)));
+    if (!r.revoked.empty()) {
+        json_t* list = json_array();
+        for (const std::string& pid : r.revoked) json_array_append_new(list, json_str(pid));
+        json_object_set_new(j.get(), "revoked", list);
+    }
+    json_t* grants = json_array();
+    for (const CreateRoomRequest::Grant& g : r.grants) {
+        json_t* o = json_object();
+        json_object_set_new(o, "participant_id", json_str(g.participant_id));
+        json_object_set_new(o, "role", json_str(to_string(g.role)));
+        json_object_set_new(o, "permissions", permissions_to_json(g.permissions).release());
+        if (g.display_name) json_object_set_new(o, "display_name", json_str(*g.display_name));
+        json_array_append_new(grants, o);
+    }
+    json_object_set_new(j.get(), "grants", grants);
+    return j;
+}
+
+Json build_request(const DestroyRoomRequest& r) {
+    Json j = request_object("destroy_room");
+    json_object_set_new(j.get(), "room", json_str(r.room));
+    return j;
+}
+
+Json build_request(const ListRoomsRequest&) { return request_object("list_rooms"); }
+
+Json build_request(const RoomInfoRequest& r) {
+    Json j = request_object("room_info");
+    json_object_set_new(j.get(), "room", json_str(r.room));
+    return j;
+}
+
+Json build_request(const SetPermissionsRequest& r) {
+    Json j = request_object("set_permissions");
+    json_object_set_new(j.get(), "room", json_str(r.room));
+    json_object_set_new(j.get(), "participant_id", json_str(r.participant_id));
+    if (r.role) json_object_set_new(j.get(), "role", json_str(to_string(*r.role)));
+    json_object_set_new(j.get(), "permissions", permissions_to_json(r.permissions).release());
+    return j;
+}
+
+Json build_request(const KickRequest& r) {
+    Json j = request_object("kick");
+    json_object_set_new(j.get(), "room", json_str(r.room));
+    json_object_set_new(j.get(), "participant_id", json_str(r.participant_id));
+    if (r.reason) json_object_set_new(j.get(), "reason", json_str(*r.reason));
+    return j;
+}
+
+Json build_request(const AdminRequest& r) {
+    return std::visit([](const auto& v) { return build_request(v); }, r);
+}
+
+// ---- parser ----
+
+Parsed<AdminRequest> parse_request(const json_t* body) {
+    std::string_view request;
+    PluginFailure f;
+    if (!check_message(body, kMaxRequestBytes, &request, &f)) return fail(f);
+
+    if (request == "ping" || request == "list_rooms") {
+        if (!check_params(body, {}, &f)) return fail(f);
+        if (request == "ping") return done(PingRequest{});
+        return done(ListRoomsRequest{});
+    }
+    if (request == "create_room") return parse_create_room(body);
+    if (request == "destroy_room" || request == "room_info") {
+        if (!check_params(body, {{"room", ParamType::String, true}}, &f)) return fail(f);
+        std::string room;
+        if (!uuid_param(body, "room", &room, &f)) return fail(f);
+        if (request == "destroy_room") return done(DestroyRoomRequest{std::move(room)});
+        return done(RoomInfoRequest{std::move(room)});
+    }
+    if (request == "set_permissions") return parse_set_permissions(body);
+    if (request == "kick") return parse_kick(body);
+    return fail(PluginFailure::of(PluginError::InvalidRequest));
+}
+
+// ---- replies ----
+
+Json pong_reply(std::size_t rooms) {
+    Json j = reply_object("pong");
+    json_object_set_new(j.get(), "rooms", count(rooms));
+    return j;
+}
+
+Json room_created_reply(std::string_view room, SessionStatus state, bool existed) {
+    Json j = reply_object("room_created");
+    json_object_set_new(j.get(), "room", json_str(room));
+    json_object_set_new(j.get(), "state", json_str(to_string(state)));
+    json_object_set_new(j.get(), "existed", json_boolean(existed));
+    return j;
+}
+
+Json room_destroyed_reply(std::string_view room, std::size_t participants_disconnected) {
+    Json j = reply_object("room_destroyed");
+    json_object_set_new(j.get(), "room", json_str(room));
+    json_object_set_new(j.get(), "participants_disconnected", count(participants_disconnected));
+    return j;
+}
+
+Json rooms_reply(const std::vector<RoomSummary>& rooms) {
+    json_t* arr = json_array();
+    for (const RoomSummary& r : rooms) {
+        json_t* o = json_object();
+        json_object_set_new(o, "room", json_str(r.room));
+        json_object_set_new(o, "kind", json_str(to_string(r.kind)));
+        json_object_set_new(o, "state", json_str(to_string(r.state)));
+        json_object_set_new(o, "participants", count(r.participants));
+        json_array_append_new(arr, o);
+    }
+    Json j = reply_object("rooms");
+    json_object_set_new(j.get(), "rooms", arr);
+    return j;
+}
+
+Json room_info_reply(std::string_view room, SessionKind kind, SessionStatus state, RecordingPolicy policy,
+                     Json participants, std::size_t revoked) {
+    Json j = reply_object("room");
+    json_object_set_new(j.get(), "room", json_str(room));
+    json_object_set_new(j.get(), "kind", json_str(to_string(kind)));
+    json_object_set_new(j.get(), "state", json_str(to_string(state)));
+    json_object_set_new(j.get(), "recording_policy", json_str(to_string(policy)));
+    json_object_set_new(j.get(), "participants", participants ? participants.release() : json_array());
+    json_object_set_new(j.get(), "revoked", count(revoked));
+    return j;
+}
+
+Json permissions_set_reply(std::string_view room, std::string_view participant_id, bool connected) {
+    Json j = reply_object("permissions_set");
+    json_object_set_new(j.get(), "room", json_str(room));
+    json_object_set_new(j.get(), "participant_id", json_str(participant_id));
+    json_object_set_new(j.get(), "connected", json_boolean(connected));
+    return j;
+}
+
+Json kicked_reply(std::string_view room, std::string_view participant_id, bool connected) {
+    Json j = reply_object("kicked");
+    json_object_set_new(j.get(), "room", json_str(room));
+    json_object_set_new(j.get(), "participant_id", json_str(participant_id));
+    json_object_set_new(j.get(), "connected", json_boolean(connected));
+    return j;
+}
+
+std::string_view reply_kind(const json_t* response) {
+    auto k = string_param(response, "telemed");
+    return k ? *k : std::string_view();
+}
+
+// ---- the Janus envelope ----
+
+namespace {
+
+Json parse_object(std::string_view body) {
+    json_error_t jerr;
+    Json j(json_loadb(body.data(), body.size(), JSON_REJECT_DUPLICATES, &jerr));
+    if (!j || !json_is_object(j.get())) return nullptr;
+    return j;
+}
+
+// True when the reply carries no transaction or the one sent.
+bool transaction_matches(const json_t* reply, std::string_view transaction) {
+    const json_t* t = json_object_get(reply, "transaction");
+    if (!t) return true;
+    return json_is_string(t) && std::string_view(json_string_value(t), json_string_length(t)) == transaction;
+}
+
+std::string_view janus_kind(const json_t* reply) {
+    auto k = string_param(reply, "janus");
+    return k ? *k : std::string_view();
+}
+
+}  // namespace
+
+Json build_message_plugin(const json_t* request, std::string_view admin_secret, std::string_view transaction) {
+    Json body(json_object());
+    if (!body || !json_is_object(request)) return nullptr;
+    json_t* b = body.get();
+    if (json_object_set_new(b, "janus", json_string("message_plugin")) != 0 ||
+        json_object_set_new(b, "transaction", json_stringn(transaction.data(), transaction.size())) != 0 ||
+        json_object_set_new(b, "admin_secret", json_stringn(admin_secret.data(), admin_secret.size())) != 0 ||
+        json_object_set_new(b, "plugin", json_string(kPluginPackage)) != 0 ||
+        // Borrowed: json_object_set takes its own reference.
+        json_object_set(b, "request", const_cast<json_t*>(request)) != 0) {
+        return nullptr;
+    }
+    return body;
+}
+
+Json build_janus_ping(std::string_view admin_secret, std::string_view transaction) {
+    Json body(json_object());
+    if (!body) return nullptr;
+    json_object_set_new(body.get(), "janus", json_string("ping"));
+    json_object_set_new(body.get(), "transaction", json_stringn(transaction.data(), transaction.size()));
+    json_object_set_new(body.get(), "admin_secret", json_stringn(admin_secret.data(), admin_secret.size()));
+    return body;
+}
+
+Reply parse_message_plugin_reply(std::string_view body, std::string_view transaction) {
+    Reply r;
+    r.unreachable = true;
+    Json reply = parse_object(body);
+    if (!reply) {
+        r.error = "invalid JSON from Janus";
+        return r;
+    }
+    if (!transaction_matches(reply.get(), transaction)) {
+        r.error = "reply for another transaction";
+        return r;
+    }
+    std::string_view janus = janus_kind(reply.get());
+    if (janus == "error") {
+        const json_t* e = json_object_get(reply.get(), "error");
+        const json_t* code = json_object_get(e, "code");
+        r.error = json_is_integer(code) ? "janus error " + std::to_string(json_integer_value(code)) : "janus error";
+        return r;
+    }
+    if (janus != "success") {
+        r.error = "unexpected Janus reply";
+        return r;
+    }
+    json_t* response = json_object_get(reply.get(), "response");
+    if (!json_is_object(response)) {
+        r.error = "Janus reply without a response object";
+        return r;
+    }
+    if (reply_kind(response) == "error") {
+        const json_t* code = json_object_get(response, "error_code");
+        if (!json_is_integer(code) || json_integer_value(code) <= 0 || json_integer_value(code) > 1000000) {
+            r.error = "plugin error without a valid error_code";
+            return r;
+        }
+        r.unreachable = false;
+        r.plugin_error = static_cast<int>(json_integer_value(code));
+        r.error = "plugin error " + std::to_string(r.plugin_error);
+        r.response = json_borrow(response);
+        return r;
+    }
+    r.unreachable = false;
+    r.ok = true;
+    r.response = json_borrow(response);
+    return r;
+}
+
+bool parse_ping_reply(std::string_view body, std::string_view transaction) {
+    Json reply = parse_object(body);
+    return reply && transaction_matches(reply.get(), transaction) && janus_kind(reply.get()) == "pong";
+}
+
+}  // namespace telemed::admin_api

@@ -1,0 +1,189 @@
+// The plugin Admin API contract: the requests the controller sends to
+// janus.plugin.telemed with Janus `message_plugin`, and the plugin's answers.
+// Written once, here, and used by both sides (docs/PROTOCOL.md "Admin API" is
+// the reference for the wire format):
+//  - typed requests and their builders (struct -> JSON body: the controller);
+//  - the parser (JSON body -> typed request or a numbered refusal: the
+//    plugin), with the limits below; codes in common/plugin_errors.hpp;
+//  - the reply builders (the plugin's success shapes; refusals are
+//    error_reply in plugin_errors.hpp);
+//  - the message_plugin envelope and the controller's reading of Janus's
+//    reply (ok / numbered plugin error / no plugin answer).
+// tests/unit/test_common_admin_api.cpp checks that every builder's output
+// parses back to an equal struct; tests/fuzz fuzzes both parsers.
+#pragma once
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "common/json.hpp"
+#include "common/permissions.hpp"
+#include "common/plugin_errors.hpp"
+#include "common/requests.hpp"
+
+namespace telemed::admin_api {
+
+// The Janus package name message_plugin is addressed to.
+inline constexpr const char* kPluginPackage = "janus.plugin.telemed";
+
+// ---- limits (docs/PROTOCOL.md "Limits"; over a limit: 4003) ----
+inline constexpr std::size_t kMaxRequestBytes = 65536;     // compact serialisation of a request
+inline constexpr std::size_t kMaxRevokedInRequest = 1000;  // "revoked" ids in one create_room
+inline constexpr std::size_t kMaxGrantsInRequest = 1000;   // "grants" in one create_room
+inline constexpr std::size_t kMaxPermissionNames = 32;     // names in one "permissions" array
+inline constexpr std::size_t kMaxReasonChars = 200;        // kick "reason"
+inline constexpr std::size_t kMaxGrantDisplayNameChars = kMaxDisplayNameChars;  // the REST bound
+
+// ---- requests ----
+// Ids are lower-case UUIDs once parsed (normalize_uuid, common/ids.hpp);
+// builders send them as given.
+
+// {"request":"ping"} -> pong_reply
+struct PingRequest {
+    bool operator==(const PingRequest&) const = default;
+};
+
+// {"request":"create_room","room","kind","state","recording_policy"?,"revoked"?,
+//  "grants":[{"participant_id","role","permissions":[...],"display_name"?}]?}
+// -> room_created_reply. An upsert.
+struct CreateRoomRequest {
+    // The authoritative permission set and role of one participant (the
+    // controller's effective set): stored like set_permissions, so a room
+    // re-created after a Janus restart still overrides tokens minted before
+    // a permission change.
+    struct Grant {
+        std::string participant_id;
+        Role role = Role::Observer;
+        PermissionSet permissions = 0;
+        std::optional<std::string> display_name;  // shown to the others; never logged
+        bool operator==(const Grant&) const = default;
+    };
+    std::string room;  // the session id
+    SessionKind kind = SessionKind::Consultation;
+    SessionStatus state = SessionStatus::Scheduled;  // Scheduled or Active only
+    std::optional<RecordingPolicy> recording_policy;  // absent: optional (new room) / unchanged
+    std::vector<std::string> revoked;  // banned participant ids; sent only when not empty
+    std::vector<Grant> grants;         // always sent (possibly [])
+    bool operator==(const CreateRoomRequest&) const = default;
+};
+
+// {"request":"destroy_room","room"} -> room_destroyed_reply; unknown room 4040
+struct DestroyRoomRequest {
+    std::string room;
+    bool operator==(const DestroyRoomRequest&) const = default;
+};
+
+// {"request":"list_rooms"} -> rooms_reply
+struct ListRoomsRequest {
+    bool operator==(const ListRoomsRequest&) const = default;
+};
+
+// {"request":"room_info","room"} -> room_info_reply; unknown room 4040
+struct RoomInfoRequest {
+    std::string room;
+    bool operator==(const RoomInfoRequest&) const = default;
+};
+
+// {"request":"set_permissions","room","participant_id","role"?,"permissions":[...]}
+// -> permissions_set_reply; unknown room 4040
+struct SetPermissionsRequest {
+    std::string room;
+    std::string participant_id;
+    PermissionSet permissions = 0;  // the complete effective set
+    std::optional<Role> role;       // absent: the stored role is kept
+    bool operator==(const SetPermissionsRequest&) const = default;
+};
+
+// {"request":"kick","room","participant_id","reason"?} -> kicked_reply; unknown room 4040
+struct KickRequest {
+    std::string room;
+    std::string participant_id;
+    // Free text, validated by the parser; the plugin never stores, logs or
+    // forwards it.
+    std::optional<std::string> reason;
+    bool operator==(const KickRequest&) const = default;
+};
+
+using AdminRequest = std::variant<PingRequest, CreateRoomRequest, DestroyRoomRequest, ListRoomsRequest,
+                                  RoomInfoRequest, SetPermissionsRequest, KickRequest>;
+
+// Builders: the JSON body of a request (the "request" member of
+// message_plugin), keys in the order of docs/PROTOCOL.md.
+Json build_request(const PingRequest& r);
+Json build_request(const CreateRoomRequest& r);
+Json build_request(const DestroyRoomRequest& r);
+Json build_request(const ListRoomsRequest& r);
+Json build_request(const RoomInfoRequest& r);
+Json build_request(const SetPermissionsRequest& r);
+Json build_request(const KickRequest& r);
+Json build_request(const AdminRequest& r);
+
+// The parser: a request body (borrowed) becomes a typed request, or a
+// refusal 4001 (not an object), 4002 (request missing or unknown) or 4003
+// (unknown field, wrong type, bad value, over a limit). Texts never echo input.
+Parsed<AdminRequest> parse_request(const json_t* body);
+
+// ---- replies (the plugin's "response" object) ----
+// Every success answer is {"telemed":<kind>,...}; refusals are error_reply
+// (common/plugin_errors.hpp).
+
+// {"telemed":"pong","rooms":N}
+Json pong_reply(std::size_t rooms);
+// {"telemed":"room_created","room","state","existed"}: `state` the room's real state
+Json room_created_reply(std::string_view room, SessionStatus state, bool existed);
+// {"telemed":"room_destroyed","room","participants_disconnected":N}
+Json room_destroyed_reply(std::string_view room, std::size_t participants_disconnected);
+// One entry of list_rooms.
+struct RoomSummary {
+    std::string room;
+    SessionKind kind = SessionKind::Consultation;
+    SessionStatus state = SessionStatus::Scheduled;
+    std::size_t participants = 0;  // joined participants
+};
+// {"telemed":"rooms","rooms":[{"room","kind","state","participants"}]}
+Json rooms_reply(const std::vector<RoomSummary>& rooms);
+// {"telemed":"room","room","kind","state","recording_policy","participants":[...],"revoked":N}.
+// `participants` (an array, taken) holds the plugin's per-member view
+// (docs/PROTOCOL.md "room_info"): its media vocabulary stays in plugin/.
+Json room_info_reply(std::string_view room, SessionKind kind, SessionStatus state, RecordingPolicy policy,
+                     Json participants, std::size_t revoked);
+// {"telemed":"permissions_set","room","participant_id","connected"}
+Json permissions_set_reply(std::string_view room, std::string_view participant_id, bool connected);
+// {"telemed":"kicked","room","participant_id","connected"}
+Json kicked_reply(std::string_view room, std::string_view participant_id, bool connected);
+
+// The "telemed" kind of an answer ("pong", "error", ...); "" if none.
+std::string_view reply_kind(const json_t* response);
+
+// ---- the Janus Admin API envelope (controller side) ----
+
+// {"janus":"message_plugin","transaction","admin_secret","plugin":kPluginPackage,
+//  "request":<request>}. `request` is borrowed; nullptr unless it is an
+// object. Holds the secret: never log it.
+Json build_message_plugin(const json_t* request, std::string_view admin_secret, std::string_view transaction);
+// {"janus":"ping","transaction","admin_secret"} (Janus itself answers).
+Json build_janus_ping(std::string_view admin_secret, std::string_view transaction);
+
+// The reading of Janus's reply to message_plugin. Exactly one of: ok, a
+// plugin error (plugin_error 1..1000000) or unreachable.
+struct Reply {
+    bool ok = false;           // Janus success and a plugin answer that is not an error
+    bool unreachable = false;  // no plugin answer: Janus error, malformed reply, another
+                               // transaction (the HTTP client also sets it on transport failure)
+    int plugin_error = 0;      // "error_code" of a {"telemed":"error"} answer
+    std::string error;         // short text for logs; never echoes the reply
+    Json response;             // the plugin's answer when ok or a plugin error
+    bool refused_with(PluginError c) const { return !unreachable && plugin_error == to_int(c); }
+};
+//   {"janus":"success","response":{"telemed":"error","error_code":N}} -> plugin error N
+//   {"janus":"success","response":{...}}                             -> ok
+//   {"janus":"error",...}, not a JSON object, duplicate keys, another
+//   "transaction", no response object, an error without a valid code -> unreachable
+Reply parse_message_plugin_reply(std::string_view body, std::string_view transaction);
+// True for {"janus":"pong"} with no or our transaction.
+bool parse_ping_reply(std::string_view body, std::string_view transaction);
+
+}  // namespace telemed::admin_api
