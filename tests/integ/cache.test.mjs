@@ -53,7 +53,14 @@ describe('session read cache', () => {
     test('is in service and serves hits byte-identical to a database read', T, async () => {
         await eventually(cacheInService, { timeout: 10000, what: 'cache in service' });
         const s = await createSession({ title: uniq('cached'), metadata: { a: 1, b: [true, null] } });
+        const inv0 = await metric('telemed_session_cache_invalidations_total');
         await addParticipant(s.id, { user_id: uniq('doc'), role: 'doctor', display_name: 'Dr. Ünïcødé "quoted"' });
+        // The add invalidates twice: locally after its commit, and again when
+        // its own NOTIFY reaches the listener, which may come after our first
+        // GET's fill and drop it. Wait for both, so the GETs below measure
+        // hits and not the notification's timing.
+        await eventually(async () => (await metric('telemed_session_cache_invalidations_total')) >= inv0 + 2,
+                         { timeout: OTHER_WRITER_BOUND_MS, what: "the add's local and notified invalidations" });
         const hits0 = await metric('telemed_session_cache_hits_total');
         const first = await getSession(s.id);   // miss: rendered from Postgres, fills
         const second = await getSession(s.id);  // hit

@@ -6,6 +6,7 @@
 // writer/readers run checking that no reader ever sees a version older than
 // the last invalidation that finished before its lookup.
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <string>
 #include <thread>
@@ -254,9 +255,11 @@ long run_writer_readers(SessionCache& c, int writes, int readers) {
     std::atomic<bool> done{false};
     std::atomic<long> violations{0};
     std::atomic<long> hits{0};
+    std::atomic<int> started{0};
     std::vector<std::thread> threads;
     for (int r = 0; r < readers; ++r) {
         threads.emplace_back([&] {
+            started.fetch_add(1);
             while (!done.load()) {
                 const long floor = invalidated.load();
                 SessionCache::Body b = c.lookup(kA);
@@ -274,11 +277,22 @@ long run_writer_readers(SessionCache& c, int writes, int readers) {
             }
         });
     }
+    // On a loaded machine the writer could finish before a reader runs, or
+    // invalidate between every fill and lookup: hits would then depend on the
+    // scheduler. So the writes start once every reader runs, and halfway
+    // through the writer waits until a reader had a hit (bounded: a cache
+    // that never hits fails below, it does not hang).
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    auto wait_for = [&](auto ready) {
+        while (!ready() && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+    };
+    wait_for([&] { return started.load() == readers; });
     for (long v = 1; v <= writes; ++v) {
         db_version.store(v);
         c.invalidate(kA);
         invalidated.store(v);
         if (v % 64 == 0) std::this_thread::yield();
+        if (v == writes / 2) wait_for([&] { return hits.load() > 0; });
     }
     done.store(true);
     for (auto& t : threads) t.join();
