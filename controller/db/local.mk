@@ -20,7 +20,8 @@ controller_telemed_controller_SOURCES += \
 # distcheck (read-only source tree) builds work.
 MIGRATION_SQL = \
 	$(top_srcdir)/sql/001_init.sql \
-	$(top_srcdir)/sql/002_session_notify.sql
+	$(top_srcdir)/sql/002_session_notify.sql \
+	$(top_srcdir)/sql/003_participant_credentials.sql
 nodist_controller_telemed_controller_SOURCES += controller/generated/migrations.cpp
 controller/generated/migrations.cpp: $(MIGRATION_SQL) $(top_srcdir)/controller/tools/embed.py
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && \
