@@ -2,9 +2,10 @@
 // in docs/openapi.yaml).
 //
 //   POST   /sessions/{id}/participants   body AddParticipantRequest
-//          201 {"participant":Participant,"join":JoinInfo}; the same user_id
-//          already active: 200, same participant (role/permissions
-//          unchanged), fresh token. A user_id whose participant was removed
+//          201 {"participant":Participant,"join":JoinInfo,"access":ParticipantAccess};
+//          the same user_id already active: 200, same participant
+//          (role/permissions unchanged), fresh token, the same access
+//          (unless its credential was revoked meanwhile). A user_id whose participant was removed
 //          gets a new participant. 409 session-closed (ended/cancelled).
 //          Janus create_room (upsert, state = the session's, removed
 //          participants as "revoked") inside the transaction, so the room
@@ -19,6 +20,12 @@
 //          token: JWT per docs/DESIGN.md "Join token" (sub = participant id,
 //          sid, role, perms = effective now, jti recorded in the audit log);
 //          TURN credentials: TURN REST scheme, opaque id = participant id.
+//          join and the token_issued audit row come from routes/join_grant
+//          (shared with POST /join); access = {"credential","invite_url",
+//          "expires_at"}: the participant credential (common/credential,
+//          recomputed from the participant's credential epoch), the web app
+//          link <public_url>/app/#invite=<credential>, and the credential's
+//          hard expiry (routes/participant_access.cpp exchanges it).
 //   DELETE /sessions/{id}/participants         body {"participant_id"} | {"user_id"}
 //   DELETE /sessions/{id}/participants/{pid}
 //          204: removed (or already removed). Janus kick (bans the id in
