@@ -10,12 +10,16 @@ import { createHmac } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join as pathJoin } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
 
 import { assertJoin, assertProblem, assertTimestamp } from './lib/checks.mjs';
 import { joinWith } from './lib/janus.mjs';
 import {
-    ENV, api, createSession, janusAdmin, lit, plugin, psql, psqlValue, roomInfo, show, stack, transition, uniq,
+    ENV, ROOT, api, createSession, eventually, healthy, janusAdmin, lit, plugin, psql, psqlValue, roomInfo, show, stack,
+    stackctl, transition, uniq,
 } from './lib/stack.mjs';
+
+const { decodeInviteLink, exchangeCredential } = await import(pathToFileURL(pathJoin(ROOT, 'web', 'telemed.js')).href);
 
 const T = { timeout: 30000 };
 const CREDENTIAL_RE = /^tpc1\.[A-Za-z0-9_-]{64}\.[A-Za-z0-9_-]{43}$/;
@@ -276,6 +280,58 @@ describe('rate limit', () => {
         // Another participant's credential is not affected.
         const b = await add(sid, { user_id: uniq('pat'), role: 'patient' });
         assert.equal((await exchange(b.json.access.credential)).status, 200);
+    });
+});
+
+// Restarts the controller with TELEMED_CONTROLLER_SET=`set` (null: the
+// stack's own configuration). A restart also empties the rate limiters.
+async function restartController(set) {
+    const saved = process.env.TELEMED_CONTROLLER_SET;
+    if (set) process.env.TELEMED_CONTROLLER_SET = set;
+    else delete process.env.TELEMED_CONTROLLER_SET;
+    try {
+        stackctl('restart-controller', { timeout: 90000 });
+    } finally {
+        if (saved === undefined) delete process.env.TELEMED_CONTROLLER_SET;
+        else process.env.TELEMED_CONTROLLER_SET = saved;
+    }
+    await eventually(healthy, { timeout: 30000, what: 'controller healthy after restart' });
+}
+
+describe('rate limit per address', () => {
+    test('per client address: 429 for every credential, garbage included, once spent', { timeout: 120000 }, async () => {
+        const sid = await newSession();
+        const a = await add(sid, { user_id: uniq('pat'), role: 'patient' });
+        try {
+            await restartController('join_rate_per_address=5');
+            for (let i = 0; i < 5; i++) assertUnauthorized(await exchange(`garbage-${i}`), 'garbage within the budget');
+            const limited = await exchange(a.json.access.credential);
+            assertProblem(limited, 429, 'too-many-requests', 'address budget spent');
+            const ra = Number(limited.headers.get('retry-after'));
+            assert.ok(Number.isInteger(ra) && ra >= 1 && ra <= 60, `Retry-After seconds (${ra})`);
+        } finally {
+            await restartController(null);
+        }
+        assert.equal((await exchange(a.json.access.credential)).status, 200, 'default limits again after the restart');
+    });
+});
+
+describe('SDK helpers', () => {
+    test('decodeInviteLink reads invite_url; exchangeCredential maps 200, 401 and 409', T, async () => {
+        const sid = await newSession();
+        const a = await add(sid, { user_id: uniq('pat'), role: 'patient' });
+        const { credential } = decodeInviteLink(new URL(a.json.access.invite_url).hash);
+        assert.equal(credential, a.json.access.credential);
+        assert.equal(decodeInviteLink('#join=abc'), null, 'a join link is not an invite');
+        assert.throws(() => decodeInviteLink('#invite=nonsense'), (e) => e.code === 'link');
+        const joinUrl = `${ENV.TELEMED_URL}/join`;
+        const j = keep({ json: await exchangeCredential(credential, { joinUrl }) }).json;
+        assertJoin(j, a.json.participant, sid);
+        const flipped = credential.slice(0, 30) + (credential[30] === 'A' ? 'B' : 'A') + credential.slice(31);
+        await assert.rejects(exchangeCredential(flipped, { joinUrl }), (e) => e.code === 'credential' && e.status === 401);
+        await assert.rejects(exchangeCredential('garbage', { joinUrl }), (e) => e.code === 'credential');
+        await transition(sid, 'end');
+        await assert.rejects(exchangeCredential(credential, { joinUrl }), (e) => e.code === 'ended' && e.status === 409);
     });
 });
 
