@@ -1,8 +1,7 @@
 #include "controller/http/participant_auth.hpp"
 
-#include <cctype>
-
 #include "common/session_state.hpp"
+#include "controller/http/auth.hpp"
 #include "controller/http/problem.hpp"
 
 namespace telemed {
@@ -18,18 +17,6 @@ std::string_view to_string(ParticipantAuthError e) {
         case ParticipantAuthError::WrongSession: return "wrong_session";
     }
     return "unknown";
-}
-
-std::string_view bearer_value(std::string_view h) {
-    constexpr std::string_view kScheme = "bearer";
-    if (h.size() <= kScheme.size()) return {};
-    for (std::size_t i = 0; i < kScheme.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(h[i])) != kScheme[i]) return {};
-    std::string_view v = h.substr(kScheme.size());
-    if (v.front() != ' ') return {};
-    while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
-    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-    return v;
 }
 
 std::optional<CredentialClaims> credential_claims(std::string_view authorization, const CredentialPolicy& policy) {

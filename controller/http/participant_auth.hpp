@@ -17,6 +17,7 @@
 
 #include "common/credential.hpp"
 #include "common/requests.hpp"
+#include "controller/http/auth.hpp"  // bearer_value
 #include "controller/http/types.hpp"
 
 namespace telemed {
@@ -71,10 +72,6 @@ struct ParticipantAuth {
     SessionStatus status = SessionStatus::Scheduled;  // for SessionClosed
     bool ok() const { return error == ParticipantAuthError::None; }
 };
-
-// The bearer value of an Authorization header ("" when absent or another
-// scheme). Scheme "Bearer" in any case, then spaces.
-std::string_view bearer_value(std::string_view authorization);
 
 // Only the signature: decodes the credential of `authorization`. For rate
 // limiting by credential before any database work. nullopt when missing,
