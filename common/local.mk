@@ -7,6 +7,7 @@ common_libtelemed_common_la_SOURCES = \
 	common/ids.hpp common/ids.cpp \
 	common/timeutil.hpp common/timeutil.cpp \
 	common/token.hpp common/token.cpp \
+	common/credential.hpp common/credential.cpp \
 	common/turn.hpp common/turn.cpp \
 	common/kvconfig.hpp common/kvconfig.cpp \
 	common/requests.hpp common/requests.cpp \

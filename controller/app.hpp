@@ -8,6 +8,7 @@ class RedisTracker;
 class JanusAdmin;
 class Metrics;
 class SessionCache;
+struct JoinRateLimits;
 
 struct AppContext {
     const ControllerConfig& config;
@@ -16,6 +17,7 @@ struct AppContext {
     JanusAdmin& janus;
     Metrics& metrics;
     SessionCache& session_cache;  // GET /sessions/{id}; mutations invalidate (controller/live/session_cache.hpp)
+    JoinRateLimits& join_limits;  // POST /join (controller/http/rate_limit.hpp)
 };
 
 }  // namespace telemed

@@ -221,6 +221,19 @@ const std::vector<KeyDef>& key_table() {
         {"token_kid", text_setter(&ControllerConfig::token_kid, 0, 64)},
         {"token_issuer", text_setter(&ControllerConfig::token_issuer, 1, 128)},
         {"token_ttl_s", int_setter(&ControllerConfig::token_ttl_s, 30, 86400)},
+        {"credential_secret",
+         [](ControllerConfig& c, const std::string& v, std::string* why) {
+             if (!v.empty() && (v.size() < 32 || v.size() > 256 || !printable_ascii(v, false))) {
+                 *why = "must be 32..256 printable ASCII characters without spaces";
+                 return false;
+             }
+             c.credential_secret = v;
+             return true;
+         }},
+        {"credential_grace_s", int_setter(&ControllerConfig::credential_grace_s, 0, 30 * 86400)},
+        {"credential_max_ttl_s", int_setter(&ControllerConfig::credential_max_ttl_s, 3600, 366 * 86400)},
+        {"join_rate_per_credential", int_setter(&ControllerConfig::join_rate_per_credential, 0, 100000)},
+        {"join_rate_per_address", int_setter(&ControllerConfig::join_rate_per_address, 0, 1000000)},
         {"turn_secret", text_setter(&ControllerConfig::turn_secret, 0, 256)},
         {"turn_urls", url_list_setter(&ControllerConfig::turn_urls, {"turn:", "turns:"})},
         {"stun_urls", url_list_setter(&ControllerConfig::stun_urls, {"stun:", "stuns:"})},
@@ -340,6 +353,10 @@ bool check_required_config(const ControllerConfig& c, std::string* error) {
     }
     if (c.janus_admin_secret.empty()) {
         *error = "janus_admin_secret: required (Janus admin_secret)";
+        return false;
+    }
+    if (c.credential_secret.empty()) {
+        *error = "credential_secret: required (signs participant credentials; e.g. openssl rand -hex 32)";
         return false;
     }
     if (!c.turn_urls.empty() && c.turn_secret.empty()) {

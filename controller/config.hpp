@@ -48,6 +48,14 @@ struct ControllerConfig {
     std::string token_issuer = "telemed-controller";
     int64_t token_ttl_s = 300;
 
+    // Participant credentials (docs/DESIGN.md "Participant credentials"):
+    // HMAC key, validity, POST /join rate limits (requests a minute; 0 = off).
+    std::string credential_secret;
+    int64_t credential_grace_s = 3600;
+    int64_t credential_max_ttl_s = 30 * 86400;
+    unsigned join_rate_per_credential = 10;
+    unsigned join_rate_per_address = 60;
+
     // TURN (coturn use-auth-secret)
     std::string turn_secret;
     std::vector<std::string> turn_urls;   // e.g. turn:127.0.0.1:3478?transport=udp
@@ -64,7 +72,8 @@ bool load_controller_config(const std::string& path, ControllerConfig* out, std:
 // Settings the daemon cannot serve without (load_controller_config accepts
 // their absence so that --list-routes and tests work on defaults):
 // api_keys (>= 1), token_keys (>= 1) and token_kid naming one of them,
-// janus_admin_secret, and turn_secret whenever turn_urls is set.
+// janus_admin_secret, credential_secret, and turn_secret whenever
+// turn_urls is set.
 // false with *error naming the key.
 bool check_required_config(const ControllerConfig& cfg, std::string* error);
 

@@ -25,6 +25,7 @@
 #include "controller/db/lease.hpp"
 #include "controller/db/pool.hpp"
 #include "controller/db/sessions_repo.hpp"
+#include "controller/http/rate_limit.hpp"
 #include "controller/http/router.hpp"
 #include "controller/http/server.hpp"
 #include "controller/clients/janus_admin.hpp"
@@ -52,6 +53,7 @@ void register_all_routes(Router& r) {
     register_session_routes(r);
     register_participant_routes(r);
     register_audit_routes(r);
+    register_participant_access_routes(r);
     register_health_routes(r);
     register_metrics_routes(r);
     register_openapi_routes(r);
@@ -134,7 +136,8 @@ int serve(const ControllerConfig& cfg) {
     register_all_routes(router);
     for (const Route& r : router.routes()) metrics.register_route(r.method, r.pattern);
 
-    AppContext ctx{cfg, pool, redis, janus, metrics, session_cache};
+    JoinRateLimits join_limits(cfg.join_rate_per_credential, cfg.join_rate_per_address);
+    AppContext ctx{cfg, pool, redis, janus, metrics, session_cache, join_limits};
     int rc = 0;
     {
         HttpServer server(cfg, router, ctx);

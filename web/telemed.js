@@ -13,6 +13,8 @@
 //
 //   import { TelemedClient, decodeJoinLink } from '/sdk/telemed.js';
 //   const join = decodeJoinLink(location.hash);
+//   // or, from an invitation (#invite=<credential>): a fresh join object
+//   //   const join = await exchangeCredential(decodeInviteLink(location.hash).credential);
 //   const client = new TelemedClient({ janusUrl: join.janus_ws_url, token: join.token,
 //                                      iceServers: join.ice_servers });
 //   client.on('remote', ({ participant_id, source, stream }) => ...);
@@ -46,7 +48,8 @@ const TERMINAL_JOIN_ERRORS = new Map([[4020, 'kicked'], [4040, 'ended']]);
 
 /** Error of every rejected SDK promise: code = plugin error code (number), a
  *  Janus error code (number, with janus = true), or one of 'timeout',
- *  'transport', 'closed', 'state', 'media', 'protocol', 'link'. */
+ *  'transport', 'closed', 'state', 'media', 'protocol', 'link', and from
+ *  exchangeCredential 'credential', 'ended', 'rate-limited'. */
 export class TelemedError extends Error {
     constructor(code, message, extra = {}) {
         super(message);
@@ -121,6 +124,70 @@ export function encodeJoinLink(join) {
     const o = { token: join.token, janus_ws_url: join.janus_ws_url, ice_servers: join.ice_servers ?? [] };
     if (join.expires_at) o.expires_at = join.expires_at;
     return '#join=' + bytesToBase64url(new TextEncoder().encode(JSON.stringify(o)));
+}
+
+// ------------------------------------------------------------------ invitations
+
+const CREDENTIAL_RE = /^tpc1\.[A-Za-z0-9_-]{64}\.[A-Za-z0-9_-]{43}$/;
+
+/** Parses the web app's invitation fragment "#invite=<participant credential>"
+ *  (with or without the leading '#'; the `invite_url` of a participant add).
+ *  Returns {credential}, or null when the fragment carries no invite;
+ *  throws TelemedError code 'link' when it carries a malformed one. */
+export function decodeInviteLink(hash) {
+    if (typeof hash !== 'string' || hash.length === 0 || hash.length > MAX_JOIN_LINK_CHARS) return null;
+    const params = new URLSearchParams(hash.startsWith('#') ? hash.slice(1) : hash);
+    if (!params.has('invite')) return null;
+    const credential = params.get('invite');
+    if (!CREDENTIAL_RE.test(credential)) throw new TelemedError('link', 'invite link: not a participant credential');
+    return { credential };
+}
+
+/** Exchanges a participant credential for a fresh join object: POST /join
+ *  with Authorization: Bearer <credential> (docs/API.md "Invitations").
+ *  opts.joinUrl: the controller's /join URL (default: /join on the page's
+ *  origin); opts.fetch (default: the global fetch); opts.timeoutMs (10000).
+ *  Resolves the join object {token, expires_at, janus_ws_url, plugin,
+ *  ice_servers, app_url}. Rejects with TelemedError code 'credential' (401:
+ *  revoked, removed, expired or unknown), 'ended' (409: the session has
+ *  ended or was cancelled), 'rate-limited' (429; retryAfter in seconds),
+ *  'transport' (network, timeout or another status; status set when there
+ *  was one), 'protocol' (an answer that is not a join object). The
+ *  credential never reaches the log. */
+export async function exchangeCredential(credential, opts = {}) {
+    if (typeof credential !== 'string' || !CREDENTIAL_RE.test(credential)) {
+        throw new TelemedError('credential', 'not a participant credential');
+    }
+    const doFetch = opts.fetch ?? globalThis.fetch;
+    const url = opts.joinUrl ?? new URL('/join', globalThis.location?.origin ?? 'http://localhost').href;
+    const timeoutMs = Number.isFinite(opts.timeoutMs) && opts.timeoutMs > 0 ? opts.timeoutMs : 10000;
+    let res;
+    let body;
+    try {
+        const signal = typeof AbortSignal !== 'undefined' && AbortSignal.timeout ? AbortSignal.timeout(timeoutMs) : undefined;
+        res = await doFetch(url, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${credential}`, accept: 'application/json' },
+            cache: 'no-store',
+            credentials: 'omit',
+            signal,
+        });
+        body = await res.json().catch(() => null);
+    } catch (e) {
+        throw new TelemedError('transport', `POST /join failed: ${e && e.name}`);
+    }
+    if (res.status === 401) throw new TelemedError('credential', 'the invitation is no longer valid', { status: 401 });
+    if (res.status === 409) throw new TelemedError('ended', 'the session has ended', { status: 409 });
+    if (res.status === 429) {
+        const retryAfter = Math.max(1, Math.min(3600, Number.parseInt(res.headers.get('retry-after'), 10) || 5));
+        throw new TelemedError('rate-limited', 'too many join requests', { status: 429, retryAfter });
+    }
+    if (res.status !== 200) throw new TelemedError('transport', `POST /join answered ${res.status}`, { status: res.status });
+    if (!body || typeof body.token !== 'string' || !body.token || typeof body.janus_ws_url !== 'string' ||
+        !/^wss?:\/\//i.test(body.janus_ws_url)) {
+        throw new TelemedError('protocol', 'POST /join: not a join object');
+    }
+    return { ...body, ice_servers: checkIceServers(body.ice_servers) };
 }
 
 // ------------------------------------------------------------------ helpers

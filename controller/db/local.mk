@@ -21,6 +21,7 @@ controller_telemed_controller_SOURCES += \
 MIGRATION_SQL = \
 	$(top_srcdir)/sql/001_init.sql \
 	$(top_srcdir)/sql/002_session_notify.sql \
+	$(top_srcdir)/sql/003_participant_credentials.sql \
 	$(top_srcdir)/sql/004_audit_read.sql
 nodist_controller_telemed_controller_SOURCES += controller/generated/migrations.cpp
 controller/generated/migrations.cpp: $(MIGRATION_SQL) $(top_srcdir)/controller/tools/embed.py

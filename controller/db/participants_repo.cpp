@@ -11,7 +11,8 @@ namespace {
 #define PARTICIPANT_COLUMNS                                                                                  \
     "p.id::text, p.session_id::text, p.user_id, p.role, p.display_name, p.permission_overrides::text, "     \
     "p.status, " TELEMED_SQL_MICROS("p.created_at") ", " TELEMED_SQL_MICROS("p.updated_at") ", "             \
-    TELEMED_SQL_MICROS("p.removed_at")
+    TELEMED_SQL_MICROS("p.removed_at") ", p.credential_epoch::int8, "                                         \
+    "floor(extract(epoch from p.credential_issued_at))::int8"
 
 Participant row_to_participant(const PGresult* r, int i) {
     Participant p;
@@ -28,6 +29,8 @@ Participant row_to_participant(const PGresult* r, int i) {
     p.created_at = int64(r, i, 7);
     p.updated_at = int64(r, i, 8);
     p.removed_at = opt_int64(r, i, 9);
+    p.credential_epoch = int64(r, i, 10);
+    p.credential_issued_at = int64(r, i, 11);
     return p;
 }
 
@@ -142,6 +145,15 @@ Participant update_participant(PGconn* c, const std::string& id, Role role, cons
                        " WHERE p.id = $1::uuid RETURNING " PARTICIPANT_COLUMNS,
                        Params().add(id).add(to_string(role)).add_json(o.get()));
     if (PQntuples(r.get()) != 1) throw std::runtime_error("update_participant: participant vanished");
+    return row_to_participant(r.get(), 0);
+}
+
+Participant bump_credential_epoch(PGconn* c, const std::string& id) {
+    ResultPtr r = exec(c,
+                       "UPDATE participants AS p SET credential_epoch = p.credential_epoch + 1,"
+                       " credential_issued_at = now() WHERE p.id = $1::uuid RETURNING " PARTICIPANT_COLUMNS,
+                       Params().add(id));
+    if (PQntuples(r.get()) != 1) throw std::runtime_error("bump_credential_epoch: participant vanished");
     return row_to_participant(r.get(), 0);
 }
 

@@ -25,6 +25,10 @@ struct Participant {
     int64_t created_at = 0;  // Unix microseconds
     int64_t updated_at = 0;
     std::optional<int64_t> removed_at;
+    // Participant credential state (sql/003): the credential is recomputed
+    // from these (common/credential.hpp); issued_at in Unix seconds.
+    int64_t credential_epoch = 0;
+    int64_t credential_issued_at = 0;
 };
 
 // {"perm": true|false} <-> grant/revoke bits. Unknown names in stored JSON
@@ -54,6 +58,11 @@ std::vector<std::string> removed_participant_ids(PGconn* c, const std::string& s
 Participant mark_removed(PGconn* c, const std::string& id);
 // New role and overrides, updated_at = now(). Returns the new row.
 Participant update_participant(PGconn* c, const std::string& id, Role role, const PermissionOverrides& overrides);
+
+// Revokes the participant's credential: credential_epoch + 1,
+// credential_issued_at = now() (updated_at unchanged: the participant
+// resource does not show it). Returns the new row.
+Participant bump_credential_epoch(PGconn* c, const std::string& id);
 
 // participant_events row. `data` (borrowed, may be null = {}) holds ids and
 // enum values only.

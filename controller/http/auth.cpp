@@ -6,15 +6,20 @@
 
 namespace telemed {
 
-int match_bearer_key(std::string_view authorization, const std::vector<std::string>& keys) {
+std::string_view bearer_value(std::string_view authorization) {
     constexpr std::string_view kScheme = "bearer";
-    if (authorization.size() <= kScheme.size()) return -1;
+    if (authorization.size() <= kScheme.size()) return {};
     for (std::size_t i = 0; i < kScheme.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(authorization[i])) != kScheme[i]) return -1;
-    std::string_view key = authorization.substr(kScheme.size());
-    if (key.front() != ' ') return -1;
-    while (!key.empty() && key.front() == ' ') key.remove_prefix(1);
-    while (!key.empty() && (key.back() == ' ' || key.back() == '\t')) key.remove_suffix(1);
+        if (std::tolower(static_cast<unsigned char>(authorization[i])) != kScheme[i]) return {};
+    std::string_view v = authorization.substr(kScheme.size());
+    if (v.front() != ' ') return {};
+    while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+    return v;
+}
+
+int match_bearer_key(std::string_view authorization, const std::vector<std::string>& keys) {
+    std::string_view key = bearer_value(authorization);
     if (key.empty()) return -1;
 
     int found = -1;

@@ -13,4 +13,10 @@ namespace telemed {
 // matching key, or -1 when the header is absent, malformed or wrong.
 int match_bearer_key(std::string_view authorization, const std::vector<std::string>& keys);
 
+// The value of a Bearer Authorization header: scheme "Bearer" in any case,
+// one or more spaces, the value without surrounding spaces (and trailing
+// tabs). "" when absent, another scheme or malformed. Also used for
+// participant credentials (controller/http/participant_auth.hpp).
+std::string_view bearer_value(std::string_view authorization);
+
 }  // namespace telemed

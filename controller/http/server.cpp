@@ -174,6 +174,18 @@ struct HttpServer::Callbacks {
         return MHD_YES;
     }
 
+    // The peer's IP address as text ("" when unknown).
+    static std::string client_address(MHD_Connection* conn) {
+        const MHD_ConnectionInfo* info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        const sockaddr* sa = info ? info->client_addr : nullptr;
+        char buf[INET6_ADDRSTRLEN] = "";
+        if (sa && sa->sa_family == AF_INET)
+            inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(sa)->sin_addr, buf, sizeof buf);
+        else if (sa && sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr, buf, sizeof buf);
+        return buf;
+    }
+
     // First call: fills the request, routes, authenticates, checks the
     // announced length. Returns true with *early set when answered now.
     static bool begin(HttpServer& srv, MHD_Connection* conn, const char* url, const char* method, RequestState& st,
@@ -192,6 +204,7 @@ struct HttpServer::Callbacks {
             return true;
         }
         MHD_get_connection_values(conn, MHD_HEADER_KIND, &collect_header, &req.headers);
+        req.client_address = client_address(conn);
         MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, &collect_query, &req.query);
 
         std::vector<std::string> allowed;

@@ -22,6 +22,7 @@ struct Request {
     std::string body;                                 // at most max_body_bytes
     std::vector<std::string> params;                  // path parameters, in pattern order
     std::string api_key_id;                           // set by auth: "key0", "key1", ... (never the key)
+    std::string client_address;                       // peer IP address text ("" when unknown); rate limits only
 
     // "" when absent.
     std::string_view header(std::string_view lower_name) const;

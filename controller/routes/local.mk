@@ -9,6 +9,8 @@ controller_telemed_controller_SOURCES += \
 	controller/routes/sessions.cpp \
 	controller/routes/participants.cpp \
 	controller/routes/audit.cpp \
+	controller/routes/join_grant.hpp controller/routes/join_grant.cpp \
+	controller/routes/participant_access.cpp \
 	controller/routes/static_files.cpp
 
 # docs/openapi.yaml embedded as compact JSON (served at /openapi.json).

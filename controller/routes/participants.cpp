@@ -2,9 +2,10 @@
 // in docs/openapi.yaml).
 //
 //   POST   /sessions/{id}/participants   body AddParticipantRequest
-//          201 {"participant":Participant,"join":JoinInfo}; the same user_id
-//          already active: 200, same participant (role/permissions
-//          unchanged), fresh token. A user_id whose participant was removed
+//          201 {"participant":Participant,"join":JoinInfo,"access":ParticipantAccess};
+//          the same user_id already active: 200, same participant
+//          (role/permissions unchanged), fresh token, the same access
+//          (unless its credential was revoked meanwhile). A user_id whose participant was removed
 //          gets a new participant. 409 session-closed (ended/cancelled).
 //          Janus create_room (upsert, state = the session's, removed
 //          participants as "revoked") inside the transaction, so the room
@@ -19,6 +20,12 @@
 //          token: JWT per docs/DESIGN.md "Join token" (sub = participant id,
 //          sid, role, perms = effective now, jti recorded in the audit log);
 //          TURN credentials: TURN REST scheme, opaque id = participant id.
+//          join and the token_issued audit row come from routes/join_grant
+//          (shared with POST /join); access = {"credential","invite_url",
+//          "expires_at"}: the participant credential (common/credential,
+//          recomputed from the participant's credential epoch), the web app
+//          link <public_url>/app/#invite=<credential>, and the credential's
+//          hard expiry (routes/participant_access.cpp exchanges it).
 //   DELETE /sessions/{id}/participants         body {"participant_id"} | {"user_id"}
 //   DELETE /sessions/{id}/participants/{pid}
 //          204: removed (or already removed). Janus kick (bans the id in
@@ -54,6 +61,7 @@
 #include "controller/clients/janus_admin.hpp"
 #include "controller/log.hpp"
 #include "controller/live/redis_tracker.hpp"
+#include "controller/routes/join_grant.hpp"
 #include "controller/routes/support.hpp"
 #include "controller/routes/views.hpp"
 #include "controller/live/session_cache.hpp"
@@ -72,46 +80,6 @@ Json participant_event_payload(const db::Participant& p) {
     json_object_set_new(j.get(), "user_id", json_str(p.user_id));
     json_object_set_new(j.get(), "role", json_str(to_string(p.role)));
     json_object_set_new(j.get(), "status", json_string(p.active ? "active" : "removed"));
-    return j;
-}
-
-json_t* string_array(const std::vector<std::string>& items) {
-    json_t* a = json_array();
-    for (const std::string& s : items) json_array_append_new(a, json_str(s));
-    return a;
-}
-
-// The "join" object of POST .../participants.
-Json join_view(const ControllerConfig& cfg, const std::string& token, int64_t exp, const std::string& participant_id,
-               int64_t now) {
-    Json j(json_object());
-    json_object_set_new(j.get(), "token", json_str(token));
-    json_object_set_new(j.get(), "expires_at", json_str(format_rfc3339_micros(exp * 1000000)));
-    json_object_set_new(j.get(), "janus_ws_url", json_str(cfg.janus_ws_url));
-    json_object_set_new(j.get(), "plugin", json_str(kTokenAudience));
-    json_t* ice = json_array();
-    if (!cfg.turn_urls.empty() && !cfg.turn_secret.empty()) {
-        TurnCredentials tc = make_turn_credentials(cfg.turn_secret, participant_id, now, cfg.turn_ttl_s);
-        json_t* turn = json_object();
-        json_object_set_new(turn, "urls", string_array(cfg.turn_urls));
-        json_object_set_new(turn, "username", json_str(tc.username));
-        json_object_set_new(turn, "credential", json_str(tc.credential));
-        json_array_append_new(ice, turn);
-    }
-    if (!cfg.stun_urls.empty()) {
-        json_t* stun = json_object();
-        json_object_set_new(stun, "urls", string_array(cfg.stun_urls));
-        json_array_append_new(ice, stun);
-    }
-    json_object_set_new(j.get(), "ice_servers", ice);
-    // The web app's join link carries what the SDK needs, in the fragment.
-    Json link(json_object());
-    json_object_set(link.get(), "token", json_object_get(j.get(), "token"));
-    json_object_set(link.get(), "janus_ws_url", json_object_get(j.get(), "janus_ws_url"));
-    json_object_set(link.get(), "ice_servers", ice);
-    json_object_set(link.get(), "expires_at", json_object_get(j.get(), "expires_at"));
-    json_object_set_new(j.get(), "app_url",
-                        json_str(effective_public_url(cfg) + "/app/#join=" + base64url_encode(json_dump(link.get()))));
     return j;
 }
 
@@ -143,30 +111,28 @@ Response add_participant(const Request& req, AppContext& app) {
     if (!in) return validation_problem(errors);
 
     const ControllerConfig& cfg = app.config;
-    const std::string* secret = cfg.token_keys.find(cfg.token_kid);
-    if (!secret) {
+    if (!can_mint_tokens(cfg)) {
         log_error("join tokens: token_kid is not one of token_keys");
         return internal_error();
     }
     const std::string actor = actor_of(req);
     const std::string new_id = new_uuid_v4();
-    const std::string jti = new_uuid_v4();
-    const int64_t iat = unix_now();
-    const int64_t exp = iat + cfg.token_ttl_s;
+    const JoinGrant grant = new_join_grant(cfg);
     SessionCacheInvalidation invalidate(app.session_cache, sid);  // after the transaction, whatever its outcome
 
     return guarded("POST /sessions/{id}/participants", [&]() -> Response {
         std::optional<Response> early;
         std::optional<db::Participant> p;
-        SessionKind kind = SessionKind::Consultation;
+        std::optional<db::Session> session;
         bool created = false;
         db::transact(app.db, [&](PGconn* c) {
             early.reset();
             p.reset();
             created = false;
-            std::optional<db::Session> s = lock_open_session(c, sid, &early);
-            if (!s) return db::TxnEnd::Rollback;
-            kind = s->kind;
+            session = lock_open_session(c, sid, &early);
+            if (!session) return db::TxnEnd::Rollback;
+            const db::Session* s = &*session;
+            const SessionKind kind = s->kind;
             p = db::find_active_by_user(c, sid, in->user_id);
             if (!p) {
                 PermissionOverrides overrides;
@@ -186,20 +152,7 @@ Response add_participant(const Request& req, AppContext& app) {
                                               payload.get(), p->id, "added", ev.get());
                 created = true;
             }
-            // Every join token minted is on record (ids only, never the token).
-            Json tok(json_object());
-            json_object_set_new(tok.get(), "participant_id", json_str(p->id));
-            json_object_set_new(tok.get(), "jti", json_str(jti));
-            json_object_set_new(tok.get(), "expires_at", json_str(format_rfc3339_micros(exp * 1000000)));
-            db::record_participant_change(c, sid, actor, "participant.token_issued", tok.get(),
-                                          nullptr, p->id, "token_issued", tok.get());
-            // The room must exist before this token can be used; upsert, so
-            // it also re-creates a room a Janus restart lost, with its bans.
-            std::vector<std::string> revoked = db::removed_participant_ids(c, sid, admin_api::kMaxRevokedInRequest);
-            std::vector<db::Participant> active = db::list_active_participants(c, sid);
-            Json room = create_room_request(*s, s->status == SessionStatus::Active ? "active" : "scheduled", revoked,
-                                            active);
-            if (!janus_accepted(app.janus.message_plugin(room.get()), false, "create_room", sid)) {
+            if (!prepare_join(c, app, *s, *p, actor, grant, "api_key")) {
                 early = janus_unavailable();
                 return db::TxnEnd::Rollback;
             }
@@ -208,21 +161,10 @@ Response add_participant(const Request& req, AppContext& app) {
         if (early) return *early;
 
         app.redis.participant_upserted(sid, p->id, p->user_id, std::string(to_string(p->role)));
-        TokenClaims claims;
-        claims.iss = cfg.token_issuer;
-        claims.sub = p->id;
-        claims.sid = sid;
-        claims.role = p->role;
-        claims.perms = effective_permissions(p->role, kind, p->overrides);
-        claims.iat = iat;
-        claims.nbf = iat;
-        claims.exp = exp;
-        claims.jti = jti;
-        const std::string token = mint_token(claims, cfg.token_kid, *secret);
-
         Json out(json_object());
-        json_object_set_new(out.get(), "participant", participant_view(*p, kind).release());
-        json_object_set_new(out.get(), "join", join_view(cfg, token, exp, p->id, iat).release());
+        json_object_set_new(out.get(), "participant", participant_view(*p, session->kind).release());
+        json_object_set_new(out.get(), "join", join_object(cfg, *session, *p, grant).release());
+        json_object_set_new(out.get(), "access", access_object(cfg, *p).release());
         if (created) log_info("session %s: participant %s added by %s", sid.c_str(), p->id.c_str(), actor.c_str());
         return Response::json(created ? 201 : 200, out.get());
     });

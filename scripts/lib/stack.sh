@@ -7,7 +7,7 @@
 #   stack.env         what clients need: URLs, secrets, psql/redis-cli
 #                     command prefixes, PIDs (dotenv syntax)
 #   api-key           the controller API key (mode 600)
-#   secrets/          token, Janus admin, TURN, database secrets (mode 600)
+#   secrets/          token, credential, Janus admin, TURN, database secrets (mode 600)
 #   pids/<svc>.pid    PIDs of the processes we started
 #   logs/             postgres.log redis.log turnserver.log janus.log controller.log
 #   pg/ redis/        Postgres cluster and Redis AOF (persistent)
@@ -140,6 +140,7 @@ stack_write_env() {
         _env_line TOKEN_KID "$TOKEN_KID"
         _env_line TOKEN_SECRET "$(secret_get token-secret)"
         _env_line TOKEN_ISSUER "$TOKEN_ISSUER"
+        _env_line CREDENTIAL_SECRET "$(secret_get credential-secret)"
         _env_line TURN_SECRET "$(secret_get turn-secret)"
         _env_line TURN_URL "$(turn_url)"
         _env_line TURN_PORT "$TURN_PORT"

@@ -25,6 +25,7 @@ COMMON_CORE="common/json.cpp common/permissions.cpp common/crypto.cpp common/ids
 ADMIN_API="common/admin_api.cpp common/plugin_errors.cpp common/plugin_params.cpp"
 declare -A SOURCES=(
     [fuzz_token]="tests/fuzz/fuzz_token.cpp common/token.cpp $COMMON_CORE"
+    [fuzz_credential]="tests/fuzz/fuzz_credential.cpp common/credential.cpp $COMMON_CORE"
     [fuzz_requests]="tests/fuzz/fuzz_requests.cpp common/requests.cpp common/timeutil.cpp $COMMON_CORE"
     [fuzz_kvconfig]="tests/fuzz/fuzz_kvconfig.cpp common/kvconfig.cpp"
     [fuzz_plugin_protocol]="tests/fuzz/fuzz_plugin_protocol.cpp plugin/protocol.cpp plugin/room.cpp plugin/media_gate.cpp
@@ -36,7 +37,7 @@ declare -A SOURCES=(
     [fuzz_rtp]="tests/fuzz/fuzz_rtp.cpp plugin/rtp.cpp"
 )
 # The order in which they are built (and run by `scripts/test fuzz`).
-TARGETS=(fuzz_token fuzz_requests fuzz_kvconfig fuzz_plugin_protocol fuzz_janus_reply fuzz_base64url fuzz_rfc3339
+TARGETS=(fuzz_token fuzz_credential fuzz_requests fuzz_kvconfig fuzz_plugin_protocol fuzz_janus_reply fuzz_base64url fuzz_rfc3339
          fuzz_sdp fuzz_rtp)
 if [[ "${1:-}" == --list ]]; then printf '%s\n' "${TARGETS[@]}"; exit 0; fi
 

@@ -10,6 +10,7 @@ COMMON_TESTS = \
 	tests/unit/test_common_json \
 	tests/unit/test_common_timeutil \
 	tests/unit/test_common_token \
+	tests/unit/test_common_credential \
 	tests/unit/test_common_turn \
 	tests/unit/test_common_kvconfig \
 	tests/unit/test_common_requests \
@@ -61,3 +62,6 @@ tests_unit_test_common_session_state_LDADD = $(COMMON_TEST_LDADD)
 tests_unit_test_common_admin_api_SOURCES = tests/unit/test_common_admin_api.cpp
 tests_unit_test_common_admin_api_CXXFLAGS = $(COMMON_TEST_CXXFLAGS)
 tests_unit_test_common_admin_api_LDADD = $(COMMON_TEST_LDADD)
+tests_unit_test_common_credential_SOURCES = tests/unit/test_common_credential.cpp
+tests_unit_test_common_credential_CXXFLAGS = $(COMMON_TEST_CXXFLAGS)
+tests_unit_test_common_credential_LDADD = $(COMMON_TEST_LDADD)

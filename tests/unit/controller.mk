@@ -9,7 +9,9 @@ CONTROLLER_HTTP_TESTS = \
 	tests/unit/test_controller_auth \
 	tests/unit/test_controller_config \
 	tests/unit/test_controller_problem \
-	tests/unit/test_controller_metrics
+	tests/unit/test_controller_metrics \
+	tests/unit/test_controller_rate_limit \
+	tests/unit/test_controller_participant_auth
 check_PROGRAMS += $(CONTROLLER_HTTP_TESTS)
 TESTS += $(CONTROLLER_HTTP_TESTS)
 
@@ -34,6 +36,14 @@ tests_unit_test_controller_problem_LDADD = $(CONTROLLER_TEST_LDADD)
 tests_unit_test_controller_metrics_SOURCES = tests/unit/test_controller_metrics.cpp
 tests_unit_test_controller_metrics_CXXFLAGS = $(CONTROLLER_TEST_CXXFLAGS)
 tests_unit_test_controller_metrics_LDADD = $(CONTROLLER_TEST_LDADD)
+
+tests_unit_test_controller_rate_limit_SOURCES = tests/unit/test_controller_rate_limit.cpp
+tests_unit_test_controller_rate_limit_CXXFLAGS = $(CONTROLLER_TEST_CXXFLAGS)
+tests_unit_test_controller_rate_limit_LDADD = $(CONTROLLER_TEST_LDADD)
+
+tests_unit_test_controller_participant_auth_SOURCES = tests/unit/test_controller_participant_auth.cpp
+tests_unit_test_controller_participant_auth_CXXFLAGS = $(CONTROLLER_TEST_CXXFLAGS)
+tests_unit_test_controller_participant_auth_LDADD = $(CONTROLLER_TEST_LDADD)
 
 # Redis key layout (controller/live/redis_keys.hpp). The Janus Admin API
 # bodies and reply reading are tested with common/ (test_common_admin_api).

@@ -87,6 +87,11 @@ void test_defaults_without_file(void** state) {
     assert_int_equal(c.threads, 4);
     assert_int_equal(c.max_body_bytes, 65536);
     assert_int_equal(c.token_ttl_s, 300);
+    assert_true(c.credential_secret.empty());
+    assert_int_equal(c.credential_grace_s, 3600);
+    assert_int_equal(c.credential_max_ttl_s, 2592000);
+    assert_int_equal(c.join_rate_per_credential, 10);
+    assert_int_equal(c.join_rate_per_address, 60);
     assert_string_equal(c.log_level.c_str(), "info");
     assert_true(c.api_keys.empty());
     assert_false(required_ok(state));  // defaults alone cannot serve
@@ -104,6 +109,9 @@ void test_file_values_and_lists(void** state) {
                        "token_keys = k1:" + kSecretA + ",k2:" + kSecretA + "\n"
                        "token_kid = k2\n"
                        "janus_admin_secret = s3cret\n"
+                       "credential_secret = " + kSecretA + "\n"
+                       "credential_grace_s = 0\n"
+                       "join_rate_per_address = 0\n"
                        "turn_urls = turn:127.0.0.1:3478?transport=udp, turns:t.example:5349\n"
                        "turn_secret = turnsecret\n"
                        "log_level = debug\n";
@@ -123,6 +131,9 @@ void test_file_values_and_lists(void** state) {
     assert_int_equal(c.turn_urls.size(), 2);
     assert_string_equal(c.turn_urls[1].c_str(), "turns:t.example:5349");
     assert_string_equal(c.log_level.c_str(), "debug");
+    assert_string_equal(c.credential_secret.c_str(), kSecretA);
+    assert_int_equal(c.credential_grace_s, 0);
+    assert_int_equal(c.join_rate_per_address, 0);
     assert_int_equal(c.redis_port, 6379);  // untouched keys keep defaults
     assert_true(required_ok(state));
 }
@@ -193,6 +204,15 @@ void test_secret_errors_do_not_echo(void** state) {
     assert_false(load(state));
     assert_non_null(std::strstr(g_error, "token_keys"));
     assert_null(std::strstr(g_error, "shortSecretQQQ"));
+
+    write_file("credential_secret = shortCredSecretQQQ\n");  // < 32 characters
+    assert_false(load(state));
+    assert_non_null(std::strstr(g_error, "credential_secret"));
+    assert_null(std::strstr(g_error, "shortCredSecretQQQ"));
+
+    write_file("credential_max_ttl_s = 60\n");  // below one hour
+    assert_false(load(state));
+    assert_non_null(std::strstr(g_error, "credential_max_ttl_s"));
 }
 
 void test_unknown_key_refused(void** state) {
@@ -226,7 +246,7 @@ void test_failed_load_leaves_output_untouched(void** state) {
 
 void test_required_settings(void** state) {
     std::string base = std::string("api_keys = ") + kApiKey + "\n" + "token_keys = k1:" + kSecretA + "\n" +
-                       "janus_admin_secret = s\n";
+                       "janus_admin_secret = s\ncredential_secret = " + kSecretA + "\n";
     write_file((base + "token_kid = k1\n").c_str());
     assert_true(load(state));
     assert_true(required_ok(state));
@@ -245,6 +265,12 @@ void test_required_settings(void** state) {
     assert_true(load(state));
     assert_false(required_ok(state));
     assert_non_null(std::strstr(g_error, "janus_admin_secret"));
+
+    write_file((std::string("api_keys = ") + kApiKey + "\ntoken_keys = k1:" + kSecretA +
+                "\ntoken_kid = k1\njanus_admin_secret = s\n").c_str());  // no credential_secret
+    assert_true(load(state));
+    assert_false(required_ok(state));
+    assert_non_null(std::strstr(g_error, "credential_secret"));
 
     write_file((base + "token_kid = k1\nturn_urls = turn:127.0.0.1:3478\n").c_str());
     assert_true(load(state));

@@ -1,17 +1,28 @@
 // The clinic web app: a thin UI over the SDK (../sdk/telemed.js, docs/SDK.md).
 //
 // Opened with the join link /app/#join=<base64url(JSON join object)>
-// [&name=<display name hint>]. The fragment is read once, kept in
-// sessionStorage for a reload of this tab, and removed from the address bar.
+// [&name=<display name hint>], or with the invitation link
+// /app/#invite=<participant credential> (access.invite_url: sent days
+// ahead; the app exchanges the credential for a fresh join object with
+// POST ../join when opened, and again when a rejoin needs a new token). The
+// fragment is read once, kept in sessionStorage for a reload of this tab,
+// and removed from the address bar.
 // ?autopublish=0: do not start microphone and camera by themselves (default:
 // publish what the permissions allow when admitted).
 //
 // For tests: window.telemedClient is the TelemedClient, window.telemedApp the
 // app state; every control and tile has a data-testid. Nothing here logs the
-// token or any name.
-import { TelemedClient, decodeJoinLink, encodeJoinLink } from '../sdk/telemed.js';
+// token, the credential or any name.
+import {
+    TelemedClient, decodeInviteLink, decodeJoinLink, encodeJoinLink, exchangeCredential,
+} from '../sdk/telemed.js';
 
 const STORAGE_KEY = 'telemed.join';
+const INVITE_KEY = 'telemed.invite';
+// POST /join of the controller that serves this app (<public_url>/app/ -> <public_url>/join).
+const JOIN_URL = new URL('../join', location.href).href;
+// A rejoin exchanges the credential again when the token has less than this left.
+const TOKEN_MIN_VALIDITY_MS = 60000;
 const params = new URLSearchParams(location.search);
 
 const app = {
@@ -26,6 +37,8 @@ const app = {
     publishing: { audio: false, video: false, screen: false },
     participantId: null,
     role: null,
+    via: null,                 // 'join' (join link) | 'invite' (credential exchanged)
+    exchanges: 0,              // POST /join calls made
     nameHint: null,
     audioBlocked: false,
 };
@@ -102,6 +115,8 @@ function end(reason, text) {
 function describeError(e) {
     const code = e && e.code;
     if (code === 'link') return 'This page needs the join link the clinic sent you. Please open that link again.';
+    if (code === 'credential') return 'This invitation is no longer valid. Please ask the clinic for a new link.';
+    if (code === 'rate-limited') return 'Too many attempts. Please wait a minute and try again.';
     if (code === 4017) return 'This join link has expired. Please ask the clinic for a new link.';
     if (code === 4016) return 'This join link is not valid yet. Please check the time on your device.';
     if (typeof code === 'number' && code >= 4010 && code <= 4019) return 'This join link is not valid. Please ask the clinic for a new link.';
@@ -115,11 +130,26 @@ function describeError(e) {
 
 // ------------------------------------------------------------------ join link
 
+// {invite: credential} for an invitation link, else the decoded join link.
 function readJoin() {
     if (location.hash.length > 1) {
+        const invite = decodeInviteLink(location.hash);
+        try {
+            if (invite) {
+                sessionStorage.setItem(INVITE_KEY, invite.credential);
+                sessionStorage.removeItem(STORAGE_KEY);
+            }
+        } catch {
+            // storage unavailable: a reload will need the link again
+        }
+        if (invite) {
+            history.replaceState(null, '', location.pathname + location.search);
+            return { invite: invite.credential };
+        }
         const join = decodeJoinLink(location.hash);
         try {
             sessionStorage.setItem(STORAGE_KEY, encodeJoinLink(join) + (join.name ? `&name=${encodeURIComponent(join.name)}` : ''));
+            sessionStorage.removeItem(INVITE_KEY);
         } catch {
             // storage unavailable: a reload will need the link again
         }
@@ -127,12 +157,28 @@ function readJoin() {
         return join;
     }
     let saved = null;
+    let invite = null;
     try {
+        invite = sessionStorage.getItem(INVITE_KEY);
         saved = sessionStorage.getItem(STORAGE_KEY);
     } catch {
         // ignore
     }
+    if (invite) return { invite };
     return decodeJoinLink(saved || '');
+}
+
+// POST /join with the invitation's credential; waits out a 429 (a few times).
+async function exchange(credential) {
+    for (let attempt = 0; ; attempt++) {
+        try {
+            app.exchanges += 1;
+            return await exchangeCredential(credential, { joinUrl: JOIN_URL });
+        } catch (e) {
+            if (e.code !== 'rate-limited' || attempt >= 3) throw e;
+            await new Promise((r) => setTimeout(r, e.retryAfter * 1000));
+        }
+    }
 }
 
 // ------------------------------------------------------------------ tiles
@@ -512,11 +558,35 @@ async function start() {
         end('error', describeError(e));
         return;
     }
+    let getToken;
+    if (join.invite) {
+        const credential = join.invite;
+        app.via = 'invite';
+        try {
+            join = await exchange(credential);
+        } catch (e) {
+            app.error = { code: e.code, message: e.message };
+            if (e.code === 'ended') end('ended');
+            else end('error', describeError(e));
+            return;
+        }
+        // A rejoin (Janus session lost) needs a valid token: exchange again
+        // when the one we hold is about to expire.
+        let current = join;
+        getToken = async () => {
+            if (Date.parse(current.expires_at) - Date.now() > TOKEN_MIN_VALIDITY_MS) return current.token;
+            current = await exchange(credential);
+            return current.token;
+        };
+    } else {
+        app.via = 'join';
+    }
     app.nameHint = join.name || null;
     client = new TelemedClient({
         janusUrl: join.janus_ws_url,
         token: join.token,
         iceServers: join.ice_servers,
+        getToken,
         log: (level, msg) => {
             if (level === 'debug') return;
             (level === 'error' ? console.error : level === 'warn' ? console.warn : console.info)(`[telemed] ${msg}`);

@@ -5,7 +5,7 @@
 //
 // $TELEMED_STACK_DIR/stack.env holds KEY=VALUE lines: TELEMED_URL,
 // TELEMED_API_KEY, JANUS_WS_URL, JANUS_HTTP_URL, JANUS_ADMIN_URL,
-// JANUS_ADMIN_SECRET, TOKEN_KID, TOKEN_SECRET, TOKEN_ISSUER, TURN_SECRET,
+// JANUS_ADMIN_SECRET, TOKEN_KID, TOKEN_SECRET, TOKEN_ISSUER, CREDENTIAL_SECRET, TURN_SECRET,
 // TURN_URL, PGURL, PSQL (command prefix), REDIS_CLI (command prefix).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
