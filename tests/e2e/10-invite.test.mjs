@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import { joinWith } from '../integ/lib/janus.mjs';
-import { healthy, stackctl } from '../integ/lib/stack.mjs';
+import { restartController } from '../integ/lib/stack.mjs';
 import { withBrowser } from './lib/browser.mjs';
 import {
     AppPeer, api, eventually, janusCoreAdmin, session, show, sleep, totals, waitAppFlowing,
@@ -20,18 +20,6 @@ const T = { timeout: 180000 };
 const TOKEN_TTL_S = 30;
 const PLUGIN_LEEWAY_S = 30;  // janus.plugin.telemed clock_skew default
 
-async function restartController(set) {
-    const saved = process.env.TELEMED_CONTROLLER_SET;
-    if (set) process.env.TELEMED_CONTROLLER_SET = set;
-    else delete process.env.TELEMED_CONTROLLER_SET;
-    try {
-        stackctl('restart-controller', { timeout: 90000 });
-    } finally {
-        if (saved === undefined) delete process.env.TELEMED_CONTROLLER_SET;
-        else process.env.TELEMED_CONTROLLER_SET = saved;
-    }
-    await eventually(healthy, { timeout: 30000, what: 'controller healthy after restart' });
-}
 
 before(async () => restartController(`token_ttl_s=${TOKEN_TTL_S}`));
 after(async () => restartController(null));

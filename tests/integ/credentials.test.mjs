@@ -15,8 +15,8 @@ import { pathToFileURL } from 'node:url';
 import { assertJoin, assertProblem, assertTimestamp } from './lib/checks.mjs';
 import { joinWith } from './lib/janus.mjs';
 import {
-    ENV, ROOT, api, createSession, eventually, healthy, janusAdmin, lit, plugin, psql, psqlValue, roomInfo, show, stack,
-    stackctl, transition, uniq,
+    ENV, ROOT, api, createSession, janusAdmin, lit, plugin, psql, psqlValue, restartController, roomInfo, show, stack,
+    transition, uniq,
 } from './lib/stack.mjs';
 
 const { decodeInviteLink, exchangeCredential } = await import(pathToFileURL(pathJoin(ROOT, 'web', 'telemed.js')).href);
@@ -283,20 +283,6 @@ describe('rate limit', () => {
     });
 });
 
-// Restarts the controller with TELEMED_CONTROLLER_SET=`set` (null: the
-// stack's own configuration). A restart also empties the rate limiters.
-async function restartController(set) {
-    const saved = process.env.TELEMED_CONTROLLER_SET;
-    if (set) process.env.TELEMED_CONTROLLER_SET = set;
-    else delete process.env.TELEMED_CONTROLLER_SET;
-    try {
-        stackctl('restart-controller', { timeout: 90000 });
-    } finally {
-        if (saved === undefined) delete process.env.TELEMED_CONTROLLER_SET;
-        else process.env.TELEMED_CONTROLLER_SET = saved;
-    }
-    await eventually(healthy, { timeout: 30000, what: 'controller healthy after restart' });
-}
 
 describe('rate limit per address', () => {
     test('per client address: 429 for every credential, garbage included, once spent', { timeout: 120000 }, async () => {

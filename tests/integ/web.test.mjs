@@ -17,7 +17,7 @@ import WebSocket from 'ws';
 import { joinWith } from './lib/janus.mjs';
 import { verifyHs256 } from './lib/jwt.mjs';
 import {
-    ENV, ROOT, addParticipant, api, createSession, eventually, healthy, show, stack, transition, uniq, within,
+    ENV, ROOT, addParticipant, api, createSession, eventually, restartController, show, stack, transition, uniq, within,
 } from './lib/stack.mjs';
 
 const T = { timeout: 30000 };
@@ -84,14 +84,6 @@ function assertNotFound(r, what) {
     assert.equal(r.json?.status, 404);
 }
 
-// Restarts the stack's controller with extra settings (TELEMED_CONTROLLER_SET).
-function restartController(set) {
-    const env = { ...process.env, TELEMED_STACK_DIR: stack.dir };
-    if (set) env.TELEMED_CONTROLLER_SET = set;
-    else delete env.TELEMED_CONTROLLER_SET;
-    execFileSync(join(ROOT, 'scripts', 'stackctl'), ['restart-controller'],
-        { env, cwd: ROOT, timeout: 60000, stdio: ['ignore', 'pipe', 'pipe'] });
-}
 
 function fromBase64url(s) {
     return Buffer.from(s, 'base64url').toString('utf8');
@@ -185,7 +177,7 @@ describe('static web files', () => {
             symlinkSync('missing.js', join(root, 'app', 'dangling.js'));
             mkdirSync(join(root, 'app', 'folder.css'));
             execFileSync('mkfifo', [join(root, 'app', 'fifo.js')]);
-            restartController(`web_root=${root}`);
+            await restartController(`web_root=${root}`);
             assert.equal((await raw('/app/ok.js')).body.toString(), 'export const ok = 1;');
             assert.equal((await raw('/sdk/telemed.js')).body.toString(), 'export const sdk = 1;');
             const inside = await raw('/app/inside.js');
@@ -197,9 +189,8 @@ describe('static web files', () => {
                 assert.ok(!r.body.toString().includes('secret') && !r.body.toString().includes('root:'), `${p}: nothing leaked`);
             }
         } finally {
-            restartController(null);
+            await restartController(null);
             rmSync(base, { recursive: true, force: true });
-            await eventually(healthy, { timeout: 10000, what: 'controller back' });
         }
         assert.equal((await raw('/sdk/telemed.js')).body.length, readFileSync(join(ROOT, 'web', 'telemed.js')).length);
     });

@@ -58,7 +58,7 @@ std::string repeat(const char* s, std::size_t n) {
 
 // The message of an unknown permission name: every valid name, in canonical order.
 #define kUnknownPermission \
-    "unknown permission; must be one of publish_audio, publish_video, publish_screen, subscribe, chat, " \
+    "unknown permission, must be one of publish_audio, publish_video, publish_screen, subscribe, chat, " \
     "share_files, record, moderate, bypass_lobby;"
 
 // ---- check_text ----

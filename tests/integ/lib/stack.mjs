@@ -177,6 +177,19 @@ export function stackctl(cmd, { timeout = 60000 } = {}) {
     });
 }
 
+// Restarts the stack's controller with extra settings `set` (the
+// TELEMED_CONTROLLER_SET of scripts/stackctl, "key=value ..."; null: the
+// stack's own configuration) and waits until it is healthy. A restart also
+// empties the controller's rate limiters and read cache.
+export async function restartController(set) {
+    const env = { ...process.env, TELEMED_STACK_DIR: stack.dir };
+    if (set) env.TELEMED_CONTROLLER_SET = set;
+    else delete env.TELEMED_CONTROLLER_SET;
+    execFileSync(join(ROOT, 'scripts', 'stackctl'), ['restart-controller'],
+        { env, cwd: ROOT, timeout: 90000, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    await eventually(healthy, { timeout: 30000, what: 'controller healthy after restart' });
+}
+
 // Runs SQL through the PSQL prefix. Returns rows as arrays of strings
 // (tab-separated, unaligned). Throws on error.
 export function psql(sql, { timeout = 15000 } = {}) {
