@@ -17,7 +17,7 @@ import WebSocket from 'ws';
 import { joinWith } from './lib/janus.mjs';
 import { verifyHs256 } from './lib/jwt.mjs';
 import {
-    ENV, ROOT, addParticipant, api, createSession, eventually, restartController, show, stack, transition, uniq, within,
+    ENV, ROOT, addParticipant, api, createSession, eventually, restartController, show, transition, uniq, within,
 } from './lib/stack.mjs';
 
 const T = { timeout: 30000 };
