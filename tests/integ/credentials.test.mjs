@@ -162,7 +162,7 @@ describe('POST /join', () => {
         assert.equal(r.data.telemed, 'joined', JSON.stringify(r.data));
     });
 
-    test('missing, garbage, tampered, other-key, API-key and cross-deployment credentials: 401', T, async () => {
+    test('missing, garbage, tampered, other-key, other-session, API-key and cross-deployment credentials: 401', T, async () => {
         const sid = await newSession();
         const added = await add(sid, { user_id: uniq('pat'), role: 'patient' });
         const good = added.json.access.credential;
@@ -179,11 +179,22 @@ describe('POST /join', () => {
         const basic = await api('POST', '/join', { auth: false, headers: { authorization: `Basic ${good}` } });
         assertUnauthorized(basic, 'Basic scheme');
         // Validly signed but for a participant that does not exist.
-        if (ENV.CREDENTIAL_SECRET) {
+        assert.ok(ENV.CREDENTIAL_SECRET, 'stack.env carries CREDENTIAL_SECRET');
+        {
             const fake = Buffer.from(payload);
             fake.writeBigUInt64BE(0n, 32);
             fake.fill(0x42, 16, 32);
             assertUnauthorized(await exchange(forge(fake, ENV.CREDENTIAL_SECRET)), 'unknown participant');
+            // Validly signed, a real participant, but bound to another
+            // (real, open) session: the participant is not in that session.
+            const other = await newSession();
+            await add(other, { user_id: uniq('pat'), role: 'patient' });
+            const cross = Buffer.from(Buffer.from(good.split('.')[1], 'base64url'));
+            Buffer.from(other.replaceAll('-', ''), 'hex').copy(cross, 0);
+            assertUnauthorized(await exchange(forge(cross, ENV.CREDENTIAL_SECRET)), 'credential bound to another session');
+            // The same bytes with its own session id again: accepted (the forge is faithful).
+            assert.equal((await exchange(forge(Buffer.from(good.split('.')[1], 'base64url'), ENV.CREDENTIAL_SECRET))).status,
+                         200, 'the re-signed original credential');
         }
         // The good one still works.
         assert.equal((await exchange(good)).status, 200);
