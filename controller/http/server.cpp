@@ -87,6 +87,7 @@ struct RequestState {
     std::optional<Response> deferred;
     bool uri_refused = false;  // query string over kMaxQueryBytes / kMaxQueryArgs
     bool nul_path = false;     // "%00" in the path
+    bool close_now = false;    // refused without reading the body, then closed (ambiguous length)
 };
 
 // The body length the request announces: its Content-Length (saturated; an
@@ -97,6 +98,16 @@ unsigned long long announced_length(const Request& req) {
     auto [p, ec] = std::from_chars(cl.data(), cl.data() + cl.size(), n);
     if (ec == std::errc::result_out_of_range) return ~0ull;
     return ec == std::errc() ? n : 0;
+}
+
+// RFC 9112 6.3: a request with more than one Content-Length (collected
+// as a list, "10, 20"), or with both Content-Length and Transfer-Encoding,
+// has no length two parties agree on, which is how requests are smuggled
+// past a proxy. It is refused without reading the body, and the connection
+// is closed after the answer, so nothing after it is taken as a request.
+bool ambiguous_length(const Request& req) {
+    const std::string_view cl = req.header("content-length");
+    return cl.find(',') != std::string_view::npos || (!cl.empty() && !req.header("transfer-encoding").empty());
 }
 
 // "Expect: 100-continue" (case-insensitive, RFC 9110 10.1.1).
@@ -205,6 +216,14 @@ struct HttpServer::Callbacks {
         }
         MHD_get_connection_values(conn, MHD_HEADER_KIND, &collect_header, &req.headers);
         req.client_address = client_address(conn);
+        if (ambiguous_length(req)) {
+            *early = problem(400, "ambiguous-length", "Ambiguous message length",
+                             "The request has more than one Content-Length, or Content-Length together with "
+                             "Transfer-Encoding; the connection is closed.");
+            early->headers.emplace_back("Connection", "close");
+            st.close_now = true;
+            return true;
+        }
         MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, &collect_query, &req.query);
 
         std::vector<std::string> allowed;
@@ -293,7 +312,7 @@ struct HttpServer::Callbacks {
                     // body is beyond what we are willing to drop, or when the
                     // client waits for "100 Continue" before sending it (it
                     // then sends nothing and reads the answer).
-                    if (announced_length(st->req) > kMaxDiscardBytes || expects_continue(st->req))
+                    if (st->close_now || announced_length(st->req) > kMaxDiscardBytes || expects_continue(st->req))
                         return queue(srv, conn, *st, early);
                     st->deferred = std::move(early);
                 }

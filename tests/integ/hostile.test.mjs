@@ -6,7 +6,7 @@ import { connect } from 'node:net';
 import { describe, test } from 'node:test';
 
 import { assertFieldError, assertProblem } from './lib/checks.mjs';
-import { ENV, api, createSession, healthy, psqlValue, show, uniq } from './lib/stack.mjs';
+import { ENV, api, createSession, healthy, lit, psqlValue, show, uniq } from './lib/stack.mjs';
 
 const T = { timeout: 60000 };
 
@@ -214,6 +214,43 @@ describe('refused bodies', () => {
         } finally {
             sock.destroy();
         }
+    });
+
+    test('two Content-Length headers, or Content-Length with Transfer-Encoding: 400, closed, nothing smuggled', T, async () => {
+        // RFC 9112 6.3. The first Content-Length (23) covers a valid create;
+        // a proxy trusting the second (88) would see one request, a server
+        // trusting the first would see the create and then a smuggled second
+        // request (a create with a marker title). Neither may happen.
+        const marker = uniq('smuggled');
+        const create = '{"kind":"consultation"}';
+        const smuggled = JSON.stringify({ kind: 'consultation', title: marker });
+        const tail = `POST /sessions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ENV.TELEMED_API_KEY}\r\n` +
+            `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(smuggled)}\r\n\r\n${smuggled}`;
+        const head = (lengths) => `POST /sessions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ENV.TELEMED_API_KEY}\r\n` +
+            `Content-Type: application/json\r\n${lengths}\r\n`;
+        const variants = {
+            'two different Content-Length': head(`Content-Length: ${create.length}\r\nContent-Length: ${create.length + tail.length}\r\n`),
+            'two equal Content-Length': head(`Content-Length: ${create.length}\r\nContent-Length: ${create.length}\r\n`),
+            'Content-Length and Transfer-Encoding': head(`Content-Length: ${create.length}\r\nTransfer-Encoding: chunked\r\n`),
+        };
+        const before = Number(psqlValue('SELECT count(*) FROM sessions'));
+        for (const [what, h] of Object.entries(variants)) {
+            const sock = connect(Number(new URL(ENV.TELEMED_URL).port), '127.0.0.1');
+            await new Promise((resolve, reject) => { sock.once('connect', resolve); sock.once('error', reject); });
+            let text = '';
+            const closed = new Promise((resolve) => { sock.on('close', resolve); sock.on('error', () => {}); });
+            sock.on('data', (d) => { text += d.toString('latin1'); });
+            sock.write(h + create + tail);
+            await Promise.race([closed, new Promise((r) => setTimeout(r, 5000))]);
+            sock.destroy();
+            assert.match(text, /^HTTP\/1\.1 400 /, `${what}: 400 (got ${JSON.stringify(text.slice(0, 80))})`);
+            assert.match(text, /ambiguous-length/, `${what}: problem type`);
+            assert.equal(text.match(/HTTP\/1\.1 \d{3} /g).length, 1, `${what}: exactly one response on the connection`);
+            assert.match(text, /\r\nconnection: close\r\n/i, `${what}: Connection: close`);
+        }
+        assert.equal(Number(psqlValue('SELECT count(*) FROM sessions')), before, 'no session created by any variant');
+        assert.equal(psqlValue(`SELECT count(*) FROM sessions WHERE title = ${lit(marker)}`), '0', 'nothing smuggled');
+        await assertAlive('ambiguous lengths');
     });
 
     test('a 10 MB body, beyond the 4 MiB discard bound, is answered at once', T, async () => {
