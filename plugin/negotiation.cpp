@@ -12,8 +12,8 @@
 namespace telemed::plugin {
 namespace {
 
-Failure sdp_failure(const char* what) {
-    return Failure::of(ErrorCode::InvalidSdp, std::string("invalid or missing SDP offer: ") + what);
+Failure sdp_failure(std::string_view what) {
+    return Failure::of(ErrorCode::InvalidSdp, "invalid or missing SDP offer: " + std::string(what));
 }
 
 }  // namespace
@@ -41,7 +41,8 @@ void PluginCore::configure(ClientMessage& m, const ConfigureRequest& req) {
             offer_text.assign(json_string_value(text), json_string_length(text));
             std::string why;
             offer = sdp::parse(offer_text, &why);
-            if (!offer) failure = sdp_failure("unusable SDP");
+            // The parser's reasons are its own words, never a piece of the SDP.
+            if (!offer) failure = sdp_failure("unusable SDP (" + why + ")");
         }
     }
 

@@ -186,6 +186,58 @@ bool parse_rtpmap(std::string_view value, uint8_t* pt, std::string_view* name) {
     return true;
 }
 
+// "a=extmap:<id>[/<direction>] <uri> [<attributes>]" (RFC 8285): the id
+// (1..255; 1..14 for one-byte headers, up to 255 with two-byte ones) and the
+// URI. false if it cannot be read.
+bool parse_extmap(std::string_view value, uint32_t* id, std::string_view* uri) {
+    std::string_view head = next_field(&value);
+    const std::size_t slash = head.find('/');
+    if (!parse_uint(head.substr(0, slash), 255, id) || *id == 0) return false;
+    *uri = next_field(&value);
+    return !uri->empty();
+}
+
+// One a=extmap line: its m-line (kSessionLevel above the first m=), id, URI.
+constexpr std::size_t kSessionLevel = SIZE_MAX;
+struct ExtMap {
+    std::size_t mline = kSessionLevel;
+    uint32_t id = 0;
+    std::string_view uri;
+};
+
+// RFC 8285 section 5 and RFC 8843 section 9.2: an extension id names one
+// extension within an m-line, and within a BUNDLE group (whose m-lines share
+// one RTP session), together with the session-level extmaps. `extmaps` is in
+// SDP order. Returns false on the first id used for two URIs.
+bool extmaps_consistent(const std::vector<ExtMap>& extmaps, const std::vector<MLine>& mlines,
+                        const std::vector<std::string_view>& bundle_mids) {
+    std::vector<bool> in_bundle(mlines.size(), false);  // <= kMaxMLines x kMaxMLines comparisons
+    for (std::size_t i = 0; i < mlines.size(); ++i)
+        for (std::string_view mid : bundle_mids)
+            in_bundle[i] = in_bundle[i] || (!mlines[i].mid.empty() && mid == mlines[i].mid);
+    std::array<std::string_view, 256> bundle{};
+    std::array<std::string_view, 256> own{};
+    std::size_t own_mline = kSessionLevel;
+    auto claim = [](std::array<std::string_view, 256>& table, const ExtMap& e) {
+        std::string_view& slot = table[e.id];
+        if (!slot.empty() && slot != e.uri) return false;
+        slot = e.uri;
+        return true;
+    };
+    for (const ExtMap& e : extmaps) {
+        const bool bundled = e.mline == kSessionLevel || (e.mline < mlines.size() && in_bundle[e.mline]);
+        if (bundled && !claim(bundle, e)) return false;
+        if (e.mline != kSessionLevel) {
+            if (e.mline != own_mline) {
+                own.fill({});
+                own_mline = e.mline;
+            }
+            if (!claim(own, e)) return false;
+        }
+    }
+    return true;
+}
+
 std::string_view static_codec_name(uint8_t pt) {
     switch (pt) {
         case 0: return "pcmu";
@@ -269,6 +321,8 @@ std::optional<Session> parse_text(std::string_view text, std::string* error) {
     std::optional<Section> cur;
     std::optional<Direction> session_direction;
     bool session_direction_seen = false;
+    std::vector<ExtMap> extmaps;
+    std::vector<std::string_view> bundle_mids;  // a=group:BUNDLE (views into the text)
 
     std::string_view rest = text;
     while (!rest.empty()) {
@@ -301,7 +355,28 @@ std::optional<Session> parse_text(std::string_view text, std::string* error) {
         const std::string_view attr_value = has_value ? value.substr(colon + 1) : std::string_view{};
         const std::optional<Direction> dir = has_value ? std::nullopt : parse_direction(name);
 
+        if (name == "extmap" && has_value) {
+            ExtMap e;
+            e.mline = cur ? cur->m.index : kSessionLevel;
+            if (!parse_extmap(attr_value, &e.id, &e.uri)) {
+                set_error(error, "unreadable extmap");
+                return std::nullopt;
+            }
+            extmaps.push_back(e);
+            continue;
+        }
         if (!cur) {  // session level
+            if (name == "group" && has_value && attr_value.substr(0, 7) == "BUNDLE ") {
+                std::string_view mids = attr_value.substr(7);
+                for (std::string_view mid = next_field(&mids); !mid.empty(); mid = next_field(&mids)) {
+                    if (bundle_mids.size() >= kMaxMLines) {
+                        set_error(error, "BUNDLE group too long");
+                        return std::nullopt;
+                    }
+                    bundle_mids.push_back(mid);
+                }
+                continue;
+            }
             if (dir) {
                 if (session_direction_seen) {
                     set_error(error, "conflicting session directions");
@@ -352,6 +427,10 @@ std::optional<Session> parse_text(std::string_view text, std::string* error) {
                 return std::nullopt;
             }
         }
+    }
+    if (!extmaps_consistent(extmaps, session.mlines, bundle_mids)) {
+        set_error(error, "one RTP header extension id used for two extensions");
+        return std::nullopt;
     }
     return session;
 }

@@ -1367,6 +1367,16 @@ static void bad_offers_are_refused_and_change_nothing(void** state) {
     assert_int_equal(configure_with(f, 1, "{\"request\":\"configure\"}", "offer", ""), 4050);
     assert_int_equal(configure_with(f, 1, "{\"request\":\"configure\"}", "offer", "v=0\r\ns=-\r\n"), 4050);
     assert_int_equal(configure_with(f, 1, "{\"request\":\"configure\"}", "offer", oversized_offer(f)), 4050);
+    // One header extension id for two extensions in the bundle (RFC 8843 9.2).
+    std::string clash = offer_text("AV", kOpus, kVp8);
+    clash.insert(clash.find("a=mid:0\r\n") + 9, "a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid\r\n");
+    clash.insert(clash.find("a=mid:1\r\n") + 9, "a=extmap:4 urn:3gpp:video-orientation\r\n");
+    assert_int_equal(configure_with(f, 1, "{\"request\":\"configure\"}", "offer", keep(f, clash)), 4050);
+    bool said_why = false;
+    for (const Call& c : f->host.calls)
+        if (c.kind == Call::Push && c.h == H(f, 1) && c.has_txn && c.txn == last_txn(f))
+            said_why = c.json.find("one RTP header extension id used for two extensions") != std::string::npos;
+    assert_true(said_why);
     txn = next_txn(f);
     send_jsep(f, 1, "{\"request\":\"configure\"}", txn, "{\"type\":\"offer\",\"sdp\":42}");
     assert_int_equal(reply(f, 1, txn), 4050);

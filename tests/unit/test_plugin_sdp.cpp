@@ -497,6 +497,53 @@ static void size_limits(void**) {
     assert_true(refused(many_audio_slots(kMaxMLines + 1)));
 }
 
+// RFC 8285 / 8843: an RTP header extension id names one extension within an
+// m-line and across a BUNDLE group (with the session-level extmaps).
+static void extmap_ids(void**) {
+    const std::string ours = "one RTP header extension id used for two extensions";
+    std::string err;
+    // Chrome's offer: the same ids for the same URIs in every bundled m-line.
+    assert_true(parse(kChromeOffer, &err).has_value());
+    // Id 2 is abs-send-time everywhere; make the camera's id 2 another URI.
+    std::string clash = kChromeOffer;
+    const std::string cam = "a=mid:1\r\na=extmap:14 urn:ietf:params:rtp-hdrext:toffset\r\n"
+                            "a=extmap:2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time\r\n";
+    const std::size_t at = clash.find(cam);
+    assert_true(at != std::string::npos);
+    clash.replace(at, cam.size(), "a=mid:1\r\na=extmap:14 urn:ietf:params:rtp-hdrext:toffset\r\n"
+                                  "a=extmap:2 urn:3gpp:video-orientation\r\n");
+    err.clear();
+    assert_false(parse(clash, &err).has_value());
+    assert_str_eq(err, ours);
+    // The same two m-lines without a BUNDLE group are separate RTP sessions: allowed.
+    const std::string unbundled = replace_all(clash, "a=group:BUNDLE 0 1 2 3 4 5 6 7\r\n", "");
+    assert_true(parse(unbundled, &err).has_value());
+    // ...unless the camera is in a group with the microphone.
+    assert_false(parse(replace_all(clash, "a=group:BUNDLE 0 1 2 3 4 5 6 7\r\n", "a=group:BUNDLE 1 0\r\n")).has_value());
+    assert_true(parse(replace_all(clash, "a=group:BUNDLE 0 1 2 3 4 5 6 7\r\n", "a=group:BUNDLE 1\r\n")).has_value());
+    // Within one m-line, whatever the grouping.
+    const char* twice = "m=audio 9 RTP/AVP 0\r\na=mid:a\r\na=extmap:1 urn:x:one\r\na=extmap:1 urn:x:two\r\n";
+    assert_true(refused(offer_of({twice})));
+    assert_false(refused(offer_of({"m=audio 9 RTP/AVP 0\r\na=mid:a\r\na=extmap:1 urn:x:one\r\na=extmap:1 urn:x:one\r\n"})));
+    // Session-level extmaps belong to the bundle.
+    assert_true(refused("v=0\r\na=group:BUNDLE a\r\na=extmap:3 urn:x:one\r\n"
+                        "m=audio 9 RTP/AVP 0\r\na=mid:a\r\na=extmap:3/sendrecv urn:x:two\r\n"));
+    assert_false(refused("v=0\r\na=group:BUNDLE a\r\na=extmap:3 urn:x:one\r\n"
+                         "m=audio 9 RTP/AVP 0\r\na=mid:a\r\na=extmap:3/sendrecv urn:x:one\r\n"));
+    // Ids 1..255 (two-byte headers reach 255); 0, 256 and junk are unreadable.
+    assert_false(refused(offer_of({"m=audio 9 RTP/AVP 0\r\na=extmap:255 urn:x:one\r\n"})));
+    for (const char* bad : {"a=extmap:0 urn:x:one\r\n", "a=extmap:256 urn:x:one\r\n", "a=extmap:x urn:x:one\r\n",
+                            "a=extmap:7\r\n"}) {
+        err.clear();
+        assert_false(parse(offer_of({"m=audio 9 RTP/AVP 0\r\n", bad}), &err).has_value());
+        assert_str_eq(err, "unreadable extmap");
+    }
+    // A BUNDLE group is bounded by the m-line limit.
+    std::string group = "a=group:BUNDLE";
+    for (std::size_t i = 0; i <= kMaxMLines; ++i) group += " m" + std::to_string(i);
+    assert_true(refused("v=0\r\n" + group + "\r\nm=audio 9 RTP/AVP 0\r\n"));
+}
+
 // Refusal texts are our own words: never a piece of the input.
 static void refusal_texts_are_ours(void**) {
     const char* const inputs[] = {
@@ -729,6 +776,7 @@ int main() {
         cmocka_unit_test(static_payload_types_and_rtpmap),
         cmocka_unit_test(mids_and_directions),
         cmocka_unit_test(refusals),
+        cmocka_unit_test(extmap_ids),
         cmocka_unit_test(size_limits),
         cmocka_unit_test(refusal_texts_are_ours),
         cmocka_unit_test(plan_doctor),
