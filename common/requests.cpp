@@ -26,6 +26,32 @@ constexpr std::size_t kMaxUnknownFieldErrors = 20;
 constexpr std::size_t kMaxFieldNameChars = 64;
 constexpr std::size_t kMaxCursorChars = 200;
 
+// Metadata is stored as Postgres jsonb, whose numbers are `numeric`: a real
+// such as 1e20 comes back as the integer 100000000000000000000, which no
+// JSON library bound to int64 (Jansson included) reads again. So metadata
+// numbers are refused at the edge beyond the int64 range (2^63).
+constexpr double kMaxMetadataMagnitude = 9223372036854775808.0;
+
+// True when every number in `v` (recursively) is within the bound.
+bool metadata_numbers_fit(const json_t* v) {
+    if (json_is_real(v)) {
+        const double d = json_real_value(v);
+        return d < kMaxMetadataMagnitude && d > -kMaxMetadataMagnitude;
+    }
+    if (json_is_object(v)) {
+        const char* key;
+        json_t* value;
+        json_object_foreach(const_cast<json_t*>(v), key, value)
+            if (!metadata_numbers_fit(value)) return false;
+    } else if (json_is_array(v)) {
+        std::size_t i;
+        json_t* value;
+        json_array_foreach(v, i, value)
+            if (!metadata_numbers_fit(value)) return false;
+    }
+    return true;
+}
+
 constexpr std::string_view kPolicyNames[] = {"disabled", "optional", "required"};
 constexpr std::string_view kStatusNames[] = {"scheduled", "active", "ended", "cancelled"};
 
@@ -318,6 +344,9 @@ std::optional<CreateSessionRequest> parse_create_session(const json_t* body, Fie
             if (dumped.empty() || dumped.size() > kMaxMetadataBytes) {
                 add_error(errors, "metadata", "is too large (at most " + std::to_string(kMaxMetadataBytes) +
                                                   " bytes as compact JSON)");
+            } else if (!metadata_numbers_fit(v)) {
+                add_error(errors, "metadata",
+                          "has a number beyond the 64-bit integer range (at most 9.2e18 in magnitude)");
             } else {
                 r.metadata = Json(json_deep_copy(v));
                 if (!r.metadata) add_error(errors, "metadata", "could not be stored");

@@ -238,6 +238,16 @@ describe('422 field errors', () => {
         for (const [body, field] of bad) {
             assertFieldError(await api('POST', '/sessions', { body }), field, JSON.stringify(body).slice(0, 80));
         }
+        // A metadata number that Postgres would return as an integer beyond
+        // int64 (1e20 -> 100000000000000000000) is refused, not a 500.
+        assertFieldError(await api('POST', '/sessions', { raw: '{"kind":"consultation","metadata":{"n":1e20}}' }),
+                         'metadata', 'metadata 1e20');
+        const big = await api('POST', '/sessions', { raw: '{"kind":"consultation","metadata":{"n":9.2e18,"f":1.5}}' });
+        assert.equal(big.status, 201, show(big));
+        const back = await api('GET', `/sessions/${big.json.id}`);
+        assert.equal(back.status, 200, show(back));
+        assert.equal(back.json.metadata.f, 1.5);
+        assert.equal(back.json.metadata.n, 9.2e18);
         // Several bad fields: all named.
         const multi = await api('POST', '/sessions', { body: { kind: 'x', title: '', recording_policy: 'y' } });
         for (const f of ['kind', 'title', 'recording_policy']) assertFieldError(multi, f, 'multi');

@@ -164,6 +164,14 @@ void create_refusals(void**) {
                   "recording_policy:must be a string;");
     assert_str_eq(create_errors(R"({"kind":"consultation","metadata":[]})"), "metadata:must be an object;");
     assert_str_eq(create_errors(R"({"kind":"consultation","metadata":"x"})"), "metadata:must be an object;");
+    // Numbers that jsonb would hand back as integers beyond int64 (unreadable).
+    const char* const too_big = "metadata:has a number beyond the 64-bit integer range (at most 9.2e18 in magnitude);";
+    assert_str_eq(create_errors(R"({"kind":"consultation","metadata":{"n":1e20}})"), too_big);
+    assert_str_eq(create_errors(R"({"kind":"consultation","metadata":{"a":[1,{"b":-9.3e18}]}})"), too_big);
+    assert_str_eq(create_errors(R"({"kind":"consultation","metadata":{"n":9.2233720368547758e18}})"), too_big);
+    assert_str_eq(create_errors(R"({"kind":"consultation","metadata":{"n":9.2e18,"m":-9.2e18,"i":9223372036854775807,)"
+                                R"("s":"1e99","f":1e-300,"z":0.1}})"),
+                  "");
     // Several problems are reported together.
     assert_str_eq(create_errors(R"({"kind":2,"title":3,"zzz":4})"),
                   "zzz:unknown field;kind:must be a string;title:must be a string;");
