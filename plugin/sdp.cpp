@@ -205,35 +205,48 @@ struct ExtMap {
     std::string_view uri;
 };
 
+// One mid of an a=group:BUNDLE line, and which such line (group) it is in.
+struct BundleMid {
+    std::string_view mid;
+    std::size_t group = 0;
+};
+
 // RFC 8285 section 5 and RFC 8843 section 9.2: an extension id names one
-// extension within an m-line, and within a BUNDLE group (whose m-lines share
-// one RTP session), together with the session-level extmaps. `extmaps` is in
-// SDP order. Returns false on the first id used for two URIs.
+// extension within an m-line and within a BUNDLE group (whose m-lines share
+// one RTP session); session-level extmaps apply to every m-line. `extmaps`
+// is in SDP order (session level first). Returns false on the first id used
+// for two URIs.
 bool extmaps_consistent(const std::vector<ExtMap>& extmaps, const std::vector<MLine>& mlines,
-                        const std::vector<std::string_view>& bundle_mids) {
-    std::vector<bool> in_bundle(mlines.size(), false);  // <= kMaxMLines x kMaxMLines comparisons
+                        const std::vector<BundleMid>& bundle_mids, std::size_t groups) {
+    using Table = std::array<std::string_view, 256>;
+    constexpr std::size_t kNoGroup = SIZE_MAX;
+    std::vector<std::size_t> group_of(mlines.size(), kNoGroup);  // <= kMaxMLines x kMaxMLines comparisons
     for (std::size_t i = 0; i < mlines.size(); ++i)
-        for (std::string_view mid : bundle_mids)
-            in_bundle[i] = in_bundle[i] || (!mlines[i].mid.empty() && mid == mlines[i].mid);
-    std::array<std::string_view, 256> bundle{};
-    std::array<std::string_view, 256> own{};
-    std::size_t own_mline = kSessionLevel;
-    auto claim = [](std::array<std::string_view, 256>& table, const ExtMap& e) {
+        for (const BundleMid& b : bundle_mids)
+            if (!mlines[i].mid.empty() && b.mid == mlines[i].mid) group_of[i] = b.group;
+    auto claim = [](Table& table, const ExtMap& e) {
         std::string_view& slot = table[e.id];
         if (!slot.empty() && slot != e.uri) return false;
         slot = e.uri;
         return true;
     };
+    Table session{};             // session-level extmaps
+    Table own{};                 // the current m-line's, starting from the session's
+    std::vector<Table> bundle;   // per group, starting from the session's (made at the first m-line)
+    std::size_t own_mline = kSessionLevel;
     for (const ExtMap& e : extmaps) {
-        const bool bundled = e.mline == kSessionLevel || (e.mline < mlines.size() && in_bundle[e.mline]);
-        if (bundled && !claim(bundle, e)) return false;
-        if (e.mline != kSessionLevel) {
-            if (e.mline != own_mline) {
-                own.fill({});
-                own_mline = e.mline;
-            }
-            if (!claim(own, e)) return false;
+        if (e.mline == kSessionLevel) {
+            if (!claim(session, e)) return false;
+            continue;
         }
+        if (bundle.empty()) bundle.assign(groups, session);
+        if (e.mline != own_mline) {
+            own = session;
+            own_mline = e.mline;
+        }
+        if (!claim(own, e)) return false;
+        const std::size_t g = e.mline < group_of.size() ? group_of[e.mline] : kNoGroup;
+        if (g != kNoGroup && g < bundle.size() && !claim(bundle[g], e)) return false;
     }
     return true;
 }
@@ -322,7 +335,8 @@ std::optional<Session> parse_text(std::string_view text, std::string* error) {
     std::optional<Direction> session_direction;
     bool session_direction_seen = false;
     std::vector<ExtMap> extmaps;
-    std::vector<std::string_view> bundle_mids;  // a=group:BUNDLE (views into the text)
+    std::vector<BundleMid> bundle_mids;  // every a=group:BUNDLE line's mids (views into the text)
+    std::size_t bundle_groups = 0;
 
     std::string_view rest = text;
     while (!rest.empty()) {
@@ -373,8 +387,9 @@ std::optional<Session> parse_text(std::string_view text, std::string* error) {
                         set_error(error, "BUNDLE group too long");
                         return std::nullopt;
                     }
-                    bundle_mids.push_back(mid);
+                    bundle_mids.push_back({mid, bundle_groups});
                 }
+                ++bundle_groups;
                 continue;
             }
             if (dir) {
@@ -428,7 +443,7 @@ std::optional<Session> parse_text(std::string_view text, std::string* error) {
             }
         }
     }
-    if (!extmaps_consistent(extmaps, session.mlines, bundle_mids)) {
+    if (!extmaps_consistent(extmaps, session.mlines, bundle_mids, bundle_groups)) {
         set_error(error, "one RTP header extension id used for two extensions");
         return std::nullopt;
     }

@@ -521,6 +521,9 @@ static void extmap_ids(void**) {
     // ...unless the camera is in a group with the microphone.
     assert_false(parse(replace_all(clash, "a=group:BUNDLE 0 1 2 3 4 5 6 7\r\n", "a=group:BUNDLE 1 0\r\n")).has_value());
     assert_true(parse(replace_all(clash, "a=group:BUNDLE 0 1 2 3 4 5 6 7\r\n", "a=group:BUNDLE 1\r\n")).has_value());
+    // Two BUNDLE groups are two RTP sessions: each has its own ids.
+    assert_true(parse(replace_all(clash, "a=group:BUNDLE 0 1 2 3 4 5 6 7\r\n",
+                                  "a=group:BUNDLE 0 2 3 4 5 6 7\r\na=group:BUNDLE 1\r\n")).has_value());
     // Within one m-line, whatever the grouping.
     const char* twice = "m=audio 9 RTP/AVP 0\r\na=mid:a\r\na=extmap:1 urn:x:one\r\na=extmap:1 urn:x:two\r\n";
     assert_true(refused(offer_of({twice})));
@@ -530,6 +533,8 @@ static void extmap_ids(void**) {
                         "m=audio 9 RTP/AVP 0\r\na=mid:a\r\na=extmap:3/sendrecv urn:x:two\r\n"));
     assert_false(refused("v=0\r\na=group:BUNDLE a\r\na=extmap:3 urn:x:one\r\n"
                          "m=audio 9 RTP/AVP 0\r\na=mid:a\r\na=extmap:3/sendrecv urn:x:one\r\n"));
+    // ...and apply to every m-line, bundled or not.
+    assert_true(refused("v=0\r\na=extmap:3 urn:x:one\r\nm=audio 9 RTP/AVP 0\r\na=mid:a\r\na=extmap:3 urn:x:two\r\n"));
     // Ids 1..255 (two-byte headers reach 255); 0, 256 and junk are unreadable.
     assert_false(refused(offer_of({"m=audio 9 RTP/AVP 0\r\na=extmap:255 urn:x:one\r\n"})));
     for (const char* bad : {"a=extmap:0 urn:x:one\r\n", "a=extmap:256 urn:x:one\r\n", "a=extmap:x urn:x:one\r\n",
