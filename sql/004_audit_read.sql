@@ -18,6 +18,9 @@
 -- or a whole chain removed (the UPDATE/DELETE/TRUNCATE triggers refuse both
 -- to anyone but a superuser bypassing triggers).
 --
+-- audit_verify() (001) is redefined on top of it below, so the chain is
+-- walked by one function only.
+--
 -- Never edit this file once applied anywhere: add sql/005_<name>.sql instead.
 
 CREATE FUNCTION audit_chain_check(p_session uuid, OUT checked bigint, OUT first_broken bigint)
@@ -39,4 +42,8 @@ BEGIN
         v_prev := r.hash;
     END LOOP;
 END
+$$;
+
+CREATE OR REPLACE FUNCTION audit_verify(p_session uuid) RETURNS bigint LANGUAGE sql STABLE AS $$
+    SELECT first_broken FROM audit_chain_check(p_session)
 $$;

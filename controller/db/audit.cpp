@@ -22,12 +22,6 @@ int64_t audit_append(PGconn* c, const std::string& session_id, const std::string
     return int64(r.get(), 0, 0);
 }
 
-int64_t audit_verify(PGconn* c, const std::string& session_id) {
-    ResultPtr r = exec(c, "SELECT audit_verify($1::uuid)", Params().add(session_id));
-    auto bad = opt_int64(r.get(), 0, 0);
-    return bad ? *bad : 0;
-}
-
 AuditPage list_audit(PGconn* c, const std::string& session_id, std::optional<int64_t> after, int limit) {
     // One row more than asked tells whether another page follows.
     ResultPtr r = exec(c,

@@ -23,10 +23,6 @@ namespace telemed::db {
 int64_t audit_append(PGconn* c, const std::string& session_id, const std::string& actor, const char* action,
                      const json_t* data);
 
-// Id of the first row of the session's chain that fails verification, or 0
-// when the chain verifies (also when it is empty).
-int64_t audit_verify(PGconn* c, const std::string& session_id);
-
 // One stored row, as read back.
 struct AuditRow {
     int64_t id = 0;

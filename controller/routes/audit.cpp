@@ -56,7 +56,7 @@ Json chain_view(const db::ChainCheck& c) {
 Response list_audit(const Request& req, AppContext& app) {
     const std::string& raw = req.params.at(0);
     if (!is_uuid(raw)) return not_found("No session with this id.");
-    const std::string id = lower_uuid(raw);
+    const std::string id = normalize_uuid(raw);
     FieldErrors errors;
     std::optional<ListAuditQuery> q = parse_list_audit(req.query, errors);
     if (!q) return validation_problem(errors);

@@ -144,8 +144,8 @@ Response revoke_credential(const Request& req, AppContext& app) {
     const std::string& raw_pid = req.params.at(1);
     if (!is_uuid(raw_sid)) return not_found("No session with this id.");
     if (!is_uuid(raw_pid)) return not_found("No participant with this id in this session.");
-    const std::string sid = lower_uuid(raw_sid);
-    const std::string pid = lower_uuid(raw_pid);
+    const std::string sid = normalize_uuid(raw_sid);
+    const std::string pid = normalize_uuid(raw_pid);
     const std::string actor = actor_of(req);
     SessionCacheInvalidation invalidate(app.session_cache, sid);  // after the transaction, whatever its outcome
 

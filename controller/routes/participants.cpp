@@ -102,7 +102,7 @@ std::optional<db::Session> lock_open_session(PGconn* c, const std::string& sid, 
 Response add_participant(const Request& req, AppContext& app) {
     const std::string& raw_sid = req.params.at(0);
     if (!is_uuid(raw_sid)) return not_found(kNoSession);
-    const std::string sid = lower_uuid(raw_sid);
+    const std::string sid = normalize_uuid(raw_sid);
     Json body;
     Response error;
     if (!parse_json_object_body(req, &body, &error)) return error;
@@ -241,8 +241,8 @@ Response remove_participant_by_body(const Request& req, AppContext& app) {
     std::optional<RemoveParticipantRequest> in = parse_remove_participant(body.get(), errors);
     if (!in) return validation_problem(errors);
     std::optional<std::string> pid;
-    if (in->participant_id) pid = lower_uuid(*in->participant_id);
-    return remove_participant(req, app, lower_uuid(raw_sid), pid, in->user_id);
+    if (in->participant_id) pid = normalize_uuid(*in->participant_id);
+    return remove_participant(req, app, normalize_uuid(raw_sid), pid, in->user_id);
 }
 
 // DELETE /sessions/{id}/participants/{pid}
@@ -251,7 +251,7 @@ Response remove_participant_by_path(const Request& req, AppContext& app) {
     const std::string& raw_pid = req.params.at(1);
     if (!is_uuid(raw_sid)) return not_found(kNoSession);
     if (!is_uuid(raw_pid)) return not_found(kNoParticipant);
-    return remove_participant(req, app, lower_uuid(raw_sid), lower_uuid(raw_pid), std::nullopt);
+    return remove_participant(req, app, normalize_uuid(raw_sid), normalize_uuid(raw_pid), std::nullopt);
 }
 
 // PATCH /sessions/{id}/participants/{pid}
@@ -260,8 +260,8 @@ Response update_participant(const Request& req, AppContext& app) {
     const std::string& raw_pid = req.params.at(1);
     if (!is_uuid(raw_sid)) return not_found(kNoSession);
     if (!is_uuid(raw_pid)) return not_found(kNoParticipant);
-    const std::string sid = lower_uuid(raw_sid);
-    const std::string pid = lower_uuid(raw_pid);
+    const std::string sid = normalize_uuid(raw_sid);
+    const std::string pid = normalize_uuid(raw_pid);
     Json body;
     Response error;
     if (!parse_json_object_body(req, &body, &error)) return error;

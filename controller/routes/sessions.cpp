@@ -151,7 +151,7 @@ Response create_session(const Request& req, AppContext& app) {
 Response get_session(const Request& req, AppContext& app) {
     const std::string& raw = req.params.at(0);
     if (!is_uuid(raw)) return not_found("No session with this id.");
-    const std::string id = lower_uuid(raw);
+    const std::string id = normalize_uuid(raw);
     // Read cache (controller/live/session_cache.hpp): a hit is the exact body a
     // database read would have produced, served without Postgres.
     if (SessionCache::Body hit = app.session_cache.lookup(id)) return json_text_response(200, *hit);
@@ -199,7 +199,7 @@ Response list_sessions(const Request& req, AppContext& app) {
 Response transition_session(const Request& req, AppContext& app, SessionAction t) {
     const std::string& raw = req.params.at(0);
     if (!is_uuid(raw)) return not_found("No session with this id.");
-    const std::string id = lower_uuid(raw);
+    const std::string id = normalize_uuid(raw);
     const std::string actor = actor_of(req);
     const std::string route = "POST /sessions/{id}/" + std::string(to_string(t));
     SessionCacheInvalidation invalidate(app.session_cache, id);  // after the transaction, whatever its outcome

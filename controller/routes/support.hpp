@@ -51,8 +51,4 @@ Json create_room_request(const db::Session& s, const char* state, const std::vec
 // The audit actor of a request: its API key id ("key0"), or "unknown".
 std::string actor_of(const Request& req);
 
-// Lower-case copy of a UUID text (callers checked is_uuid()): the one
-// normalisation, normalize_uuid of common/ids.hpp, under the routes' name.
-inline std::string lower_uuid(std::string_view id) { return normalize_uuid(id); }
-
 }  // namespace telemed

@@ -154,6 +154,8 @@ describe('GET /sessions/<id>/audit', () => {
                 'the tampered row is the first broken link, on every page');
         }
         assert.deepEqual(items[mid].data.tampered, true, 'the tampered data is shown as stored');
+        // audit_verify() (001, now built on the same check) names it too.
+        assert.equal(Number(psql(`SELECT audit_verify(${lit(s.id)})`)[0][0]), victim, 'audit_verify agrees');
         // Another session's chain is independent.
         const o = await api('GET', `/sessions/${other.id}/audit?limit=1`);
         assert.deepEqual(o.json.chain, { valid: true, checked: storedRows(other.id).length, first_broken: null });
