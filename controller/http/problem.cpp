@@ -73,7 +73,15 @@ bool parse_json_object_body(const Request& req, Json* out, Response* error_respo
         return false;
     }
     std::string parse_error;
-    Json value = json_parse(req.body, &parse_error);
+    bool out_of_range = false;
+    Json value = json_parse(req.body, &parse_error, &out_of_range);
+    if (!value && out_of_range) {
+        // Valid JSON, but a number no 64-bit reader holds: the request is
+        // understood and refused (422), not malformed (400).
+        *error_response = validation_problem(
+            {FieldError{"", "a number is out of range (integers: 64-bit signed; other numbers: 64-bit float)"}});
+        return false;
+    }
     if (!value) {
         *error_response = problem(400, "malformed-json", "Malformed JSON",
                                   "The request body is not valid JSON (UTF-8).");

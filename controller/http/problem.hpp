@@ -17,7 +17,8 @@ Response validation_problem(const FieldErrors& errors);
 // sets *error_response: 415 unsupported-media-type when the Content-Type is
 // not application/json (parameters such as charset=utf-8 allowed), 400
 // malformed-json when it does not parse (invalid UTF-8 included), 422
-// validation-error when it is not an object.
+// validation-error when it is not an object or holds a number beyond what a
+// 64-bit reader holds (an integer beyond int64, a real beyond double).
 bool parse_json_object_body(const Request& req, Json* out, Response* error_response);
 
 // Building blocks for problems with extra members (e.g. /readyz "checks"):

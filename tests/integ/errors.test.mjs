@@ -248,6 +248,33 @@ describe('422 field errors', () => {
         assert.equal(back.status, 200, show(back));
         assert.equal(back.json.metadata.f, 1.5);
         assert.equal(back.json.metadata.n, 9.2e18);
+        // Metadata numbers come back in one canonical form (docs/API.md):
+        // integers exactly (beyond 2^53 too), other numbers as the shortest
+        // decimal that reads back as the same 64-bit float. Checked on the
+        // raw text: JSON.parse would hide both 0.10000000000000001 and a lost
+        // integer digit.
+        const canon = [
+            ['0.1', '0.1'], ['1E2', '100'], ['100.0', '100'], ['-0.3', '-0.3'], ['1.5e-10', '1.5e-10'],
+            ['123456789.123', '123456789.123'], ['9007199254740993', '9007199254740993'],
+            ['-9223372036854775808', '-9223372036854775808'], ['0.30000000000000004', '0.30000000000000004'],
+        ];
+        const rawMeta = '{' + canon.map(([sent], i) => `"k${i}":${sent}`).join(',') + '}';
+        const made = await api('POST', '/sessions', { raw: `{"kind":"consultation","metadata":${rawMeta}}` });
+        assert.equal(made.status, 201, show(made));
+        for (const res of [made, await api('GET', `/sessions/${made.json.id}`)]) {
+            assert.equal(res.status, 200 + (res === made ? 1 : 0), show(res));
+            const m = res.text.match(/"metadata":(\{[^}]*\})/);
+            assert.ok(m, `metadata in ${res.text.slice(0, 200)}`);
+            const want = '{' + canon.map(([, back], i) => `"k${i}":${back}`).join(',') + '}';
+            assert.equal(m[1], want, 'metadata numbers in canonical form');
+        }
+        // Valid JSON holding an integer beyond int64 (or a number beyond a
+        // double) is refused with 422, not 400 malformed-json.
+        for (const n of ['18446744073709551616', '-9223372036854775809', '1e400']) {
+            const r = await api('POST', '/sessions', { raw: `{"kind":"consultation","metadata":{"n":${n}}}` });
+            assertProblem(r, 422, 'validation-error', `metadata ${n}`);
+            assert.match(r.json.errors[0].message, /out of range/, show(r));
+        }
         // Several bad fields: all named.
         const multi = await api('POST', '/sessions', { body: { kind: 'x', title: '', recording_policy: 'y' } });
         for (const f of ['kind', 'title', 'recording_policy']) assertFieldError(multi, f, 'multi');

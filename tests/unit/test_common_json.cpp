@@ -1,4 +1,6 @@
 // Strict JSON parsing and compact dumping.
+#include <cstdlib>
+
 #include "common/json.hpp"
 
 // Last: cmocka.h defines macros (fail, ...) that clash with C++ headers.
@@ -60,6 +62,65 @@ void dump_compact(void**) {
     assert_int_equal(j->refcount, 2);
 }
 
+// Numbers come out in one canonical form: integers exactly, other numbers
+// as the shortest decimal that reads back as the same double (Jansson's own
+// dump writes 17 digits: 0.1 -> 0.10000000000000001).
+void dump_numbers_canonical(void**) {
+    const struct {
+        const char* in;
+        const char* out;
+    } cases[] = {
+        {"[0.1]", "[0.1]"},
+        {"[1E2]", "[100]"},
+        {"[100.0]", "[100]"},
+        {"[1.5]", "[1.5]"},
+        {"[-0.3]", "[-0.3]"},
+        {"[1.5e-10]", "[1.5e-10]"},
+        {"[9.2e18]", "[9.2e+18]"},
+        {"[0.1e1]", "[1]"},
+        {"[123456789.123]", "[123456789.123]"},
+        {"[9223372036854775807, -9223372036854775808]", "[9223372036854775807,-9223372036854775808]"},
+        {"[0.30000000000000004]", "[0.30000000000000004]"},
+        {"[2.2250738585072014e-308]", "[2.2250738585072014e-308]"},
+    };
+    for (const auto& c : cases) {
+        Json j = json_parse(c.in, nullptr);
+        assert_non_null(j.get());
+        assert_str_eq(json_dump(j.get()), c.out);
+        // And the canonical form is a fixed point.
+        Json again = json_parse(json_dump(j.get()), nullptr);
+        assert_str_eq(json_dump(again.get()), c.out);
+    }
+}
+
+// Strings are escaped exactly as Jansson's json_dumps escapes them.
+void dump_strings_like_jansson(void**) {
+    std::string all;
+    for (int c = 1; c < 0x80; ++c) all.push_back(static_cast<char>(c));
+    all += "\xc3\xa9\xe2\x80\xa8\xf0\x9f\x98\x80";  // e-acute, U+2028, an emoji
+    Json s(json_stringn(all.data(), all.size()));
+    assert_non_null(s.get());
+    Json doc(json_pack("{s:O,s:[O]}", "k\"\n", s.get(), "a", s.get()));
+    char* theirs = json_dumps(doc.get(), JSON_COMPACT);
+    assert_non_null(theirs);
+    assert_str_eq(json_dump(doc.get()), theirs);
+    std::free(theirs);
+}
+
+// Valid JSON that Jansson cannot hold is told apart from a syntax error.
+void parse_number_out_of_range(void**) {
+    bool oor = true;
+    std::string err;
+    assert_null(json_parse("{\"n\":9223372036854775808}", &err, &oor).get());
+    assert_true(oor);
+    assert_null(json_parse("{\"n\":1e400}", &err, &oor).get());
+    assert_true(oor);
+    assert_null(json_parse("{\"n\":01}", &err, &oor).get());
+    assert_false(oor);
+    assert_non_null(json_parse("{\"n\":9223372036854775807}", &err, &oor).get());
+    assert_false(oor);
+}
+
 }  // namespace
 
 int main() {
@@ -68,6 +129,9 @@ int main() {
         cmocka_unit_test(refused_documents),
         cmocka_unit_test(error_does_not_echo_input),
         cmocka_unit_test(dump_compact),
+        cmocka_unit_test(dump_numbers_canonical),
+        cmocka_unit_test(dump_strings_like_jansson),
+        cmocka_unit_test(parse_number_out_of_range),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
