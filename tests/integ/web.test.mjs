@@ -279,7 +279,7 @@ describe('display names (create_room grants)', () => {
 describe('SDK (Janus level, no media)', () => {
     function sdkClient(j, extra = {}) {
         const events = [];
-        const c = new TelemedClient({ janusUrl: j.janus_ws_url, token: j.token, iceServers: j.ice_servers, WebSocket, requestTimeoutMs: 5000, ...extra });
+        const c = new TelemedClient({ janusUrl: j.janus_ws_url, token: j.token, janusToken: j.janus_token, iceServers: j.ice_servers, WebSocket, requestTimeoutMs: 5000, ...extra });
         for (const ev of ['joined', 'waiting', 'admitted', 'denied', 'participants', 'muted', 'kicked', 'ended', 'closed', 'error']) {
             c.on(ev, (data) => events.push({ ev, data }));
         }
