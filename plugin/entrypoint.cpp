@@ -274,10 +274,11 @@ void plugin_create_session(janus_plugin_session* handle, int* error) {
             *error = -1;
             return;
         }
-        // max_handles: attaches in flight count too, so concurrent attaches
-        // (Janus runs requests on a pool of threads) cannot overshoot it.
-        // Janus answers the attach with 'Couldn't attach to plugin: error
-        // 4090' (docs/PROTOCOL.md "Limits").
+        // max_handles (conf/janus.plugin.telemed.jcfg.sample): attaches in
+        // flight count too, so concurrent attaches cannot overshoot it. Janus
+        // answers the refused attach with error 461 "Couldn't attach to
+        // plugin: error '4090'". The plugin cannot bound per Janus session:
+        // plugin.h gives it no way from a handle to its session.
         struct InFlight {
             std::size_t before = attaches_in_flight.fetch_add(1);
             ~InFlight() { attaches_in_flight.fetch_sub(1); }
