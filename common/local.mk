@@ -9,6 +9,7 @@ common_libtelemed_common_la_SOURCES = \
 	common/token.hpp common/token.cpp \
 	common/credential.hpp common/credential.cpp \
 	common/turn.hpp common/turn.cpp \
+	common/janus_token.hpp common/janus_token.cpp \
 	common/kvconfig.hpp common/kvconfig.cpp \
 	common/requests.hpp common/requests.cpp \
 	common/session_state.hpp common/session_state.cpp \

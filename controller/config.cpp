@@ -207,6 +207,16 @@ const std::vector<KeyDef>& key_table() {
         {"janus_admin_secret", text_setter(&ControllerConfig::janus_admin_secret, 0, 256)},
         {"janus_timeout_ms", int_setter(&ControllerConfig::janus_timeout_ms, 100, 60000)},
         {"janus_ws_url", url_setter(&ControllerConfig::janus_ws_url, {"ws://", "wss://"}, false)},
+        {"janus_token_secret",
+         [](ControllerConfig& c, const std::string& v, std::string* why) {
+             if (!v.empty() && (v.size() < 32 || v.size() > 256 || !printable_ascii(v, false))) {
+                 *why = "must be 32..256 printable ASCII characters without spaces (Janus token_auth_secret)";
+                 return false;
+             }
+             c.janus_token_secret = v;
+             return true;
+         }},
+        {"janus_token_ttl_s", int_setter(&ControllerConfig::janus_token_ttl_s, 600, 7 * 86400)},
         {"token_keys",
          [](ControllerConfig& c, const std::string& v, std::string* why) {
              KeyRing ring;

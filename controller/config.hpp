@@ -41,6 +41,13 @@ struct ControllerConfig {
     std::string janus_admin_secret;
     unsigned janus_timeout_ms = 3000;
     std::string janus_ws_url = "ws://127.0.0.1:8188/";
+    // Janus core token_auth_secret (janus.jcfg): signs the join object's
+    // janus_token (common/janus_token.hpp), valid for janus.plugin.telemed
+    // only, janus_token_ttl_s from the join. "" = no janus_token (a Janus
+    // without token_auth, open to anyone who reaches it; scripts/run and
+    // scripts/stackctl always set it).
+    std::string janus_token_secret;
+    int64_t janus_token_ttl_s = 43200;
 
     // Join tokens
     KeyRing token_keys;                   // token_keys = "kid:secret,..."

@@ -53,6 +53,8 @@ janus_callbacks* gateway = nullptr;
 std::atomic<bool> initialized{false};
 std::atomic<bool> stopping{false};
 PluginCore* core = nullptr;  // owned; created in init, deleted in destroy
+std::atomic<std::size_t> attaches_in_flight{0};   // create_session calls between check and attach
+std::atomic<unsigned long long> handles_refused{0};  // attaches refused by max_handles
 
 extern janus_plugin telemed_plugin;
 
@@ -229,9 +231,9 @@ int plugin_init(janus_callbacks* callback, const char* config_path) {
         const PluginConfig& c = *parsed.config;
         JANUS_LOG(LOG_INFO,
                   "[%s] %zu token key(s), issuer %s, clock_skew %lld s, max_rooms %zu, "
-                  "max_participants_per_room %zu, events %s\n",
+                  "max_participants_per_room %zu, max_handles %zu, events %s\n",
                   kPackage, keys.size(), c.token_issuer.empty() ? "(any)" : c.token_issuer.c_str(),
-                  static_cast<long long>(c.clock_skew), c.max_rooms, c.max_participants_per_room,
+                  static_cast<long long>(c.clock_skew), c.max_rooms, c.max_participants_per_room, c.max_handles,
                   c.events ? "on" : "off");
         gateway = callback;
         auto fresh = std::make_unique<PluginCore>(host, std::move(*parsed.config), std::move(keys));
@@ -270,6 +272,22 @@ void plugin_create_session(janus_plugin_session* handle, int* error) {
         *error = 0;
         if (!ready() || handle == nullptr) {
             *error = -1;
+            return;
+        }
+        // max_handles (conf/janus.plugin.telemed.jcfg.sample): attaches in
+        // flight count too, so concurrent attaches cannot overshoot it. Janus
+        // answers the refused attach with error 461 "Couldn't attach to
+        // plugin: error '4090'". The plugin cannot bound per Janus session:
+        // plugin.h gives it no way from a handle to its session.
+        struct InFlight {
+            std::size_t before = attaches_in_flight.fetch_add(1);
+            ~InFlight() { attaches_in_flight.fetch_sub(1); }
+        } in_flight;
+        if (core->handle_count() + in_flight.before >= core->config().max_handles) {
+            *error = static_cast<int>(ErrorCode::LimitReached);
+            if (handles_refused.fetch_add(1) % 1000 == 0)
+                JANUS_LOG(LOG_WARN, "[%s] max_handles (%zu) reached: attach refused (%llu so far)\n", kPackage,
+                          core->config().max_handles, static_cast<unsigned long long>(handles_refused.load()));
             return;
         }
         if (!core->attach(handle)) {

@@ -86,6 +86,13 @@ ConfigParse parse_plugin_config(const std::vector<std::pair<std::string, std::st
                 return out;
             }
             c.max_slots_per_kind = static_cast<std::size_t>(*v);
+        } else if (name == "max_handles") {
+            auto v = parse_int(value, 1, static_cast<int64_t>(kMaxHandlesLimit));
+            if (!v) {
+                out.error = "max_handles: expected an integer 1..100000";
+                return out;
+            }
+            c.max_handles = static_cast<std::size_t>(*v);
         } else {
             out.unknown_keys.push_back(name);
         }

@@ -23,6 +23,7 @@ struct PluginConfig {
     bool events = true;                          // notify Janus event handlers
     int64_t reconnect_grace_s = 30;              // rejoin within this after a drop: no lobby again
     std::size_t max_slots_per_kind = 16;         // recvonly audio / video m-lines accepted per participant
+    std::size_t max_handles = 2000;              // handles attached to the plugin at once (create_session)
 };
 
 // Limits on the values (documented in the sample config).
@@ -32,6 +33,7 @@ inline constexpr std::size_t kMaxParticipantsLimit = 1000;
 inline constexpr std::size_t kMaxIssuerChars = 256;
 inline constexpr int64_t kMaxReconnectGrace = 600;
 inline constexpr std::size_t kMaxSlotsLimit = 32;
+inline constexpr std::size_t kMaxHandlesLimit = 100000;  // PluginCore's own table cap (kMaxHandles)
 
 struct ConfigParse {
     std::optional<PluginConfig> config;  // empty on error

@@ -16,7 +16,7 @@
 //   // or, from an invitation (#invite=<credential>): a fresh join object
 //   //   const join = await exchangeCredential(decodeInviteLink(location.hash).credential);
 //   const client = new TelemedClient({ janusUrl: join.janus_ws_url, token: join.token,
-//                                      iceServers: join.ice_servers });
+//                                      janusToken: join.janus_token, iceServers: join.ice_servers });
 //   client.on('remote', ({ participant_id, source, stream }) => ...);
 //   await client.connect();
 //   await client.publish({ audio: true, video: true });
@@ -91,7 +91,7 @@ function checkIceServers(list) {
 
 /** Parses the web app's join link fragment "#join=<base64url(JSON)>[&name=<hint>]"
  *  (with or without the leading '#'). Returns {token, janus_ws_url,
- *  ice_servers, expires_at?, name?}; throws TelemedError code 'link'. */
+ *  ice_servers, janus_token?, expires_at?, name?}; throws TelemedError code 'link'. */
 export function decodeJoinLink(hash) {
     if (typeof hash !== 'string' || hash.length === 0) throw new TelemedError('link', 'no join link');
     if (hash.length > MAX_JOIN_LINK_CHARS) throw new TelemedError('link', 'join link too long');
@@ -112,6 +112,9 @@ export function decodeJoinLink(hash) {
         throw new TelemedError('link', 'join link: janus_ws_url must be a ws:// or wss:// URL');
     }
     const out = { token: obj.token, janus_ws_url: obj.janus_ws_url, ice_servers: checkIceServers(obj.ice_servers) };
+    if (typeof obj.janus_token === 'string' && obj.janus_token.length > 0 && obj.janus_token.length <= 1024) {
+        out.janus_token = obj.janus_token;
+    }
     if (typeof obj.expires_at === 'string') out.expires_at = obj.expires_at;
     const name = params.get('name');
     // eslint-disable-next-line no-control-regex
@@ -122,6 +125,7 @@ export function decodeJoinLink(hash) {
 /** The inverse of decodeJoinLink (what the controller puts in join.app_url). */
 export function encodeJoinLink(join) {
     const o = { token: join.token, janus_ws_url: join.janus_ws_url, ice_servers: join.ice_servers ?? [] };
+    if (join.janus_token) o.janus_token = join.janus_token;
     if (join.expires_at) o.expires_at = join.expires_at;
     return '#join=' + bytesToBase64url(new TextEncoder().encode(JSON.stringify(o)));
 }
@@ -230,7 +234,9 @@ function rosterMap(list) {
 export class TelemedClient {
     /**
      * @param {object} opts
-     *   janusUrl, token (required); iceServers, iceTransportPolicy ('all'|'relay'),
+     *   janusUrl, token (required); janusToken (the join object's janus_token:
+     *   sent in every Janus request, which Janus with token_auth requires);
+     *   iceServers, iceTransportPolicy ('all'|'relay'),
      *   slots {audio, video} (initial slots per kind, counting the sendrecv
      *   microphone / camera m-line; default 4 + 4),
      *   requestTimeoutMs (10000), log (function(level, msg) or null),
@@ -246,6 +252,7 @@ export class TelemedClient {
         if (typeof opts.token !== 'string' || !opts.token) throw new TelemedError('state', 'token is required');
         this.janusUrl = opts.janusUrl;
         Object.defineProperty(this, '_token', { value: opts.token, writable: true, enumerable: false });
+        Object.defineProperty(this, '_janusToken', { value: typeof opts.janusToken === 'string' && opts.janusToken ? opts.janusToken : null, writable: true, enumerable: false });
         this._getToken = typeof opts.getToken === 'function' ? opts.getToken : null;
         this.iceServers = Array.isArray(opts.iceServers) ? opts.iceServers : [];
         this.iceTransportPolicy = opts.iceTransportPolicy === 'relay' ? 'relay' : 'all';
@@ -442,6 +449,7 @@ export class TelemedClient {
         const transaction = randomId();
         const full = { ...msg, transaction };
         if (msg.janus !== 'create' && full.session_id === undefined) full.session_id = this.janusSessionId;
+        if (this._janusToken) full.token = this._janusToken;
         return new Promise((resolve, reject) => {
             const timer = setTimeout(() => {
                 this._pending.delete(transaction);
@@ -798,7 +806,8 @@ export class TelemedClient {
         const ws = this._ws;
         if (ws && this._socketOpen() && this.janusSessionId !== null) {
             try {
-                ws.send(JSON.stringify({ janus: 'destroy', session_id: this.janusSessionId, transaction: randomId() }));
+                ws.send(JSON.stringify({ janus: 'destroy', session_id: this.janusSessionId, transaction: randomId(),
+                    ...(this._janusToken ? { token: this._janusToken } : {}) }));
             } catch {
                 // ignore
             }

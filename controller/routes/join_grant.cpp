@@ -7,6 +7,7 @@
 #include "common/credential.hpp"
 #include "common/crypto.hpp"
 #include "common/ids.hpp"
+#include "common/janus_token.hpp"
 #include "common/timeutil.hpp"
 #include "common/token.hpp"
 #include "common/turn.hpp"
@@ -73,6 +74,15 @@ Json join_object(const ControllerConfig& cfg, const db::Session& s, const db::Pa
     json_object_set_new(j.get(), "expires_at", json_str(format_rfc3339_micros(g.exp * 1000000)));
     json_object_set_new(j.get(), "janus_ws_url", json_str(cfg.janus_ws_url));
     json_object_set_new(j.get(), "plugin", json_str(kTokenAudience));
+    // Janus core token_auth: every Janus request of the client carries it
+    // (docs/API.md "janus_token"). It lives janus_token_ttl_s from the join,
+    // not the minutes of the join token: Janus checks it on every keepalive,
+    // so it must outlast the call.
+    if (!cfg.janus_token_secret.empty()) {
+        json_object_set_new(j.get(), "janus_token",
+                            json_str(mint_janus_token(cfg.janus_token_secret, g.iat + cfg.janus_token_ttl_s,
+                                                      {std::string(kTokenAudience)})));
+    }
     json_t* ice = json_array();
     if (!cfg.turn_urls.empty() && !cfg.turn_secret.empty()) {
         TurnCredentials tc = make_turn_credentials(cfg.turn_secret, p.id, g.iat, cfg.turn_ttl_s);
@@ -92,6 +102,7 @@ Json join_object(const ControllerConfig& cfg, const db::Session& s, const db::Pa
     Json link(json_object());
     json_object_set(link.get(), "token", json_object_get(j.get(), "token"));
     json_object_set(link.get(), "janus_ws_url", json_object_get(j.get(), "janus_ws_url"));
+    if (json_t* jt = json_object_get(j.get(), "janus_token")) json_object_set(link.get(), "janus_token", jt);
     json_object_set(link.get(), "ice_servers", ice);
     json_object_set(link.get(), "expires_at", json_object_get(j.get(), "expires_at"));
     json_object_set_new(j.get(), "app_url",

@@ -49,8 +49,10 @@ bool prepare_join(PGconn* c, AppContext& app, const db::Session& s, const db::Pa
                   const std::string& actor, const JoinGrant& g, const char* via);
 
 // The "join" object (docs/openapi.yaml JoinInfo): {token, expires_at,
-// janus_ws_url, plugin, ice_servers, app_url}; mints the token (claims:
-// docs/DESIGN.md "Join token") and the TURN credentials.
+// janus_ws_url, plugin, janus_token, ice_servers, app_url}; mints the token
+// (claims: docs/DESIGN.md "Join token"), the Janus token (janus_token_secret
+// set: common/janus_token.hpp, janus.plugin.telemed only, janus_token_ttl_s)
+// and the TURN credentials.
 Json join_object(const ControllerConfig& cfg, const db::Session& s, const db::Participant& p, const JoinGrant& g);
 
 // The policy of controller/http/participant_auth from the configuration.

@@ -39,6 +39,7 @@ controller_write_conf() {
     kv_set "$conf" janus_admin_url "http://127.0.0.1:$JANUS_ADMIN_PORT/admin"
     kv_set "$conf" janus_admin_secret "$(secret_get janus-admin-secret)"
     kv_set "$conf" janus_ws_url "ws://127.0.0.1:$JANUS_WS_PORT/"
+    kv_set "$conf" janus_token_secret "$(secret_get janus-token-secret)"
     kv_set "$conf" token_keys "$TOKEN_KID:$(secret_get token-secret)"
     kv_set "$conf" token_kid "$TOKEN_KID"
     kv_set "$conf" token_issuer "$TOKEN_ISSUER"
@@ -86,7 +87,7 @@ _controller_env_unset() {
         case "$v" in
             TELEMED_PORT|TELEMED_API_KEY|TELEMED_STACK_DIR|TELEMED_*_PORT|TELEMED_*_RANGE|\
             TELEMED_ICE_IF|TELEMED_RELAY_IP|TELEMED_ROOT|TELEMED_BUILD_DIR|TELEMED_BUILD_JOBS|\
-            TELEMED_PLUGIN_SO|TELEMED_CONTROLLER_BIN|TELEMED_PG_BINDIR|TELEMED_JANUS_DEBUG_LEVEL|\
+            TELEMED_PLUGIN_SO|TELEMED_CONTROLLER_BIN|TELEMED_PG_BINDIR|TELEMED_JANUS_DEBUG_LEVEL|TELEMED_JANUS_EVENT_LOOPS|\
             TELEMED_TEST_*|TELEMED_NETNS*|TELEMED_NO_NETNS|TELEMED_VAR_DIR|TELEMED_CONTROLLER_*|TELEMED_KEEP_STACK|\
             TELEMED_WERROR|TELEMED_INTEG_TIMEOUT|TELEMED_E2E_TIMEOUT|TELEMED_TOKEN_KID_DEFAULT)
                 out+=(-u "$v") ;;

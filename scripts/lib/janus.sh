@@ -32,6 +32,13 @@ janus_plugin_so() {
     printf '%s' "${TELEMED_PLUGIN_SO:-$(plugin_so)}"
 }
 
+# Handle event loops: TELEMED_JANUS_EVENT_LOOPS, else one per core (>= 1).
+janus_event_loops() {
+    local n="${TELEMED_JANUS_EVENT_LOOPS:-$(nproc 2>/dev/null || echo 2)}"
+    [[ "$n" =~ ^[0-9]+$ ]] && (( n >= 1 && n <= 256 )) || die "TELEMED_JANUS_EVENT_LOOPS must be 1..256"
+    printf '%s' "$n"
+}
+
 janus_write_conf() {
     local etc base moddir so sample pconf
     etc=$(janus_etc); base="$STACK_DIR/janus"
@@ -65,6 +72,12 @@ janus_write_conf() {
     jcfg_set "$j" general events_folder "$(jcfg_quote "$base/events")"
     jcfg_set "$j" general loggers_folder "$(jcfg_quote "$base/loggers")"
     jcfg_set "$j" general admin_secret "$(jcfg_quote "$(secret_get janus-admin-secret)")"
+    # Janus API closed to requests without a signed token (the join object's
+    # janus_token, minted by the controller with the same secret).
+    jcfg_set "$j" general token_auth true
+    jcfg_set "$j" general token_auth_secret "$(jcfg_quote "$(secret_get janus-token-secret)")"
+    # A fixed pool of handle loops (one per core) instead of a thread per handle.
+    jcfg_set "$j" general event_loops "$(janus_event_loops)"
     jcfg_set "$j" general interface "$(jcfg_quote 127.0.0.1)"
     jcfg_set "$j" general debug_level "${TELEMED_JANUS_DEBUG_LEVEL:-4}"
     jcfg_set "$j" media rtp_port_range "$(jcfg_quote "$RTP_PORT_RANGE")"

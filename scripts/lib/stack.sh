@@ -7,7 +7,7 @@
 #   stack.env         what clients need: URLs, secrets, psql/redis-cli
 #                     command prefixes, PIDs (dotenv syntax)
 #   api-key           the controller API key (mode 600)
-#   secrets/          token, credential, Janus admin, TURN, database secrets (mode 600)
+#   secrets/          token, credential, Janus admin and token_auth, TURN, database secrets (mode 600)
 #   pids/<svc>.pid    PIDs of the processes we started
 #   logs/             postgres.log redis.log turnserver.log janus.log controller.log
 #   pg/ redis/        Postgres cluster and Redis AOF (persistent)
@@ -133,6 +133,7 @@ stack_write_env() {
         _env_line JANUS_WS_URL "ws://127.0.0.1:$JANUS_WS_PORT/"
         _env_line JANUS_ADMIN_URL "http://127.0.0.1:$JANUS_ADMIN_PORT/admin"
         _env_line JANUS_ADMIN_SECRET "$(secret_get janus-admin-secret)"
+        _env_line JANUS_TOKEN_SECRET "$(secret_get janus-token-secret)"
         _env_line JANUS_HTTP_PORT "$JANUS_HTTP_PORT"
         _env_line JANUS_WS_PORT "$JANUS_WS_PORT"
         _env_line JANUS_ADMIN_PORT "$JANUS_ADMIN_PORT"

@@ -124,7 +124,7 @@ describe('POST /join', () => {
         assert.notEqual(res.json.token, added.json.join.token, 'a new token');
         assert.match(res.json.app_url, /\/app\/#join=/);
 
-        const r = await joinWith(res.json.token);
+        const r = await joinWith(res.json.token, { janusToken: res.json.janus_token });
         open.push(r.client);
         assert.equal(r.data.telemed, 'joined', JSON.stringify(r.data));
         assert.equal(r.data.participant_id, p.id);

@@ -157,7 +157,7 @@ describe('session lifecycle', () => {
         assert.equal(startedAgain.json.started_at, started.json.started_at, 'idempotent start keeps started_at');
 
         // The patient joins the room, so the plugin knows its permissions.
-        const joined = await joinWith(addPat.json.join.token);
+        const joined = await joinWith(addPat.json.join.token, { janusToken: addPat.json.join.janus_token });
         clients.push(joined.client);
         assert.notEqual(joined.data.telemed, 'error', JSON.stringify(joined.data));
         assert.equal(joined.data.participant_id, pat.id);

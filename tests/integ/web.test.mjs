@@ -207,7 +207,7 @@ describe('join link (join.app_url)', () => {
         const frag = j.app_url.slice(prefix.length);
         assert.match(frag, /^[A-Za-z0-9_-]+$/, 'base64url without padding');
         const obj = JSON.parse(fromBase64url(frag));
-        assert.deepEqual(Object.keys(obj).sort(), ['expires_at', 'ice_servers', 'janus_ws_url', 'token']);
+        assert.deepEqual(Object.keys(obj).sort(), ['expires_at', 'ice_servers', 'janus_token', 'janus_ws_url', 'token']);
         assert.equal(obj.token, j.token);
         assert.equal(obj.janus_ws_url, j.janus_ws_url);
         assert.deepEqual(obj.ice_servers, j.ice_servers);
@@ -217,14 +217,15 @@ describe('join link (join.app_url)', () => {
 
         // The SDK decodes the same object from the link's fragment.
         const viaSdk = decodeJoinLink(new URL(j.app_url).hash);
-        assert.deepEqual(viaSdk, { token: j.token, janus_ws_url: j.janus_ws_url, ice_servers: j.ice_servers, expires_at: j.expires_at });
+        assert.deepEqual(viaSdk, { token: j.token, janus_ws_url: j.janus_ws_url, ice_servers: j.ice_servers, expires_at: j.expires_at,
+            janus_token: j.janus_token });
         // The page behind the link is the app (the fragment stays in the browser).
         const page = await api('GET', new URL(j.app_url).pathname, { auth: false });
         assert.equal(page.status, 200);
         assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
 
         // The link's token joins the plugin.
-        const { client, data } = await joinWith(obj.token);
+        const { client, data } = await joinWith(obj.token, { janusToken: obj.janus_token });
         openClients.push(client);
         assert.equal(data.telemed, 'joined', JSON.stringify(data));
         assert.equal(data.participant_id, added.participant.id);
@@ -278,7 +279,7 @@ describe('display names (create_room grants)', () => {
 describe('SDK (Janus level, no media)', () => {
     function sdkClient(j, extra = {}) {
         const events = [];
-        const c = new TelemedClient({ janusUrl: j.janus_ws_url, token: j.token, iceServers: j.ice_servers, WebSocket, requestTimeoutMs: 5000, ...extra });
+        const c = new TelemedClient({ janusUrl: j.janus_ws_url, token: j.token, janusToken: j.janus_token, iceServers: j.ice_servers, WebSocket, requestTimeoutMs: 5000, ...extra });
         for (const ev of ['joined', 'waiting', 'admitted', 'denied', 'participants', 'muted', 'kicked', 'ended', 'closed', 'error']) {
             c.on(ev, (data) => events.push({ ev, data }));
         }

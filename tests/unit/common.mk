@@ -12,6 +12,7 @@ COMMON_TESTS = \
 	tests/unit/test_common_token \
 	tests/unit/test_common_credential \
 	tests/unit/test_common_turn \
+	tests/unit/test_common_janus_token \
 	tests/unit/test_common_kvconfig \
 	tests/unit/test_common_requests \
 	tests/unit/test_common_session_state \
@@ -46,6 +47,10 @@ tests_unit_test_common_token_LDADD = $(COMMON_TEST_LDADD)
 tests_unit_test_common_turn_SOURCES = tests/unit/test_common_turn.cpp
 tests_unit_test_common_turn_CXXFLAGS = $(COMMON_TEST_CXXFLAGS)
 tests_unit_test_common_turn_LDADD = $(COMMON_TEST_LDADD)
+
+tests_unit_test_common_janus_token_SOURCES = tests/unit/test_common_janus_token.cpp
+tests_unit_test_common_janus_token_CXXFLAGS = $(COMMON_TEST_CXXFLAGS)
+tests_unit_test_common_janus_token_LDADD = $(COMMON_TEST_LDADD)
 
 tests_unit_test_common_kvconfig_SOURCES = tests/unit/test_common_kvconfig.cpp
 tests_unit_test_common_kvconfig_CXXFLAGS = $(COMMON_TEST_CXXFLAGS)

@@ -92,6 +92,8 @@ void test_defaults_without_file(void** state) {
     assert_int_equal(c.credential_max_ttl_s, 2592000);
     assert_int_equal(c.join_rate_per_credential, 10);
     assert_int_equal(c.join_rate_per_address, 60);
+    assert_true(c.janus_token_secret.empty());
+    assert_int_equal(c.janus_token_ttl_s, 43200);
     assert_string_equal(c.log_level.c_str(), "info");
     assert_true(c.api_keys.empty());
     assert_false(required_ok(state));  // defaults alone cannot serve
@@ -209,6 +211,19 @@ void test_secret_errors_do_not_echo(void** state) {
     assert_false(load(state));
     assert_non_null(std::strstr(g_error, "credential_secret"));
     assert_null(std::strstr(g_error, "shortCredSecretQQQ"));
+
+    write_file("janus_token_secret = shortJanusSecretQQQ\n");  // < 32 characters
+    assert_false(load(state));
+    assert_non_null(std::strstr(g_error, "janus_token_secret"));
+    assert_null(std::strstr(g_error, "shortJanusSecretQQQ"));
+
+    // Janus checks the token on every keepalive: not shorter than 10 minutes.
+    write_file("janus_token_ttl_s = 300\n");
+    assert_false(load(state));
+    assert_non_null(std::strstr(g_error, "janus_token_ttl_s"));
+    write_file("janus_token_ttl_s = 604801\n");
+    assert_false(load(state));
+    assert_non_null(std::strstr(g_error, "janus_token_ttl_s"));
 
     write_file("credential_max_ttl_s = 60\n");  // below one hour
     assert_false(load(state));

@@ -26,7 +26,7 @@ bool defaults_apply() {
     if (!p.config) return false;
     const PluginConfig& c = *p.config;
     return c.token_issuer == "telemed-controller" && c.clock_skew == 30 && c.max_rooms == 1000 &&
-           c.max_participants_per_room == 50 && c.events && p.unknown_keys.empty();
+           c.max_participants_per_room == 50 && c.max_handles == 2000 && c.events && p.unknown_keys.empty();
 }
 
 bool values_apply() {
@@ -35,11 +35,12 @@ bool values_apply() {
                                               {"clock_skew", "5"},
                                               {"max_rooms", "7"},
                                               {"max_participants_per_room", "3"},
+                                              {"max_handles", "9"},
                                               {"events", "false"}});
     if (!p.config) return false;
     const PluginConfig& c = *p.config;
     return c.token_issuer.empty() && c.clock_skew == 5 && c.max_rooms == 7 && c.max_participants_per_room == 3 &&
-           !c.events;
+           c.max_handles == 9 && !c.events;
 }
 
 // 1 if refused and the error names `key`, 0 if accepted, -1 if refused otherwise.
@@ -98,6 +99,9 @@ static void bad_values_refused(void**) {
     assert_int_equal(refused_naming("max_participants_per_room", "0"), 1);
     assert_int_equal(refused_naming("max_participants_per_room", ""), 1);
     assert_int_equal(refused_naming("events", "maybe"), 1);
+    assert_int_equal(refused_naming("max_handles", "0"), 1);
+    assert_int_equal(refused_naming("max_handles", "100001"), 1);
+    assert_int_equal(refused_naming("max_handles", "-5"), 1);
     assert_int_equal(long_issuer_refused(), 1);
     assert_int_equal(refused_naming("events", "yes"), 0);
     assert_int_equal(refused_naming("clock_skew", "0"), 0);

@@ -585,6 +585,7 @@ async function start() {
     client = new TelemedClient({
         janusUrl: join.janus_ws_url,
         token: join.token,
+        janusToken: join.janus_token,
         iceServers: join.ice_servers,
         getToken,
         log: (level, msg) => {

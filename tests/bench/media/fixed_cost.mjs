@@ -50,7 +50,8 @@ import { RTCPeerConnection, useOPUS, useSdesMid, useVP8 } from 'werift';
 
 import {
     ECHOTEST, ROOT, TELEMED, VIDEOROOM, createTelemedSession, createVideoRoom, destroyVideoRoom, endTelemedSession, fmt,
-    cpuBetween, cpuByComm, rssByKind, switchesByComm, janusAdmin, joinToken, loadStack, log, median, procSample, sleep, within,
+    benchJanusToken, cpuBetween, cpuByComm, rssByKind, switchesByComm, janusAdmin, joinToken, loadStack, log, median, procSample,
+    sleep, within,
 } from './lib/common.mjs';
 import { JanusNode } from './lib/janus_node.mjs';
 import { Looper, generateMedia } from './lib/media_source.mjs';
@@ -112,7 +113,7 @@ function countRx(pc, rx) {
 class Participant {
     constructor(looper) {
         this.looper = looper;
-        this.janus = new JanusNode(stack.env.JANUS_WS_URL);
+        this.janus = new JanusNode(stack.env.JANUS_WS_URL, benchJanusToken(stack.env));
         this.rx = { audio: 0, video: 0 };
         this.senders = [];
     }

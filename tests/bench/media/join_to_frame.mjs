@@ -30,7 +30,7 @@ import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 
 import {
-    ROOT, createTelemedSession, createVideoRoom, destroyVideoRoom, endTelemedSession, fmt, joinToken,
+    ROOT, benchJanusToken, createTelemedSession, createVideoRoom, destroyVideoRoom, endTelemedSession, fmt, joinToken,
     loadStack, log, percentile, sleep, within,
 } from './lib/common.mjs';
 
@@ -110,6 +110,7 @@ async function main() {
         executablePath: process.env.BENCH_CHROMIUM || '/usr/bin/chromium', headless: true, args: FLAGS,
     }), 30000, 'chromium launch');
     const wsUrl = env.JANUS_WS_URL;
+    const vrToken = benchJanusToken(env, ['janus.plugin.videoroom']);  // telemed joins use their join's janus_token
     const sdkUrl = `${base}/sdk/telemed.js`;
     const plugins = {};
     let vrRoom = null;
@@ -120,10 +121,10 @@ async function main() {
             try {
                 vrRoom = await createVideoRoom(env);
                 const page = await newPage(ctx, base);
-                const { feed } = await run(page, 'vrPublisher', { wsUrl, room: vrRoom, timeoutMs: STEP_MS }, 'videoroom publisher');
+                const { feed } = await run(page, 'vrPublisher', { wsUrl, room: vrRoom, janusToken: vrToken, timeoutMs: STEP_MS }, 'videoroom publisher');
                 plugins.videoroom = {
                     page,
-                    sample: async (p) => run(p, 'vrJoiner', { wsUrl, room: vrRoom, feed, timeoutMs: STEP_MS }, 'videoroom join'),
+                    sample: async (p) => run(p, 'vrJoiner', { wsUrl, room: vrRoom, feed, janusToken: vrToken, timeoutMs: STEP_MS }, 'videoroom join'),
                 };
                 await run(page, 'publisherWatch', null, 'publisher watch');
                 log(`videoroom: room ${vrRoom}, publisher feed ${feed} up`);
@@ -135,15 +136,15 @@ async function main() {
             try {
                 if (args.sdk && !existsSync(join(ROOT, 'web/telemed.js'))) throw new Error('web/telemed.js missing');
                 tmSession = await createTelemedSession(env, 'bench join_to_frame');
-                const { token } = await joinToken(env, tmSession);
+                const { token, janusToken } = await joinToken(env, tmSession);
                 const page = await newPage(ctx, base);
-                await run(page, args.sdk ? 'sdkPublisher' : 'tmPublisher', { wsUrl, token, sdkUrl, timeoutMs: STEP_MS },
+                await run(page, args.sdk ? 'sdkPublisher' : 'tmPublisher', { wsUrl, token, janusToken, sdkUrl, timeoutMs: STEP_MS },
                     'telemed publisher');
                 plugins.telemed = {
                     page,
                     sample: async (p) => {
                         const t = await joinToken(env, tmSession);
-                        return run(p, args.sdk ? 'sdkJoiner' : 'tmJoiner', { wsUrl, token: t.token, sdkUrl, timeoutMs: STEP_MS },
+                        return run(p, args.sdk ? 'sdkJoiner' : 'tmJoiner', { wsUrl, token: t.token, janusToken: t.janusToken, sdkUrl, timeoutMs: STEP_MS },
                             'telemed join');
                     },
                 };

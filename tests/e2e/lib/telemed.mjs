@@ -67,6 +67,7 @@ export function appUrl(join) {
     if (join.app_url) return join.app_url;
     const frag = Buffer.from(JSON.stringify({
         token: join.token, janus_ws_url: join.janus_ws_url, ice_servers: join.ice_servers, expires_at: join.expires_at,
+        janus_token: join.janus_token,
     })).toString('base64url');
     return `${ENV.TELEMED_URL}/app/#join=${frag}`;
 }
@@ -180,7 +181,7 @@ export class RawPeer {
     }
 
     connect(join) {
-        return this.p.eval((a) => window.R.connect(a), { url: join.janus_ws_url, token: join.token }, 15000);
+        return this.p.eval((a) => window.R.connect(a), { url: join.janus_ws_url, token: join.token, janusToken: join.janus_token }, 15000);
     }
 
     publish(opts) {

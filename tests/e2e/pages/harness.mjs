@@ -91,6 +91,7 @@ H.start = async ({ join, policy = 'all', publish = { audio: true, video: true },
     const client = new sdk.TelemedClient({
         janusUrl: join.janus_ws_url,
         token: join.token,
+        janusToken: join.janus_token,
         iceServers: iceServers ?? join.ice_servers ?? [],
         iceTransportPolicy: policy,
         slots,
@@ -130,7 +131,7 @@ H.call = async (method, ...args) => {
 // `join`: {ok:true, status} or {ok:false, code, message}. Always closed.
 H.tryJoin = async (join) => {
     const c = new sdk.TelemedClient({
-        janusUrl: join.janus_ws_url, token: join.token, iceServers: join.ice_servers ?? [],
+        janusUrl: join.janus_ws_url, token: join.token, janusToken: join.janus_token, iceServers: join.ice_servers ?? [],
         slots: { audio: 1, video: 1 }, requestTimeoutMs: 8000,
     });
     try {

@@ -2,7 +2,8 @@
 // the plugin protocol with plain JSON (no SDK), so a test can send what a
 // well-behaved client never would. window.R:
 //
-//   R.connect({url, token})     WS + Janus session + attach + join -> joined data
+//   R.connect({url, token, janusToken})  WS + Janus session + attach + join -> joined data
+//        (janusToken: the join object's janus_token, sent in every Janus request)
 //   R.publish({audio, video, mungeAnswer})
 //        one PeerConnection, camera and microphone as `sendonly` m-lines (no
 //        receive slots), `configure` with the offer. The plugin's answer is
@@ -12,12 +13,13 @@
 //   R.request(body, jsep)       one plugin request -> the event data
 //   R.close()
 
-const R = { events: [], ws: null, session: null, handle: null, pc: null, pending: new Map(), remoteCandidates: [] };
+const R = { events: [], ws: null, session: null, handle: null, pc: null, pending: new Map(), remoteCandidates: [],
+    janusToken: null };
 window.R = R;
 let txn = 0;
 
 function send(msg) {
-    R.ws.send(JSON.stringify(msg));
+    R.ws.send(JSON.stringify(R.janusToken ? { ...msg, token: R.janusToken } : msg));
 }
 
 function janus(msg, { ms = 8000 } = {}) {
@@ -75,7 +77,8 @@ async function request(body, jsep) {
 }
 R.request = async (body, jsep) => (await request(body, jsep)).data;
 
-R.connect = async ({ url, token }) => {
+R.connect = async ({ url, token, janusToken }) => {
+    R.janusToken = janusToken ?? null;
     R.ws = new WebSocket(url, 'janus-protocol');
     R.ws.onmessage = onMessage;
     await new Promise((resolve, reject) => {

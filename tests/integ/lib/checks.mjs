@@ -142,5 +142,19 @@ export function assertJoin(join, participant, sessionId) {
         }
     }
     if (ENV.TURN_SECRET) assert.ok(turn > 0, 'a TURN server with credentials is offered');
+
+    // janus_token: a Janus signed token for our plugin only, outliving the
+    // join token (Janus checks it on every keepalive of the call).
+    if (ENV.JANUS_TOKEN_SECRET) {
+        assert.equal(typeof join.janus_token, 'string', 'join.janus_token');
+        const m = /^(\d+),janus,([^:]+):([A-Za-z0-9+/]+=*)$/.exec(join.janus_token);
+        assert.ok(m, 'janus_token is "<expiry>,janus,<plugins>:<base64 mac>"');
+        assert.equal(m[2], PLUGIN, 'janus_token is for janus.plugin.telemed only');
+        const data = join.janus_token.slice(0, join.janus_token.indexOf(':'));
+        assert.equal(m[3], createHmac('sha1', ENV.JANUS_TOKEN_SECRET).update(data).digest('base64'),
+            'janus_token MAC = base64(HMAC-SHA1(janus token secret, data))');
+        const jexp = Number(m[1]);
+        assert.ok(jexp > claims.exp && jexp <= now + 8 * 86400, 'janus_token outlives the join token, bounded');
+    }
     return { header, claims };
 }

@@ -1,13 +1,32 @@
 // A small Janus WebSocket client (subprotocol "janus-protocol") for tests:
 // create a Janus session, attach janus.plugin.telemed, send messages and
 // await the event answering a transaction, watch asynchronous events.
+//
+// Janus runs with token_auth (conf/janus/janus.jcfg): every request but
+// info/ping carries a Janus signed token. A client sends the one it was
+// given (JanusClient.connect(url, {janusToken}): e.g. a join object's
+// janus_token), else one minted here from the stack's JANUS_TOKEN_SECRET
+// (for tests that mint join tokens by hand); janusToken: null sends none.
+import { createHmac } from 'node:crypto';
+
 import WebSocket from 'ws';
 
 import { ENV, PLUGIN, transaction, within } from './stack.mjs';
 
+// A Janus signed token (docs/API.md "janus_token", common/janus_token.hpp):
+// "<expiry>,janus,<plugin>[,...]:<base64 HMAC-SHA1(secret, data)>".
+export function mintJanusToken({ plugins = [PLUGIN], ttlSeconds = 3600, secret = ENV.JANUS_TOKEN_SECRET,
+    expiresAt } = {}) {
+    if (!secret) throw new Error('stack.env lacks JANUS_TOKEN_SECRET');
+    const exp = expiresAt ?? Math.floor(Date.now() / 1000) + ttlSeconds;
+    const data = `${exp},janus,${plugins.join(',')}`;
+    return `${data}:${createHmac('sha1', secret).update(data).digest('base64')}`;
+}
+
 export class JanusClient {
-    constructor(ws) {
+    constructor(ws, janusToken) {
         this.ws = ws;
+        this.janusToken = janusToken;  // null: requests go without a token
         this.received = [];   // every message, in arrival order
         this.waiters = new Set();
         this.closed = false;
@@ -37,9 +56,9 @@ export class JanusClient {
         ws.on('error', () => {});
     }
 
-    static async connect(url = ENV.JANUS_WS_URL, { timeout = 5000 } = {}) {
+    static async connect(url = ENV.JANUS_WS_URL, { timeout = 5000, janusToken = mintJanusToken() } = {}) {
         const ws = new WebSocket(url, 'janus-protocol');
-        const client = new JanusClient(ws);
+        const client = new JanusClient(ws, janusToken);
         await within(new Promise((resolve, reject) => {
             ws.once('open', resolve);
             ws.once('error', reject);
@@ -47,8 +66,10 @@ export class JanusClient {
         return client;
     }
 
+    // Adds the client's Janus token unless msg has one (or is info/ping).
     send(msg) {
-        this.ws.send(JSON.stringify(msg));
+        const needsToken = this.janusToken && msg.token === undefined && msg.janus !== 'info' && msg.janus !== 'ping';
+        this.ws.send(JSON.stringify(needsToken ? { ...msg, token: this.janusToken } : msg));
     }
 
     // Resolves with the first message (already received after index `from`,
@@ -129,8 +150,8 @@ export class JanusClient {
 // Connects, creates a Janus session, attaches the plugin and sends
 // {"request":"join","token":...}. Returns {client, handle, data} where data
 // is the plugin's answer. The caller closes the client.
-export async function joinWith(token, { sessionId, extra = {}, timeout = 5000 } = {}) {
-    const client = await JanusClient.connect();
+export async function joinWith(token, { sessionId, extra = {}, timeout = 5000, janusToken } = {}) {
+    const client = await JanusClient.connect(undefined, janusToken === undefined ? {} : { janusToken });
     try {
         await client.createSession();
         const handle = await client.attach();

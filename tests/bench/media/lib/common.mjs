@@ -2,7 +2,7 @@
 // private stack's stack.env, the controller REST API, the Janus Admin API,
 // timeouts, statistics and /proc sampling. No test framework: the benchmarks
 // print figures and never assert on them.
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +30,16 @@ function parseEnv(text) {
         env[line.slice(0, eq)] = v;
     }
     return env;
+}
+
+// A Janus token_auth token for the stock plugins the benchmarks compare
+// against (the controller's join objects carry one for telemed only), from
+// the stack's JANUS_TOKEN_SECRET; null when the stack has none (a Janus
+// without token_auth).
+export function benchJanusToken(env, plugins = [TELEMED, VIDEOROOM, ECHOTEST], ttlSeconds = 6 * 3600) {
+    if (!env.JANUS_TOKEN_SECRET) return null;
+    const data = `${Math.floor(Date.now() / 1000) + ttlSeconds},janus,${plugins.join(',')}`;
+    return `${data}:${createHmac('sha1', env.JANUS_TOKEN_SECRET).update(data).digest('base64')}`;
 }
 
 export function loadStack() {
@@ -82,7 +92,7 @@ export async function createTelemedSession(env, title = 'bench') {
 export async function joinToken(env, sessionId, role = 'doctor') {
     const r = await api(env, 'POST', `/sessions/${sessionId}/participants`,
         { user_id: `bench-${randomUUID().slice(0, 13)}`, role });
-    return { token: r.join.token, participantId: r.participant.id };
+    return { token: r.join.token, janusToken: r.join.janus_token ?? null, participantId: r.participant.id };
 }
 
 export async function endTelemedSession(env, sessionId) {

@@ -9,8 +9,10 @@ import WebSocket from 'ws';
 import { within } from './common.mjs';
 
 export class JanusNode {
-    constructor(url) {
+    // janusToken: Janus token_auth (sent in every request).
+    constructor(url, janusToken = null) {
         this.url = url;
+        this.janusToken = janusToken;
         this.ws = null;
         this.sessionId = null;
         this.pending = new Map();
@@ -36,7 +38,8 @@ export class JanusNode {
 
     raw(msg) {
         if (this.ws.readyState !== WebSocket.OPEN) return;
-        this.ws.send(JSON.stringify({ ...msg, session_id: this.sessionId, transaction: randomUUID() }));
+        this.ws.send(JSON.stringify({ ...msg, session_id: this.sessionId, transaction: randomUUID(),
+            ...(this.janusToken ? { token: this.janusToken } : {}) }));
     }
 
     onMessage(m) {
@@ -58,6 +61,7 @@ export class JanusNode {
         const transaction = randomUUID();
         const msg = { ...body, transaction };
         if (this.sessionId !== null) msg.session_id = this.sessionId;
+        if (this.janusToken) msg.token = this.janusToken;
         return within(new Promise((resolve, reject) => {
             this.pending.set(transaction, { resolve, reject, wantEvent });
             this.ws.send(JSON.stringify(msg));

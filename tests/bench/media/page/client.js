@@ -59,8 +59,10 @@ function tx() {
 }
 
 export class Janus {
-    constructor(url) {
+    // janusToken: Janus token_auth (sent in every request but info/ping).
+    constructor(url, janusToken = null) {
         this.url = url;
+        this.janusToken = janusToken;
         this.ws = null;
         this.sessionId = null;
         this.pending = new Map();     // transaction -> {resolve, reject, wantEvent}
@@ -110,6 +112,7 @@ export class Janus {
         const transaction = tx();
         const msg = { ...body, transaction };
         if (this.sessionId !== null && msg.session_id === undefined && body.janus !== 'create') msg.session_id = this.sessionId;
+        if (this.janusToken) msg.token = this.janusToken;
         return withTimeout(new Promise((resolve, reject) => {
             this.pending.set(transaction, { resolve, reject, wantEvent });
             this.ws.send(JSON.stringify(msg));
@@ -121,7 +124,8 @@ export class Janus {
         this.sessionId = r.data.id;
         this.keepalive = setInterval(() => {
             if (this.ws.readyState === WebSocket.OPEN) {
-                this.ws.send(JSON.stringify({ janus: 'keepalive', session_id: this.sessionId, transaction: tx() }));
+                this.ws.send(JSON.stringify({ janus: 'keepalive', session_id: this.sessionId, transaction: tx(),
+                    ...(this.janusToken ? { token: this.janusToken } : {}) }));
             }
         }, 25000);
     }
@@ -279,9 +283,9 @@ function result(extra = {}) {
 
 const VR = 'janus.plugin.videoroom';
 
-export async function vrPublisher({ wsUrl, room, timeoutMs = 20000 }) {
+export async function vrPublisher({ wsUrl, room, janusToken, timeoutMs = 20000 }) {
     const stream = await camera();
-    const janus = new Janus(wsUrl);
+    const janus = new Janus(wsUrl, janusToken);
     await janus.open();
     await janus.createSession();
     const h = await janus.attach(VR);
@@ -299,9 +303,9 @@ export async function vrPublisher({ wsUrl, room, timeoutMs = 20000 }) {
 
 // Joins as a publisher (publishing its own camera) and subscribes to `feed`
 // with a multistream subscriber handle, the usual VideoRoom way.
-export async function vrJoiner({ wsUrl, room, feed, timeoutMs = 20000 }) {
+export async function vrJoiner({ wsUrl, room, feed, janusToken, timeoutMs = 20000 }) {
     const stream = await camera();
-    const janus = new Janus(wsUrl);
+    const janus = new Janus(wsUrl, janusToken);
     window.__bench.keep = { janus, stream };
     await janus.open();
     await janus.createSession();
@@ -344,8 +348,8 @@ export async function vrJoiner({ wsUrl, room, feed, timeoutMs = 20000 }) {
 
 const TM = 'janus.plugin.telemed';
 
-async function tmConnect(wsUrl) {
-    const janus = new Janus(wsUrl);
+async function tmConnect(wsUrl, janusToken) {
+    const janus = new Janus(wsUrl, janusToken);
     await janus.open();
     await janus.createSession();
     const h = await janus.attach(TM);
@@ -382,9 +386,9 @@ async function tmJoin(h, token) {
     return d;
 }
 
-export async function tmPublisher({ wsUrl, token, timeoutMs = 20000 }) {
+export async function tmPublisher({ wsUrl, token, janusToken, timeoutMs = 20000 }) {
     const stream = await camera();
-    const { janus, h } = await tmConnect(wsUrl);
+    const { janus, h } = await tmConnect(wsUrl, janusToken);
     window.__bench.keep = { janus, stream };
     const joined = await tmJoin(h, token);
     const { pc } = await tmPublish(h, stream, 1);
@@ -392,9 +396,9 @@ export async function tmPublisher({ wsUrl, token, timeoutMs = 20000 }) {
     return { participant: joined.participant_id };
 }
 
-export async function tmJoiner({ wsUrl, token, slots = 1, timeoutMs = 20000 }) {
+export async function tmJoiner({ wsUrl, token, janusToken, slots = 1, timeoutMs = 20000 }) {
     const stream = await camera();
-    const { janus, h } = await tmConnect(wsUrl);
+    const { janus, h } = await tmConnect(wsUrl, janusToken);
     window.__bench.keep = { janus, stream };
 
     // --- clock starts when this join leaves
@@ -414,10 +418,10 @@ export async function tmJoiner({ wsUrl, token, slots = 1, timeoutMs = 20000 }) {
 
 // ---------------------------------------------------------------- telemed (web/telemed.js)
 
-export async function sdkJoiner({ wsUrl, token, sdkUrl, slots = 1, timeoutMs = 20000 }) {
+export async function sdkJoiner({ wsUrl, token, janusToken, sdkUrl, slots = 1, timeoutMs = 20000 }) {
     const { TelemedClient } = await import(sdkUrl);
     const stream = await camera();
-    const client = new TelemedClient({ janusUrl: wsUrl, token, iceServers: [], slots: { audio: slots, video: slots },
+    const client = new TelemedClient({ janusUrl: wsUrl, token, janusToken, iceServers: [], slots: { audio: slots, video: slots },
         requestTimeoutMs: timeoutMs });
     window.__bench.keep = { client, stream };
     // connect() opens the WebSocket, creates the session, attaches and joins;
@@ -431,10 +435,10 @@ export async function sdkJoiner({ wsUrl, token, sdkUrl, slots = 1, timeoutMs = 2
     return result({ frameAt: t1, ms: t1 - window.__bench.joinSentAt });
 }
 
-export async function sdkPublisher({ wsUrl, token, sdkUrl, timeoutMs = 20000 }) {
+export async function sdkPublisher({ wsUrl, token, janusToken, sdkUrl, timeoutMs = 20000 }) {
     const { TelemedClient } = await import(sdkUrl);
     const stream = await camera();
-    const client = new TelemedClient({ janusUrl: wsUrl, token, iceServers: [], slots: { audio: 1, video: 1 },
+    const client = new TelemedClient({ janusUrl: wsUrl, token, janusToken, iceServers: [], slots: { audio: 1, video: 1 },
         requestTimeoutMs: timeoutMs });
     window.__bench.keep = { client, stream };
     const joined = await client.connect();
