@@ -35,6 +35,7 @@
 namespace telemed {
 
 enum class Lane { Inline, Db, Janus };
+// "inline", "db", "janus" (NUL-terminated literals).
 std::string_view to_string(Lane lane);
 
 class LanePool {

@@ -305,7 +305,9 @@ struct HttpServer::Callbacks {
     // first (a worker may finish before this returns), and resumed by
     // whoever produced the answer; MHD then calls access() again, which
     // queues st.lane_result. After MHD_resume_connection the job must not
-    // touch `st`: completed() may free it at any moment.
+    // touch `st`: completed() may free it at any moment. Nothing between
+    // the suspend and the resume may throw out of here (a connection left
+    // suspended would never be answered, and would stop MHD_stop_daemon).
     static void hand_off(HttpServer& srv, MHD_Connection* conn, RequestState& st, LanePool& lane) {
         MHD_suspend_connection(conn);
         const SteadyTime budget_end =
@@ -320,7 +322,7 @@ struct HttpServer::Callbacks {
                 } else {
                     log_warn("request_id=%s route=%s %s: refused by lane %s (%s)", stp->request_id.c_str(),
                              stp->route->method.c_str(), stp->route->pattern.c_str(),
-                             std::string(to_string(which)).c_str(),
+                             to_string(which).data(),
                              outcome == LanePool::Outcome::Expired ? "waited too long" : "stopping");
                     stp->lane_result = lane_refusal(which, outcome);
                 }
@@ -338,7 +340,7 @@ struct HttpServer::Callbacks {
         }
         if (submitted == LanePool::Submit::Accepted) return;
         log_warn("request_id=%s route=%s %s: lane %s %s", st.request_id.c_str(), st.route->method.c_str(),
-                 st.route->pattern.c_str(), std::string(to_string(which)).c_str(),
+                 st.route->pattern.c_str(), to_string(which).data(),
                  submitted == LanePool::Submit::Full ? "full" : "stopped");
         try {
             st.lane_result = lane_refusal(which, submitted == LanePool::Submit::Full ? LanePool::Outcome::Expired

@@ -19,6 +19,7 @@ describe('janus hang: Postgres-only routes and probes keep answering (bulkheads)
         const root = stackPid('JANUS_PID');
         let stopped = [];
         let stopAt = 0;
+        let contAt = Infinity;
         const janusCalls = [];
         const reads = [];
         const health = [];
@@ -49,6 +50,7 @@ describe('janus hang: Postgres-only routes and probes keep answering (bulkheads)
             }
         } finally {
             contTree(root, stopped);
+            contAt = performance.now();
         }
         const settled = await Promise.all(janusCalls);
 
@@ -71,9 +73,17 @@ describe('janus hang: Postgres-only routes and probes keep answering (bulkheads)
         assert.ok(firstDown, `/readyz said janus down: ${ready.map((r) => r.status).join(',')}`);
         assert.ok(firstDown.at + firstDown.ms <= 2000,
             `/readyz 503 within 2 s of the stop (after ${(firstDown.at + firstDown.ms).toFixed(0)} ms)`);
-        // The Janus-lane requests got an answer (503 while Janus was stopped,
-        // or a success once it was back), never a hung connection.
-        for (const c of settled) assert.ok(!c.error, `Janus-lane request answered (${c.error?.message})`);
+        // The Janus-lane requests (four run, four wait in the lane's queue)
+        // are answered within 5 s: 503 + Retry-After while Janus is stopped
+        // (or a success if Janus was back first), never a hung connection.
+        for (const c of settled) {
+            assert.ok(!c.error, `Janus-lane request answered (${c.error?.message})`);
+            assert.ok(c.ms <= 5000, `Janus-lane request answered in ${c.ms.toFixed(0)} ms`);
+            if (c.started + c.ms >= contAt) continue;
+            assert.equal(c.status, 503, show(c.res));
+            assert.match(c.res.headers.get('retry-after') ?? '', /^\d+$/, 'Retry-After (seconds)');
+            assert.match(c.res.headers.get('content-type') ?? '', /^application\/problem\+json/);
+        }
 
         await eventually(async () => (await api('GET', '/readyz', { auth: false })).status === 200,
             { timeout: 15000, what: '/readyz 200 after SIGCONT' });
