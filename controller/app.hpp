@@ -9,6 +9,7 @@ class JanusAdmin;
 class Metrics;
 class SessionCache;
 struct JoinRateLimits;
+class Readiness;
 
 struct AppContext {
     const ControllerConfig& config;
@@ -18,6 +19,7 @@ struct AppContext {
     Metrics& metrics;
     SessionCache& session_cache;  // GET /sessions/{id}; mutations invalidate (controller/live/session_cache.hpp)
     JoinRateLimits& join_limits;  // POST /join (controller/http/rate_limit.hpp)
+    Readiness* readiness = nullptr;  // GET /readyz: cached dependency state (controller/readiness.hpp)
 };
 
 }  // namespace telemed

@@ -189,6 +189,11 @@ const std::vector<KeyDef>& key_table() {
              c.web_root = v;
              return true;
          }},
+        {"db_lane_workers", int_setter(&ControllerConfig::db_lane_workers, 1, 256)},
+        {"db_lane_queue", int_setter(&ControllerConfig::db_lane_queue, 0, 100000)},
+        {"janus_lane_workers", int_setter(&ControllerConfig::janus_lane_workers, 1, 256)},
+        {"janus_lane_queue", int_setter(&ControllerConfig::janus_lane_queue, 0, 100000)},
+        {"lane_queue_timeout_ms", int_setter(&ControllerConfig::lane_queue_timeout_ms, 10, 60000)},
         {"database_url",
          [](ControllerConfig& c, const std::string& v, std::string* why) {
              if (v.empty() || v.size() > 4096 || !printable_ascii(v, true)) {
@@ -199,6 +204,10 @@ const std::vector<KeyDef>& key_table() {
              return true;
          }},
         {"db_pool_size", int_setter(&ControllerConfig::db_pool_size, 1, 256)},
+        {"db_request_budget_ms", int_setter(&ControllerConfig::db_request_budget_ms, 100, 600000)},
+        {"db_call_timeout_ms", int_setter(&ControllerConfig::db_call_timeout_ms, 100, 600000)},
+        {"db_statement_timeout_ms", int_setter(&ControllerConfig::db_statement_timeout_ms, 0, 600000)},
+        {"db_lock_timeout_ms", int_setter(&ControllerConfig::db_lock_timeout_ms, 0, 600000)},
         {"redis_host", text_setter(&ControllerConfig::redis_host, 1, 255)},
         {"redis_port", int_setter(&ControllerConfig::redis_port, 1, 65535)},
         {"redis_prefix", text_setter(&ControllerConfig::redis_prefix, 1, 64)},

@@ -13,7 +13,7 @@ struct ControllerConfig {
     // HTTP server
     std::string listen_address = "127.0.0.1";
     uint16_t port = 8080;
-    unsigned threads = 4;                 // MHD thread pool size
+    unsigned threads = 4;                 // MHD event threads (parse requests, run Lane::Inline handlers)
     unsigned max_connections = 1024;
     unsigned per_ip_connection_limit = 256;
     unsigned connection_timeout_s = 30;
@@ -27,9 +27,26 @@ struct ControllerConfig {
     // (routes/static_files.cpp); "" = the installed $(pkgdatadir)/web.
     std::string web_root;
 
+    // Bulkheads (controller/http/lanes.hpp): worker pools per lane, bounded
+    // queues, and the longest a request may wait in a queue (then 503).
+    unsigned db_lane_workers = 8;
+    unsigned db_lane_queue = 64;
+    unsigned janus_lane_workers = 4;
+    unsigned janus_lane_queue = 32;
+    unsigned lane_queue_timeout_ms = 1000;
+
     // Postgres / Redis
     std::string database_url = "postgresql:///telemed";
     unsigned db_pool_size = 8;
+    // Postgres deadlines (controller/db/pool.cpp, pg.cpp): every wait of one
+    // request on Postgres ends within db_request_budget_ms of its hand-off to
+    // its lane; one call (statement, connect) within db_call_timeout_ms
+    // (client side: cancel and drop the connection); server-side
+    // statement_timeout and lock_timeout of every pooled connection.
+    unsigned db_request_budget_ms = 4000;
+    unsigned db_call_timeout_ms = 3000;
+    unsigned db_statement_timeout_ms = 2500;
+    unsigned db_lock_timeout_ms = 1000;
     std::string redis_host = "127.0.0.1";
     uint16_t redis_port = 6379;
     std::string redis_prefix = "telemed:";

@@ -17,7 +17,9 @@ noinst_LTLIBRARIES += controller/libtelemed_controller_http.la
 controller_libtelemed_controller_http_la_SOURCES = \
 	controller/log.hpp controller/log.cpp \
 	controller/config.hpp controller/config.cpp \
-	controller/metrics.hpp controller/metrics.cpp
+	controller/metrics.hpp controller/metrics.cpp \
+	controller/deadline.hpp controller/deadline.cpp \
+	controller/readiness.hpp controller/readiness.cpp
 controller_libtelemed_controller_http_la_CXXFLAGS = $(AM_CXXFLAGS) $(JANSSON_CFLAGS) $(OPENSSL_CFLAGS)
 
 bin_PROGRAMS += controller/telemed-controller

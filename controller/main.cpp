@@ -12,6 +12,7 @@
 // Exit codes: 0 clean stop, 1 runtime failure, 2 usage or configuration error.
 #include <signal.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -31,6 +32,7 @@
 #include "controller/clients/janus_admin.hpp"
 #include "controller/log.hpp"
 #include "controller/metrics.hpp"
+#include "controller/readiness.hpp"
 #include "controller/live/redis_tracker.hpp"
 #include "controller/live/session_cache.hpp"
 #include "controller/live/session_cache_listener.hpp"
@@ -112,7 +114,12 @@ int serve(const ControllerConfig& cfg) {
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     signal(SIGPIPE, SIG_IGN);
 
-    db::Pool pool(cfg.database_url, cfg.db_pool_size);
+    db::PoolOptions pool_options;
+    pool_options.call_timeout = std::chrono::milliseconds(cfg.db_call_timeout_ms);
+    pool_options.connect_timeout = std::chrono::milliseconds(cfg.db_call_timeout_ms);
+    pool_options.statement_timeout = std::chrono::milliseconds(cfg.db_statement_timeout_ms);
+    pool_options.lock_timeout = std::chrono::milliseconds(cfg.db_lock_timeout_ms);
+    db::Pool pool(cfg.database_url, cfg.db_pool_size, pool_options);
     int early_signal = 0;
     if (!migrate_with_retry(pool, signals, &early_signal)) {
         if (early_signal) {
@@ -136,8 +143,23 @@ int serve(const ControllerConfig& cfg) {
     register_all_routes(router);
     for (const Route& r : router.routes()) metrics.register_route(r.method, r.pattern);
 
+    // Readiness (GET /readyz): one prober per dependency, each on its own
+    // connection with its own short deadline (kProbeTimeout), every
+    // kProbeInterval; a dependency is down when its last success is older
+    // than interval + timeout (1.25 s), so an outage shows within 2 s.
+    constexpr std::chrono::milliseconds kProbeInterval{250};
+    constexpr std::chrono::milliseconds kProbeTimeout{1000};
+    db::Pinger pg_pinger(db::pool_conninfo(pool), kProbeTimeout);
+    JanusAdmin janus_probe(cfg.janus_admin_url, cfg.janus_admin_secret,
+                           std::min<unsigned>(cfg.janus_timeout_ms, static_cast<unsigned>(kProbeTimeout.count())));
+    Readiness readiness(kProbeInterval, kProbeInterval + kProbeTimeout);
+    readiness.add("postgres", [&pg_pinger] { return pg_pinger.ping(); });
+    readiness.add("redis", [&redis] { return redis.ping(); });
+    readiness.add("janus", [&janus_probe] { return janus_probe.ping(); });
+    readiness.start();
+
     JoinRateLimits join_limits(cfg.join_rate_per_credential, cfg.join_rate_per_address);
-    AppContext ctx{cfg, pool, redis, janus, metrics, session_cache, join_limits};
+    AppContext ctx{cfg, pool, redis, janus, metrics, session_cache, join_limits, &readiness};
     int rc = 0;
     {
         HttpServer server(cfg, router, ctx);
@@ -146,8 +168,10 @@ int serve(const ControllerConfig& cfg) {
             log_error("%s", error.c_str());
             rc = 1;
         } else {
-            log_info("listening on %s:%u (threads %u, %zu routes, %zu api keys)", cfg.listen_address.c_str(),
-                     static_cast<unsigned>(cfg.port), cfg.threads, router.routes().size(), cfg.api_keys.size());
+            log_info("listening on %s:%u (threads %u, lanes db %u/%u janus %u/%u, %zu routes, %zu api keys)",
+                     cfg.listen_address.c_str(), static_cast<unsigned>(cfg.port), cfg.threads, cfg.db_lane_workers,
+                     cfg.db_lane_queue, cfg.janus_lane_workers, cfg.janus_lane_queue, router.routes().size(),
+                     cfg.api_keys.size());
             int sig = 0;
             while ((sig = wait_for_signal(signals, std::chrono::hours(1))) == 0) {
             }
@@ -155,6 +179,7 @@ int serve(const ControllerConfig& cfg) {
             server.stop(std::chrono::seconds(10));
         }
     }
+    readiness.stop();
     cache_listener.stop();
     redis.stop();
     log_info("stopped");

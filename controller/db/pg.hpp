@@ -4,9 +4,19 @@
 //
 // Rule (docs/STYLE.md 8): SQL text is always a constant; every value goes
 // through Params as a bound parameter (PQexecParams, text format).
+//
+// Deadlines (issue 11): every call here is libpq's asynchronous protocol
+// (PQsendPrepare / PQsendQueryPrepared / PQsendQuery, then PQconsumeInput
+// and poll()) and ends by a deadline: the connection's call timeout (set by
+// the pool, db_call_timeout_ms) capped by the thread's request deadline
+// (controller/deadline.hpp). On expiry the statement is cancelled (PQcancel,
+// on a helper thread: a stopped server never answers it) and the connection
+// is marked abandoned: the pool drops it instead of reusing it, and the call
+// throws db::Error with timed_out() (unavailable(): 503).
 #pragma once
 #include <libpq-fe.h>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -40,20 +50,29 @@ using ResultPtr = std::unique_ptr<PGresult, PGresultDeleter>;
 // they may quote parameter values.
 class Error : public std::runtime_error {
 public:
-    Error(std::string what, std::string sqlstate, bool connection_lost)
-        : std::runtime_error(std::move(what)), sqlstate_(std::move(sqlstate)), connection_lost_(connection_lost) {}
+    Error(std::string what, std::string sqlstate, bool connection_lost, bool timed_out = false)
+        : std::runtime_error(std::move(what)),
+          sqlstate_(std::move(sqlstate)),
+          connection_lost_(connection_lost),
+          timed_out_(timed_out) {}
     const std::string& sqlstate() const { return sqlstate_; }
     // The connection is gone (server restart, network): the statement did not
     // run or its transaction is lost.
     bool connection_lost() const { return connection_lost_; }
+    // The client-side deadline passed: the statement may or may not have run
+    // (its connection is abandoned). Not retried.
+    bool timed_out() const { return timed_out_; }
     // 40001 serialization_failure, 40P01 deadlock_detected.
     bool retryable() const { return sqlstate_ == "40001" || sqlstate_ == "40P01"; }
     // Classes meaning "the database cannot serve now" (→ 503): 08 connection,
-    // 53 insufficient resources, 57P01..57P03 shutdown / cannot connect now.
+    // 53 insufficient resources, 57P01..57P03 shutdown / cannot connect now,
+    // 57014 query_canceled (statement_timeout), 55P03 lock_not_available
+    // (lock_timeout), and a client-side timeout.
     bool unavailable() const;
 private:
     std::string sqlstate_;
     bool connection_lost_;
+    bool timed_out_;
 };
 
 // No connection could be had: the pool stayed exhausted past its wait bound,
@@ -109,11 +128,22 @@ private:
 // `sql` must be a string literal: its address keys a per-connection named
 // prepared statement (parsed and planned once per connection).
 ResultPtr exec(PGconn* conn, const char* sql, const Params& params = Params());
-// Drops the prepared-statement bookkeeping of a connection about to be closed.
+// Drops the bookkeeping (prepared statements, call timeout, abandoned mark)
+// of a connection about to be closed.
 void forget_connection(const PGconn* conn) noexcept;
 // Runs constant SQL text that may hold several statements (simple query
 // protocol; no parameters). Only for migrations and transaction control.
 void exec_script(PGconn* conn, const char* sql);
+
+// The client-side deadline of each call on `conn` (0 = none: the thread's
+// deadline only). The pool sets it on every connection it opens.
+void set_call_timeout(const PGconn* conn, std::chrono::milliseconds timeout) noexcept;
+// True once a call on `conn` passed its deadline (or the connection broke):
+// it must be closed, never reused.
+bool abandoned(const PGconn* conn) noexcept;
+// ROLLBACK within the call deadline when the connection is usable and inside
+// a transaction; never throws. false when the connection must be dropped.
+bool rollback_quietly(PGconn* conn) noexcept;
 
 // Column readers (row, column by index). Text results.
 inline bool is_null(const PGresult* r, int row, int col) { return PQgetisnull(r, row, col) != 0; }

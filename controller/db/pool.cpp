@@ -1,10 +1,16 @@
 // Fixed-size libpq connection pool (see pool.hpp / lease.hpp).
 //
 // - Connections are opened lazily, up to `size`, with a non-blocking connect
-//   bounded by a deadline (3 s for requests, 1 s for ping()).
+//   bounded by a deadline (connect_timeout for requests, 1 s for ping()),
+//   with TCP keepalives, tcp_user_timeout, statement_timeout and
+//   lock_timeout, in non-blocking mode, and with the client-side call
+//   timeout registered (db/pg.cpp).
 // - acquire() waits on a condition variable for a free connection, at most
 //   the given bound, then throws db::Unavailable (routes: 503
 //   "database-unavailable").
+// - Every wait (pool, connect) also ends by the thread's request deadline
+//   (controller/deadline.hpp).
+// - A connection whose call timed out (db::abandoned) is never reused.
 // - A connection handed back broken is closed together with every idle
 //   connection (after a Postgres restart they are all dead); the next
 //   acquire() reconnects. A connection handed back inside a transaction is
@@ -23,6 +29,7 @@
 
 #include "controller/db/lease.hpp"
 #include "controller/db/pg.hpp"
+#include "controller/deadline.hpp"
 #include "controller/log.hpp"
 
 namespace telemed::db {
@@ -47,12 +54,18 @@ int remaining_ms(Clock::time_point deadline) {
 }
 
 // Non-blocking connect with a deadline. nullptr on failure (reason logged
-// without the conninfo).
-PGconn* connect_until(const std::string& conninfo, Clock::time_point deadline) {
+// without the conninfo). `options`: the libpq "options" value (server
+// settings), "" for none.
+PGconn* connect_until(const std::string& conninfo, Clock::time_point deadline, const std::string& options = "") {
+    deadline = clamp_to_thread_deadline(deadline);
     // Keywords before "dbname" are defaults the conninfo may override
-    // (expand_dbname: later values win).
-    const char* keys[] = {"fallback_application_name", "dbname", nullptr};
-    const char* vals[] = {"telemed-controller", conninfo.c_str(), nullptr};
+    // (expand_dbname: later values win). Keepalives notice a peer that is
+    // gone (host down, network cut) within about 20 s even on an idle
+    // connection; tcp_user_timeout bounds unacknowledged sends to 10 s.
+    const char* keys[] = {"fallback_application_name", "keepalives", "keepalives_idle", "keepalives_interval",
+                          "keepalives_count", "tcp_user_timeout", "options", "dbname", nullptr};
+    const char* vals[] = {"telemed-controller", "1", "10", "3", "3", "10000", options.c_str(), conninfo.c_str(),
+                          nullptr};
     PGconn* c = PQconnectStartParams(keys, vals, 1);
     if (!c) return nullptr;
     if (PQstatus(c) == CONNECTION_BAD) {
@@ -90,6 +103,16 @@ PGconn* connect_until(const std::string& conninfo, Clock::time_point deadline) {
     return c;
 }
 
+// The libpq "options" value carrying the server-side timeouts.
+std::string server_options(const PoolOptions& o) {
+    std::string out;
+    if (o.statement_timeout.count() > 0)
+        out += "-c statement_timeout=" + std::to_string(o.statement_timeout.count());
+    if (o.lock_timeout.count() > 0)
+        out += std::string(out.empty() ? "" : " ") + "-c lock_timeout=" + std::to_string(o.lock_timeout.count());
+    return out;
+}
+
 }  // namespace
 
 void quiet_notices(PGconn* c) {
@@ -108,6 +131,8 @@ void quiet_notices(PGconn* c) {
 struct Pool::Impl {
     std::string conninfo;
     unsigned size;
+    PoolOptions options;
+    std::string server_opts;  // server_options(options)
     std::mutex mu;
     std::condition_variable cv;
     std::vector<PGconn*> idle;  // owned
@@ -123,8 +148,22 @@ struct Pool::Impl {
         cv.notify_one();
     }
 
+    // A new pooled connection, or nullptr.
+    PGconn* open_conn(std::chrono::milliseconds connect_timeout) {
+        PGconn* c = connect_until(conninfo, Clock::now() + connect_timeout, server_opts);
+        if (!c) return nullptr;
+        // Sends never block (db/pg.cpp flushes with poll and a deadline).
+        if (PQsetnonblocking(c, 1) != 0) {
+            finish_conn(c);
+            return nullptr;
+        }
+        set_call_timeout(c, options.call_timeout);
+        return c;
+    }
+
     PGconn* take(std::chrono::milliseconds wait, std::chrono::milliseconds connect_timeout) {
-        const auto deadline = Clock::now() + wait;
+        const auto deadline = clamp_to_thread_deadline(Clock::now() + wait);
+        if (Clock::now() >= deadline) throw Unavailable("request deadline passed before a database connection");
         std::unique_lock<std::mutex> lk(mu);
         for (;;) {
             if (!idle.empty()) {
@@ -134,7 +173,7 @@ struct Pool::Impl {
                 // Known broken: replace it by a fresh connection.
                 lk.unlock();
                 finish_conn(c);
-                PGconn* fresh = connect_until(conninfo, Clock::now() + connect_timeout);
+                PGconn* fresh = open_conn(connect_timeout);
                 if (fresh) return fresh;
                 forget_one();
                 throw Unavailable("database connection failed");
@@ -142,7 +181,7 @@ struct Pool::Impl {
             if (open < size) {
                 ++open;
                 lk.unlock();
-                PGconn* fresh = connect_until(conninfo, Clock::now() + connect_timeout);
+                PGconn* fresh = open_conn(connect_timeout);
                 if (fresh) return fresh;
                 forget_one();
                 throw Unavailable("database connection failed");
@@ -153,16 +192,8 @@ struct Pool::Impl {
     }
 
     void give_back(PGconn* c, bool broken) noexcept {
-        if (!broken && PQstatus(c) != CONNECTION_OK) broken = true;
-        if (!broken) {
-            PGTransactionStatusType ts = PQtransactionStatus(c);
-            if (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR) {
-                ResultPtr r(PQexec(c, "ROLLBACK"));
-                if (!r || PQresultStatus(r.get()) != PGRES_COMMAND_OK) broken = true;
-                ts = PQtransactionStatus(c);
-            }
-            if (ts != PQTRANS_IDLE) broken = true;
-        }
+        if (!broken && (PQstatus(c) != CONNECTION_OK || abandoned(c))) broken = true;
+        if (!broken && !rollback_quietly(c)) broken = true;  // inside a transaction: rolled back first
         std::vector<PGconn*> to_close;
         {
             std::lock_guard<std::mutex> lk(mu);
@@ -181,10 +212,14 @@ struct Pool::Impl {
     }
 };
 
-Pool::Pool(std::string conninfo, unsigned size) : impl_(std::make_unique<Impl>()) {
+Pool::Pool(std::string conninfo, unsigned size, PoolOptions options) : impl_(std::make_unique<Impl>()) {
     impl_->conninfo = std::move(conninfo);
     impl_->size = size == 0 ? 1 : size;
+    impl_->options = options;
+    impl_->server_opts = server_options(options);
 }
+
+const PoolOptions& Pool::options() const { return impl_->options; }
 
 Pool::~Pool() = default;
 
@@ -211,7 +246,7 @@ void Lease::release() noexcept {
 
 Lease acquire(Pool& pool, std::chrono::milliseconds wait) {
     Pool::Impl& impl = pool.impl();
-    PGconn* c = impl.take(wait, std::chrono::milliseconds(3000));
+    PGconn* c = impl.take(wait, impl.options.connect_timeout);
     return Lease(&impl, c);
 }
 
@@ -222,6 +257,7 @@ void run_read(Pool& pool, const std::function<void(PGconn*)>& fn) {
             fn(lease.get());
             return;
         } catch (const Error& e) {
+            if (e.timed_out()) lease.mark_broken();
             if (!e.connection_lost() || attempt >= 3) throw;
             lease.mark_broken();
             log_info("postgres: connection lost during a read; retrying on a fresh connection");
@@ -289,6 +325,37 @@ bool Pool::ping() {
         if (!broken) return false;
         lease.mark_broken();
     }
+    return false;
+}
+
+Pinger::Pinger(std::string conninfo, std::chrono::milliseconds timeout)
+    : conninfo_(std::move(conninfo)), timeout_(timeout) {}
+
+Pinger::~Pinger() {
+    if (conn_) finish_conn(static_cast<PGconn*>(conn_));
+}
+
+bool Pinger::ping() {
+    const auto deadline = Clock::now() + timeout_;
+    PGconn* c = static_cast<PGconn*>(conn_);
+    if (c && PQstatus(c) != CONNECTION_OK) {
+        finish_conn(c);
+        c = nullptr;
+    }
+    if (!c) {
+        c = connect_until(conninfo_, deadline);
+        if (!c) {
+            conn_ = nullptr;
+            return false;
+        }
+    }
+    conn_ = c;
+    bool broken = false;
+    if (ping_once(c, deadline, &broken)) return true;
+    // No answer in time (or an error): a fresh connection next time. A
+    // server that is stopped never answers; closing our socket is enough.
+    finish_conn(c);
+    conn_ = nullptr;
     return false;
 }
 

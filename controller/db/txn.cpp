@@ -35,9 +35,7 @@ void transact(Pool& pool, const std::function<TxnEnd(PGconn*)>& fn) {
                 throw;  // handled below
             } catch (...) {
                 // Not a database error: roll back (the lease would too) and propagate.
-                if (PQstatus(c) == CONNECTION_OK) {
-                    ResultPtr r(PQexec(c, "ROLLBACK"));
-                }
+                if (!rollback_quietly(c)) lease.mark_broken();
                 throw;
             }
             if (end == TxnEnd::Rollback) {
@@ -54,11 +52,11 @@ void transact(Pool& pool, const std::function<TxnEnd(PGconn*)>& fn) {
             exec(c, "COMMIT");
             return;
         } catch (const Error& e) {
-            if (e.connection_lost()) lease.mark_broken();
-            bool retry = attempt < kMaxAttempts && (e.retryable() || (e.connection_lost() && !commit_sent));
-            if (!e.connection_lost() && PQtransactionStatus(c) != PQTRANS_IDLE) {
-                ResultPtr r(PQexec(c, "ROLLBACK"));
-            }
+            if (e.connection_lost() || e.timed_out()) lease.mark_broken();
+            // A timed-out call is not retried: the request's budget is spent.
+            bool retry = attempt < kMaxAttempts && !e.timed_out() &&
+                         (e.retryable() || (e.connection_lost() && !commit_sent));
+            if (!e.connection_lost() && !e.timed_out() && !rollback_quietly(c)) lease.mark_broken();
             if (retry) {
                 log_info("postgres: transaction attempt %d failed (%s); retrying", attempt, e.sqlstate().c_str());
                 lease.release();

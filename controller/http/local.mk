@@ -5,6 +5,7 @@ controller_libtelemed_controller_http_la_SOURCES += \
 	controller/http/types.hpp controller/http/types.cpp \
 	controller/http/problem.hpp controller/http/problem.cpp \
 	controller/http/router.hpp controller/http/router.cpp \
+	controller/http/lanes.hpp controller/http/lanes.cpp \
 	controller/http/auth.hpp controller/http/auth.cpp \
 	controller/http/rate_limit.hpp controller/http/rate_limit.cpp \
 	controller/http/participant_auth.hpp controller/http/participant_auth.cpp

@@ -47,6 +47,13 @@ Response problem(int status, std::string_view slug, std::string_view title, std:
     return problem_response(status, doc.get());
 }
 
+Response service_unavailable(std::string_view slug, std::string_view title, std::string_view detail,
+                             int retry_after_s) {
+    Response r = problem(503, slug, title, detail);
+    r.headers.emplace_back("Retry-After", std::to_string(retry_after_s));
+    return r;
+}
+
 Response validation_problem(const FieldErrors& errors) {
     Json doc = problem_json(422, "validation-error", "Validation failed",
                             errors.size() == 1 ? "One field is invalid." : "Some fields are invalid.");

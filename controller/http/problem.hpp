@@ -10,6 +10,9 @@ namespace telemed {
 // type = "https://telemed.example/problems/<slug>", content type
 // application/problem+json, {"type","title","status","detail"}.
 Response problem(int status, std::string_view slug, std::string_view title, std::string_view detail);
+// 503 with Retry-After: <retry_after_s> (dependency outages, full lanes).
+Response service_unavailable(std::string_view slug, std::string_view title, std::string_view detail,
+                             int retry_after_s);
 // 422 "validation-error" with "errors": [{"field","message"}].
 Response validation_problem(const FieldErrors& errors);
 

@@ -116,14 +116,14 @@ std::size_t route_distance(const std::vector<std::string_view>& path, const std:
 
 }  // namespace
 
-void Router::add(std::string method, std::string pattern, bool requires_auth, Handler handler) {
+void Router::add(std::string method, std::string pattern, bool requires_auth, Lane lane, Handler handler) {
     if (!valid_method(method)) throw std::invalid_argument("route method must be upper-case letters");
     validate_pattern(pattern);
     if (!handler) throw std::invalid_argument("route handler is empty");
     for (const Route& r : routes_)
         if (r.method == method && r.pattern == pattern)
             throw std::invalid_argument("duplicate route " + method + " " + pattern);
-    routes_.push_back(Route{std::move(method), std::move(pattern), requires_auth, std::move(handler)});
+    routes_.push_back(Route{std::move(method), std::move(pattern), requires_auth, lane, std::move(handler)});
 }
 
 const Route* Router::match(std::string_view method, std::string_view path, std::vector<std::string>* params,

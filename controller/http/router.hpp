@@ -1,12 +1,17 @@
-// Route table: (method, pattern) -> handler. Patterns use {name} segments,
+// Route table: (method, pattern) -> lane + handler. Patterns use {name} segments,
 // e.g. "/sessions/{id}/participants/{pid}"; captured values land in
 // Request::params in order. The table is also what `telemed-controller
 // --list-routes` prints (checked against docs/openapi.yaml by a test).
+// Each route names the lane its handler runs in (controller/http/lanes.hpp):
+// Inline on the HTTP event thread (never waits on a dependency), Db on the
+// Postgres/Redis worker pool, Janus on the pool of the routes that call the
+// Janus Admin API.
 #pragma once
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "controller/http/lanes.hpp"
 #include "controller/http/types.hpp"
 
 namespace telemed {
@@ -15,12 +20,18 @@ struct Route {
     std::string method;
     std::string pattern;   // OpenAPI-style path
     bool requires_auth = true;
+    Lane lane = Lane::Db;
     Handler handler;
 };
 
 class Router {
 public:
-    void add(std::string method, std::string pattern, bool requires_auth, Handler handler);
+    void add(std::string method, std::string pattern, bool requires_auth, Lane lane, Handler handler);
+    // Lane::Db: a route registered without a lane never runs on the event
+    // threads.
+    void add(std::string method, std::string pattern, bool requires_auth, Handler handler) {
+        add(std::move(method), std::move(pattern), requires_auth, Lane::Db, std::move(handler));
+    }
     // Finds the route; on match fills params and returns it. If the path
     // matches with another method, *allowed gets the allowed methods.
     const Route* match(std::string_view method, std::string_view path, std::vector<std::string>* params,

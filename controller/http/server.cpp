@@ -40,7 +40,9 @@
 #include <thread>
 
 #include "common/ids.hpp"
+#include "controller/deadline.hpp"
 #include "controller/http/auth.hpp"
+#include "controller/http/lanes.hpp"
 #include "controller/http/problem.hpp"
 #include "controller/log.hpp"
 #include "controller/metrics.hpp"
@@ -88,6 +90,11 @@ struct RequestState {
     bool uri_refused = false;  // query string over kMaxQueryBytes / kMaxQueryArgs
     bool nul_path = false;     // "%00" in the path
     bool close_now = false;    // refused without reading the body, then closed (ambiguous length)
+    // Lanes: set when the handler's answer was produced off the event thread
+    // (or the lane refused); queued by access() once MHD resumes the
+    // connection and calls it again.
+    bool lane_done = false;
+    std::optional<Response> lane_result;
 };
 
 // The body length the request announces: its Content-Length (saturated; an
@@ -159,6 +166,19 @@ MHD_Result collect_query(void* cls, MHD_ValueKind, const char* key, const char* 
 Response internal_error() {
     return problem(500, "internal-error", "Internal error",
                    "The server failed to handle the request; it has been logged with the request id.");
+}
+
+// The answer when a lane cannot take a request (queue full, waited beyond
+// lane_queue_timeout_ms, shutting down): the problem type of the dependency
+// the lane waits on, so clients need one rule for "retry later".
+Response lane_refusal(Lane lane, LanePool::Outcome why) {
+    const bool janus = lane == Lane::Janus;
+    std::string detail = janus ? "Too many requests are waiting for the media server"
+                               : "Too many requests are waiting for the database";
+    detail += why == LanePool::Outcome::Stopped ? " (the server is stopping)" : "";
+    detail += "; nothing was changed. Retry later.";
+    return service_unavailable(janus ? "janus-unavailable" : "database-unavailable",
+                               janus ? "Media server unavailable" : "Database unavailable", detail, 2);
 }
 
 }  // namespace
@@ -281,6 +301,57 @@ struct HttpServer::Callbacks {
         return internal_error();
     }
 
+    // Runs the handler on `lane`'s workers: the connection is suspended
+    // first (a worker may finish before this returns), and resumed by
+    // whoever produced the answer; MHD then calls access() again, which
+    // queues st.lane_result. After MHD_resume_connection the job must not
+    // touch `st`: completed() may free it at any moment. Nothing between
+    // the suspend and the resume may throw out of here (a connection left
+    // suspended would never be answered, and would stop MHD_stop_daemon).
+    static void hand_off(HttpServer& srv, MHD_Connection* conn, RequestState& st, LanePool& lane) {
+        MHD_suspend_connection(conn);
+        const SteadyTime budget_end =
+            std::chrono::steady_clock::now() + std::chrono::milliseconds(srv.config_.db_request_budget_ms);
+        const Lane which = st.route->lane;
+        RequestState* stp = &st;
+        auto job = [&srv, conn, stp, budget_end, which](LanePool::Outcome outcome) noexcept {
+            try {
+                if (outcome == LanePool::Outcome::Run) {
+                    ScopedDeadline budget(budget_end);
+                    stp->lane_result = dispatch(srv, *stp);
+                } else {
+                    log_warn("request_id=%s route=%s %s: refused by lane %s (%s)", stp->request_id.c_str(),
+                             stp->route->method.c_str(), stp->route->pattern.c_str(),
+                             to_string(which).data(),
+                             outcome == LanePool::Outcome::Expired ? "waited too long" : "stopping");
+                    stp->lane_result = lane_refusal(which, outcome);
+                }
+            } catch (...) {
+                stp->lane_result.reset();  // out of memory: access() answers 500
+            }
+            stp->lane_done = true;
+            MHD_resume_connection(conn);
+        };
+        LanePool::Submit submitted = LanePool::Submit::Stopped;
+        try {
+            submitted = lane.submit(job);
+        } catch (...) {
+            submitted = LanePool::Submit::Stopped;  // out of memory: refused like a full lane
+        }
+        if (submitted == LanePool::Submit::Accepted) return;
+        log_warn("request_id=%s route=%s %s: lane %s %s", st.request_id.c_str(), st.route->method.c_str(),
+                 st.route->pattern.c_str(), to_string(which).data(),
+                 submitted == LanePool::Submit::Full ? "full" : "stopped");
+        try {
+            st.lane_result = lane_refusal(which, submitted == LanePool::Submit::Full ? LanePool::Outcome::Expired
+                                                                                    : LanePool::Outcome::Stopped);
+        } catch (...) {
+            st.lane_result.reset();
+        }
+        st.lane_done = true;
+        MHD_resume_connection(conn);
+    }
+
     static MHD_Result access(void* cls, MHD_Connection* conn, const char* url, const char* method,
                              const char* /*version*/, const char* upload_data, size_t* upload_data_size,
                              void** con_cls) noexcept {
@@ -342,7 +413,11 @@ struct HttpServer::Callbacks {
                 return MHD_YES;
             }
             if (st->deferred) return queue(srv, conn, *st, *st->deferred);
-            return queue(srv, conn, *st, dispatch(srv, *st));
+            if (st->lane_done) return queue(srv, conn, *st, st->lane_result ? *st->lane_result : internal_error());
+            LanePool* lane = srv.lanes_->pool(st->route->lane);
+            if (!lane) return queue(srv, conn, *st, dispatch(srv, *st));  // Lane::Inline
+            hand_off(srv, conn, *st, *lane);
+            return MHD_YES;
         } catch (const std::exception& e) {
             log_error("request_id=%s route=%.*s: exception in request handling: %s",
                       st ? st->request_id.c_str() : "-", st ? static_cast<int>(route_label(*st).size()) : 1,
@@ -426,7 +501,14 @@ struct HttpServer::Callbacks {
 };
 
 HttpServer::HttpServer(const ControllerConfig& config, const Router& router, AppContext& ctx)
-    : config_(config), router_(router), ctx_(ctx) {}
+    : config_(config),
+      router_(router),
+      ctx_(ctx),
+      lanes_(std::make_unique<Lanes>(
+          LaneLimits{config.db_lane_workers, config.db_lane_queue,
+                     std::chrono::milliseconds(config.lane_queue_timeout_ms)},
+          LaneLimits{config.janus_lane_workers, config.janus_lane_queue,
+                     std::chrono::milliseconds(config.lane_queue_timeout_ms)})) {}
 
 HttpServer::~HttpServer() { stop(std::chrono::milliseconds(0)); }
 
@@ -435,7 +517,7 @@ bool HttpServer::start(std::string* error) {
     sockaddr_in v4{};
     sockaddr_in6 v6{};
     const sockaddr* addr = nullptr;
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
     if (inet_pton(AF_INET, config_.listen_address.c_str(), &v4.sin_addr) == 1) {
         v4.sin_family = AF_INET;
         v4.sin_port = htons(config_.port);
@@ -484,6 +566,9 @@ void HttpServer::stop(std::chrono::milliseconds grace) {
     while (in_flight_.load() > 0 && std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     if (in_flight_.load() > 0) log_warn("stopping with %u request(s) still in flight", in_flight_.load());
+    // Queued handlers are answered 503, running ones finish (each within its
+    // deadlines): no connection stays suspended, as MHD_stop_daemon requires.
+    lanes_->stop();
     MHD_stop_daemon(daemon_);
     daemon_ = nullptr;
 }

@@ -8,9 +8,19 @@
 // bounds, before the answer: see server.cpp), the handler, then one access-log line and a metrics
 // observation when MHD reports the request complete. Every MHD callback is
 // guarded: an exception becomes a 500 "internal-error" problem and a log line.
+//
+// Lanes (controller/http/lanes.hpp): a route's handler runs on the event
+// thread only when its lane is Inline. Otherwise the connection is
+// suspended (MHD_suspend_connection), the handler runs on its lane's worker
+// pool under the request's Postgres budget (db_request_budget_ms,
+// controller/deadline.hpp), and the connection is resumed with the answer.
+// A full lane queue, or a wait in it beyond lane_queue_timeout_ms, is
+// answered 503 + Retry-After at once. stop() drains the lanes before the
+// daemon stops (MHD forbids stopping with suspended connections).
 #pragma once
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <string>
 
 #include "controller/app.hpp"
@@ -19,6 +29,8 @@
 struct MHD_Daemon;
 
 namespace telemed {
+
+class Lanes;
 
 class HttpServer {
 public:
@@ -43,6 +55,7 @@ private:
     const Router& router_;
     AppContext& ctx_;
     MHD_Daemon* daemon_ = nullptr;
+    std::unique_ptr<Lanes> lanes_;
     std::atomic<unsigned> in_flight_{0};
     std::atomic<bool> stopping_{false};
 };

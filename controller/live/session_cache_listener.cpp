@@ -92,8 +92,12 @@ struct SessionCacheListener::Impl {
 
     db::ConnPtr connect() {
         const auto deadline = Clock::now() + kConnectTimeout;
-        const char* keys[] = {"fallback_application_name", "dbname", nullptr};
-        const char* vals[] = {"telemed-controller-listener", conninfo.c_str(), nullptr};
+        // TCP keepalives and tcp_user_timeout as for pooled connections
+        // (db/pool.cpp); every wait here is bounded by its own deadline
+        // already (connect, LISTEN, the liveness probe).
+        const char* keys[] = {"fallback_application_name", "keepalives", "keepalives_idle", "keepalives_interval",
+                              "keepalives_count", "tcp_user_timeout", "dbname", nullptr};
+        const char* vals[] = {"telemed-controller-listener", "1", "10", "3", "3", "10000", conninfo.c_str(), nullptr};
         db::ConnPtr c(PQconnectStartParams(keys, vals, 1));
         if (!c || PQstatus(c.get()) == CONNECTION_BAD) return nullptr;
         PostgresPollingStatusType st = PGRES_POLLING_WRITING;

@@ -89,6 +89,6 @@ Response list_audit(const Request& req, AppContext& app) {
 
 }  // namespace
 
-void register_audit_routes(Router& r) { r.add("GET", "/sessions/{id}/audit", true, list_audit); }
+void register_audit_routes(Router& r) { r.add("GET", "/sessions/{id}/audit", true, Lane::Db, list_audit); }
 
 }  // namespace telemed

@@ -1,20 +1,17 @@
-// Liveness and readiness probes. No authentication.
+// Liveness and readiness probes. No authentication. Both run inline on the
+// HTTP event thread (Lane::Inline) and never wait on a dependency.
 //
 //   GET /healthz  200 {"status":"ok"}  (the process serves HTTP)
 //   GET /readyz   200 {"status":"ready","checks":{"postgres":"ok","redis":"ok","janus":"ok"}}
-//                 503 application/problem+json, type .../problems/not-ready, with the same
-//                     "checks" member where each dependency is "ok" or "down".
-// The three pings run in parallel, each bounded by its own timeout
-// (Postgres and Redis ~1 s, Janus janus_timeout_ms).
-#include <future>
-
+//                 503 application/problem+json, type .../problems/not-ready, Retry-After,
+//                     with the same "checks" member where each dependency is "ok" or "down".
+// /readyz reads the cached state of the background probers
+// (controller/readiness.hpp: one per dependency, each with its own short
+// deadline), so an outage shows within 2 s and the answer is instant.
 #include "controller/app.hpp"
-#include "controller/db/pool.hpp"
 #include "controller/http/problem.hpp"
 #include "controller/http/router.hpp"
-#include "controller/clients/janus_admin.hpp"
-#include "controller/log.hpp"
-#include "controller/live/redis_tracker.hpp"
+#include "controller/readiness.hpp"
 
 namespace telemed {
 namespace {
@@ -24,28 +21,16 @@ Response healthz(const Request&, AppContext&) {
     return Response::json(200, body.get());
 }
 
-template <typename F>
-bool probe(const char* name, F&& f) {
-    try {
-        return f();
-    } catch (const std::exception&) {
-        log_warn("readyz: %s check threw", name);
-    } catch (...) {
-        log_warn("readyz: %s check threw", name);
-    }
-    return false;
-}
-
 Response readyz(const Request&, AppContext& ctx) {
-    auto pg = std::async(std::launch::async, [&] { return probe("postgres", [&] { return ctx.db.ping(); }); });
-    auto janus = std::async(std::launch::async, [&] { return probe("janus", [&] { return ctx.janus.ping(); }); });
-    bool redis_ok = probe("redis", [&] { return ctx.redis.ping(); });
-    bool pg_ok = pg.get();
-    bool janus_ok = janus.get();
-
-    Json checks(json_pack("{s:s,s:s,s:s}", "postgres", pg_ok ? "ok" : "down", "redis", redis_ok ? "ok" : "down",
-                          "janus", janus_ok ? "ok" : "down"));
-    if (pg_ok && redis_ok && janus_ok) {
+    Json checks(json_object());
+    bool all_up = ctx.readiness != nullptr;
+    if (ctx.readiness) {
+        for (const Readiness::Status& st : ctx.readiness->snapshot()) {
+            json_object_set_new(checks.get(), st.name.c_str(), json_string(st.up ? "ok" : "down"));
+            all_up = all_up && st.up;
+        }
+    }
+    if (all_up) {
         Json body(json_pack("{s:s,s:O}", "status", "ready", "checks", checks.get()));
         return Response::json(200, body.get());
     }
@@ -59,8 +44,8 @@ Response readyz(const Request&, AppContext& ctx) {
 }  // namespace
 
 void register_health_routes(Router& r) {
-    r.add("GET", "/healthz", false, healthz);
-    r.add("GET", "/readyz", false, readyz);
+    r.add("GET", "/healthz", false, Lane::Inline, healthz);
+    r.add("GET", "/readyz", false, Lane::Inline, readyz);
 }
 
 }  // namespace telemed

@@ -33,6 +33,6 @@ Response metrics(const Request&, AppContext& ctx) {
 
 }  // namespace
 
-void register_metrics_routes(Router& r) { r.add("GET", "/metrics", false, metrics); }
+void register_metrics_routes(Router& r) { r.add("GET", "/metrics", false, Lane::Db, metrics); }
 
 }  // namespace telemed

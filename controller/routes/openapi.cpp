@@ -16,6 +16,6 @@ Response openapi(const Request&, AppContext&) {
 
 }  // namespace
 
-void register_openapi_routes(Router& r) { r.add("GET", "/openapi.json", false, openapi); }
+void register_openapi_routes(Router& r) { r.add("GET", "/openapi.json", false, Lane::Inline, openapi); }
 
 }  // namespace telemed

@@ -186,8 +186,8 @@ Response revoke_credential(const Request& req, AppContext& app) {
 }  // namespace
 
 void register_participant_access_routes(Router& r) {
-    r.add("POST", "/join", false, join_with_credential);
-    r.add("POST", "/sessions/{id}/participants/{pid}/credential/revoke", true, revoke_credential);
+    r.add("POST", "/join", false, Lane::Janus, join_with_credential);
+    r.add("POST", "/sessions/{id}/participants/{pid}/credential/revoke", true, Lane::Db, revoke_credential);
 }
 
 }  // namespace telemed

@@ -327,10 +327,10 @@ Response update_participant(const Request& req, AppContext& app) {
 }  // namespace
 
 void register_participant_routes(Router& r) {
-    r.add("POST", "/sessions/{id}/participants", true, add_participant);
-    r.add("DELETE", "/sessions/{id}/participants", true, remove_participant_by_body);
-    r.add("DELETE", "/sessions/{id}/participants/{pid}", true, remove_participant_by_path);
-    r.add("PATCH", "/sessions/{id}/participants/{pid}", true, update_participant);
+    r.add("POST", "/sessions/{id}/participants", true, Lane::Janus, add_participant);
+    r.add("DELETE", "/sessions/{id}/participants", true, Lane::Janus, remove_participant_by_body);
+    r.add("DELETE", "/sessions/{id}/participants/{pid}", true, Lane::Janus, remove_participant_by_path);
+    r.add("PATCH", "/sessions/{id}/participants/{pid}", true, Lane::Janus, update_participant);
 }
 
 }  // namespace telemed

@@ -274,12 +274,12 @@ Response cancel_session(const Request& req, AppContext& app) { return transition
 }  // namespace
 
 void register_session_routes(Router& r) {
-    r.add("POST", "/sessions", true, create_session);
-    r.add("GET", "/sessions", true, list_sessions);
-    r.add("GET", "/sessions/{id}", true, get_session);
-    r.add("POST", "/sessions/{id}/start", true, start_session);
-    r.add("POST", "/sessions/{id}/end", true, end_session);
-    r.add("POST", "/sessions/{id}/cancel", true, cancel_session);
+    r.add("POST", "/sessions", true, Lane::Db, create_session);
+    r.add("GET", "/sessions", true, Lane::Db, list_sessions);
+    r.add("GET", "/sessions/{id}", true, Lane::Db, get_session);
+    r.add("POST", "/sessions/{id}/start", true, Lane::Janus, start_session);
+    r.add("POST", "/sessions/{id}/end", true, Lane::Janus, end_session);
+    r.add("POST", "/sessions/{id}/cancel", true, Lane::Janus, cancel_session);
 }
 
 }  // namespace telemed

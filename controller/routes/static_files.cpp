@@ -176,9 +176,9 @@ Response sdk(const Request& req, AppContext& ctx) {
 
 void register_static_file_routes(Router& r) {
     for (const char* method : {"GET", "HEAD"}) {
-        r.add(method, "/app/", false, app_index);
-        r.add(method, "/app/{file}", false, app_file);
-        r.add(method, "/sdk/telemed.js", false, sdk);
+        r.add(method, "/app/", false, Lane::Inline, app_index);
+        r.add(method, "/app/{file}", false, Lane::Inline, app_file);
+        r.add(method, "/sdk/telemed.js", false, Lane::Inline, sdk);
     }
 }
 

@@ -11,7 +11,8 @@ CONTROLLER_HTTP_TESTS = \
 	tests/unit/test_controller_problem \
 	tests/unit/test_controller_metrics \
 	tests/unit/test_controller_rate_limit \
-	tests/unit/test_controller_participant_auth
+	tests/unit/test_controller_participant_auth \
+	tests/unit/test_controller_lanes
 check_PROGRAMS += $(CONTROLLER_HTTP_TESTS)
 TESTS += $(CONTROLLER_HTTP_TESTS)
 
@@ -44,6 +45,10 @@ tests_unit_test_controller_rate_limit_LDADD = $(CONTROLLER_TEST_LDADD)
 tests_unit_test_controller_participant_auth_SOURCES = tests/unit/test_controller_participant_auth.cpp
 tests_unit_test_controller_participant_auth_CXXFLAGS = $(CONTROLLER_TEST_CXXFLAGS)
 tests_unit_test_controller_participant_auth_LDADD = $(CONTROLLER_TEST_LDADD)
+
+tests_unit_test_controller_lanes_SOURCES = tests/unit/test_controller_lanes.cpp
+tests_unit_test_controller_lanes_CXXFLAGS = $(CONTROLLER_TEST_CXXFLAGS)
+tests_unit_test_controller_lanes_LDADD = $(CONTROLLER_TEST_LDADD)
 
 # Redis key layout (controller/live/redis_keys.hpp). The Janus Admin API
 # bodies and reply reading are tested with common/ (test_common_admin_api).
