@@ -32,6 +32,7 @@
 #include "controller/log.hpp"
 #include "controller/metrics.hpp"
 #include "controller/live/redis_tracker.hpp"
+#include "controller/live/room_reconciler.hpp"
 #include "controller/live/session_cache.hpp"
 #include "controller/live/session_cache_listener.hpp"
 
@@ -137,7 +138,11 @@ int serve(const ControllerConfig& cfg) {
     for (const Route& r : router.routes()) metrics.register_route(r.method, r.pattern);
 
     JoinRateLimits join_limits(cfg.join_rate_per_credential, cfg.join_rate_per_address);
-    AppContext ctx{cfg, pool, redis, janus, metrics, session_cache, join_limits};
+    // Re-creates the rooms a Janus restart lost (controller/live/room_reconciler.hpp).
+    RoomReconciler reconciler(pool, janus, cfg.redis_host, cfg.redis_port, cfg.redis_prefix,
+                              cfg.janus_reconcile_interval_ms);
+    reconciler.start();
+    AppContext ctx{cfg, pool, redis, janus, metrics, session_cache, join_limits, &reconciler};
     int rc = 0;
     {
         HttpServer server(cfg, router, ctx);
@@ -155,6 +160,7 @@ int serve(const ControllerConfig& cfg) {
             server.stop(std::chrono::seconds(10));
         }
     }
+    reconciler.stop();
     cache_listener.stop();
     redis.stop();
     log_info("stopped");

@@ -122,8 +122,8 @@ struct JanusAdmin::Impl {
         std::string error;  // short, for logs
     };
 
-    // One POST of `body` (JSON). Honours timeout_ms end to end.
-    Http post(const std::string& body) {
+    // One POST of `body` (JSON) within `call_timeout_ms` end to end (0 = timeout_ms).
+    Http post(const std::string& body, unsigned call_timeout_ms = 0) {
         Http out;
         if (!g_curl_ok || !headers) {
             out.error = "libcurl unavailable";
@@ -138,7 +138,7 @@ struct JanusAdmin::Impl {
         // Keeps the connection cache: the keep-alive connection survives.
         curl_easy_reset(c);
         ReplyBuffer reply;
-        const long total = static_cast<long>(timeout_ms);
+        const long total = static_cast<long>(call_timeout_ms == 0 ? timeout_ms : call_timeout_ms);
         curl_easy_setopt(c, CURLOPT_URL, url.c_str());
 #if LIBCURL_VERSION_NUM >= 0x075500
         curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -185,7 +185,9 @@ JanusAdmin::JanusAdmin(std::string admin_url, std::string admin_secret, unsigned
 
 JanusAdmin::~JanusAdmin() = default;
 
-JanusAdmin::Result JanusAdmin::message_plugin(const json_t* request) {
+JanusAdmin::Result JanusAdmin::message_plugin(const json_t* request) { return message_plugin(request, 0); }
+
+JanusAdmin::Result JanusAdmin::message_plugin(const json_t* request, unsigned timeout_ms) {
     Result r;
     try {
         const std::string tx = new_transaction();
@@ -200,7 +202,7 @@ JanusAdmin::Result JanusAdmin::message_plugin(const json_t* request) {
             r.error = "cannot serialise request";
             return r;
         }
-        Impl::Http http = impl_->post(text.get());
+        Impl::Http http = impl_->post(text.get(), timeout_ms);
         text.reset();
         if (!http.ok) {
             r.unreachable = true;

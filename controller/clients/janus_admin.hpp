@@ -30,6 +30,9 @@ public:
     // body; borrowed), posted, and its reply read. Thread-safe.
     // A {"telemed":"error"} answer also leaves that object in `response`.
     Result message_plugin(const json_t* request);
+    // The same within `timeout_ms` (connect, send, answer) instead of the
+    // configured timeout: a request's deadline (routes/janus_step.hpp).
+    Result message_plugin(const json_t* request, unsigned timeout_ms);
 
     struct Impl;
     Impl& impl() { return *impl_; }

@@ -45,7 +45,9 @@ Response readyz(const Request&, AppContext& ctx) {
 
     Json checks(json_pack("{s:s,s:s,s:s}", "postgres", pg_ok ? "ok" : "down", "redis", redis_ok ? "ok" : "down",
                           "janus", janus_ok ? "ok" : "down"));
-    if (pg_ok && redis_ok && janus_ok) {
+    const bool rooms_ok = std::string_view(ctx.rooms_state()) == "ok";  // rooms back after a Janus restart
+    json_object_set_new(checks.get(), "rooms", json_string(ctx.rooms_state()));
+    if (pg_ok && redis_ok && janus_ok && rooms_ok) {
         Json body(json_pack("{s:s,s:O}", "status", "ready", "checks", checks.get()));
         return Response::json(200, body.get());
     }

@@ -1,0 +1,68 @@
+// The room reconciler (issue 11 item 4): Janus keeps its rooms in memory, so
+// a Janus restart loses every room, with its lobby admissions, force-mutes
+// and the bans of moderator kicks. This thread notices it and puts every room
+// back without any REST call.
+//
+// Every janus_reconcile_interval_ms it asks the plugin for its `snapshot`
+// (admin_api::SnapshotRequest: the plugin instance id and each room's
+// admitted ids, mute states and bans) and reads from Postgres which rooms
+// must exist (active sessions, and scheduled ones with active participants).
+//  - The plugin's instance id differs from the last one seen (kept in Redis
+//    and in memory): Janus restarted, every expected room is restored (an
+//    upsert: a room a REST call re-created meanwhile gets the rest).
+//  - An expected room is missing: it is restored.
+//  - A room whose session is ended/cancelled: destroyed.
+// Restore = create_room with the session's state, grants of the active
+// participants and bans (removed participants in Postgres, plus the bans of
+// the last snapshot), and the last snapshot's admitted ids and mute states.
+// The snapshot of every other room is stored in Redis
+// (<prefix>room:<sid>:snapshot, JSON, written when it changed) and in memory,
+// so neither a controller restart nor a Redis loss alone loses it.
+//
+// state(): Restoring from the start until a pass found every expected room
+// in place (and again whenever Janus is unreachable or a restore failed);
+// Ok after. /readyz reports it as checks.rooms.
+#pragma once
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "common/admin_api.hpp"
+
+namespace telemed {
+namespace db { class Pool; }
+class JanusAdmin;
+
+class RoomReconciler {
+public:
+    enum class State { Restoring, Ok };
+    RoomReconciler(db::Pool& pool, JanusAdmin& janus, std::string redis_host, int redis_port,
+                   std::string redis_prefix, unsigned interval_ms);
+    ~RoomReconciler();  // stops the thread
+    void start();
+    void stop();
+    State state() const { return state_.load(std::memory_order_acquire); }
+    // "restoring" | "ok"
+    const char* state_name() const { return state() == State::Ok ? "ok" : "restoring"; }
+
+    struct Impl;
+private:
+    void run();
+    bool pass();  // one comparison; true when every expected room is in place
+
+    db::Pool& pool_;
+    JanusAdmin& janus_;
+    const unsigned interval_ms_;
+    std::unique_ptr<Impl> impl_;
+    std::atomic<State> state_{State::Restoring};
+    std::mutex mu_;
+    std::condition_variable cv_;
+    bool stopping_ = false;
+    std::thread thread_;
+};
+
+}  // namespace telemed
