@@ -371,10 +371,20 @@ Parsed<AdminRequest> parse_request(const json_t* body) {
 
 // ---- replies ----
 
-Json pong_reply(std::size_t rooms) {
+Json pong_reply(std::size_t rooms, std::string_view instance) {
     Json j = reply_object("pong");
     json_object_set_new(j.get(), "rooms", count(rooms));
+    if (!instance.empty()) json_object_set_new(j.get(), "instance", json_stringn(instance.data(), instance.size()));
     return j;
+}
+
+std::string pong_instance(const json_t* response) {
+    if (reply_kind(response) != "pong") return {};
+    auto inst = string_param(response, "instance");
+    if (!inst || inst->size() > kMaxInstanceChars) return {};
+    for (char ch : *inst)
+        if (ch < 0x21 || ch > 0x7e) return {};
+    return std::string(*inst);
 }
 
 Json room_created_reply(std::string_view room, SessionStatus state, bool existed) {

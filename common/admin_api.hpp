@@ -162,8 +162,11 @@ Parsed<AdminRequest> parse_request(const json_t* body);
 // Every success answer is {"telemed":<kind>,...}; refusals are error_reply
 // (common/plugin_errors.hpp).
 
-// {"telemed":"pong","rooms":N}
-Json pong_reply(std::size_t rooms);
+// {"telemed":"pong","rooms":N,"instance"?}: `instance` (when not empty) is the
+// plugin instance id of `snapshot` (the controller notices a Janus restart by it).
+Json pong_reply(std::size_t rooms, std::string_view instance = {});
+// The instance id of a pong reply; "" if none or malformed.
+std::string pong_instance(const json_t* response);
 // {"telemed":"room_created","room","state","existed"}: `state` the room's real state
 Json room_created_reply(std::string_view room, SessionStatus state, bool existed);
 // {"telemed":"room_destroyed","room","participants_disconnected":N}

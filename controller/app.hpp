@@ -19,7 +19,7 @@ struct AppContext {
     Metrics& metrics;
     SessionCache& session_cache;  // GET /sessions/{id}; mutations invalidate (controller/live/session_cache.hpp)
     JoinRateLimits& join_limits;  // POST /join (controller/http/rate_limit.hpp)
-    const RoomReconciler* rooms = nullptr;  // controller/live/room_reconciler.hpp
+    RoomReconciler* rooms = nullptr;      // controller/live/room_reconciler.hpp
     // "restoring" (Janus rooms not all in place yet, e.g. after a Janus
     // restart) or "ok"; "ok" without a reconciler.
     const char* rooms_state() const;

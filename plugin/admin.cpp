@@ -53,9 +53,9 @@ Json PluginCore::handle_admin(const json_t* request) {
                       *parsed.value);
 }
 
-// {"request":"ping"} → {"telemed":"pong","rooms":N}
+// {"request":"ping"} → {"telemed":"pong","rooms":N,"instance"}
 Json PluginCore::admin_ping() {
-    return admin_api::pong_reply(rooms_.size());
+    return admin_api::pong_reply(rooms_.size(), instance_);
 }
 
 // {"request":"create_room","room","kind","state","recording_policy"?,"revoked"?,"grants"?}

@@ -97,7 +97,10 @@ struct JanusAdmin::Impl {
     CurlSlist headers;  // read-only once built: shared by every handle
 
     std::mutex mu;
-    std::vector<CurlEasy> idle;  // handles with their live connections
+    std::vector<CurlEasy> idle;
+    std::atomic<uint64_t> transport_failures{0};
+    mutable std::mutex instance_mu;
+    std::string instance;  // guarded by instance_mu  // handles with their live connections
 
     CurlEasy acquire() {
         {
@@ -167,6 +170,7 @@ struct JanusAdmin::Impl {
         if (reply.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
             out.error = "reply larger than 1 MiB";
         } else if (rc != CURLE_OK) {
+            transport_failures.fetch_add(1, std::memory_order_relaxed);
             out.error = std::string("transport: ") + curl_easy_strerror(rc);
         } else if (status != 200) {
             out.error = "HTTP " + std::to_string(status);
@@ -220,19 +224,27 @@ JanusAdmin::Result JanusAdmin::message_plugin(const json_t* request, unsigned ti
     }
 }
 
+uint64_t JanusAdmin::transport_failures() const { return impl_->transport_failures.load(std::memory_order_relaxed); }
+
+std::string JanusAdmin::last_instance() const {
+    std::lock_guard<std::mutex> lk(impl_->instance_mu);
+    return impl_->instance;
+}
+
+void JanusAdmin::note_instance(const std::string& instance) {
+    if (instance.empty()) return;
+    std::lock_guard<std::mutex> lk(impl_->instance_mu);
+    impl_->instance = instance;
+}
+
 bool JanusAdmin::ping() {
     try {
-        const std::string tx = new_transaction();
-        Json body = admin_api::build_janus_ping(impl_->secret, tx);
-        if (!body) return false;
-        CString text(json_dumps(body.get(), JSON_COMPACT));
-        if (!text) return false;
-        Impl::Http http = impl_->post(text.get());
-        if (!http.ok) {
-            log_debug("janus admin: ping failed (%s)", http.error.c_str());
-            return false;
-        }
-        return admin_api::parse_ping_reply(http.body, tx);
+        Json req = admin_api::build_request(admin_api::PingRequest{});
+        if (!req) return false;
+        Result r = message_plugin(req.get());
+        if (!r.ok || admin_api::reply_kind(r.response.get()) != "pong") return false;
+        note_instance(admin_api::pong_instance(r.response.get()));
+        return true;
     } catch (...) {
         return false;
     }

@@ -4,6 +4,7 @@
 // by its parse_message_plugin_reply.
 // The data-layer owner may add members; these signatures are fixed.
 #pragma once
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -17,7 +18,14 @@ class JanusAdmin {
 public:
     JanusAdmin(std::string admin_url, std::string admin_secret, unsigned timeout_ms);
     ~JanusAdmin();
-    bool ping();  // admin {"janus":"ping"} answered with "pong"
+    // /readyz: the plugin's ping ({"request":"ping"} through message_plugin)
+    // answered with {"telemed":"pong"}: Janus up with the plugin loaded. The
+    // pong's plugin instance id is remembered (last_instance()).
+    bool ping();
+    // The plugin instance id of the last pong or snapshot ("" before any):
+    // it changes when Janus restarts (controller/live/room_reconciler.hpp).
+    std::string last_instance() const;
+    void note_instance(const std::string& instance);
     // message_plugin {"request":"ping"} answered with {"telemed":"pong"}:
     // the plugin is loaded and its admin handler answers.
     bool plugin_ping();
@@ -33,6 +41,11 @@ public:
     // The same within `timeout_ms` (connect, send, answer) instead of the
     // configured timeout: a request's deadline (routes/janus_step.hpp).
     Result message_plugin(const json_t* request, unsigned timeout_ms);
+
+    // Calls that got no HTTP answer from Janus (connect, timeout, transport)
+    // so far: the room reconciler reads it to know that Janus may have been
+    // away since its last pass (controller/live/room_reconciler.hpp).
+    uint64_t transport_failures() const;
 
     struct Impl;
     Impl& impl() { return *impl_; }

@@ -1,6 +1,7 @@
 // controller/live/room_reconciler.hpp.
 #include "controller/live/room_reconciler.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <set>
@@ -22,6 +23,7 @@
 namespace telemed {
 namespace {
 
+constexpr long kQuickIntervalMs = 500;                   // pass period while rooms may be missing
 constexpr int kRestoreAttempts = 3;                      // per room and pass, when the session changes meanwhile
 constexpr long long kSnapshotTtlS = 7 * 86400;           // Redis keys of rooms not seen again expire
 constexpr auto kRewriteEvery = std::chrono::hours(1);    // refreshes the TTL of an unchanged snapshot
@@ -143,11 +145,26 @@ void RoomReconciler::stop() {
     if (thread_.joinable()) thread_.join();
 }
 
+RoomReconciler::State RoomReconciler::state() const {
+    if (state_.load(std::memory_order_acquire) != State::Ok) return State::Restoring;
+    if (janus_.transport_failures() != failures_seen_.load(std::memory_order_acquire)) return State::Restoring;
+    return current_instance() ? State::Ok : State::Restoring;
+}
+
+// False when a pong or snapshot showed a plugin instance other than the one
+// whose rooms the last good pass checked: Janus restarted since.
+bool RoomReconciler::current_instance() const {
+    const std::string seen = janus_.last_instance();
+    std::lock_guard lk(mu_);
+    return seen.empty() || seen == instance_ok_;
+}
+
 void RoomReconciler::run() {
     std::unique_lock lk(mu_);
     while (!stopping_) {
         lk.unlock();
         bool ok = false;
+        const uint64_t failures = janus_.transport_failures();
         try {
             ok = pass();
         } catch (const std::exception& e) {
@@ -156,10 +173,67 @@ void RoomReconciler::run() {
         } catch (...) {
             log_warn("room reconciler: unknown error");
         }
+        if (ok) failures_seen_.store(failures, std::memory_order_release);
+        if (ok) {
+            std::lock_guard ilk(mu_);
+            instance_ok_ = impl_->instance;
+        }
         const State before = state_.exchange(ok ? State::Ok : State::Restoring, std::memory_order_acq_rel);
         if (before != State::Ok && ok) log_info("room reconciler: every room in place");
         lk.lock();
-        cv_.wait_for(lk, std::chrono::milliseconds(interval_ms_), [this] { return stopping_; });
+        // Sooner while rooms may be missing, or when Janus failed meanwhile.
+        const auto full = std::chrono::milliseconds(interval_ms_);
+        const auto quick = std::min(full, std::chrono::milliseconds(kQuickIntervalMs));
+        const auto until = std::chrono::steady_clock::now() + (ok ? full : quick);
+        while (!stopping_ && std::chrono::steady_clock::now() < until) {
+            const bool wake_early = ok && (janus_.transport_failures() != failures_seen_.load(std::memory_order_acquire) ||
+                                           janus_.last_instance() != instance_ok_);
+            if (wake_early) break;
+            cv_.wait_for(lk, std::min(quick, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                 until - std::chrono::steady_clock::now())),
+                         [this] { return stopping_; });
+        }
+    }
+}
+
+void RoomReconciler::request_resync(const std::string& session_id) {
+    std::lock_guard lk(mu_);
+    if (resync_.size() >= kMaxResync) {
+        log_warn("room reconciler: resync list full; session %s not queued", session_id.c_str());
+        return;
+    }
+    resync_.insert(session_id);
+}
+
+void RoomReconciler::resync_pending() {
+    std::set<std::string> todo;
+    {
+        std::lock_guard lk(mu_);
+        todo.swap(resync_);
+    }
+    for (const std::string& sid : todo) {
+        std::optional<db::Session> s;
+        std::vector<db::Participant> parts;
+        db::run_read(pool_, [&](PGconn* c) {
+            s = db::find_session(c, sid);
+            if (s) parts = db::list_active_participants(c, sid);
+        });
+        if (!s || !is_open(s->status)) continue;
+        bool ok = true;
+        for (const db::Participant& p : parts) {
+            Json set = admin_api::build_request(admin_api::SetPermissionsRequest{
+                sid, p.id, effective_permissions(p.role, s->kind, p.overrides), p.role});
+            JanusAdmin::Result r = janus_.message_plugin(set.get());
+            if (!r.ok && !r.refused_with(PluginError::NoSuchRoom)) {
+                ok = false;
+                break;
+            }
+        }
+        if (ok) {
+            log_info("room reconciler: permissions of session %s re-sent after a failed Janus call", sid.c_str());
+        } else {
+            request_resync(sid);
+        }
     }
 }
 
@@ -174,6 +248,7 @@ bool RoomReconciler::pass() {
         log_warn("room reconciler: unreadable snapshot from the plugin");
         return false;
     }
+    janus_.note_instance(snap->instance);
     std::map<std::string, const admin_api::RoomSnapshot*> present;
     for (const admin_api::RoomSnapshot& rs : snap->rooms) present.emplace(rs.room, &rs);
 
@@ -271,7 +346,10 @@ bool RoomReconciler::pass() {
         im.forget(sid);
     }
 
-    // 6. Keep the live state of rooms in place (not those restored just now:
+    // 6. Permission sets a failed REST call may have left different.
+    resync_pending();
+
+    // 7. Keep the live state of rooms in place (not those restored just now:
     // their snapshot is taken at the next pass, with the restored state).
     if (all_ok) {
         for (const admin_api::RoomSnapshot& rs : snap->rooms)

@@ -19,6 +19,9 @@
 // (<prefix>room:<sid>:snapshot, JSON, written when it changed) and in memory,
 // so neither a controller restart nor a Redis loss alone loses it.
 //
+// Also re-sends the permission sets of sessions whose REST Janus call failed
+// in transport (request_resync).
+//
 // state(): Restoring from the start until a pass found every expected room
 // in place (and again whenever Janus is unreachable or a restore failed);
 // Ok after. /readyz reports it as checks.rooms.
@@ -28,6 +31,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -45,7 +49,19 @@ public:
     ~RoomReconciler();  // stops the thread
     void start();
     void stop();
-    State state() const { return state_.load(std::memory_order_acquire); }
+    // Restoring also when a Janus call failed in transport since the last
+    // good pass: Janus may have restarted meanwhile (until the next pass,
+    // which then comes sooner).
+    State state() const;
+    // A REST request's Janus call to this session timed out or failed in
+    // transport: Janus may still apply it later (a paused Janus reads the
+    // request once resumed) while the request answered 503 with Postgres
+    // unchanged. At the next pass with Janus reachable, every active
+    // participant's permission set and role are sent again from Postgres
+    // (set_permissions), so the media path matches Postgres. Thread-safe;
+    // at most kMaxResync sessions wait (more are dropped with a warning).
+    void request_resync(const std::string& session_id);
+    static constexpr std::size_t kMaxResync = 10000;
     // "restoring" | "ok"
     const char* state_name() const { return state() == State::Ok ? "ok" : "restoring"; }
 
@@ -53,15 +69,20 @@ public:
 private:
     void run();
     bool pass();  // one comparison; true when every expected room is in place
+    void resync_pending();
+    bool current_instance() const;
 
     db::Pool& pool_;
     JanusAdmin& janus_;
     const unsigned interval_ms_;
     std::unique_ptr<Impl> impl_;
     std::atomic<State> state_{State::Restoring};
-    std::mutex mu_;
+    std::atomic<uint64_t> failures_seen_{0};
+    std::string instance_ok_;  // plugin instance of the last good pass; guarded by mu_  // janus_.transport_failures() before the last good pass
+    mutable std::mutex mu_;
     std::condition_variable cv_;
     bool stopping_ = false;
+    std::set<std::string> resync_;  // guarded by mu_
     std::thread thread_;
 };
 

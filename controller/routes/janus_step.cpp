@@ -6,6 +6,7 @@
 #include "controller/db/lease.hpp"
 #include "controller/db/pg.hpp"
 #include "controller/http/problem.hpp"
+#include "controller/live/room_reconciler.hpp"
 #include "controller/log.hpp"
 #include "controller/routes/support.hpp"
 
@@ -61,8 +62,13 @@ std::optional<Response> run_janus_step(AppContext& app, const std::string& sessi
 
         // 2. Janus, no transaction open.
         if (plan.request) {
-            if (!janus_accepted(budget.call(app, plan.request.get()), plan.tolerate_missing_room, plan.op, session_id))
+            JanusAdmin::Result r = budget.call(app, plan.request.get());
+            if (!janus_accepted(r, plan.tolerate_missing_room, plan.op, session_id)) {
+                // A timed-out request may still be applied by Janus later:
+                // the reconciler puts the media path back in line with Postgres.
+                if (r.unreachable && app.rooms) app.rooms->request_resync(session_id);
                 return janus_unavailable();
+            }
         }
 
         // 3. lock, compare, write.

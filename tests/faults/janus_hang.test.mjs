@@ -1,0 +1,97 @@
+// Issue 11 item 3: a hung Janus must not starve what does not need it.
+// Janus is paused (SIGSTOP) while requests that call it run: each answers
+// 503 janus-unavailable + Retry-After within 5 s, and while one of them waits
+// on Janus, a Postgres-only write to the SAME session (credential revoke,
+// which locks the session row) and a read answer in < 1 s: no row lock is
+// held across a Janus call. After SIGCONT, Postgres is unchanged and the
+// media path agrees with it.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+
+import { assertProblem } from '../integ/lib/checks.mjs';
+import {
+    addParticipant, api, createSession, eventually, psqlValue, roomInfo, show, sleep, stack, transition, uniq,
+} from '../integ/lib/stack.mjs';
+
+// stack.env is rewritten by every stackctl command: the current Janus PID.
+function janusPid() {
+    const line = readFileSync(join(stack.dir, 'stack.env'), 'utf8').split('\n').find((l) => l.startsWith('JANUS_PID='));
+    const pid = Number((line ?? '').slice('JANUS_PID='.length).replace(/['"]/g, ''));
+    assert.ok(Number.isInteger(pid) && pid > 1, `JANUS_PID in stack.env: ${line}`);
+    return pid;
+}
+
+async function timed(promise) {
+    const t0 = Date.now();
+    const res = await promise;
+    return { res, ms: Date.now() - t0 };
+}
+
+describe('Janus hangs (SIGSTOP): Janus routes 503 within 5 s, no row lock held', () => {
+    test('start, PATCH and participant add answer 503 + Retry-After within 5 s; the same session stays writable meanwhile', { timeout: 90000 }, async () => {
+        const s = await createSession({ title: uniq('hang') });
+        const doc = (await addParticipant(s.id, { user_id: uniq('doc'), role: 'doctor' })).participant;
+        const pat = (await addParticipant(s.id, { user_id: uniq('pat'), role: 'patient' })).participant;
+        await transition(s.id, 'start');
+        const count = (sql) => Number(psqlValue(sql));
+        const before = {
+            participants: count(`SELECT count(*) FROM participants WHERE session_id = '${s.id}'`),
+            updated: psqlValue(`SELECT updated_at FROM participants WHERE id = '${pat.id}'`),
+        };
+
+        const pid = janusPid();
+        process.kill(pid, 'SIGSTOP');
+        const figures = {};
+        try {
+            // Each Janus route, and while it waits, Postgres-only requests on the same session.
+            const janusRoutes = [
+                ['start', () => api('POST', `/sessions/${s.id}/start`, { timeout: 20000 })],
+                ['patch', () => api('PATCH', `/sessions/${s.id}/participants/${pat.id}`,
+                    { body: { permissions: { chat: false } }, timeout: 20000 })],
+                ['add', () => api('POST', `/sessions/${s.id}/participants`,
+                    { body: { user_id: uniq('late'), role: 'observer' }, timeout: 20000 })],
+            ];
+            for (const [name, call] of janusRoutes) {
+                const pending = timed(call());
+                await sleep(400);  // the request is now waiting on Janus
+                const revoke = await timed(api('POST', `/sessions/${s.id}/participants/${doc.id}/credential/revoke`, { timeout: 10000 }));
+                assert.equal(revoke.res.status, 204, `revoke while ${name} waits: ${show(revoke.res)}`);
+                const read = await timed(api('GET', `/sessions/${s.id}`, { timeout: 10000 }));
+                assert.equal(read.res.status, 200, `GET while ${name} waits: ${show(read.res)}`);
+                const { res, ms } = await pending;
+                figures[name] = { janus_route_ms: ms, revoke_ms: revoke.ms, get_ms: read.ms };
+                assertProblem(res, 503, 'janus-unavailable', `${name} with Janus paused`);
+                assert.ok(Number(res.headers.get('retry-after')) > 0, `${name}: Retry-After`);
+                assert.ok(ms < 5000, `${name} answered in ${ms} ms (bound 5000)`);
+                assert.ok(revoke.ms < 1000, `a Postgres-only write to the same session took ${revoke.ms} ms while ${name} waited on Janus (bound 1000)`);
+                assert.ok(read.ms < 1000, `GET took ${read.ms} ms while ${name} waited on Janus (bound 1000)`);
+            }
+        } finally {
+            process.kill(pid, 'SIGCONT');
+        }
+        console.log(`janus_hang figures: ${JSON.stringify(figures)}`);
+
+        // Consistent after: nothing half-done in Postgres...
+        assert.equal(count(`SELECT count(*) FROM participants WHERE session_id = '${s.id}'`), before.participants, 'no participant added');
+        assert.equal(psqlValue(`SELECT updated_at FROM participants WHERE id = '${pat.id}'`), before.updated, 'patch not stored');
+        const got = await api('GET', `/sessions/${s.id}`);
+        assert.equal(got.status, 200, show(got));
+        assert.equal(got.json.status, 'active');
+        const patNow = got.json.participants.find((p) => p.id === pat.id);
+        assert.ok(patNow.permissions.includes('chat'), 'the PATCH that got 503 is not applied');
+        // ...and the media path agrees with Postgres once Janus is back (a
+        // request Janus read after SIGCONT is undone by the reconciler).
+        await eventually(async () => {
+            const info = await roomInfo(s.id);
+            return info.telemed === 'room';
+        }, { timeout: 15000, what: 'Janus answers again' });
+        const join = await api('POST', `/sessions/${s.id}/participants`, { body: { user_id: pat.user_id, role: 'patient' } });
+        assert.equal(join.status, 200, show(join));
+        const patched = await api('PATCH', `/sessions/${s.id}/participants/${pat.id}`, { body: { permissions: { share_files: false } } });
+        assert.equal(patched.status, 200, `PATCH works after SIGCONT: ${show(patched)}`);
+        assert.ok(patched.json.permissions.includes('chat') && !patched.json.permissions.includes('share_files'));
+        await transition(s.id, 'end');
+    });
+});
