@@ -7,12 +7,13 @@
 // media path agrees with it.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 
 import { assertProblem } from '../integ/lib/checks.mjs';
 import {
-    addParticipant, api, createSession, eventually, psqlValue, roomInfo, show, sleep, stack, transition, uniq,
+    ENV, addParticipant, api, createSession, eventually, psqlValue, roomInfo, show, sleep, stack, transition, uniq,
 } from '../integ/lib/stack.mjs';
 
 // stack.env is rewritten by every stackctl command: the current Janus PID.
@@ -21,6 +22,41 @@ function janusPid() {
     const pid = Number((line ?? '').slice('JANUS_PID='.length).replace(/['"]/g, ''));
     assert.ok(Number.isInteger(pid) && pid > 1, `JANUS_PID in stack.env: ${line}`);
     return pid;
+}
+
+// One request on a connection of its own (no keep-alive pool): the
+// controller's HTTP threads are another part of issue 11 (the bulkhead);
+// here a request must not share a connection, and so a server thread, with
+// the one that waits on Janus. Resolves {status, headers: {get}, json, text}.
+function fresh(method, path, { body, timeout = 10000 } = {}) {
+    const url = new URL(ENV.TELEMED_URL + path);
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    return new Promise((resolve, reject) => {
+        const req = http.request({
+            host: url.hostname, port: url.port, path: url.pathname + url.search, method, agent: false, timeout,
+            headers: {
+                authorization: `Bearer ${ENV.TELEMED_API_KEY}`, connection: 'close',
+                ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+            },
+        }, (res) => {
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (d) => { text += d; });
+            res.on('end', () => {
+                let json;
+                try {
+                    json = text ? JSON.parse(text) : undefined;
+                } catch {
+                    json = undefined;
+                }
+                resolve({ status: res.statusCode, headers: { get: (k) => res.headers[k.toLowerCase()] ?? null }, json, text });
+            });
+        });
+        req.on('timeout', () => req.destroy(new Error(`timeout after ${timeout} ms: ${method} ${path}`)));
+        req.on('error', reject);
+        if (payload) req.write(payload);
+        req.end();
+    });
 }
 
 async function timed(promise) {
@@ -47,18 +83,18 @@ describe('Janus hangs (SIGSTOP): Janus routes 503 within 5 s, no row lock held',
         try {
             // Each Janus route, and while it waits, Postgres-only requests on the same session.
             const janusRoutes = [
-                ['start', () => api('POST', `/sessions/${s.id}/start`, { timeout: 20000 })],
-                ['patch', () => api('PATCH', `/sessions/${s.id}/participants/${pat.id}`,
+                ['start', () => fresh('POST', `/sessions/${s.id}/start`, { timeout: 20000 })],
+                ['patch', () => fresh('PATCH', `/sessions/${s.id}/participants/${pat.id}`,
                     { body: { permissions: { chat: false } }, timeout: 20000 })],
-                ['add', () => api('POST', `/sessions/${s.id}/participants`,
+                ['add', () => fresh('POST', `/sessions/${s.id}/participants`,
                     { body: { user_id: uniq('late'), role: 'observer' }, timeout: 20000 })],
             ];
             for (const [name, call] of janusRoutes) {
                 const pending = timed(call());
                 await sleep(400);  // the request is now waiting on Janus
-                const revoke = await timed(api('POST', `/sessions/${s.id}/participants/${doc.id}/credential/revoke`, { timeout: 10000 }));
+                const revoke = await timed(fresh('POST', `/sessions/${s.id}/participants/${doc.id}/credential/revoke`));
                 assert.equal(revoke.res.status, 204, `revoke while ${name} waits: ${show(revoke.res)}`);
-                const read = await timed(api('GET', `/sessions/${s.id}`, { timeout: 10000 }));
+                const read = await timed(fresh('GET', `/sessions/${s.id}`));
                 assert.equal(read.res.status, 200, `GET while ${name} waits: ${show(read.res)}`);
                 const { res, ms } = await pending;
                 figures[name] = { janus_route_ms: ms, revoke_ms: revoke.ms, get_ms: read.ms };
