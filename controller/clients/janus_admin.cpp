@@ -1,5 +1,7 @@
 // JanusAdmin: the controller's client for the Janus Admin API over HTTP
-// (libcurl). Only `message_plugin` towards janus.plugin.telemed and `ping`.
+// (libcurl). Only `message_plugin` towards janus.plugin.telemed (ping, the
+// routes' requests, the room reconciler's snapshot and restores), each within
+// its timeout (janus_timeout_ms, or a request's own deadline).
 // The bodies and the reading of replies are the contract in
 // common/admin_api.hpp; this file is the transport:
 //
@@ -240,8 +242,17 @@ void JanusAdmin::note_instance(const std::string& instance) {
 bool JanusAdmin::ping() {
     try {
         Json req = admin_api::build_request(admin_api::PingRequest{});
-        if (!req) return false;
-        Result r = message_plugin(req.get());
+        const std::string tx = new_transaction();
+        Json body = req ? admin_api::build_message_plugin(req.get(), impl_->secret, tx) : Json();
+        if (!body) return false;
+        CString text(json_dumps(body.get(), JSON_COMPACT));
+        if (!text) return false;
+        Impl::Http http = impl_->post(text.get());
+        if (!http.ok) {
+            log_debug("janus admin: ping failed (%s)", http.error.c_str());  // /readyz says it; no log flood
+            return false;
+        }
+        Result r = admin_api::parse_message_plugin_reply(http.body, tx);
         if (!r.ok || admin_api::reply_kind(r.response.get()) != "pong") return false;
         note_instance(admin_api::pong_instance(r.response.get()));
         return true;
@@ -250,15 +261,6 @@ bool JanusAdmin::ping() {
     }
 }
 
-bool JanusAdmin::plugin_ping() {
-    try {
-        Json req = admin_api::build_request(admin_api::PingRequest{});
-        if (!req) return false;
-        Result r = message_plugin(req.get());
-        return r.ok && admin_api::reply_kind(r.response.get()) == "pong";
-    } catch (...) {
-        return false;
-    }
-}
+bool JanusAdmin::plugin_ping() { return ping(); }
 
 }  // namespace telemed

@@ -1,5 +1,5 @@
 // Janus Admin API client (HTTP, libcurl): message_plugin towards
-// janus.plugin.telemed, plus ping for /readyz. Only the transport: request
+// janus.plugin.telemed, plus the plugin ping for /readyz. Only the transport: request
 // bodies come from the builders of common/admin_api.hpp, and replies are read
 // by its parse_message_plugin_reply.
 // The data-layer owner may add members; these signatures are fixed.
@@ -26,8 +26,7 @@ public:
     // it changes when Janus restarts (controller/live/room_reconciler.hpp).
     std::string last_instance() const;
     void note_instance(const std::string& instance);
-    // message_plugin {"request":"ping"} answered with {"telemed":"pong"}:
-    // the plugin is loaded and its admin handler answers.
+    // The same as ping() (kept for callers of the older name).
     bool plugin_ping();
 
     // ok / plugin_error / unreachable (transport failure, timeout, HTTP or

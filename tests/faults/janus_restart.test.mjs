@@ -4,11 +4,14 @@
 // grants, bans, lobby admissions and force-mutes, with NO REST call; /readyz
 // is 503 ("rooms": "restoring") until the rooms are back, then 200.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 
 import { JanusClient, joinWith } from '../integ/lib/janus.mjs';
 import {
-    ENV, addParticipant, api, createSession, eventually, listRooms, redis, roomInfo, sleep, stackctl, transition, uniq,
+    ENV, ROOT, addParticipant, api, createSession, eventually, listRooms, plugin, redis, roomInfo, sleep, stack,
+    transition, uniq,
 } from '../integ/lib/stack.mjs';
 
 const P = ENV.REDIS_PREFIX || 'telemed:';
@@ -75,29 +78,43 @@ describe('Janus restart: rooms restored without a REST call', () => {
         await eventually(async () => (await api('GET', '/readyz', { auth: false, timeout: 5000 })).status === 200,
             { timeout: 15000, what: '/readyz 200 before the restart' });
 
-        // Restart Janus; from here on, no REST call but /readyz.
+        // Restart Janus; from here on, no REST call but /readyz. A sampler
+        // reads /readyz, then (after it) the plugin's instance and rooms.
+        const oldInstance = (await plugin({ request: 'ping' })).instance;
+        assert.ok(oldInstance, 'the pong carries the plugin instance id');
+        const want = [a.id, b.id, c.id];
         const samples = [];
         let sampling = true;
         const sampler = (async () => {
             while (sampling) {
-                const t = Date.now();
+                const s = { t: Date.now() };
                 try {
                     const r = await api('GET', '/readyz', { auth: false, timeout: 5000 });
-                    samples.push({ t, status: r.status, rooms: r.json?.checks?.rooms, janus: r.json?.checks?.janus });
+                    Object.assign(s, { status: r.status, rooms: r.json?.checks?.rooms, janus: r.json?.checks?.janus });
                 } catch (e) {
-                    samples.push({ t, status: 0, error: String(e.message) });
+                    s.status = 0;
                 }
+                try {
+                    s.instance = (await plugin({ request: 'ping' })).instance;
+                    const ids = new Set((await listRooms()).map((r) => r.room));
+                    s.missing = want.filter((id) => !ids.has(id)).length;
+                } catch {
+                    s.instance = null;  // Janus away
+                }
+                samples.push(s);
                 await sleep(100);
             }
         })();
         const t0 = Date.now();
         let back;
         try {
-            stackctl('restart-janus');
-            back = await eventually(async () => {
-                const ids = new Set((await listRooms()).map((r) => r.room));
-                return ids.has(a.id) && ids.has(b.id) && ids.has(c.id) && Date.now();
-            }, { timeout: 60000, interval: 100, what: 'every room back after the Janus restart' });
+            await new Promise((resolve, reject) => execFile(join(ROOT, 'scripts', 'stackctl'), ['restart-janus'],
+                { env: { ...process.env, TELEMED_STACK_DIR: stack.dir }, cwd: ROOT, timeout: 60000 },
+                (err) => (err ? reject(err) : resolve())));
+            back = await eventually(() => {
+                const s = samples.at(-1);
+                return s && s.instance && s.instance !== oldInstance && s.missing === 0 && s.t;
+            }, { timeout: 60000, interval: 100, what: 'every room back on the new Janus' });
             await eventually(async () => (await api('GET', '/readyz', { auth: false, timeout: 5000 })).status === 200,
                 { timeout: 10000, what: '/readyz 200 after the rooms are back' });
         } finally {
@@ -106,13 +123,18 @@ describe('Janus restart: rooms restored without a REST call', () => {
         }
         console.log(`janus_restart: rooms back ${back - t0} ms after the restart began`);
         assert.ok(back - t0 < 60000);
-        // /readyz: never 200 while rooms were missing; "restoring" before.
-        const early = samples.filter((s) => s.t >= t0 && s.t < back - 50);
-        for (const s of early) {
-            assert.notEqual(s.status, 200, `readyz 200 at +${s.t - t0} ms while rooms were missing: ${JSON.stringify(s)}`);
-            if (s.status === 503) assert.equal(s.rooms, 'restoring', `readyz says why: ${JSON.stringify(s)}`);
+        // /readyz: never 200 while the new Janus lacked rooms (readyz read
+        // before the rooms); 503 with "rooms": "restoring" seen meanwhile.
+        for (const s of samples) {
+            if (s.instance && s.instance !== oldInstance && s.missing > 0) {
+                assert.notEqual(s.status, 200, `readyz 200 at +${s.t - t0} ms while rooms were missing: ${JSON.stringify(s)}`);
+            }
         }
-        assert.ok(early.some((s) => s.status === 503), 'readyz 503 seen during the restore');
+        const restoring = samples.filter((s) => s.t >= t0 && s.status === 503);
+        assert.ok(restoring.length > 0, 'readyz 503 seen during the restart');
+        for (const s of restoring) assert.equal(s.rooms, 'restoring', `readyz says why: ${JSON.stringify(s)}`);
+        console.log(`janus_restart: readyz samples during the restart: ${restoring.length} x 503 (rooms restoring), ` +
+            `${samples.filter((s) => s.t >= t0 && s.instance && s.instance !== oldInstance && s.missing > 0).length} with the new Janus lacking rooms`);
 
         const infoA = await roomInfo(a.id);
         assert.equal(infoA.state, 'active');
