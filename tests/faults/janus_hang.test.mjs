@@ -13,7 +13,8 @@ import { describe, test } from 'node:test';
 
 import { assertProblem } from '../integ/lib/checks.mjs';
 import {
-    ENV, addParticipant, api, createSession, eventually, psqlValue, roomInfo, show, sleep, stack, transition, uniq,
+    ENV, addParticipant, api, createSession, eventually, psqlValue, restartController, roomInfo, show, sleep, stack,
+    transition, uniq,
 } from '../integ/lib/stack.mjs';
 
 // stack.env is rewritten by every stackctl command: the current Janus PID.
@@ -129,5 +130,29 @@ describe('Janus hangs (SIGSTOP): Janus routes 503 within 5 s, no row lock held',
         assert.equal(patched.status, 200, `PATCH works after SIGCONT: ${show(patched)}`);
         assert.ok(patched.json.permissions.includes('chat') && !patched.json.permissions.includes('share_files'));
         await transition(s.id, 'end');
+    });
+
+    test('a long janus_timeout_ms does not stretch a request: still 503 within 5 s', { timeout: 90000 }, async () => {
+        await restartController('janus_timeout_ms=20000');
+        try {
+            const s = await createSession({ title: uniq('hang-long') });
+            const pat = (await addParticipant(s.id, { user_id: uniq('pat'), role: 'patient' })).participant;
+            const pid = janusPid();
+            process.kill(pid, 'SIGSTOP');
+            let got;
+            try {
+                got = await timed(fresh('PATCH', `/sessions/${s.id}/participants/${pat.id}`,
+                    { body: { role: 'observer' }, timeout: 30000 }));
+            } finally {
+                process.kill(pid, 'SIGCONT');
+            }
+            console.log(`janus_hang: PATCH with janus_timeout_ms=20000 answered in ${got.ms} ms`);
+            assertProblem(got.res, 503, 'janus-unavailable', 'PATCH with Janus paused');
+            assert.ok(got.ms < 5000, `answered in ${got.ms} ms (bound 5000) with janus_timeout_ms = 20000`);
+            assert.equal(psqlValue(`SELECT role FROM participants WHERE id = '${pat.id}'`), 'patient', 'nothing stored');
+            await transition(s.id, 'cancel');
+        } finally {
+            await restartController(null);
+        }
     });
 });
