@@ -196,6 +196,11 @@ void RoomReconciler::run() {
     }
 }
 
+bool RoomReconciler::stopping() const {
+    std::lock_guard lk(mu_);
+    return stopping_;
+}
+
 void RoomReconciler::request_resync(const std::string& session_id) {
     std::lock_guard lk(mu_);
     if (resync_.size() >= kMaxResync) {
@@ -211,7 +216,12 @@ void RoomReconciler::resync_pending() {
         std::lock_guard lk(mu_);
         todo.swap(resync_);
     }
+    bool janus_gone = false;
     for (const std::string& sid : todo) {
+        if (janus_gone || stopping()) {
+            request_resync(sid);
+            continue;
+        }
         std::optional<db::Session> s;
         std::vector<db::Participant> parts;
         db::run_read(pool_, [&](PGconn* c) {
@@ -226,6 +236,7 @@ void RoomReconciler::resync_pending() {
             JanusAdmin::Result r = janus_.message_plugin(set.get());
             if (!r.ok && !r.refused_with(PluginError::NoSuchRoom)) {
                 ok = false;
+                if (r.unreachable) janus_gone = true;  // the rest waits for the next pass
                 break;
             }
         }
@@ -286,8 +297,13 @@ bool RoomReconciler::pass() {
     // 4. Restore.
     bool all_ok = true;
     std::size_t restored = 0;
+    bool janus_gone = false;
     for (const std::string& sid : expected) {
         if (!restarted && present.count(sid) != 0) continue;
+        if (janus_gone || stopping()) {
+            all_ok = false;  // Janus went away (or we stop): the next pass goes on
+            break;
+        }
         std::optional<admin_api::RoomSnapshot> last = im.last_snapshot(sid);
         bool done = false;
         for (int attempt = 0; attempt < kRestoreAttempts && !done; ++attempt) {
@@ -327,6 +343,7 @@ bool RoomReconciler::pass() {
             JanusAdmin::Result cr = janus_.message_plugin(body.get());
             if (!cr.ok) {
                 log_warn("room reconciler: create_room for session %s failed: %s", sid.c_str(), cr.error.c_str());
+                if (cr.unreachable) janus_gone = true;
                 break;
             }
             std::string after;

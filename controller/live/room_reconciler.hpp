@@ -71,6 +71,7 @@ private:
     bool pass();  // one comparison; true when every expected room is in place
     void resync_pending();
     bool current_instance() const;
+    bool stopping() const;
 
     db::Pool& pool_;
     JanusAdmin& janus_;
