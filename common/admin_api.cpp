@@ -69,6 +69,83 @@ std::optional<SessionStatus> parse_room_state(std::string_view s) {
     return st;
 }
 
+// ["audio","video","screen"] subset <-> kMute* bits.
+json_t* media_names(uint8_t bits) {
+    json_t* a = json_array();
+    if (bits & kMuteAudio) json_array_append_new(a, json_string("audio"));
+    if (bits & kMuteVideo) json_array_append_new(a, json_string("video"));
+    if (bits & kMuteScreen) json_array_append_new(a, json_string("screen"));
+    return a;
+}
+
+bool parse_media_names(const json_t* arr, uint8_t* out) {
+    if (!json_is_array(arr) || json_array_size(arr) > 3) return false;
+    uint8_t bits = 0;
+    std::size_t i;
+    json_t* v;
+    json_array_foreach(arr, i, v) {
+        if (!json_is_string(v)) return false;
+        std::string_view n(json_string_value(v), json_string_length(v));
+        if (n == "audio") bits |= kMuteAudio;
+        else if (n == "video") bits |= kMuteVideo;
+        else if (n == "screen") bits |= kMuteScreen;
+        else return false;
+    }
+    *out = bits;
+    return true;
+}
+
+// An array of at most `max` UUIDs (lower-cased).
+bool parse_uuid_list(const json_t* arr, std::size_t max, std::vector<std::string>* out) {
+    if (!json_is_array(arr) || json_array_size(arr) > max) return false;
+    std::size_t i;
+    json_t* v;
+    json_array_foreach(arr, i, v) {
+        if (!json_is_string(v)) return false;
+        std::string_view id(json_string_value(v), json_string_length(v));
+        if (!is_uuid(id)) return false;
+        out->push_back(normalize_uuid(id));
+    }
+    return true;
+}
+
+json_t* uuid_list(const std::vector<std::string>& ids) {
+    json_t* list = json_array();
+    for (const std::string& pid : ids) json_array_append_new(list, json_str(pid));
+    return list;
+}
+
+json_t* mute_entry_json(const MuteEntry& m) {
+    json_t* o = json_object();
+    json_object_set_new(o, "participant_id", json_str(m.participant_id));
+    json_object_set_new(o, "moderator", media_names(m.moderator));
+    json_object_set_new(o, "self", media_names(m.self));
+    if (m.by) json_object_set_new(o, "by", json_str(*m.by));
+    return o;
+}
+
+// {"participant_id","moderator":[...],"self":[...],"by"?}; false when malformed.
+bool parse_mute_entry(const json_t* v, MuteEntry* m) {
+    if (!json_is_object(v)) return false;
+    PluginFailure f;
+    if (!check_params(v,
+                      {{"participant_id", ParamType::String, true},
+                       {"moderator", ParamType::Array, true},
+                       {"self", ParamType::Array, true},
+                       {"by", ParamType::String, false}},
+                      &f))
+        return false;
+    if (!uuid_param(v, "participant_id", &m->participant_id, &f)) return false;
+    if (!parse_media_names(json_object_get(v, "moderator"), &m->moderator)) return false;
+    if (!parse_media_names(json_object_get(v, "self"), &m->self)) return false;
+    if (json_object_get(v, "by")) {
+        std::string by;
+        if (!uuid_param(v, "by", &by, &f)) return false;
+        m->by = std::move(by);
+    }
+    return true;
+}
+
 Parsed<AdminRequest> parse_create_room(const json_t* body) {
     PluginFailure f;
     if (!check_params(body,
@@ -77,7 +154,9 @@ Parsed<AdminRequest> parse_create_room(const json_t* body) {
                        {"state", ParamType::String, true},
                        {"recording_policy", ParamType::String, false},
                        {"revoked", ParamType::Array, false},
-                       {"grants", ParamType::Array, false}},
+                       {"grants", ParamType::Array, false},
+                       {"admitted", ParamType::Array, false},
+                       {"muted", ParamType::Array, false}},
                       &f))
         return fail(f);
     CreateRoomRequest r;
@@ -129,6 +208,22 @@ Parsed<AdminRequest> parse_create_room(const json_t* body) {
                 g.display_name = std::string(*dn);
             }
             r.grants.push_back(std::move(g));
+        }
+    }
+    if (json_t* arr = json_object_get(body, "admitted")) {
+        if (json_array_size(arr) > kMaxGrantsInRequest) return fail(invalid_element("admitted", "too many entries"));
+        if (!parse_uuid_list(arr, kMaxGrantsInRequest, &r.admitted))
+            return fail(invalid_element("admitted", "entries must be UUIDs"));
+    }
+    if (json_t* arr = json_object_get(body, "muted")) {
+        if (json_array_size(arr) > kMaxGrantsInRequest) return fail(invalid_element("muted", "too many entries"));
+        std::size_t i;
+        json_t* v;
+        json_array_foreach(arr, i, v) {
+            MuteEntry m;
+            if (!parse_mute_entry(v, &m))
+                return fail(invalid_element("muted", "entries must be {participant_id, moderator, self, by?}"));
+            r.muted.push_back(std::move(m));
         }
     }
     return done(std::move(r));
@@ -202,6 +297,12 @@ Json build_request(const CreateRoomRequest& r) {
         json_array_append_new(grants, o);
     }
     json_object_set_new(j.get(), "grants", grants);
+    if (!r.admitted.empty()) json_object_set_new(j.get(), "admitted", uuid_list(r.admitted));
+    if (!r.muted.empty()) {
+        json_t* muted = json_array();
+        for (const MuteEntry& m : r.muted) json_array_append_new(muted, mute_entry_json(m));
+        json_object_set_new(j.get(), "muted", muted);
+    }
     return j;
 }
 
@@ -236,6 +337,8 @@ Json build_request(const KickRequest& r) {
     return j;
 }
 
+Json build_request(const SnapshotRequest&) { return request_object("snapshot"); }
+
 Json build_request(const AdminRequest& r) {
     return std::visit([](const auto& v) { return build_request(v); }, r);
 }
@@ -247,9 +350,10 @@ Parsed<AdminRequest> parse_request(const json_t* body) {
     PluginFailure f;
     if (!check_message(body, kMaxRequestBytes, &request, &f)) return fail(f);
 
-    if (request == "ping" || request == "list_rooms") {
+    if (request == "ping" || request == "list_rooms" || request == "snapshot") {
         if (!check_params(body, {}, &f)) return fail(f);
         if (request == "ping") return done(PingRequest{});
+        if (request == "snapshot") return done(SnapshotRequest{});
         return done(ListRoomsRequest{});
     }
     if (request == "create_room") return parse_create_room(body);
@@ -267,10 +371,20 @@ Parsed<AdminRequest> parse_request(const json_t* body) {
 
 // ---- replies ----
 
-Json pong_reply(std::size_t rooms) {
+Json pong_reply(std::size_t rooms, std::string_view instance) {
     Json j = reply_object("pong");
     json_object_set_new(j.get(), "rooms", count(rooms));
+    if (!instance.empty()) json_object_set_new(j.get(), "instance", json_stringn(instance.data(), instance.size()));
     return j;
+}
+
+std::string pong_instance(const json_t* response) {
+    if (reply_kind(response) != "pong") return {};
+    auto inst = string_param(response, "instance");
+    if (!inst || inst->size() > kMaxInstanceChars) return {};
+    for (char ch : *inst)
+        if (ch < 0x21 || ch > 0x7e) return {};
+    return std::string(*inst);
 }
 
 Json room_created_reply(std::string_view room, SessionStatus state, bool existed) {
@@ -329,6 +443,77 @@ Json kicked_reply(std::string_view room, std::string_view participant_id, bool c
     json_object_set_new(j.get(), "participant_id", json_str(participant_id));
     json_object_set_new(j.get(), "connected", json_boolean(connected));
     return j;
+}
+
+Json room_snapshot_json(const RoomSnapshot& r) {
+    Json j(json_object());
+    json_object_set_new(j.get(), "room", json_str(r.room));
+    json_object_set_new(j.get(), "state", json_str(to_string(r.state)));
+    json_object_set_new(j.get(), "admitted", uuid_list(r.admitted));
+    json_t* muted = json_array();
+    for (const MuteEntry& m : r.muted) json_array_append_new(muted, mute_entry_json(m));
+    json_object_set_new(j.get(), "muted", muted);
+    json_object_set_new(j.get(), "revoked", uuid_list(r.revoked));
+    return j;
+}
+
+Json snapshot_reply(const Snapshot& s) {
+    Json j = reply_object("snapshot");
+    json_object_set_new(j.get(), "instance", json_str(s.instance));
+    json_t* rooms = json_array();
+    for (const RoomSnapshot& r : s.rooms) json_array_append_new(rooms, room_snapshot_json(r).release());
+    json_object_set_new(j.get(), "rooms", rooms);
+    return j;
+}
+
+std::optional<RoomSnapshot> parse_room_snapshot(const json_t* j) {
+    if (!json_is_object(j)) return std::nullopt;
+    PluginFailure f;
+    if (!check_params(j,
+                      {{"room", ParamType::String, true},
+                       {"state", ParamType::String, true},
+                       {"admitted", ParamType::Array, true},
+                       {"muted", ParamType::Array, true},
+                       {"revoked", ParamType::Array, true}},
+                      &f))
+        return std::nullopt;
+    RoomSnapshot r;
+    if (!uuid_param(j, "room", &r.room, &f)) return std::nullopt;
+    auto state = parse_room_state(*string_param(j, "state"));
+    if (!state) return std::nullopt;
+    r.state = *state;
+    if (!parse_uuid_list(json_object_get(j, "admitted"), kMaxGrantsInRequest, &r.admitted)) return std::nullopt;
+    if (!parse_uuid_list(json_object_get(j, "revoked"), kMaxRevokedInRequest, &r.revoked)) return std::nullopt;
+    const json_t* muted = json_object_get(j, "muted");
+    if (json_array_size(muted) > kMaxGrantsInRequest) return std::nullopt;
+    std::size_t i;
+    json_t* v;
+    json_array_foreach(muted, i, v) {
+        MuteEntry m;
+        if (!parse_mute_entry(v, &m)) return std::nullopt;
+        r.muted.push_back(std::move(m));
+    }
+    return r;
+}
+
+std::optional<Snapshot> parse_snapshot_reply(const json_t* response) {
+    if (!json_is_object(response) || reply_kind(response) != "snapshot") return std::nullopt;
+    auto inst = string_param(response, "instance");
+    if (!inst || inst->empty() || inst->size() > kMaxInstanceChars) return std::nullopt;
+    for (char ch : *inst)
+        if (ch < 0x21 || ch > 0x7e) return std::nullopt;
+    const json_t* rooms = json_object_get(response, "rooms");
+    if (!json_is_array(rooms) || json_array_size(rooms) > kMaxSnapshotRooms) return std::nullopt;
+    Snapshot s;
+    s.instance = std::string(*inst);
+    std::size_t i;
+    json_t* v;
+    json_array_foreach(rooms, i, v) {
+        std::optional<RoomSnapshot> r = parse_room_snapshot(v);
+        if (!r) return std::nullopt;
+        s.rooms.push_back(std::move(*r));
+    }
+    return s;
 }
 
 std::string_view reply_kind(const json_t* response) {

@@ -13,6 +13,7 @@
 // parses back to an equal struct; tests/fuzz fuzzes both parsers.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -46,9 +47,29 @@ struct PingRequest {
     bool operator==(const PingRequest&) const = default;
 };
 
+// Media names of a mute state on the wire ("audio", "video", "screen"), as
+// bits: the same bits as the plugin's source_bit (plugin/media_gate.hpp
+// checks it).
+inline constexpr uint8_t kMuteAudio = 1, kMuteVideo = 2, kMuteScreen = 4, kMuteAll = 7;
+
+// A participant's mute state in a room, as the plugin keeps it: what a
+// moderator forced (only a moderator lifts it) and what it muted itself.
+struct MuteEntry {
+    std::string participant_id;
+    uint8_t moderator = 0;          // kMute* bits
+    uint8_t self = 0;               // kMute* bits
+    std::optional<std::string> by;  // participant id of the moderator of the last forced mute
+    bool operator==(const MuteEntry&) const = default;
+};
+
 // {"request":"create_room","room","kind","state","recording_policy"?,"revoked"?,
-//  "grants":[{"participant_id","role","permissions":[...],"display_name"?}]?}
-// -> room_created_reply. An upsert.
+//  "grants":[{"participant_id","role","permissions":[...],"display_name"?}]?,
+//  "admitted":[pid...]?,"muted":[{"participant_id","moderator":[media],"self":[media],"by"?}]?}
+// -> room_created_reply. An upsert. "admitted" and "muted" restore a room's
+// live state after a Janus restart (the controller's room reconciler sends
+// what the last `snapshot` showed): an admitted id rejoins without the lobby
+// within reconnect_grace_s of the restore, a mute is merged into the id's
+// mute state.
 struct CreateRoomRequest {
     // The authoritative permission set and role of one participant (the
     // controller's effective set): stored like set_permissions, so a room
@@ -67,6 +88,8 @@ struct CreateRoomRequest {
     std::optional<RecordingPolicy> recording_policy;  // absent: optional (new room) / unchanged
     std::vector<std::string> revoked;  // banned participant ids; sent only when not empty
     std::vector<Grant> grants;         // always sent (possibly [])
+    std::vector<std::string> admitted; // sent only when not empty (<= kMaxGrantsInRequest)
+    std::vector<MuteEntry> muted;      // sent only when not empty (<= kMaxGrantsInRequest)
     bool operator==(const CreateRoomRequest&) const = default;
 };
 
@@ -107,8 +130,16 @@ struct KickRequest {
     bool operator==(const KickRequest&) const = default;
 };
 
+// {"request":"snapshot"} -> snapshot_reply: every room's live state that a
+// Janus restart would lose (admissions, mutes, bans from moderator kicks),
+// and the plugin instance id (new at each plugin start: a changed id means
+// Janus restarted and lost its rooms).
+struct SnapshotRequest {
+    bool operator==(const SnapshotRequest&) const = default;
+};
+
 using AdminRequest = std::variant<PingRequest, CreateRoomRequest, DestroyRoomRequest, ListRoomsRequest,
-                                  RoomInfoRequest, SetPermissionsRequest, KickRequest>;
+                                  RoomInfoRequest, SetPermissionsRequest, KickRequest, SnapshotRequest>;
 
 // Builders: the JSON body of a request (the "request" member of
 // message_plugin), keys in the order of docs/PROTOCOL.md.
@@ -119,6 +150,7 @@ Json build_request(const ListRoomsRequest& r);
 Json build_request(const RoomInfoRequest& r);
 Json build_request(const SetPermissionsRequest& r);
 Json build_request(const KickRequest& r);
+Json build_request(const SnapshotRequest& r);
 Json build_request(const AdminRequest& r);
 
 // The parser: a request body (borrowed) becomes a typed request, or a
@@ -130,8 +162,11 @@ Parsed<AdminRequest> parse_request(const json_t* body);
 // Every success answer is {"telemed":<kind>,...}; refusals are error_reply
 // (common/plugin_errors.hpp).
 
-// {"telemed":"pong","rooms":N}
-Json pong_reply(std::size_t rooms);
+// {"telemed":"pong","rooms":N,"instance"?}: `instance` (when not empty) is the
+// plugin instance id of `snapshot` (the controller notices a Janus restart by it).
+Json pong_reply(std::size_t rooms, std::string_view instance = {});
+// The instance id of a pong reply; "" if none or malformed.
+std::string pong_instance(const json_t* response);
 // {"telemed":"room_created","room","state","existed"}: `state` the room's real state
 Json room_created_reply(std::string_view room, SessionStatus state, bool existed);
 // {"telemed":"room_destroyed","room","participants_disconnected":N}
@@ -154,6 +189,35 @@ Json room_info_reply(std::string_view room, SessionKind kind, SessionStatus stat
 Json permissions_set_reply(std::string_view room, std::string_view participant_id, bool connected);
 // {"telemed":"kicked","room","participant_id","connected"}
 Json kicked_reply(std::string_view room, std::string_view participant_id, bool connected);
+
+// One room of a snapshot: ids admitted (joined and admitted, or admitted and
+// gone less than reconnect_grace_s ago), mute states, and banned ids. Each
+// list is cut at kMaxGrantsInRequest (admitted, muted) / kMaxRevokedInRequest
+// (revoked) so that it fits a create_room.
+struct RoomSnapshot {
+    std::string room;
+    SessionStatus state = SessionStatus::Scheduled;
+    std::vector<std::string> admitted;
+    std::vector<MuteEntry> muted;
+    std::vector<std::string> revoked;
+    bool operator==(const RoomSnapshot&) const = default;
+};
+struct Snapshot {
+    std::string instance;  // 1..64 printable ASCII
+    std::vector<RoomSnapshot> rooms;
+    bool operator==(const Snapshot&) const = default;
+};
+inline constexpr std::size_t kMaxInstanceChars = 64;
+inline constexpr std::size_t kMaxSnapshotRooms = 100000;
+// {"telemed":"snapshot","instance","rooms":[RoomSnapshot...]}
+Json snapshot_reply(const Snapshot& s);
+// {"room","state","admitted":[...],"muted":[{"participant_id","moderator":[...],"self":[...],"by"?}],"revoked":[...]}
+// (also the form the controller stores it in).
+Json room_snapshot_json(const RoomSnapshot& r);
+// The readers (controller side): nullopt for anything malformed or over a
+// limit (ids must be UUIDs; they come back lower-case).
+std::optional<RoomSnapshot> parse_room_snapshot(const json_t* j);
+std::optional<Snapshot> parse_snapshot_reply(const json_t* response);
 
 // The "telemed" kind of an answer ("pong", "error", ...); "" if none.
 std::string_view reply_kind(const json_t* response);

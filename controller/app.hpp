@@ -8,6 +8,7 @@ class RedisTracker;
 class JanusAdmin;
 class Metrics;
 class SessionCache;
+class RoomReconciler;
 struct JoinRateLimits;
 class Readiness;
 
@@ -20,6 +21,10 @@ struct AppContext {
     SessionCache& session_cache;  // GET /sessions/{id}; mutations invalidate (controller/live/session_cache.hpp)
     JoinRateLimits& join_limits;  // POST /join (controller/http/rate_limit.hpp)
     Readiness* readiness = nullptr;  // GET /readyz: cached dependency state (controller/readiness.hpp)
+    RoomReconciler* rooms = nullptr;      // controller/live/room_reconciler.hpp
+    // "restoring" (Janus rooms not all in place yet, e.g. after a Janus
+    // restart) or "ok"; "ok" without a reconciler.
+    const char* rooms_state() const;
 };
 
 }  // namespace telemed

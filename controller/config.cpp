@@ -215,6 +215,7 @@ const std::vector<KeyDef>& key_table() {
         {"janus_admin_url", url_setter(&ControllerConfig::janus_admin_url, {"http://", "https://"}, false)},
         {"janus_admin_secret", text_setter(&ControllerConfig::janus_admin_secret, 0, 256)},
         {"janus_timeout_ms", int_setter(&ControllerConfig::janus_timeout_ms, 100, 60000)},
+        {"janus_reconcile_interval_ms", int_setter(&ControllerConfig::janus_reconcile_interval_ms, 200, 60000)},
         {"janus_ws_url", url_setter(&ControllerConfig::janus_ws_url, {"ws://", "wss://"}, false)},
         {"janus_token_secret",
          [](ControllerConfig& c, const std::string& v, std::string* why) {

@@ -57,6 +57,9 @@ struct ControllerConfig {
     std::string janus_admin_url = "http://127.0.0.1:7088/admin";
     std::string janus_admin_secret;
     unsigned janus_timeout_ms = 3000;
+    // Room reconciler period (controller/live/room_reconciler.hpp): how soon
+    // rooms lost in a Janus restart are noticed and re-created.
+    unsigned janus_reconcile_interval_ms = 2000;
     std::string janus_ws_url = "ws://127.0.0.1:8188/";
     // Janus core token_auth_secret (janus.jcfg): signs the join object's
     // janus_token (common/janus_token.hpp), valid for janus.plugin.telemed

@@ -34,6 +34,7 @@
 #include "controller/metrics.hpp"
 #include "controller/readiness.hpp"
 #include "controller/live/redis_tracker.hpp"
+#include "controller/live/room_reconciler.hpp"
 #include "controller/live/session_cache.hpp"
 #include "controller/live/session_cache_listener.hpp"
 
@@ -155,11 +156,22 @@ int serve(const ControllerConfig& cfg) {
     Readiness readiness(kProbeInterval, kProbeInterval + kProbeTimeout);
     readiness.add("postgres", [&pg_pinger] { return pg_pinger.ping(); });
     readiness.add("redis", [&redis] { return redis.ping(); });
-    readiness.add("janus", [&janus_probe] { return janus_probe.ping(); });
+    // The probe's pong carries the plugin instance id: handed to the main
+    // client, so the reconciler (and /readyz "rooms") see a restarted Janus
+    // within one probe interval.
+    readiness.add("janus", [&janus_probe, &janus] {
+        const bool up = janus_probe.ping();
+        if (up) janus.note_instance(janus_probe.last_instance());
+        return up;
+    });
     readiness.start();
 
     JoinRateLimits join_limits(cfg.join_rate_per_credential, cfg.join_rate_per_address);
-    AppContext ctx{cfg, pool, redis, janus, metrics, session_cache, join_limits, &readiness};
+    // Re-creates the rooms a Janus restart lost (controller/live/room_reconciler.hpp).
+    RoomReconciler reconciler(pool, janus, cfg.redis_host, cfg.redis_port, cfg.redis_prefix,
+                              cfg.janus_reconcile_interval_ms);
+    reconciler.start();
+    AppContext ctx{cfg, pool, redis, janus, metrics, session_cache, join_limits, &readiness, &reconciler};
     int rc = 0;
     {
         HttpServer server(cfg, router, ctx);
@@ -179,6 +191,7 @@ int serve(const ControllerConfig& cfg) {
             server.stop(std::chrono::seconds(10));
         }
     }
+    reconciler.stop();
     readiness.stop();
     cache_listener.stop();
     redis.stop();

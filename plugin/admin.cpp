@@ -8,6 +8,7 @@
 
 #include "common/admin_api.hpp"
 #include "plugin/lobby.hpp"
+#include "plugin/media_gate.hpp"
 #include "plugin/plugin_core.hpp"
 
 namespace telemed::plugin {
@@ -29,6 +30,10 @@ RoomState room_state(SessionStatus s) { return s == SessionStatus::Active ? Room
 Json refusal(ErrorCode c) { return error_reply(Failure::of(c)); }
 Json refusal(ErrorCode c, std::string_view text) { return error_reply(Failure::of(c, text)); }
 
+static_assert(source_bit(Source::Audio) == admin_api::kMuteAudio && source_bit(Source::Video) == admin_api::kMuteVideo &&
+                  source_bit(Source::Screen) == admin_api::kMuteScreen,
+              "admin_api mute bits are the media gate's source bits");
+
 }  // namespace
 
 Json PluginCore::handle_admin(const json_t* request) {
@@ -43,13 +48,14 @@ Json PluginCore::handle_admin(const json_t* request) {
                           [&](const RoomInfoRequest& r) { return admin_room_info(r); },
                           [&](const SetPermissionsRequest& r) { return admin_set_permissions(r); },
                           [&](const KickRequest& r) { return admin_kick(r); },
+                          [&](const SnapshotRequest&) { return admin_snapshot(); },
                       },
                       *parsed.value);
 }
 
-// {"request":"ping"} → {"telemed":"pong","rooms":N}
+// {"request":"ping"} → {"telemed":"pong","rooms":N,"instance"}
 Json PluginCore::admin_ping() {
-    return admin_api::pong_reply(rooms_.size());
+    return admin_api::pong_reply(rooms_.size(), instance_);
 }
 
 // {"request":"create_room","room","kind","state","recording_policy"?,"revoked"?,"grants"?}
@@ -87,6 +93,7 @@ Json PluginCore::admin_create_room(const CreateRoomRequest& r) {
     static_assert(admin_api::kMaxGrantsInRequest <= kMaxGrantsPerRoom, "a new room always takes a full request");
     for (const CreateRoomRequest::Grant& g : r.grants)
         room->store_grant(g.participant_id, StoredGrant{g.permissions, g.role, g.display_name});
+    if (!r.admitted.empty() || !r.muted.empty()) restore_room_state(*room, r);
     // The session starts: whoever waits with bypass_lobby enters now.
     if (starts) {
         std::vector<std::shared_ptr<Participant>> entering;
@@ -221,6 +228,68 @@ Json PluginCore::admin_kick(const KickRequest& r) {
                             (connected ? " (connected)" : ""));
 
     return admin_api::kicked_reply(r.room, r.participant_id, connected);
+}
+
+// create_room's "admitted" and "muted" (sent by the controller's reconciler
+// after a Janus restart): an admitted id that is not here now counts as
+// departed now, so it rejoins without the lobby within reconnect_grace_s;
+// mutes are merged (bits OR-ed) into the id's mute state and applied at once
+// to a connected member.
+void PluginCore::restore_room_state(Room& room, const CreateRoomRequest& r) {
+    const int64_t now = host_.now_unix();
+    for (const std::string& pid : r.admitted)
+        if (!room.member(pid) && !room.is_revoked(pid)) room.remember_departure(pid, now, config_.reconnect_grace_s);
+    for (const admin_api::MuteEntry& e : r.muted) {
+        MuteState m = room.mute_state(e.participant_id);
+        const MuteState before = m;
+        m.moderator = static_cast<uint8_t>(m.moderator | e.moderator);
+        m.self = static_cast<uint8_t>(m.self | e.self);
+        if (e.by && (e.moderator & ~before.moderator)) m.by = *e.by;
+        room.set_mute_state(e.participant_id, m);
+        std::shared_ptr<Participant> member = room.member(e.participant_id);
+        if (member && (m.moderator != before.moderator || m.self != before.self)) {
+            refresh_caps(room, member);
+            push_locked(member, std::nullopt, muted_event(m.all(), m.moderator, m.by));
+        }
+    }
+    log(LogLevel::Info, "room state restored: " + room.id() + ", " + std::to_string(r.admitted.size()) +
+                            " admitted, " + std::to_string(r.muted.size()) + " mute states");
+}
+
+// {"request":"snapshot"} → {"telemed":"snapshot","instance","rooms":[{"room","state",
+//   "admitted":[...],"muted":[...],"revoked":[...]}]}: what a Janus restart
+// would lose, polled by the controller's reconciler.
+Json PluginCore::admin_snapshot() {
+    admin_api::Snapshot s;
+    s.instance = instance_;
+    s.rooms.reserve(rooms_.size());
+    const int64_t since = host_.now_unix() - config_.reconnect_grace_s;
+    for (const auto& [id, room] : rooms_) {
+        admin_api::RoomSnapshot rs;
+        rs.room = id;
+        rs.state = wire_state(room->state());
+        for (const auto& [pid, member] : room->members())
+            if (member->admitted() && rs.admitted.size() < admin_api::kMaxGrantsInRequest) rs.admitted.push_back(pid);
+        for (std::string& pid : room->departed_ids(since)) {
+            if (rs.admitted.size() >= admin_api::kMaxGrantsInRequest) break;
+            if (!room->member(pid)) rs.admitted.push_back(std::move(pid));
+        }
+        for (const auto& [pid, m] : room->mutes()) {
+            if (rs.muted.size() >= admin_api::kMaxGrantsInRequest) break;
+            admin_api::MuteEntry e;
+            e.participant_id = pid;
+            e.moderator = m.moderator;
+            e.self = m.self;
+            if (m.moderator != 0 && !m.by.empty()) e.by = m.by;
+            rs.muted.push_back(std::move(e));
+        }
+        for (const std::string& pid : room->revoked()) {
+            if (rs.revoked.size() >= admin_api::kMaxRevokedInRequest) break;
+            rs.revoked.push_back(pid);
+        }
+        s.rooms.push_back(std::move(rs));
+    }
+    return admin_api::snapshot_reply(s);
 }
 
 bool PluginCore::kick_member(Room& room, const std::string& participant_id) {

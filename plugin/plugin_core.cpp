@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <random>
 #include <exception>
 #include <utility>
 
@@ -12,8 +14,17 @@
 
 namespace telemed::plugin {
 
+namespace {
+std::string new_instance_id() {
+    std::random_device rd;
+    char buf[33];
+    std::snprintf(buf, sizeof buf, "%08x%08x%08x%08x", rd(), rd(), rd(), rd());
+    return buf;
+}
+}  // namespace
+
 PluginCore::PluginCore(Host& host, PluginConfig config, KeyRing keys)
-    : host_(host), config_(std::move(config)), keys_(std::move(keys)) {}
+    : host_(host), config_(std::move(config)), keys_(std::move(keys)), instance_(new_instance_id()) {}
 
 PluginCore::~PluginCore() {
     stop_worker();

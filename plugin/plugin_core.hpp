@@ -214,6 +214,9 @@ private:
     Json admin_room_info(const RoomInfoRequest& r);
     Json admin_set_permissions(const SetPermissionsRequest& r);
     Json admin_kick(const KickRequest& r);
+    Json admin_snapshot();
+    // create_room's "admitted" / "muted": a room's live state after a Janus restart.
+    void restore_room_state(Room& room, const CreateRoomRequest& r);
     // Kicks a connected member (reason "removed"); the others get the new
     // roster or lobby. Returns true if it was connected.
     bool kick_member(Room& room, const std::string& participant_id);
@@ -239,6 +242,9 @@ private:
     Host& host_;
     const PluginConfig config_;
     const KeyRing keys_;
+    // Random at construction: tells the controller's reconciler this plugin
+    // instance from the one before a Janus restart (admin `snapshot`).
+    const std::string instance_;
 
     mutable std::mutex mu_;
     std::unordered_map<HostHandle, std::shared_ptr<Participant>> handles_;

@@ -74,5 +74,6 @@ using admin_api::ListRoomsRequest;
 using admin_api::PingRequest;
 using admin_api::RoomInfoRequest;
 using admin_api::SetPermissionsRequest;
+using admin_api::SnapshotRequest;
 
 }  // namespace telemed::plugin

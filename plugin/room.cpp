@@ -63,6 +63,13 @@ bool Room::departed_since(std::string_view participant_id, int64_t since) const 
     return it != departures_.end() && it->second >= since;
 }
 
+std::vector<std::string> Room::departed_ids(int64_t since) const {
+    std::vector<std::string> out;
+    for (const auto& [pid, when] : departures_)
+        if (when >= since) out.push_back(pid);
+    return out;
+}
+
 void Room::forget_departure(std::string_view participant_id) {
     auto it = departures_.find(participant_id);
     if (it != departures_.end()) departures_.erase(it);

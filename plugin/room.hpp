@@ -73,6 +73,11 @@ public:
     // false when the table is full (the id is then not stored).
     bool revoke(const std::string& participant_id);
     std::size_t revoked_count() const { return revoked_.size(); }
+    const std::set<std::string, std::less<>>& revoked() const { return revoked_; }
+    // Every id with a mute state (admin snapshot).
+    const std::map<std::string, MuteState, std::less<>>& mutes() const { return mutes_; }
+    // Ids admitted and gone at or after `since` (admin snapshot).
+    std::vector<std::string> departed_ids(int64_t since) const;
     std::size_t grant_count() const { return grants_.size(); }
 
     // Mute state (all zero for an id never muted).

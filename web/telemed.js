@@ -45,6 +45,11 @@ const MAX_BUFFERED_CANDIDATES = 200;
 const MAX_JOIN_LINK_CHARS = 16384;
 // Join errors after which a rejoin cannot succeed (docs/PROTOCOL.md).
 const TERMINAL_JOIN_ERRORS = new Map([[4020, 'kicked'], [4040, 'ended']]);
+// After a Janus restart the room is gone until the controller restores it
+// (within about a minute, usually seconds): while reconnecting, 4040 "no such
+// room" is retried with the backoff for this long after the link was lost,
+// then taken as "ended" (docs/SDK.md "When Janus restarts").
+const ROOM_RESTORE_WINDOW_MS = 90000;
 
 /** Error of every rejected SDK promise: code = plugin error code (number), a
  *  Janus error code (number, with janus = true), or one of 'timeout',
@@ -626,6 +631,7 @@ export class TelemedClient {
     async _reconnectLoop() {
         if (this._reconnecting) return;
         this._reconnecting = true;
+        this._lostAt = Date.now();
         this._log('info', 'connection lost: reconnecting');
         this._emit('reconnecting', {});
         const started = Date.now();
@@ -701,6 +707,7 @@ export class TelemedClient {
     _startRejoin() {
         if (this._reconnecting) return;
         this._reconnecting = true;
+        this._lostAt = Date.now();
         this._emit('reconnecting', {});
         this._rejoinOnOpenSocket().then(() => {
             this._reconnecting = false;
@@ -725,15 +732,29 @@ export class TelemedClient {
             try {
                 const t = await this._getToken();
                 if (typeof t === 'string' && t) this._token = t;
-            } catch {
+            } catch (e) {
+                // The credential exchange says the session is over, or the
+                // participant was removed: no rejoin can succeed.
+                if (e && (e.code === 'ended' || e.code === 'credential')) {
+                    this._fail(e, 'rejoin');
+                    this._finish(e.code === 'ended' ? 'ended' : 'left', e.code === 'ended' ? 'ended' : null, e.code === 'ended' ? {} : null);
+                    e.terminal = true;
+                    throw e;
+                }
                 this._log('warn', 'getToken failed: using the previous token');
             }
         }
         try {
             await this._join();
         } catch (e) {
-            const terminal = TERMINAL_JOIN_ERRORS.get(e.code);
-            if (terminal) {
+            // 4040 while the controller may still be restoring the room after
+            // a Janus restart: not terminal yet, the loop retries with backoff.
+            const restoring = e.code === 4040 && this._lostAt && Date.now() - this._lostAt < ROOM_RESTORE_WINDOW_MS;
+            if (restoring) this._log('info', 'room not there (yet): retrying the rejoin');
+            const terminal = restoring ? undefined : TERMINAL_JOIN_ERRORS.get(e.code);
+            if (restoring) {
+                // retried by the reconnect loop
+            } else if (terminal) {
                 this._fail(e, 'rejoin');
                 if (terminal === 'kicked') this._finish('kicked', 'kicked', { reason: 'removed' });
                 else this._finish('ended', 'ended', {});

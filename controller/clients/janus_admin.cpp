@@ -1,5 +1,7 @@
 // JanusAdmin: the controller's client for the Janus Admin API over HTTP
-// (libcurl). Only `message_plugin` towards janus.plugin.telemed and `ping`.
+// (libcurl). Only `message_plugin` towards janus.plugin.telemed (ping, the
+// routes' requests, the room reconciler's snapshot and restores), each within
+// its timeout (janus_timeout_ms, or a request's own deadline).
 // The bodies and the reading of replies are the contract in
 // common/admin_api.hpp; this file is the transport:
 //
@@ -97,7 +99,10 @@ struct JanusAdmin::Impl {
     CurlSlist headers;  // read-only once built: shared by every handle
 
     std::mutex mu;
-    std::vector<CurlEasy> idle;  // handles with their live connections
+    std::vector<CurlEasy> idle;
+    std::atomic<uint64_t> transport_failures{0};
+    mutable std::mutex instance_mu;
+    std::string instance;  // guarded by instance_mu  // handles with their live connections
 
     CurlEasy acquire() {
         {
@@ -122,8 +127,8 @@ struct JanusAdmin::Impl {
         std::string error;  // short, for logs
     };
 
-    // One POST of `body` (JSON). Honours timeout_ms end to end.
-    Http post(const std::string& body) {
+    // One POST of `body` (JSON) within `call_timeout_ms` end to end (0 = timeout_ms).
+    Http post(const std::string& body, unsigned call_timeout_ms = 0) {
         Http out;
         if (!g_curl_ok || !headers) {
             out.error = "libcurl unavailable";
@@ -138,7 +143,7 @@ struct JanusAdmin::Impl {
         // Keeps the connection cache: the keep-alive connection survives.
         curl_easy_reset(c);
         ReplyBuffer reply;
-        const long total = static_cast<long>(timeout_ms);
+        const long total = static_cast<long>(call_timeout_ms == 0 ? timeout_ms : call_timeout_ms);
         curl_easy_setopt(c, CURLOPT_URL, url.c_str());
 #if LIBCURL_VERSION_NUM >= 0x075500
         curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -167,6 +172,7 @@ struct JanusAdmin::Impl {
         if (reply.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
             out.error = "reply larger than 1 MiB";
         } else if (rc != CURLE_OK) {
+            transport_failures.fetch_add(1, std::memory_order_relaxed);
             out.error = std::string("transport: ") + curl_easy_strerror(rc);
         } else if (status != 200) {
             out.error = "HTTP " + std::to_string(status);
@@ -185,7 +191,9 @@ JanusAdmin::JanusAdmin(std::string admin_url, std::string admin_secret, unsigned
 
 JanusAdmin::~JanusAdmin() = default;
 
-JanusAdmin::Result JanusAdmin::message_plugin(const json_t* request) {
+JanusAdmin::Result JanusAdmin::message_plugin(const json_t* request) { return message_plugin(request, 0); }
+
+JanusAdmin::Result JanusAdmin::message_plugin(const json_t* request, unsigned timeout_ms) {
     Result r;
     try {
         const std::string tx = new_transaction();
@@ -200,7 +208,7 @@ JanusAdmin::Result JanusAdmin::message_plugin(const json_t* request) {
             r.error = "cannot serialise request";
             return r;
         }
-        Impl::Http http = impl_->post(text.get());
+        Impl::Http http = impl_->post(text.get(), timeout_ms);
         text.reset();
         if (!http.ok) {
             r.unreachable = true;
@@ -218,33 +226,41 @@ JanusAdmin::Result JanusAdmin::message_plugin(const json_t* request) {
     }
 }
 
+uint64_t JanusAdmin::transport_failures() const { return impl_->transport_failures.load(std::memory_order_relaxed); }
+
+std::string JanusAdmin::last_instance() const {
+    std::lock_guard<std::mutex> lk(impl_->instance_mu);
+    return impl_->instance;
+}
+
+void JanusAdmin::note_instance(const std::string& instance) {
+    if (instance.empty()) return;
+    std::lock_guard<std::mutex> lk(impl_->instance_mu);
+    impl_->instance = instance;
+}
+
 bool JanusAdmin::ping() {
     try {
+        Json req = admin_api::build_request(admin_api::PingRequest{});
         const std::string tx = new_transaction();
-        Json body = admin_api::build_janus_ping(impl_->secret, tx);
+        Json body = req ? admin_api::build_message_plugin(req.get(), impl_->secret, tx) : Json();
         if (!body) return false;
         CString text(json_dumps(body.get(), JSON_COMPACT));
         if (!text) return false;
         Impl::Http http = impl_->post(text.get());
         if (!http.ok) {
-            log_debug("janus admin: ping failed (%s)", http.error.c_str());
+            log_debug("janus admin: ping failed (%s)", http.error.c_str());  // /readyz says it; no log flood
             return false;
         }
-        return admin_api::parse_ping_reply(http.body, tx);
+        Result r = admin_api::parse_message_plugin_reply(http.body, tx);
+        if (!r.ok || admin_api::reply_kind(r.response.get()) != "pong") return false;
+        note_instance(admin_api::pong_instance(r.response.get()));
+        return true;
     } catch (...) {
         return false;
     }
 }
 
-bool JanusAdmin::plugin_ping() {
-    try {
-        Json req = admin_api::build_request(admin_api::PingRequest{});
-        if (!req) return false;
-        Result r = message_plugin(req.get());
-        return r.ok && admin_api::reply_kind(r.response.get()) == "pong";
-    } catch (...) {
-        return false;
-    }
-}
+bool JanusAdmin::plugin_ping() { return ping(); }
 
 }  // namespace telemed

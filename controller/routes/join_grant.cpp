@@ -36,8 +36,18 @@ JoinGrant new_join_grant(const ControllerConfig& cfg) {
 
 bool can_mint_tokens(const ControllerConfig& cfg) { return cfg.token_keys.find(cfg.token_kid) != nullptr; }
 
-bool prepare_join(PGconn* c, AppContext& app, const db::Session& s, const db::Participant& p,
-                  const std::string& actor, const JoinGrant& g, const char* via) {
+JanusPlan join_room_plan(PGconn* c, const db::Session& s, const db::Participant* extra) {
+    std::vector<std::string> revoked = db::removed_participant_ids(c, s.id, admin_api::kMaxRevokedInRequest);
+    std::vector<db::Participant> active = db::list_active_participants(c, s.id);
+    if (extra) active.push_back(*extra);
+    JanusPlan plan;
+    plan.request = create_room_request(s, s.status == SessionStatus::Active ? "active" : "scheduled", revoked, active);
+    plan.op = "create_room";
+    return plan;
+}
+
+void record_token_issued(PGconn* c, const db::Session& s, const db::Participant& p, const std::string& actor,
+                         const JoinGrant& g, const char* via) {
     // Every join token minted is on record (ids only, never the token).
     Json tok(json_object());
     json_object_set_new(tok.get(), "participant_id", json_str(p.id));
@@ -46,12 +56,6 @@ bool prepare_join(PGconn* c, AppContext& app, const db::Session& s, const db::Pa
     json_object_set_new(tok.get(), "via", json_string(via));
     db::record_participant_change(c, s.id, actor, "participant.token_issued", tok.get(), nullptr, p.id,
                                   "token_issued", tok.get());
-    // The room must exist before this token can be used; upsert, so it also
-    // re-creates a room a Janus restart lost, with its bans.
-    std::vector<std::string> revoked = db::removed_participant_ids(c, s.id, admin_api::kMaxRevokedInRequest);
-    std::vector<db::Participant> active = db::list_active_participants(c, s.id);
-    Json room = create_room_request(s, s.status == SessionStatus::Active ? "active" : "scheduled", revoked, active);
-    return janus_accepted(app.janus.message_plugin(room.get()), false, "create_room", s.id);
 }
 
 Json join_object(const ControllerConfig& cfg, const db::Session& s, const db::Participant& p, const JoinGrant& g) {

@@ -3,10 +3,10 @@
 // key) and POST /join (the participant, with its credential).
 //
 //   JoinGrant g = new_join_grant(cfg);
-//   db::transact(... {
-//       lock the session, find the participant ...
-//       if (!prepare_join(c, app, session, participant, actor, g, "api_key")) -> 503, rollback
-//   });
+//   run_janus_step(app, sid,                                   // routes/janus_step.hpp
+//       read:  find the session and participant; plan = join_room_plan(c, s, new_or_null)
+//       write: (insert the participant); record_token_issued(c, s, p, actor, g, "api_key")
+//   );
 //   join_object(cfg, session, participant, g)   // after the commit
 //   access_object(cfg, participant)             // the add route only
 #pragma once
@@ -20,6 +20,7 @@
 #include "controller/db/participants_repo.hpp"
 #include "controller/db/sessions_repo.hpp"
 #include "controller/http/participant_auth.hpp"
+#include "controller/routes/janus_step.hpp"
 
 namespace telemed {
 
@@ -35,18 +36,19 @@ JoinGrant new_join_grant(const ControllerConfig& cfg);
 // guarantees it in the daemon); routes answer 500 otherwise.
 bool can_mint_tokens(const ControllerConfig& cfg);
 
-// In the caller's transaction, with the session row locked:
-//  - puts the token on record: audit + participant event
-//    "participant.token_issued" {participant_id, jti, expires_at, via}
-//    (ids only, never the token), actor `actor`;
-//  - makes sure the Janus room exists (create_room upsert in the session's
-//    state, removed participants revoked, active ones' grants), so it
-//    exists before the token can be used (it also re-creates a room a Janus
-//    restart lost).
-// false when Janus refused or could not be reached: the caller answers 503
-// janus-unavailable and rolls back.
-bool prepare_join(PGconn* c, AppContext& app, const db::Session& s, const db::Participant& p,
-                  const std::string& actor, const JoinGrant& g, const char* via);
+// The Janus step of a join (routes/janus_step.hpp), in its read step (no
+// lock): a create_room upsert in the session's state, removed participants
+// revoked, the active ones' grants and `extra`'s (a participant about to be
+// inserted; may be null), so the room exists before the token can be used
+// (it also re-creates a room a Janus restart lost).
+JanusPlan join_room_plan(PGconn* c, const db::Session& s, const db::Participant* extra);
+
+// In the write step (session row locked, nothing changed since the read):
+// puts the token on record: audit + participant event
+// "participant.token_issued" {participant_id, jti, expires_at, via} (ids
+// only, never the token), actor `actor`.
+void record_token_issued(PGconn* c, const db::Session& s, const db::Participant& p, const std::string& actor,
+                         const JoinGrant& g, const char* via);
 
 // The "join" object (docs/openapi.yaml JoinInfo): {token, expires_at,
 // janus_ws_url, plugin, janus_token, ice_servers, app_url}; mints the token

@@ -44,6 +44,7 @@
 #include "controller/http/router.hpp"
 #include "controller/live/session_cache.hpp"
 #include "controller/log.hpp"
+#include "controller/routes/janus_step.hpp"
 #include "controller/routes/join_grant.hpp"
 #include "controller/routes/support.hpp"
 
@@ -95,24 +96,23 @@ Response join_with_credential(const Request& req, AppContext& app) {
     const JoinGrant grant = new_join_grant(cfg);
 
     return guarded("POST /join", [&]() -> Response {
-        std::optional<Response> early;
         std::optional<db::Session> session;
         std::optional<db::Participant> participant;
         std::string actor;
-        db::transact(app.db, [&](PGconn* c) {
-            early.reset();
+        // Checked in the read step (no lock) and again under the lock: a
+        // credential revoke does not change the session's fingerprint.
+        auto check = [&](PGconn* c, const db::Session* s) -> std::optional<Response> {
             participant.reset();
-            session = db::lock_session(c, claims->session_id);
             auto lookup = [&](const std::string& sid,
                               const std::string& pid) -> std::optional<ParticipantCredentialState> {
-                if (!session || session->id != sid) return std::nullopt;
+                if (!s || s->id != sid) return std::nullopt;
                 participant = db::find_participant(c, sid, pid);
                 if (!participant) return std::nullopt;
                 ParticipantCredentialState st;
                 st.active = participant->active;
                 st.epoch = participant->credential_epoch;
-                st.session_status = session->status;
-                st.closed_at_s = closed_at_seconds(*session);
+                st.session_status = s->status;
+                st.closed_at_s = closed_at_seconds(*s);
                 return st;
             };
             ParticipantAuth auth = authenticate_participant(authorization, policy, unix_now(), lookup);
@@ -120,17 +120,34 @@ Response join_with_credential(const Request& req, AppContext& app) {
                 if (auth.error != ParticipantAuthError::Invalid)
                     log_info("join: participant %s refused (%s)", claims->participant_id.c_str(),
                              std::string(to_string(auth.error)).c_str());
-                early = participant_auth_problem(auth);
-                return db::TxnEnd::Rollback;
+                return participant_auth_problem(auth);
             }
             actor = auth.principal.actor();
-            if (!prepare_join(c, app, *session, *participant, actor, grant, "credential")) {
-                early = janus_unavailable();
-                return db::TxnEnd::Rollback;
-            }
-            return db::TxnEnd::Commit;
-        });
-        if (early) return *early;
+            return std::nullopt;
+        };
+        std::optional<Response> refused;
+        std::optional<Response> answer = run_janus_step(
+            app, claims->session_id,
+            [&](PGconn* c, JanusPlan& plan) -> std::optional<Response> {
+                session = db::find_session(c, claims->session_id);
+                if (std::optional<Response> r = check(c, session ? &*session : nullptr)) return r;
+                plan = join_room_plan(c, *session, nullptr);
+                return std::nullopt;
+            },
+            [&](PGconn* c, const db::Session& s) {
+                refused = check(c, &s);
+                if (refused) return db::TxnEnd::Rollback;
+                record_token_issued(c, s, *participant, actor, grant, "credential");
+                return db::TxnEnd::Commit;
+            });
+        if (answer && answer->status == 404) {
+            // No session with this id: a credential of ours for a session that is gone.
+            ParticipantAuth a;
+            a.error = ParticipantAuthError::Invalid;
+            return participant_auth_problem(a);
+        }
+        if (answer) return *answer;
+        if (refused) return *refused;
         Json join = join_object(cfg, *session, *participant, grant);
         log_info("session %s: participant %s got a join token with its credential (jti %s)", session->id.c_str(),
                  participant->id.c_str(), grant.jti.c_str());

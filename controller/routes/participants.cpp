@@ -8,7 +8,8 @@
 //          (unless its credential was revoked meanwhile). A user_id whose participant was removed
 //          gets a new participant. 409 session-closed (ended/cancelled).
 //          Janus create_room (upsert, state = the session's, removed
-//          participants as "revoked") inside the transaction, so the room
+//          participants as "revoked", with the new participant's grant)
+//          BEFORE the transaction that stores the participant, so the room
 //          exists before anyone can hold a token: failure -> 503
 //          janus-unavailable, nothing stored.
 //          join = {"token","expires_at","janus_ws_url","plugin":"janus.plugin.telemed",
@@ -29,18 +30,23 @@
 //   DELETE /sessions/{id}/participants         body {"participant_id"} | {"user_id"}
 //   DELETE /sessions/{id}/participants/{pid}
 //          204: removed (or already removed). Janus kick (bans the id in
-//          the room, so every token minted for it is dead) inside the
-//          transaction while the session is scheduled/active; 4040 (no
+//          the room, so every token minted for it is dead) before the
+//          transaction that marks it removed, while the session is scheduled/active; 4040 (no
 //          room) tolerated unless the session is active. 404 unknown.
 //   PATCH  /sessions/{id}/participants/{pid}   body UpdateParticipantRequest
 //          200 Participant. permissions resolve against the new role. Janus
-//          set_permissions (effective set) inside the transaction; 4040
+//          set_permissions (effective set) before the transaction; 4040
 //          tolerated while scheduled. 409 participant-removed, 409
 //          session-closed.
 // Other errors: 404 not-found (also non-UUID ids), 422 validation-error,
 // 503 janus-unavailable (nothing changed), 503 database-unavailable.
 // Every handler invalidates the session's GET /sessions/{id} cache entry
 // after its transaction (controller/live/session_cache.hpp).
+// No row lock is held across a Janus call: each handler reads and checks
+// without a lock, calls Janus, then locks the session, checks that nothing
+// changed meanwhile and writes (routes/janus_step.hpp); 409
+// concurrent-change if the session kept changing, 503 janus-unavailable
+// within 5 s (kJanusBudgetMs) if Janus does not answer.
 #include <optional>
 #include <string>
 #include <vector>
@@ -61,6 +67,7 @@
 #include "controller/clients/janus_admin.hpp"
 #include "controller/log.hpp"
 #include "controller/live/redis_tracker.hpp"
+#include "controller/routes/janus_step.hpp"
 #include "controller/routes/join_grant.hpp"
 #include "controller/routes/support.hpp"
 #include "controller/routes/views.hpp"
@@ -83,11 +90,11 @@ Json participant_event_payload(const db::Participant& p) {
     return j;
 }
 
-// POST /sessions/{id}/participants
-// Locks the session row for the rest of the transaction. nullopt with
-// *early set (404, or 409 session-closed when ended/cancelled) otherwise.
-std::optional<db::Session> lock_open_session(PGconn* c, const std::string& sid, std::optional<Response>* early) {
-    std::optional<db::Session> s = db::lock_session(c, sid);
+// The session if it is open (no lock: read step of routes/janus_step.hpp);
+// nullopt with *early set (404, or 409 session-closed when ended/cancelled)
+// otherwise.
+std::optional<db::Session> find_open_session(PGconn* c, const std::string& sid, std::optional<Response>* early) {
+    std::optional<db::Session> s = db::find_session(c, sid);
     if (!s) {
         *early = not_found(kNoSession);
         return std::nullopt;
@@ -99,6 +106,7 @@ std::optional<db::Session> lock_open_session(PGconn* c, const std::string& sid, 
     return s;
 }
 
+// POST /sessions/{id}/participants
 Response add_participant(const Request& req, AppContext& app) {
     const std::string& raw_sid = req.params.at(0);
     if (!is_uuid(raw_sid)) return not_found(kNoSession);
@@ -121,44 +129,54 @@ Response add_participant(const Request& req, AppContext& app) {
     SessionCacheInvalidation invalidate(app.session_cache, sid);  // after the transaction, whatever its outcome
 
     return guarded("POST /sessions/{id}/participants", [&]() -> Response {
-        std::optional<Response> early;
         std::optional<db::Participant> p;
         std::optional<db::Session> session;
         bool created = false;
-        db::transact(app.db, [&](PGconn* c) {
-            early.reset();
-            p.reset();
-            created = false;
-            session = lock_open_session(c, sid, &early);
-            if (!session) return db::TxnEnd::Rollback;
-            const db::Session* s = &*session;
-            const SessionKind kind = s->kind;
-            p = db::find_active_by_user(c, sid, in->user_id);
-            if (!p) {
-                PermissionOverrides overrides;
-                if (in->permissions) overrides = in->permissions->resolve(in->role, kind);
-                p = db::insert_participant(c, new_id, sid, in->user_id, in->role, in->display_name, overrides);
-                Json ev(json_object());
-                json_object_set_new(ev.get(), "role", json_str(to_string(p->role)));
-                json_object_set_new(ev.get(), "permission_overrides", db::overrides_to_json(p->overrides).release());
-                Json audit(json_object());
-                json_object_set_new(audit.get(), "participant_id", json_str(p->id));
-                json_object_set_new(audit.get(), "user_id", json_str(p->user_id));
-                json_object_set_new(audit.get(), "role", json_str(to_string(p->role)));
-                json_object_set_new(audit.get(), "permission_overrides",
-                                    db::overrides_to_json(p->overrides).release());
-                Json payload = participant_event_payload(*p);
-                db::record_participant_change(c, sid, actor, "participant.added", audit.get(),
-                                              payload.get(), p->id, "added", ev.get());
-                created = true;
-            }
-            if (!prepare_join(c, app, *s, *p, actor, grant, "api_key")) {
-                early = janus_unavailable();
-                return db::TxnEnd::Rollback;
-            }
-            return db::TxnEnd::Commit;
-        });
-        if (early) return *early;
+        std::optional<Response> answer = run_janus_step(
+            app, sid,
+            [&](PGconn* c, JanusPlan& plan) -> std::optional<Response> {
+                p.reset();
+                created = false;
+                std::optional<Response> early;
+                session = find_open_session(c, sid, &early);
+                if (!session) return early;
+                p = db::find_active_by_user(c, sid, in->user_id);
+                if (!p) {
+                    // Planned: inserted in the write step if nothing changed.
+                    db::Participant n;
+                    n.id = new_id;
+                    n.session_id = sid;
+                    n.user_id = in->user_id;
+                    n.role = in->role;
+                    n.display_name = in->display_name;
+                    if (in->permissions) n.overrides = in->permissions->resolve(in->role, session->kind);
+                    p = std::move(n);
+                    created = true;
+                }
+                // The room exists (with this participant's grant) before its token does.
+                plan = join_room_plan(c, *session, created ? &*p : nullptr);
+                return std::nullopt;
+            },
+            [&](PGconn* c, const db::Session& s) {
+                if (created) {
+                    p = db::insert_participant(c, new_id, sid, in->user_id, p->role, p->display_name, p->overrides);
+                    Json ev(json_object());
+                    json_object_set_new(ev.get(), "role", json_str(to_string(p->role)));
+                    json_object_set_new(ev.get(), "permission_overrides", db::overrides_to_json(p->overrides).release());
+                    Json audit(json_object());
+                    json_object_set_new(audit.get(), "participant_id", json_str(p->id));
+                    json_object_set_new(audit.get(), "user_id", json_str(p->user_id));
+                    json_object_set_new(audit.get(), "role", json_str(to_string(p->role)));
+                    json_object_set_new(audit.get(), "permission_overrides",
+                                        db::overrides_to_json(p->overrides).release());
+                    Json payload = participant_event_payload(*p);
+                    db::record_participant_change(c, sid, actor, "participant.added", audit.get(),
+                                                  payload.get(), p->id, "added", ev.get());
+                }
+                record_token_issued(c, s, *p, actor, grant, "api_key");
+                return db::TxnEnd::Commit;
+            });
+        if (answer) return *answer;
 
         app.redis.participant_upserted(sid, p->id, p->user_id, std::string(to_string(p->role)));
         Json out(json_object());
@@ -176,54 +194,45 @@ Response remove_participant(const Request& req, AppContext& app, const std::stri
     const std::string actor = actor_of(req);
     SessionCacheInvalidation invalidate(app.session_cache, sid);  // after the transaction, whatever its outcome
     return guarded("DELETE /sessions/{id}/participants", [&]() -> Response {
-        std::optional<Response> early;
+        std::optional<db::Participant> target;
         std::optional<db::Participant> removed;
-        db::transact(app.db, [&](PGconn* c) {
-            early.reset();
-            removed.reset();
-            std::optional<db::Session> s = db::lock_session(c, sid);
-            if (!s) {
-                early = not_found(kNoSession);
-                return db::TxnEnd::Rollback;
-            }
-            std::optional<db::Participant> p;
-            if (pid) {
-                p = db::find_participant(c, sid, *pid);
-                if (!p) {
-                    early = not_found(kNoParticipant);
-                    return db::TxnEnd::Rollback;
+        std::optional<Response> answer = run_janus_step(
+            app, sid,
+            [&](PGconn* c, JanusPlan& plan) -> std::optional<Response> {
+                target.reset();
+                removed.reset();
+                std::optional<db::Session> s = db::find_session(c, sid);
+                if (!s) return not_found(kNoSession);
+                if (pid) {
+                    target = db::find_participant(c, sid, *pid);
+                    if (!target) return not_found(kNoParticipant);
+                    if (!target->active) return Response::no_content();  // already removed
+                } else {
+                    target = db::find_active_by_user(c, sid, *user_id);
+                    if (!target)
+                        return db::has_removed_user(c, sid, *user_id)
+                                   ? Response::no_content()
+                                   : not_found("No participant with this user_id in this session.");
                 }
-                if (!p->active) {
-                    early = Response::no_content();  // already removed
-                    return db::TxnEnd::Rollback;
+                if (is_open(s->status)) {
+                    // Kick and ban the id in the room: its tokens stop working at once.
+                    plan.request = admin_api::build_request(admin_api::KickRequest{sid, target->id, "removed"});
+                    plan.tolerate_missing_room = s->status != SessionStatus::Active;
+                    plan.op = "kick";
                 }
-            } else {
-                p = db::find_active_by_user(c, sid, *user_id);
-                if (!p) {
-                    early = db::has_removed_user(c, sid, *user_id) ? Response::no_content()
-                                                                    : not_found("No participant with this user_id in this session.");
-                    return db::TxnEnd::Rollback;
-                }
-            }
-            removed = db::mark_removed(c, p->id);
-            Json audit(json_object());
-            json_object_set_new(audit.get(), "participant_id", json_str(p->id));
-            json_object_set_new(audit.get(), "user_id", json_str(p->user_id));
-            Json payload = participant_event_payload(*removed);
-            db::record_participant_change(c, sid, actor, "participant.removed", audit.get(),
-                                          payload.get(), p->id, "removed", nullptr);
-            if (is_open(s->status)) {
-                // Kick and ban the id in the room: its tokens stop working at once.
-                Json kick = admin_api::build_request(admin_api::KickRequest{sid, p->id, "removed"});
-                bool live = s->status == SessionStatus::Active;
-                if (!janus_accepted(app.janus.message_plugin(kick.get()), !live, "kick", sid)) {
-                    early = janus_unavailable();
-                    return db::TxnEnd::Rollback;
-                }
-            }
-            return db::TxnEnd::Commit;
-        });
-        if (early) return *early;
+                return std::nullopt;
+            },
+            [&](PGconn* c, const db::Session&) {
+                removed = db::mark_removed(c, target->id);
+                Json audit(json_object());
+                json_object_set_new(audit.get(), "participant_id", json_str(target->id));
+                json_object_set_new(audit.get(), "user_id", json_str(target->user_id));
+                Json payload = participant_event_payload(*removed);
+                db::record_participant_change(c, sid, actor, "participant.removed", audit.get(),
+                                              payload.get(), target->id, "removed", nullptr);
+                return db::TxnEnd::Commit;
+            });
+        if (answer) return *answer;
         app.redis.participant_removed(sid, removed->id);
         log_info("session %s: participant %s removed by %s", sid.c_str(), removed->id.c_str(), actor.c_str());
         return Response::no_content();
@@ -272,51 +281,48 @@ Response update_participant(const Request& req, AppContext& app) {
     SessionCacheInvalidation invalidate(app.session_cache, sid);  // after the transaction, whatever its outcome
 
     return guarded("PATCH /sessions/{id}/participants/{pid}", [&]() -> Response {
-        std::optional<Response> early;
+        std::optional<db::Participant> before;
         std::optional<db::Participant> updated;
         SessionKind kind = SessionKind::Consultation;
-        db::transact(app.db, [&](PGconn* c) {
-            early.reset();
-            updated.reset();
-            std::optional<db::Session> s = lock_open_session(c, sid, &early);
-            if (!s) return db::TxnEnd::Rollback;
-            kind = s->kind;
-            std::optional<db::Participant> p = db::find_participant(c, sid, pid);
-            if (!p) {
-                early = not_found(kNoParticipant);
-                return db::TxnEnd::Rollback;
-            }
-            if (!p->active) {
-                early = problem(409, "participant-removed", "Participant removed",
-                                "The participant was removed from the session.");
-                return db::TxnEnd::Rollback;
-            }
-            const Role role = in->role.value_or(p->role);
-            const PermissionOverrides overrides =
-                in->permissions ? in->permissions->resolve(role, kind) : p->overrides;
-            updated = db::update_participant(c, pid, role, overrides);
-
-            Json ev(json_object());
-            json_object_set_new(ev.get(), "role", json_str(to_string(role)));
-            json_object_set_new(ev.get(), "previous_role", json_str(to_string(p->role)));
-            json_object_set_new(ev.get(), "permission_overrides", db::overrides_to_json(overrides).release());
-            Json audit(json_deep_copy(ev.get()));
-            json_object_set_new(audit.get(), "participant_id", json_str(pid));
-            Json payload = participant_event_payload(*updated);
-            db::record_participant_change(c, sid, actor, "participant.updated", audit.get(),
-                                          payload.get(), pid, "updated", ev.get());
-
-            // Live in the media path: the plugin keeps this set for the id.
-            Json set = admin_api::build_request(
-                admin_api::SetPermissionsRequest{sid, pid, effective_permissions(role, kind, overrides), role});
-            bool live = s->status == SessionStatus::Active;
-            if (!janus_accepted(app.janus.message_plugin(set.get()), !live, "set_permissions", sid)) {
-                early = janus_unavailable();
-                return db::TxnEnd::Rollback;
-            }
-            return db::TxnEnd::Commit;
-        });
-        if (early) return *early;
+        Role role = Role::Observer;
+        PermissionOverrides overrides;
+        std::optional<Response> answer = run_janus_step(
+            app, sid,
+            [&](PGconn* c, JanusPlan& plan) -> std::optional<Response> {
+                before.reset();
+                updated.reset();
+                std::optional<Response> early;
+                std::optional<db::Session> s = find_open_session(c, sid, &early);
+                if (!s) return early;
+                kind = s->kind;
+                before = db::find_participant(c, sid, pid);
+                if (!before) return not_found(kNoParticipant);
+                if (!before->active)
+                    return problem(409, "participant-removed", "Participant removed",
+                                   "The participant was removed from the session.");
+                role = in->role.value_or(before->role);
+                overrides = in->permissions ? in->permissions->resolve(role, kind) : before->overrides;
+                // Live in the media path: the plugin keeps this set for the id.
+                plan.request = admin_api::build_request(
+                    admin_api::SetPermissionsRequest{sid, pid, effective_permissions(role, kind, overrides), role});
+                plan.tolerate_missing_room = s->status != SessionStatus::Active;
+                plan.op = "set_permissions";
+                return std::nullopt;
+            },
+            [&](PGconn* c, const db::Session&) {
+                updated = db::update_participant(c, pid, role, overrides);
+                Json ev(json_object());
+                json_object_set_new(ev.get(), "role", json_str(to_string(role)));
+                json_object_set_new(ev.get(), "previous_role", json_str(to_string(before->role)));
+                json_object_set_new(ev.get(), "permission_overrides", db::overrides_to_json(overrides).release());
+                Json audit(json_deep_copy(ev.get()));
+                json_object_set_new(audit.get(), "participant_id", json_str(pid));
+                Json payload = participant_event_payload(*updated);
+                db::record_participant_change(c, sid, actor, "participant.updated", audit.get(),
+                                              payload.get(), pid, "updated", ev.get());
+                return db::TxnEnd::Commit;
+            });
+        if (answer) return *answer;
         app.redis.participant_upserted(sid, updated->id, updated->user_id, std::string(to_string(updated->role)));
         log_info("session %s: participant %s updated by %s", sid.c_str(), pid.c_str(), actor.c_str());
         Json view = participant_view(*updated, kind);

@@ -29,7 +29,10 @@
 // database-unavailable, 503 janus-unavailable (nothing changed).
 //
 // Each mutation is one transaction: lock the session row, write the change,
-// the audit row and the outbox row, call Janus, commit; Redis after commit.
+// the audit row and the outbox row, commit; Redis after commit. The Janus
+// call of start/end/cancel comes BEFORE that transaction, with no row lock
+// held (routes/janus_step.hpp: read, Janus, lock + nothing changed? + write);
+// the whole request's Janus work is bounded by kJanusBudgetMs.
 #include <optional>
 #include <string>
 #include <vector>
@@ -49,6 +52,7 @@
 #include "controller/clients/janus_admin.hpp"
 #include "controller/log.hpp"
 #include "controller/live/redis_tracker.hpp"
+#include "controller/routes/janus_step.hpp"
 #include "controller/routes/support.hpp"
 #include "controller/routes/views.hpp"
 #include "controller/live/session_cache.hpp"
@@ -196,6 +200,9 @@ Response list_sessions(const Request& req, AppContext& app) {
 }
 
 // POST /sessions/{id}/start|end|cancel
+// The Janus call runs with no row lock held (routes/janus_step.hpp): read and
+// check the transition, create_room / destroy_room, then lock, check that
+// nothing changed meanwhile, and write the transition.
 Response transition_session(const Request& req, AppContext& app, SessionAction t) {
     const std::string& raw = req.params.at(0);
     if (!is_uuid(raw)) return not_found("No session with this id.");
@@ -205,58 +212,53 @@ Response transition_session(const Request& req, AppContext& app, SessionAction t
     SessionCacheInvalidation invalidate(app.session_cache, id);  // after the transaction, whatever its outcome
 
     return guarded(route.c_str(), [&]() -> Response {
-        std::optional<Response> early;
         std::optional<db::Session> result;
         std::vector<db::Participant> parts;
+        SessionTransition tr{};
+        SessionStatus from = SessionStatus::Scheduled;
         bool changed = false;
-        db::transact(app.db, [&](PGconn* c) {
-            early.reset();
-            result.reset();
-            parts.clear();
-            changed = false;
-            std::optional<db::Session> s = db::lock_session(c, id);
-            if (!s) {
-                early = not_found("No session with this id.");
-                return db::TxnEnd::Rollback;
-            }
-            const SessionStatus from = s->status;
-            const SessionTransition tr = session_transition(from, t);
-            if (!tr.allowed) {
-                early = invalid_transition(to_string(from), past_participle(t));
-                return db::TxnEnd::Rollback;
-            }
-            db::Session now = std::move(*s);
-            if (tr.changes) {
-                now = db::set_session_status(c, id, tr.to);
+        std::optional<Response> answer = run_janus_step(
+            app, id,
+            [&](PGconn* c, JanusPlan& plan) -> std::optional<Response> {
+                result.reset();
+                parts.clear();
+                std::optional<db::Session> s = db::find_session(c, id);
+                if (!s) return not_found("No session with this id.");
+                from = s->status;
+                tr = session_transition(from, t);
+                if (!tr.allowed) return invalid_transition(to_string(from), past_participle(t));
+                parts = db::list_active_participants(c, id);
+                if (t == SessionAction::Start) {
+                    // Also on an already active session: re-creates a room a
+                    // Janus restart lost, with its bans and permission sets.
+                    std::vector<std::string> revoked =
+                        db::removed_participant_ids(c, id, admin_api::kMaxRevokedInRequest);
+                    plan.request = create_room_request(*s, "active", revoked, parts);
+                    plan.op = "create_room";
+                } else if (tr.changes) {
+                    plan.request = admin_api::build_request(admin_api::DestroyRoomRequest{id});
+                    plan.tolerate_missing_room = true;
+                    plan.op = "destroy_room";
+                }
+                result = std::move(s);
+                return std::nullopt;
+            },
+            [&](PGconn* c, const db::Session&) {
+                changed = false;
+                if (!tr.changes) return db::TxnEnd::Rollback;
+                db::Session now = db::set_session_status(c, id, tr.to);
                 Json audit = transition_audit_data(from, tr.to);
                 Json payload = session_event_payload(now);
                 db::record_change(c, id, actor, change_topic(t), audit.get(), payload.get());
+                result = std::move(now);
                 changed = true;
-            }
-            parts = db::list_active_participants(c, id);
-            if (t == SessionAction::Start) {
-                // Also on an already active session: re-creates a room a
-                // Janus restart lost, with its bans and permission sets.
-                std::vector<std::string> revoked = db::removed_participant_ids(c, id, admin_api::kMaxRevokedInRequest);
-                Json room = create_room_request(now, "active", revoked, parts);
-                if (!janus_accepted(app.janus.message_plugin(room.get()), false, "create_room", id)) {
-                    early = janus_unavailable();
-                    return db::TxnEnd::Rollback;
-                }
-            } else if (changed) {
-                Json room = admin_api::build_request(admin_api::DestroyRoomRequest{id});
-                if (!janus_accepted(app.janus.message_plugin(room.get()), true, "destroy_room", id)) {
-                    early = janus_unavailable();
-                    return db::TxnEnd::Rollback;
-                }
-            }
-            result = std::move(now);
-            return changed ? db::TxnEnd::Commit : db::TxnEnd::Rollback;
-        });
+                return db::TxnEnd::Commit;
+            });
         // A failed COMMIT (db::CommitFailed -> 503 in guarded) after Janus
         // accepted is not compensated here: a started room is harmless
-        // (start again), an ended room cannot be revived.
-        if (early) return *early;
+        // (start again), and the room reconciler destroys the room of a
+        // session that is not open, or re-creates the room of an active one.
+        if (answer) return *answer;
         if (t == SessionAction::Start)
             app.redis.session_changed(id, std::string(to_string(result->status)), std::string(to_string(result->kind)));
         else

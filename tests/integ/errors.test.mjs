@@ -59,7 +59,7 @@ describe('authentication', () => {
         const m = await api('GET', '/metrics', { auth: false });
         assert.match(m.headers.get('content-type') ?? '', /^text\/plain/);
         const ready = await api('GET', '/readyz', { auth: false });
-        assert.deepEqual(ready.json, { status: 'ready', checks: { postgres: 'ok', redis: 'ok', janus: 'ok' } });
+        assert.deepEqual(ready.json, { status: 'ready', checks: { postgres: 'ok', redis: 'ok', janus: 'ok', rooms: 'ok' } });
     });
 
     test('X-Request-Id differs per request', T, async () => {

@@ -231,6 +231,51 @@ std::string janus_ping_text() { return reply_text(build_janus_ping("s3cret", "tx
 #define ROOM "\"room\":\"11111111-1111-4111-8111-111111111111\""
 #define PID "\"participant_id\":\"22222222-2222-4222-8222-222222222222\""
 
+// create_room as the reconciler sends it after a Janus restart.
+CreateRoomRequest restoring_create_room() {
+    CreateRoomRequest r = create_room_with(0, 0);
+    r.state = SessionStatus::Active;
+    r.admitted = {kPid, kPid2};
+    r.muted = {MuteEntry{kPid, kMuteAudio, kMuteVideo, std::string(kPid2)}, MuteEntry{kPid2, 0, kMuteScreen, std::nullopt}};
+    return r;
+}
+
+Snapshot sample_snapshot() {
+    Snapshot s;
+    s.instance = "0123456789abcdef";
+    RoomSnapshot r;
+    r.room = kRoom;
+    r.state = SessionStatus::Active;
+    r.admitted = {kPid};
+    r.muted = {MuteEntry{kPid, kMuteAudio | kMuteVideo, 0, std::string(kPid2)}};
+    r.revoked = {kPid2};
+    s.rooms.push_back(r);
+    RoomSnapshot empty;
+    empty.room = kPid2;
+    s.rooms.push_back(empty);
+    return s;
+}
+
+// "equal" when snapshot_reply(s) reads back to s; else what went wrong.
+std::string snapshot_round_trip(const Snapshot& s) {
+    Json j = snapshot_reply(s);
+    std::optional<Snapshot> back = parse_snapshot_reply(j.get());
+    if (!back) return "unreadable";
+    return *back == s ? "equal" : "different";
+}
+
+// "read" or "refused" for a snapshot reply text.
+std::string snapshot_text(const std::string& text) {
+    Json j = json_parse(text, nullptr);
+    if (!j) return "invalid test JSON";
+    return parse_snapshot_reply(j.get()) ? "read" : "refused";
+}
+
+std::string instance_of_pong(const std::string& text) {
+    Json j = json_parse(text, nullptr);
+    return j ? pong_instance(j.get()) : "invalid test JSON";
+}
+
 }  // namespace
 
 // ---- builders: round trip and the exact wire text ----
@@ -248,6 +293,64 @@ static void every_builder_round_trips(void**) {
     assert_str_eq(round_trip(SetPermissionsRequest{kRoom, kPid, kAllPermissions, Role::Doctor}), "equal");
     assert_str_eq(round_trip(KickRequest{kRoom, kPid, std::string("removed")}), "equal");
     assert_str_eq(round_trip(KickRequest{kRoom, kPid, std::nullopt}), "equal");
+    assert_str_eq(round_trip(SnapshotRequest{}), "equal");
+    assert_str_eq(round_trip(restoring_create_room()), "equal");
+}
+
+// Issue 11 item 4: the room reconciler's additions to the contract.
+static void restore_fields_wire_format(void**) {
+    assert_str_eq(wire(SnapshotRequest{}), R"({"request":"snapshot"})");
+    assert_str_eq(wire(restoring_create_room()),
+                  R"({"request":"create_room","room":"11111111-1111-4111-8111-111111111111","kind":"consultation",)"
+                  R"("state":"active","grants":[],"admitted":["22222222-2222-4222-8222-222222222222",)"
+                  R"("0000aaaa-0000-4000-8000-00000000000b"],"muted":[{"participant_id":)"
+                  R"("22222222-2222-4222-8222-222222222222","moderator":["audio"],"self":["video"],)"
+                  R"("by":"0000aaaa-0000-4000-8000-00000000000b"},{"participant_id":)"
+                  R"("0000aaaa-0000-4000-8000-00000000000b","moderator":[],"self":["screen"]}]})");
+    // Bad restore fields: 4003.
+    assert_int_equal(code_of(R"({"request":"create_room",)" ROOM R"(,"kind":"consultation","state":"active",)"
+                             R"("admitted":["nope"]})"), 4003);
+    assert_int_equal(code_of(R"({"request":"create_room",)" ROOM R"(,"kind":"consultation","state":"active",)"
+                             R"("muted":[{)" PID R"(,"moderator":["audio","smell"],"self":[]}]})"), 4003);
+    assert_int_equal(code_of(R"({"request":"create_room",)" ROOM R"(,"kind":"consultation","state":"active",)"
+                             R"("muted":[{)" PID R"(,"moderator":[]}]})"), 4003);
+    assert_int_equal(code_of(R"({"request":"create_room",)" ROOM R"(,"kind":"consultation","state":"active",)"
+                             R"("muted":[{)" PID R"(,"moderator":[],"self":[],"extra":1}]})"), 4003);
+    assert_int_equal(code_of(R"({"request":"snapshot","room":"x"})"), 4003);
+    std::string many = R"({"request":"create_room",)" ROOM R"(,"kind":"consultation","state":"active","admitted":[)";
+    for (std::size_t i = 0; i <= kMaxGrantsInRequest; ++i) many += std::string(i ? "," : "") + "\"" + kPid + "\"";
+    many += "]}";
+    assert_int_equal(code_of(many), 4003);
+}
+
+static void snapshot_reply_reads_back(void**) {
+    assert_str_eq(snapshot_round_trip(sample_snapshot()), "equal");
+    assert_str_eq(snapshot_round_trip(Snapshot{"x", {}}), "equal");
+    assert_str_eq(reply_text(snapshot_reply(sample_snapshot())),
+                  R"({"telemed":"snapshot","instance":"0123456789abcdef","rooms":[{"room":)"
+                  R"("11111111-1111-4111-8111-111111111111","state":"active","admitted":)"
+                  R"(["22222222-2222-4222-8222-222222222222"],"muted":[{"participant_id":)"
+                  R"("22222222-2222-4222-8222-222222222222","moderator":["audio","video"],"self":[],)"
+                  R"("by":"0000aaaa-0000-4000-8000-00000000000b"}],"revoked":["0000aaaa-0000-4000-8000-00000000000b"]},)"
+                  R"({"room":"0000aaaa-0000-4000-8000-00000000000b","state":"scheduled","admitted":[],"muted":[],)"
+                  R"("revoked":[]}]})");
+    // Malformed or over a limit: refused whole.
+    assert_str_eq(snapshot_text(R"({"telemed":"snapshot","instance":"a","rooms":[]})"), "read");
+    assert_str_eq(snapshot_text(R"({"telemed":"snapshot","instance":"","rooms":[]})"), "refused");
+    assert_str_eq(snapshot_text(R"({"telemed":"snapshot","instance":"a b","rooms":[]})"), "refused");
+    assert_str_eq(snapshot_text(R"({"telemed":"snapshot","rooms":[]})"), "refused");
+    assert_str_eq(snapshot_text(R"({"telemed":"rooms","instance":"a","rooms":[]})"), "refused");
+    assert_str_eq(snapshot_text(R"({"telemed":"snapshot","instance":"a","rooms":[{"room":"x","state":"active",)"
+                                R"("admitted":[],"muted":[],"revoked":[]}]})"), "refused");
+    assert_str_eq(snapshot_text(R"({"telemed":"snapshot","instance":"a","rooms":[{)" ROOM R"(,"state":"ended",)"
+                                R"("admitted":[],"muted":[],"revoked":[]}]})"), "refused");
+    assert_str_eq(snapshot_text(R"({"telemed":"snapshot","instance":"a","rooms":[{)" ROOM R"(,"state":"active",)"
+                                R"("admitted":[],"muted":[]}]})"), "refused");
+    // The pong's instance.
+    assert_str_eq(reply_text(pong_reply(1, "abc")), R"({"telemed":"pong","rooms":1,"instance":"abc"})");
+    assert_str_eq(instance_of_pong(R"({"telemed":"pong","rooms":1,"instance":"abc"})"), "abc");
+    assert_str_eq(instance_of_pong(R"({"telemed":"pong","rooms":1})"), "");
+    assert_str_eq(instance_of_pong(R"({"telemed":"pong","rooms":1,"instance":"a\nb"})"), "");
 }
 
 static void builders_keep_the_wire_format(void**) {
@@ -554,6 +657,8 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_builder_round_trips),
         cmocka_unit_test(builders_keep_the_wire_format),
+        cmocka_unit_test(restore_fields_wire_format),
+        cmocka_unit_test(snapshot_reply_reads_back),
         cmocka_unit_test(built_ids_are_normalised_by_the_parser),
         cmocka_unit_test(uuid_normalisation),
         cmocka_unit_test(limits_give_4003),

@@ -584,6 +584,63 @@ static void reconnect_grace_skips_the_lobby(void** state) {
     assert_string_equal(field(f, 2, "joined", "status"), "waiting");
 }
 
+// Issue 11 item 4: the admin `snapshot` shows what a Janus restart would
+// lose (admissions, mutes, moderator kicks, the instance id), and a
+// create_room carrying it back ("admitted", "muted", "revoked") restores it:
+// the admitted patient skips the lobby, its forced mute holds, the kicked
+// id stays out.
+static void snapshot_and_restore(void** state) {
+    Fixture* f = F(state);
+    create_room(f, kRoom);
+    join(f, 0, doctor_token(f));
+    join(f, 1, patient_token(f));
+    join(f, 2, patient_token(f, kObs));
+    moderate(f, 0, "admit", kPat);
+    assert_int_equal(mute(f, 0, "mute", kPat, "audio"), 0);
+    assert_int_equal(moderate(f, 0, "kick", kObs), 0);
+    assert_int_equal(admin(f, "{\"request\":\"snapshot\"}"), 0);
+    const std::string snap = f->last_admin;
+    assert_true(has_text(snap.c_str(), "\"telemed\":\"snapshot\""));
+    assert_true(std::strlen(admin_str(f, "instance")) >= 16);
+    assert_true(has_text(snap.c_str(), "\"admitted\":[\"aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa\","
+                                       "\"bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb\"]"));
+    assert_true(has_text(snap.c_str(), "\"muted\":[{\"participant_id\":\"bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb\","
+                                       "\"moderator\":[\"audio\"],\"self\":[],"
+                                       "\"by\":\"aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa\"}]"));
+    assert_true(has_text(snap.c_str(), "\"revoked\":[\"cccccccc-cccc-4ccc-8ccc-cccccccccccc\"]"));
+    // The ping carries the same instance id.
+    const std::string instance = admin_str(f, "instance");
+    assert_int_equal(admin(f, "{\"request\":\"ping\"}"), 0);
+    assert_string_equal(admin_str(f, "instance"), instance.c_str());
+
+    // The room is lost (as in a Janus restart), then re-created with its state.
+    char body[256];
+    std::snprintf(body, sizeof body, "{\"request\":\"destroy_room\",\"room\":\"%s\"}", kRoom);
+    assert_int_equal(admin(f, body), 0);
+    assert_int_equal(create_room(f, kRoom, "active",
+                                 ",\"revoked\":[\"cccccccc-cccc-4ccc-8ccc-cccccccccccc\"],"
+                                 "\"admitted\":[\"bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb\"],"
+                                 "\"muted\":[{\"participant_id\":\"bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb\","
+                                 "\"moderator\":[\"audio\"],\"self\":[],"
+                                 "\"by\":\"aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa\"}]"),
+                     0);
+    clear_calls(f);
+    assert_int_equal(join(f, 3, patient_token(f)), 0);
+    assert_string_equal(field(f, 3, "joined", "status"), "admitted");
+    assert_string_equal(field_json(f, 3, "muted", "muted_by_moderator"), "[\"audio\"]");
+    const long full = default_permissions(Role::Patient, SessionKind::Consultation);
+    assert_int_equal(caps(f, 3), full & ~bit(Permission::PublishAudio));
+    assert_int_equal(join(f, 4, patient_token(f, kObs)), 4020);
+    // Without "admitted", a patient waits (control).
+    assert_int_equal(join(f, 5, patient_token(f, kMed)), 0);
+    assert_string_equal(field(f, 5, "joined", "status"), "waiting");
+    // The admission restored counts as a departure now: reconnect_grace_s.
+    assert_int_equal(leave(f, 3), 0);
+    f->host.now += 31;
+    assert_int_equal(join(f, 3, patient_token(f)), 0);
+    assert_string_equal(field(f, 3, "joined", "status"), "waiting");
+}
+
 static void set_permissions_can_admit_and_make_moderator(void** state) {
     Fixture* f = F(state);
     create_room(f, kRoom);
@@ -1001,6 +1058,7 @@ int main() {
         cmocka_unit_test_setup_teardown(deny_removes_from_lobby_without_ban, setup, teardown),
         cmocka_unit_test_setup_teardown(lobby_request_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(reconnect_grace_skips_the_lobby, setup, teardown),
+        cmocka_unit_test_setup_teardown(snapshot_and_restore, setup, teardown),
         cmocka_unit_test_setup_teardown(set_permissions_can_admit_and_make_moderator, setup, teardown),
         cmocka_unit_test_setup_teardown(mute_state_events_and_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(client_kick_bans, setup, teardown),

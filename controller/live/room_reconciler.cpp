@@ -1,0 +1,390 @@
+// controller/live/room_reconciler.hpp.
+#include "controller/live/room_reconciler.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <set>
+#include <utility>
+#include <vector>
+
+#include "common/json.hpp"
+#include "controller/app.hpp"
+#include "controller/clients/janus_admin.hpp"
+#include "controller/db/lease.hpp"
+#include "controller/db/participants_repo.hpp"
+#include "controller/db/pg.hpp"
+#include "controller/db/sessions_repo.hpp"
+#include "controller/live/redis_raii.hpp"
+#include "controller/log.hpp"
+#include "controller/routes/janus_step.hpp"
+#include "controller/routes/support.hpp"
+
+namespace telemed {
+namespace {
+
+constexpr long kQuickIntervalMs = 500;                   // pass period while rooms may be missing
+constexpr int kRestoreAttempts = 3;                      // per room and pass, when the session changes meanwhile
+constexpr long long kSnapshotTtlS = 7 * 86400;           // Redis keys of rooms not seen again expire
+constexpr auto kRewriteEvery = std::chrono::hours(1);    // refreshes the TTL of an unchanged snapshot
+
+timeval to_timeval(long ms) { return timeval{ms / 1000, static_cast<suseconds_t>((ms % 1000) * 1000)}; }
+
+std::string dump(const json_t* j) {
+    char* s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (!s) return {};
+    std::string out(s);
+    std::free(s);
+    return out;
+}
+
+}  // namespace
+
+struct RoomReconciler::Impl {
+    std::string host;
+    int port;
+    std::string prefix;
+    RedisContext ctx;
+
+    // In memory: the last snapshot of each room, and when it was written to Redis.
+    struct Kept {
+        admin_api::RoomSnapshot snap;
+        std::string text;
+        std::chrono::steady_clock::time_point written{};
+    };
+    std::map<std::string, Kept> kept;
+    std::string instance;  // last plugin instance seen
+
+    std::string instance_key() const { return prefix + "janus:instance"; }
+    std::string snapshot_key(const std::string& sid) const { return prefix + "room:" + sid + ":snapshot"; }
+
+    redisContext* redis() {
+        if (ctx && ctx->err == 0) return ctx.get();
+        ctx.reset(redisConnectWithTimeout(host.c_str(), port, to_timeval(1000)));
+        if (!ctx || ctx->err != 0 || redisSetTimeout(ctx.get(), to_timeval(1000)) != REDIS_OK) {
+            ctx.reset();
+            return nullptr;
+        }
+        return ctx.get();
+    }
+    // GET: the value, "" when absent or Redis is unavailable.
+    std::string get(const std::string& key) {
+        redisContext* c = redis();
+        if (!c) return {};
+        RedisReply r(static_cast<redisReply*>(redisCommand(c, "GET %b", key.data(), key.size())));
+        if (!r) {
+            ctx.reset();
+            return {};
+        }
+        return r->type == REDIS_REPLY_STRING ? std::string(r->str, r->len) : std::string();
+    }
+    bool set(const std::string& key, const std::string& value) {
+        redisContext* c = redis();
+        if (!c) return false;
+        RedisReply r(static_cast<redisReply*>(
+            redisCommand(c, "SET %b %b EX %lld", key.data(), key.size(), value.data(), value.size(), kSnapshotTtlS)));
+        if (!r) ctx.reset();
+        return r && r->type == REDIS_REPLY_STATUS;
+    }
+    void del(const std::string& key) {
+        redisContext* c = redis();
+        if (!c) return;
+        RedisReply r(static_cast<redisReply*>(redisCommand(c, "DEL %b", key.data(), key.size())));
+        if (!r) ctx.reset();
+    }
+
+    // The last snapshot of room `sid`: memory, else Redis.
+    std::optional<admin_api::RoomSnapshot> last_snapshot(const std::string& sid) {
+        auto it = kept.find(sid);
+        if (it != kept.end()) return it->second.snap;
+        const std::string text = get(snapshot_key(sid));
+        if (text.empty()) return std::nullopt;
+        json_error_t e;
+        Json j(json_loadb(text.data(), text.size(), 0, &e));
+        return admin_api::parse_room_snapshot(j.get());
+    }
+
+    void keep(const admin_api::RoomSnapshot& s) {
+        Json j = admin_api::room_snapshot_json(s);
+        std::string text = dump(j.get());
+        if (text.empty()) return;
+        auto now = std::chrono::steady_clock::now();
+        Kept& k = kept[s.room];
+        if (k.text == text && now - k.written < kRewriteEvery) return;
+        k.snap = s;
+        k.text = std::move(text);
+        if (set(snapshot_key(s.room), k.text)) k.written = now;
+    }
+
+    void forget(const std::string& sid) {
+        if (kept.erase(sid) != 0) del(snapshot_key(sid));
+    }
+};
+
+RoomReconciler::RoomReconciler(db::Pool& pool, JanusAdmin& janus, std::string redis_host, int redis_port,
+                               std::string redis_prefix, unsigned interval_ms)
+    : pool_(pool), janus_(janus), interval_ms_(interval_ms == 0 ? 2000 : interval_ms), impl_(std::make_unique<Impl>()) {
+    impl_->host = std::move(redis_host);
+    impl_->port = redis_port;
+    impl_->prefix = std::move(redis_prefix);
+}
+
+RoomReconciler::~RoomReconciler() { stop(); }
+
+void RoomReconciler::start() {
+    if (thread_.joinable()) return;
+    thread_ = std::thread([this] { run(); });
+}
+
+void RoomReconciler::stop() {
+    {
+        std::lock_guard lk(mu_);
+        stopping_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+}
+
+RoomReconciler::State RoomReconciler::state() const {
+    if (state_.load(std::memory_order_acquire) != State::Ok) return State::Restoring;
+    if (janus_.transport_failures() != failures_seen_.load(std::memory_order_acquire)) return State::Restoring;
+    return current_instance() ? State::Ok : State::Restoring;
+}
+
+// False when a pong or snapshot showed a plugin instance other than the one
+// whose rooms the last good pass checked: Janus restarted since.
+bool RoomReconciler::current_instance() const {
+    const std::string seen = janus_.last_instance();
+    std::lock_guard lk(mu_);
+    return seen.empty() || seen == instance_ok_;
+}
+
+void RoomReconciler::run() {
+    std::unique_lock lk(mu_);
+    while (!stopping_) {
+        lk.unlock();
+        bool ok = false;
+        const uint64_t failures = janus_.transport_failures();
+        try {
+            ok = pass();
+        } catch (const std::exception& e) {
+            std::string what(e.what());
+            log_warn("room reconciler: %s", what.substr(0, what.find('\n')).substr(0, 200).c_str());
+        } catch (...) {
+            log_warn("room reconciler: unknown error");
+        }
+        if (ok) failures_seen_.store(failures, std::memory_order_release);
+        if (ok) {
+            std::lock_guard ilk(mu_);
+            instance_ok_ = impl_->instance;
+        }
+        const State before = state_.exchange(ok ? State::Ok : State::Restoring, std::memory_order_acq_rel);
+        if (before != State::Ok && ok) log_info("room reconciler: every room in place");
+        lk.lock();
+        // Sooner while rooms may be missing, or when Janus failed meanwhile.
+        const auto full = std::chrono::milliseconds(interval_ms_);
+        const auto quick = std::min(full, std::chrono::milliseconds(kQuickIntervalMs));
+        const auto until = std::chrono::steady_clock::now() + (ok ? full : quick);
+        while (!stopping_ && std::chrono::steady_clock::now() < until) {
+            const bool wake_early = ok && (janus_.transport_failures() != failures_seen_.load(std::memory_order_acquire) ||
+                                           janus_.last_instance() != instance_ok_);
+            if (wake_early) break;
+            cv_.wait_for(lk, std::min(quick, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                 until - std::chrono::steady_clock::now())),
+                         [this] { return stopping_; });
+        }
+    }
+}
+
+bool RoomReconciler::stopping() const {
+    std::lock_guard lk(mu_);
+    return stopping_;
+}
+
+void RoomReconciler::request_resync(const std::string& session_id) {
+    std::lock_guard lk(mu_);
+    if (resync_.size() >= kMaxResync) {
+        log_warn("room reconciler: resync list full; session %s not queued", session_id.c_str());
+        return;
+    }
+    resync_.insert(session_id);
+}
+
+void RoomReconciler::resync_pending() {
+    std::set<std::string> todo;
+    {
+        std::lock_guard lk(mu_);
+        todo.swap(resync_);
+    }
+    bool janus_gone = false;
+    for (const std::string& sid : todo) {
+        if (janus_gone || stopping()) {
+            request_resync(sid);
+            continue;
+        }
+        std::optional<db::Session> s;
+        std::vector<db::Participant> parts;
+        db::run_read(pool_, [&](PGconn* c) {
+            s = db::find_session(c, sid);
+            if (s) parts = db::list_active_participants(c, sid);
+        });
+        if (!s || !is_open(s->status)) continue;
+        bool ok = true;
+        for (const db::Participant& p : parts) {
+            Json set = admin_api::build_request(admin_api::SetPermissionsRequest{
+                sid, p.id, effective_permissions(p.role, s->kind, p.overrides), p.role});
+            JanusAdmin::Result r = janus_.message_plugin(set.get());
+            if (!r.ok && !r.refused_with(PluginError::NoSuchRoom)) {
+                ok = false;
+                if (r.unreachable) janus_gone = true;  // the rest waits for the next pass
+                break;
+            }
+        }
+        if (ok) {
+            log_info("room reconciler: permissions of session %s re-sent after a failed Janus call", sid.c_str());
+        } else {
+            request_resync(sid);
+        }
+    }
+}
+
+bool RoomReconciler::pass() {
+    Impl& im = *impl_;
+    // 1. What Janus has.
+    Json req = admin_api::build_request(admin_api::SnapshotRequest{});
+    JanusAdmin::Result r = janus_.message_plugin(req.get());
+    if (!r.ok) return false;
+    std::optional<admin_api::Snapshot> snap = admin_api::parse_snapshot_reply(r.response.get());
+    if (!snap) {
+        log_warn("room reconciler: unreadable snapshot from the plugin");
+        return false;
+    }
+    janus_.note_instance(snap->instance);
+    std::map<std::string, const admin_api::RoomSnapshot*> present;
+    for (const admin_api::RoomSnapshot& rs : snap->rooms) present.emplace(rs.room, &rs);
+
+    // 2. What must exist, and which present rooms belong to closed sessions.
+    std::set<std::string> expected;
+    std::vector<std::string> closed;
+    db::run_read(pool_, [&](PGconn* c) {
+        expected.clear();
+        closed.clear();
+        db::ResultPtr res = db::exec(c,
+                                     "SELECT s.id::text FROM sessions s WHERE s.status = 'active' OR "
+                                     "(s.status = 'scheduled' AND EXISTS (SELECT 1 FROM participants p "
+                                     "WHERE p.session_id = s.id AND p.status = 'active'))");
+        for (int i = 0; i < PQntuples(res.get()); ++i) expected.insert(db::str(res.get(), i, 0));
+        if (!present.empty()) {
+            std::string arr = "{";
+            for (const auto& [id, rs] : present) {
+                if (arr.size() > 1) arr += ',';
+                arr += id;
+            }
+            arr += '}';
+            db::ResultPtr cl = db::exec(c,
+                                        "SELECT id::text FROM sessions WHERE id = ANY($1::uuid[]) "
+                                        "AND status IN ('ended', 'cancelled')",
+                                        db::Params().add(arr));
+            for (int i = 0; i < PQntuples(cl.get()); ++i) closed.push_back(db::str(cl.get(), i, 0));
+        }
+    });
+
+    // 3. A new plugin instance: Janus restarted.
+    std::string stored = im.instance.empty() ? im.get(im.instance_key()) : im.instance;
+    const bool restarted = !stored.empty() && stored != snap->instance;
+    if (restarted) log_warn("room reconciler: Janus restarted (new plugin instance); restoring %zu rooms", expected.size());
+
+    // 4. Restore.
+    bool all_ok = true;
+    std::size_t restored = 0;
+    bool janus_gone = false;
+    for (const std::string& sid : expected) {
+        if (!restarted && present.count(sid) != 0) continue;
+        if (janus_gone || stopping()) {
+            all_ok = false;  // Janus went away (or we stop): the next pass goes on
+            break;
+        }
+        std::optional<admin_api::RoomSnapshot> last = im.last_snapshot(sid);
+        bool done = false;
+        for (int attempt = 0; attempt < kRestoreAttempts && !done; ++attempt) {
+            std::string before;
+            std::optional<db::Session> s;
+            std::vector<db::Participant> parts;
+            std::vector<std::string> revoked;
+            db::run_read(pool_, [&](PGconn* c) {
+                before = session_fingerprint(c, sid);
+                s = db::find_session(c, sid);
+                if (!s) return;
+                parts = db::list_active_participants(c, sid);
+                revoked = db::removed_participant_ids(c, sid, admin_api::kMaxRevokedInRequest);
+            });
+            if (!s || !is_open(s->status)) {
+                done = true;  // closed meanwhile: nothing to restore
+                break;
+            }
+            if (last) {
+                std::set<std::string> have(revoked.begin(), revoked.end());
+                for (const std::string& pid : last->revoked)
+                    if (revoked.size() < admin_api::kMaxRevokedInRequest && have.insert(pid).second)
+                        revoked.push_back(pid);
+            }
+            Json body = create_room_request(*s, s->status == SessionStatus::Active ? "active" : "scheduled", revoked,
+                                            parts);
+            if (last) {
+                // create_room_request's body plus the live state: re-built typed.
+                auto parsed = admin_api::parse_request(body.get());
+                if (parsed.ok()) {
+                    auto& cr = std::get<admin_api::CreateRoomRequest>(*parsed.value);
+                    cr.admitted = last->admitted;
+                    cr.muted = last->muted;
+                    body = admin_api::build_request(cr);
+                }
+            }
+            JanusAdmin::Result cr = janus_.message_plugin(body.get());
+            if (!cr.ok) {
+                log_warn("room reconciler: create_room for session %s failed: %s", sid.c_str(), cr.error.c_str());
+                if (cr.unreachable) janus_gone = true;
+                break;
+            }
+            std::string after;
+            db::run_read(pool_, [&](PGconn* c) { after = session_fingerprint(c, sid); });
+            done = after == before;  // changed meanwhile: again, with the current state
+        }
+        if (done) ++restored;
+        else all_ok = false;
+    }
+    if (restored) log_info("room reconciler: %zu rooms restored", restored);
+
+    // 5. Rooms of closed sessions go.
+    for (const std::string& sid : closed) {
+        Json d = admin_api::build_request(admin_api::DestroyRoomRequest{sid});
+        JanusAdmin::Result dr = janus_.message_plugin(d.get());
+        if (dr.ok) log_info("room reconciler: room of closed session %s destroyed", sid.c_str());
+        im.forget(sid);
+    }
+
+    // 6. Permission sets a failed REST call may have left different.
+    resync_pending();
+
+    // 7. Keep the live state of rooms in place (not those restored just now:
+    // their snapshot is taken at the next pass, with the restored state).
+    if (all_ok) {
+        for (const admin_api::RoomSnapshot& rs : snap->rooms)
+            if (expected.count(rs.room) != 0 && (!restarted)) im.keep(rs);
+        for (auto it = im.kept.begin(); it != im.kept.end();) {
+            const std::string sid = it->first;
+            ++it;
+            if (expected.count(sid) == 0) im.forget(sid);
+        }
+        if (im.instance != snap->instance) {
+            if (!im.set(im.instance_key(), snap->instance))
+                log_warn("room reconciler: cannot store the plugin instance in Redis");
+            im.instance = snap->instance;
+        }
+    }
+    return all_ok;
+}
+
+const char* AppContext::rooms_state() const { return rooms ? rooms->state_name() : "ok"; }
+
+}  // namespace telemed

@@ -1,0 +1,90 @@
+// The room reconciler (issue 11 item 4): Janus keeps its rooms in memory, so
+// a Janus restart loses every room, with its lobby admissions, force-mutes
+// and the bans of moderator kicks. This thread notices it and puts every room
+// back without any REST call.
+//
+// Every janus_reconcile_interval_ms it asks the plugin for its `snapshot`
+// (admin_api::SnapshotRequest: the plugin instance id and each room's
+// admitted ids, mute states and bans) and reads from Postgres which rooms
+// must exist (active sessions, and scheduled ones with active participants).
+//  - The plugin's instance id differs from the last one seen (kept in Redis
+//    and in memory): Janus restarted, every expected room is restored (an
+//    upsert: a room a REST call re-created meanwhile gets the rest).
+//  - An expected room is missing: it is restored.
+//  - A room whose session is ended/cancelled: destroyed.
+// Restore = create_room with the session's state, grants of the active
+// participants and bans (removed participants in Postgres, plus the bans of
+// the last snapshot), and the last snapshot's admitted ids and mute states.
+// The snapshot of every other room is stored in Redis
+// (<prefix>room:<sid>:snapshot, JSON, written when it changed) and in memory,
+// so neither a controller restart nor a Redis loss alone loses it.
+//
+// Also re-sends the permission sets of sessions whose REST Janus call failed
+// in transport (request_resync).
+//
+// state(): Restoring from the start until a pass found every expected room
+// in place (and again whenever Janus is unreachable or a restore failed);
+// Ok after. /readyz reports it as checks.rooms.
+#pragma once
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "common/admin_api.hpp"
+
+namespace telemed {
+namespace db { class Pool; }
+class JanusAdmin;
+
+class RoomReconciler {
+public:
+    enum class State { Restoring, Ok };
+    RoomReconciler(db::Pool& pool, JanusAdmin& janus, std::string redis_host, int redis_port,
+                   std::string redis_prefix, unsigned interval_ms);
+    ~RoomReconciler();  // stops the thread
+    void start();
+    void stop();
+    // Restoring also when a Janus call failed in transport since the last
+    // good pass: Janus may have restarted meanwhile (until the next pass,
+    // which then comes sooner).
+    State state() const;
+    // A REST request's Janus call to this session timed out or failed in
+    // transport: Janus may still apply it later (a paused Janus reads the
+    // request once resumed) while the request answered 503 with Postgres
+    // unchanged. At the next pass with Janus reachable, every active
+    // participant's permission set and role are sent again from Postgres
+    // (set_permissions), so the media path matches Postgres. Thread-safe;
+    // at most kMaxResync sessions wait (more are dropped with a warning).
+    void request_resync(const std::string& session_id);
+    static constexpr std::size_t kMaxResync = 10000;
+    // "restoring" | "ok"
+    const char* state_name() const { return state() == State::Ok ? "ok" : "restoring"; }
+
+    struct Impl;
+private:
+    void run();
+    bool pass();  // one comparison; true when every expected room is in place
+    void resync_pending();
+    bool current_instance() const;
+    bool stopping() const;
+
+    db::Pool& pool_;
+    JanusAdmin& janus_;
+    const unsigned interval_ms_;
+    std::unique_ptr<Impl> impl_;
+    std::atomic<State> state_{State::Restoring};
+    std::atomic<uint64_t> failures_seen_{0};
+    std::string instance_ok_;  // plugin instance of the last good pass; guarded by mu_  // janus_.transport_failures() before the last good pass
+    mutable std::mutex mu_;
+    std::condition_variable cv_;
+    bool stopping_ = false;
+    std::set<std::string> resync_;  // guarded by mu_
+    std::thread thread_;
+};
+
+}  // namespace telemed
