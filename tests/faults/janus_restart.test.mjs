@@ -132,7 +132,12 @@ describe('Janus restart: rooms restored without a REST call', () => {
         }
         const restoring = samples.filter((s) => s.t >= t0 && s.status === 503);
         assert.ok(restoring.length > 0, 'readyz 503 seen during the restart');
-        for (const s of restoring) assert.equal(s.rooms, 'restoring', `readyz says why: ${JSON.stringify(s)}`);
+        // Each 503 says why: Janus down (while it restarts), or Janus up and
+        // its rooms being restored.
+        for (const s of restoring) {
+            assert.ok(s.janus === 'down' || s.rooms === 'restoring', `readyz says why: ${JSON.stringify(s)}`);
+        }
+
         console.log(`janus_restart: readyz samples during the restart: ${restoring.length} x 503 (rooms restoring), ` +
             `${samples.filter((s) => s.t >= t0 && s.instance && s.instance !== oldInstance && s.missing > 0).length} with the new Janus lacking rooms`);
 
