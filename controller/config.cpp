@@ -161,6 +161,8 @@ const std::vector<KeyDef>& key_table() {
         {"max_connections", int_setter(&ControllerConfig::max_connections, 1, 100000)},
         {"per_ip_connection_limit", int_setter(&ControllerConfig::per_ip_connection_limit, 0, 100000)},
         {"connection_timeout_s", int_setter(&ControllerConfig::connection_timeout_s, 1, 3600)},
+        {"header_timeout_s", int_setter(&ControllerConfig::header_timeout_s, 1, 3600)},
+        {"body_timeout_s", int_setter(&ControllerConfig::body_timeout_s, 1, 3600)},
         {"max_body_bytes", int_setter(&ControllerConfig::max_body_bytes, 1024, 16 << 20)},
         {"api_keys",
          [](ControllerConfig& c, const std::string& v, std::string* why) {

@@ -20,8 +20,14 @@
 // body and kMaxDiscardTime since the request began. A body announced
 // (Content-Length) beyond the byte bound is answered at once; one that
 // crosses a bound while arriving (chunked, or slow) is answered then. In
-// those cases MHD closes after the answer, and a client still writing may
-// see a reset (curl, which reads while it sends, shows the answer).
+// those cases MHD closes after the answer; the socket then gets a lingering
+// close (lingering_close.hpp: the rest of the body is read and dropped for a
+// few seconds more) so that a client still writing reads the answer.
+//
+// Connection guard hooks (conn_guard.hpp): the accept policy and the
+// connection notifications register each connection; access() reports every
+// call (the first one ends the head phase, a later one without data ends the
+// body phase) and completed() the end of each request.
 #include "controller/http/server.hpp"
 
 #include <arpa/inet.h>
@@ -43,6 +49,8 @@
 #include "controller/deadline.hpp"
 #include "controller/http/auth.hpp"
 #include "controller/http/lanes.hpp"
+#include "controller/http/conn_guard.hpp"
+#include "controller/http/lingering_close.hpp"
 #include "controller/http/problem.hpp"
 #include "controller/log.hpp"
 #include "controller/metrics.hpp"
@@ -356,6 +364,7 @@ struct HttpServer::Callbacks {
                              const char* /*version*/, const char* upload_data, size_t* upload_data_size,
                              void** con_cls) noexcept {
         auto& srv = *static_cast<HttpServer*>(cls);
+        srv.guard_->on_call(socket_context(conn), *upload_data_size == 0);
         bool uri_refused = false;
         bool nul_path = false;
         if (*con_cls == &kUriRefusedMarker) {
@@ -433,8 +442,9 @@ struct HttpServer::Callbacks {
         }
     }
 
-    static void completed(void* cls, MHD_Connection*, void** con_cls, MHD_RequestTerminationCode toe) noexcept {
+    static void completed(void* cls, MHD_Connection* conn, void** con_cls, MHD_RequestTerminationCode toe) noexcept {
         auto& srv = *static_cast<HttpServer*>(cls);
+        srv.guard_->request_done(socket_context(conn));
         if (*con_cls == &kUriRefusedMarker || *con_cls == &kNulPathMarker) {  // refused before access() ever ran
             *con_cls = nullptr;
             return;
@@ -490,6 +500,34 @@ struct HttpServer::Callbacks {
         return &kUriRefusedMarker;
     }
 
+    // The connection guard's state of a connection (null if unguarded).
+    static void* socket_context(MHD_Connection* conn) noexcept {
+        const MHD_ConnectionInfo* info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        return info ? info->socket_context : nullptr;
+    }
+
+    // MHD_OPTION_ACCEPT_POLICY_CALLBACK: runs on the worker thread that
+    // accepted the connection, before MHD sets it up.
+    static MHD_Result accept_policy(void* cls, const sockaddr* addr, socklen_t) noexcept {
+        return static_cast<HttpServer*>(cls)->guard_->admit(addr) ? MHD_YES : MHD_NO;
+    }
+
+    // MHD_OPTION_NOTIFY_CONNECTION. MHD closes the socket after the closed
+    // notification (libmicrohttpd 0.9.75 MHD_cleanup_connections), so the
+    // guard may still shut it down or hand it to the lingering close until then.
+    static void notify_connection(void* cls, MHD_Connection* conn, void** socket_ctx,
+                                  MHD_ConnectionNotificationCode code) noexcept {
+        auto& srv = *static_cast<HttpServer*>(cls);
+        if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+            const MHD_ConnectionInfo* fd = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+            const MHD_ConnectionInfo* addr = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+            *socket_ctx = srv.guard_->opened(fd ? fd->connect_fd : -1, addr ? addr->client_addr : nullptr);
+        } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+            srv.guard_->closed(*socket_ctx);
+            *socket_ctx = nullptr;
+        }
+    }
+
     static void mhd_log(void*, const char* fmt, va_list ap) noexcept {
         char buf[512];
         int n = std::vsnprintf(buf, sizeof buf, fmt, ap);
@@ -531,13 +569,29 @@ bool HttpServer::start(std::string* error) {
         *error = "listen_address is not a numeric IP address";
         return false;
     }
+    ConnLimits limits;
+    limits.max_connections = config_.max_connections;
+    limits.workers = config_.threads;
+    limits.per_ip = config_.per_ip_connection_limit;
+    limits.header_timeout = std::chrono::seconds(config_.header_timeout_s);
+    limits.body_timeout = std::chrono::seconds(config_.body_timeout_s);
+    linger_ = std::make_unique<LingeringClose>();
+    guard_ = std::make_unique<ConnGuard>(limits, linger_.get());
+    if (!linger_->start(error) || !guard_->start(error)) {
+        guard_.reset();
+        linger_.reset();
+        return false;
+    }
     errno = 0;
     daemon_ = MHD_start_daemon(
-        flags, config_.port, nullptr, nullptr, &Callbacks::access, this,
+        flags, config_.port, &Callbacks::accept_policy, this, &Callbacks::access, this,
         MHD_OPTION_EXTERNAL_LOGGER, &Callbacks::mhd_log, this,  // first, so it covers option errors
         MHD_OPTION_THREAD_POOL_SIZE, static_cast<unsigned>(config_.threads),
         MHD_OPTION_CONNECTION_LIMIT, static_cast<unsigned>(config_.max_connections),
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, static_cast<unsigned>(config_.per_ip_connection_limit),
+        // per_ip_connection_limit is the guard's (accept_policy), which sheds
+        // before it refuses; MHD's own limit would only refuse.
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, 0u,
+        MHD_OPTION_NOTIFY_CONNECTION, &Callbacks::notify_connection, this,
         MHD_OPTION_CONNECTION_TIMEOUT, static_cast<unsigned>(config_.connection_timeout_s),
         // Request line + headers live in this per-connection pool (query
         // arguments are bounded by uri_log); 64 KiB leaves room for large
@@ -551,6 +605,8 @@ bool HttpServer::start(std::string* error) {
         int err = errno;
         *error = "cannot listen on " + config_.listen_address + ":" + std::to_string(config_.port) +
                  (err ? std::string(" (") + std::strerror(err) + ")" : std::string());
+        guard_.reset();
+        linger_.reset();
         return false;
     }
     stopping_.store(false);
@@ -571,6 +627,8 @@ void HttpServer::stop(std::chrono::milliseconds grace) {
     lanes_->stop();
     MHD_stop_daemon(daemon_);
     daemon_ = nullptr;
+    guard_.reset();   // MHD has closed every connection through the guard
+    linger_.reset();  // closes the sockets still lingering
 }
 
 }  // namespace telemed

@@ -17,6 +17,9 @@
 // A full lane queue, or a wait in it beyond lane_queue_timeout_ms, is
 // answered 503 + Retry-After at once. stop() drains the lanes before the
 // daemon stops (MHD forbids stopping with suspended connections).
+// Connections are watched by a ConnGuard (conn_guard.hpp: head and body
+// deadlines, shedding near the connection limits; small hooks in the MHD
+// callbacks) and refused bodies get a lingering close (lingering_close.hpp).
 #pragma once
 #include <atomic>
 #include <chrono>
@@ -31,6 +34,8 @@ struct MHD_Daemon;
 namespace telemed {
 
 class Lanes;
+class ConnGuard;
+class LingeringClose;
 
 class HttpServer {
 public:
@@ -54,6 +59,8 @@ private:
     const ControllerConfig& config_;
     const Router& router_;
     AppContext& ctx_;
+    std::unique_ptr<LingeringClose> linger_;  // outlives guard_, which outlives daemon_
+    std::unique_ptr<ConnGuard> guard_;
     MHD_Daemon* daemon_ = nullptr;
     std::unique_ptr<Lanes> lanes_;
     std::atomic<unsigned> in_flight_{0};

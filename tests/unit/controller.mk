@@ -12,7 +12,8 @@ CONTROLLER_HTTP_TESTS = \
 	tests/unit/test_controller_metrics \
 	tests/unit/test_controller_rate_limit \
 	tests/unit/test_controller_participant_auth \
-	tests/unit/test_controller_lanes
+	tests/unit/test_controller_lanes \
+	tests/unit/test_controller_conn_guard
 check_PROGRAMS += $(CONTROLLER_HTTP_TESTS)
 TESTS += $(CONTROLLER_HTTP_TESTS)
 
@@ -49,6 +50,10 @@ tests_unit_test_controller_participant_auth_LDADD = $(CONTROLLER_TEST_LDADD)
 tests_unit_test_controller_lanes_SOURCES = tests/unit/test_controller_lanes.cpp
 tests_unit_test_controller_lanes_CXXFLAGS = $(CONTROLLER_TEST_CXXFLAGS)
 tests_unit_test_controller_lanes_LDADD = $(CONTROLLER_TEST_LDADD)
+
+tests_unit_test_controller_conn_guard_SOURCES = tests/unit/test_controller_conn_guard.cpp
+tests_unit_test_controller_conn_guard_CXXFLAGS = $(CONTROLLER_TEST_CXXFLAGS)
+tests_unit_test_controller_conn_guard_LDADD = $(CONTROLLER_TEST_LDADD)
 
 # Redis key layout (controller/live/redis_keys.hpp). The Janus Admin API
 # bodies and reply reading are tested with common/ (test_common_admin_api).
