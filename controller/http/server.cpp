@@ -52,6 +52,7 @@
 #include "controller/http/conn_guard.hpp"
 #include "controller/http/lingering_close.hpp"
 #include "controller/http/problem.hpp"
+#include "controller/http/rate_limit.hpp"
 #include "controller/log.hpp"
 #include "controller/metrics.hpp"
 
@@ -528,12 +529,30 @@ struct HttpServer::Callbacks {
         }
     }
 
+    // libmicrohttpd logs a line for every connection dropped mid-request (a
+    // client gone, or one the connection guard shut down): a flood of slow
+    // clients would become a flood of log lines. At most 20 lines at once and
+    // 2 a second on average; the next line written says how many were dropped.
     static void mhd_log(void*, const char* fmt, va_list ap) noexcept {
+        static RateLimiter throttle(120, 20, 1);
+        static std::atomic<unsigned long long> dropped{0};
+        const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::steady_clock::now().time_since_epoch()).count();
+        try {
+            if (!throttle.take("mhd", now_ms).allowed) {
+                dropped.fetch_add(1);
+                return;
+            }
+        } catch (...) {
+            return;
+        }
         char buf[512];
         int n = std::vsnprintf(buf, sizeof buf, fmt, ap);
         if (n < 0) return;
         std::size_t len = std::min<std::size_t>(static_cast<std::size_t>(n), sizeof buf - 1);
         while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r')) buf[--len] = '\0';
+        if (unsigned long long d = dropped.exchange(0))
+            log_warn("libmicrohttpd: %llu more message(s) not logged (at most 2 a second)", d);
         log_warn("libmicrohttpd: %s", buf);
     }
 };

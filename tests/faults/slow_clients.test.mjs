@@ -65,13 +65,14 @@ function slowloris() {
     const lifetimes = [];  // ms from connect to the server's close
     let running = true;
     let refused = 0;
+    let connects = 0;
     const slots = [];
     for (const g of GROUPS) for (let i = 0; i < g.n; i++) slots.push(g.addr);
     function start(addr) {
         if (!running) return;
         const s = { sock: connect({ host: '127.0.0.1', port: PORT, localAddress: addr }), at: 0, sent: 0 };
         s.sock.setNoDelay(true);
-        s.sock.on('connect', () => { s.at = performance.now(); open.add(s); s.sock.write(head.subarray(0, 1)); s.sent = 1; });
+        s.sock.on('connect', () => { s.at = performance.now(); connects += 1; open.add(s); s.sock.write(head.subarray(0, 1)); s.sent = 1; });
         s.sock.on('data', () => {});
         s.sock.on('error', () => {});
         s.sock.on('close', () => {
@@ -93,6 +94,8 @@ function slowloris() {
         open,
         lifetimes,
         get refused() { return refused; },
+        get connects() { return connects; },
+        slots: slots.length,
         stop() {
             running = false;
             clearInterval(tick);
@@ -125,8 +128,8 @@ describe('slow clients', () => {
             const results = [];
             let oldestOpen = 0;
             try {
-                // Let the connections pile up before probing.
-                for (let i = 0; i < 30 && attack.open.size < 1000; i++) await sleep(100);
+                // Let every slow connection connect once before probing.
+                for (let i = 0; i < 50 && attack.connects < attack.slots; i++) await sleep(100);
                 const opened = attack.open.size;
                 const t0 = performance.now();
                 while (performance.now() - t0 < ATTACK_MS) {

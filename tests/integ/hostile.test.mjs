@@ -144,9 +144,10 @@ describe('control characters and NUL', () => {
 });
 
 // A refused request's body is read and dropped before the answer goes out
-// (controller/http/server.cpp), up to 4 MiB and 15 s: a client that writes
-// its whole body before reading (fetch, Python's http.client) must get the
-// 413, not EPIPE or a reset.
+// (controller/http/server.cpp), up to 4 MiB and 15 s; beyond, the answer goes
+// out at once and the rest is read and dropped after it (lingering close). A
+// client that writes its whole body before reading (fetch, Python's
+// http.client) must get the 413, not EPIPE or a reset.
 describe('refused bodies', () => {
     const url = () => `${ENV.TELEMED_URL}/sessions`;
     const headers = () => ({ authorization: `Bearer ${ENV.TELEMED_API_KEY}`, 'content-type': 'application/json' });
@@ -253,16 +254,73 @@ describe('refused bodies', () => {
         await assertAlive('ambiguous lengths');
     });
 
-    test('a 10 MB body, beyond the 4 MiB discard bound, is answered at once', T, async () => {
-        // The controller does not read that much: it answers 413 at once and
-        // closes. A client that reads while it sends (curl) shows the 413;
-        // one that first writes the whole body (fetch, Python http.client)
-        // may see the connection closed under it instead (EPIPE / ECONNRESET).
-        const body = JSON.stringify({ kind: 'consultation', title: 'x'.repeat(10 * 1024 * 1024) });
+    // Issue 11 item 9. A body announced beyond the 4 MiB discard bound is
+    // answered at once, and libmicrohttpd closes the connection with the
+    // rest of the body unread: without more, the kernel resets it and a
+    // client that writes its whole body before reading (Python's
+    // http.client; here a raw socket doing the same) gets EPIPE /
+    // ECONNRESET instead of the 413 (20 of 20 before the lingering close).
+    // The controller now keeps reading and dropping for a bounded time
+    // (controller/http/lingering_close.hpp).
+    function writeFirst(body, { path = '/sessions' } = {}) {
+        return new Promise((resolve) => {
+            const sock = connect(Number(new URL(ENV.TELEMED_URL).port), '127.0.0.1');
+            let settled = false;
+            const done = (v) => { if (!settled) { settled = true; clearTimeout(timer); sock.destroy(); resolve(v); } };
+            const timer = setTimeout(() => done('no answer within 20 s'), 20000);
+            sock.on('error', (e) => done(`error ${e.code ?? e.message}`));
+            sock.once('connect', () => {
+                const head = `POST ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ENV.TELEMED_API_KEY}\r\n` +
+                    `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`;
+                sock.write(Buffer.concat([Buffer.from(head), body]), (err) => {
+                    if (err) return done(`error ${err.code ?? err.message}`);
+                    // Only now read the answer.
+                    let text = '';
+                    sock.on('data', (d) => { text += d.toString('latin1'); });
+                    sock.on('end', () => {
+                        const status = /^HTTP\/1\.1 (\d{3}) /.exec(text)?.[1] ?? `no status (${JSON.stringify(text.slice(0, 60))})`;
+                        done(status === '413' && !/payload-too-large/.test(text) ? '413 without its problem' : status);
+                    });
+                });
+            });
+        });
+    }
+
+    test('a 10 MB body written before reading gets its 413, 20 times in 20', T, async () => {
+        const body = Buffer.from(JSON.stringify({ kind: 'consultation', title: 'x'.repeat(10 * 1024 * 1024) }));
         const got = [];
-        for (let i = 0; i < 3; i++) got.push(await outcome(body));
-        for (const o of got) assert.match(o, /^(413|error (EPIPE|ECONNRESET|UND_ERR_SOCKET))$/, `10 MB: ${o}`);
+        for (let i = 0; i < 20; i++) got.push(await writeFirst(body));
+        assert.deepEqual(tally(got), { 413: 20 }, 'every write-first client read the 413');
+        // The same through fetch (which reads while it writes).
+        assert.equal(await outcome(body), '413');
         await assertAlive('10 MB bodies');
+    });
+
+    test('the lingering close is bounded: a client that never stops writing is cut off', T, async () => {
+        // 32 MiB read and dropped at most (plus what the kernels buffer), then
+        // the socket is closed: the endless writer sees a reset.
+        const sock = connect(Number(new URL(ENV.TELEMED_URL).port), '127.0.0.1');
+        await new Promise((resolve, reject) => { sock.once('connect', resolve); sock.once('error', reject); });
+        let failed = null;
+        sock.on('error', (e) => { failed = e.code ?? e.message; });
+        sock.write(`POST /sessions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ENV.TELEMED_API_KEY}\r\n` +
+            `Content-Type: application/json\r\nContent-Length: ${1024 * 1024 * 1024}\r\n\r\n`);
+        const chunk = Buffer.alloc(1024 * 1024, 0x20);
+        let written = 0;
+        const t0 = Date.now();
+        try {
+            while (!failed && written < 256 * 1024 * 1024 && Date.now() - t0 < 20000) {
+                const ok = await new Promise((resolve) => sock.write(chunk, (err) => resolve(!err)));
+                if (!ok) break;
+                written += chunk.length;
+            }
+        } finally {
+            sock.destroy();
+        }
+        const mib = written / 1024 / 1024;
+        assert.ok(mib < 64, `cut off after at most 32 MiB and the buffers (wrote ${mib} MiB)`);
+        assert.ok(Date.now() - t0 < 15000, 'within the time bound');
+        await assertAlive('an endless body');
     });
 });
 

@@ -13,7 +13,8 @@ CONTROLLER_HTTP_TESTS = \
 	tests/unit/test_controller_rate_limit \
 	tests/unit/test_controller_participant_auth \
 	tests/unit/test_controller_lanes \
-	tests/unit/test_controller_conn_guard
+	tests/unit/test_controller_conn_guard \
+	tests/unit/test_controller_lingering_close
 check_PROGRAMS += $(CONTROLLER_HTTP_TESTS)
 TESTS += $(CONTROLLER_HTTP_TESTS)
 
@@ -54,6 +55,10 @@ tests_unit_test_controller_lanes_LDADD = $(CONTROLLER_TEST_LDADD)
 tests_unit_test_controller_conn_guard_SOURCES = tests/unit/test_controller_conn_guard.cpp
 tests_unit_test_controller_conn_guard_CXXFLAGS = $(CONTROLLER_TEST_CXXFLAGS)
 tests_unit_test_controller_conn_guard_LDADD = $(CONTROLLER_TEST_LDADD)
+
+tests_unit_test_controller_lingering_close_SOURCES = tests/unit/test_controller_lingering_close.cpp
+tests_unit_test_controller_lingering_close_CXXFLAGS = $(CONTROLLER_TEST_CXXFLAGS)
+tests_unit_test_controller_lingering_close_LDADD = $(CONTROLLER_TEST_LDADD)
 
 # Redis key layout (controller/live/redis_keys.hpp). The Janus Admin API
 # bodies and reply reading are tested with common/ (test_common_admin_api).
