@@ -3,7 +3,7 @@
 // About 1,100 connections from five addresses of 127.0.0.0/8 (the tier runs
 // in a private network namespace where all of 127/8 is on lo) each send a
 // request head at one byte a second, and open a new connection a few
-// seconds after the server closes one (as slowloris does). 127.0.0.3 opens
+// seconds after the server closes one (as slowloris does: here 5 s). 127.0.0.3 opens
 // 300 of them, more than per_ip_connection_limit (256). Meanwhile normal
 // requests, each on a new connection (GET /healthz, GET /sessions/<id> with
 // the API key, and GET /healthz from 127.0.0.3 itself), must be answered
@@ -28,7 +28,7 @@ const GROUPS = [
     { addr: '127.0.0.6', n: 200 },
     { addr: '127.0.0.7', n: 200 },
 ];
-const RECONNECT_MS = 3000;
+const RECONNECT_MS = 5000;
 const ATTACK_MS = 16000;
 const PROBE_LIMIT_MS = 2000;
 // The reaper looks every 200 ms; the rest is scheduling on a busy machine.
