@@ -18,7 +18,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { ENV, api, createSession, healthy, sleep, stack } from '../integ/lib/stack.mjs';
+import { ENV, api, createSession, healthy, restartController, sleep, stack } from '../integ/lib/stack.mjs';
 
 const PORT = Number(new URL(ENV.TELEMED_URL).port);
 const GROUPS = [
@@ -205,5 +205,57 @@ describe('slow clients', () => {
                 slow.destroy();
             }
             assert.equal((await api('GET', '/healthz', { auth: false })).status, 200);
+        });
+
+    test('short deadlines (header_timeout_s=2, body_timeout_s=2): a trickled body and an idle kept-alive connection are closed',
+        { timeout: 60000 }, async () => {
+            const opened = () => new Promise((resolve, reject) => {
+                const sock = connect({ host: '127.0.0.1', port: PORT });
+                sock.once('connect', () => resolve(sock));
+                sock.once('error', reject);
+            });
+            const closedAt = (sock) => new Promise((resolve) => {
+                sock.on('error', () => {});
+                sock.on('close', () => resolve(performance.now()));
+            });
+            await restartController('header_timeout_s=2,body_timeout_s=2');
+            try {
+                // A head sent at once, then a body at one byte a second: closed
+                // 2 s after the head, although the connection is never idle.
+                const slow = await opened();
+                const slowClosed = closedAt(slow);
+                let answer = '';
+                slow.on('data', (d) => { answer += d.toString('latin1'); });
+                const t0 = performance.now();
+                slow.write(`POST /sessions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ENV.TELEMED_API_KEY}\r\n` +
+                    'Content-Type: application/json\r\nContent-Length: 64\r\n\r\n{');
+                const tick = setInterval(() => { if (!slow.destroyed) slow.write(' '); }, 1000);
+                // A kept-alive connection: one request, then silence.
+                const idle = await opened();
+                const idleClosed = closedAt(idle);
+                let idleText = '';
+                idle.on('data', (d) => { idleText += d.toString('latin1'); });
+                idle.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+                for (let i = 0; i < 50 && !/\r\n\r\n/.test(idleText); i++) await sleep(20);
+                const answered = performance.now();
+                assert.match(idleText, /^HTTP\/1\.1 200 /, 'the kept-alive request is served');
+                // A request sent in time is served meanwhile.
+                assert.equal((await api('POST', '/sessions', { body: { kind: 'consultation' } })).status, 201);
+                const [s1, s2] = await Promise.all([
+                    Promise.race([slowClosed, sleep(8000).then(() => null)]),
+                    Promise.race([idleClosed, sleep(8000).then(() => null)]),
+                ]);
+                clearInterval(tick);
+                slow.destroy();
+                idle.destroy();
+                assert.ok(s1 !== null, 'the trickled body was cut off');
+                assert.ok(s1 - t0 >= 1500 && s1 - t0 <= 2000 + REAPER_SLACK_MS, `body deadline: closed after ${(s1 - t0).toFixed(0)} ms`);
+                assert.equal(answer, '', 'no answer to a request whose body never arrived');
+                assert.ok(s2 !== null, 'the idle kept-alive connection was closed');
+                assert.ok(s2 - answered >= 1500 && s2 - answered <= 2000 + REAPER_SLACK_MS,
+                    `kept alive: closed ${(s2 - answered).toFixed(0)} ms after the response`);
+            } finally {
+                await restartController(null);
+            }
         });
 });
