@@ -169,6 +169,9 @@ private:
     void close_pc_locked(const std::shared_ptr<Participant>& to);
     void notify_locked(const std::shared_ptr<Participant>& about, Json event);
     void reply_error(const std::shared_ptr<Participant>& to, const std::optional<std::string>& txn, const Failure& f);
+    // reply_error for a request that carried a jsep offer; also has the
+    // half-made PeerConnection closed when none was negotiated (negotiation.cpp).
+    void refuse_offer(const ClientMessage& m, const Failure& f);
     // Admitted members other than `participant_id`, as the others see them.
     std::vector<RosterEntry> roster_without(const Room& room, std::string_view participant_id) const;
     // `participants` to every admitted member.

@@ -1547,6 +1547,36 @@ static void offer_without_any_usable_codec_is_4051(void** state) {
     assert_int_equal(stat_of(f, kDoc, "sdp_refused"), 0);
 }
 
+// Janus builds its half of a PeerConnection from every offer before the
+// plugin sees the request. An offer refused on a handle with no negotiated
+// PeerConnection has that half closed (Janus then sends `hangup`, and the
+// client's next offer is not refused with 490); a refused renegotiation
+// leaves the working PeerConnection alone. Before the fix no close came,
+// and Janus refused the next offer ("Agent already exists").
+static void refused_first_offer_closes_the_half_made_pc(void** state) {
+    Fixture* f = F(state);
+    assert_int_equal(configure(f, 1, "AVav"), 4031);  // not joined
+    assert_int_equal(closes(f, 1), 1);
+    const char* txn = next_txn(f);
+    send_jsep(f, 1, "{\"request\":\"leave\"}", txn, "{\"type\":\"offer\",\"sdp\":\"v=0\"}");
+    assert_int_equal(reply(f, 1, txn), 4003);  // a jsep on another request
+    assert_int_equal(closes(f, 1), 2);
+    txn = next_txn(f);
+    send_jsep(f, 1, "{\"request\":\"configure\"}", txn, nullptr);  // no jsep: Janus made nothing
+    assert_int_equal(reply(f, 1, txn), 4031);
+    assert_int_equal(closes(f, 1), 2);
+    assert_int_equal(create_room(f, kRoom), 0);
+    assert_int_equal(join(f, 0, doctor_token(f)), 0);
+    assert_int_equal(configure_with(f, 0, "{\"request\":\"configure\"}", "offer", "v=0\r\ns=-\r\n"), 4050);
+    assert_int_equal(closes(f, 0), 1);
+    // Then a good offer; a bad renegotiation after it closes nothing.
+    assert_int_equal(configure(f, 0, "AVav"), 0);
+    f->core->media_up(H(f, 0));
+    assert_int_equal(configure_with(f, 0, "{\"request\":\"configure\"}", "offer", "v=0\r\ns=-\r\n"), 4050);
+    assert_int_equal(configure(f, 0, "AVav", "[{\"mid\":\"0\",\"source\":\"hologram\"}]"), 4003);
+    assert_int_equal(closes(f, 0), 1);
+}
+
 static void bad_offers_are_refused_and_change_nothing(void** state) {
     Fixture* f = F(state);
     assert_int_equal(configure(f, 1, "AVav"), 4031);  // not joined
@@ -1726,6 +1756,7 @@ int main() {
         cmocka_unit_test_setup_teardown(streams_event_when_only_unassigned_changes, setup, teardown),
         cmocka_unit_test_setup_teardown(streams_event_when_unassigned_source_leaves, setup, teardown),
         cmocka_unit_test_setup_teardown(offer_without_any_usable_codec_is_4051, setup, teardown),
+        cmocka_unit_test_setup_teardown(refused_first_offer_closes_the_half_made_pc, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_offers_are_refused_and_change_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(moderation_errors_leave_media_alone, setup, teardown),
         cmocka_unit_test_setup_teardown(media_thread_races_control_plane, setup, teardown),
