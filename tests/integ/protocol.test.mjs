@@ -157,7 +157,7 @@ describe('offers and answers', () => {
     });
 });
 
-describe('the handle after kicked, ended, denied, replaced', () => {
+describe('the handle after kicked, ended, denied, replaced, left', () => {
     // After each of them: the handle is attached and not joined (4031 to
     // requests that need a join), the Janus session and the WebSocket work.
     async function assertDetachedFromRoom(client, handle, what) {
@@ -249,6 +249,25 @@ describe('the handle after kicked, ended, denied, replaced', () => {
         const out = await second.client.pluginEvent(second.handle, (x) => x.telemed === 'kicked',
             { from: mark2, what: 'replaced back' });
         assert.equal(out.reason, 'replaced');
+    });
+
+    test('left: the same handle joins again, admitted without the lobby', T, async () => {
+        const { sid } = await activeSession();
+        const pat = await addParticipant(sid, { user_id: uniq('pat'), role: 'patient' });
+        const d = await join((await addParticipant(sid, { user_id: uniq('doc'), role: 'doctor' })).join.token);
+        const p = await join(pat.join.token);
+        assert.equal(p.data.status, 'waiting');
+        assert.equal((await d.client.message(d.handle, { request: 'admit', participant_id: pat.participant.id })).telemed,
+            'ok');
+        await p.client.pluginEvent(p.handle, (x) => x.telemed === 'admitted', { what: 'admitted' });
+        await configureChromium(p.client, p.handle);
+        assert.equal((await p.client.message(p.handle, { request: 'leave' })).telemed, 'left');
+        await assertDetachedFromRoom(p.client, p.handle, 'left');
+        const again = await p.client.message(p.handle, { request: 'join', token: pat.join.token });
+        assert.equal(again.telemed, 'joined', JSON.stringify(again));
+        assert.equal(again.status, 'admitted', 'within reconnect_grace_s: no lobby');
+        const { data: conf } = await configureChromium(p.client, p.handle);
+        assert.equal(conf.telemed, 'configured', JSON.stringify(conf));
     });
 
     test('a handle that never joined answers 4031, and a detached one is gone', T, async () => {
