@@ -121,7 +121,8 @@ describe('offers and answers', () => {
             const cand = await client.waitFor((m) => m.janus === 'trickle' && m.sender === handle &&
                 m.candidate && typeof m.candidate.candidate === 'string', { what: 'a trickled Janus candidate' });
             assert.ok(/ typ host/.test(cand.candidate.candidate), JSON.stringify(cand));
-            assert.equal(typeof cand.candidate.sdpMid, 'string', JSON.stringify(cand));
+            // sdpMLineIndex always; sdpMid only once Janus knows the mids.
+            assert.equal(cand.candidate.sdpMLineIndex, 0, JSON.stringify(cand));
             await client.waitFor((m) => m.janus === 'trickle' && m.sender === handle && m.candidate &&
                 m.candidate.completed === true, { what: 'trickle completed' });
             assert.ok(!client.received.some((m) => m.janus === 'error'), 'no Janus error');
