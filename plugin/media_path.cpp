@@ -9,6 +9,13 @@ namespace telemed::plugin {
 namespace {
 
 constexpr int64_t kMinKeyframeRequestGapUs = 500'000;
+// A video source that flows again after a gap the gate made was asked for a
+// keyframe by the control plane; if none has passed this long after its
+// packets resumed, it is asked again (a browser may ignore a request, e.g.
+// one that comes within 300 ms of another), until one passes. Without it a
+// receiver holding only undecodable delta frames waits for its own request,
+// which Chromium sends after 3 s.
+constexpr int64_t kKeyframeRetryUs = 400'000;
 
 // Releases the hazard slot on every path out.
 class ViewReader {
@@ -56,8 +63,23 @@ void PluginCore::on_rtp(Participant& p, int mindex, bool video, uint8_t* buf, st
         // permission): each slot's output continues at last + 1 once it
         // flows again, instead of showing the receivers a loss.
         for (const Target& t : r->targets) t.cursor->rewriter.gap();
+        if (video) p.set_keyframe_awaited(mindex, -1);
         c.rtp_dropped.fetch_add(1, std::memory_order_relaxed);
         return;
+    }
+    if (video) {
+        if (const int64_t since = p.keyframe_awaited(mindex); since != 0) {
+            const int64_t now = host_.now_monotonic_us();
+            if (rtp::vp8_keyframe_start(buf, len)) {
+                p.set_keyframe_awaited(mindex, 0);
+            } else if (since < 0) {
+                p.set_keyframe_awaited(mindex, now);  // flows again; the control plane asked already
+            } else if (now - since >= kKeyframeRetryUs &&
+                       p.allow_keyframe_request(mindex, now, kMinKeyframeRequestGapUs)) {
+                host_.send_pli(p.handle(), mindex);
+                p.set_keyframe_awaited(mindex, now);
+            }
+        }
     }
     // Kept keyframes of subscribers that came up go out first, with any
     // packet of the publisher (plugin/keyframe_capture.hpp).

@@ -1334,6 +1334,51 @@ static void gaps_the_plugin_makes_keep_the_sequence(void** state) {
     assert_int_equal(last_ts_step(f, 0, 3), 3000);
 }
 
+// After a video gap of the gate, the control plane asks for a keyframe at
+// once; if the publisher ignores it (browsers ignore a request within
+// 300 ms of another), the media path asks again every 400 ms of delta
+// frames until a keyframe passes, and then no more.
+static void regranted_video_asks_again_until_a_keyframe(void** state) {
+    Fixture* f = F(state);
+    assert_true(consult(f));
+    assert_int_equal(set_permissions(f, kPat, "[\"publish_audio\",\"subscribe\",\"chat\"]"), 0);
+    assert_int_equal(vp8(f, 1, true, false), 0);
+    f->core->drain();
+    f->host.plis.clear();
+    assert_int_equal(set_permissions(f, kPat, "[\"publish_audio\",\"publish_video\",\"subscribe\",\"chat\"]"), 0);
+    f->core->drain();
+    assert_int_equal(plis(f, 1, 1), 1);  // at once
+    // Delta frames only, 33 ms apart: asked again once 400 ms have passed.
+    int frames = 0;
+    while (plis(f, 1, 1) == 1 && frames < 30) {
+        f->host.mono_us += 33'333;
+        assert_int_equal(vp8(f, 1, true, false), 1);
+        ++frames;
+    }
+    assert_int_equal(plis(f, 1, 1), 2);
+    assert_true(frames >= 12 && frames <= 14);  // 400 ms after the first resumed packet
+    // A keyframe passes: nothing more is asked, however long the deltas go on.
+    f->host.mono_us += 33'333;
+    assert_int_equal(vp8(f, 1, true, true), 1);
+    for (int i = 0; i < 60; ++i) {
+        f->host.mono_us += 33'333;
+        assert_int_equal(vp8(f, 1, true, false), 1);
+    }
+    assert_int_equal(plis(f, 1, 1), 2);
+    // A keyframe right away after a mute: no second request.
+    assert_int_equal(mute(f, 0, "mute", kPat, "video"), 0);
+    assert_int_equal(vp8(f, 1, true, false), 0);
+    assert_int_equal(mute(f, 0, "unmute", kPat, "video"), 0);
+    f->core->drain();
+    f->host.plis.clear();
+    assert_int_equal(vp8(f, 1, true, true), 1);
+    for (int i = 0; i < 30; ++i) {
+        f->host.mono_us += 33'333;
+        assert_int_equal(vp8(f, 1, true, false), 1);
+    }
+    assert_int_equal(plis(f, 1, 1), 0);
+}
+
 // The receiving side of a gap: a subscriber that loses `subscribe` and gets
 // it back has its slot re-assigned; the slot continues at last + 1 and its
 // timestamps advance by the wall time that passed (Janus's sender reports
@@ -1752,6 +1797,7 @@ int main() {
         cmocka_unit_test_setup_teardown(slots_pair_one_participants_audio_and_video, setup, teardown),
         cmocka_unit_test_setup_teardown(gaps_the_plugin_makes_keep_the_sequence, setup, teardown),
         cmocka_unit_test_setup_teardown(regranted_subscribe_and_late_packets, setup, teardown),
+        cmocka_unit_test_setup_teardown(regranted_video_asks_again_until_a_keyframe, setup, teardown),
         cmocka_unit_test_setup_teardown(streams_map_slots_and_follow_changes, setup, teardown),
         cmocka_unit_test_setup_teardown(streams_event_when_only_unassigned_changes, setup, teardown),
         cmocka_unit_test_setup_teardown(streams_event_when_unassigned_source_leaves, setup, teardown),
