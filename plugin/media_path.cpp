@@ -9,6 +9,13 @@ namespace telemed::plugin {
 namespace {
 
 constexpr int64_t kMinKeyframeRequestGapUs = 500'000;
+// A video source that flows again after a gap the gate made was asked for a
+// keyframe by the control plane; if none has passed this long after its
+// packets resumed, it is asked again (a browser may ignore a request, e.g.
+// one that comes within 300 ms of another), until one passes. Without it a
+// receiver holding only undecodable delta frames waits for its own request,
+// which Chromium sends after 3 s.
+constexpr int64_t kKeyframeRetryUs = 400'000;
 
 // Releases the hazard slot on every path out.
 class ViewReader {
@@ -46,10 +53,33 @@ void PluginCore::on_rtp(Participant& p, int mindex, bool video, uint8_t* buf, st
     const PermissionSet caps = p.capabilities();
     ViewReader reader(p, Participant::kRtpReader);
     const Route* r = reader.route(mindex);
-    if (r == nullptr || !r->publish || is_video(r->source) != video ||
-        !gate_allows(caps, r->source) || !rtp::is_valid_rtp(buf, len) || rtp::payload_type(buf) != r->in_pt) {
+    if (r == nullptr || !r->publish || is_video(r->source) != video || !rtp::is_valid_rtp(buf, len) ||
+        rtp::payload_type(buf) != r->in_pt) {
         c.rtp_dropped.fetch_add(1, std::memory_order_relaxed);
         return;
+    }
+    if (!gate_allows(caps, r->source)) {
+        // A packet of the stream the plugin holds back (mute, revoked
+        // permission): each slot's output continues at last + 1 once it
+        // flows again, instead of showing the receivers a loss.
+        for (const Target& t : r->targets) t.cursor->rewriter.gap();
+        if (video) p.set_keyframe_awaited(mindex, -1);
+        c.rtp_dropped.fetch_add(1, std::memory_order_relaxed);
+        return;
+    }
+    if (video) {
+        if (const int64_t since = p.keyframe_awaited(mindex); since != 0) {
+            const int64_t now = host_.now_monotonic_us();
+            if (rtp::vp8_keyframe_start(buf, len)) {
+                p.set_keyframe_awaited(mindex, 0);
+            } else if (since < 0) {
+                p.set_keyframe_awaited(mindex, now);  // flows again; the control plane asked already
+            } else if (now - since >= kKeyframeRetryUs &&
+                       p.allow_keyframe_request(mindex, now, kMinKeyframeRequestGapUs)) {
+                host_.send_pli(p.handle(), mindex);
+                p.set_keyframe_awaited(mindex, now);
+            }
+        }
     }
     // Kept keyframes of subscribers that came up go out first, with any
     // packet of the publisher (plugin/keyframe_capture.hpp).
@@ -58,31 +88,38 @@ void PluginCore::on_rtp(Participant& p, int mindex, bool video, uint8_t* buf, st
     const uint16_t seq = rtp::seq(buf);
     const uint32_t ts = rtp::timestamp(buf);
     const uint8_t pt = rtp::payload_type(buf);
+    const int64_t now = host_.now_monotonic_us();
     uint64_t forwarded = 0;
     for (const Target& t : r->targets) {
         if (!receiving(*t.to)) {
-            // A joining subscriber's slot keeps the packet for later.
-            if (t.cursor->capture_state.load(std::memory_order_relaxed) == CaptureState::Recording)
-                keep_for(p, t, buf, len, ext);
+            // A joining subscriber's slot keeps the packet for later; for
+            // any other, this is a gap the plugin makes in its stream.
+            if (t.cursor->capture_state.load(std::memory_order_relaxed) != CaptureState::Recording ||
+                !keep_for(p, t, buf, len, ext))
+                t.cursor->rewriter.gap();
             continue;
         }
-        relay_to_slot(t, buf, len, ext);
+        if (relay_to_slot(t, buf, len, ext, now)) ++forwarded;
         rtp::set_seq(buf, seq);
         rtp::set_timestamp(buf, ts);
         rtp::set_payload_type(buf, pt);
-        ++forwarded;
     }
     c.rtp_forwarded.fetch_add(forwarded, std::memory_order_relaxed);
 }
 
-void PluginCore::relay_to_slot(const Target& t, uint8_t* buf, std::size_t len, const void* ext) noexcept {
+bool PluginCore::relay_to_slot(const Target& t, uint8_t* buf, std::size_t len, const void* ext,
+                               int64_t now_us) noexcept {
     uint16_t out_seq;
     uint32_t out_ts;
-    t.cursor->rewriter.rewrite(buf, &out_seq, &out_ts);
+    // false: a late packet from before a re-base, whose number the receiver
+    // already had for another packet.
+    if (!t.cursor->rewriter.rewrite(buf, &out_seq, &out_ts, now_us)) return false;
     t.cursor->last_seq.store(out_seq, std::memory_order_relaxed);
     t.cursor->last_ts.store(out_ts, std::memory_order_relaxed);
+    t.cursor->last_us.store(now_us, std::memory_order_relaxed);
     rtp::set_payload_type(buf, t.pt);
     host_.relay_rtp(t.to->handle(), t.mindex, t.video, buf, len, ext);
+    return true;
 }
 
 void PluginCore::replay_ready(Participant& p, const MediaView& v, PermissionSet caps) noexcept {
@@ -99,19 +136,22 @@ void PluginCore::replay_ready(Participant& p, const MediaView& v, PermissionSet 
     if (sent != 0) p.counters().rtp_replayed.fetch_add(sent, std::memory_order_relaxed);
 }
 
-void PluginCore::keep_for(const Participant& p, const Target& t, const uint8_t* buf, std::size_t len,
+bool PluginCore::keep_for(const Participant& p, const Target& t, const uint8_t* buf, std::size_t len,
                           const void* ext) noexcept {
     SlotCursor& cur = *t.cursor;
-    if (!cur.take_capture()) return;
+    if (!cur.take_capture()) return false;
     cur.capture->record(buf, len, ext, p.caps_epoch());
     cur.capture_state.store(CaptureState::Recording, std::memory_order_release);
+    return true;
 }
 
 std::size_t PluginCore::replay_to(Participant& p, int mindex, const Target& t) noexcept {
     SlotCursor& cur = *t.cursor;
     if (!cur.take_capture()) return 0;
-    const std::size_t sent = cur.capture->replay(
-        p.caps_epoch(), [&](uint8_t* kept, std::size_t n, const void* kept_ext) { relay_to_slot(t, kept, n, kept_ext); });
+    const int64_t now = host_.now_monotonic_us();
+    const std::size_t sent = cur.capture->replay(p.caps_epoch(), [&](uint8_t* kept, std::size_t n, const void* kept_ext) {
+        relay_to_slot(t, kept, n, kept_ext, now);
+    });
     cur.capture_state.store(CaptureState::Done, std::memory_order_release);
     // media_up left the keyframe request to the capture, but nothing valid
     // was kept by now (a change of the publisher's capabilities): ask now.

@@ -38,6 +38,7 @@ struct SlotCursor {
     rtp::SeqRewriter rewriter;
     std::atomic<uint16_t> last_seq{0};
     std::atomic<uint32_t> last_ts{0};
+    std::atomic<int64_t> last_us{0};  // monotonic time the last packet went out (0: none yet)
     std::atomic<CaptureState> capture_state{CaptureState::None};
     std::unique_ptr<KeyframeCapture> capture;
     int64_t capture_since_us = 0;  // control plane

@@ -51,8 +51,8 @@ void PluginCore::configure(ClientMessage& m, const ConfigureRequest& req) {
     {
         std::lock_guard lk(mu_);
         if (m.from->destroyed()) return;
-        if (!m.from->identity()) return reply_error(m.from, m.transaction, Failure::of(ErrorCode::NotJoined));
-        if (!offer) return reply_error(m.from, m.transaction, failure);
+        if (!m.from->identity()) return refuse_offer(m, Failure::of(ErrorCode::NotJoined));
+        if (!offer) return refuse_offer(m, failure);
         in.granted = m.from->granted();
     }
     in.hints = req.hints;
@@ -68,8 +68,7 @@ void PluginCore::configure(ClientMessage& m, const ConfigureRequest& req) {
             usable = true;
     if (!usable) {
         std::lock_guard lk(mu_);
-        return reply_error(m.from, m.transaction,
-                           Failure::of(ErrorCode::NegotiationFailed, "the offer could not be answered: no Opus or VP8"));
+        return refuse_offer(m, Failure::of(ErrorCode::NegotiationFailed, "the offer could not be answered: no Opus or VP8"));
     }
 
     // 3. The answer text comes from the host (Janus sdp-utils), unlocked; we
@@ -85,10 +84,10 @@ void PluginCore::configure(ClientMessage& m, const ConfigureRequest& req) {
     std::lock_guard lk(mu_);
     const std::shared_ptr<Participant>& p = m.from;
     if (p->destroyed()) return;
-    if (!p->identity()) return reply_error(p, m.transaction, Failure::of(ErrorCode::NotJoined));
-    if (!answer_ok) return reply_error(p, m.transaction, Failure::of(ErrorCode::NegotiationFailed));
+    if (!p->identity()) return refuse_offer(m, Failure::of(ErrorCode::NotJoined));
+    if (!answer_ok) return refuse_offer(m, Failure::of(ErrorCode::NegotiationFailed));
     Room* room = find_room(p->identity()->room_id);
-    if (!room) return reply_error(p, m.transaction, Failure::of(ErrorCode::NoSuchRoom));
+    if (!room) return refuse_offer(m, Failure::of(ErrorCode::NoSuchRoom));
 
     Negotiated fresh;
     std::vector<MidSource> publishing, refused;
@@ -144,6 +143,18 @@ void PluginCore::configure(ClientMessage& m, const ConfigureRequest& req) {
                                ", " + std::to_string(publishing.size()) + " published, " +
                                std::to_string(refused.size()) + " refused, " +
                                std::to_string(slots.audio + slots.video) + " slots");
+}
+
+// Janus sets up its side of a PeerConnection (an ICE agent) from every offer
+// before the plugin sees the request. A refused offer on a handle without a
+// negotiated PeerConnection would leave that half-made agent behind, and
+// Janus would refuse the client's next offer (490 "Error setting ICE
+// locally"): the plugin has it closed, Janus sends `hangup`, and the next
+// offer starts afresh. A refused renegotiation leaves the working
+// PeerConnection alone (the client rolls its offer back).
+void PluginCore::refuse_offer(const ClientMessage& m, const Failure& f) {
+    reply_error(m.from, m.transaction, f);
+    if (m.jsep && !m.from->negotiated().configured) close_pc_locked(m.from);
 }
 
 // ---------------------------------------------------------------- PeerConnection up / down

@@ -118,6 +118,19 @@ public:
         return slot.compare_exchange_strong(last, now_us, std::memory_order_relaxed);
     }
 
+    // Keyframe awaited after a gap the gate made in a video source (this
+    // participant's own media thread only): per publishing m-line, 0 none,
+    // -1 packets were held back, else when they flowed again (monotonic us).
+    int64_t keyframe_awaited(int mindex) const noexcept {
+        return mindex >= 0 && static_cast<std::size_t>(mindex) < key_awaited_.size()
+                   ? key_awaited_[static_cast<std::size_t>(mindex)]
+                   : 0;
+    }
+    void set_keyframe_awaited(int mindex, int64_t v) noexcept {
+        if (mindex >= 0 && static_cast<std::size_t>(mindex) < key_awaited_.size())
+            key_awaited_[static_cast<std::size_t>(mindex)] = v;
+    }
+
     // ---- lock-free reads (any thread, including media callbacks) ----
     PermissionSet capabilities() const noexcept { return caps_.load(std::memory_order_acquire); }
     // Changes whenever the capability bits change (mute, unmute, permissions,
@@ -184,6 +197,7 @@ private:
     std::atomic<const MediaView*> view_{nullptr};
     std::array<std::atomic<const MediaView*>, 2> hazard_{};
     std::array<std::atomic<int64_t>, sdp::kMaxMLines> last_pli_us_{};
+    std::array<int64_t, sdp::kMaxMLines> key_awaited_{};  // media thread only
     MediaCounters counters_;
 
     // control plane (PluginCore's state mutex)

@@ -358,7 +358,7 @@ void PluginCore::run_client(ClientMessage& m) {
     std::lock_guard lk(mu_);
     if (m.from->destroyed()) return;
     if (!parsed.ok()) {
-        reply_error(m.from, m.transaction, parsed.failure);
+        refuse_offer(m, parsed.failure);  // an error reply; a jsep's half-made PeerConnection closed
         return;
     }
     if (auto* j = std::get_if<JoinRequest>(&*parsed.value)) {

@@ -169,6 +169,9 @@ private:
     void close_pc_locked(const std::shared_ptr<Participant>& to);
     void notify_locked(const std::shared_ptr<Participant>& about, Json event);
     void reply_error(const std::shared_ptr<Participant>& to, const std::optional<std::string>& txn, const Failure& f);
+    // reply_error for a request that carried a jsep offer; also has the
+    // half-made PeerConnection closed when none was negotiated (negotiation.cpp).
+    void refuse_offer(const ClientMessage& m, const Failure& f);
     // Admitted members other than `participant_id`, as the others see them.
     std::vector<RosterEntry> roster_without(const Room& room, std::string_view participant_id) const;
     // `participants` to every admitted member.
@@ -224,13 +227,15 @@ private:
     // The media path's pieces (plugin/keyframe_capture.hpp for the kept
     // keyframes); all run on the publisher's media thread.
     // Rewrites seq/ts/PT of `buf` for slot `t` and relays it (the header is
-    // left rewritten).
-    void relay_to_slot(const Target& t, uint8_t* buf, std::size_t len, const void* ext) noexcept;
+    // left rewritten); `now_us` the monotonic clock. false (nothing sent) for
+    // a late packet from before a gap in the slot's stream (rtp.hpp).
+    bool relay_to_slot(const Target& t, uint8_t* buf, std::size_t len, const void* ext, int64_t now_us) noexcept;
     // Sends the kept keyframes of every video route of `v` whose subscriber
     // has come up (on any packet of the publisher: audio comes every 20 ms).
     void replay_ready(Participant& p, const MediaView& v, PermissionSet caps) noexcept;
-    // Keeps a packet of publisher `p` for `t`'s subscriber, not up yet.
-    void keep_for(const Participant& p, const Target& t, const uint8_t* buf, std::size_t len,
+    // Keeps a packet of publisher `p` for `t`'s subscriber, not up yet;
+    // false if the capture was taken back meanwhile (not kept).
+    bool keep_for(const Participant& p, const Target& t, const uint8_t* buf, std::size_t len,
                   const void* ext) noexcept;
     // Sends what was kept for `t` (m-line `mindex` of `p`), then the capture
     // is Done; a keyframe request to `p` if media_up counted on the capture

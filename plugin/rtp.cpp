@@ -150,7 +150,14 @@ bool is_valid_rtcp(const uint8_t* buf, std::size_t len) noexcept { return walk_r
 // the offsets are chosen so that this packet comes out right after the last
 // one sent on the slot:
 //     seq_off = last_out_seq + 1       - in_seq   (mod 2^16)
-//     ts_off  = last_out_ts  + ts_step - in_ts    (mod 2^32)
+//     ts_off  = last_out_ts  + advance - in_ts    (mod 2^32)
+// where `advance` is the wall time since the last packet sent in RTP clock
+// units (Janus computes its sender reports from the last packet's timestamp
+// and the wall clock, so timestamps that follow real time keep receivers'
+// jitter estimates and lip sync right), and at least ts_step.
+// After gap() (same SSRC, the plugin dropped some of its packets) only the
+// sequence offset is recomputed; the source's timestamps ran on in real time
+// while its packets were dropped, so the timestamp offset is kept.
 // Every packet then leaves as in + off (mod 2^16 / 2^32). Unsigned
 // arithmetic wraps by definition, so wrap-around needs no special case.
 //
@@ -158,24 +165,52 @@ bool is_valid_rtcp(const uint8_t* buf, std::size_t len) noexcept { return walk_r
 // (RFC 1982): a late, reordered packet does not pull it back, so a switch
 // right after a reordering never reuses sequence numbers the receiver has
 // already seen. For in-order streams this is simply the previous packet.
+// For the same reason, after a re-base a packet older than the one it was
+// based on is dropped until the input has moved kFloorWindow past it.
 
-void SeqRewriter::seed(uint16_t last_out_seq, uint32_t last_out_ts, uint32_t ts_step) noexcept {
+namespace {
+constexpr uint16_t kFloorWindow = 0x2000;
+}  // namespace
+
+void SeqRewriter::seed(uint16_t last_out_seq, uint32_t last_out_ts, uint32_t ts_step, int64_t last_out_us,
+                       uint32_t clock_hz) noexcept {
     started_ = false;
+    resync_ = false;
+    floor_active_ = false;
     last_seq_ = last_out_seq;
     last_ts_ = last_out_ts;
     ts_step_ = ts_step;
+    last_us_ = last_out_us;
+    clock_hz_ = clock_hz;
 }
 
-void SeqRewriter::rewrite(uint8_t* buf, uint16_t* out_seq, uint32_t* out_ts) noexcept {
+bool SeqRewriter::rewrite(uint8_t* buf, uint16_t* out_seq, uint32_t* out_ts, int64_t now_us) noexcept {
     const uint16_t in_seq = seq(buf);
     const uint32_t in_ts = timestamp(buf);
     const uint32_t in_ssrc = ssrc(buf);
     const bool switched = !started_ || in_ssrc != in_ssrc_;
+    if (!switched && floor_active_) {
+        const auto ahead = static_cast<int16_t>(static_cast<uint16_t>(in_seq - floor_));
+        if (ahead < 0) return false;  // from before the re-base
+        if (ahead > static_cast<int16_t>(kFloorWindow)) floor_active_ = false;
+    }
     if (switched) {
+        uint32_t advance = ts_step_;
+        if (clock_hz_ != 0 && last_us_ > 0 && now_us > last_us_) {
+            const int64_t elapsed = (now_us - last_us_) * static_cast<int64_t>(clock_hz_) / 1'000'000;
+            if (elapsed > static_cast<int64_t>(advance)) advance = static_cast<uint32_t>(elapsed);
+        }
         seq_off_ = static_cast<uint16_t>(last_seq_ + 1u - in_seq);
-        ts_off_ = last_ts_ + ts_step_ - in_ts;
+        ts_off_ = last_ts_ + advance - in_ts;
         in_ssrc_ = in_ssrc;
         started_ = true;
+    } else if (resync_) {
+        seq_off_ = static_cast<uint16_t>(last_seq_ + 1u - in_seq);
+    }
+    if (switched || resync_) {
+        floor_ = in_seq;
+        floor_active_ = true;
+        resync_ = false;
     }
     const auto s = static_cast<uint16_t>(in_seq + seq_off_);
     const uint32_t t = in_ts + ts_off_;
@@ -183,8 +218,10 @@ void SeqRewriter::rewrite(uint8_t* buf, uint16_t* out_seq, uint32_t* out_ts) noe
     set_timestamp(buf, t);
     if (switched || static_cast<int16_t>(static_cast<uint16_t>(s - last_seq_)) > 0) last_seq_ = s;
     if (switched || static_cast<int32_t>(t - last_ts_) > 0) last_ts_ = t;
+    if (now_us > 0) last_us_ = now_us;
     if (out_seq != nullptr) *out_seq = s;
     if (out_ts != nullptr) *out_ts = t;
+    return true;
 }
 
 }  // namespace telemed::plugin::rtp

@@ -11,6 +11,11 @@ namespace {
 // Opus at 48 kHz; one frame at 30 fps on the 90 kHz video clock).
 constexpr uint32_t kAudioTsStep = 960;
 constexpr uint32_t kVideoTsStep = 3000;
+// RTP clocks of what slots carry (Opus, VP8): a slot's timestamps advance by
+// the wall time between the last packet of one source and the first of the
+// next (plugin/rtp.hpp SeqRewriter).
+constexpr uint32_t kAudioClockHz = 48000;
+constexpr uint32_t kVideoClockHz = 90000;
 
 // How well a free slot suits a source of participant `pid`, by what the slot
 // of the other kind in its pair (same msid stream) carries: 2 the same
@@ -85,9 +90,12 @@ std::vector<SlotAssigner::Effect> SlotAssigner::assign(Room& room, const Partici
                     auto cursor = std::make_shared<SlotCursor>();
                     const uint16_t last_seq = slot.cursor ? slot.cursor->last_seq.load(std::memory_order_relaxed) : 0;
                     const uint32_t last_ts = slot.cursor ? slot.cursor->last_ts.load(std::memory_order_relaxed) : 0;
-                    cursor->rewriter.seed(last_seq, last_ts, slot.video ? kVideoTsStep : kAudioTsStep);
+                    const int64_t last_us = slot.cursor ? slot.cursor->last_us.load(std::memory_order_relaxed) : 0;
+                    cursor->rewriter.seed(last_seq, last_ts, slot.video ? kVideoTsStep : kAudioTsStep, last_us,
+                                          slot.video ? kVideoClockHz : kAudioClockHz);
                     cursor->last_seq.store(last_seq, std::memory_order_relaxed);
                     cursor->last_ts.store(last_ts, std::memory_order_relaxed);
+                    cursor->last_us.store(last_us, std::memory_order_relaxed);
                     // A video slot asks for a key frame at once. Before the
                     // subscriber's PeerConnection is up, the key frame is
                     // kept for it (keyframe_capture.hpp); media_up asks

@@ -1192,6 +1192,249 @@ static void slots_pair_one_participants_audio_and_video(void** state) {
     assert_string_equal(stream_of(f, 3, "configured", "3"), "(idle)");
 }
 
+// ---------------------------------------------------------------- continuity across gaps
+
+// What a receiver's slot `mindex` on h got, in order: the smallest and the
+// largest step between consecutive sequence numbers (mod 2^16), the
+// smallest timestamp step (signed) and the number of packets.
+struct SlotSteps {
+    int min_seq = 0, max_seq = 0, count = 0;
+    long long min_ts = 0;
+};
+SlotSteps slot_steps(Fixture* f, int h, int mindex) {
+    SlotSteps s;
+    const Relay* prev = nullptr;
+    for (const Relay& r : f->host.relays) {
+        if (r.h != H(f, h) || r.mindex != mindex) continue;
+        ++s.count;
+        if (prev) {
+            const int step = (relay_seq(&r) - relay_seq(prev)) & 0xffff;
+            const auto ts_step = static_cast<long long>(static_cast<int32_t>(
+                static_cast<uint32_t>(relay_ts(&r)) - static_cast<uint32_t>(relay_ts(prev))));
+            if (s.count == 2 || step < s.min_seq) s.min_seq = step;
+            if (s.count == 2 || step > s.max_seq) s.max_seq = step;
+            if (s.count == 2 || ts_step < s.min_ts) s.min_ts = ts_step;
+        }
+        prev = &r;
+    }
+    return s;
+}
+// The timestamp step into the last packet relayed to h's slot `mindex`.
+long long last_ts_step(Fixture* f, int h, int mindex) {
+    const Relay* last = nullptr;
+    const Relay* before = nullptr;
+    for (const Relay& r : f->host.relays) {
+        if (r.h != H(f, h) || r.mindex != mindex) continue;
+        before = last;
+        last = &r;
+    }
+    if (!last || !before) return -1;
+    return static_cast<int32_t>(static_cast<uint32_t>(relay_ts(last)) - static_cast<uint32_t>(relay_ts(before)));
+}
+// n packets of h's microphone (20 ms apart) or camera (30 fps), the clock
+// moved on before each; returns the relays they caused.
+int audio_for(Fixture* f, int h, int n) {
+    int relayed = 0;
+    for (int i = 0; i < n; ++i) {
+        f->host.mono_us += 20'000;
+        relayed += audio(f, h);
+    }
+    return relayed;
+}
+int video_for(Fixture* f, int h, int n) {
+    int relayed = 0;
+    for (int i = 0; i < n; ++i) {
+        f->host.mono_us += 33'333;
+        relayed += video(f, h);
+    }
+    return relayed;
+}
+
+// Issue 11 item 10: packets the plugin holds back (force-mute, self-mute,
+// a revoked publish_audio / publish_video) are no loss for the receivers:
+// when they flow again, each one forwarded is the previous + 1, and the
+// timestamps advance by the time that passed (the publisher's clock ran on).
+// Before the fix the sequence jumped by the number of packets dropped
+// (176 after 3.5 s of muted audio, 91 after 3 s of revoked video).
+static void gaps_the_plugin_makes_keep_the_sequence(void** state) {
+    Fixture* f = F(state);
+    assert_true(consult(f));
+    // The patient's microphone reaches the doctor's audio slot (mindex 2),
+    // its camera the video slot (mindex 3).
+    assert_int_equal(audio_for(f, 1, 5), 5);
+    // Force-mute for 3.5 s: 175 packets dropped, then unmuted.
+    assert_int_equal(mute(f, 0, "mute", kPat, "audio"), 0);
+    assert_int_equal(audio_for(f, 1, 175), 0);
+    assert_int_equal(mute(f, 0, "unmute", kPat, "audio"), 0);
+    assert_int_equal(audio_for(f, 1, 5), 5);
+    SlotSteps a = slot_steps(f, 0, 2);
+    assert_int_equal(a.count, 10);
+    assert_int_equal(a.max_seq, 1);  // was 176
+    assert_int_equal(a.min_seq, 1);
+    assert_int_equal(last_ts_step(f, 0, 2), 960);
+    assert_true(a.min_ts > 0);  // monotonic
+    // The step across the mute: 176 packets of 20 ms = 3.52 s at 48 kHz.
+    {
+        int k = 0;
+        long long across = -1;
+        const Relay* prev = nullptr;
+        for (const Relay& r : f->host.relays) {
+            if (r.h != H(f, 0) || r.mindex != 2) continue;
+            if (++k == 6) across = static_cast<int32_t>(static_cast<uint32_t>(relay_ts(&r)) -
+                                                        static_cast<uint32_t>(relay_ts(prev)));
+            prev = &r;
+        }
+        assert_int_equal(across, 176 * 960);
+    }
+    // Self-mute of the microphone, and publish_audio revoked and granted
+    // again: the same.
+    assert_int_equal(mute(f, 1, "mute", nullptr, "audio"), 0);
+    assert_int_equal(audio_for(f, 1, 50), 0);
+    assert_int_equal(mute(f, 1, "unmute", nullptr, "audio"), 0);
+    assert_int_equal(audio_for(f, 1, 3), 3);
+    assert_int_equal(set_permissions(f, kPat, "[\"publish_video\",\"subscribe\",\"chat\"]"), 0);
+    assert_int_equal(audio_for(f, 1, 40), 0);
+    assert_int_equal(set_permissions(f, kPat, "[\"publish_audio\",\"publish_video\",\"subscribe\",\"chat\"]"), 0);
+    assert_int_equal(audio_for(f, 1, 3), 3);
+    a = slot_steps(f, 0, 2);
+    assert_int_equal(a.count, 16);
+    assert_int_equal(a.max_seq, 1);
+    assert_int_equal(a.min_seq, 1);
+    assert_int_equal(last_ts_step(f, 0, 2), 960);
+    assert_true(a.min_ts > 0);
+
+    // Video: 3 s of publish_video revoked (90 frames dropped), then granted
+    // again: a keyframe is asked of the patient's camera at once, and the
+    // doctor's video slot continues at last + 1.
+    assert_int_equal(video_for(f, 1, 5), 5);
+    assert_int_equal(set_permissions(f, kPat, "[\"publish_audio\",\"subscribe\",\"chat\"]"), 0);
+    assert_int_equal(video_for(f, 1, 90), 0);
+    f->core->drain();
+    f->host.plis.clear();
+    assert_int_equal(set_permissions(f, kPat, "[\"publish_audio\",\"publish_video\",\"subscribe\",\"chat\"]"), 0);
+    f->core->drain();
+    assert_int_equal(plis(f, 1, 1), 1);
+    assert_int_equal(video_for(f, 1, 1), 1);
+    assert_int_equal(last_ts_step(f, 0, 3), 91 * 3000);
+    assert_int_equal(video_for(f, 1, 4), 4);
+    // Camera force-muted for a second and unmuted: the same, keyframe too.
+    assert_int_equal(mute(f, 0, "mute", kPat, "video"), 0);
+    assert_int_equal(video_for(f, 1, 30), 0);
+    f->core->drain();
+    f->host.plis.clear();
+    assert_int_equal(mute(f, 0, "unmute", kPat, "video"), 0);
+    f->core->drain();
+    assert_int_equal(plis(f, 1, 1), 1);
+    assert_int_equal(video_for(f, 1, 3), 3);
+    SlotSteps v = slot_steps(f, 0, 3);
+    assert_int_equal(v.count, 13);
+    assert_int_equal(v.max_seq, 1);  // was 91
+    assert_int_equal(v.min_seq, 1);
+    assert_true(v.min_ts > 0);
+    assert_int_equal(last_ts_step(f, 0, 3), 3000);
+}
+
+// After a video gap of the gate, the control plane asks for a keyframe at
+// once; if the publisher ignores it (browsers ignore a request within
+// 300 ms of another), the media path asks again every 400 ms of delta
+// frames until a keyframe passes, and then no more.
+static void regranted_video_asks_again_until_a_keyframe(void** state) {
+    Fixture* f = F(state);
+    assert_true(consult(f));
+    assert_int_equal(set_permissions(f, kPat, "[\"publish_audio\",\"subscribe\",\"chat\"]"), 0);
+    assert_int_equal(vp8(f, 1, true, false), 0);
+    f->core->drain();
+    f->host.plis.clear();
+    assert_int_equal(set_permissions(f, kPat, "[\"publish_audio\",\"publish_video\",\"subscribe\",\"chat\"]"), 0);
+    f->core->drain();
+    assert_int_equal(plis(f, 1, 1), 1);  // at once
+    // Delta frames only, 33 ms apart: asked again once 400 ms have passed.
+    int frames = 0;
+    while (plis(f, 1, 1) == 1 && frames < 30) {
+        f->host.mono_us += 33'333;
+        assert_int_equal(vp8(f, 1, true, false), 1);
+        ++frames;
+    }
+    assert_int_equal(plis(f, 1, 1), 2);
+    assert_true(frames >= 12 && frames <= 14);  // 400 ms after the first resumed packet
+    // A keyframe passes: nothing more is asked, however long the deltas go on.
+    f->host.mono_us += 33'333;
+    assert_int_equal(vp8(f, 1, true, true), 1);
+    for (int i = 0; i < 60; ++i) {
+        f->host.mono_us += 33'333;
+        assert_int_equal(vp8(f, 1, true, false), 1);
+    }
+    assert_int_equal(plis(f, 1, 1), 2);
+    // A keyframe right away after a mute: no second request.
+    assert_int_equal(mute(f, 0, "mute", kPat, "video"), 0);
+    assert_int_equal(vp8(f, 1, true, false), 0);
+    assert_int_equal(mute(f, 0, "unmute", kPat, "video"), 0);
+    f->core->drain();
+    f->host.plis.clear();
+    assert_int_equal(vp8(f, 1, true, true), 1);
+    for (int i = 0; i < 30; ++i) {
+        f->host.mono_us += 33'333;
+        assert_int_equal(vp8(f, 1, true, false), 1);
+    }
+    assert_int_equal(plis(f, 1, 1), 0);
+}
+
+// The receiving side of a gap: a subscriber that loses `subscribe` and gets
+// it back has its slot re-assigned; the slot continues at last + 1 and its
+// timestamps advance by the wall time that passed (Janus's sender reports
+// extrapolate the last timestamp with the wall clock), not by one frame.
+// A packet from before a gap that comes late (reordered, or retransmitted
+// to Janus) would land on a number the receiver already had: dropped.
+static void regranted_subscribe_and_late_packets(void** state) {
+    Fixture* f = F(state);
+    assert_true(consult(f));
+    assert_int_equal(video_for(f, 1, 3), 3);
+    assert_int_equal(set_permissions(f, kDoc, "[\"publish_audio\",\"publish_video\",\"moderate\"]"), 0);
+    assert_int_equal(video_for(f, 1, 60), 0);  // 2 s
+    f->host.plis.clear();
+    assert_int_equal(set_permissions(f, kDoc, "[\"publish_audio\",\"publish_video\",\"moderate\",\"subscribe\"]"), 0);
+    f->core->drain();
+    assert_int_equal(plis(f, 1, 1), 1);  // the re-assigned slot asks for a keyframe
+    assert_int_equal(video_for(f, 1, 2), 2);
+    SlotSteps v = slot_steps(f, 0, 3);
+    assert_int_equal(v.max_seq, 1);
+    assert_int_equal(v.min_seq, 1);
+    // 61 frames of 33.333 ms on the 90 kHz clock (was one frame, 3000).
+    {
+        int k = 0;
+        long long across = -1;
+        const Relay* prev = nullptr;
+        for (const Relay& r : f->host.relays) {
+            if (r.h != H(f, 0) || r.mindex != 3) continue;
+            if (++k == 4) across = static_cast<int32_t>(static_cast<uint32_t>(relay_ts(&r)) -
+                                                        static_cast<uint32_t>(relay_ts(prev)));
+            prev = &r;
+        }
+        assert_true(across >= 61 * 3000 - 10 && across <= 61 * 3000);
+    }
+    // A late audio packet from before a mute, after the unmute: dropped.
+    assert_int_equal(audio_for(f, 1, 2), 2);
+    const uint16_t before_mute = static_cast<uint16_t>(1000 + g_seq[1][0]);
+    const uint32_t ts_before = 50000 + g_ts[1][0];
+    assert_int_equal(mute(f, 0, "mute", kPat, "audio"), 0);
+    assert_int_equal(audio_for(f, 1, 10), 0);
+    assert_int_equal(mute(f, 0, "unmute", kPat, "audio"), 0);
+    assert_int_equal(audio_for(f, 1, 2), 2);
+    assert_int_equal(rtp_raw(f, 1, 0, false, kOpus, static_cast<uint16_t>(before_mute - 1), ts_before - 960,
+                             ssrc_of(1, 0)),
+                     0);
+    assert_int_equal(audio_for(f, 1, 1), 1);
+    SlotSteps a = slot_steps(f, 0, 2);
+    assert_int_equal(a.count, 5);
+    assert_int_equal(a.max_seq, 1);
+    assert_int_equal(a.min_seq, 1);
+    // A loss upstream of the plugin is no gap of its making: it stays a gap
+    // (the receivers NACK it).
+    g_seq[1][0] = static_cast<uint16_t>(g_seq[1][0] + 2);
+    assert_int_equal(audio_for(f, 1, 1), 1);
+    assert_int_equal(slot_steps(f, 0, 2).max_seq, 3);
+}
+
 // ---------------------------------------------------------------- worker
 
 // The worker thread sleeps while nothing is queued, yet frees what waits for
@@ -1347,6 +1590,36 @@ static void offer_without_any_usable_codec_is_4051(void** state) {
     assert_int_equal(configure(f, 0, "PHh"), 4051);
     assert_int_equal(answers_to(f, 0), 0);
     assert_int_equal(stat_of(f, kDoc, "sdp_refused"), 0);
+}
+
+// Janus builds its half of a PeerConnection from every offer before the
+// plugin sees the request. An offer refused on a handle with no negotiated
+// PeerConnection has that half closed (Janus then sends `hangup`, and the
+// client's next offer is not refused with 490); a refused renegotiation
+// leaves the working PeerConnection alone. Before the fix no close came,
+// and Janus refused the next offer ("Agent already exists").
+static void refused_first_offer_closes_the_half_made_pc(void** state) {
+    Fixture* f = F(state);
+    assert_int_equal(configure(f, 1, "AVav"), 4031);  // not joined
+    assert_int_equal(closes(f, 1), 1);
+    const char* txn = next_txn(f);
+    send_jsep(f, 1, "{\"request\":\"leave\"}", txn, "{\"type\":\"offer\",\"sdp\":\"v=0\"}");
+    assert_int_equal(reply(f, 1, txn), 4003);  // a jsep on another request
+    assert_int_equal(closes(f, 1), 2);
+    txn = next_txn(f);
+    send_jsep(f, 1, "{\"request\":\"configure\"}", txn, nullptr);  // no jsep: Janus made nothing
+    assert_int_equal(reply(f, 1, txn), 4031);
+    assert_int_equal(closes(f, 1), 2);
+    assert_int_equal(create_room(f, kRoom), 0);
+    assert_int_equal(join(f, 0, doctor_token(f)), 0);
+    assert_int_equal(configure_with(f, 0, "{\"request\":\"configure\"}", "offer", "v=0\r\ns=-\r\n"), 4050);
+    assert_int_equal(closes(f, 0), 1);
+    // Then a good offer; a bad renegotiation after it closes nothing.
+    assert_int_equal(configure(f, 0, "AVav"), 0);
+    f->core->media_up(H(f, 0));
+    assert_int_equal(configure_with(f, 0, "{\"request\":\"configure\"}", "offer", "v=0\r\ns=-\r\n"), 4050);
+    assert_int_equal(configure(f, 0, "AVav", "[{\"mid\":\"0\",\"source\":\"hologram\"}]"), 4003);
+    assert_int_equal(closes(f, 0), 1);
 }
 
 static void bad_offers_are_refused_and_change_nothing(void** state) {
@@ -1522,10 +1795,14 @@ int main() {
         cmocka_unit_test_setup_teardown(kept_keyframe_invalidated_after_pc_up_is_asked_again, setup, teardown),
         cmocka_unit_test_setup_teardown(kept_keyframe_overflow_and_expiry, setup, teardown),
         cmocka_unit_test_setup_teardown(slots_pair_one_participants_audio_and_video, setup, teardown),
+        cmocka_unit_test_setup_teardown(gaps_the_plugin_makes_keep_the_sequence, setup, teardown),
+        cmocka_unit_test_setup_teardown(regranted_subscribe_and_late_packets, setup, teardown),
+        cmocka_unit_test_setup_teardown(regranted_video_asks_again_until_a_keyframe, setup, teardown),
         cmocka_unit_test_setup_teardown(streams_map_slots_and_follow_changes, setup, teardown),
         cmocka_unit_test_setup_teardown(streams_event_when_only_unassigned_changes, setup, teardown),
         cmocka_unit_test_setup_teardown(streams_event_when_unassigned_source_leaves, setup, teardown),
         cmocka_unit_test_setup_teardown(offer_without_any_usable_codec_is_4051, setup, teardown),
+        cmocka_unit_test_setup_teardown(refused_first_offer_closes_the_half_made_pc, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_offers_are_refused_and_change_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(moderation_errors_leave_media_alone, setup, teardown),
         cmocka_unit_test_setup_teardown(media_thread_races_control_plane, setup, teardown),

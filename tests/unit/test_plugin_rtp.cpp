@@ -288,6 +288,65 @@ static void rewriter_reseed_restarts(void**) {
     assert_int_equal(rtp::timestamp(pkt), 6920);
 }
 
+// Packets the plugin held back (gap()) are no loss: the output continues at
+// last + 1, the timestamps keep the source's clock (it ran on meanwhile).
+// A packet from before the re-base is dropped; losses upstream stay gaps.
+static void rewriter_gap_continues_the_sequence(void**) {
+    rtp::SeqRewriter rw;
+    rw.seed(100, 1000, 960);
+    uint32_t ts = 0;
+    assert_int_equal(feed(&rw, 5, 7000, 48000, &ts), 101);
+    assert_int_equal(ts, 1960);
+    for (int i = 1; i <= 175; ++i) rw.gap();  // 175 packets dropped by the gate
+    assert_int_equal(feed(&rw, 5, 7176, 48000 + 176 * 960, &ts), 102);  // was 277
+    assert_int_equal(ts, 1960 + 176 * 960);
+    assert_int_equal(feed(&rw, 5, 7177, 48000 + 177 * 960, &ts), 103);
+    // Late packets from before the gap: dropped, buffer untouched.
+    uint8_t pkt[12];
+    rtp_header(pkt, 96, false, 7100, 1, 5);
+    assert_false(rw.rewrite(pkt, nullptr, nullptr));
+    assert_int_equal(rtp::seq(pkt), 7100);
+    rtp_header(pkt, 96, false, 7000, 1, 5);
+    assert_false(rw.rewrite(pkt, nullptr, nullptr));
+    // A loss upstream (7178 never came) stays a gap.
+    assert_int_equal(feed(&rw, 5, 7179, 48000 + 179 * 960, &ts), 105);
+    // gap() before anything was sent changes nothing.
+    rtp::SeqRewriter fresh;
+    fresh.seed(9, 90, 960);
+    fresh.gap();
+    assert_int_equal(feed(&fresh, 6, 500, 0, &ts), 10);
+    assert_int_equal(feed(&fresh, 6, 501, 960, &ts), 11);
+    // The floor lets go once the input is far past it (no false drops after
+    // the sequence wraps).
+    for (uint32_t i = 2; i < 0x10000u + 10; ++i) {
+        uint8_t b[12];
+        rtp_header(b, 96, false, static_cast<uint16_t>(500 + i), 960 * i, 6);
+        assert_true(fresh.rewrite(b, nullptr, nullptr));
+    }
+}
+
+// A switch of source advances the timestamps by the wall time since the
+// last packet sent (at least ts_step) when the clock is known.
+static void rewriter_switch_advances_by_wall_time(void**) {
+    rtp::SeqRewriter rw;
+    rw.seed(10, 5000, 960, 1'000'000, 48000);
+    uint8_t pkt[12];
+    rtp_header(pkt, 111, false, 300, 777, 0x1);
+    uint16_t s = 0;
+    uint32_t t = 0;
+    assert_true(rw.rewrite(pkt, &s, &t, 4'000'000));  // 3 s later
+    assert_int_equal(s, 11);
+    assert_int_equal(t, 5000 + 3 * 48000);
+    rtp_header(pkt, 111, false, 301, 777 + 960, 0x1);
+    assert_true(rw.rewrite(pkt, &s, &t, 4'020'000));
+    assert_int_equal(t, 5000 + 3 * 48000 + 960);
+    // Another source 1 ms later: at least one step.
+    rtp_header(pkt, 111, false, 9, 9, 0x2);
+    assert_true(rw.rewrite(pkt, &s, &t, 4'021'000));
+    assert_int_equal(s, 13);
+    assert_int_equal(t, 5000 + 3 * 48000 + 960 + 960);
+}
+
 static void rtcp_sr_plus_pli(void**) {
     // Chrome's typical compound: SR (no report blocks, 28 bytes) + PLI (12).
     uint8_t b[40] = {};
@@ -380,6 +439,8 @@ int main() {
         cmocka_unit_test(vp8_keyframe_start_descriptor),
         cmocka_unit_test(vp8_keyframe_start_header_extras),
         cmocka_unit_test(rewriter_unseeded_starts_at_zero),
+        cmocka_unit_test(rewriter_gap_continues_the_sequence),
+        cmocka_unit_test(rewriter_switch_advances_by_wall_time),
         cmocka_unit_test(rewriter_continues_from_seed),
         cmocka_unit_test(rewriter_wraps_around),
         cmocka_unit_test(rewriter_ssrc_switch_is_continuous),
