@@ -18,7 +18,7 @@ const T = { timeout: 90000 };
 // camera and microphone sendonly, offer once gathering is complete,
 // `configure` with trickle:false, the answer applied, then wait for
 // `connected`. Returns what it saw.
-async function nonTrickleClient({ url, plugin, token, ms }) {
+async function nonTrickleClient({ url, plugin, token, janusToken, ms }) {
     const seen = { trickleFromJanus: 0, trickleSent: 0 };
     const ws = new WebSocket(url, 'janus-protocol');
     const pending = new Map();
@@ -40,7 +40,7 @@ async function nonTrickleClient({ url, plugin, token, ms }) {
     const call = (msg) => new Promise((resolve) => {
         const transaction = `nt-${++n}`;
         pending.set(transaction, resolve);
-        ws.send(JSON.stringify({ ...msg, transaction }));
+        ws.send(JSON.stringify({ ...msg, token: janusToken, transaction }));  // Janus token_auth
     });
     const created = await call({ janus: 'create' });
     const session_id = created.data.id;
@@ -78,7 +78,7 @@ async function nonTrickleClient({ url, plugin, token, ms }) {
         pc.addEventListener('connectionstatechange', check);
         check();
     });
-    const keepalive = setInterval(() => ws.send(JSON.stringify({ janus: 'keepalive', session_id, transaction: 'ka' })),
+    const keepalive = setInterval(() => ws.send(JSON.stringify({ janus: 'keepalive', session_id, token: janusToken, transaction: 'ka' })),
         20000);
     window.__ntka = keepalive;
     return {
@@ -98,7 +98,7 @@ test('a client that neither sends nor applies trickle connects; its media reache
         const p = await b.participant('doctor');
         await p.goto(`${await pagesBase()}/__e2e/harness.html`);
         const r = await p.eval(nonTrickleClient,
-            { url: doc.join.janus_ws_url, plugin: doc.join.plugin, token: doc.join.token, ms: 15000 }, 40000);
+            { url: doc.join.janus_ws_url, plugin: doc.join.plugin, token: doc.join.token, janusToken: doc.join.janus_token, ms: 15000 }, 40000);
         assert.equal(r.joined?.telemed, 'joined', JSON.stringify(r));
         assert.equal(r.configured?.telemed, 'configured', JSON.stringify(r));
         assert.ok(r.offerCandidates > 0, `the offer carries its candidates: ${JSON.stringify(r)}`);
