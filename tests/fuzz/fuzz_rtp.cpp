@@ -116,8 +116,17 @@ void check_rtcp(const uint8_t* data, std::size_t size) {
 
 // The input as a script for one SeqRewriter: a 10-byte seed (seq, ts,
 // step), then 7-byte packets: SSRC selector (1 of 4), seq delta (int8),
-// ts delta (int32 big-endian), and a byte whose top bit means "re-seed
-// here" (with the last output as the seed, as a slot handover would do).
+// ts delta (int32 big-endian), and a flags byte: 0x80 "re-seed here" (with
+// the last output as the seed, as a slot handover would do), 0x40 "the
+// plugin dropped packets of this stream just before" (gap()).
+// The properties (plugin/rtp.hpp): a new source continues at last + 1 with
+// the timestamps one step on (no clock given); after gap() the sequence
+// continues at last + 1 and the timestamps keep the source's clock; within
+// a stream otherwise, a constant offset (upstream losses stay gaps); a
+// packet from before the last re-base (within the window) is dropped,
+// untouched.
+constexpr uint16_t kFloorWindow = 0x2000;  // plugin/rtp.cpp
+
 void check_rewriter(const uint8_t* data, std::size_t size) {
     if (size < 10) return;
     uint16_t last_seq = rd16(data);
@@ -127,6 +136,9 @@ void check_rewriter(const uint8_t* data, std::size_t size) {
     rw.seed(last_seq, last_ts, step);
 
     bool started = false;
+    bool gap_pending = false;
+    bool floor_active = false;
+    uint16_t floor = 0;
     uint32_t cur_ssrc = 0;
     uint16_t seq_off = 0;
     uint32_t ts_off = 0;
@@ -142,6 +154,12 @@ void check_rewriter(const uint8_t* data, std::size_t size) {
         if (r[6] & 0x80) {
             rw.seed(last_seq, last_ts, step);
             started = false;
+            gap_pending = false;
+            floor_active = false;
+        }
+        if (r[6] & 0x40) {
+            rw.gap();
+            gap_pending = started;
         }
         uint8_t pkt[12] = {0x80, 96};
         pkt[2] = static_cast<uint8_t>(in_seq[k] >> 8);
@@ -151,12 +169,26 @@ void check_rewriter(const uint8_t* data, std::size_t size) {
             pkt[8 + i] = static_cast<uint8_t>(ss >> (24 - 8 * i));
         }
         FUZZ_CHECK(rtp::is_valid_rtp(pkt, sizeof pkt));
+        uint8_t before[sizeof pkt];
+        std::memcpy(before, pkt, sizeof pkt);
         uint16_t out_seq = 0;
         uint32_t out_ts = 0;
-        rw.rewrite(pkt, &out_seq, &out_ts);
+        const bool switched = !started || ss != cur_ssrc;
+
+        bool expect_drop = false;
+        if (!switched && floor_active) {
+            const auto ahead = static_cast<int16_t>(static_cast<uint16_t>(in_seq[k] - floor));
+            if (ahead < 0) expect_drop = true;
+            else if (ahead > static_cast<int16_t>(kFloorWindow)) floor_active = false;
+        }
+        const bool sent = rw.rewrite(pkt, &out_seq, &out_ts);
+        FUZZ_CHECK(sent == !expect_drop);
+        if (!sent) {
+            FUZZ_CHECK(std::memcmp(pkt, before, sizeof pkt) == 0);
+            continue;
+        }
         FUZZ_CHECK(rtp::seq(pkt) == out_seq && rtp::timestamp(pkt) == out_ts && rtp::ssrc(pkt) == ss);
 
-        const bool switched = !started || ss != cur_ssrc;
         if (switched) {
             // Continuity: right after the newest output (or the seed).
             FUZZ_CHECK(out_seq == static_cast<uint16_t>(last_seq + 1));
@@ -165,15 +197,24 @@ void check_rewriter(const uint8_t* data, std::size_t size) {
             ts_off = out_ts - in_ts[k];
             started = true;
             cur_ssrc = ss;
-            last_seq = out_seq;
-            last_ts = out_ts;
+        } else if (gap_pending) {
+            // A gap the plugin made: the sequence continues, the source's
+            // clock is kept.
+            FUZZ_CHECK(out_seq == static_cast<uint16_t>(last_seq + 1));
+            FUZZ_CHECK(out_ts == in_ts[k] + ts_off);
+            seq_off = static_cast<uint16_t>(out_seq - in_seq[k]);
         } else {
             // Same stream: a constant offset, so gaps and order are preserved.
             FUZZ_CHECK(out_seq == static_cast<uint16_t>(in_seq[k] + seq_off));
             FUZZ_CHECK(out_ts == in_ts[k] + ts_off);
-            if (static_cast<int16_t>(static_cast<uint16_t>(out_seq - last_seq)) > 0) last_seq = out_seq;
-            if (static_cast<int32_t>(out_ts - last_ts) > 0) last_ts = out_ts;
         }
+        if (switched || gap_pending) {
+            floor = in_seq[k];
+            floor_active = true;
+            gap_pending = false;
+        }
+        if (switched || static_cast<int16_t>(static_cast<uint16_t>(out_seq - last_seq)) > 0) last_seq = out_seq;
+        if (switched || static_cast<int32_t>(out_ts - last_ts) > 0) last_ts = out_ts;
     }
 }
 
