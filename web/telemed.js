@@ -245,8 +245,9 @@ export class TelemedClient {
      *   slots {audio, video} (initial slots per kind, counting the sendrecv
      *   microphone / camera m-line; default 4 + 4),
      *   requestTimeoutMs (10000), log (function(level, msg) or null),
-     *   getToken (optional async () => token: a fresh token for a rejoin after
-     *   the Janus session was lost), reconnect (default true),
+     *   getToken (optional async () => a fresh join token, or a join object
+     *   {token, janus_token}, for a rejoin after the Janus session was lost;
+     *   called before the new Janus session is created), reconnect (default true),
      *   reconnectTimeoutMs (give up after this long without a link, default 300000),
      *   WebSocket / RTCPeerConnection / MediaStream / mediaDevices (defaults: the browser's).
      */
@@ -653,7 +654,8 @@ export class TelemedClient {
                     if (claimed && this._needsJoin) {
                         // A rejoin broke off after creating this session: start over.
                         try {
-                            this._ws.send(JSON.stringify({ janus: 'destroy', session_id: this.janusSessionId, transaction: randomId() }));
+                            this._ws.send(JSON.stringify({ janus: 'destroy', session_id: this.janusSessionId, transaction: randomId(),
+                                ...(this._janusToken ? { token: this._janusToken } : {}) }));
                         } catch {
                             // ignore
                         }
@@ -682,6 +684,18 @@ export class TelemedClient {
                     if (e && e.terminal) return;   // kicked / ended: already handled
                     this._log('info', `reconnect attempt failed: ${e && e.code}`);
                     const ws = this._ws;
+                    // A failed rejoin (e.g. 4040 while the room is being
+                    // restored) may have created a Janus session and handle:
+                    // destroy it, or it would hold a handle (of the plugin's
+                    // max_handles) until Janus reclaims it 30 s later.
+                    if (ws && this._socketOpen() && this.janusSessionId !== null) {
+                        try {
+                            ws.send(JSON.stringify({ janus: 'destroy', session_id: this.janusSessionId, transaction: randomId(),
+                                ...(this._janusToken ? { token: this._janusToken } : {}) }));
+                        } catch {
+                            // ignore
+                        }
+                    }
                     this._wsGen++;
                     this._ws = null;
                     this.connected = false;
@@ -727,11 +741,17 @@ export class TelemedClient {
         this._stopKeepalive();
         this._resetPc();
         this._needsJoin = true;
-        await this._createAndAttach();
+        // A fresh token first: a join object from getToken also brings a
+        // fresh Janus token, which create/attach need.
         if (this._getToken) {
             try {
                 const t = await this._getToken();
-                if (typeof t === 'string' && t) this._token = t;
+                if (typeof t === 'string' && t) {
+                    this._token = t;
+                } else if (t && typeof t.token === 'string' && t.token) {
+                    this._token = t.token;
+                    if (typeof t.janus_token === 'string' && t.janus_token) this._janusToken = t.janus_token;
+                }
             } catch (e) {
                 // The credential exchange says the session is over, or the
                 // participant was removed: no rejoin can succeed.
@@ -744,6 +764,7 @@ export class TelemedClient {
                 this._log('warn', 'getToken failed: using the previous token');
             }
         }
+        await this._createAndAttach();
         try {
             await this._join();
         } catch (e) {

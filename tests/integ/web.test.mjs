@@ -14,10 +14,11 @@ import { pathToFileURL } from 'node:url';
 
 import WebSocket from 'ws';
 
-import { joinWith } from './lib/janus.mjs';
+import { joinWith, mintJanusToken } from './lib/janus.mjs';
 import { verifyHs256 } from './lib/jwt.mjs';
 import {
-    ENV, ROOT, addParticipant, api, createSession, eventually, restartController, show, transition, uniq, within,
+    ENV, ROOT, addParticipant, api, createSession, eventually, restartController, show, sleep, stackctl, transition, uniq,
+    within,
 } from './lib/stack.mjs';
 
 const T = { timeout: 30000 };
@@ -360,6 +361,32 @@ describe('SDK (Janus level, no media)', () => {
 
         const { c: down } = sdkClient({ ...pat.join, janus_ws_url: 'ws://127.0.0.1:1/' });
         await assert.rejects(down.connect(), (e) => e.code === 'transport' || e.code === 'timeout');
+    });
+
+    test('a rejoin after a Janus restart takes the join object getToken returns, Janus token included', { timeout: 90000 }, async () => {
+        const s = await createSession();
+        const user = uniq('doc');
+        const doc = await addParticipant(s.id, { user_id: user, role: 'doctor' });
+        await transition(s.id, 'start');
+        // The Janus token the client starts with is dead by the time Janus
+        // restarts: only the one in getToken's join object lets the rejoin
+        // create a Janus session (before, the SDK kept the old one: 403).
+        let calls = 0;
+        const { c } = sdkClient({ ...doc.join, janus_token: mintJanusToken({ ttlSeconds: 3 }) }, {
+            getToken: async () => {
+                calls += 1;
+                return (await addParticipant(s.id, { user_id: user, role: 'doctor' })).join;  // same user: a fresh join
+            },
+        });
+        const reconnected = [];
+        c.on('reconnected', (d) => reconnected.push(d));
+        assert.equal((await c.connect()).telemed, 'joined');
+        await sleep(3500);  // the first Janus token has expired
+        stackctl('restart-janus');
+        await eventually(() => reconnected.length > 0, { timeout: 60000, interval: 200, what: 'the SDK rejoined' });
+        assert.ok(calls >= 1, 'getToken was asked');
+        assert.equal(reconnected[0].claimed, false, 'a new Janus session, not a claim');
+        assert.equal(c.status, 'admitted', 'back in the room (a doctor bypasses the lobby)');
     });
 
     test('the session ending closes the SDK client with `ended`', T, async () => {

@@ -573,10 +573,11 @@ async function start() {
         // A rejoin (Janus session lost) needs a valid token: exchange again
         // when the one we hold is about to expire.
         let current = join;
+        // A join object: its janus_token comes with it.
         getToken = async () => {
-            if (Date.parse(current.expires_at) - Date.now() > TOKEN_MIN_VALIDITY_MS) return current.token;
+            if (Date.parse(current.expires_at) - Date.now() > TOKEN_MIN_VALIDITY_MS) return current;
             current = await exchange(credential);
-            return current.token;
+            return current;
         };
     } else {
         app.via = 'join';
