@@ -77,10 +77,4 @@ std::vector<Readiness::Status> Readiness::snapshot() const {
     return out;
 }
 
-bool Readiness::all_up() const {
-    for (const Status& s : snapshot())
-        if (!s.up) return false;
-    return true;
-}
-
 }  // namespace telemed

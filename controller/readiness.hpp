@@ -43,7 +43,6 @@ public:
     };
     // Instant: never calls a check.
     std::vector<Status> snapshot() const;
-    bool all_up() const;
 
 private:
     struct Probe {

@@ -261,6 +261,4 @@ bool JanusAdmin::ping() {
     }
 }
 
-bool JanusAdmin::plugin_ping() { return ping(); }
-
 }  // namespace telemed

@@ -26,8 +26,6 @@ public:
     // it changes when Janus restarts (controller/live/room_reconciler.hpp).
     std::string last_instance() const;
     void note_instance(const std::string& instance);
-    // The same as ping() (kept for callers of the older name).
-    bool plugin_ping();
 
     // ok / plugin_error / unreachable (transport failure, timeout, HTTP or
     // Janus-level error, malformed reply), the error text for logs (no
