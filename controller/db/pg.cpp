@@ -161,17 +161,19 @@ int ms_left(const std::optional<Clock::time_point>& deadline) {
 }
 
 // Waits for `events` on the connection's socket until the deadline; false
-// when it passed first.
+// when it passed first. The socket is polled at least once (with a zero
+// timeout when the deadline has passed, or is less than 1 ms away), so an
+// answer that is already there is never reported as a timeout.
 bool wait_socket(PGconn* conn, short events, const std::optional<Clock::time_point>& deadline) {
     for (;;) {
-        int ms = ms_left(deadline);
-        if (ms == 0) return false;
+        const int ms = ms_left(deadline);
         struct pollfd p {};
         p.fd = PQsocket(conn);
         p.events = events;
         int n = ::poll(&p, 1, ms);
         if (n > 0) return true;
         if (n < 0 && errno != EINTR) return true;  // let libpq report the socket error
+        if (n == 0 && ms == 0) return false;
     }
 }
 
@@ -204,6 +206,15 @@ ResultPtr await_results(PGconn* conn, const std::optional<Clock::time_point>& de
     if (!kept && PQstatus(conn) != CONNECTION_OK) return nullptr;
     return kept;
 }
+
+// exec_script() with an explicit deadline.
+void exec_script_until(PGconn* conn, const char* sql, const std::optional<Clock::time_point>& deadline);
+
+// The ROLLBACK of rollback_quietly() has a deadline of its own, independent
+// of the request's (which has often passed when a failed request hands its
+// connection back): at most this, or the connection's call timeout if
+// shorter.
+constexpr std::chrono::milliseconds kRollbackTimeout{250};
 
 ResultPtr exec_prepared_once(PGconn* conn, const char* sql, const std::vector<const char*>& ptrs, bool* unknown) {
     auto& reg = registry();
@@ -280,8 +291,16 @@ bool rollback_quietly(PGconn* conn) noexcept {
     const PGTransactionStatusType ts = PQtransactionStatus(conn);
     if (ts == PQTRANS_IDLE) return true;
     if (ts != PQTRANS_INTRANS && ts != PQTRANS_INERROR) return false;  // busy or unknown
+    std::chrono::milliseconds timeout = kRollbackTimeout;
+    {
+        auto& reg = registry();
+        std::lock_guard<std::mutex> lk(reg.mu);
+        auto it = reg.conns.find(conn);
+        if (it != reg.conns.end() && it->second.call_timeout.count() > 0 && it->second.call_timeout < timeout)
+            timeout = it->second.call_timeout;
+    }
     try {
-        exec_script(conn, "ROLLBACK");
+        exec_script_until(conn, "ROLLBACK", Clock::now() + timeout);
     } catch (...) {
         return false;
     }
@@ -303,15 +322,21 @@ ResultPtr exec(PGconn* conn, const char* sql, const Params& params) {
     return res;
 }
 
-void exec_script(PGconn* conn, const char* sql) {
+namespace {
+
+void exec_script_until(PGconn* conn, const char* sql, const std::optional<Clock::time_point>& deadline) {
     // Simple query protocol; the first error result wins (the server stops
     // the script there).
     if (!PQsendQuery(conn, sql)) throw make_error(conn, nullptr);
-    ResultPtr res = await_results(conn, call_deadline(conn), "script");
+    ResultPtr res = await_results(conn, deadline, "script");
     if (!res) throw make_error(conn, nullptr);
     ExecStatusType st = PQresultStatus(res.get());
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY) throw make_error(conn, res.get());
 }
+
+}  // namespace
+
+void exec_script(PGconn* conn, const char* sql) { exec_script_until(conn, sql, call_deadline(conn)); }
 
 std::optional<std::string> opt_str(const PGresult* r, int row, int col) {
     if (is_null(r, row, col)) return std::nullopt;

@@ -141,8 +141,10 @@ void set_call_timeout(const PGconn* conn, std::chrono::milliseconds timeout) noe
 // True once a call on `conn` passed its deadline (or the connection broke):
 // it must be closed, never reused.
 bool abandoned(const PGconn* conn) noexcept;
-// ROLLBACK within the call deadline when the connection is usable and inside
-// a transaction; never throws. false when the connection must be dropped.
+// ROLLBACK when the connection is usable and inside a transaction, within a
+// deadline of its own (250 ms, or the call timeout if shorter), not the
+// thread's request deadline, which has often passed by then; never throws.
+// false when the connection must be dropped.
 bool rollback_quietly(PGconn* conn) noexcept;
 
 // Column readers (row, column by index). Text results.

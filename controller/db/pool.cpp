@@ -10,11 +10,14 @@
 //   "database-unavailable").
 // - Every wait (pool, connect) also ends by the thread's request deadline
 //   (controller/deadline.hpp).
-// - A connection whose call timed out (db::abandoned) is never reused.
-// - A connection handed back broken is closed together with every idle
-//   connection (after a Postgres restart they are all dead); the next
-//   acquire() reconnects. A connection handed back inside a transaction is
-//   rolled back first.
+// - A connection whose call timed out (db::abandoned) is never reused: it
+//   is closed alone (a client-side timeout says nothing about the other
+//   connections; under overload, dropping them all would only add a
+//   reconnect storm).
+// - A connection handed back with a dead socket (CONNECTION_BAD: server
+//   restart, network) is closed together with every idle connection (after
+//   a Postgres restart they are all dead); the next acquire() reconnects. A
+//   connection handed back inside a transaction is rolled back first.
 // - The conninfo is never logged.
 #include "controller/db/pool.hpp"
 
@@ -54,9 +57,17 @@ int remaining_ms(Clock::time_point deadline) {
 }
 
 // Non-blocking connect with a deadline. nullptr on failure (reason logged
-// without the conninfo). `options`: the libpq "options" value (server
-// settings), "" for none.
-PGconn* connect_until(const std::string& conninfo, Clock::time_point deadline, const std::string& options = "") {
+// without the conninfo: a warning, or at debug level when `quiet`, for the
+// readiness prober, whose state changes readiness logs itself). `options`:
+// the libpq "options" value (server settings), "" for none.
+PGconn* connect_until(const std::string& conninfo, Clock::time_point deadline, const std::string& options = "",
+                      bool quiet = false) {
+    auto fail = [quiet](const char* why) {
+        if (quiet)
+            log_debug("postgres: %s", why);
+        else
+            log_warn("postgres: %s", why);
+    };
     deadline = clamp_to_thread_deadline(deadline);
     // Keywords before "dbname" are defaults the conninfo may override
     // (expand_dbname: later values win). Keepalives notice a peer that is
@@ -69,7 +80,7 @@ PGconn* connect_until(const std::string& conninfo, Clock::time_point deadline, c
     PGconn* c = PQconnectStartParams(keys, vals, 1);
     if (!c) return nullptr;
     if (PQstatus(c) == CONNECTION_BAD) {
-        log_warn("postgres: connect failed (bad connection parameters)");
+        fail("connect failed (bad connection parameters)");
         finish_conn(c);
         return nullptr;
     }
@@ -77,13 +88,13 @@ PGconn* connect_until(const std::string& conninfo, Clock::time_point deadline, c
     for (;;) {
         if (st == PGRES_POLLING_OK) break;
         if (st == PGRES_POLLING_FAILED) {
-            log_warn("postgres: connect failed");
+            fail("connect failed");
             finish_conn(c);
             return nullptr;
         }
         int ms = remaining_ms(deadline);
         if (ms <= 0) {
-            log_warn("postgres: connect timed out");
+            fail("connect timed out");
             finish_conn(c);
             return nullptr;
         }
@@ -191,23 +202,38 @@ struct Pool::Impl {
         }
     }
 
+    // `broken`: the lease was marked not reusable (a lost connection, a
+    // client-side timeout, a failed rollback).
     void give_back(PGconn* c, bool broken) noexcept {
         if (!broken && (PQstatus(c) != CONNECTION_OK || abandoned(c))) broken = true;
         if (!broken && !rollback_quietly(c)) broken = true;  // inside a transaction: rolled back first
+        // Only a dead socket says the server went away (restart, network):
+        // then the idle connections are most likely dead too. A connection
+        // dropped for any other reason (abandoned after a client-side
+        // timeout, a rollback that did not finish in time) goes alone.
+        const bool dead = broken && PQstatus(c) != CONNECTION_OK;
         std::vector<PGconn*> to_close;
         {
             std::lock_guard<std::mutex> lk(mu);
-            if (broken) {
+            if (dead) {
                 to_close.swap(idle);
                 to_close.push_back(c);
                 open -= static_cast<unsigned>(to_close.size());
                 cv.notify_all();
+            } else if (broken) {
+                to_close.push_back(c);
+                --open;
+                cv.notify_one();
             } else {
                 idle.push_back(c);
                 cv.notify_one();
             }
         }
-        if (broken) log_warn("postgres: dropping %zu pooled connection(s) after a broken one", to_close.size());
+        if (dead)
+            log_warn("postgres: dropping %zu pooled connection(s) after a lost one", to_close.size());
+        else if (broken)
+            log_debug("postgres: dropping one pooled connection (abandoned after a client-side timeout, or not "
+                      "rolled back)");
         for (PGconn* x : to_close) finish_conn(x);
     }
 };
@@ -343,7 +369,7 @@ bool Pinger::ping() {
         c = nullptr;
     }
     if (!c) {
-        c = connect_until(conninfo_, deadline);
+        c = connect_until(conninfo_, deadline, "", /*quiet=*/true);  // readiness logs down/up itself
         if (!c) {
             conn_ = nullptr;
             return false;

@@ -38,28 +38,55 @@ void call(const LanePool::Job& job, LanePool::Outcome outcome, const std::string
 }  // namespace
 
 LanePool::LanePool(std::string name, unsigned workers, std::size_t queue_cap, std::chrono::milliseconds max_wait,
-                   std::function<Clock::time_point()> now)
+                   std::function<Clock::time_point()> now, ThreadFactory spawn)
     : name_(std::move(name)),
       workers_(workers == 0 ? 1 : workers),
       queue_cap_(queue_cap),
       max_wait_(max_wait),
       now_(now ? std::move(now) : std::function<Clock::time_point()>(&Clock::now)),
-      reaper_(!now) {}
+      reaper_(!now),
+      spawn_(spawn ? std::move(spawn)
+                   : ThreadFactory([](std::function<void()> fn) { return std::thread(std::move(fn)); })) {}
 
 LanePool::~LanePool() { stop(); }
+
+bool LanePool::start(std::string* error) {
+    std::vector<std::thread> made;
+    std::string why;
+    {
+        std::lock_guard<std::mutex> lk(mu_);
+        if (threads_started_) return true;
+        if (stopping_) {
+            *error = "lane " + name_ + ": cannot start a stopped pool";
+            return false;
+        }
+        try {
+            made.reserve(workers_ + 1);  // push_back below cannot throw
+            for (unsigned i = 0; i < workers_; ++i) made.push_back(spawn_([this] { worker(); }));
+            if (reaper_) made.push_back(spawn_([this] { reaper(); }));
+            threads_ = std::move(made);
+            threads_started_ = true;
+            return true;
+        } catch (const std::exception& e) {
+            why = e.what();
+        } catch (...) {
+            why = "unknown error";
+        }
+        stopping_ = true;  // refuses every submit from now on
+    }
+    // The threads made so far wait for mu_ or a job; wake them to end.
+    work_cv_.notify_all();
+    reap_cv_.notify_all();
+    for (std::thread& t : made)
+        if (t.joinable()) t.join();
+    *error = "lane " + name_ + ": cannot create its threads (" + why + ")";
+    return false;
+}
 
 LanePool::Submit LanePool::submit(Job job) {
     {
         std::lock_guard<std::mutex> lk(mu_);
-        if (stopping_) return Submit::Stopped;
-        if (!threads_started_) {
-            // Started on first use, so a pool that is never used (tests,
-            // --list-routes) costs no threads.
-            threads_started_ = true;
-            threads_.reserve(workers_ + 1);
-            for (unsigned i = 0; i < workers_; ++i) threads_.emplace_back([this] { worker(); });
-            if (reaper_) threads_.emplace_back([this] { reaper(); });
-        }
+        if (stopping_ || !threads_started_) return Submit::Stopped;
         // Accepted while the jobs not yet running fit the free workers plus
         // the queue. (A job moves from queue_ to busy_ under mu_, so this
         // count does not depend on how fast the workers are.)
@@ -152,6 +179,18 @@ LanePool::Stats LanePool::stats() const {
 
 Lanes::Lanes(const LaneLimits& db, const LaneLimits& janus)
     : db_("db", db.workers, db.queue, db.max_wait), janus_("janus", janus.workers, janus.queue, janus.max_wait) {}
+
+bool Lanes::start(std::string* error) {
+    if (!db_.start(error)) {
+        janus_.stop();
+        return false;
+    }
+    if (!janus_.start(error)) {
+        db_.stop();
+        return false;
+    }
+    return true;
+}
 
 LanePool* Lanes::pool(Lane lane) {
     switch (lane) {

@@ -18,6 +18,11 @@
 // jobs, finishes the waiting ones with Outcome::Stopped, and joins the
 // threads once the running jobs have returned.
 //
+// start() creates the threads (the server calls it when it starts, so a
+// failure to create them fails start-up instead of leaving accepted jobs
+// that never run); submit() before start() refuses (Submit::Stopped), and
+// so does every submit after a failed start().
+//
 // Pure C++ (no libmicrohttpd): unit-tested in tests/unit/test_controller_lanes.cpp.
 #pragma once
 #include <chrono>
@@ -48,16 +53,24 @@ public:
     // on the thread calling stop()).
     using Job = std::function<void(Outcome)>;
     enum class Submit { Accepted, Full, Stopped };
+    // Creates a thread running its argument (std::thread by default; tests
+    // inject one that fails). May throw (std::system_error).
+    using ThreadFactory = std::function<std::thread(std::function<void()>)>;
 
     // workers >= 1; queue_cap 0 means "no waiting": a job is accepted only
     // when a worker is free. `now`: a test clock; a pool on a test clock has
     // no reaper thread (the test calls expire_due() itself).
     LanePool(std::string name, unsigned workers, std::size_t queue_cap, std::chrono::milliseconds max_wait,
-             std::function<Clock::time_point()> now = {});
+             std::function<Clock::time_point()> now = {}, ThreadFactory spawn = {});
     ~LanePool();  // stop()
     LanePool(const LanePool&) = delete;
     LanePool& operator=(const LanePool&) = delete;
 
+    // Starts the workers (and the reaper). false with *error when a thread
+    // cannot be created: the threads already made are joined and the pool
+    // stays refusing. true at once when already started.
+    bool start(std::string* error);
+    // Stopped when the pool is not started (or stopping).
     Submit submit(Job job);
     // Finishes expired jobs now (the reaper thread calls this on its own;
     // tests with a fake clock call it directly). Returns how many.
@@ -88,6 +101,7 @@ private:
     const std::chrono::milliseconds max_wait_;
     const std::function<Clock::time_point()> now_;
     const bool reaper_;
+    const ThreadFactory spawn_;
     mutable std::mutex mu_;
     std::condition_variable work_cv_;
     std::condition_variable reap_cv_;
@@ -110,6 +124,9 @@ struct LaneLimits {
 class Lanes {
 public:
     Lanes(const LaneLimits& db, const LaneLimits& janus);
+    // Starts both pools; false with *error when threads cannot be created
+    // (then neither pool accepts jobs).
+    bool start(std::string* error);
     // nullptr for Lane::Inline.
     LanePool* pool(Lane lane);
     void stop();

@@ -588,6 +588,9 @@ bool HttpServer::start(std::string* error) {
         *error = "listen_address is not a numeric IP address";
         return false;
     }
+    // The lanes' threads first: a server that could not run its handlers
+    // must not start listening (main logs the error and exits non-zero).
+    if (!lanes_->start(error)) return false;
     ConnLimits limits;
     limits.max_connections = config_.max_connections;
     limits.workers = config_.threads;

@@ -9,8 +9,10 @@
 // in a plain function returning plain values, asserted afterwards (a
 // failing CMocka assertion must not jump past a live thread).
 #include <condition_variable>
+#include <cstring>
 #include <mutex>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -106,7 +108,13 @@ struct Result {
     uint64_t rejected = 0;
     uint64_t expired = 0;
     std::size_t expired_now = 0;
+    bool started = false;
 };
+
+bool start_ok(LanePool& pool) {
+    std::string error;
+    return pool.start(&error) && error.empty();
+}
 
 char letter(LanePool::Submit s) {
     return s == LanePool::Submit::Accepted ? 'a' : s == LanePool::Submit::Full ? 'f' : 's';
@@ -120,6 +128,7 @@ Result full_queue_refuses() {
     Result r;
     {
         LanePool pool("db", 1, 2, std::chrono::seconds(10), clock.fn());
+        r.started = start_ok(pool);
         for (const char* id : {"A", "B", "C", "D"}) r.submits += letter(pool.submit(recording(log, id, &gate)));
         r.rejected = pool.stats().rejected;
         gate.open();
@@ -130,6 +139,7 @@ Result full_queue_refuses() {
 
 void test_full_queue_refuses_at_once(void**) {
     Result r = full_queue_refuses();
+    assert_true(r.started);
     assert_string_equal(r.submits.c_str(), "aaaf");
     assert_int_equal(r.rejected, 1);
     assert_string_equal(r.outcomes.c_str(), "A:run,B:run,C:run");  // FIFO, all run
@@ -143,6 +153,7 @@ Result no_queue() {
     Result r;
     {
         LanePool pool("janus", 2, 0, std::chrono::seconds(10), clock.fn());
+        r.started = start_ok(pool);
         for (const char* id : {"A", "B", "C"}) r.submits += letter(pool.submit(recording(log, id, &gate)));
         gate.open();
         r.outcomes = joined(log.wait_for(2));
@@ -152,6 +163,7 @@ Result no_queue() {
 
 void test_queue_zero_takes_only_free_workers(void**) {
     Result r = no_queue();
+    assert_true(r.started);
     assert_string_equal(r.submits.c_str(), "aaf");
     assert_true(r.outcomes == "A:run,B:run" || r.outcomes == "B:run,A:run");
 }
@@ -164,6 +176,7 @@ Result waiting_too_long_expires() {
     Result r;
     {
         LanePool pool("db", 1, 4, std::chrono::milliseconds(100), clock.fn());
+        r.started = start_ok(pool);
         r.submits += letter(pool.submit(recording(log, "A", &gate, &started)));
         started.wait();  // A holds the only worker
         r.submits += letter(pool.submit(recording(log, "B")));
@@ -186,6 +199,7 @@ Result waiting_too_long_expires() {
 
 void test_waiting_beyond_max_wait_expires(void**) {
     Result r = waiting_too_long_expires();
+    assert_true(r.started);
     assert_string_equal(r.submits.c_str(), "aaa");
     assert_int_equal(r.expired_now, 11);  // 0, then 1 (B), then 1 (C)
     assert_int_equal(r.expired, 2);
@@ -201,6 +215,7 @@ Result stop_drains() {
     Result r;
     {
         LanePool pool("janus", 1, 4, std::chrono::seconds(10), clock.fn());
+        r.started = start_ok(pool);
         r.submits += letter(pool.submit(recording(log, "A", &gate, &started)));
         started.wait();
         r.submits += letter(pool.submit(recording(log, "B")));
@@ -216,8 +231,72 @@ Result stop_drains() {
 
 void test_stop_finishes_waiting_jobs_and_refuses_new(void**) {
     Result r = stop_drains();
+    assert_true(r.started);
     assert_string_equal(r.submits.c_str(), "aas");
     assert_string_equal(r.outcomes.c_str(), "B:stopped,A:run");
+}
+
+// Before start(): refused (nothing would run it), and nothing runs later.
+Result submit_before_start() {
+    FakeClock clock;
+    Log log;
+    Result r;
+    {
+        LanePool pool("db", 1, 4, std::chrono::seconds(10), clock.fn());
+        r.submits += letter(pool.submit(recording(log, "A")));
+        r.started = start_ok(pool);
+        r.submits += letter(pool.submit(recording(log, "B")));
+        r.outcomes = joined(log.wait_for(1));
+    }
+    return r;
+}
+
+void test_submit_before_start_is_refused(void**) {
+    Result r = submit_before_start();
+    assert_true(r.started);
+    assert_string_equal(r.submits.c_str(), "sa");
+    assert_string_equal(r.outcomes.c_str(), "B:run");
+}
+
+// The second thread cannot be created (as std::thread does on EAGAIN):
+// start() fails with an error naming the lane, joins the thread it made,
+// and the pool refuses every job (none is left queued forever).
+struct StartFailure {
+    bool started = true;
+    std::string error;
+    int threads_made = 0;
+    std::string submits;
+    bool restarted = true;
+};
+
+StartFailure start_failure() {
+    StartFailure r;
+    Log log;
+    int made = 0;
+    auto spawn = [&made](std::function<void()> fn) -> std::thread {
+        if (made == 1) throw std::system_error(std::make_error_code(std::errc::resource_unavailable_try_again));
+        ++made;
+        return std::thread(std::move(fn));
+    };
+    {
+        LanePool pool("janus", 3, 4, std::chrono::seconds(10), {}, spawn);
+        r.started = pool.start(&r.error);
+        r.submits += letter(pool.submit(recording(log, "A")));
+        std::string again;
+        r.restarted = pool.start(&again);
+        r.submits += letter(pool.submit(recording(log, "B")));
+    }  // the destructor must not hang
+    r.threads_made = made;
+    return r;
+}
+
+void test_start_failure_is_reported_and_refuses_jobs(void**) {
+    StartFailure r = start_failure();
+    assert_false(r.started);
+    assert_int_equal(r.threads_made, 1);
+    assert_non_null(strstr(r.error.c_str(), "lane janus"));
+    assert_string_equal(r.submits.c_str(), "ss");
+    assert_false(r.restarted);
 }
 
 std::string lanes_of_routes() {
@@ -243,6 +322,8 @@ int main() {
         cmocka_unit_test(test_queue_zero_takes_only_free_workers),
         cmocka_unit_test(test_waiting_beyond_max_wait_expires),
         cmocka_unit_test(test_stop_finishes_waiting_jobs_and_refuses_new),
+        cmocka_unit_test(test_submit_before_start_is_refused),
+        cmocka_unit_test(test_start_failure_is_reported_and_refuses_jobs),
         cmocka_unit_test(test_routes_carry_their_lane),
     };
     return cmocka_run_group_tests_name("controller_lanes", tests, nullptr, nullptr);
