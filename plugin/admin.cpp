@@ -4,7 +4,9 @@
 // are queued and sent by the worker right after. The requests, their limits
 // and the response shapes are the contract in common/admin_api.hpp; this file
 // applies them to the rooms.
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "common/admin_api.hpp"
 #include "plugin/lobby.hpp"
@@ -233,12 +235,29 @@ Json PluginCore::admin_kick(const KickRequest& r) {
 // create_room's "admitted" and "muted" (sent by the controller's reconciler
 // after a Janus restart): an admitted id that is not here now counts as
 // departed now, so it rejoins without the lobby within reconnect_grace_s;
-// mutes are merged (bits OR-ed) into the id's mute state and applied at once
-// to a connected member.
+// one that is back already and waits in the lobby (the room was re-created
+// before the restore, by a create_room without "admitted") is admitted now,
+// as by a moderator's admit, if the lobby lets a returning participant in
+// (the room is active); mutes are merged (bits OR-ed) into the id's mute
+// state and applied at once to a connected member.
 void PluginCore::restore_room_state(Room& room, const CreateRoomRequest& r) {
     const int64_t now = host_.now_unix();
-    for (const std::string& pid : r.admitted)
-        if (!room.member(pid) && !room.is_revoked(pid)) room.remember_departure(pid, now, config_.reconnect_grace_s);
+    std::vector<std::shared_ptr<Participant>> entering;
+    for (const std::string& pid : r.admitted) {
+        if (room.is_revoked(pid)) continue;
+        std::shared_ptr<Participant> member = room.member(pid);
+        if (!member) {
+            room.remember_departure(pid, now, config_.reconnect_grace_s);
+            continue;
+        }
+        if (member->admitted() || std::find(entering.begin(), entering.end(), member) != entering.end()) continue;
+        lobby::JoinFacts facts;  // its rejoin, as if within reconnect_grace_s
+        facts.room_state = room.state();
+        facts.previous = lobby::PreviousHandle::Waiting;
+        facts.permissions = member->granted();
+        facts.returns_within_grace = true;
+        if (lobby::decide_join(facts).outcome == lobby::JoinOutcome::Admitted) entering.push_back(member);
+    }
     for (const admin_api::MuteEntry& e : r.muted) {
         MuteState m = room.mute_state(e.participant_id);
         const MuteState before = m;
@@ -252,8 +271,11 @@ void PluginCore::restore_room_state(Room& room, const CreateRoomRequest& r) {
             push_locked(member, std::nullopt, muted_event(m.all(), m.moderator, m.by));
         }
     }
+    // After the mutes, so the capability bits it is admitted with hold them.
+    for (const auto& member : entering) admit_member(room, member);
     log(LogLevel::Info, "room state restored: " + room.id() + ", " + std::to_string(r.admitted.size()) +
-                            " admitted, " + std::to_string(r.muted.size()) + " mute states");
+                            " admitted (" + std::to_string(entering.size()) + " from the lobby), " +
+                            std::to_string(r.muted.size()) + " mute states");
 }
 
 // {"request":"snapshot"} → {"telemed":"snapshot","instance","rooms":[{"room","state",

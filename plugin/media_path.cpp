@@ -90,21 +90,27 @@ void PluginCore::on_rtp(Participant& p, int mindex, bool video, uint8_t* buf, st
     const uint8_t pt = rtp::payload_type(buf);
     const int64_t now = host_.now_monotonic_us();
     uint64_t forwarded = 0;
+    uint64_t replayed = 0;
     for (const Target& t : r->targets) {
+        const bool recording = t.cursor->capture_state.load(std::memory_order_relaxed) == CaptureState::Recording;
         if (!receiving(*t.to)) {
             // A joining subscriber's slot keeps the packet for later; for
             // any other, this is a gap the plugin makes in its stream.
-            if (t.cursor->capture_state.load(std::memory_order_relaxed) != CaptureState::Recording ||
-                !keep_for(p, t, buf, len, ext))
-                t.cursor->rewriter.gap();
+            if (!recording || !keep_for(p, t, buf, len, ext)) t.cursor->rewriter.gap();
             continue;
         }
+        // Its PeerConnection came up after replay_ready looked (media_up on
+        // another thread): the kept packets go first here, or this live one
+        // would start the slot's stream and every kept one, older, would be
+        // dropped by the rewriter.
+        if (recording) replayed += replay_to(p, mindex, t);
         if (relay_to_slot(t, buf, len, ext, now)) ++forwarded;
         rtp::set_seq(buf, seq);
         rtp::set_timestamp(buf, ts);
         rtp::set_payload_type(buf, pt);
     }
     c.rtp_forwarded.fetch_add(forwarded, std::memory_order_relaxed);
+    if (replayed != 0) c.rtp_replayed.fetch_add(replayed, std::memory_order_relaxed);
 }
 
 bool PluginCore::relay_to_slot(const Target& t, uint8_t* buf, std::size_t len, const void* ext,
@@ -149,12 +155,16 @@ std::size_t PluginCore::replay_to(Participant& p, int mindex, const Target& t) n
     SlotCursor& cur = *t.cursor;
     if (!cur.take_capture()) return 0;
     const int64_t now = host_.now_monotonic_us();
-    const std::size_t sent = cur.capture->replay(p.caps_epoch(), [&](uint8_t* kept, std::size_t n, const void* kept_ext) {
-        relay_to_slot(t, kept, n, kept_ext, now);
+    // Only the packets that went out count: the rewriter drops kept ones
+    // older than what the slot already sent.
+    std::size_t sent = 0;
+    cur.capture->replay(p.caps_epoch(), [&](uint8_t* kept, std::size_t n, const void* kept_ext) {
+        if (relay_to_slot(t, kept, n, kept_ext, now)) ++sent;
     });
     cur.capture_state.store(CaptureState::Done, std::memory_order_release);
     // media_up left the keyframe request to the capture, but nothing valid
-    // was kept by now (a change of the publisher's capabilities): ask now.
+    // was kept by now (a change of the publisher's capabilities), or none of
+    // it could be sent: ask now.
     if (sent == 0 && cur.keyframe_promised.load(std::memory_order_acquire) &&
         p.allow_keyframe_request(mindex, host_.now_monotonic_us(), kMinKeyframeRequestGapUs))
         host_.send_pli(p.handle(), mindex);

@@ -15,6 +15,8 @@
 // 16-bit length = block size in 32-bit words minus one.
 #include "plugin/rtp.hpp"
 
+#include <algorithm>
+
 namespace telemed::plugin::rtp {
 namespace {
 
@@ -154,7 +156,8 @@ bool is_valid_rtcp(const uint8_t* buf, std::size_t len) noexcept { return walk_r
 // where `advance` is the wall time since the last packet sent in RTP clock
 // units (Janus computes its sender reports from the last packet's timestamp
 // and the wall clock, so timestamps that follow real time keep receivers'
-// jitter estimates and lip sync right), and at least ts_step.
+// jitter estimates and lip sync right), at least ts_step and at most an hour
+// of clock (a longer idle time would come close to 2^31 and wrap).
 // After gap() (same SSRC, the plugin dropped some of its packets) only the
 // sequence offset is recomputed; the source's timestamps ran on in real time
 // while its packets were dropped, so the timestamp offset is kept.
@@ -170,6 +173,10 @@ bool is_valid_rtcp(const uint8_t* buf, std::size_t len) noexcept { return walk_r
 
 namespace {
 constexpr uint16_t kFloorWindow = 0x2000;
+// The most a switch advances the timestamps: an hour of wall time, and
+// never 2^31 or more (a serial-number step backwards) whatever the clock.
+constexpr int64_t kMaxAdvanceUs = 3600LL * 1'000'000;
+constexpr uint64_t kMaxAdvanceTs = 0x7fffffffu;
 }  // namespace
 
 void SeqRewriter::seed(uint16_t last_out_seq, uint32_t last_out_ts, uint32_t ts_step, int64_t last_out_us,
@@ -197,8 +204,12 @@ bool SeqRewriter::rewrite(uint8_t* buf, uint16_t* out_seq, uint32_t* out_ts, int
     if (switched) {
         uint32_t advance = ts_step_;
         if (clock_hz_ != 0 && last_us_ > 0 && now_us > last_us_) {
-            const int64_t elapsed = (now_us - last_us_) * static_cast<int64_t>(clock_hz_) / 1'000'000;
-            if (elapsed > static_cast<int64_t>(advance)) advance = static_cast<uint32_t>(elapsed);
+            // At most kMaxAdvanceUs of clock: a slot idle for hours would
+            // otherwise wrap (2^31 of 90 kHz is 6.6 h) into a step that
+            // receivers read as going backwards.
+            const auto idle_us = static_cast<uint64_t>(std::min(now_us - last_us_, kMaxAdvanceUs));
+            const uint64_t elapsed = std::min<uint64_t>(idle_us * clock_hz_ / 1'000'000, kMaxAdvanceTs);
+            if (elapsed > advance) advance = static_cast<uint32_t>(elapsed);
         }
         seq_off_ = static_cast<uint16_t>(last_seq_ + 1u - in_seq);
         ts_off_ = last_ts_ + advance - in_ts;

@@ -37,7 +37,8 @@ bool is_valid_rtcp(const uint8_t* buf, std::size_t len) noexcept;
 // plugin makes a gap in it (the SSRC itself is rewritten by the Janus core):
 //  - the source it carries changes (another publisher, a new SSRC): the
 //    output continues at last seq + 1, its timestamps advance by the wall
-//    time elapsed since the last packet sent (at least `ts_step`);
+//    time elapsed since the last packet sent (at least `ts_step`, at most
+//    an hour of clock);
 //  - the plugin dropped packets of the same source meanwhile (mute, revoked
 //    permission, subscriber not receiving: gap()): the output continues at
 //    last seq + 1, timestamps keep the source's own clock (which ran on in

@@ -11,7 +11,8 @@
 //    m-line per offered m-line, same kind and mid, port 0 for Reject, the
 //    plan's direction (Inactive -> inactive, Publish -> recvonly, Slot ->
 //    sendonly) and only the planned codec, with the offer's payload type;
-//  - has fixed clocks the tests move by hand.
+//  - has fixed clocks the tests move by hand (and a one-shot hook on the
+//    monotonic clock, on_monotonic).
 //
 // CMocka (STYLE.md rule 12): a failing assertion longjmps past C++
 // destructors. Test bodies keep to plain values; everything with a destructor
@@ -26,6 +27,7 @@
 #include <cstdio>
 #include <cstring>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -160,7 +162,14 @@ public:
         std::lock_guard lk(mu);
         plis.push_back(Pli{h, mindex});
     }
-    int64_t now_monotonic_us() noexcept override { return mono_us; }
+    int64_t now_monotonic_us() noexcept override {
+        if (on_monotonic) {  // one shot: another thread's work at this point
+            std::function<void()> fn = std::move(on_monotonic);
+            on_monotonic = nullptr;
+            fn();
+        }
+        return mono_us;
+    }
     void close_pc(HostHandle h) override { record(Call{Call::Close, h, false, "", "", ""}); }
     void notify_event(HostHandle h, Json event) override {
         record(Call{Call::Notify, h, false, "", json_dump(event.get()), ""});
@@ -200,6 +209,10 @@ public:
     Answer answer_mode = Answer::Normal;
     int64_t now = kNow;
     int64_t mono_us = kMonoStart;
+    // Run once at the next now_monotonic_us() call, then cleared: lets a test
+    // put a control-plane call (media_up...) between two steps of the media
+    // path, where another thread could run it.
+    std::function<void()> on_monotonic;
 };
 
 struct Fixture {

@@ -641,6 +641,67 @@ static void snapshot_and_restore(void** state) {
     assert_string_equal(field(f, 3, "joined", "status"), "waiting");
 }
 
+// The restore can come after the rejoin: after a Janus restart the room is
+// re-created first by a create_room without "admitted" (a REST upsert), the
+// patient rejoins into the lobby, then the reconciler's create_room carries
+// the admission back. The waiting patient is admitted then, as by a
+// moderator's admit (events, notification, roster and lobby list); a
+// restored id that was not admitted before the restore stays out of it.
+static void restore_admits_a_member_waiting_in_the_lobby(void** state) {
+    Fixture* f = F(state);
+    assert_int_equal(create_room(f, kRoom, "active"), 0);  // the REST upsert
+    assert_int_equal(join(f, 0, doctor_token(f)), 0);
+    assert_int_equal(join(f, 1, patient_token(f)), 0);
+    assert_int_equal(join(f, 2, patient_token(f, kObs)), 0);
+    assert_string_equal(field(f, 1, "joined", "status"), "waiting");
+    assert_int_equal(array_size(f, 0, "waiting", "waiting"), 2);
+    clear_calls(f);
+    // The reconciler: the patient was admitted and force-muted; kObs was kicked.
+    assert_int_equal(create_room(f, kRoom, "active",
+                                 ",\"revoked\":[\"cccccccc-cccc-4ccc-8ccc-cccccccccccc\"],"
+                                 "\"admitted\":[\"bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb\","
+                                 "\"cccccccc-cccc-4ccc-8ccc-cccccccccccc\"],"
+                                 "\"muted\":[{\"participant_id\":\"bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb\","
+                                 "\"moderator\":[\"audio\"],\"self\":[]}]"),
+                     0);
+    f->core->drain();
+    const long full = default_permissions(Role::Patient, SessionKind::Consultation);
+    assert_int_equal(caps(f, 1), full & ~bit(Permission::PublishAudio));
+    assert_string_equal(field_json(f, 1, "muted", "muted_by_moderator"), "[\"audio\"]");
+    assert_int_equal(count(f, 1, "admitted"), 1);
+    assert_int_equal(array_size(f, 1, "admitted", "participants"), 1);  // sees the doctor
+    assert_int_equal(array_size(f, 0, "participants", "participants"), 1);
+    assert_int_equal(array_size(f, 0, "waiting", "waiting"), 0);
+    assert_int_equal(notifications(f, "admitted"), 1);
+    assert_true(has_text(room_member(f, kPat), "\"status\":\"admitted\""));
+    // The revoked id was kicked, not admitted.
+    assert_int_equal(count(f, 2, "kicked"), 1);
+    assert_int_equal(count(f, 2, "admitted"), 0);
+    assert_string_equal(room_member(f, kObs), "(none)");
+    // Sent again (a retried reconcile): nothing more happens.
+    clear_calls(f);
+    assert_int_equal(create_room(f, kRoom, "active", ",\"admitted\":[\"bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb\"]"),
+                     0);
+    f->core->drain();
+    assert_int_equal(count(f, 1, "admitted"), 0);
+    assert_int_equal(notifications(f, "admitted"), 0);
+}
+
+// Before the session starts everyone waits (the lobby rule): a restored
+// admission does not let a waiting member into a scheduled room.
+static void restore_leaves_the_lobby_of_a_scheduled_room(void** state) {
+    Fixture* f = F(state);
+    assert_int_equal(create_room(f, kRoom, "scheduled"), 0);
+    assert_int_equal(join(f, 1, patient_token(f)), 0);
+    clear_calls(f);
+    assert_int_equal(create_room(f, kRoom, "scheduled", ",\"admitted\":[\"bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb\"]"),
+                     0);
+    f->core->drain();
+    assert_int_equal(caps(f, 1), 0);
+    assert_int_equal(count(f, 1, "admitted"), 0);
+    assert_true(has_text(room_member(f, kPat), "\"status\":\"waiting\""));
+}
+
 static void set_permissions_can_admit_and_make_moderator(void** state) {
     Fixture* f = F(state);
     create_room(f, kRoom);
@@ -1059,6 +1120,8 @@ int main() {
         cmocka_unit_test_setup_teardown(lobby_request_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(reconnect_grace_skips_the_lobby, setup, teardown),
         cmocka_unit_test_setup_teardown(snapshot_and_restore, setup, teardown),
+        cmocka_unit_test_setup_teardown(restore_admits_a_member_waiting_in_the_lobby, setup, teardown),
+        cmocka_unit_test_setup_teardown(restore_leaves_the_lobby_of_a_scheduled_room, setup, teardown),
         cmocka_unit_test_setup_teardown(set_permissions_can_admit_and_make_moderator, setup, teardown),
         cmocka_unit_test_setup_teardown(mute_state_events_and_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(client_kick_bans, setup, teardown),

@@ -1135,6 +1135,42 @@ static void kept_keyframe_invalidated_after_pc_up_is_asked_again(void** state) {
     assert_int_equal(vp8(f, 0, true, true), 2);  // live
 }
 
+// The subscriber's PeerConnection comes up (media_up on another thread)
+// while the publisher's media thread is between the replay check and the
+// forwarding loop of one packet: that packet must not reach the slot before
+// the kept key frame. Before the fix it went out live first, its number
+// became the rewriter's floor, every kept packet (older) was then dropped,
+// and the replay still counted them all, so no keyframe request was sent
+// either: the joiner waited for the publisher's next key frame.
+static void kept_keyframe_survives_media_up_during_a_packet(void** state) {
+    Fixture* f = F(state);
+    assert_true(consult(f));
+    assert_true(paramedic_joining(f));
+    assert_int_equal(vp8(f, 0, true, true), 1);
+    assert_int_equal(vp8(f, 0, false, false), 1);
+    f->host.plis.clear();
+    // The first clock read of the next packet comes after its replay check.
+    f->host.on_monotonic = [f] { f->core->media_up(H(f, 3)); };
+    const std::size_t before = f->host.relays.size();
+    assert_int_equal(vp8(f, 0, false, false), 4);  // patient 1, paramedic 2 kept + 1 live
+    assert_false(static_cast<bool>(f->host.on_monotonic));  // the hook ran
+    std::vector<const Relay*> to3;
+    for (std::size_t i = before; i < f->host.relays.size(); ++i)
+        if (f->host.relays[i].h == H(f, 3)) to3.push_back(&f->host.relays[i]);
+    assert_int_equal(to3.size(), 3);
+    assert_true(relay_is_keyframe_start(to3[0]));
+    assert_int_equal(relay_seq(to3[1]), (relay_seq(to3[0]) + 1) & 0xffff);
+    assert_int_equal(relay_seq(to3[2]), (relay_seq(to3[0]) + 2) & 0xffff);
+    assert_ptr_equal(to3[2]->ext, kExt);  // the live one last
+    assert_int_equal(stat_of(f, kDoc, "rtp_replayed"), 2);
+    f->core->drain();
+    assert_int_equal(plis(f, 0, 1), 0);  // the kept key frame went out: none needed
+    // Then live only.
+    assert_int_equal(vp8(f, 0, false, false), 2);
+    assert_int_equal(relay_seq(last_relay_to(f, 3)), (relay_seq(to3[0]) + 3) & 0xffff);
+    assert_int_equal(stat_of(f, kDoc, "rtp_replayed"), 2);
+}
+
 static void kept_keyframe_overflow_and_expiry(void** state) {
     Fixture* f = F(state);
     assert_true(consult(f));
@@ -1793,6 +1829,7 @@ int main() {
         cmocka_unit_test_setup_teardown(joiner_gets_the_kept_keyframe_first, setup, teardown),
         cmocka_unit_test_setup_teardown(kept_keyframe_goes_out_on_audio_never_across_a_mute, setup, teardown),
         cmocka_unit_test_setup_teardown(kept_keyframe_invalidated_after_pc_up_is_asked_again, setup, teardown),
+        cmocka_unit_test_setup_teardown(kept_keyframe_survives_media_up_during_a_packet, setup, teardown),
         cmocka_unit_test_setup_teardown(kept_keyframe_overflow_and_expiry, setup, teardown),
         cmocka_unit_test_setup_teardown(slots_pair_one_participants_audio_and_video, setup, teardown),
         cmocka_unit_test_setup_teardown(gaps_the_plugin_makes_keep_the_sequence, setup, teardown),

@@ -347,6 +347,35 @@ static void rewriter_switch_advances_by_wall_time(void**) {
     assert_int_equal(t, 5000 + 3 * 48000 + 960 + 960);
 }
 
+// A switch after a long idle time: the advance is capped at an hour of
+// clock, far below 2^31, so it never wraps into a timestamp that receivers
+// read as going backwards (7 h of 90 kHz is more than 2^31, 25 h of 48 kHz
+// more than 2^32).
+static void rewriter_switch_after_long_idle_is_capped(void**) {
+    const int64_t hour_us = 3600LL * 1'000'000;
+    rtp::SeqRewriter video;
+    video.seed(10, 5000, 3000, 1'000'000, 90000);
+    uint8_t pkt[12];
+    rtp_header(pkt, 96, false, 300, 777, 0x1);
+    uint16_t s = 0;
+    uint32_t t = 0;
+    assert_true(video.rewrite(pkt, &s, &t, 1'000'000 + 7 * hour_us));
+    assert_int_equal(s, 11);
+    assert_int_equal(t, 5000u + 3600u * 90000u);
+    assert_true(static_cast<int32_t>(t - 5000u) > 0);
+    rtp::SeqRewriter audio;
+    audio.seed(10, 5000, 960, 1'000'000, 48000);
+    rtp_header(pkt, 111, false, 300, 777, 0x1);
+    assert_true(audio.rewrite(pkt, &s, &t, 1'000'000 + 25 * hour_us));
+    assert_int_equal(t, 5000u + 3600u * 48000u);
+    // Under the cap, the wall time as before: 59 min of 48 kHz.
+    rtp::SeqRewriter below;
+    below.seed(10, 5000, 960, 1'000'000, 48000);
+    rtp_header(pkt, 111, false, 300, 777, 0x1);
+    assert_true(below.rewrite(pkt, &s, &t, 1'000'000 + 59 * 60 * 1'000'000LL));
+    assert_int_equal(t, 5000u + 59u * 60u * 48000u);
+}
+
 static void rtcp_sr_plus_pli(void**) {
     // Chrome's typical compound: SR (no report blocks, 28 bytes) + PLI (12).
     uint8_t b[40] = {};
@@ -441,6 +470,7 @@ int main() {
         cmocka_unit_test(rewriter_unseeded_starts_at_zero),
         cmocka_unit_test(rewriter_gap_continues_the_sequence),
         cmocka_unit_test(rewriter_switch_advances_by_wall_time),
+        cmocka_unit_test(rewriter_switch_after_long_idle_is_capped),
         cmocka_unit_test(rewriter_continues_from_seed),
         cmocka_unit_test(rewriter_wraps_around),
         cmocka_unit_test(rewriter_ssrc_switch_is_continuous),
