@@ -53,7 +53,18 @@ struct RoomReconciler::Impl {
         std::chrono::steady_clock::time_point written{};
     };
     std::map<std::string, Kept> kept;
-    std::string instance;  // last plugin instance seen
+    std::string instance;  // last plugin instance whose restore completed
+
+    // The restore after a Janus restart, over one or more passes:
+    // restore_instance is the new plugin instance; `restored` its rooms
+    // that create_room already carried the kept admitted ids and mute states
+    // to (at most once per room and instance: the plugin ORs them into the
+    // live state, so sending them again would undo a moderator's unmute);
+    // `fresh` its rooms whose kept snapshot was taken from that instance
+    // since (a room missing again is re-created from it, else plain).
+    std::string restore_instance;
+    std::set<std::string> restored;
+    std::set<std::string> fresh;
 
     std::string instance_key() const { return prefix + "janus:instance"; }
     std::string snapshot_key(const std::string& sid) const { return prefix + "room:" + sid + ":snapshot"; }
@@ -179,7 +190,7 @@ void RoomReconciler::run() {
             instance_ok_ = impl_->instance;
         }
         const State before = state_.exchange(ok ? State::Ok : State::Restoring, std::memory_order_acq_rel);
-        if (before != State::Ok && ok) log_info("room reconciler: every room in place");
+        if (before != State::Ok && ok) log_info("room reconciler: every room in place or tried");
         lk.lock();
         // Sooner while rooms may be missing, or when Janus failed meanwhile.
         const auto full = std::chrono::milliseconds(interval_ms_);
@@ -217,28 +228,42 @@ void RoomReconciler::resync_pending() {
         todo.swap(resync_);
     }
     bool janus_gone = false;
+    bool db_failed = false;
     for (const std::string& sid : todo) {
-        if (janus_gone || stopping()) {
-            request_resync(sid);
+        if (janus_gone || db_failed || stopping()) {
+            request_resync(sid);  // the rest waits for the next pass
             continue;
         }
-        std::optional<db::Session> s;
-        std::vector<db::Participant> parts;
-        db::run_read(pool_, [&](PGconn* c) {
-            s = db::find_session(c, sid);
-            if (s) parts = db::list_active_participants(c, sid);
-        });
-        if (!s || !is_open(s->status)) continue;
         bool ok = true;
-        for (const db::Participant& p : parts) {
-            Json set = admin_api::build_request(admin_api::SetPermissionsRequest{
-                sid, p.id, effective_permissions(p.role, s->kind, p.overrides), p.role});
-            JanusAdmin::Result r = janus_.message_plugin(set.get());
-            if (!r.ok && !r.refused_with(PluginError::NoSuchRoom)) {
-                ok = false;
-                if (r.unreachable) janus_gone = true;  // the rest waits for the next pass
-                break;
+        try {
+            std::optional<db::Session> s;
+            std::vector<db::Participant> parts;
+            db::run_read(pool_, [&](PGconn* c) {
+                s = db::find_session(c, sid);
+                if (s) parts = db::list_active_participants(c, sid);
+            });
+            if (!s || !is_open(s->status)) continue;
+            for (const db::Participant& p : parts) {
+                Json set = admin_api::build_request(admin_api::SetPermissionsRequest{
+                    sid, p.id, effective_permissions(p.role, s->kind, p.overrides), p.role});
+                JanusAdmin::Result r = janus_.message_plugin(set.get());
+                if (!r.ok && !r.refused_with(PluginError::NoSuchRoom)) {
+                    ok = false;
+                    if (r.unreachable) janus_gone = true;  // the rest waits for the next pass
+                    break;
+                }
             }
+        } catch (const std::exception& e) {
+            // Postgres failed: this session and the rest wait for the next pass.
+            std::string what(e.what());
+            log_warn("room reconciler: resync of session %s: %s", sid.c_str(),
+                     what.substr(0, what.find('\n')).substr(0, 200).c_str());
+            ok = false;
+            db_failed = true;
+        } catch (...) {
+            log_warn("room reconciler: resync of session %s: unknown error", sid.c_str());
+            ok = false;
+            db_failed = true;
         }
         if (ok) {
             log_info("room reconciler: permissions of session %s re-sent after a failed Janus call", sid.c_str());
@@ -292,19 +317,42 @@ bool RoomReconciler::pass() {
     // 3. A new plugin instance: Janus restarted.
     std::string stored = im.instance.empty() ? im.get(im.instance_key()) : im.instance;
     const bool restarted = !stored.empty() && stored != snap->instance;
-    if (restarted) log_warn("room reconciler: Janus restarted (new plugin instance); restoring %zu rooms", expected.size());
+    if (restarted && im.restore_instance != snap->instance) {
+        log_warn("room reconciler: Janus restarted (new plugin instance); restoring %zu rooms", expected.size());
+        im.restore_instance = snap->instance;
+        im.restored.clear();
+        im.fresh.clear();
+    }
+    if (restarted) {
+        // Rooms restored on the new instance by an earlier pass: their kept
+        // snapshot is now the new instance's.
+        for (const admin_api::RoomSnapshot& rs : snap->rooms) {
+            if (expected.count(rs.room) == 0 || im.restored.count(rs.room) == 0) continue;
+            im.keep(rs);
+            im.fresh.insert(rs.room);
+        }
+    }
 
-    // 4. Restore.
-    bool all_ok = true;
+    // 4. Restore. Every room needing it is attempted; one that Janus refuses
+    // (e.g. the plugin's room limit) or that keeps changing is logged and
+    // tried again at the next pass, without holding the pass back (only
+    // Janus unreachable does).
+    bool complete = true;
     std::size_t restored = 0;
+    std::size_t failed = 0;
     bool janus_gone = false;
     for (const std::string& sid : expected) {
-        if (!restarted && present.count(sid) != 0) continue;
+        // Its live state already went to this instance: only re-created if missing.
+        const bool again = restarted && im.restored.count(sid) != 0;
+        if ((!restarted || again) && present.count(sid) != 0) continue;
         if (janus_gone || stopping()) {
-            all_ok = false;  // Janus went away (or we stop): the next pass goes on
+            complete = false;  // Janus went away (or we stop): the next pass goes on
             break;
         }
         std::optional<admin_api::RoomSnapshot> last = im.last_snapshot(sid);
+        // The kept admitted ids and mutes: at most once per room and instance
+        // (then from the new instance's own snapshot, if one was taken since).
+        bool with_state = last && (!again || im.fresh.count(sid) != 0);
         bool done = false;
         for (int attempt = 0; attempt < kRestoreAttempts && !done; ++attempt) {
             std::string before;
@@ -330,7 +378,7 @@ bool RoomReconciler::pass() {
             }
             Json body = create_room_request(*s, s->status == SessionStatus::Active ? "active" : "scheduled", revoked,
                                             parts);
-            if (last) {
+            if (with_state) {
                 // create_room_request's body plus the live state: re-built typed.
                 auto parsed = admin_api::parse_request(body.get());
                 if (parsed.ok()) {
@@ -346,14 +394,22 @@ bool RoomReconciler::pass() {
                 if (cr.unreachable) janus_gone = true;
                 break;
             }
+            with_state = false;  // applied: a further attempt sends the Postgres state only
+            if (restarted) im.restored.insert(sid);
             std::string after;
             db::run_read(pool_, [&](PGconn* c) { after = session_fingerprint(c, sid); });
             done = after == before;  // changed meanwhile: again, with the current state
         }
-        if (done) ++restored;
-        else all_ok = false;
+        if (done) {
+            ++restored;
+        } else if (janus_gone) {
+            complete = false;
+        } else {
+            ++failed;  // Janus answered: retried at the next pass
+        }
     }
     if (restored) log_info("room reconciler: %zu rooms restored", restored);
+    if (failed) log_warn("room reconciler: %zu rooms not restored; tried again at the next pass", failed);
 
     // 5. Rooms of closed sessions go.
     for (const std::string& sid : closed) {
@@ -366,23 +422,30 @@ bool RoomReconciler::pass() {
     // 6. Permission sets a failed REST call may have left different.
     resync_pending();
 
-    // 7. Keep the live state of rooms in place (not those restored just now:
-    // their snapshot is taken at the next pass, with the restored state).
-    if (all_ok) {
+    // 7. Keep the live state of rooms in place (after a restart, those
+    // restored by an earlier pass were kept in 3; those restored just now
+    // are kept at the next pass, with the restored state).
+    if (!restarted)
         for (const admin_api::RoomSnapshot& rs : snap->rooms)
-            if (expected.count(rs.room) != 0 && (!restarted)) im.keep(rs);
-        for (auto it = im.kept.begin(); it != im.kept.end();) {
-            const std::string sid = it->first;
-            ++it;
-            if (expected.count(sid) == 0) im.forget(sid);
-        }
+            if (expected.count(rs.room) != 0) im.keep(rs);
+    for (auto it = im.kept.begin(); it != im.kept.end();) {
+        const std::string sid = it->first;
+        ++it;
+        if (expected.count(sid) == 0) im.forget(sid);
+    }
+    // Every room was attempted on this instance and Janus answered each:
+    // the restore is over (rooms it refused are tried again as missing ones).
+    if (complete) {
         if (im.instance != snap->instance) {
             if (!im.set(im.instance_key(), snap->instance))
                 log_warn("room reconciler: cannot store the plugin instance in Redis");
             im.instance = snap->instance;
         }
+        im.restore_instance.clear();
+        im.restored.clear();
+        im.fresh.clear();
     }
-    return all_ok;
+    return complete;
 }
 
 const char* AppContext::rooms_state() const { return rooms ? rooms->state_name() : "ok"; }

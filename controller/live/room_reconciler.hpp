@@ -15,6 +15,11 @@
 // Restore = create_room with the session's state, grants of the active
 // participants and bans (removed participants in Postgres, plus the bans of
 // the last snapshot), and the last snapshot's admitted ids and mute states.
+// After a restart, the admitted ids and mute states go to each room at most
+// once per plugin instance (the plugin ORs them into the live state: sent
+// again they would undo a moderator's unmute); a pass that goes on with the
+// restore (Janus went away meanwhile) re-creates only rooms missing again,
+// from the snapshot the new instance took since, or without that state.
 // The snapshot of every other room is stored in Redis
 // (<prefix>room:<sid>:snapshot, JSON, written when it changed) and in memory,
 // so neither a controller restart nor a Redis loss alone loses it.
@@ -23,7 +28,9 @@
 // in transport (request_resync).
 //
 // state(): Restoring from the start until a pass found every expected room
-// in place (and again whenever Janus is unreachable or a restore failed);
+// in place or attempted it with Janus answering (a room Janus refuses, e.g.
+// the plugin's room limit, is logged and tried again at each pass, without
+// holding readiness), and again whenever Janus is unreachable or restarted;
 // Ok after. /readyz reports it as checks.rooms.
 #pragma once
 #include <atomic>
@@ -68,7 +75,7 @@ public:
     struct Impl;
 private:
     void run();
-    bool pass();  // one comparison; true when every expected room is in place
+    bool pass();  // one comparison; true when every expected room is in place or was answered by Janus
     void resync_pending();
     bool current_instance() const;
     bool stopping() const;

@@ -5,12 +5,23 @@
 
 #include "controller/db/lease.hpp"
 #include "controller/db/pg.hpp"
+#include "controller/deadline.hpp"
 #include "controller/http/problem.hpp"
 #include "controller/live/room_reconciler.hpp"
 #include "controller/log.hpp"
 #include "controller/routes/support.hpp"
 
 namespace telemed {
+
+JanusBudget::JanusBudget() {
+    const SteadyTime now = std::chrono::steady_clock::now();
+    deadline_ = now + std::chrono::milliseconds(kJanusBudgetMs);
+    if (std::optional<SteadyTime> d = thread_deadline()) {
+        // Leave step 3 its reserve: Janus must not apply what Postgres then
+        // has no time to write. Past already: the budget is spent (503 at once).
+        deadline_ = std::min(deadline_, *d - std::chrono::milliseconds(kJanusWriteReserveMs));
+    }
+}
 
 unsigned JanusBudget::next_call_ms(unsigned janus_timeout_ms) const {
     const auto left =
@@ -74,23 +85,34 @@ std::optional<Response> run_janus_step(AppContext& app, const std::string& sessi
         // 3. lock, compare, write.
         bool changed = false;
         bool gone = false;
-        db::transact(app.db, [&](PGconn* c) {
-            changed = gone = false;
-            std::optional<db::Session> s = db::lock_session(c, session_id);
-            if (!s) {
-                gone = true;
-                return db::TxnEnd::Rollback;
-            }
-            if (session_fingerprint(c, session_id) != fingerprint) {
-                changed = true;
-                return db::TxnEnd::Rollback;
-            }
-            return write(c, *s);
-        });
+        try {
+            db::transact(app.db, [&](PGconn* c) {
+                changed = gone = false;
+                std::optional<db::Session> s = db::lock_session(c, session_id);
+                if (!s) {
+                    gone = true;
+                    return db::TxnEnd::Rollback;
+                }
+                if (session_fingerprint(c, session_id) != fingerprint) {
+                    changed = true;
+                    return db::TxnEnd::Rollback;
+                }
+                return write(c, *s);
+            });
+        } catch (...) {
+            // Janus applied the change, Postgres did not take it (timeout,
+            // lock timeout, commit failure): the reconciler re-sends the
+            // session's permission sets from Postgres.
+            if (plan.request && app.rooms) app.rooms->request_resync(session_id);
+            throw;
+        }
         if (gone) return not_found("No session with this id.");
         if (!changed) return std::nullopt;
         log_info("session %s: changed during the Janus %s call (attempt %d); again", session_id.c_str(), plan.op,
                  attempt);
+        // The last attempt's Janus request was applied and is not written:
+        // the media path goes back in line with Postgres.
+        if (attempt == kMaxJanusStepAttempts && plan.request && app.rooms) app.rooms->request_resync(session_id);
     }
     Response r = problem(409, "concurrent-change", "Concurrent change",
                          "The session changed several times while this request was applied; retry.");

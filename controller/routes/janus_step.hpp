@@ -18,6 +18,12 @@
 //
 // Janus refused, unreachable or out of budget: 503 janus-unavailable +
 // Retry-After, and nothing was written to Postgres (step 3 never ran).
+// Janus accepted but nothing was written (step 3 threw: timeout, lock
+// timeout, commit failure; or 409 concurrent-change after the last
+// attempt), or the Janus call failed in transport: the session is queued
+// for the room reconciler's resync (RoomReconciler::request_resync), which
+// re-sends the permission sets from Postgres (it does not lift a ban that
+// Janus applied: docs/OPERATIONS.md "Janus restart").
 #pragma once
 #include <libpq-fe.h>
 
@@ -39,13 +45,19 @@ namespace telemed {
 // attempts included, ends within kJanusBudgetMs of the request's start, so
 // a hung Janus is answered 503 within 5 s (with the database steps around).
 inline constexpr unsigned kJanusBudgetMs = 4000;
+// ... and at least kJanusWriteReserveMs before the thread's deadline (the
+// lane's db_request_budget_ms, counted from the hand-off, queue wait
+// included: controller/deadline.hpp), so step 3 has time to write what
+// Janus applied.
+inline constexpr unsigned kJanusWriteReserveMs = 500;
 // A call is not started with less than this left (503 at once instead).
 inline constexpr unsigned kJanusMinCallMs = 250;
 inline constexpr int kMaxJanusStepAttempts = 3;
 
 class JanusBudget {
 public:
-    JanusBudget() : deadline_(std::chrono::steady_clock::now() + std::chrono::milliseconds(kJanusBudgetMs)) {}
+    // Ends at min(now + kJanusBudgetMs, thread_deadline() - kJanusWriteReserveMs).
+    JanusBudget();
     // min(janus_timeout_ms, what is left); 0 when less than kJanusMinCallMs is left.
     unsigned next_call_ms(unsigned janus_timeout_ms) const;
     // message_plugin within the budget; unreachable ("deadline") when spent.
