@@ -378,13 +378,22 @@ Json pong_reply(std::size_t rooms, std::string_view instance) {
     return j;
 }
 
+namespace {
+
+// A reply's plugin instance id: 1..kMaxInstanceChars printable ASCII.
+std::optional<std::string> instance_param(const json_t* response) {
+    auto inst = string_param(response, "instance");
+    if (!inst || inst->empty() || inst->size() > kMaxInstanceChars) return std::nullopt;
+    for (char ch : *inst)
+        if (ch < 0x21 || ch > 0x7e) return std::nullopt;
+    return std::string(*inst);
+}
+
+}  // namespace
+
 std::string pong_instance(const json_t* response) {
     if (reply_kind(response) != "pong") return {};
-    auto inst = string_param(response, "instance");
-    if (!inst || inst->size() > kMaxInstanceChars) return {};
-    for (char ch : *inst)
-        if (ch < 0x21 || ch > 0x7e) return {};
-    return std::string(*inst);
+    return instance_param(response).value_or(std::string());
 }
 
 Json room_created_reply(std::string_view room, SessionStatus state, bool existed) {
@@ -498,14 +507,12 @@ std::optional<RoomSnapshot> parse_room_snapshot(const json_t* j) {
 
 std::optional<Snapshot> parse_snapshot_reply(const json_t* response) {
     if (!json_is_object(response) || reply_kind(response) != "snapshot") return std::nullopt;
-    auto inst = string_param(response, "instance");
-    if (!inst || inst->empty() || inst->size() > kMaxInstanceChars) return std::nullopt;
-    for (char ch : *inst)
-        if (ch < 0x21 || ch > 0x7e) return std::nullopt;
+    std::optional<std::string> inst = instance_param(response);
+    if (!inst) return std::nullopt;
     const json_t* rooms = json_object_get(response, "rooms");
     if (!json_is_array(rooms) || json_array_size(rooms) > kMaxSnapshotRooms) return std::nullopt;
     Snapshot s;
-    s.instance = std::string(*inst);
+    s.instance = std::move(*inst);
     std::size_t i;
     json_t* v;
     json_array_foreach(rooms, i, v) {

@@ -193,11 +193,16 @@ JanusAdmin::~JanusAdmin() = default;
 
 JanusAdmin::Result JanusAdmin::message_plugin(const json_t* request) { return message_plugin(request, 0); }
 
-JanusAdmin::Result JanusAdmin::message_plugin(const json_t* request, unsigned timeout_ms) {
+namespace {
+
+// message_plugin's work; `quiet`: a transport failure logs at debug (the
+// readiness probe: /readyz reports it, 4 probes a second must not flood).
+JanusAdmin::Result send_plugin(JanusAdmin::Impl& impl, const json_t* request, unsigned timeout_ms, bool quiet) {
+    using Result = JanusAdmin::Result;
     Result r;
     try {
         const std::string tx = new_transaction();
-        Json body = admin_api::build_message_plugin(request, impl_->secret, tx);
+        Json body = admin_api::build_message_plugin(request, impl.secret, tx);
         if (!body) {
             r.error = "request is not a JSON object";
             return r;
@@ -208,7 +213,7 @@ JanusAdmin::Result JanusAdmin::message_plugin(const json_t* request, unsigned ti
             r.error = "cannot serialise request";
             return r;
         }
-        Impl::Http http = impl_->post(text.get(), timeout_ms);
+        JanusAdmin::Impl::Http http = impl.post(text.get(), timeout_ms);
         text.reset();
         if (!http.ok) {
             r.unreachable = true;
@@ -216,7 +221,8 @@ JanusAdmin::Result JanusAdmin::message_plugin(const json_t* request, unsigned ti
         } else {
             r = admin_api::parse_message_plugin_reply(http.body, tx);
         }
-        if (r.unreachable) log_warn("janus admin: message_plugin failed (%s)", r.error.c_str());
+        if (r.unreachable && quiet) log_debug("janus admin: ping failed (%s)", r.error.c_str());
+        else if (r.unreachable) log_warn("janus admin: message_plugin failed (%s)", r.error.c_str());
         return r;
     } catch (...) {
         Result fail;
@@ -224,6 +230,12 @@ JanusAdmin::Result JanusAdmin::message_plugin(const json_t* request, unsigned ti
         fail.error = "internal error";
         return fail;
     }
+}
+
+}  // namespace
+
+JanusAdmin::Result JanusAdmin::message_plugin(const json_t* request, unsigned timeout_ms) {
+    return send_plugin(*impl_, request, timeout_ms, false);
 }
 
 uint64_t JanusAdmin::transport_failures() const { return impl_->transport_failures.load(std::memory_order_relaxed); }
@@ -242,17 +254,8 @@ void JanusAdmin::note_instance(const std::string& instance) {
 bool JanusAdmin::ping() {
     try {
         Json req = admin_api::build_request(admin_api::PingRequest{});
-        const std::string tx = new_transaction();
-        Json body = req ? admin_api::build_message_plugin(req.get(), impl_->secret, tx) : Json();
-        if (!body) return false;
-        CString text(json_dumps(body.get(), JSON_COMPACT));
-        if (!text) return false;
-        Impl::Http http = impl_->post(text.get());
-        if (!http.ok) {
-            log_debug("janus admin: ping failed (%s)", http.error.c_str());  // /readyz says it; no log flood
-            return false;
-        }
-        Result r = admin_api::parse_message_plugin_reply(http.body, tx);
+        if (!req) return false;
+        Result r = send_plugin(*impl_, req.get(), 0, true);
         if (!r.ok || admin_api::reply_kind(r.response.get()) != "pong") return false;
         note_instance(admin_api::pong_instance(r.response.get()));
         return true;

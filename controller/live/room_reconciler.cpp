@@ -30,14 +30,6 @@ constexpr auto kRewriteEvery = std::chrono::hours(1);    // refreshes the TTL of
 
 timeval to_timeval(long ms) { return timeval{ms / 1000, static_cast<suseconds_t>((ms % 1000) * 1000)}; }
 
-std::string dump(const json_t* j) {
-    char* s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    if (!s) return {};
-    std::string out(s);
-    std::free(s);
-    return out;
-}
-
 }  // namespace
 
 struct RoomReconciler::Impl {
@@ -117,7 +109,7 @@ struct RoomReconciler::Impl {
 
     void keep(const admin_api::RoomSnapshot& s) {
         Json j = admin_api::room_snapshot_json(s);
-        std::string text = dump(j.get());
+        std::string text = json_dump(j.get());
         if (text.empty()) return;
         auto now = std::chrono::steady_clock::now();
         Kept& k = kept[s.room];

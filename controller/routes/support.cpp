@@ -23,17 +23,13 @@ Response invalid_transition(std::string_view from, std::string_view action) {
 }
 
 Response janus_unavailable() {
-    Response r = problem(503, "janus-unavailable", "Media server unavailable",
-                         "The media server did not accept the change; nothing was changed. Retry later.");
-    r.headers.emplace_back("Retry-After", "2");
-    return r;
+    return service_unavailable("janus-unavailable", "Media server unavailable",
+                               "The media server did not accept the change; nothing was changed. Retry later.", 2);
 }
 
 Response database_unavailable() {
-    Response r = problem(503, "database-unavailable", "Database unavailable",
-                         "The database cannot serve the request now; retry later.");
-    r.headers.emplace_back("Retry-After", "2");
-    return r;
+    return service_unavailable("database-unavailable", "Database unavailable",
+                               "The database cannot serve the request now; retry later.", 2);
 }
 
 Json create_room_request(const db::Session& s, const char* state, const std::vector<std::string>& revoked,
