@@ -234,6 +234,104 @@ function rosterMap(list) {
     return m;
 }
 
+// ------------------------------------------------------------------ chat and files helpers
+
+/** What the controller accepts as shared files (docs/API.md, files): media
+ *  type -> file name extensions. uploadFile() refuses anything else before
+ *  sending a byte (code 'type-not-allowed'). */
+export const FILE_TYPES = Object.freeze({
+    'application/pdf': ['pdf'],
+    'image/png': ['png'],
+    'image/jpeg': ['jpg', 'jpeg'],
+    'application/dicom': ['dcm', 'dicom'],
+    'text/plain': ['txt', 'text', 'log'],
+});
+/** The controller's upload cap (25 MiB): larger files are refused before sending ('too-large'). */
+export const MAX_FILE_BYTES = 25 * 1024 * 1024;
+/** Chat text limit in code points (the plugin answers 4003 beyond). */
+export const MAX_CHAT_CHARS = 4000;
+
+const CHAT_RETRY_CODES = new Set([5030, 4290, 'timeout', 'transport']);
+const CHAT_RETRY_FIRST_DELAY_MS = 500;
+const CHAT_RETRY_MAX_WAIT_MS = 5000;
+const CHAT_HISTORY_PAGE = 100;
+const CHAT_HISTORY_MAX_PAGES = 200;
+const CLIENT_ID_RE = /^[A-Za-z0-9._:-]{1,64}$/;
+// eslint-disable-next-line no-control-regex
+const CHAT_FORBIDDEN_RE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+
+// The controller's base URL (ends with '/'): opts.apiUrl, else the page's origin.
+function apiBase(url) {
+    const origin = globalThis.location?.origin && globalThis.location.origin !== 'null' ? globalThis.location.origin : 'http://localhost';
+    try {
+        const u = new URL(typeof url === 'string' && url ? url : '/', origin);
+        if (!u.pathname.endsWith('/')) u.pathname += '/';
+        u.search = '';
+        u.hash = '';
+        return u.href;
+    } catch {
+        return `${origin}/`;
+    }
+}
+
+/** The media type uploadFile() sends for a file: its own type when it is
+ *  one of FILE_TYPES, else the one its name's extension says, else ''. */
+export function fileType(file, name = file && file.name) {
+    const own = file && typeof file.type === 'string' ? file.type.toLowerCase().split(';')[0].trim() : '';
+    if (own && FILE_TYPES[own]) return own;
+    const ext = typeof name === 'string' && name.includes('.') ? name.slice(name.lastIndexOf('.') + 1).toLowerCase() : '';
+    for (const [type, exts] of Object.entries(FILE_TYPES)) if (exts.includes(ext)) return type;
+    return own === 'image/jpg' ? 'image/jpeg' : own === 'application/x-pdf' ? 'application/pdf' : own;
+}
+
+// Content-Disposition for an upload: an ASCII filename="…" and, for any
+// other name, RFC 5987 filename*=UTF-8''<percent-encoded> beside it.
+export function contentDisposition(name) {
+    // eslint-disable-next-line no-control-regex
+    const clean = String(name || 'file').replace(/[\u0000-\u001f\u007f-\u009f/\\]/g, '_').trim().slice(0, 255) || 'file';
+    const ascii = clean.replace(/[^\x20-\x7e]/g, '_').replace(/"/g, '_');
+    if (ascii === clean) return `attachment; filename="${ascii}"`;
+    const ext = encodeURIComponent(clean).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+    return `attachment; filename="${ascii}"; filename*=UTF-8''${ext}`;
+}
+
+function chatMessage(m) {
+    if (!m || typeof m !== 'object' || typeof m.id !== 'string' || !Number.isInteger(m.seq) || typeof m.text !== 'string') return null;
+    return {
+        id: m.id,
+        seq: m.seq,
+        sender: typeof m.sender === 'string' ? m.sender : null,
+        to: strArray(m.to),
+        text: m.text,
+        created_at: typeof m.created_at === 'string' ? m.created_at : null,
+    };
+}
+
+function fileResource(f) {
+    if (!f || typeof f !== 'object' || typeof f.id !== 'string' || !f.id) return null;
+    return {
+        id: f.id,
+        session_id: typeof f.session_id === 'string' ? f.session_id : null,
+        name: typeof f.name === 'string' && f.name ? f.name : 'file',
+        size: Number.isFinite(f.size) ? f.size : null,
+        content_type: typeof f.content_type === 'string' ? f.content_type : null,
+        sha256: typeof f.sha256 === 'string' ? f.sha256 : null,
+        sender: typeof f.sender === 'string' ? f.sender : null,
+        to: strArray(f.to),
+        created_at: typeof f.created_at === 'string' ? f.created_at : null,
+    };
+}
+
+// A TelemedError for a REST answer that is not a success (docs/SDK.md "Errors").
+function httpError(status, body, what) {
+    const detail = body && typeof body.detail === 'string' ? body.detail.slice(0, 300) : undefined;
+    const extra = { status, detail };
+    const codes = { 401: 'credential', 403: 'forbidden', 404: 'not-found', 409: 'ended', 413: 'too-large',
+        415: 'type-not-allowed', 429: 'rate-limited' };
+    const code = codes[status] ?? (status === 503 ? 'unavailable' : 'transport');
+    return new TelemedError(code, `${what} answered ${status}${detail ? `: ${detail}` : ''}`, extra);
+}
+
 // ------------------------------------------------------------------ client
 
 export class TelemedClient {
@@ -275,6 +373,13 @@ export class TelemedClient {
         this._RTCPeerConnection = opts.RTCPeerConnection ?? globalThis.RTCPeerConnection;
         this._MediaStream = opts.MediaStream ?? globalThis.MediaStream;
         this._mediaDevices = opts.mediaDevices ?? globalThis.navigator?.mediaDevices;
+        this._fetch = opts.fetch ?? (typeof globalThis.fetch === 'function' ? globalThis.fetch.bind(globalThis) : null);
+        this._XMLHttpRequest = opts.XMLHttpRequest ?? globalThis.XMLHttpRequest;
+        Object.defineProperty(this, '_credential', {
+            value: typeof opts.credential === 'string' && CREDENTIAL_RE.test(opts.credential) ? opts.credential : null,
+            writable: true, enumerable: false,
+        });
+        this.apiUrl = apiBase(opts.apiUrl);
 
         // Public state (read-only for users of the SDK).
         this.participantId = null;
@@ -321,6 +426,16 @@ export class TelemedClient {
         this._lastPcReset = 0;
         this._needsJoin = false;
         this._closed = false;
+
+        // Chat and files (docs/SDK.md "Chat and files").
+        this.chat = [];                 // known messages, in seq order
+        this.files = new Map();         // file id -> file resource, in arrival order
+        this._chatIds = new Set();
+        this._chatLastSeq = 0;
+        this._chatSync = null;          // the running history sync (a promise)
+        this._chatSyncAgain = false;
+        this._chatBuffer = [];          // live messages held while a sync runs
+        this._blobUrls = new Set();
     }
 
     // -------------------------------------------------------------- events
@@ -576,7 +691,10 @@ export class TelemedClient {
         }
         if (data.telemed === 'error') {
             const code = Number.isInteger(data.error_code) ? data.error_code : 5000;
-            const err = new TelemedError(code, typeof data.error === 'string' ? data.error.slice(0, 300) : 'plugin error');
+            const extra = {};
+            if (Number.isFinite(data.retry_after_ms) && data.retry_after_ms >= 0) extra.retryAfterMs = data.retry_after_ms;
+            if (data.retryable === true) extra.retryable = true;
+            const err = new TelemedError(code, typeof data.error === 'string' ? data.error.slice(0, 300) : 'plugin error', extra);
             if (pending) settle(pending.reject, err);
             else this._fail(err, 'plugin error event');
             return;
@@ -668,6 +786,7 @@ export class TelemedClient {
                         this._reconnecting = false;
                         this._log('info', 'reconnected: Janus session claimed');
                         this._emit('reconnected', { claimed: true });
+                        this._syncChat();
                         // Events sent while we were away are lost: a re-offer
                         // refreshes the slot mapping (and restarts ICE if needed).
                         if (this.pc) {
@@ -886,6 +1005,7 @@ export class TelemedClient {
 
     /** Tears everything down (no reconnect): Janus session destroyed, WebSocket closed. */
     close() {
+        for (const url of [...this._blobUrls]) this.revokeDownloadUrl(url);
         if (this._closed) return;
         this._finish(this._active() || this.status === null ? 'left' : this.status, null, null);
     }
@@ -995,6 +1115,7 @@ export class TelemedClient {
                 this._log('info', `joined as ${this.participantId} (${this.role}, ${this.status})`);
                 this._emit('joined', data);
                 this._emit('participants', this.participants);
+                this._syncChat();
                 // After the caller's own reaction to connect() (e.g. publish()),
                 // so that both land in one offer.
                 setTimeout(() => {
@@ -1009,6 +1130,7 @@ export class TelemedClient {
                 this._log('info', 'admitted');
                 this._emit('admitted', data);
                 this._emit('participants', this.participants);
+                this._syncChat();
                 return;
             case 'waiting':
                 this.waiting = Array.isArray(data.waiting)
@@ -1040,6 +1162,15 @@ export class TelemedClient {
                 return;
             case 'left':
                 return;
+            case 'chat':
+                this._onChatEvent(data.message);
+                return;
+            case 'file':
+                this._acceptFile(data.file);
+                return;
+            case 'chat_sent':
+            case 'chat_history':
+                return;   // answers: resolved on their transaction
             case 'permissions': {
                 const before = new Set(this.permissions);
                 this.permissions = strArray(data.permissions);
@@ -1073,6 +1204,363 @@ export class TelemedClient {
                 // 'ok' answers and anything newer: only the generic event below.
         }
         this._emit('event', data);
+    }
+
+    // -------------------------------------------------------------- chat
+
+    /** Sends a chat message (plugin `chat`): to everyone admitted, or with
+     *  opts.to (participant ids) as a direct message. Resolves the message
+     *  {id, seq, sender, to, text, created_at, mine: true, client_id,
+     *  duplicate} once the server has stored it (it is also emitted as
+     *  `chat`). A stored-store hiccup (5030), a rate limit (4290), a timeout
+     *  or a lost link is retried with the same client_id (so the message is
+     *  stored once) up to opts.retries (3) times with backoff; other errors
+     *  reject at once. The rejection's TelemedError has clientId: pass it
+     *  back as opts.clientId to retry by hand without a duplicate. */
+    async sendChat(text, { to, clientId, retries = 3 } = {}) {
+        if (typeof text !== 'string') throw new TelemedError(4003, 'text must be a string');
+        const body = text.replace(/\r\n?/g, '\n');
+        const chars = [...body].length;
+        if (chars === 0 || chars > MAX_CHAT_CHARS || CHAT_FORBIDDEN_RE.test(body)) {
+            throw new TelemedError(4003, `text must be 1-${MAX_CHAT_CHARS} characters without control characters`);
+        }
+        const recipients = to === undefined || to === null ? null : [...new Set(strArray(Array.isArray(to) ? to : [to]))];
+        if (recipients && recipients.length === 0) throw new TelemedError(4041, 'no recipient');
+        const cid = clientId ?? `m-${randomId()}`;
+        if (!CLIENT_ID_RE.test(cid)) throw new TelemedError('state', 'clientId must be 1-64 of [A-Za-z0-9._:-]');
+        const req = { request: 'chat', text: body, client_id: cid };
+        if (recipients) req.to = recipients;
+        let delay = CHAT_RETRY_FIRST_DELAY_MS;
+        let data;
+        for (let attempt = 0; ; attempt++) {
+            try {
+                this._assertJoined();
+                data = await this.request(req);
+                break;
+            } catch (e) {
+                const err = e instanceof TelemedError ? e : new TelemedError('state', String(e && e.message));
+                err.clientId = cid;
+                if (!CHAT_RETRY_CODES.has(err.code) || attempt >= retries || this._closed || !this._active()) throw err;
+                const wait = err.code === 4290 && Number.isFinite(err.retryAfterMs) ? Math.max(50, err.retryAfterMs) : delay;
+                if (wait > CHAT_RETRY_MAX_WAIT_MS) throw err;
+                this._log('info', `chat: ${err.code}, retrying in ${wait} ms`);
+                await sleep(wait);
+                delay *= 2;
+            }
+        }
+        if (!data || data.telemed !== 'chat_sent' || typeof data.id !== 'string' || !Number.isInteger(data.seq)) {
+            throw new TelemedError('protocol', 'chat answered without chat_sent', { clientId: cid });
+        }
+        const msg = {
+            id: data.id, seq: data.seq, sender: this.participantId, to: recipients ?? [], text: body,
+            created_at: typeof data.created_at === 'string' ? data.created_at : new Date().toISOString(),
+        };
+        const known = this.chat.find((m) => m.id === msg.id);
+        if (known) return { ...known, client_id: cid, duplicate: true };
+        this._onChatEvent(msg, cid);
+        return { ...msg, mine: true, client_id: cid, duplicate: data.duplicate === true };
+    }
+
+    /** Chat history from the plugin (`chat_history`, allowed in the lobby):
+     *  the messages this participant may see with seq > since, in seq order.
+     *  all (default true) follows next_since to the end; limit is the page
+     *  size (<= 500). Does not emit `chat` (the SDK's own sync does). */
+    async chatHistory({ since = 0, limit = CHAT_HISTORY_PAGE, all = true } = {}) {
+        const out = [];
+        let cursor = Number.isInteger(since) && since > 0 ? since : 0;
+        const size = Math.min(500, Math.max(1, Number.isInteger(limit) ? limit : CHAT_HISTORY_PAGE));
+        for (let page = 0; page < CHAT_HISTORY_MAX_PAGES; page++) {
+            const req = { request: 'chat_history', limit: size };
+            if (cursor > 0) req.since = cursor;
+            const data = await this.request(req);
+            if (!data || data.telemed !== 'chat_history' || !Array.isArray(data.items)) {
+                throw new TelemedError('protocol', 'chat_history answered without items');
+            }
+            for (const item of data.items) {
+                const m = chatMessage(item);
+                if (m) out.push(m);
+            }
+            const next = data.next_since;
+            if (!all || !Number.isInteger(next) || next <= cursor) break;
+            cursor = next;
+        }
+        out.sort((a, b) => a.seq - b.seq);
+        return out;
+    }
+
+    // A message from the plugin (a `chat` event, or our own after its ack):
+    // held while a history sync runs, so that `chat` is emitted in seq order.
+    _onChatEvent(raw, clientId) {
+        const m = chatMessage(raw);
+        if (!m) return;
+        if (clientId) m.client_id = clientId;
+        if (this._chatSync) this._chatBuffer.push(m);
+        else this._acceptChat(m);
+    }
+
+    _acceptChat(m) {
+        if (this._chatIds.has(m.id)) return false;
+        this._chatIds.add(m.id);
+        if (m.seq > this._chatLastSeq) this._chatLastSeq = m.seq;
+        const msg = { ...m, mine: m.sender !== null && m.sender === this.participantId };
+        // Usually the newest: append; else insert in seq order.
+        let i = this.chat.length;
+        while (i > 0 && this.chat[i - 1].seq > msg.seq) i--;
+        this.chat.splice(i, 0, msg);
+        this._emit('chat', msg);
+        return true;
+    }
+
+    // After join, rejoin, admission and a claimed reconnect: history since
+    // the last seq seen (and, with a credential, the session's files), so
+    // nothing sent while we were away is missing. Runs one at a time.
+    _syncChat() {
+        if (this._chatSync) {
+            this._chatSyncAgain = true;
+            return;
+        }
+        this._chatSync = (async () => {
+            do {
+                this._chatSyncAgain = false;
+                try {
+                    const items = await this.chatHistory({ since: this._chatLastSeq });
+                    this._chatBuffer.push(...items);
+                } catch (e) {
+                    if (e && e.code !== 'closed') this._log('info', `chat history: ${e && e.code}`);
+                }
+                if (this._credential && this.sessionId) {
+                    try {
+                        await this.listFiles();
+                    } catch (e) {
+                        this._log('info', `file list: ${e && e.code}`);
+                    }
+                }
+                if (this._chatBuffer.length) {
+                    const list = this._chatBuffer.sort((a, b) => a.seq - b.seq);
+                    this._chatBuffer = [];
+                    for (const m of list) this._acceptChat(m);
+                }
+            } while (this._chatSyncAgain && this._active());
+        })().finally(() => {
+            this._chatSync = null;
+            const list = this._chatBuffer.sort((a, b) => a.seq - b.seq);
+            this._chatBuffer = [];
+            for (const m of list) this._acceptChat(m);
+        });
+    }
+
+    // -------------------------------------------------------------- files
+
+    /** The participant credential for the file endpoints (and chat history
+     *  over REST). Never logged. */
+    setCredential(credential) {
+        if (credential !== null && (typeof credential !== 'string' || !CREDENTIAL_RE.test(credential))) {
+            throw new TelemedError('credential', 'not a participant credential');
+        }
+        this._credential = credential;
+    }
+
+    /** True when file upload and download can work (a credential is held). */
+    get canShareFiles() {
+        return this._credential !== null;
+    }
+
+    _acceptFile(raw) {
+        const f = fileResource(raw);
+        if (!f || this.files.has(f.id)) return this.files.get(f && f.id) ?? f;
+        f.mine = f.sender !== null && f.sender === this.participantId;
+        this.files.set(f.id, f);
+        this._emit('file', f);
+        return f;
+    }
+
+    _needCredential() {
+        if (!this._credential) throw new TelemedError('credential', 'file sharing needs the participant credential');
+        if (!this.sessionId) throw new TelemedError('state', 'not joined');
+    }
+
+    // A REST call to the controller with the credential; resolves the Response (2xx).
+    async _api(method, path, what) {
+        this._needCredential();
+        if (typeof this._fetch !== 'function') throw new TelemedError('transport', 'fetch is not available');
+        let res;
+        try {
+            res = await this._fetch(new URL(path, this.apiUrl).href, {
+                method,
+                headers: { authorization: `Bearer ${this._credential}` },
+                cache: 'no-store',
+                credentials: 'omit',
+                signal: typeof AbortSignal !== 'undefined' && AbortSignal.timeout ? AbortSignal.timeout(60000) : undefined,
+            });
+        } catch (e) {
+            throw new TelemedError('transport', `${what} failed: ${e && e.name}`);
+        }
+        if (res.status < 200 || res.status > 299) {
+            const body = await res.json().catch(() => null);
+            throw httpError(res.status, body, what);
+        }
+        return res;
+    }
+
+    /** The session's files this participant may see (GET
+     *  /sessions/<sid>/files with the credential, every page). New ones are
+     *  also emitted as `file`. Resolves an array of file resources. */
+    async listFiles() {
+        this._needCredential();
+        const out = [];
+        let cursor = null;
+        for (let page = 0; page < 100; page++) {
+            const q = cursor ? `?cursor=${encodeURIComponent(cursor)}` : '';
+            const res = await this._api('GET', `sessions/${encodeURIComponent(this.sessionId)}/files${q}`, 'GET files');
+            const body = await res.json().catch(() => null);
+            if (!body || !Array.isArray(body.items)) throw new TelemedError('protocol', 'GET files: no items');
+            for (const item of body.items) {
+                const f = fileResource(item);
+                if (f) out.push(f);
+            }
+            if (typeof body.next_cursor !== 'string' || !body.next_cursor || body.next_cursor === cursor) break;
+            cursor = body.next_cursor;
+        }
+        out.sort((a, b) => (Date.parse(a.created_at) || 0) - (Date.parse(b.created_at) || 0));
+        return out.map((f) => this._acceptFile(f));
+    }
+
+    /** Uploads a File/Blob to the session (POST /sessions/<sid>/files with
+     *  the credential; XMLHttpRequest, so opts.onProgress({loaded, total,
+     *  fraction}) follows the bytes really sent). opts.to: participant ids
+     *  (default everyone admitted); opts.name: the file name (default
+     *  file.name); opts.signal: an AbortSignal to cancel. Resolves the file
+     *  resource {id, session_id, name, size, content_type, sha256, sender,
+     *  to, created_at} (also emitted as `file`). Rejects with TelemedError
+     *  'too-large' (over MAX_FILE_BYTES, or 413), 'type-not-allowed' (not a
+     *  FILE_TYPES type, or 415), 'credential' (none held, or 401),
+     *  'forbidden' (403: no share_files), 'ended' (409), 'rate-limited'
+     *  (429), 'aborted', 'transport'. */
+    uploadFile(file, { to, onProgress, signal, name } = {}) {
+        return new Promise((resolve, reject) => {
+            try {
+                this._needCredential();
+            } catch (e) {
+                reject(e);
+                return;
+            }
+            const Blob_ = globalThis.Blob;
+            if (!file || (Blob_ && !(file instanceof Blob_)) || !Number.isFinite(file.size)) {
+                reject(new TelemedError('state', 'uploadFile needs a File or Blob'));
+                return;
+            }
+            const fname = typeof name === 'string' && name ? name : (typeof file.name === 'string' && file.name ? file.name : 'file');
+            const type = fileType(file, fname);
+            if (file.size > MAX_FILE_BYTES) {
+                reject(new TelemedError('too-large', `the file is larger than ${MAX_FILE_BYTES} bytes`, { size: file.size, max: MAX_FILE_BYTES }));
+                return;
+            }
+            if (!FILE_TYPES[type]) {
+                reject(new TelemedError('type-not-allowed', 'this type of file cannot be shared', { type }));
+                return;
+            }
+            if (file.size === 0) {
+                reject(new TelemedError('empty', 'the file is empty'));
+                return;
+            }
+            const XHR = this._XMLHttpRequest;
+            if (typeof XHR !== 'function') {
+                reject(new TelemedError('transport', 'XMLHttpRequest is not available'));
+                return;
+            }
+            const recipients = to === undefined || to === null ? [] : strArray(Array.isArray(to) ? to : [to]);
+            const url = new URL(`sessions/${encodeURIComponent(this.sessionId)}/files`, this.apiUrl);
+            if (recipients.length) url.search = `?to=${recipients.map(encodeURIComponent).join(',')}`;
+            const progress = (loaded) => {
+                if (typeof onProgress !== 'function') return;
+                try {
+                    onProgress({ loaded, total: file.size, fraction: file.size > 0 ? Math.min(1, loaded / file.size) : 1 });
+                } catch {
+                    // a broken callback must not break the upload
+                }
+            };
+            const xhr = new XHR();
+            let done = false;
+            const finish = (fn, v) => {
+                if (done) return;
+                done = true;
+                if (signal) signal.removeEventListener?.('abort', onAbort);
+                fn(v);
+            };
+            const onAbort = () => xhr.abort();
+            xhr.open('POST', url.href);
+            xhr.setRequestHeader('Authorization', `Bearer ${this._credential}`);
+            xhr.setRequestHeader('Content-Type', type);
+            xhr.setRequestHeader('Content-Disposition', contentDisposition(fname));
+            xhr.setRequestHeader('Accept', 'application/json');
+            xhr.responseType = 'text';
+            if (xhr.upload) {
+                xhr.upload.onprogress = (ev) => progress(ev.loaded);
+            }
+            xhr.onload = () => {
+                let body = null;
+                try {
+                    body = JSON.parse(xhr.responseText);
+                } catch {
+                    // not JSON
+                }
+                if (xhr.status !== 201 && xhr.status !== 200) {
+                    finish(reject, httpError(xhr.status, body, 'POST files'));
+                    return;
+                }
+                const f = fileResource(body);
+                if (!f) {
+                    finish(reject, new TelemedError('protocol', 'POST files: not a file resource'));
+                    return;
+                }
+                progress(file.size);
+                finish(resolve, this._acceptFile(f));
+            };
+            xhr.onerror = () => finish(reject, new TelemedError('transport', 'the upload failed (network)'));
+            xhr.ontimeout = () => finish(reject, new TelemedError('timeout', 'the upload timed out'));
+            xhr.onabort = () => finish(reject, new TelemedError('aborted', 'the upload was cancelled'));
+            if (signal) {
+                if (signal.aborted) {
+                    finish(reject, new TelemedError('aborted', 'the upload was cancelled'));
+                    return;
+                }
+                signal.addEventListener?.('abort', onAbort);
+            }
+            progress(0);
+            xhr.send(file);
+        });
+    }
+
+    /** Fetches a file (GET /files/<id> with the credential) and resolves a
+     *  Blob (its type the file's). */
+    async downloadBlob(id) {
+        if (typeof id !== 'string' || !id) throw new TelemedError('state', 'a file id is required');
+        const res = await this._api('GET', `files/${encodeURIComponent(id)}`, 'GET file');
+        try {
+            return await res.blob();
+        } catch (e) {
+            throw new TelemedError('transport', `GET file: ${e && e.name}`);
+        }
+    }
+
+    /** A plain link cannot carry the Authorization header, so this fetches
+     *  the file with the credential and resolves a blob: object URL for an
+     *  <a href download>. Each URL holds the bytes in memory until
+     *  revokeDownloadUrl(url) (or close()). */
+    async downloadUrl(id) {
+        const blob = await this.downloadBlob(id);
+        const url = URL.createObjectURL(blob);
+        this._blobUrls.add(url);
+        return url;
+    }
+
+    revokeDownloadUrl(url) {
+        if (!this._blobUrls.delete(url)) return;
+        try {
+            URL.revokeObjectURL(url);
+        } catch {
+            // ignore
+        }
     }
 
     // -------------------------------------------------------------- media
