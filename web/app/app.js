@@ -14,13 +14,15 @@
 // app state; every control and tile has a data-testid. Nothing here logs the
 // token, the credential or any name.
 import {
-    TelemedClient, decodeInviteLink, decodeJoinLink, encodeJoinLink, exchangeCredential,
+    MAX_CHAT_CHARS, TelemedClient, decodeInviteLink, decodeJoinLink, encodeJoinLink, exchangeCredential,
 } from '../sdk/telemed.js';
 
 const STORAGE_KEY = 'telemed.join';
 const INVITE_KEY = 'telemed.invite';
 // POST /join of the controller that serves this app (<public_url>/app/ -> <public_url>/join).
 const JOIN_URL = new URL('../join', location.href).href;
+// The controller's base URL for the participant endpoints (files).
+const API_URL = new URL('..', location.href).href;
 // A rejoin exchanges the credential again when the token has less than this left.
 const TOKEN_MIN_VALIDITY_MS = 60000;
 const params = new URLSearchParams(location.search);
@@ -41,6 +43,8 @@ const app = {
     exchanges: 0,              // POST /join calls made
     nameHint: null,
     audioBlocked: false,
+    // Chat and files: counters and the plain-words errors shown (no text, no names).
+    chat: { messages: 0, files: 0, lobbyMessages: 0, failures: 0, uploads: 0, downloads: 0, errors: [], uploadErrors: [], progress: [] },
 };
 window.telemedApp = app;
 
@@ -67,6 +71,7 @@ function show(screen) {
     app.screen = screen;
     for (const s of ['connecting', 'lobby', 'call', 'end']) $(`screen-${s}`).hidden = s !== screen;
     document.body.dataset.screen = screen;
+    placeChat();
 }
 
 function setBanner(kind, text) {
@@ -371,12 +376,14 @@ function renderLists() {
             const name = nameOf(w);
             const admit = button('Admit', `admit-${w.participant_id}`, () => c.admit(w.participant_id), 'small primary');
             const deny = button('Deny', `deny-${w.participant_id}`, () => c.deny(w.participant_id), 'small');
+            const msg = button('Message', `message-${w.participant_id}`, () => messageTo(w.participant_id), 'small');
             admit.setAttribute('aria-label', `Admit ${name}`);
             deny.setAttribute('aria-label', `Deny ${name}`);
+            msg.setAttribute('aria-label', `Send a private message to ${name}`);
             wl.append(el('li', { 'data-testid': `waiting-${w.participant_id}`, 'data-participant-id': w.participant_id },
                 el('span', { class: 'who', text: name }),
                 el('span', { class: 'role', text: w.display_name ? roleName(w.role) : '' }),
-                el('span', { class: 'actions' }, admit, deny)));
+                el('span', { class: 'actions' }, admit, deny, msg)));
         }
     }
     $('waiting-count').textContent = String(moderator ? c.waiting.length : 0);
@@ -416,6 +423,7 @@ function render() {
     renderTiles();
     renderLists();
     renderControls();
+    renderChat();
     if (focused && (!document.activeElement || document.activeElement.dataset.testid !== focused)) {
         const again = document.querySelector(`[data-testid="${CSS.escape(focused)}"]`);
         if (again && !again.hidden) again.focus();
@@ -482,6 +490,401 @@ async function toggle(kind) {
     render();
 }
 
+// ------------------------------------------------------------------ chat and files
+
+// One panel (#chat) moves between the lobby (direct messages from the
+// clinician; no composer while waiting) and the call's side column. The
+// timeline holds messages and shared files in server order (created_at,
+// then seq); own messages are right-aligned, pending ones shown at once and
+// replaced by the stored message when the server acknowledges it.
+
+const timeline = new Map();    // key ('m:<id>', 'f:<id>', 'p:<client id>') -> {el, order, sender}
+const pendingSends = new Map(); // client id -> {text, to, el}
+const names = new Map();        // participant id -> display name seen in a roster or lobby list
+let upload = null;              // {controller, name}
+
+const FILE_TYPE_NAMES = 'PDF documents, PNG or JPEG images, DICOM files and plain text files';
+const timeFmt = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+const dayFmt = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short' });
+
+function formatTime(iso) {
+    const d = new Date(iso);
+    if (Number.isNaN(d.getTime())) return '';
+    const today = new Date().toDateString() === d.toDateString();
+    return today ? timeFmt.format(d) : `${dayFmt.format(d)}, ${timeFmt.format(d)}`;
+}
+
+function formatSize(n) {
+    if (!Number.isFinite(n)) return '';
+    if (n < 1024) return `${n} bytes`;
+    if (n < 1024 * 1024) return `${Math.max(1, Math.round(n / 1024))} KB`;
+    return `${(n / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+function rememberNames() {
+    const c = client;
+    if (!c) return;
+    for (const [pid, p] of c.participants) names.set(pid, nameOf(p));
+    for (const w of c.waiting) names.set(w.participant_id, nameOf(w));
+}
+
+function senderName(pid) {
+    if (client && pid === client.participantId) return 'You';
+    if (names.has(pid)) return names.get(pid);
+    // In the lobby only the care team (moderators) can write to us.
+    return client && client.status === 'waiting' ? 'Care team' : 'Participant';
+}
+
+// "Private" tag of a direct message: to you, or (own) to whom.
+function privateText(to, mine) {
+    if (!to || to.length === 0) return '';
+    if (!mine) return 'Private, to you';
+    return `Private, to ${to.map(senderName).join(', ')}`;
+}
+
+function chatOrder(iso, seq) {
+    const t = Date.parse(iso);
+    return [Number.isFinite(t) ? t : Number.MAX_SAFE_INTEGER, seq ?? Number.MAX_SAFE_INTEGER];
+}
+
+const itemOf = new WeakMap();    // timeline element -> its item
+
+const before_ = (a, b) => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
+
+function insertItem(key, item) {
+    const log = $('chat-log');
+    const nearBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
+    const old = timeline.get(key);
+    if (old) old.el.remove();
+    let next = null;
+    for (const child of log.children) {
+        const other = itemOf.get(child);
+        if (other && before_(item.order, other.order)) {
+            next = child;
+            break;
+        }
+    }
+    itemOf.set(item.el, item);
+    log.insertBefore(item.el, next);
+    timeline.set(key, item);
+    $('chat-empty').hidden = timeline.size > 0;
+    if (nearBottom || item.mine) log.scrollTop = log.scrollHeight;
+}
+
+function removeItem(key) {
+    const item = timeline.get(key);
+    if (!item) return;
+    item.el.remove();
+    timeline.delete(key);
+    $('chat-empty').hidden = timeline.size > 0;
+}
+
+function metaLine(sender, to, mine, iso) {
+    const meta = el('div', { class: 'meta' },
+        el('span', { class: 'from', 'data-sender': sender ?? '', text: senderName(sender) }));
+    const priv = privateText(to, mine);
+    if (priv) meta.append(el('span', { class: 'private', text: priv }));
+    if (iso) meta.append(el('time', { datetime: iso, text: formatTime(iso) }));
+    return meta;
+}
+
+function messageItem(m) {
+    const mine = m.mine;
+    const li = el('li', {
+        class: `msg ${mine ? 'mine' : 'theirs'}${m.to.length ? ' direct' : ''}`,
+        'data-testid': `chat-message-${m.id}`, 'data-id': m.id, 'data-seq': m.seq, 'data-sender': m.sender ?? '',
+        'data-mine': mine ? 'true' : 'false', 'data-state': 'sent', 'data-direct': m.to.length ? 'true' : 'false',
+    }, metaLine(m.sender, m.to, mine, m.created_at), el('div', { class: 'bubble', 'data-testid': 'chat-text', text: m.text }));
+    return { el: li, order: chatOrder(m.created_at, m.seq), sender: m.sender, to: m.to, mine };
+}
+
+function onChatMessage(m) {
+    app.chat.messages += 1;
+    if (m.client_id && pendingSends.has(m.client_id)) {
+        pendingSends.delete(m.client_id);
+        removeItem(`p:${m.client_id}`);
+    }
+    insertItem(`m:${m.id}`, messageItem(m));
+    if (!m.mine && app.screen === 'lobby') app.chat.lobbyMessages += 1;
+}
+
+function fileItem(f) {
+    const mine = f.mine;
+    const download = client && client.canShareFiles
+        ? el('button', { type: 'button', class: 'link download', 'data-testid': `download-${f.id}`,
+            'aria-label': `Download ${f.name} (${formatSize(f.size)})`, text: 'Download' })
+        : el('span', { class: 'hint', text: 'Open the invitation link from the clinic to download.' });
+    if (download.tagName === 'BUTTON') download.addEventListener('click', () => downloadFile(f, download));
+    const li = el('li', {
+        class: `file ${mine ? 'mine' : 'theirs'}${f.to.length ? ' direct' : ''}`,
+        'data-testid': `file-${f.id}`, 'data-id': f.id, 'data-sender': f.sender ?? '', 'data-mine': mine ? 'true' : 'false',
+    }, metaLine(f.sender, f.to, mine, f.created_at),
+    el('div', { class: 'file-card' },
+        el('span', { class: 'file-icon', 'aria-hidden': 'true', text: f.content_type && f.content_type.startsWith('image/') ? '🖼' : '📄' }),
+        el('span', { class: 'file-name', 'data-testid': 'file-name', text: f.name }),
+        el('span', { class: 'file-size', 'data-testid': 'file-size', text: formatSize(f.size) }),
+        download));
+    return { el: li, order: chatOrder(f.created_at, null), sender: f.sender, to: f.to, mine };
+}
+
+function onFile(f) {
+    app.chat.files += 1;
+    insertItem(`f:${f.id}`, fileItem(f));
+}
+
+// Names arrive with roster updates: refresh the labels of the timeline.
+function refreshChatNames() {
+    rememberNames();
+    for (const item of timeline.values()) {
+        const from = item.el.querySelector('.from');
+        if (from) from.textContent = senderName(item.sender);
+        const priv = item.el.querySelector('.private');
+        if (priv) priv.textContent = privateText(item.to, item.mine);
+    }
+}
+
+function showChatError(text) {
+    const e = $('chat-error');
+    e.textContent = text || '';
+    e.hidden = !text;
+    if (text) {
+        app.chat.errors.push(text);
+        if (app.chat.errors.length > 20) app.chat.errors.shift();
+    }
+}
+
+function chatErrorText(e) {
+    const code = e && e.code;
+    if (code === 4290) return 'You are sending messages too quickly. Please wait a moment, then press Retry.';
+    if (code === 4043) return 'You are not allowed to send messages in this consultation.';
+    if (code === 4032) return 'You can send messages once the clinician has let you in.';
+    if (code === 4003) return `Messages can be up to ${MAX_CHAT_CHARS.toLocaleString('en')} characters and cannot contain special control characters.`;
+    if (code === 4041) return 'That person is no longer in the consultation. Choose another recipient.';
+    if (code === 5030 || code === 'timeout' || code === 'transport' || code === 'state') {
+        return 'Your message could not be sent. Please check your connection and press Retry.';
+    }
+    return `Your message could not be sent (${code ?? 'error'}). Please press Retry.`;
+}
+
+function uploadErrorText(e, name) {
+    const code = e && e.code;
+    const file = name ? `“${name}”` : 'The file';
+    if (code === 'too-large') return `${file} is too large to send. Files can be up to 25 MB.`;
+    if (code === 'type-not-allowed') return `${file} cannot be sent: only ${FILE_TYPE_NAMES} can be shared.`;
+    if (code === 'empty') return `${file} is empty.`;
+    if (code === 'credential') return 'File sharing needs the invitation link from the clinic. Please open it again.';
+    if (code === 'forbidden') return 'You are not allowed to share files in this consultation.';
+    if (code === 'ended') return 'The consultation has ended, so files can no longer be shared.';
+    if (code === 'rate-limited') return 'Too many files in a short time. Please wait a minute and try again.';
+    if (code === 'aborted') return 'Sending the file was cancelled.';
+    if (code === 'unavailable') return 'File sharing is unavailable right now. Please try again in a minute.';
+    return `${file} could not be sent. Please check your connection and try again.`;
+}
+
+function pendingItem(cid, text, to) {
+    const retry = el('button', { type: 'button', class: 'link', 'data-testid': `chat-retry-${cid}`, text: 'Retry', hidden: true });
+    retry.addEventListener('click', () => sendPending(cid));
+    const status = el('span', { class: 'status', 'data-testid': 'chat-status', text: 'Sending…' });
+    const li = el('li', {
+        class: `msg mine${to ? ' direct' : ''}`, 'data-testid': `chat-pending-${cid}`, 'data-mine': 'true', 'data-state': 'pending',
+    }, metaLine(client.participantId, to ?? [], true, null), el('div', { class: 'bubble', 'data-testid': 'chat-text', text }),
+    el('div', { class: 'meta' }, status, retry));
+    return { el: li, order: [Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER], sender: client.participantId, to: to ?? [], mine: true, status, retry };
+}
+
+async function sendPending(cid) {
+    const p = pendingSends.get(cid);
+    if (!p || !client) return;
+    const item = timeline.get(`p:${cid}`);
+    if (item) {
+        item.el.dataset.state = 'pending';
+        item.status.textContent = 'Sending…';
+        item.retry.hidden = true;
+    }
+    try {
+        await client.sendChat(p.text, { to: p.to, clientId: cid });
+        if (pendingSends.has(cid)) {   // acknowledged but already known (a repeat)
+            pendingSends.delete(cid);
+            removeItem(`p:${cid}`);
+        }
+        showChatError(null);
+    } catch (e) {
+        app.chat.failures += 1;
+        const again = timeline.get(`p:${cid}`);
+        if (again) {
+            again.el.dataset.state = 'failed';
+            again.status.textContent = 'Not sent.';
+            again.retry.hidden = false;
+            again.retry.setAttribute('aria-label', 'Retry sending this message');
+        }
+        showChatError(chatErrorText(e));
+    }
+}
+
+function submitChat() {
+    const c = client;
+    const input = $('chat-input');
+    const text = input.value.replace(/\r\n?/g, '\n');
+    if (!c || !text.trim()) {
+        showChatError('Please write a message first.');
+        input.focus();
+        return;
+    }
+    const n = [...text].length;
+    if (n > MAX_CHAT_CHARS) {
+        showChatError(`Your message is too long: ${n.toLocaleString('en')} characters, at most ${MAX_CHAT_CHARS.toLocaleString('en')}.`);
+        input.focus();
+        return;
+    }
+    const toValue = $('chat-to').value;
+    const to = toValue ? [toValue] : undefined;
+    const cid = `m-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+    pendingSends.set(cid, { text, to });
+    insertItem(`p:${cid}`, pendingItem(cid, text, to));
+    input.value = '';
+    input.focus();
+    showChatError(null);
+    sendPending(cid);
+}
+
+async function downloadFile(f, b) {
+    const label = b.textContent;
+    b.disabled = true;
+    b.textContent = 'Downloading…';
+    try {
+        const url = await client.downloadUrl(f.id);
+        const a = el('a', { href: url, download: f.name, hidden: true });
+        document.body.append(a);
+        a.click();
+        a.remove();
+        app.chat.downloads += 1;
+        // The browser has the bytes once the download started: free them later.
+        setTimeout(() => client && client.revokeDownloadUrl(url), 60000);
+    } catch (e) {
+        const why = e && e.code === 'credential' ? 'your invitation is no longer valid.'
+            : e && e.code === 'not-found' ? 'it is no longer available.'
+            : e && e.code === 'forbidden' ? 'you are not allowed to open it.'
+            : 'please check your connection and try again.';
+        showChatError(`“${f.name}” could not be downloaded: ${why}`);
+    } finally {
+        b.disabled = false;
+        b.textContent = label;
+    }
+}
+
+function setUploadUi(name, fraction) {
+    const box = $('upload');
+    box.hidden = name === null;
+    $('chat-attach').disabled = name !== null;
+    if (name === null) return;
+    const pct = Math.round((fraction || 0) * 100);
+    $('upload-label').textContent = `Sending “${name}”…`;
+    $('upload-progress').value = pct;
+    $('upload-progress').setAttribute('aria-valuetext', `${pct} percent`);
+    $('upload-percent').textContent = `${pct} %`;
+}
+
+async function startUpload(file) {
+    const c = client;
+    if (!c || upload) return;
+    showChatError(null);
+    const toValue = $('chat-to').value;
+    const controller = new AbortController();
+    upload = { controller, name: file.name };
+    app.chat.progress = [];
+    setUploadUi(file.name, 0);
+    try {
+        await c.uploadFile(file, {
+            to: toValue ? [toValue] : undefined,
+            signal: controller.signal,
+            onProgress: ({ loaded, fraction }) => {
+                if (app.chat.progress.length < 500) app.chat.progress.push(loaded);
+                setUploadUi(file.name, fraction);
+            },
+        });
+        app.chat.uploads += 1;
+    } catch (e) {
+        app.chat.uploadErrors.push(e && e.code);
+        showChatError(uploadErrorText(e, file.name));
+    } finally {
+        upload = null;
+        setUploadUi(null);
+        $('chat-attach').focus();
+    }
+}
+
+// Composer, recipients and notes for the current state.
+function renderChat() {
+    const c = client;
+    if (!c) return;
+    refreshChatNames();
+    const waiting = c.status === 'waiting';
+    const canChat = c.permissions.includes('chat') && c.status === 'admitted';
+    const moderator = c.permissions.includes('moderate') && c.status === 'admitted';
+    $('chat-form').hidden = !canChat;
+    $('chat-title').textContent = waiting ? 'Messages from the care team' : 'Messages';
+    $('chat-empty').textContent = waiting ? 'Messages from the clinician will appear here.' : 'No messages yet.';
+    const note = $('chat-note');
+    note.hidden = canChat;
+    note.textContent = waiting ? 'You can reply once the clinician has let you in.' : 'Chat is not available to you in this consultation.';
+    const share = c.canShareFiles && c.permissions.includes('share_files') && c.status === 'admitted';
+    $('chat-attach').hidden = !share;
+    $('attach-hint').hidden = !share;
+    // Recipients: everyone, each admitted participant, and (moderators) the lobby.
+    const sel = $('chat-to');
+    const current = sel.value;
+    const options = [['', 'Everyone']];
+    for (const [pid, p] of c.participants) options.push([pid, nameOf(p)]);
+    if (moderator) for (const w of c.waiting) options.push([w.participant_id, `${nameOf(w)} (waiting room)`]);
+    const same = sel.options.length === options.length && options.every(([v, t], i) => sel.options[i].value === v && sel.options[i].textContent === t);
+    if (!same) {
+        sel.replaceChildren(...options.map(([v, t]) => el('option', { value: v, text: t })));
+        sel.value = options.some(([v]) => v === current) ? current : '';
+    }
+    sel.closest('.to-row').hidden = options.length <= 2 && !current;
+    placeChat();
+}
+
+function placeChat() {
+    const slot = app.screen === 'lobby' ? $('chat-slot-lobby') : $('chat-slot-call');
+    const chat = $('chat');
+    if (chat.parentElement !== slot) {
+        const hadFocus = chat.contains(document.activeElement) ? document.activeElement : null;
+        slot.append(chat);
+        if (hadFocus) hadFocus.focus();
+    }
+}
+
+// Direct message to one participant (the lobby's "Message" buttons).
+function messageTo(pid) {
+    renderChat();
+    const sel = $('chat-to');
+    if ([...sel.options].some((o) => o.value === pid)) sel.value = pid;
+    sel.closest('.to-row').hidden = false;
+    $('chat-input').focus();
+}
+
+$('chat-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    submitChat();
+});
+$('chat-input').addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing && !ev.altKey && !ev.ctrlKey && !ev.metaKey) {
+        ev.preventDefault();
+        submitChat();
+    }
+});
+$('chat-attach').addEventListener('click', () => $('chat-file').click());
+$('chat-file').addEventListener('change', () => {
+    const input = $('chat-file');
+    const file = input.files && input.files[0];
+    input.value = '';
+    if (file) startUpload(file);
+});
+$('upload-cancel').addEventListener('click', () => {
+    if (upload) upload.controller.abort();
+});
+
 // ------------------------------------------------------------------ client
 
 let client = null;
@@ -513,6 +916,8 @@ function wire(c) {
         render();
         autoPublish();
     });
+    c.on('chat', onChatMessage);
+    c.on('file', onFile);
     c.on('denied', () => end('denied'));
     c.on('kicked', ({ reason }) => end(reason === 'replaced' ? 'replaced' : reason === 'removed' ? 'removed' : 'kicked'));
     c.on('ended', () => end('ended'));
@@ -559,8 +964,9 @@ async function start() {
         return;
     }
     let getToken;
+    let credential = null;
     if (join.invite) {
-        const credential = join.invite;
+        credential = join.invite;
         app.via = 'invite';
         try {
             join = await exchange(credential);
@@ -589,6 +995,9 @@ async function start() {
         janusToken: join.janus_token,
         iceServers: join.ice_servers,
         getToken,
+        // For the file endpoints (upload, download, list): join links carry none.
+        credential,
+        apiUrl: API_URL,
         log: (level, msg) => {
             if (level === 'debug') return;
             (level === 'error' ? console.error : level === 'warn' ? console.warn : console.info)(`[telemed] ${msg}`);

@@ -17,7 +17,7 @@ const NAMES = { doctor: 'Dr E2E', patient: 'Patient E2E', paramedic: 'Medic E2E'
 
 // A session with participants. roles: array of role names or
 // {name, role, permissions?}. start: POST /start after adding them.
-// Returns {sid, session, people: {name: {id, participant, join}}}.
+// Returns {sid, session, people: {name: {id, participant, join, access, userId}}}.
 export async function session({ kind = 'consultation', roles = ['doctor', 'patient'], start = true } = {}) {
     const s = await createSession({ kind, title: 'e2e' });
     const people = {};
@@ -26,7 +26,7 @@ export async function session({ kind = 'consultation', roles = ['doctor', 'patie
         const body = { user_id: uniq(`e2e-${spec.role}`), role: spec.role, display_name: NAMES[spec.role] ?? 'E2E' };
         if (spec.permissions) body.permissions = spec.permissions;
         const res = await addParticipant(s.id, body);
-        people[spec.name] = { id: res.participant.id, participant: res.participant, join: res.join, userId: body.user_id };
+        people[spec.name] = { id: res.participant.id, participant: res.participant, join: res.join, access: res.access, userId: body.user_id };
     }
     if (start) await transition(s.id, 'start');
     return { sid: s.id, session: s, people };
@@ -226,6 +226,15 @@ export class AppPeer {
     static async open(b, name, join) {
         const p = await b.participant(name);
         await p.goto(appUrl(join));
+        return new AppPeer(p);
+    }
+
+    // Opened with an invitation link (access.invite_url, #invite=<credential>):
+    // the app exchanges the credential and keeps it for the file endpoints.
+    static async openInvite(b, name, inviteUrl) {
+        assert.match(inviteUrl, /^https?:\/\/[^#]+\/app\/#invite=tpc1\./, 'invite_url links to the web app');
+        const p = await b.participant(name);
+        await p.goto(inviteUrl);
         return new AppPeer(p);
     }
 
