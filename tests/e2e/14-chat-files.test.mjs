@@ -111,8 +111,11 @@ test('chat both ways (and into the lobby), a PDF downloaded with the same bytes,
         assert.ok(D.access && P.access, 'participant adds return access (invite_url)');
 
         const doctor = await AppPeer.openInvite(b, 'doctor', D.access.invite_url);
+        // A laptop-sized window for the screenshots (the default is 960x600).
+        await step('doctor: viewport', doctor.p.page.setViewportSize({ width: 1280, height: 800 }));
         await doctor.screen('call', 20000);
         const patient = await AppPeer.openInvite(b, 'patient', P.access.invite_url);
+        await step('patient: viewport', patient.p.page.setViewportSize({ width: 1280, height: 800 }));
         await patient.screen('lobby', 20000);
         await patient.p.waitVisible('chat-panel');
 

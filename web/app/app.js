@@ -504,6 +504,7 @@ const names = new Map();        // participant id -> display name seen in a rost
 let upload = null;              // {controller, name}
 
 const FILE_TYPE_NAMES = 'PDF documents, PNG or JPEG images, DICOM files and plain text files';
+const FILE_BADGES = { 'application/pdf': 'PDF', 'image/png': 'PNG', 'image/jpeg': 'JPG', 'application/dicom': 'DICOM', 'text/plain': 'TXT' };
 const timeFmt = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 const dayFmt = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short' });
 
@@ -551,9 +552,23 @@ const itemOf = new WeakMap();    // timeline element -> its item
 
 const before_ = (a, b) => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
 
+// The log follows the newest entry while the reader is at its end, also
+// when the panel around it changes size (an error shown, a progress bar).
+let chatAtEnd = true;
+$('chat-log').addEventListener('scroll', () => {
+    const log = $('chat-log');
+    chatAtEnd = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
+});
+if (typeof ResizeObserver === 'function') {
+    new ResizeObserver(() => {
+        const log = $('chat-log');
+        if (chatAtEnd) log.scrollTop = log.scrollHeight;
+    }).observe($('chat-log'));
+}
+
 function insertItem(key, item) {
     const log = $('chat-log');
-    const nearBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
+    const nearBottom = chatAtEnd || log.scrollHeight - log.scrollTop - log.clientHeight < 40;
     const old = timeline.get(key);
     if (old) old.el.remove();
     let next = null;
@@ -568,7 +583,10 @@ function insertItem(key, item) {
     log.insertBefore(item.el, next);
     timeline.set(key, item);
     $('chat-empty').hidden = timeline.size > 0;
-    if (nearBottom || item.mine) log.scrollTop = log.scrollHeight;
+    if (nearBottom || item.mine) {
+        log.scrollTop = log.scrollHeight;
+        chatAtEnd = true;
+    }
 }
 
 function removeItem(key) {
@@ -620,7 +638,7 @@ function fileItem(f) {
         'data-testid': `file-${f.id}`, 'data-id': f.id, 'data-sender': f.sender ?? '', 'data-mine': mine ? 'true' : 'false',
     }, metaLine(f.sender, f.to, mine, f.created_at),
     el('div', { class: 'file-card' },
-        el('span', { class: 'file-icon', 'aria-hidden': 'true', text: f.content_type && f.content_type.startsWith('image/') ? '🖼' : '📄' }),
+        el('span', { class: 'file-icon', 'aria-hidden': 'true', text: FILE_BADGES[f.content_type] ?? 'FILE' }),
         el('span', { class: 'file-name', 'data-testid': 'file-name', text: f.name }),
         el('span', { class: 'file-size', 'data-testid': 'file-size', text: formatSize(f.size) }),
         download));
@@ -778,7 +796,8 @@ function setUploadUi(name, fraction) {
     $('chat-attach').disabled = name !== null;
     if (name === null) return;
     const pct = Math.round((fraction || 0) * 100);
-    $('upload-label').textContent = `Sending “${name}”…`;
+    // All bytes out: the server is still storing it.
+    $('upload-label').textContent = pct >= 100 ? `Saving “${name}”…` : `Sending “${name}”…`;
     $('upload-progress').value = pct;
     $('upload-progress').setAttribute('aria-valuetext', `${pct} percent`);
     $('upload-percent').textContent = `${pct} %`;
@@ -808,8 +827,10 @@ async function startUpload(file) {
         showChatError(uploadErrorText(e, file.name));
     } finally {
         upload = null;
+        const a = document.activeElement;
+        const refocus = !a || a === document.body || a.id === 'upload-cancel';
         setUploadUi(null);
-        $('chat-attach').focus();
+        if (refocus && !$('chat-attach').hidden) $('chat-attach').focus();
     }
 }
 
@@ -836,12 +857,15 @@ function renderChat() {
     const options = [['', 'Everyone']];
     for (const [pid, p] of c.participants) options.push([pid, nameOf(p)]);
     if (moderator) for (const w of c.waiting) options.push([w.participant_id, `${nameOf(w)} (waiting room)`]);
+    // A chosen recipient who left stays chosen (sending then says so):
+    // falling back to everyone would turn a private message public.
+    if (current && !options.some(([v]) => v === current)) options.push([current, `${senderName(current)} (not here)`]);
     const same = sel.options.length === options.length && options.every(([v, t], i) => sel.options[i].value === v && sel.options[i].textContent === t);
     if (!same) {
         sel.replaceChildren(...options.map(([v, t]) => el('option', { value: v, text: t })));
         sel.value = options.some(([v]) => v === current) ? current : '';
     }
-    sel.closest('.to-row').hidden = options.length <= 2 && !current;
+    sel.closest('.to-row').hidden = options.length < 2;
     placeChat();
 }
 
@@ -860,7 +884,6 @@ function messageTo(pid) {
     renderChat();
     const sel = $('chat-to');
     if ([...sel.options].some((o) => o.value === pid)) sel.value = pid;
-    sel.closest('.to-row').hidden = false;
     $('chat-input').focus();
 }
 
@@ -873,6 +896,9 @@ $('chat-input').addEventListener('keydown', (ev) => {
         ev.preventDefault();
         submitChat();
     }
+});
+$('chat-input').addEventListener('input', () => {
+    if (!$('chat-error').hidden) showChatError(null);
 });
 $('chat-attach').addEventListener('click', () => $('chat-file').click());
 $('chat-file').addEventListener('change', () => {
