@@ -325,9 +325,11 @@ function fileResource(f) {
 // A TelemedError for a REST answer that is not a success (docs/SDK.md "Errors").
 function httpError(status, body, what) {
     const detail = body && typeof body.detail === 'string' ? body.detail.slice(0, 300) : undefined;
-    const extra = { status, detail };
+    // The problem's type slug (…/problems/<slug>), e.g. session-quota-exceeded beside payload-too-large.
+    const problem = body && typeof body.type === 'string' ? body.type.slice(body.type.lastIndexOf('/') + 1).slice(0, 80) : undefined;
+    const extra = { status, detail, problem };
     const codes = { 401: 'credential', 403: 'forbidden', 404: 'not-found', 409: 'ended', 413: 'too-large',
-        415: 'type-not-allowed', 429: 'rate-limited' };
+        415: 'type-not-allowed', 422: 'invalid', 429: 'rate-limited' };
     const code = codes[status] ?? (status === 503 ? 'unavailable' : 'transport');
     return new TelemedError(code, `${what} answered ${status}${detail ? `: ${detail}` : ''}`, extra);
 }

@@ -678,6 +678,7 @@ function chatErrorText(e) {
     if (code === 4032) return 'You can send messages once the clinician has let you in.';
     if (code === 4003) return `Messages can be up to ${MAX_CHAT_CHARS.toLocaleString('en')} characters and cannot contain special control characters.`;
     if (code === 4041) return 'That person is no longer in the consultation. Choose another recipient.';
+    if (code === 4046) return 'You cannot send a private message to yourself. Choose another recipient.';
     if (code === 5030 || code === 'timeout' || code === 'transport' || code === 'state') {
         return 'Your message could not be sent. Please check your connection and press Retry.';
     }
@@ -687,7 +688,11 @@ function chatErrorText(e) {
 function uploadErrorText(e, name) {
     const code = e && e.code;
     const file = name ? `“${name}”` : 'The file';
+    if (code === 'too-large' && e.problem === 'session-quota-exceeded') {
+        return `${file} cannot be sent: this consultation has reached its limit for shared files.`;
+    }
     if (code === 'too-large') return `${file} is too large to send. Files can be up to 25 MB.`;
+    if (code === 'invalid') return `${file} could not be sent: its name or recipient was not accepted. Please rename it or choose another recipient.`;
     if (code === 'type-not-allowed') return `${file} cannot be sent: only ${FILE_TYPE_NAMES} can be shared.`;
     if (code === 'empty') return `${file} is empty.`;
     if (code === 'credential') return 'File sharing needs the invitation link from the clinic. Please open it again.';
