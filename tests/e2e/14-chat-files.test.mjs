@@ -192,6 +192,19 @@ test('chat both ways (and into the lobby), a PDF downloaded with the same bytes,
         assert.match(err, /“photos\.zip” cannot be sent: only PDF documents, PNG or JPEG images, DICOM files and plain text files/);
         assert.equal((await patient.app()).chat.uploads, 0);
         t.diagnostic(`patient's error: ${await patient.screenshot('patient-file-refused')}`);
+        // Too large (over 25 MiB): refused before a byte is sent.
+        await setFile(patient, { name: 'scan.png', mimeType: 'image/png', buffer: Buffer.alloc(25 * 1024 * 1024 + 1, 1) });
+        await eventually(async () => /“scan\.png” is too large to send\. Files can be up to 25 MB\./.test(
+            await patient.p.eval(() => document.querySelector('[data-testid="chat-error"]').textContent)),
+        { timeout: 10000, what: 'the too-large message' });
+        // Named .pdf but not a PDF: the controller looks at the bytes (415), said in plain words.
+        await setFile(patient, { name: 'notes.pdf', mimeType: 'application/pdf', buffer: Buffer.from('just some text, not a PDF\n') });
+        await eventually(async () => /“notes\.pdf” cannot be sent: its contents are not a valid PDF/.test(
+            await patient.p.eval(() => document.querySelector('[data-testid="chat-error"]').textContent)),
+        { timeout: 10000, what: 'the server\'s 415 in plain words' });
+        const ps = await patient.app();
+        assert.equal(ps.chat.uploads, 0);
+        assert.deepEqual(ps.chat.uploadErrors, ['type-not-allowed', 'too-large', 'type-not-allowed']);
 
         // 5. The patient reloads: the same conversation and the file are back.
         const before = (await timeline(patient)).filter((e) => e.kind === 'message' || e.kind === 'file');
@@ -206,6 +219,8 @@ test('chat both ways (and into the lobby), a PDF downloaded with the same bytes,
         const mineAfter = after.find((e) => e.text === question);
         assert.equal(mineAfter.mine, true, 'own message still marked as own');
         assert.equal(after.find((e) => e.text === answer).from, 'Dr E2E');
+        await eventually(async () => (await patient.app()).publishing.video,
+            { timeout: 15000, what: 'the patient\'s camera is back after the reload' });
         t.diagnostic(`patient after the reload: ${await patient.screenshot('patient-after-reload')}`);
     });
 });

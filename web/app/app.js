@@ -693,6 +693,10 @@ function uploadErrorText(e, name) {
     }
     if (code === 'too-large') return `${file} is too large to send. Files can be up to 25 MB.`;
     if (code === 'invalid') return `${file} could not be sent: its name or recipient was not accepted. Please rename it or choose another recipient.`;
+    if (code === 'type-not-allowed' && e.status === 415) {
+        // The server looked at the bytes: the name says PDF, the contents do not.
+        return `${file} cannot be sent: its contents are not a valid PDF document, PNG or JPEG image, DICOM file or plain text file.`;
+    }
     if (code === 'type-not-allowed') return `${file} cannot be sent: only ${FILE_TYPE_NAMES} can be shared.`;
     if (code === 'empty') return `${file} is empty.`;
     if (code === 'credential') return 'File sharing needs the invitation link from the clinic. Please open it again.';
