@@ -7,6 +7,9 @@
 // bytes match (SHA-256). A file type the clinic does not take is refused in
 // plain words before anything is sent. The patient reloads the page and sees
 // the whole timeline again (chat history from the plugin, files from REST).
+// Second test: messages sent while the patient's link is down (a dropped
+// WebSocket: claim; then a lost Janus session: rejoin) arrive after the
+// reconnect through the history sync, once each and in order.
 // Screenshots go to test-results/e2e/<test>/.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
@@ -14,7 +17,7 @@ import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 
 import { withBrowser } from './lib/browser.mjs';
-import { AppPeer, eventually, session, step } from './lib/telemed.mjs';
+import { AppPeer, eventually, janusCoreAdmin, session, step } from './lib/telemed.mjs';
 
 const T = { timeout: 180000 };
 
@@ -222,5 +225,56 @@ test('chat both ways (and into the lobby), a PDF downloaded with the same bytes,
         await eventually(async () => (await patient.app()).publishing.video,
             { timeout: 15000, what: 'the patient\'s camera is back after the reload' });
         t.diagnostic(`patient after the reload: ${await patient.screenshot('patient-after-reload')}`);
+    });
+});
+
+test('messages sent while the patient is disconnected arrive after the reconnect and the rejoin, once and in order', T, async (t) => {
+    await withBrowser(t, async (b) => {
+        const s = await session({
+            roles: ['doctor', { name: 'patient', role: 'patient', permissions: { bypass_lobby: true } }],
+        });
+        const { doctor: D, patient: P } = s.people;
+        const doctor = await AppPeer.openInvite(b, 'doctor', D.access.invite_url);
+        await doctor.screen('call', 20000);
+        const patient = await AppPeer.openInvite(b, 'patient', P.access.invite_url);
+        await patient.screen('call', 20000);
+        await patient.p.waitVisible('chat-input');
+        await doctor.p.waitVisible('chat-input');
+        await say(patient, 'Before the drop');
+        await waitEntry(doctor, (e) => e.text === 'Before the drop', 'the first message');
+
+        // 1. The WebSocket drops; the SDK claims the Janus session again.
+        await patient.p.eval(() => window.__e2e.dropSockets());
+        await say(doctor, 'While you were away (1)');
+        await say(doctor, 'While you were away (2)');
+        await waitEntry(patient, (e) => e.text === 'While you were away (2)', 'the messages after the reconnect', 20000);
+        await eventually(async () => !(await patient.app()).reconnecting, { timeout: 20000, what: 'patient reconnected' });
+
+        // 2. The Janus session is gone as well: a rejoin (new session, join),
+        // then the history since the last seq seen.
+        const lost = await patient.p.eval(() => window.telemedClient.janusSessionId);
+        const r = await janusCoreAdmin({ janus: 'destroy_session', session_id: lost });
+        assert.equal(r.janus, 'success', `admin destroy_session: ${JSON.stringify(r)}`);
+        await patient.p.eval(() => window.__e2e.dropSockets());
+        await say(doctor, 'After the rejoin');
+        await waitEntry(patient, (e) => e.text === 'After the rejoin', 'the message after the rejoin', 30000);
+        await eventually(async () => {
+            const c = await patient.p.eval(() => ({ id: window.telemedClient.janusSessionId, status: window.telemedClient.status }));
+            return c.id !== lost && c.status === 'admitted';
+        }, { timeout: 20000, what: 'the patient rejoined on a new Janus session' });
+
+        // The patient writes again; the doctor gets it.
+        await say(patient, 'I am back');
+        await waitEntry(doctor, (e) => e.text === 'I am back', 'the patient\'s message after the rejoin', 20000);
+
+        const expected = ['Before the drop', 'While you were away (1)', 'While you were away (2)', 'After the rejoin', 'I am back'];
+        for (const peer of [patient, doctor]) {
+            await waitEntry(peer, (e) => e.text === 'I am back' && e.state === 'sent', 'the last message stored');
+            const texts = (await timeline(peer)).filter((e) => e.kind === 'message').map((e) => e.text);
+            assert.deepEqual(texts, expected, `${peer.name}: each message once, in order`);
+            const seqs = (await timeline(peer)).filter((e) => e.kind === 'message').map((e) => e.seq);
+            assert.deepEqual(seqs, [...seqs].sort((x, y) => x - y), `${peer.name}: seq order`);
+        }
+        t.diagnostic(`patient after the rejoin: ${await patient.screenshot('patient-after-rejoin')}`);
     });
 });
