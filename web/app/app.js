@@ -582,11 +582,21 @@ function insertItem(key, item) {
     itemOf.set(item.el, item);
     log.insertBefore(item.el, next);
     timeline.set(key, item);
-    $('chat-empty').hidden = timeline.size > 0;
+    updateChatEmpty();
     if (nearBottom || item.mine) {
         log.scrollTop = log.scrollHeight;
         chatAtEnd = true;
     }
+}
+
+// In the lobby the panel shows what the care team wrote to this patient
+// (direct messages); the room's own conversation appears once admitted.
+function updateChatEmpty() {
+    const lobby = app.screen === 'lobby';
+    let shown = 0;
+    for (const item of timeline.values()) if (!lobby || item.to.length > 0) shown += 1;
+    $('chat-empty').hidden = shown > 0;
+    $('chat').classList.toggle('in-lobby', lobby);
 }
 
 function removeItem(key) {
@@ -594,7 +604,7 @@ function removeItem(key) {
     if (!item) return;
     item.el.remove();
     timeline.delete(key);
-    $('chat-empty').hidden = timeline.size > 0;
+    updateChatEmpty();
 }
 
 function metaLine(sender, to, mine, iso) {
@@ -714,6 +724,8 @@ function pendingItem(cid, text, to) {
     const status = el('span', { class: 'status', 'data-testid': 'chat-status', text: 'Sending…' });
     const li = el('li', {
         class: `msg mine${to ? ' direct' : ''}`, 'data-testid': `chat-pending-${cid}`, 'data-mine': 'true', 'data-state': 'pending',
+        // Announced once, when stored (the stored message replaces it); a failure is announced by chat-error.
+        'aria-hidden': 'true',
     }, metaLine(client.participantId, to ?? [], true, null), el('div', { class: 'bubble', 'data-testid': 'chat-text', text }),
     el('div', { class: 'meta' }, status, retry));
     return { el: li, order: [Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER], sender: client.participantId, to: to ?? [], mine: true, status, retry };
@@ -725,6 +737,7 @@ async function sendPending(cid) {
     const item = timeline.get(`p:${cid}`);
     if (item) {
         item.el.dataset.state = 'pending';
+        item.el.setAttribute('aria-hidden', 'true');
         item.status.textContent = 'Sending…';
         item.retry.hidden = true;
     }
@@ -740,6 +753,7 @@ async function sendPending(cid) {
         const again = timeline.get(`p:${cid}`);
         if (again) {
             again.el.dataset.state = 'failed';
+            again.el.removeAttribute('aria-hidden');
             again.status.textContent = 'Not sent.';
             again.retry.hidden = false;
             again.retry.setAttribute('aria-label', 'Retry sending this message');
@@ -876,6 +890,7 @@ function renderChat() {
     }
     sel.closest('.to-row').hidden = options.length < 2;
     placeChat();
+    updateChatEmpty();
 }
 
 function placeChat() {
