@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/chat.hpp"
 #include "common/permissions.hpp"
 #include "common/requests.hpp"
 #include "plugin/participant.hpp"
@@ -92,6 +93,9 @@ public:
 
     uint64_t next_join_order() { return ++join_counter_; }
 
+    // Chat rate limit of a participant id (outlives its handles, like mutes).
+    chat::TokenBucket& chat_bucket(const std::string& participant_id) { return chat_buckets_[participant_id]; }
+
     const StoredGrant* grant(std::string_view participant_id) const;
     // false when the table is full and the id is new.
     bool store_grant(const std::string& participant_id, StoredGrant g);
@@ -107,6 +111,7 @@ private:
     std::map<std::string, MuteState, std::less<>> mutes_;
     std::map<std::string, int64_t, std::less<>> departures_;
     uint64_t join_counter_ = 0;
+    std::map<std::string, chat::TokenBucket, std::less<>> chat_buckets_;
 };
 
 }  // namespace telemed::plugin

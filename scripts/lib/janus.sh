@@ -95,6 +95,10 @@ janus_write_conf() {
       if [[ -s "$sample" ]]; then cp "$sample" "$pconf"; else printf 'general: {\n}\n' >"$pconf"; fi )
     jcfg_set "$pconf" general token_keys "$(jcfg_quote "$TOKEN_KID:$(secret_get token-secret)")"
     jcfg_set "$pconf" general token_issuer "$(jcfg_quote "$TOKEN_ISSUER")"
+    # Chat messages are stored through the controller (docs/DESIGN.md "The
+    # chat path"): its URL and the secret it knows as plugin_secret.
+    jcfg_set "$pconf" general controller_url "$(jcfg_quote "http://127.0.0.1:$CTL_PORT")"
+    jcfg_set "$pconf" general controller_secret "$(jcfg_quote "$(secret_get plugin-secret)")"
     # Benchmarks create many rooms (tests/bench/rest.sh sets this).
     if [[ -n "${TELEMED_PLUGIN_MAX_ROOMS:-}" ]]; then
         jcfg_set "$pconf" general max_rooms "$TELEMED_PLUGIN_MAX_ROOMS"
