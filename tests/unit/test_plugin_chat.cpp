@@ -37,8 +37,8 @@ public:
                 }
             } else {
                 chat::Message row;
-                char id[40];
-                std::snprintf(id, sizeof id, "99999999-9999-4999-8999-%012lld", static_cast<long long>(seq + 1));
+                char id[64];
+                std::snprintf(id, sizeof id, "99999999-9999-4999-8999-%012lld", static_cast<long long>(seq + 1) % 1000000);
                 row.id = id;
                 row.seq = ++seq;
                 row.sender = m.sender;
