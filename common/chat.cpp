@@ -151,7 +151,7 @@ Parsed<ChatHistoryRequest> parse_chat_history(const json_t* body) {
         if (std::strcmp(key, "request") == 0) continue;
         if (std::strcmp(key, "since") == 0) {
             if (!json_is_integer(value) || json_integer_value(value) < 0)
-                return fail<ChatHistoryRequest>(invalid_element("since", "must be an integer >= 0"));
+                return fail<ChatHistoryRequest>(invalid_element("since", "must be a non-negative integer"));
             r.since = json_integer_value(value);
         } else if (std::strcmp(key, "limit") == 0) {
             if (!json_is_integer(value) || json_integer_value(value) < 1 ||
@@ -218,7 +218,7 @@ std::optional<Batch> parse_batch(const json_t* body, std::string* error) {
         if (error) *error = why;
         return std::nullopt;
     };
-    if (!json_is_object(body) || json_object_size(body) != 2) return refuse("body must be {session_id, messages}");
+    if (!json_is_object(body) || json_object_size(body) != 2) return refuse("body must be an object with session_id and messages");
     auto sid = get_string(body, "session_id", 64);
     if (!sid || !is_uuid(*sid)) return refuse("session_id: must be a UUID");
     const json_t* msgs = json_object_get(body, "messages");
@@ -228,7 +228,7 @@ std::optional<Batch> parse_batch(const json_t* body, std::string* error) {
     b.session_id = normalize_uuid(*sid);
     for (std::size_t i = 0; i < json_array_size(msgs); ++i) {
         const json_t* m = json_array_get(msgs, i);
-        if (!json_is_object(m) || json_object_size(m) != 4) return refuse("messages: entries are {client_id, sender, to, text}");
+        if (!json_is_object(m) || json_object_size(m) != 4) return refuse("messages: entries are objects with client_id, sender, to, text");
         Outgoing o;
         auto cid = get_string(m, "client_id", kMaxClientIdChars);
         auto sender = get_string(m, "sender", 64);
