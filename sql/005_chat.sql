@@ -31,13 +31,16 @@ CREATE TABLE chat_messages (
 -- someone are found by this index when a session has many.
 CREATE INDEX chat_messages_to_idx ON chat_messages USING gin (to_ids);
 
--- The read cache (002_session_notify.sql) need not hear about chat: a
--- change of sessions.chat_seq alone sends no NOTIFY (it happens once per
--- chat batch and GET /sessions/{id} does not show it).
+-- The read cache (002_session_notify.sql) need not hear about chat: an
+-- UPDATE that changes sessions.chat_seq and nothing else sends no NOTIFY
+-- (it happens once per chat batch, GET /sessions/{id} does not show it, and
+-- NOTIFY would serialise chat commits on Postgres' global notify lock).
+-- Every other UPDATE, a no-op one included, notifies as before.
 DROP TRIGGER sessions_changed_notify ON sessions;
 CREATE TRIGGER sessions_updated_notify AFTER UPDATE ON sessions
     FOR EACH ROW
-    WHEN ((to_jsonb(OLD) - 'chat_seq') IS DISTINCT FROM (to_jsonb(NEW) - 'chat_seq'))
+    WHEN (OLD.chat_seq IS NOT DISTINCT FROM NEW.chat_seq
+          OR (to_jsonb(OLD) - 'chat_seq') IS DISTINCT FROM (to_jsonb(NEW) - 'chat_seq'))
     EXECUTE FUNCTION session_changed_notify();
 CREATE TRIGGER sessions_deleted_notify AFTER DELETE ON sessions
     FOR EACH ROW EXECUTE FUNCTION session_changed_notify();
