@@ -103,6 +103,12 @@ janus_write_conf() {
     if [[ -n "${TELEMED_PLUGIN_MAX_ROOMS:-}" ]]; then
         jcfg_set "$pconf" general max_rooms "$TELEMED_PLUGIN_MAX_ROOMS"
     fi
+    # Chat benchmark (tests/bench/chat.sh): "key=value ..." of numeric chat_* keys.
+    local kv
+    for kv in ${TELEMED_PLUGIN_CHAT_SET:-}; do
+        [[ "$kv" =~ ^(chat_[a-z_]+)=([0-9]+)$ ]] || die "TELEMED_PLUGIN_CHAT_SET: bad item '$kv'"
+        jcfg_set "$pconf" general "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
+    done
     local k
     for k in recordings_dir recordings_folder rec_dir; do
         if grep -Eq "^[[:space:]]*#?[[:space:]]*${k}[[:space:]]*=" "$pconf"; then
