@@ -10,7 +10,8 @@
 //       retryable). Answered later, from the stored outcome:
 //       {"telemed":"chat_sent","client_id","id","seq","created_at","duplicate"}
 //       on the request's transaction, and {"telemed":"chat","message":{...}}
-//       to the recipients in the room then (not for a duplicate). A failed
+//       to the recipients in the room then (a duplicate only if this room
+//       never delivered it: its first answer was lost). A failed
 //       batch: 5030 (retryable) and no delivery; a refused item (4092
 //       client_id reused, 4040 session closed): that error.
 //   {"request":"chat_history","since"?,"limit"?}
@@ -135,7 +136,9 @@ void PluginCore::chat_stored(ChatBatchDone& done) {
                             error_event(Failure::of(known, default_error_text(known))));
                 continue;
             }
-            if (!r.duplicate && room) {
+            // A duplicate is delivered only if this room never delivered it
+            // (its first answer was lost after the commit).
+            if (room && room->remember_delivered(r.id)) {
                 chat::Message msg;
                 msg.id = r.id;
                 msg.seq = r.seq;

@@ -332,6 +332,22 @@ describe('durability', () => {
             'broadcasts after seq 10 (the DMs are not the observer\'s)');
     });
 
+    test('Redis is not on the path: with Redis SIGKILLed, chat is acked and stored', { timeout: 120000 }, async () => {
+        const r = await room();
+        const before = await chat(r.doc, { text: text('before redis dies'), client_id: clientId() });
+        assert.equal(before.telemed, 'chat_sent');
+        try {
+            await sigkill('redis');
+            const during = await chat(r.pat, { text: text('redis is down'), client_id: clientId() });
+            assert.equal(during.telemed, 'chat_sent', JSON.stringify(during));
+            const items = await allMessages(r.sid);
+            assert.deepEqual(items.map((x) => x.id), [before.id, during.id]);
+        } finally {
+            stackctl('start-redis', { timeout: 60000 });
+            await eventually(ready, { timeout: 60000, what: 'ready after Redis restart' });
+        }
+    });
+
     test('SIGKILL of the controller during a burst of 200: every acked message stored exactly once', { timeout: 180000 }, async () => {
         const s = await createSession({ title: uniq('burst') });
         const senders = [];

@@ -20,6 +20,13 @@ public:
     bool store(const chat::Batch& batch, std::vector<chat::ItemResult>* results) override {
         ++batches;
         if (fail) return false;
+        if (lose_answer) {  // committed, but the answer never reaches the plugin
+            std::vector<chat::ItemResult> lost;
+            lose_answer = false;
+            store(batch, &lost);
+            --batches;
+            return false;
+        }
         for (const chat::Outgoing& m : batch.messages) {
             chat::ItemResult r;
             r.client_id = m.client_id;
@@ -72,6 +79,7 @@ public:
         return true;
     }
     bool fail = false;
+    bool lose_answer = false;
     int batches = 0;
     int64_t seq = 0;
     std::map<std::tuple<std::string, std::string, std::string>, chat::Message> rows;
@@ -256,6 +264,25 @@ void store_failure_is_a_retryable_error(void** state) {
     assert_int_equal(chat_events(f, 1), 1);
 }
 
+void a_lost_answer_is_delivered_once_on_retry(void** state) {
+    Fixture* f = F(state);
+    three_in_room(f);
+    g_backend->lose_answer = true;
+    say(f, 0, "l1", "lost-1", "stored but unanswered");
+    store(f);
+    assert_int_equal(reply(f, 0, "l1"), 5030);
+    assert_int_equal(chat_events(f, 1), 0);
+    assert_int_equal(static_cast<int>(g_backend->log.size()), 1);  // it was stored
+    say(f, 0, "l2", "lost-1", "stored but unanswered");
+    store(f);
+    assert_true(contains(answer(f, 0, "l2"), "\"duplicate\":true"));
+    assert_int_equal(chat_events(f, 1), 1);  // delivered now, late
+    say(f, 0, "l3", "lost-1", "stored but unanswered");
+    store(f);
+    assert_true(contains(answer(f, 0, "l3"), "\"duplicate\":true"));
+    assert_int_equal(chat_events(f, 1), 1);  // and only once
+}
+
 void not_joined_and_bad_requests(void** state) {
     Fixture* f = F(state);
     assert_int_equal(create_room(f, kRoom), 0);
@@ -286,6 +313,7 @@ int main() {
         cmocka_unit_test_setup_teardown(revoked_chat_is_refused_at_once, setup, teardown_chat),
         cmocka_unit_test_setup_teardown(rate_limited_with_retry_after, setup, teardown_chat),
         cmocka_unit_test_setup_teardown(store_failure_is_a_retryable_error, setup, teardown_chat),
+        cmocka_unit_test_setup_teardown(a_lost_answer_is_delivered_once_on_retry, setup, teardown_chat),
         cmocka_unit_test_setup_teardown(not_joined_and_bad_requests, setup, teardown_chat),
         cmocka_unit_test(without_a_store_chat_answers_5030),
     };
