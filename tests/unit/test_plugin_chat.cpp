@@ -2,7 +2,11 @@
 // fake controller: ack only after the store answered, delivery to whom and
 // only once, live permission checks, the lobby rules, the rate limit, a
 // failing store (5030) and history.
+#include <atomic>
+#include <chrono>
 #include <map>
+#include <mutex>
+#include <thread>
 #include <set>
 #include <string>
 #include <tuple>
@@ -283,6 +287,90 @@ void a_lost_answer_is_delivered_once_on_retry(void** state) {
     assert_int_equal(chat_events(f, 1), 1);  // and only once
 }
 
+// The ChatStore alone, with its threads: per room, outcomes come back in
+// submission order, each once, one batch in flight per room; a full room
+// FIFO refuses; stop() joins.
+struct SlowBackend final : public ChatBackend {
+    std::mutex mu;
+    std::map<std::string, int> in_flight;
+    bool overlap = false;
+    std::atomic<int> calls{0};
+    bool store(const chat::Batch& b, std::vector<chat::ItemResult>* results) override {
+        {
+            std::lock_guard lk(mu);
+            if (++in_flight[b.session_id] > 1) overlap = true;
+        }
+        ++calls;
+        std::this_thread::sleep_for(std::chrono::microseconds(300));
+        for (const chat::Outgoing& m : b.messages) {
+            chat::ItemResult r;
+            r.client_id = m.client_id;
+            r.id = "99999999-9999-4999-8999-999999999999";
+            r.seq = 1;
+            r.created_at = "2026-12-05T19:00:00.000Z";
+            results->push_back(r);
+        }
+        std::lock_guard lk(mu);
+        --in_flight[b.session_id];
+        return true;
+    }
+    bool history(const std::string&, const std::string&, int64_t, int, chat::HistoryPage*) override { return true; }
+};
+
+// 0 when every check holds, else the number of the failed one.
+int run_store_threads() {
+    SlowBackend backend;
+    std::mutex mu;
+    std::map<std::string, std::vector<int>> seen;
+    std::atomic<int> outcomes{0};
+    ChatStore store(
+        backend, 2, 1000,
+        [&](ChatBatchDone d) {
+            std::lock_guard lk(mu);
+            for (const PendingChat& m : d.messages) seen[d.room_id].push_back(std::stoi(m.message.client_id));
+            outcomes += static_cast<int>(d.messages.size());
+        },
+        [](ChatHistoryDone) {});
+    store.start();
+    const char* rooms[] = {kRoom, kRoom2, kRoom3};
+    std::vector<std::thread> producers;
+    for (const char* room : rooms) {
+        producers.emplace_back([&store, room] {
+            for (int i = 0; i < 300; ++i) {
+                PendingChat m;
+                m.room_id = room;
+                m.message.client_id = std::to_string(i);
+                m.message.sender = kDoc;
+                m.message.text = "x";
+                while (!store.submit(m)) std::this_thread::yield();
+            }
+        });
+    }
+    for (std::thread& t : producers) t.join();
+    for (int i = 0; i < 2000 && outcomes.load() < 900; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    store.stop();
+    if (outcomes.load() != 900) return 1;
+    for (const char* room : rooms) {
+        const std::vector<int>& v = seen[room];
+        if (v.size() != 300) return 2;
+        for (int i = 0; i < 300; ++i)
+            if (v[static_cast<std::size_t>(i)] != i) return 3;
+    }
+    if (backend.overlap) return 4;
+    if (backend.calls.load() >= 900) return 5;  // batched
+    // A full FIFO refuses; a stopped store refuses.
+    ChatStore tiny(backend, 0, 2, [](ChatBatchDone) {}, [](ChatHistoryDone) {});
+    PendingChat m;
+    m.room_id = kRoom;
+    m.message.client_id = "a";
+    if (!tiny.submit(m) || !tiny.submit(m) || tiny.submit(m)) return 6;
+    tiny.stop();
+    if (tiny.submit(m)) return 7;
+    return 0;
+}
+
+void store_threads_keep_room_order(void**) { assert_int_equal(run_store_threads(), 0); }
+
 void not_joined_and_bad_requests(void** state) {
     Fixture* f = F(state);
     assert_int_equal(create_room(f, kRoom), 0);
@@ -316,6 +404,7 @@ int main() {
         cmocka_unit_test_setup_teardown(a_lost_answer_is_delivered_once_on_retry, setup, teardown_chat),
         cmocka_unit_test_setup_teardown(not_joined_and_bad_requests, setup, teardown_chat),
         cmocka_unit_test(without_a_store_chat_answers_5030),
+        cmocka_unit_test(store_threads_keep_room_order),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
