@@ -371,6 +371,51 @@ int run_store_threads() {
 
 void store_threads_keep_room_order(void**) { assert_int_equal(run_store_threads(), 0); }
 
+// The whole path with real threads: the worker and two store threads.
+// Returns the number of acks (chat_sent) the sender got, and *delivered
+// the chat events of the other member.
+int run_threaded_core(int* delivered) {
+    FakeChatBackend backend;
+    PluginConfig config = chat_config();
+    config.chat_rate_per_s = 1000;
+    config.chat_burst = 1000;
+    Fixture* f = make_fixture(std::move(config));
+    void* st = f;
+    f->core->attach_chat_backend(backend, 2);
+    create_room(f, kRoom);
+    join(f, 0, doctor_token(f));
+    join(f, 1, patient_token(f));
+    moderate(f, 0, "admit", kPat);
+    f->core->start_worker();
+    for (int i = 0; i < 200; ++i) {
+        std::string body = "{\"request\":\"chat\",\"client_id\":\"t" + std::to_string(i) + "\",\"text\":\"x\"}";
+        json_error_t err;
+        Json msg(json_loads(body.c_str(), 0, &err));
+        while (f->core->enqueue_message(H(f, 0), "tx" + std::to_string(i), std::move(msg), nullptr) !=
+               PluginCore::Enqueued::Ok)
+            std::this_thread::yield();
+    }
+    int acks = 0;
+    for (int round = 0; round < 1000 && acks < 200; ++round) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        std::lock_guard lk(f->host.mu);
+        acks = 0;
+        *delivered = 0;
+        for (const Call& c : f->host.calls) {
+            if (c.kind == Call::Push && c.h == H(f, 0) && is_kind(c, "chat_sent")) ++acks;
+            if (c.kind == Call::Push && c.h == H(f, 1) && is_kind(c, "chat")) ++*delivered;
+        }
+    }
+    teardown(&st);  // stops the store threads and the worker
+    return acks;
+}
+
+void threaded_core_acks_and_delivers_everything(void**) {
+    int delivered = 0;
+    assert_int_equal(run_threaded_core(&delivered), 200);
+    assert_int_equal(delivered, 200);
+}
+
 void not_joined_and_bad_requests(void** state) {
     Fixture* f = F(state);
     assert_int_equal(create_room(f, kRoom), 0);
@@ -405,6 +450,7 @@ int main() {
         cmocka_unit_test_setup_teardown(not_joined_and_bad_requests, setup, teardown_chat),
         cmocka_unit_test(without_a_store_chat_answers_5030),
         cmocka_unit_test(store_threads_keep_room_order),
+        cmocka_unit_test(threaded_core_acks_and_delivers_everything),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
