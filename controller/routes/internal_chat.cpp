@@ -19,7 +19,6 @@
 //       (broadcasts, direct messages to or from it), seq > since (default
 //       0), limit 1..500 (default 100). 404 unknown session, 422, 401, 503.
 // Logs: session ids, counts and codes; never a text.
-#include <charconv>
 #include <optional>
 #include <string>
 
@@ -39,16 +38,6 @@
 #include "controller/routes/views.hpp"
 
 namespace telemed {
-
-// Shared with routes/messages.cpp: since / limit / cursor query values.
-bool parse_chat_int(const std::string& text, int64_t lo, int64_t hi, int64_t* out) {
-    if (text.empty() || text.size() > 19) return false;
-    int64_t v = 0;
-    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (ec != std::errc() || p != text.data() + text.size() || v < lo || v > hi) return false;
-    *out = v;
-    return true;
-}
 
 namespace {
 
@@ -124,9 +113,9 @@ Response read_chat(const Request& req, AppContext& app) {
             else
                 participant = normalize_uuid(v);
         } else if (k == "since") {
-            if (!parse_chat_int(v, 0, INT64_MAX, &since)) errors.push_back({"since", "must be an integer >= 0"});
+            if (!parse_query_int(v, 0, INT64_MAX, &since)) errors.push_back({"since", "must be an integer >= 0"});
         } else if (k == "limit") {
-            if (!parse_chat_int(v, 1, chat::kMaxHistoryLimit, &limit))
+            if (!parse_query_int(v, 1, chat::kMaxHistoryLimit, &limit))
                 errors.push_back({"limit", "must be an integer 1..500"});
         } else {
             errors.push_back({"query", "unknown field"});

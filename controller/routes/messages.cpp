@@ -36,8 +36,6 @@
 
 namespace telemed {
 
-bool parse_chat_int(const std::string& text, int64_t lo, int64_t hi, int64_t* out);  // internal_chat.cpp
-
 namespace {
 
 std::string encode_message_cursor(int64_t seq) { return base64url_encode("m1:" + std::to_string(seq)); }
@@ -47,7 +45,7 @@ std::optional<int64_t> decode_message_cursor(const std::string& text) {
     auto raw = base64url_decode(text);
     if (!raw || raw->compare(0, 3, "m1:") != 0) return std::nullopt;
     int64_t seq = 0;
-    if (!parse_chat_int(raw->substr(3), 0, INT64_MAX, &seq)) return std::nullopt;
+    if (!parse_query_int(raw->substr(3), 0, INT64_MAX, &seq)) return std::nullopt;
     return seq;
 }
 
@@ -85,9 +83,9 @@ Response list_messages(const Request& req, AppContext& app) {
             errors.push_back({k == "since" || k == "limit" || k == "cursor" ? k : "query", "must not be repeated"});
         } else if (k == "since") {
             have_since = true;
-            if (!parse_chat_int(v, 0, INT64_MAX, &since)) errors.push_back({"since", "must be an integer >= 0"});
+            if (!parse_query_int(v, 0, INT64_MAX, &since)) errors.push_back({"since", "must be an integer >= 0"});
         } else if (k == "limit") {
-            if (!parse_chat_int(v, 1, chat::kMaxHistoryLimit, &limit))
+            if (!parse_query_int(v, 1, chat::kMaxHistoryLimit, &limit))
                 errors.push_back({"limit", "must be an integer 1..500"});
         } else if (k == "cursor") {
             have_cursor = true;
