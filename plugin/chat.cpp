@@ -15,11 +15,13 @@
 //       batch: 5030 (retryable) and no delivery; a refused item (4092
 //       client_id reused, 4040 session closed): that error.
 //   {"request":"chat_history","since"?,"limit"?}
-//       any joined participant (waiting ones too): read from the controller
+//       any joined participant (waiting ones too; one token of its chat
+//       bucket, 4290 beyond): read from the controller
 //       with its visibility rule (broadcasts, and direct messages to or from
 //       the participant): {"telemed":"chat_history","items","next_since"}.
 //
 // Nothing of a message's text is ever logged here: ids, counts and codes only.
+#include <optional>
 #include <utility>
 
 #include "plugin/plugin_core.hpp"
@@ -40,6 +42,17 @@ Json chat_sent_event(const chat::ItemResult& r) {
     json_object_set_new(ev.get(), "seq", json_integer(r.seq));
     json_object_set_new(ev.get(), "created_at", json_str(r.created_at));
     json_object_set_new(ev.get(), "duplicate", json_boolean(r.duplicate));
+    return ev;
+}
+
+// Takes a token of `bucket`; when none is left, the 4290 event to answer.
+std::optional<Json> rate_refusal(chat::TokenBucket& bucket, int64_t now_us, const PluginConfig& config) {
+    int64_t retry_after_ms = 0;
+    if (bucket.take(now_us, static_cast<double>(config.chat_rate_per_s), static_cast<double>(config.chat_burst),
+                    &retry_after_ms))
+        return std::nullopt;
+    Json ev = error_event(Failure::of(ErrorCode::RateLimited));
+    json_object_set_new(ev.get(), "retry_after_ms", json_integer(retry_after_ms));
     return ev;
 }
 
@@ -80,13 +93,8 @@ void PluginCore::chat_send(const std::shared_ptr<Participant>& p, ChatRequest& r
     if ((to_waiting && !moderates) || (to_admitted && !may_chat))
         return reply_error(p, txn, Failure::of(ErrorCode::PermissionDenied));
 
-    int64_t retry_after_ms = 0;
-    if (!room->chat_bucket(pid).take(host_.now_monotonic_us(), static_cast<double>(config_.chat_rate_per_s),
-                                     static_cast<double>(config_.chat_burst), &retry_after_ms)) {
-        Json ev = error_event(Failure::of(ErrorCode::RateLimited));
-        json_object_set_new(ev.get(), "retry_after_ms", json_integer(retry_after_ms));
-        return push_locked(p, txn, std::move(ev));
-    }
+    if (std::optional<Json> refused = rate_refusal(room->chat_bucket(pid), host_.now_monotonic_us(), config_))
+        return push_locked(p, txn, std::move(*refused));
 
     PendingChat pending;
     pending.room_id = sid;
@@ -106,6 +114,13 @@ void PluginCore::chat_send(const std::shared_ptr<Participant>& p, ChatRequest& r
 void PluginCore::chat_history(const std::shared_ptr<Participant>& p, const ChatHistoryRequest& req,
                               const std::optional<std::string>& txn) {
     if (!p->identity()) return reply_error(p, txn, Failure::of(ErrorCode::NotJoined));
+    Room* room = find_room(p->identity()->room_id);
+    if (!room) return reply_error(p, txn, Failure::of(ErrorCode::NoSuchRoom));
+    // A history read costs a token of the same bucket: a loop of reads
+    // cannot occupy the store threads.
+    if (std::optional<Json> refused =
+            rate_refusal(room->chat_bucket(p->identity()->participant_id), host_.now_monotonic_us(), config_))
+        return push_locked(p, txn, std::move(*refused));
     PendingHistory q;
     q.room_id = p->identity()->room_id;
     q.participant_id = p->identity()->participant_id;
