@@ -106,7 +106,7 @@ void PluginCore::chat_send(const std::shared_ptr<Participant>& p, ChatRequest& r
     pending.transaction = txn;
     pending.to_waiting = to_waiting;
     if (!chat_store_ || !chat_store_->submit(std::move(pending))) {
-        log(LogLevel::Warn, "chat: room " + sid + " store unavailable or queue full (5030)");
+        log(LogLevel::Verbose, "chat: room " + sid + " store unavailable or queue full (5030)");
         return push_locked(p, txn, chat_unavailable_event());
     }
 }
