@@ -31,7 +31,10 @@ std::string_view default_error_text(PluginError c) {
         case PluginError::InvalidSdp: return "invalid or missing SDP offer";
         case PluginError::NegotiationFailed: return "the offer could not be answered";
         case PluginError::LimitReached: return "limit reached";
+        case PluginError::ClientIdReused: return "client_id already used for a different message";
+        case PluginError::RateLimited: return "rate limited";
         case PluginError::Internal: return "internal error";
+        case PluginError::ChatUnavailable: return "chat store unavailable or busy, retry";
     }
     return "internal error";
 }

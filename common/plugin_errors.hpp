@@ -42,7 +42,10 @@ enum class PluginError : int {
     InvalidSdp = 4050,          // configure: jsep offer missing, not an offer, or unusable SDP
     NegotiationFailed = 4051,   // the offer could not be answered
     LimitReached = 4090,        // room limit reached / room full / table full
+    ClientIdReused = 4092,      // chat: client_id already used for a different message
+    RateLimited = 4290,         // chat: per-participant rate (event carries "retry_after_ms")
     Internal = 5000,
+    ChatUnavailable = 5030,     // chat store unreachable or busy (event carries "retryable":true)
 };
 
 inline constexpr int to_int(PluginError c) { return static_cast<int>(c); }

@@ -252,6 +252,15 @@ const std::vector<KeyDef>& key_table() {
              c.credential_secret = v;
              return true;
          }},
+        {"plugin_secret",
+         [](ControllerConfig& c, const std::string& v, std::string* why) {
+             if (!v.empty() && (v.size() < 32 || v.size() > 256 || !printable_ascii(v, false))) {
+                 *why = "must be 32..256 printable ASCII characters without spaces";
+                 return false;
+             }
+             c.plugin_secret = v;
+             return true;
+         }},
         {"credential_grace_s", int_setter(&ControllerConfig::credential_grace_s, 0, 30 * 86400)},
         {"credential_max_ttl_s", int_setter(&ControllerConfig::credential_max_ttl_s, 3600, 366 * 86400)},
         {"join_rate_per_credential", int_setter(&ControllerConfig::join_rate_per_credential, 0, 100000)},

@@ -84,6 +84,9 @@ struct ControllerConfig {
     // Participant credentials (docs/DESIGN.md "Participant credentials"):
     // HMAC key, validity, POST /join rate limits (requests a minute; 0 = off).
     std::string credential_secret;
+    // Shared only with janus.plugin.telemed (its controller_secret): opens
+    // /internal/v1/* and nothing else. Empty: those routes answer 401.
+    std::string plugin_secret;
     int64_t credential_grace_s = 3600;
     int64_t credential_max_ttl_s = 30 * 86400;
     unsigned join_rate_per_credential = 10;

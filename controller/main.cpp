@@ -57,6 +57,8 @@ void register_all_routes(Router& r) {
     register_participant_routes(r);
     register_audit_routes(r);
     register_participant_access_routes(r);
+    register_message_routes(r);
+    register_internal_chat_routes(r);
     register_health_routes(r);
     register_metrics_routes(r);
     register_openapi_routes(r);

@@ -35,6 +35,9 @@ extern "C" {
 #include <utility>
 #include <vector>
 
+#include <curl/curl.h>
+
+#include "plugin/chat_http.hpp"
 #include "plugin/plugin_core.hpp"
 
 namespace {
@@ -53,6 +56,8 @@ janus_callbacks* gateway = nullptr;
 std::atomic<bool> initialized{false};
 std::atomic<bool> stopping{false};
 PluginCore* core = nullptr;  // owned; created in init, deleted in destroy
+HttpChatBackend* chat_backend = nullptr;  // owned; outlives core's chat store threads
+std::atomic<unsigned long long> chat_warnings{0};
 std::atomic<std::size_t> attaches_in_flight{0};   // create_session calls between check and attach
 std::atomic<unsigned long long> handles_refused{0};  // attaches refused by max_handles
 
@@ -236,7 +241,27 @@ int plugin_init(janus_callbacks* callback, const char* config_path) {
                   static_cast<long long>(c.clock_skew), c.max_rooms, c.max_participants_per_room, c.max_handles,
                   c.events ? "on" : "off");
         gateway = callback;
+        const bool chat_on = !c.controller_url.empty();
+        JANUS_LOG(LOG_INFO, "[%s] chat: %s, %lld msg/s burst %lld per participant, queue %zu per room, %zu thread(s), "
+                            "timeout %lld ms\n",
+                  kPackage, chat_on ? "stored through the controller" : "off (no controller_url: 5030)",
+                  static_cast<long long>(c.chat_rate_per_s), static_cast<long long>(c.chat_burst),
+                  c.chat_queue_per_room, c.chat_store_threads, static_cast<long long>(c.chat_store_timeout_ms));
+        std::unique_ptr<HttpChatBackend> backend;
+        if (chat_on) {
+            curl_global_init(CURL_GLOBAL_DEFAULT);
+            // First failure and then every 100th: an outage does not flood the log.
+            backend = std::make_unique<HttpChatBackend>(
+                c.controller_url, c.controller_secret, c.chat_store_timeout_ms, [](std::string_view line) {
+                    if (chat_warnings.fetch_add(1) % 100 == 0)
+                        JANUS_LOG(LOG_WARN, "[%s] %.*s (%llu so far)\n", kPackage, static_cast<int>(line.size()),
+                                  line.data(), chat_warnings.load());
+                });
+        }
+        const std::size_t chat_threads = c.chat_store_threads;
         auto fresh = std::make_unique<PluginCore>(host, std::move(*parsed.config), std::move(keys));
+        if (backend) fresh->attach_chat_backend(*backend, chat_threads);
+        chat_backend = backend.release();
         fresh->start_worker();
         core = fresh.release();
         initialized.store(true);
@@ -252,7 +277,12 @@ void plugin_destroy() {
         PluginCore* doomed = core;
         if (doomed) doomed->stop_worker();
         core = nullptr;
-        delete doomed;
+        delete doomed;  // its chat store threads were joined by stop_worker
+        if (chat_backend) {
+            delete chat_backend;
+            chat_backend = nullptr;
+            curl_global_cleanup();
+        }
         initialized.store(false);
         stopping.store(false);
         JANUS_LOG(LOG_INFO, "%s destroyed\n", kName);

@@ -23,7 +23,9 @@ plugin_libtelemed_plugin_core_la_SOURCES = \
 	plugin/view_publisher.hpp plugin/view_publisher.cpp \
 	plugin/negotiation.cpp \
 	plugin/media_path.cpp \
-	plugin/moderation.cpp
+	plugin/moderation.cpp \
+	plugin/chat.cpp \
+	plugin/chat_store.hpp plugin/chat_store.cpp
 plugin_libtelemed_plugin_core_la_CXXFLAGS = $(AM_CXXFLAGS) $(JANSSON_CFLAGS) -fvisibility=hidden -pthread
 plugin_libtelemed_plugin_core_la_LIBADD = common/libtelemed_common.la
 
@@ -31,12 +33,14 @@ plugin_libtelemed_plugin_core_la_LIBADD = common/libtelemed_common.la
 # janus_* symbols resolve from the janus executable at dlopen time, so no
 # -no-undefined / -z defs here. Only create() is exported.
 janusplugin_LTLIBRARIES += plugin/libjanus_telemed.la
-plugin_libjanus_telemed_la_SOURCES = plugin/entrypoint.cpp
-plugin_libjanus_telemed_la_CXXFLAGS = $(AM_CXXFLAGS) $(JANUS_CFLAGS) $(GLIB_CFLAGS) $(JANSSON_CFLAGS) \
+# plugin/chat_http.cpp is the chat store's libcurl client (the core's tests
+# fake the ChatBackend instead).
+plugin_libjanus_telemed_la_SOURCES = plugin/entrypoint.cpp plugin/chat_http.hpp plugin/chat_http.cpp
+plugin_libjanus_telemed_la_CXXFLAGS = $(AM_CXXFLAGS) $(JANUS_CFLAGS) $(GLIB_CFLAGS) $(JANSSON_CFLAGS) $(CURL_CFLAGS) \
 	-fvisibility=hidden -pthread
 plugin_libjanus_telemed_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared -pthread \
 	-export-symbols-regex '^create$$'
-plugin_libjanus_telemed_la_LIBADD = plugin/libtelemed_plugin_core.la $(GLIB_LIBS) $(JANSSON_LIBS)
+plugin_libjanus_telemed_la_LIBADD = plugin/libtelemed_plugin_core.la $(GLIB_LIBS) $(JANSSON_LIBS) $(CURL_LIBS)
 
 # Janus loads every file in its plugins folder: keep only the .so there.
 # janusplugindir is not an "exec" directory, so the module is installed by

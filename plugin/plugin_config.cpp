@@ -93,9 +93,68 @@ ConfigParse parse_plugin_config(const std::vector<std::pair<std::string, std::st
                 return out;
             }
             c.max_handles = static_cast<std::size_t>(*v);
+        } else if (name == "controller_url") {
+            std::string_view v = trim(value);
+            const bool scheme = v.substr(0, 7) == "http://" || v.substr(0, 8) == "https://";
+            bool printable = true;
+            for (char ch : v) printable = printable && ch > 0x20 && ch < 0x7F;
+            if (!v.empty() && (v.size() > kMaxControllerUrlChars || !scheme || !printable)) {
+                out.error = "controller_url: expected http(s)://host:port, at most 512 characters";
+                return out;
+            }
+            while (!v.empty() && v.back() == '/') v.remove_suffix(1);
+            c.controller_url = std::string(v);
+        } else if (name == "controller_secret") {
+            std::string_view v = trim(value);
+            bool printable = true;
+            for (char ch : v) printable = printable && ch > 0x20 && ch < 0x7F;
+            if (!v.empty() && (v.size() < 32 || v.size() > 256 || !printable)) {
+                out.error = "controller_secret: must be 32..256 printable ASCII characters without spaces";
+                return out;
+            }
+            c.controller_secret = std::string(v);
+        } else if (name == "chat_rate_per_s") {
+            auto v = parse_int(value, 1, kMaxChatRate);
+            if (!v) {
+                out.error = "chat_rate_per_s: expected an integer 1..1000";
+                return out;
+            }
+            c.chat_rate_per_s = *v;
+        } else if (name == "chat_burst") {
+            auto v = parse_int(value, 1, kMaxChatBurst);
+            if (!v) {
+                out.error = "chat_burst: expected an integer 1..10000";
+                return out;
+            }
+            c.chat_burst = *v;
+        } else if (name == "chat_queue_per_room") {
+            auto v = parse_int(value, 1, static_cast<int64_t>(kMaxChatQueue));
+            if (!v) {
+                out.error = "chat_queue_per_room: expected an integer 1..100000";
+                return out;
+            }
+            c.chat_queue_per_room = static_cast<std::size_t>(*v);
+        } else if (name == "chat_store_threads") {
+            auto v = parse_int(value, 1, static_cast<int64_t>(kMaxChatThreads));
+            if (!v) {
+                out.error = "chat_store_threads: expected an integer 1..16";
+                return out;
+            }
+            c.chat_store_threads = static_cast<std::size_t>(*v);
+        } else if (name == "chat_store_timeout_ms") {
+            auto v = parse_int(value, 100, kMaxChatTimeoutMs);
+            if (!v) {
+                out.error = "chat_store_timeout_ms: expected an integer 100..60000";
+                return out;
+            }
+            c.chat_store_timeout_ms = *v;
         } else {
             out.unknown_keys.push_back(name);
         }
+    }
+    if (!c.controller_url.empty() && c.controller_secret.empty()) {
+        out.error = "controller_secret: required when controller_url is set (the controller's plugin_secret)";
+        return out;
     }
     if (!have_keys) {
         out.error = "token_keys: required (\"kid:secret,...\"), the plugin refuses to start without a key";

@@ -24,6 +24,14 @@ struct PluginConfig {
     int64_t reconnect_grace_s = 30;              // rejoin within this after a drop: no lobby again
     std::size_t max_slots_per_kind = 16;         // recvonly audio / video m-lines accepted per participant
     std::size_t max_handles = 2000;              // handles attached to the plugin at once (create_session)
+    // Chat (docs/DESIGN.md "The chat path"): where accepted messages are stored.
+    std::string controller_url;                  // e.g. http://127.0.0.1:8080; empty: chat answers 5030
+    std::string controller_secret;               // the controller's plugin_secret (never logged)
+    int64_t chat_rate_per_s = 20;                // token bucket per participant...
+    int64_t chat_burst = 40;                     // ...and its size
+    std::size_t chat_queue_per_room = 256;       // accepted messages waiting to be stored, per room
+    std::size_t chat_store_threads = 2;          // HTTP client threads
+    int64_t chat_store_timeout_ms = 2000;        // per batch / history request
 };
 
 // Limits on the values (documented in the sample config).
@@ -34,6 +42,12 @@ inline constexpr std::size_t kMaxIssuerChars = 256;
 inline constexpr int64_t kMaxReconnectGrace = 600;
 inline constexpr std::size_t kMaxSlotsLimit = 32;
 inline constexpr std::size_t kMaxHandlesLimit = 100000;  // PluginCore's own table cap (kMaxHandles)
+inline constexpr std::size_t kMaxControllerUrlChars = 512;
+inline constexpr int64_t kMaxChatRate = 1000;
+inline constexpr int64_t kMaxChatBurst = 10000;
+inline constexpr std::size_t kMaxChatQueue = 100000;
+inline constexpr std::size_t kMaxChatThreads = 16;
+inline constexpr int64_t kMaxChatTimeoutMs = 60000;
 
 struct ConfigParse {
     std::optional<PluginConfig> config;  // empty on error

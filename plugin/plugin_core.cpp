@@ -153,6 +153,9 @@ void PluginCore::start_worker() {
 }
 
 void PluginCore::stop_worker() {
+    // The store threads first: a batch in flight finishes (or times out) and
+    // finds the queue still open or closed; either way nothing waits on it.
+    if (chat_store_) chat_store_->stop();
     queue_.close();
     if (worker_.joinable()) worker_.join();
 }
@@ -212,6 +215,10 @@ void PluginCore::run(Task& task) noexcept {
             host_.notify_event(h, std::move(note->event));
         } else if (auto* pli = std::get_if<SendPli>(&task)) {
             if (!pli->to->destroyed() && pli->to->media_ready()) host_.send_pli(pli->to->handle(), pli->mindex);
+        } else if (auto* stored = std::get_if<ChatStored>(&task)) {
+            chat_stored(stored->done);
+        } else if (auto* answered = std::get_if<ChatHistoryAnswered>(&task)) {
+            chat_history_answered(answered->done);
         }
     } catch (const std::exception& e) {
         log(LogLevel::Error, std::string("worker task failed: ") + e.what());
@@ -371,6 +378,10 @@ void PluginCore::run_client(ClientMessage& m) {
         moderate_mute(m.from, *mu, m.transaction);
     } else if (auto* k = std::get_if<ClientKickRequest>(&*parsed.value)) {
         moderate_kick(m.from, *k, m.transaction);
+    } else if (auto* c = std::get_if<ChatRequest>(&*parsed.value)) {
+        chat_send(m.from, *c, m.transaction);
+    } else if (auto* h = std::get_if<ChatHistoryRequest>(&*parsed.value)) {
+        chat_history(m.from, *h, m.transaction);
     }
 }
 

@@ -9,6 +9,7 @@
 //    plugin_core.cpp: handle lifecycle, worker, join / leave;
 //    negotiation.cpp: configure, PeerConnection up / down, media_changed;
 //    moderation.cpp: admit / deny / mute / kick; admin.cpp: Admin API;
+//    chat.cpp: chat / chat_history and their stored outcomes;
 //    media_path.cpp: the per-packet path (on_rtp / on_rtcp / on_data).
 //  - Lobby (plugin/lobby.hpp): the pure admission rule: admitted, waiting or
 //    refused at join; who enters on start; who sees the waiting list.
@@ -31,6 +32,12 @@
 //    state changed, and Janus locks and ours never nest.
 //  - The last reference to a Participant is never dropped under mu_ (its
 //    deleter gives the Janus handle reference back).
+//  - Chat (plugin/chat.cpp, plugin/chat_store.hpp): the worker checks a
+//    message under mu_ and hands it to the ChatStore, whose threads post it
+//    to the controller with no lock of ours held; the outcome comes back as
+//    a ChatStored task on the same queue, and the worker turns it into
+//    events (queued under mu_, pushed unlocked like every other). The
+//    worker never waits on HTTP.
 //  - The media path (on_rtp / on_rtcp / on_data, Janus's media threads) takes
 //    no lock at all: it reads the sender's capability bits and its MediaView
 //    (plugin/media_view.hpp) under a hazard pointer. Views are rebuilt under
@@ -53,6 +60,7 @@
 
 #include "common/json.hpp"
 #include "common/token.hpp"
+#include "plugin/chat_store.hpp"
 #include "plugin/errors.hpp"
 #include "plugin/events.hpp"
 #include "plugin/host.hpp"
@@ -122,9 +130,18 @@ public:
     // ---- Admin API (message_plugin): synchronous, returns the response ----
     Json handle_admin(const json_t* request);
 
+    // ---- chat (plugin/chat.cpp) ----
+    // Gives the core its chat store: messages go through `backend` on
+    // `threads` store threads (0: nothing runs until pump_chat(), for
+    // tests). Call before start_worker(). Without it every chat answers 5030.
+    void attach_chat_backend(ChatBackend& backend, std::size_t threads);
+    // threads == 0: runs the queued batches / history reads on this thread;
+    // their outcomes are queued for the worker (drain()). Returns how many.
+    std::size_t pump_chat();
+
     // ---- worker ----
     void start_worker();
-    void stop_worker();  // idempotent; queued work is dropped
+    void stop_worker();  // idempotent; queued work is dropped; stops the chat store first
     // Runs queued work on the calling thread until the queue is empty (tests;
     // must not be mixed with a running worker). Returns the number of tasks.
     std::size_t drain();
@@ -156,7 +173,14 @@ private:
         std::shared_ptr<Participant> about;  // may be null
         Json event;
     };
-    using Task = std::variant<ClientMessage, Push, ClosePc, Notify, SendPli>;
+    // A chat batch came back from the store (chat.cpp).
+    struct ChatStored {
+        ChatBatchDone done;
+    };
+    struct ChatHistoryAnswered {
+        ChatHistoryDone done;
+    };
+    using Task = std::variant<ClientMessage, Push, ClosePc, Notify, SendPli, ChatStored, ChatHistoryAnswered>;
 
     void run(Task& task) noexcept;
     void run_client(ClientMessage& m);
@@ -210,6 +234,13 @@ private:
     Room* moderation_room(const std::shared_ptr<Participant>& p, const std::string& target,
                           const std::optional<std::string>& txn, bool need_moderate);
 
+    // chat.cpp (mu_ held for the two requests; the outcomes take it themselves)
+    void chat_send(const std::shared_ptr<Participant>& p, ChatRequest& req, const std::optional<std::string>& txn);
+    void chat_history(const std::shared_ptr<Participant>& p, const ChatHistoryRequest& req,
+                      const std::optional<std::string>& txn);
+    void chat_stored(ChatBatchDone& done);
+    void chat_history_answered(ChatHistoryDone& done);
+
     Json admin_ping();
     Json admin_create_room(const CreateRoomRequest& r);
     Json admin_destroy_room(const DestroyRoomRequest& r);
@@ -258,6 +289,9 @@ private:
     WorkQueue<Task> queue_{kMaxQueuedMessages};
     std::thread worker_;
     std::atomic<uint64_t> worker_wakeups_{0};
+
+    // Chat store (chat_store.hpp); null until attach_chat_backend.
+    std::unique_ptr<ChatStore> chat_store_;
 
     SlotAssigner slots_{host_};
     // A retired view nudges the worker, which frees it once no reader holds it.

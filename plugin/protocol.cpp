@@ -27,7 +27,21 @@ Parsed<T> done(V v) {
 Parsed<ClientRequest> parse_client_request(const json_t* body) {
     std::string_view request;
     Failure f;
-    if (!check_message(body, kMaxMessageBytes, &request, &f)) return fail<ClientRequest>(f);
+    // A chat body may carry up to 4000 characters: its own, larger bound.
+    const auto name = json_is_object(body) ? string_param(body, "request") : std::nullopt;
+    const bool is_chat = name && *name == "chat";
+    if (!check_message(body, is_chat ? chat::kMaxChatBodyBytes : kMaxMessageBytes, &request, &f))
+        return fail<ClientRequest>(f);
+    if (request == "chat") {
+        Parsed<ChatRequest> c = chat::parse_chat(body);
+        if (!c.ok()) return fail<ClientRequest>(c.failure);
+        return done<ClientRequest>(std::move(*c.value));
+    }
+    if (request == "chat_history") {
+        Parsed<ChatHistoryRequest> h = chat::parse_chat_history(body);
+        if (!h.ok()) return fail<ClientRequest>(h.failure);
+        return done<ClientRequest>(*h.value);
+    }
 
     if (request == "join") {
         if (!check_params(body, {{"token", ParamType::String, true}, {"session_id", ParamType::String, false}}, &f))

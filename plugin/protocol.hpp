@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/admin_api.hpp"
+#include "common/chat.hpp"
 #include "common/ids.hpp"
 #include "common/json.hpp"
 #include "common/permissions.hpp"
@@ -60,8 +61,13 @@ struct ClientKickRequest {
     std::string participant_id;
 };
 
-using ClientRequest =
-    std::variant<JoinRequest, LeaveRequest, ConfigureRequest, AdmitRequest, MuteRequest, ClientKickRequest>;
+// {"request":"chat","text","to"?,"client_id"} and {"request":"chat_history","since"?,"limit"?}:
+// parsed by common/chat.hpp (docs/PROTOCOL.md "Chat").
+using chat::ChatHistoryRequest;
+using chat::ChatRequest;
+
+using ClientRequest = std::variant<JoinRequest, LeaveRequest, ConfigureRequest, AdmitRequest, MuteRequest,
+                                   ClientKickRequest, ChatRequest, ChatHistoryRequest>;
 Parsed<ClientRequest> parse_client_request(const json_t* body);
 
 // ---- admin requests (Admin API message_plugin "request"): common/admin_api.hpp ----

@@ -91,4 +91,14 @@ bool Room::store_grant(const std::string& participant_id, StoredGrant g) {
     return true;
 }
 
+bool Room::remember_delivered(const std::string& message_id) {
+    if (!delivered_ids_.insert(message_id).second) return false;
+    delivered_order_.push_back(message_id);
+    if (delivered_order_.size() > kMaxRememberedChatIds) {
+        delivered_ids_.erase(delivered_order_.front());
+        delivered_order_.pop_front();
+    }
+    return true;
+}
+
 }  // namespace telemed::plugin

@@ -6,6 +6,7 @@
 // mutex. A Room never calls the host.
 #pragma once
 #include <cstddef>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -14,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/chat.hpp"
 #include "common/permissions.hpp"
 #include "common/requests.hpp"
 #include "plugin/participant.hpp"
@@ -26,6 +28,7 @@ std::string_view to_string(RoomState s);
 // Limits on per-room tables that the Admin API can grow.
 inline constexpr std::size_t kMaxRevokedPerRoom = 10000;
 inline constexpr std::size_t kMaxGrantsPerRoom = 10000;
+inline constexpr std::size_t kMaxRememberedChatIds = 4096;
 
 // What set_permissions stored for a participant: it overrides the token's
 // perms (and role, when given) at every later join.
@@ -92,6 +95,14 @@ public:
 
     uint64_t next_join_order() { return ++join_counter_; }
 
+    // Chat rate limit of a participant id (outlives its handles, like mutes).
+    chat::TokenBucket& chat_bucket(const std::string& participant_id) { return chat_buckets_[participant_id]; }
+    // Chat message ids delivered in this room (the last kMaxRememberedChatIds):
+    // a stored message whose first answer was lost is delivered when its
+    // retry comes back as a duplicate, and only then (docs/DESIGN.md).
+    // true: newly remembered (deliver it); false: delivered before.
+    bool remember_delivered(const std::string& message_id);
+
     const StoredGrant* grant(std::string_view participant_id) const;
     // false when the table is full and the id is new.
     bool store_grant(const std::string& participant_id, StoredGrant g);
@@ -107,6 +118,9 @@ private:
     std::map<std::string, MuteState, std::less<>> mutes_;
     std::map<std::string, int64_t, std::less<>> departures_;
     uint64_t join_counter_ = 0;
+    std::map<std::string, chat::TokenBucket, std::less<>> chat_buckets_;
+    std::set<std::string, std::less<>> delivered_ids_;
+    std::deque<std::string> delivered_order_;  // oldest first
 };
 
 }  // namespace telemed::plugin

@@ -1,5 +1,7 @@
 #include "controller/routes/support.hpp"
 
+#include <charconv>
+
 #include <algorithm>
 #include <exception>
 
@@ -88,6 +90,15 @@ bool janus_accepted(const JanusAdmin::Result& r, bool tolerate_missing_room, con
     log_warn("janus %s refused for session %s: %s (plugin error %d%s)", op, session_id.c_str(), r.error.c_str(),
              r.plugin_error, r.unreachable ? ", unreachable" : "");
     return false;
+}
+
+bool parse_query_int(const std::string& text, int64_t lo, int64_t hi, int64_t* out) {
+    if (text.empty() || text.size() > 19 || text[0] < '0' || text[0] > '9') return false;
+    int64_t v = 0;
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || p != text.data() + text.size() || v < lo || v > hi) return false;
+    *out = v;
+    return true;
 }
 
 std::string actor_of(const Request& req) { return req.api_key_id.empty() ? std::string("unknown") : req.api_key_id; }

@@ -25,6 +25,10 @@ Response janus_unavailable();                                   // 503 janus-una
 Response database_unavailable();                                // 503 database-unavailable
 Response internal_error();                                      // 500 internal-error
 
+// A query value that is a decimal integer in [lo, hi] (no sign, no spaces,
+// at most 19 digits): *out set, true. For since / limit of the chat routes.
+bool parse_query_int(const std::string& text, int64_t lo, int64_t hi, int64_t* out);
+
 // Runs `body`; maps data-layer exceptions to problems and logs them (ids
 // only): db::Unavailable, db::CommitFailed and "database cannot serve"
 // errors -> 503 database-unavailable; other db::Error and exceptions -> 500.

@@ -95,10 +95,20 @@ janus_write_conf() {
       if [[ -s "$sample" ]]; then cp "$sample" "$pconf"; else printf 'general: {\n}\n' >"$pconf"; fi )
     jcfg_set "$pconf" general token_keys "$(jcfg_quote "$TOKEN_KID:$(secret_get token-secret)")"
     jcfg_set "$pconf" general token_issuer "$(jcfg_quote "$TOKEN_ISSUER")"
+    # Chat messages are stored through the controller (docs/DESIGN.md "The
+    # chat path"): its URL and the secret it knows as plugin_secret.
+    jcfg_set "$pconf" general controller_url "$(jcfg_quote "http://127.0.0.1:$CTL_PORT")"
+    jcfg_set "$pconf" general controller_secret "$(jcfg_quote "$(secret_get plugin-secret)")"
     # Benchmarks create many rooms (tests/bench/rest.sh sets this).
     if [[ -n "${TELEMED_PLUGIN_MAX_ROOMS:-}" ]]; then
         jcfg_set "$pconf" general max_rooms "$TELEMED_PLUGIN_MAX_ROOMS"
     fi
+    # Chat benchmark (tests/bench/chat.sh): "key=value ..." of numeric chat_* keys.
+    local kv
+    for kv in ${TELEMED_PLUGIN_CHAT_SET:-}; do
+        [[ "$kv" =~ ^(chat_[a-z_]+)=([0-9]+)$ ]] || die "TELEMED_PLUGIN_CHAT_SET: bad item '$kv'"
+        jcfg_set "$pconf" general "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
+    done
     local k
     for k in recordings_dir recordings_folder rec_dir; do
         if grep -Eq "^[[:space:]]*#?[[:space:]]*${k}[[:space:]]*=" "$pconf"; then

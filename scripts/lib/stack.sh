@@ -142,6 +142,7 @@ stack_write_env() {
         _env_line TOKEN_SECRET "$(secret_get token-secret)"
         _env_line TOKEN_ISSUER "$TOKEN_ISSUER"
         _env_line CREDENTIAL_SECRET "$(secret_get credential-secret)"
+        _env_line PLUGIN_SECRET "$(secret_get plugin-secret)"
         _env_line TURN_SECRET "$(secret_get turn-secret)"
         _env_line TURN_URL "$(turn_url)"
         _env_line TURN_PORT "$TURN_PORT"

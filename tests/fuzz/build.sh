@@ -29,16 +29,17 @@ declare -A SOURCES=(
     [fuzz_requests]="tests/fuzz/fuzz_requests.cpp common/requests.cpp common/timeutil.cpp $COMMON_CORE"
     [fuzz_kvconfig]="tests/fuzz/fuzz_kvconfig.cpp common/kvconfig.cpp"
     [fuzz_plugin_protocol]="tests/fuzz/fuzz_plugin_protocol.cpp plugin/protocol.cpp plugin/room.cpp plugin/media_gate.cpp
-                            $ADMIN_API common/requests.cpp common/timeutil.cpp $COMMON_CORE"
+                            common/chat.cpp $ADMIN_API common/requests.cpp common/timeutil.cpp $COMMON_CORE"
     [fuzz_janus_reply]="tests/fuzz/fuzz_janus_reply.cpp $ADMIN_API common/requests.cpp common/timeutil.cpp $COMMON_CORE"
     [fuzz_base64url]="tests/fuzz/fuzz_base64url.cpp common/crypto.cpp"
     [fuzz_rfc3339]="tests/fuzz/fuzz_rfc3339.cpp common/timeutil.cpp"
     [fuzz_sdp]="tests/fuzz/fuzz_sdp.cpp plugin/sdp.cpp plugin/media_gate.cpp common/permissions.cpp common/json.cpp"
     [fuzz_rtp]="tests/fuzz/fuzz_rtp.cpp plugin/rtp.cpp"
+    [fuzz_chat]="tests/fuzz/fuzz_chat.cpp common/chat.cpp common/plugin_errors.cpp common/plugin_params.cpp $COMMON_CORE"
 )
 # The order in which they are built (and run by `scripts/test fuzz`).
 TARGETS=(fuzz_token fuzz_credential fuzz_requests fuzz_kvconfig fuzz_plugin_protocol fuzz_janus_reply fuzz_base64url fuzz_rfc3339
-         fuzz_sdp fuzz_rtp)
+         fuzz_sdp fuzz_rtp fuzz_chat)
 if [[ "${1:-}" == --list ]]; then printf '%s\n' "${TARGETS[@]}"; exit 0; fi
 
 OUT="${1:-$ROOT/build-fuzz}"

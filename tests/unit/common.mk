@@ -16,7 +16,8 @@ COMMON_TESTS = \
 	tests/unit/test_common_kvconfig \
 	tests/unit/test_common_requests \
 	tests/unit/test_common_session_state \
-	tests/unit/test_common_admin_api
+	tests/unit/test_common_admin_api \
+	tests/unit/test_common_chat
 check_PROGRAMS += $(COMMON_TESTS)
 TESTS += $(COMMON_TESTS)
 
@@ -67,6 +68,10 @@ tests_unit_test_common_session_state_LDADD = $(COMMON_TEST_LDADD)
 tests_unit_test_common_admin_api_SOURCES = tests/unit/test_common_admin_api.cpp
 tests_unit_test_common_admin_api_CXXFLAGS = $(COMMON_TEST_CXXFLAGS)
 tests_unit_test_common_admin_api_LDADD = $(COMMON_TEST_LDADD)
+
+tests_unit_test_common_chat_SOURCES = tests/unit/test_common_chat.cpp
+tests_unit_test_common_chat_CXXFLAGS = $(COMMON_TEST_CXXFLAGS)
+tests_unit_test_common_chat_LDADD = $(COMMON_TEST_LDADD)
 tests_unit_test_common_credential_SOURCES = tests/unit/test_common_credential.cpp
 tests_unit_test_common_credential_CXXFLAGS = $(COMMON_TEST_CXXFLAGS)
 tests_unit_test_common_credential_LDADD = $(COMMON_TEST_LDADD)

@@ -9,7 +9,8 @@ PLUGIN_TESTS = \
 	tests/unit/test_plugin_sdp \
 	tests/unit/test_plugin_rtp \
 	tests/unit/test_plugin_gate \
-	tests/unit/test_plugin_lobby
+	tests/unit/test_plugin_lobby \
+	tests/unit/test_plugin_chat
 check_PROGRAMS += $(PLUGIN_TESTS)
 TESTS += $(PLUGIN_TESTS)
 
@@ -24,6 +25,10 @@ tests_unit_test_plugin_config_LDADD = $(PLUGIN_TEST_LDADD)
 tests_unit_test_plugin_core_SOURCES = tests/unit/test_plugin_core.cpp
 tests_unit_test_plugin_core_CXXFLAGS = $(PLUGIN_TEST_CXXFLAGS)
 tests_unit_test_plugin_core_LDADD = $(PLUGIN_TEST_LDADD)
+
+tests_unit_test_plugin_chat_SOURCES = tests/unit/test_plugin_chat.cpp tests/unit/plugin_fake_host.hpp
+tests_unit_test_plugin_chat_CXXFLAGS = $(PLUGIN_TEST_CXXFLAGS)
+tests_unit_test_plugin_chat_LDADD = $(PLUGIN_TEST_LDADD)
 
 tests_unit_test_plugin_sdp_SOURCES = tests/unit/test_plugin_sdp.cpp
 tests_unit_test_plugin_sdp_CXXFLAGS = $(PLUGIN_TEST_CXXFLAGS)

@@ -212,6 +212,11 @@ void test_secret_errors_do_not_echo(void** state) {
     assert_non_null(std::strstr(g_error, "credential_secret"));
     assert_null(std::strstr(g_error, "shortCredSecretQQQ"));
 
+    write_file("plugin_secret = shortPluginSecretQQQ\n");  // < 32 characters
+    assert_false(load(state));
+    assert_non_null(std::strstr(g_error, "plugin_secret"));
+    assert_null(std::strstr(g_error, "shortPluginSecretQQQ"));
+
     write_file("janus_token_secret = shortJanusSecretQQQ\n");  // < 32 characters
     assert_false(load(state));
     assert_non_null(std::strstr(g_error, "janus_token_secret"));

@@ -50,6 +50,41 @@ int refused_naming(const char* key, const char* value) {
     return p.error.find(key) != std::string::npos ? 1 : -1;
 }
 
+bool chat_defaults_and_values() {
+    ConfigParse d = parse_plugin_config(Items{{"token_keys", kKeys}});
+    if (!d.config) return false;
+    const PluginConfig& c = *d.config;
+    if (!c.controller_url.empty() || c.chat_rate_per_s != 20 || c.chat_burst != 40 || c.chat_queue_per_room != 256 ||
+        c.chat_store_threads != 2 || c.chat_store_timeout_ms != 2000)
+        return false;
+    const std::string secret(40, 's');
+    ConfigParse v = parse_plugin_config(Items{{"token_keys", kKeys},
+                                              {"controller_url", "http://127.0.0.1:8080/"},
+                                              {"controller_secret", secret},
+                                              {"chat_rate_per_s", "5"},
+                                              {"chat_burst", "9"},
+                                              {"chat_queue_per_room", "10"},
+                                              {"chat_store_threads", "3"},
+                                              {"chat_store_timeout_ms", "500"}});
+    if (!v.config) return false;
+    const PluginConfig& w = *v.config;
+    return w.controller_url == "http://127.0.0.1:8080" && w.controller_secret == secret && w.chat_rate_per_s == 5 &&
+           w.chat_burst == 9 && w.chat_queue_per_room == 10 && w.chat_store_threads == 3 &&
+           w.chat_store_timeout_ms == 500;
+}
+
+// The error never carries the secret.
+bool chat_keys_refused() {
+    const std::string secret(40, 's');
+    ConfigParse no_secret = parse_plugin_config(Items{{"token_keys", kKeys}, {"controller_url", "http://x:1"}});
+    ConfigParse short_secret = parse_plugin_config(Items{{"token_keys", kKeys}, {"controller_secret", "short-secret"}});
+    return !no_secret.config && no_secret.error.find("controller_secret") != std::string::npos && !short_secret.config &&
+           short_secret.error.find("short-secret") == std::string::npos &&
+           refused_naming("controller_url", "ftp://x") == 1 && refused_naming("chat_rate_per_s", "0") == 1 &&
+           refused_naming("chat_burst", "10001") == 1 && refused_naming("chat_queue_per_room", "x") == 1 &&
+           refused_naming("chat_store_threads", "17") == 1 && refused_naming("chat_store_timeout_ms", "99") == 1;
+}
+
 int long_issuer_refused() {
     const std::string issuer(kMaxIssuerChars + 1, 'i');
     return refused_naming("token_issuer", issuer.c_str());
@@ -118,12 +153,18 @@ static void key_ring(void**) {
     assert_true(ring_error_hides_secret());
 }
 
+void chat_config(void**) {
+    assert_true(chat_defaults_and_values());
+    assert_true(chat_keys_refused());
+}
+
 int main() {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(defaults),
         cmocka_unit_test(explicit_values),
         cmocka_unit_test(bad_values_refused),
         cmocka_unit_test(token_keys_required),
+        cmocka_unit_test(chat_config),
         cmocka_unit_test(unknown_keys),
         cmocka_unit_test(key_ring),
     };
