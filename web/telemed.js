@@ -1324,11 +1324,19 @@ export class TelemedClient {
         this._chatSync = (async () => {
             do {
                 this._chatSyncAgain = false;
-                try {
-                    const items = await this.chatHistory({ since: this._chatLastSeq });
-                    this._chatBuffer.push(...items);
-                } catch (e) {
-                    if (e && e.code !== 'closed') this._log('info', `chat history: ${e && e.code}`);
+                // A busy store (5030), the rate limit or a timeout: a few more tries.
+                for (let attempt = 0; ; attempt++) {
+                    try {
+                        const items = await this.chatHistory({ since: this._chatLastSeq });
+                        this._chatBuffer.push(...items);
+                        break;
+                    } catch (e) {
+                        if (e && e.code !== 'closed') this._log('info', `chat history: ${e && e.code}`);
+                        if (!e || !CHAT_RETRY_CODES.has(e.code) || e.code === 'transport' || attempt >= 3 || !this._active()) break;
+                        await sleep(Number.isFinite(e.retryAfterMs) ? Math.min(CHAT_RETRY_MAX_WAIT_MS, Math.max(50, e.retryAfterMs))
+                            : CHAT_RETRY_FIRST_DELAY_MS * 2 ** attempt);
+                        if (!this._active()) break;
+                    }
                 }
                 if (this._credential && this.sessionId) {
                     try {
