@@ -15,6 +15,7 @@ common_libtelemed_common_la_SOURCES = \
 	common/session_state.hpp common/session_state.cpp \
 	common/plugin_errors.hpp common/plugin_errors.cpp \
 	common/plugin_params.hpp common/plugin_params.cpp \
-	common/admin_api.hpp common/admin_api.cpp
+	common/admin_api.hpp common/admin_api.cpp \
+	common/files.hpp common/files.cpp
 common_libtelemed_common_la_CXXFLAGS = $(AM_CXXFLAGS) $(JANSSON_CFLAGS) $(OPENSSL_CFLAGS)
 common_libtelemed_common_la_LIBADD = $(JANSSON_LIBS) $(OPENSSL_LIBS)

@@ -27,6 +27,8 @@
 #include "controller/db/pool.hpp"
 #include "controller/db/sessions_repo.hpp"
 #include "controller/http/rate_limit.hpp"
+#include "controller/jobs/file_retention.hpp"
+#include "controller/storage/blob_store.hpp"
 #include "controller/http/router.hpp"
 #include "controller/http/server.hpp"
 #include "controller/clients/janus_admin.hpp"
@@ -61,6 +63,7 @@ void register_all_routes(Router& r) {
     register_metrics_routes(r);
     register_openapi_routes(r);
     register_static_file_routes(r);
+    register_file_routes(r);
 }
 
 // Waits up to `timeout` for SIGTERM/SIGINT (blocked in every thread).
@@ -171,7 +174,31 @@ int serve(const ControllerConfig& cfg) {
     RoomReconciler reconciler(pool, janus, cfg.redis_host, cfg.redis_port, cfg.redis_prefix,
                               cfg.janus_reconcile_interval_ms);
     reconciler.start();
+    // Shared files: the folder store and its retention sweep (only when
+    // storage_master_keys is set; the file routes answer 503 otherwise).
+    std::unique_ptr<FolderBlobStore> blobs;
+    std::unique_ptr<FileRetention> retention;
+    if (cfg.files_enabled()) {
+        blobs = std::make_unique<FolderBlobStore>(cfg.storage_dir);
+        std::string error;
+        if (!blobs->init(&error)) {
+            log_error("storage_dir: %s", error.c_str());
+            reconciler.stop();
+            readiness.stop();
+            cache_listener.stop();
+            redis.stop();
+            return 1;
+        }
+        retention = std::make_unique<FileRetention>(pool, *blobs, cfg.file_retention_days,
+                                                    cfg.file_retention_sweep_interval_s);
+        retention->start();
+        log_info("file sharing on (%zu master key(s), retention %u day(s))", cfg.storage_master_keys.size(),
+                 cfg.file_retention_days);
+    } else {
+        log_warn("file sharing off: storage_master_keys is not set");
+    }
     AppContext ctx{cfg, pool, redis, janus, metrics, session_cache, join_limits, &readiness, &reconciler};
+    ctx.files = blobs.get();
     int rc = 0;
     {
         HttpServer server(cfg, router, ctx);
@@ -191,6 +218,7 @@ int serve(const ControllerConfig& cfg) {
             server.stop(std::chrono::seconds(10));
         }
     }
+    if (retention) retention->stop();
     reconciler.stop();
     readiness.stop();
     cache_listener.stop();

@@ -23,7 +23,8 @@ plugin_libtelemed_plugin_core_la_SOURCES = \
 	plugin/view_publisher.hpp plugin/view_publisher.cpp \
 	plugin/negotiation.cpp \
 	plugin/media_path.cpp \
-	plugin/moderation.cpp
+	plugin/moderation.cpp \
+	plugin/files.cpp
 plugin_libtelemed_plugin_core_la_CXXFLAGS = $(AM_CXXFLAGS) $(JANSSON_CFLAGS) -fvisibility=hidden -pthread
 plugin_libtelemed_plugin_core_la_LIBADD = common/libtelemed_common.la
 

@@ -12,7 +12,8 @@ controller_telemed_controller_SOURCES += \
 	controller/routes/join_grant.hpp controller/routes/join_grant.cpp \
 	controller/routes/janus_step.hpp controller/routes/janus_step.cpp \
 	controller/routes/participant_access.cpp \
-	controller/routes/static_files.cpp
+	controller/routes/static_files.cpp \
+	controller/routes/files.cpp
 
 # docs/openapi.yaml embedded as compact JSON (served at /openapi.json).
 # Override for experiments: make OPENAPI_YAML=/path/to/openapi.yaml

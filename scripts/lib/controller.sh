@@ -44,6 +44,7 @@ controller_write_conf() {
     kv_set "$conf" token_kid "$TOKEN_KID"
     kv_set "$conf" token_issuer "$TOKEN_ISSUER"
     kv_set "$conf" credential_secret "$(secret_get credential-secret)"
+    kv_set "$conf" storage_master_keys "k1:$(secret_get storage-master-key)"
     kv_set "$conf" turn_secret "$(secret_get turn-secret)"
     kv_set "$conf" turn_urls "$(turn_url)"
     kv_set "$conf" stun_urls "stun:127.0.0.1:$TURN_PORT"
