@@ -164,7 +164,10 @@ std::optional<std::vector<FileType>> parse_allowlist(std::string_view list) {
 
 FileType sniff(const uint8_t* head, std::size_t n, bool complete) {
     if (!head) n = 0;
-    n = n > kSniffBytes ? kSniffBytes : n;
+    if (n > kSniffBytes) {  // only the head is looked at: the body goes on beyond it
+        n = kSniffBytes;
+        complete = false;
+    }
     auto starts = [&](const char* sig, std::size_t len) { return n >= len && std::memcmp(head, sig, len) == 0; };
     if (starts("%PDF-", 5)) return FileType::Pdf;
     if (starts("\x89PNG\r\n\x1a\n", 8)) return FileType::Png;
