@@ -42,4 +42,5 @@ EXTRA_DIST += controller/tools/embed.py
 
 controller_telemed_controller_SOURCES += \
 	controller/storage/blob_store.hpp controller/storage/blob_store.cpp \
-	controller/jobs/file_retention.hpp controller/jobs/file_retention.cpp
+	controller/jobs/file_retention.hpp controller/jobs/file_retention.cpp \
+	controller/jobs/file_rewrap.hpp controller/jobs/file_rewrap.cpp

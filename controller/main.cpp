@@ -28,6 +28,7 @@
 #include "controller/db/sessions_repo.hpp"
 #include "controller/http/rate_limit.hpp"
 #include "controller/jobs/file_retention.hpp"
+#include "controller/jobs/file_rewrap.hpp"
 #include "controller/storage/blob_store.hpp"
 #include "controller/http/router.hpp"
 #include "controller/http/server.hpp"
@@ -48,10 +49,11 @@ namespace telemed {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: telemed-controller [--config FILE] [--list-routes] [--version] [--help]\n"
+    "usage: telemed-controller [--config FILE] [--list-routes] [--rewrap-files] [--version] [--help]\n"
     "  --config FILE   key = value configuration (see telemed-controller.conf.sample);\n"
     "                  TELEMED_<KEY> environment variables override single keys\n"
     "  --list-routes   print \"METHOD PATTERN\" for every route and exit\n"
+    "  --rewrap-files  re-wrap stored file keys under the first storage_master_keys key, print the count, exit\n"
     "  --version       print the version and exit\n";
 
 void register_all_routes(Router& r) {
@@ -230,6 +232,7 @@ int serve(const ControllerConfig& cfg) {
 int run(int argc, char** argv) {
     std::string config_path;
     bool list_routes = false;
+    bool rewrap = false;
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
         if (arg == "--config" && i + 1 < argc) {
@@ -238,6 +241,8 @@ int run(int argc, char** argv) {
             config_path = arg.substr(9);
         } else if (arg == "--list-routes") {
             list_routes = true;
+        } else if (arg == "--rewrap-files") {
+            rewrap = true;
         } else if (arg == "--version") {
             std::printf("telemed-controller %s\n", PACKAGE_VERSION);
             return 0;
@@ -263,6 +268,22 @@ int run(int argc, char** argv) {
         return 2;
     }
     set_log_level(*parse_log_level(cfg.log_level));
+    if (rewrap) {
+        if (!cfg.files_enabled()) {
+            log_error("--rewrap-files: storage_master_keys is not set");
+            return 2;
+        }
+        db::PoolOptions options;
+        options.call_timeout = std::chrono::milliseconds(cfg.db_call_timeout_ms);
+        options.connect_timeout = std::chrono::milliseconds(cfg.db_call_timeout_ms);
+        options.statement_timeout = std::chrono::milliseconds(cfg.db_statement_timeout_ms);
+        options.lock_timeout = std::chrono::milliseconds(cfg.db_lock_timeout_ms);
+        db::Pool pool(cfg.database_url, 1, options);
+        const RewrapResult r = rewrap_file_keys(pool, cfg);
+        std::printf("rewrapped %zu file key(s) under %s; %zu failed\n", r.rewrapped,
+                    cfg.storage_master_keys.front().kid.c_str(), r.failed);
+        return r.failed ? 1 : 0;
+    }
     log_info("telemed-controller %s starting", PACKAGE_VERSION);
     return serve(cfg);
 }

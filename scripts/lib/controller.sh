@@ -60,9 +60,12 @@ controller_write_conf() {
         fi
     done
     # Extra settings for experiments and benchmarks, e.g.
-    # TELEMED_CONTROLLER_SET="threads=16,db_pool_size=16".
-    local kv
-    IFS=',' read -r -a _extra <<<"${TELEMED_CONTROLLER_SET:-}"
+    # TELEMED_CONTROLLER_SET="threads=16,db_pool_size=16". Items are split on
+    # ';' when the text holds one (for values with commas, e.g.
+    # "storage_master_keys=k2:<hex>,k1:<hex>;file_max_bytes=1000"), else on ','.
+    local kv sep=','
+    [[ "${TELEMED_CONTROLLER_SET:-}" == *";"* ]] && sep=';'
+    IFS="$sep" read -r -a _extra <<<"${TELEMED_CONTROLLER_SET:-}"
     for kv in "${_extra[@]}"; do
         [[ "$kv" == *=* ]] || continue
         kv_set "$conf" "${kv%%=*}" "${kv#*=}"

@@ -6,6 +6,7 @@
 // plaintext at rest, a tampered blob never served as other bytes, the audit
 // and outbox rows, retention (crypto-shredding) and no file name in any log.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join as pathJoin } from 'node:path';
@@ -14,7 +15,7 @@ import { after, describe, test } from 'node:test';
 import { assertFieldError, assertProblem } from './lib/checks.mjs';
 import { joinWith } from './lib/janus.mjs';
 import {
-    ENV, UUID_RE, api, createSession, eventually, lit, psql, psqlValue, restartController, show, stack, transition,
+    ENV, ROOT, UUID_RE, api, createSession, eventually, lit, psql, psqlValue, restartController, show, stack, transition,
 } from './lib/stack.mjs';
 
 const T = { timeout: 60000 };
@@ -365,6 +366,27 @@ describe('limits and retention (controller restarted with small limits)', () => 
         assertProblem(r, 413, 'session-quota-exceeded');
         r = await upload(r0.sid, Buffer.from('%PDF-1'), { credential: c });
         assert.equal(r.status, 201, 'still room for a small one');
+    });
+
+    test('master key rotation: a new first key, --rewrap-files, the old key dropped', T, async () => {
+        const k1 = readFileSync(pathJoin(stack.dir, 'secrets', 'storage-master-key'), 'utf8').trim();
+        const k2 = randomBytes(32).toString('hex');
+        await restartController(null);  // the stack's own limits and key
+        const before = await upload(room.sid, pdf('rotation'), { credential: room.patient.access.credential });
+        assert.equal(before.status, 201);
+        await restartController(`storage_master_keys=k2:${k2},k1:${k1};file_max_bytes=26214400`);
+        const after2 = await upload(room.sid, pdf('rotation 2'), { credential: room.patient.access.credential });
+        assert.equal(after2.status, 201);
+        assert.equal(psqlValue(`SELECT key_id FROM files WHERE id = ${lit(after2.json.id)}`), 'k2');
+        assert.equal(psqlValue(`SELECT key_id FROM files WHERE id = ${lit(before.json.id)}`), 'k1');
+        const out = execFileSync(pathJoin(ROOT, 'build', 'controller', 'telemed-controller'),
+            ['--config', pathJoin(stack.dir, 'controller.conf'), '--rewrap-files'], { encoding: 'utf8', timeout: 30000 });
+        assert.match(out, /^rewrapped [1-9]\d* file key\(s\) under k2; 0 failed/);
+        assert.equal(psqlValue("SELECT count(*) FROM files WHERE wrapped_key IS NOT NULL AND key_id <> 'k2'"), '0');
+        await restartController(`storage_master_keys=k2:${k2}`);
+        const d = await download(before.json.id);
+        assert.equal(d.status, 200);
+        assert.ok(d.body.equals(pdf('rotation')));
     });
 
     test('retention: files of sessions ended long enough ago are crypto-shredded', T, async () => {
