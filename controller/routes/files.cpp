@@ -33,6 +33,7 @@
 //          participant; 401 for a removed participant. Every download is an
 //          audit row file.downloaded (ids and bytes, never the name).
 // Logs carry ids and sizes only: never the name, the credential or the key.
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include <algorithm>
@@ -183,6 +184,7 @@ public:
         if (!md_ || EVP_DigestInit_ex(md_.get(), EVP_sha256(), nullptr) != 1) failed_ = true;
         head_.reserve(files::kSniffBytes);
     }
+    ~UploadSink() override { OPENSSL_cleanse(data_key_.data(), data_key_.size()); }
 
     std::optional<Response> write(const char* data, std::size_t n) override {
         if (failed_) return internal_error();
@@ -364,6 +366,8 @@ Response upload_file(const Request& req, AppContext& app) {
     const ControllerConfig::MasterKey& master = cfg.storage_master_keys.front();
     std::optional<std::string> wrapped = segcrypt::wrap_key(master.key, raw_uuid(sink->file_id()), sink->data_key());
     if (!wrapped) return internal_error();
+    // The fsync here, on the lane and before the session row is locked.
+    if (!sink->blob().sync()) return internal_error();
 
     return guarded("POST /sessions/{id}/files", [&]() -> Response {
         std::optional<Response> early;
@@ -496,6 +500,10 @@ public:
           size_(plain_size),
           first_(first),
           file_id_(std::move(file_id)) {}
+    ~FileSource() override {
+        OPENSSL_cleanse(key_.data(), key_.size());
+        OPENSSL_cleanse(plain_.data(), plain_.size());
+    }
 
     // Loads segment `index` into the cache; false when it fails its tag or cannot be read.
     bool load(uint64_t index) {

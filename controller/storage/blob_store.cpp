@@ -51,15 +51,18 @@ public:
         }
         return true;
     }
+    bool sync() override {
+        if (fd_ < 0) return synced_;
+        const bool ok = ::fsync(fd_) == 0;
+        if (!ok) log_error("file storage: fsync failed (%s)", std::strerror(errno));
+        ::close(fd_);
+        fd_ = -1;
+        synced_ = ok;
+        return ok;
+    }
     bool commit(const std::string& id) override {
         const std::string dest = store_.path_of(id);
-        if (dest.empty() || fd_ < 0) return false;
-        if (::fsync(fd_) != 0 || ::close(fd_) != 0) {
-            fd_ = -1;
-            log_error("file storage: fsync failed (%s)", std::strerror(errno));
-            return false;
-        }
-        fd_ = -1;
+        if (dest.empty() || !sync()) return false;
         const std::string folder = dest.substr(0, dest.rfind('/'));
         if (!make_dir(folder, nullptr)) return false;
         // link + unlink: fails instead of replacing an existing blob.
@@ -77,7 +80,7 @@ private:
     const FolderBlobStore& store_;
     std::string tmp_;
     int fd_;
-    bool committed_ = false;
+    bool committed_ = false, synced_ = false;
     uint64_t written_ = 0;
 };
 

@@ -16,7 +16,11 @@ class BlobWriter {
 public:
     virtual ~BlobWriter() = default;  // an uncommitted blob is discarded
     virtual bool write(const void* data, std::size_t n) = 0;
-    // Durable and visible under `id` (replacing nothing: false if it exists).
+    // Durable, not yet visible (fsync): done by the caller off the event
+    // thread and before any lock, so that commit() is quick.
+    virtual bool sync() = 0;
+    // Visible under `id` (replacing nothing: false if it exists); syncs first
+    // if sync() was not called.
     virtual bool commit(const std::string& id) = 0;
     virtual uint64_t written() const = 0;
 };

@@ -1,6 +1,7 @@
 // Segment encryption of stored files (controller/storage/segment_crypto.hpp).
 #include "controller/storage/segment_crypto.hpp"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
@@ -103,6 +104,12 @@ bool header_ok(std::string_view stored) { return stored == header(); }
 
 Sealer::Sealer(std::string_view key, std::string_view file_id) : key_(key), file_id_(file_id) {
     pending_.reserve(kSegmentBytes);
+}
+
+Sealer::~Sealer() {
+    OPENSSL_cleanse(key_.data(), key_.size());
+    pending_.resize(pending_.capacity());
+    OPENSSL_cleanse(pending_.data(), pending_.size());
 }
 
 bool Sealer::seal(bool last, std::string* out) {

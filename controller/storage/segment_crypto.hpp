@@ -47,6 +47,9 @@ bool header_ok(std::string_view stored);
 class Sealer {
 public:
     Sealer(std::string_view key, std::string_view file_id);
+    ~Sealer();  // wipes the key and the pending plaintext
+    Sealer(const Sealer&) = delete;
+    Sealer& operator=(const Sealer&) = delete;
     bool update(const uint8_t* p, std::size_t n, std::string* out);
     bool finish(std::string* out);
     uint64_t plain_bytes() const { return total_; }
