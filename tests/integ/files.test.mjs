@@ -379,7 +379,8 @@ describe('limits and retention (controller restarted with small limits)', () => 
         assert.equal(after2.status, 201);
         assert.equal(psqlValue(`SELECT key_id FROM files WHERE id = ${lit(after2.json.id)}`), 'k2');
         assert.equal(psqlValue(`SELECT key_id FROM files WHERE id = ${lit(before.json.id)}`), 'k1');
-        const out = execFileSync(pathJoin(ROOT, 'build', 'controller', 'telemed-controller'),
+        const bin = process.env.TELEMED_CONTROLLER_BIN || pathJoin(ROOT, 'build', 'controller', 'telemed-controller');
+        const out = execFileSync(bin,
             ['--config', pathJoin(stack.dir, 'controller.conf'), '--rewrap-files'], { encoding: 'utf8', timeout: 30000 });
         assert.match(out, /^rewrapped [1-9]\d* file key\(s\) under k2; 0 failed/);
         assert.equal(psqlValue("SELECT count(*) FROM files WHERE wrapped_key IS NOT NULL AND key_id <> 'k2'"), '0');
