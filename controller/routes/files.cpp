@@ -657,7 +657,8 @@ Response get_file(const Request& req, AppContext& app) {
         }
         const uint64_t size = static_cast<uint64_t>(file->size);
         Response r;
-        r.content_type = file->content_type;
+        // Text was checked to be UTF-8 at upload: say so, so nothing guesses.
+        r.content_type = file->content_type == "text/plain" ? "text/plain; charset=utf-8" : file->content_type;
         download_headers(r, *file);
         if (range.kind == ByteRange::Kind::Partial) {
             r.status = 206;
