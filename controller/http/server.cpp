@@ -24,6 +24,18 @@
 // close (lingering_close.hpp: the rest of the body is read and dropped for a
 // few seconds more) so that a client still writing reads the answer.
 //
+// Streaming (types.hpp BodySink / BodySource). A route with a body sink is
+// not capped by max_body_bytes and its body is never buffered: the sink is
+// made on the first call (after auth), takes each chunk on this event thread
+// and is finished on the final call; a refusal from any of the three goes
+// through the deferred-refusal path above (rest of the body read and
+// dropped, within the same bounds). The lane handler then sees
+// Request::sink. A response with a BodySource is sent with
+// MHD_create_response_from_callback (known length, 64 KiB blocks); a read
+// error returns MHD_CONTENT_READER_END_WITH_ERROR and MHD closes the
+// connection mid-body. Routes with participant_auth accept a participant
+// credential whose MAC verifies (Request::participant) when the API key does not.
+//
 // Connection guard hooks (conn_guard.hpp): the accept policy and the
 // connection notifications register each connection; access() reports every
 // call (the first one ends the head phase, a later one without data ends the
