@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "common/files.hpp"
 #include "common/token.hpp"
 
 namespace telemed {
@@ -97,6 +98,23 @@ struct ControllerConfig {
     std::vector<std::string> turn_urls;   // e.g. turn:127.0.0.1:3478?transport=udp
     std::vector<std::string> stun_urls;
     int64_t turn_ttl_s = 3600;
+
+    // Shared files (docs/DESIGN.md "Files"). File sharing is on when
+    // storage_master_keys is set; without it the file endpoints answer 503.
+    struct MasterKey {
+        std::string kid;  // 1..32 of [A-Za-z0-9_-]
+        std::string key;  // 32 raw bytes
+    };
+    std::string storage_dir = "/var/lib/telemed/files";
+    std::vector<MasterKey> storage_master_keys;  // "kid:<64 hex>,...", newest (the one that wraps) first
+    uint64_t file_max_bytes = 26214400;          // 25 MiB
+    std::vector<files::FileType> file_allowed_types{files::FileType::Pdf, files::FileType::Png,
+                                                    files::FileType::Jpeg, files::FileType::Dicom,
+                                                    files::FileType::Text};
+    uint64_t session_files_quota_bytes = 209715200;  // 200 MiB
+    unsigned file_retention_days = 0;                // 0 = keep
+    unsigned file_retention_sweep_interval_s = 3600;
+    bool files_enabled() const { return !storage_master_keys.empty(); }
 
     std::string log_level = "info";       // error|warn|info|debug
 };
