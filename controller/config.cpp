@@ -164,6 +164,7 @@ const std::vector<KeyDef>& key_table() {
         {"connection_timeout_s", int_setter(&ControllerConfig::connection_timeout_s, 1, 3600)},
         {"header_timeout_s", int_setter(&ControllerConfig::header_timeout_s, 1, 3600)},
         {"body_timeout_s", int_setter(&ControllerConfig::body_timeout_s, 1, 3600)},
+        {"body_min_rate_bytes_per_s", int_setter(&ControllerConfig::body_min_rate_bytes_per_s, 0, 1 << 30)},
         {"max_body_bytes", int_setter(&ControllerConfig::max_body_bytes, 1024, 16 << 20)},
         {"api_keys",
          [](ControllerConfig& c, const std::string& v, std::string* why) {

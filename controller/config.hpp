@@ -21,9 +21,12 @@ struct ControllerConfig {
     // Deadlines of the connection guard (controller/http/conn_guard.hpp): the
     // whole request head within header_timeout_s of accept (or of the end of
     // the previous response on a kept-alive connection), the whole body
-    // within body_timeout_s of the end of the head; else the connection is closed.
+    // within body_timeout_s of the end of the head, plus one second per
+    // body_min_rate_bytes_per_s bytes received (0: no extension); else the
+    // connection is closed.
     unsigned header_timeout_s = 10;
     unsigned body_timeout_s = 30;
+    uint64_t body_min_rate_bytes_per_s = 32768;
     std::size_t max_body_bytes = 65536;
     std::vector<std::string> api_keys;    // bearer keys (>= 16 chars each)
     std::string public_base_url;          // for Location headers; "" = relative

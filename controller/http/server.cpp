@@ -430,7 +430,7 @@ struct HttpServer::Callbacks {
                              const char* /*version*/, const char* upload_data, size_t* upload_data_size,
                              void** con_cls) noexcept {
         auto& srv = *static_cast<HttpServer*>(cls);
-        srv.guard_->on_call(socket_context(conn), *upload_data_size == 0);
+        srv.guard_->on_call(socket_context(conn), *upload_data_size == 0, *upload_data_size);
         bool uri_refused = false;
         bool nul_path = false;
         if (*con_cls == &kUriRefusedMarker) {
@@ -679,6 +679,7 @@ bool HttpServer::start(std::string* error) {
     limits.per_ip = config_.per_ip_connection_limit;
     limits.header_timeout = std::chrono::seconds(config_.header_timeout_s);
     limits.body_timeout = std::chrono::seconds(config_.body_timeout_s);
+    limits.body_min_rate = config_.body_min_rate_bytes_per_s;
     linger_ = std::make_unique<LingeringClose>();
     guard_ = std::make_unique<ConnGuard>(limits, linger_.get());
     if (!linger_->start(error) || !guard_->start(error)) {
