@@ -306,8 +306,13 @@ std::unique_ptr<BodySink> begin_upload(const Request& req, AppContext& app, std:
         errors.push_back({"on_behalf_of", "must be a participant id"});
     }
     if (to && !parse_recipients(*to)) errors.push_back({"to", "must be 1..50 distinct participant ids, comma-separated"});
-    std::optional<std::string> raw_name = files::parse_content_disposition(req.header("content-disposition"));
-    if (!raw_name) errors.push_back({"Content-Disposition", "required: attachment; filename=\"<name>\""});
+    // No Content-Disposition at all: the file is stored as "file" (a caller
+    // that sends only the bytes still gets them shared); one that is present
+    // but unusable is refused.
+    const std::string_view disposition = req.header("content-disposition");
+    std::optional<std::string> raw_name =
+        disposition.empty() ? std::optional<std::string>("file") : files::parse_content_disposition(disposition);
+    if (!raw_name) errors.push_back({"Content-Disposition", "must be: attachment; filename=\"<name>\""});
     if (!errors.empty()) {
         *refusal = validation_problem(errors);
         return nullptr;

@@ -261,8 +261,13 @@ describe('types', () => {
         assert.equal(d.headers.get('content-disposition'),
             "attachment; filename=\"Befund M_ller.pdf\"; filename*=UTF-8''Befund%20M%C3%BCller.pdf");
         r = await upload(room.sid, pdf(), { credential: room.patient.access.credential,
-            headers: { 'content-disposition': null } });
+            headers: { 'content-disposition': 'attachment' } });
         assertFieldError(r, 'Content-Disposition');
+        // Without the header at all the bytes are still shared, as "file".
+        r = await upload(room.sid, pdf(), { credential: room.patient.access.credential,
+            headers: { 'content-disposition': null } });
+        assert.equal(r.status, 201, show(r));
+        assert.equal(r.json.name, 'file');
     });
 });
 
