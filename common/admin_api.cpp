@@ -269,7 +269,123 @@ Parsed<AdminRequest> parse_kick(const json_t* body) {
     return done(std::move(r));
 }
 
+Parsed<AdminRequest> parse_file_shared(const json_t* body) {
+    PluginFailure f;
+    if (!check_params(body, {{"room", ParamType::String, true}, {"file", ParamType::Object, true}}, &f))
+        return fail(f);
+    FileSharedRequest r;
+    if (!uuid_param(body, "room", &r.room, &f)) return fail(f);
+    std::optional<SharedFile> file = parse_shared_file(json_object_get(body, "file"), &f);
+    if (!file) return fail(f);
+    if (file->session_id != r.room) return fail(invalid_element("file", "session_id is not the room"));
+    r.file = std::move(*file);
+    return done(std::move(r));
+}
+
+bool valid_utf8_name(std::string_view s) {
+    if (s.empty() || s.size() > kMaxFileNameBytes) return false;
+    for (std::size_t i = 0; i < s.size();) {
+        const auto b = static_cast<unsigned char>(s[i]);
+        std::size_t n = b < 0x80 ? 1 : (b >= 0xc2 && b <= 0xdf) ? 2 : (b >= 0xe0 && b <= 0xef) ? 3
+                                       : (b >= 0xf0 && b <= 0xf4) ? 4 : 0;
+        if (n == 0 || i + n > s.size() || b < 0x20 || b == 0x7f) return false;
+        for (std::size_t k = 1; k < n; ++k)
+            if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return false;
+        i += n;
+    }
+    return true;
+}
+
 }  // namespace
+
+Json shared_file_json(const SharedFile& f) {
+    Json j(json_object());
+    json_object_set_new(j.get(), "id", json_str(f.id));
+    json_object_set_new(j.get(), "session_id", json_str(f.session_id));
+    json_object_set_new(j.get(), "name", json_str(f.name));
+    json_object_set_new(j.get(), "size", json_integer(static_cast<json_int_t>(f.size)));
+    json_object_set_new(j.get(), "content_type", json_str(f.content_type));
+    json_object_set_new(j.get(), "sha256", json_str(f.sha256));
+    json_object_set_new(j.get(), "sender", json_str(f.sender));
+    json_object_set_new(j.get(), "to", uuid_list(f.to));
+    json_object_set_new(j.get(), "created_at", json_str(f.created_at));
+    return j;
+}
+
+std::optional<SharedFile> parse_shared_file(const json_t* j, PluginFailure* f) {
+    if (!json_is_object(j)) {
+        *f = invalid_element("file", "must be an object");
+        return std::nullopt;
+    }
+    if (!check_params(j,
+                      {{"id", ParamType::String, true},
+                       {"session_id", ParamType::String, true},
+                       {"name", ParamType::String, true},
+                       {"size", ParamType::Integer, true},
+                       {"content_type", ParamType::String, true},
+                       {"sha256", ParamType::String, true},
+                       {"sender", ParamType::String, true},
+                       {"to", ParamType::Array, true},
+                       {"created_at", ParamType::String, true}},
+                      f))
+        return std::nullopt;
+    SharedFile s;
+    if (!uuid_param(j, "id", &s.id, f) || !uuid_param(j, "session_id", &s.session_id, f) ||
+        !uuid_param(j, "sender", &s.sender, f))
+        return std::nullopt;
+    std::string_view name = *string_param(j, "name");
+    if (!valid_utf8_name(name)) {
+        *f = invalid_element("name", "invalid text or too long");
+        return std::nullopt;
+    }
+    s.name = std::string(name);
+    const json_int_t size = json_integer_value(json_object_get(j, "size"));
+    if (size < 0) {
+        *f = invalid_element("size", "must not be negative");
+        return std::nullopt;
+    }
+    s.size = size;
+    std::string_view ct = *string_param(j, "content_type");
+    if (ct.empty() || ct.size() > 64) {
+        *f = invalid_element("content_type", "invalid");
+        return std::nullopt;
+    }
+    for (char ch : ct)
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '/' || ch == '-' || ch == '.' || ch == '+')) {
+            *f = invalid_element("content_type", "invalid");
+            return std::nullopt;
+        }
+    s.content_type = std::string(ct);
+    std::string_view sha = *string_param(j, "sha256");
+    bool hex = sha.size() == 64;
+    for (char ch : sha) hex = hex && ((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'));
+    if (!hex) {
+        *f = invalid_element("sha256", "must be 64 lower-case hex digits");
+        return std::nullopt;
+    }
+    s.sha256 = std::string(sha);
+    const json_t* to = json_object_get(j, "to");
+    if (json_array_size(to) > kMaxFileRecipients) {
+        *f = invalid_element("to", "too many entries");
+        return std::nullopt;
+    }
+    std::size_t i;
+    json_t* v;
+    json_array_foreach(to, i, v) {
+        if (!json_is_string(v) || !is_uuid(std::string_view(json_string_value(v), json_string_length(v)))) {
+            *f = invalid_element("to", "entries must be participant ids");
+            return std::nullopt;
+        }
+        s.to.push_back(normalize_uuid(std::string_view(json_string_value(v), json_string_length(v))));
+    }
+    std::string_view at = *string_param(j, "created_at");
+    if (at.empty() || at.size() > 40) {
+        *f = invalid_element("created_at", "invalid");
+        return std::nullopt;
+    }
+    s.created_at = std::string(at);
+    return s;
+}
 
 // ---- builders ----
 
@@ -339,6 +455,13 @@ Json build_request(const KickRequest& r) {
 
 Json build_request(const SnapshotRequest&) { return request_object("snapshot"); }
 
+Json build_request(const FileSharedRequest& r) {
+    Json j = request_object("file_shared");
+    json_object_set_new(j.get(), "room", json_str(r.room));
+    json_object_set_new(j.get(), "file", shared_file_json(r.file).release());
+    return j;
+}
+
 Json build_request(const AdminRequest& r) {
     return std::visit([](const auto& v) { return build_request(v); }, r);
 }
@@ -366,6 +489,7 @@ Parsed<AdminRequest> parse_request(const json_t* body) {
     }
     if (request == "set_permissions") return parse_set_permissions(body);
     if (request == "kick") return parse_kick(body);
+    if (request == "file_shared") return parse_file_shared(body);
     return fail(PluginFailure::of(PluginError::InvalidRequest));
 }
 
@@ -401,6 +525,14 @@ Json room_created_reply(std::string_view room, SessionStatus state, bool existed
     json_object_set_new(j.get(), "room", json_str(room));
     json_object_set_new(j.get(), "state", json_str(to_string(state)));
     json_object_set_new(j.get(), "existed", json_boolean(existed));
+    return j;
+}
+
+Json file_shared_reply(std::string_view room, std::string_view file_id, std::size_t delivered) {
+    Json j = reply_object("file_shared");
+    json_object_set_new(j.get(), "room", json_str(room));
+    json_object_set_new(j.get(), "file_id", json_str(file_id));
+    json_object_set_new(j.get(), "delivered", count(delivered));
     return j;
 }
 

@@ -138,8 +138,42 @@ struct SnapshotRequest {
     bool operator==(const SnapshotRequest&) const = default;
 };
 
+// A stored file as the room hears of it (the REST file resource,
+// docs/API.md "Files"): ids lower-case UUIDs, name the sanitised name
+// (1..255 bytes of UTF-8, shown to the recipients, never logged), sha256 64
+// lower-case hex digits, to 0..50 participant ids (empty = everyone),
+// created_at RFC 3339.
+struct SharedFile {
+    std::string id;
+    std::string session_id;
+    std::string name;
+    int64_t size = 0;
+    std::string content_type;
+    std::string sha256;
+    std::string sender;
+    std::vector<std::string> to;
+    std::string created_at;
+    bool operator==(const SharedFile&) const = default;
+};
+inline constexpr std::size_t kMaxFileNameBytes = 255;
+inline constexpr std::size_t kMaxFileRecipients = 50;
+// {"id","session_id","name","size","content_type","sha256","sender","to":[...],"created_at"}
+Json shared_file_json(const SharedFile& f);
+// The reader of that object (4003 for anything malformed).
+std::optional<SharedFile> parse_shared_file(const json_t* j, PluginFailure* f);
+
+// {"request":"file_shared","room","file":{SharedFile}} -> file_shared_reply.
+// Sent after the file's row is committed; the plugin tells the admitted
+// members it is addressed to ({"telemed":"file","file":{...}}). Unknown room 4040.
+struct FileSharedRequest {
+    std::string room;
+    SharedFile file;
+    bool operator==(const FileSharedRequest&) const = default;
+};
+
 using AdminRequest = std::variant<PingRequest, CreateRoomRequest, DestroyRoomRequest, ListRoomsRequest,
-                                  RoomInfoRequest, SetPermissionsRequest, KickRequest, SnapshotRequest>;
+                                  RoomInfoRequest, SetPermissionsRequest, KickRequest, SnapshotRequest,
+                                  FileSharedRequest>;
 
 // Builders: the JSON body of a request (the "request" member of
 // message_plugin), keys in the order of docs/PROTOCOL.md.
@@ -151,6 +185,7 @@ Json build_request(const RoomInfoRequest& r);
 Json build_request(const SetPermissionsRequest& r);
 Json build_request(const KickRequest& r);
 Json build_request(const SnapshotRequest& r);
+Json build_request(const FileSharedRequest& r);
 Json build_request(const AdminRequest& r);
 
 // The parser: a request body (borrowed) becomes a typed request, or a
@@ -189,6 +224,8 @@ Json room_info_reply(std::string_view room, SessionKind kind, SessionStatus stat
 Json permissions_set_reply(std::string_view room, std::string_view participant_id, bool connected);
 // {"telemed":"kicked","room","participant_id","connected"}
 Json kicked_reply(std::string_view room, std::string_view participant_id, bool connected);
+// {"telemed":"file_shared","room","file_id","delivered":N}
+Json file_shared_reply(std::string_view room, std::string_view file_id, std::size_t delivered);
 
 // One room of a snapshot: ids admitted (joined and admitted, or admitted and
 // gone less than reconnect_grace_s ago), mute states, and banned ids. Each

@@ -58,9 +58,16 @@ bool check_params(const json_t* obj, std::initializer_list<Param> table, PluginF
             }
             continue;
         }
-        bool ok = p.type == ParamType::String ? json_is_string(v) : json_is_array(v);
+        bool ok = false;
+        const char* want = "";
+        switch (p.type) {
+            case ParamType::String: ok = json_is_string(v); want = "must be a string"; break;
+            case ParamType::Array: ok = json_is_array(v); want = "must be an array"; break;
+            case ParamType::Object: ok = json_is_object(v); want = "must be an object"; break;
+            case ParamType::Integer: ok = json_is_integer(v); want = "must be an integer"; break;
+        }
         if (!ok) {
-            *f = invalid_element(p.name, p.type == ParamType::String ? "must be a string" : "must be an array");
+            *f = invalid_element(p.name, want);
             return false;
         }
     }

@@ -17,7 +17,7 @@
 
 namespace telemed {
 
-enum class ParamType { String, Array };
+enum class ParamType { String, Array, Object, Integer };
 
 // One row of a request's parameter table.
 struct Param {

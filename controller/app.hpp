@@ -11,6 +11,7 @@ class SessionCache;
 class RoomReconciler;
 struct JoinRateLimits;
 class Readiness;
+class BlobStore;
 
 struct AppContext {
     const ControllerConfig& config;
@@ -22,6 +23,7 @@ struct AppContext {
     JoinRateLimits& join_limits;  // POST /join (controller/http/rate_limit.hpp)
     Readiness* readiness = nullptr;  // GET /readyz: cached dependency state (controller/readiness.hpp)
     RoomReconciler* rooms = nullptr;      // controller/live/room_reconciler.hpp
+    BlobStore* files = nullptr;           // stored files (controller/storage/blob_store.hpp); null when files are off
     // "restoring" (Janus rooms not all in place yet, e.g. after a Janus
     // restart) or "ok"; "ok" without a reconciler.
     const char* rooms_state() const;

@@ -8,6 +8,7 @@
 #include "controller/config.hpp"
 
 #include <arpa/inet.h>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cstdlib>
@@ -163,6 +164,7 @@ const std::vector<KeyDef>& key_table() {
         {"connection_timeout_s", int_setter(&ControllerConfig::connection_timeout_s, 1, 3600)},
         {"header_timeout_s", int_setter(&ControllerConfig::header_timeout_s, 1, 3600)},
         {"body_timeout_s", int_setter(&ControllerConfig::body_timeout_s, 1, 3600)},
+        {"body_min_rate_bytes_per_s", int_setter(&ControllerConfig::body_min_rate_bytes_per_s, 0, 1 << 30)},
         {"max_body_bytes", int_setter(&ControllerConfig::max_body_bytes, 1024, 16 << 20)},
         {"api_keys",
          [](ControllerConfig& c, const std::string& v, std::string* why) {
@@ -269,6 +271,67 @@ const std::vector<KeyDef>& key_table() {
         {"turn_urls", url_list_setter(&ControllerConfig::turn_urls, {"turn:", "turns:"})},
         {"stun_urls", url_list_setter(&ControllerConfig::stun_urls, {"stun:", "stuns:"})},
         {"turn_ttl_s", int_setter(&ControllerConfig::turn_ttl_s, 60, 7 * 86400)},
+        {"storage_dir",
+         [](ControllerConfig& c, const std::string& v, std::string* why) {
+             if (v.empty() || v.front() != '/' || v.size() > 1024 || !printable_ascii(v, true)) {
+                 *why = "must be an absolute path of at most 1024 printable ASCII characters";
+                 return false;
+             }
+             c.storage_dir = v;
+             while (c.storage_dir.size() > 1 && c.storage_dir.back() == '/') c.storage_dir.pop_back();
+             return true;
+         }},
+        {"storage_master_keys",
+         [](ControllerConfig& c, const std::string& v, std::string* why) {
+             std::vector<ControllerConfig::MasterKey> keys;
+             for (const std::string& item : split_list(v)) {
+                 const std::size_t colon = item.find(':');
+                 std::string kid = item.substr(0, colon);
+                 std::string hex = colon == std::string::npos ? "" : item.substr(colon + 1);
+                 bool kid_ok = !kid.empty() && kid.size() <= 32;
+                 for (char ch : kid)
+                     kid_ok = kid_ok && (std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-');
+                 std::string raw;
+                 bool hex_ok = hex.size() == 64;
+                 for (std::size_t i = 0; hex_ok && i < 64; i += 2) {
+                     auto nib = [](char h) {
+                         return h >= '0' && h <= '9' ? h - '0' : h >= 'a' && h <= 'f' ? h - 'a' + 10
+                                                             : h >= 'A' && h <= 'F' ? h - 'A' + 10 : -1;
+                     };
+                     int hi = nib(hex[i]), lo = nib(hex[i + 1]);
+                     hex_ok = hi >= 0 && lo >= 0;
+                     raw.push_back(static_cast<char>(hi * 16 + lo));
+                 }
+                 bool dup = false;
+                 for (const auto& k : keys) dup = dup || k.kid == kid;
+                 if (!kid_ok || !hex_ok || dup) {
+                     *why = "must be a list of distinct kid:<64 hex digits> (kid: 1..32 of A-Z a-z 0-9 _ -)";
+                     return false;
+                 }
+                 keys.push_back({kid, raw});
+             }
+             if (keys.size() > 16) {
+                 *why = "must list at most 16 keys";
+                 return false;
+             }
+             c.storage_master_keys = std::move(keys);
+             return true;
+         }},
+        {"file_max_bytes", int_setter(&ControllerConfig::file_max_bytes, 1, 1ll << 32)},
+        {"file_allowed_types",
+         [](ControllerConfig& c, const std::string& v, std::string* why) {
+             std::optional<std::vector<files::FileType>> types = files::parse_allowlist(v);
+             if (!types) {
+                 *why = "must list media types among application/pdf, image/png, image/jpeg, application/dicom, "
+                        "text/plain";
+                 return false;
+             }
+             c.file_allowed_types = std::move(*types);
+             return true;
+         }},
+        {"session_files_quota_bytes", int_setter(&ControllerConfig::session_files_quota_bytes, 1, 1ll << 40)},
+        {"file_retention_days", int_setter(&ControllerConfig::file_retention_days, 0, 36500)},
+        {"file_retention_sweep_interval_s", int_setter(&ControllerConfig::file_retention_sweep_interval_s, 1, 86400)},
         {"log_level",
          [](ControllerConfig& c, const std::string& v, std::string* why) {
              if (!parse_log_level(v)) {

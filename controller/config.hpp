@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "common/files.hpp"
 #include "common/token.hpp"
 
 namespace telemed {
@@ -20,9 +21,12 @@ struct ControllerConfig {
     // Deadlines of the connection guard (controller/http/conn_guard.hpp): the
     // whole request head within header_timeout_s of accept (or of the end of
     // the previous response on a kept-alive connection), the whole body
-    // within body_timeout_s of the end of the head; else the connection is closed.
+    // within body_timeout_s of the end of the head, plus one second per
+    // body_min_rate_bytes_per_s bytes received (0: no extension); else the
+    // connection is closed.
     unsigned header_timeout_s = 10;
     unsigned body_timeout_s = 30;
+    uint64_t body_min_rate_bytes_per_s = 32768;
     std::size_t max_body_bytes = 65536;
     std::vector<std::string> api_keys;    // bearer keys (>= 16 chars each)
     std::string public_base_url;          // for Location headers; "" = relative
@@ -97,6 +101,23 @@ struct ControllerConfig {
     std::vector<std::string> turn_urls;   // e.g. turn:127.0.0.1:3478?transport=udp
     std::vector<std::string> stun_urls;
     int64_t turn_ttl_s = 3600;
+
+    // Shared files (docs/DESIGN.md "Files"). File sharing is on when
+    // storage_master_keys is set; without it the file endpoints answer 503.
+    struct MasterKey {
+        std::string kid;  // 1..32 of [A-Za-z0-9_-]
+        std::string key;  // 32 raw bytes
+    };
+    std::string storage_dir = "/var/lib/telemed/files";
+    std::vector<MasterKey> storage_master_keys;  // "kid:<64 hex>,...", newest (the one that wraps) first
+    uint64_t file_max_bytes = 26214400;          // 25 MiB
+    std::vector<files::FileType> file_allowed_types{files::FileType::Pdf, files::FileType::Png,
+                                                    files::FileType::Jpeg, files::FileType::Dicom,
+                                                    files::FileType::Text};
+    uint64_t session_files_quota_bytes = 209715200;  // 200 MiB
+    unsigned file_retention_days = 0;                // 0 = keep
+    unsigned file_retention_sweep_interval_s = 3600;
+    bool files_enabled() const { return !storage_master_keys.empty(); }
 
     std::string log_level = "info";       // error|warn|info|debug
 };

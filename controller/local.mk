@@ -7,6 +7,8 @@
 ##   db/       Postgres: pool, transactions, migrations, repositories
 ##   live/     Redis tracking and the read cache of GET /sessions/{id}
 ##   clients/  outbound HTTP (the Janus Admin API)
+##   storage/  stored files: blob store (segment crypto is in the pure library)
+##   jobs/     background workers (file retention)
 
 CONTROLLER_DEP_CFLAGS = $(MHD_CFLAGS) $(JANSSON_CFLAGS) $(PQ_CFLAGS) $(HIREDIS_CFLAGS) $(CURL_CFLAGS) $(OPENSSL_CFLAGS)
 CONTROLLER_DEP_LIBS = $(MHD_LIBS) $(JANSSON_LIBS) $(PQ_LIBS) $(HIREDIS_LIBS) $(CURL_LIBS) $(OPENSSL_LIBS)
@@ -19,7 +21,9 @@ controller_libtelemed_controller_http_la_SOURCES = \
 	controller/config.hpp controller/config.cpp \
 	controller/metrics.hpp controller/metrics.cpp \
 	controller/deadline.hpp controller/deadline.cpp \
-	controller/readiness.hpp controller/readiness.cpp
+	controller/readiness.hpp controller/readiness.cpp \
+	controller/http/range.hpp controller/http/range.cpp \
+	controller/storage/segment_crypto.hpp controller/storage/segment_crypto.cpp
 controller_libtelemed_controller_http_la_CXXFLAGS = $(AM_CXXFLAGS) $(JANSSON_CFLAGS) $(OPENSSL_CFLAGS)
 
 bin_PROGRAMS += controller/telemed-controller
@@ -35,3 +39,8 @@ controller_telemed_controller_LDADD = \
 	$(CONTROLLER_DEP_LIBS)
 
 EXTRA_DIST += controller/tools/embed.py
+
+controller_telemed_controller_SOURCES += \
+	controller/storage/blob_store.hpp controller/storage/blob_store.cpp \
+	controller/jobs/file_retention.hpp controller/jobs/file_retention.cpp \
+	controller/jobs/file_rewrap.hpp controller/jobs/file_rewrap.cpp

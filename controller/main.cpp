@@ -27,6 +27,9 @@
 #include "controller/db/pool.hpp"
 #include "controller/db/sessions_repo.hpp"
 #include "controller/http/rate_limit.hpp"
+#include "controller/jobs/file_retention.hpp"
+#include "controller/jobs/file_rewrap.hpp"
+#include "controller/storage/blob_store.hpp"
 #include "controller/http/router.hpp"
 #include "controller/http/server.hpp"
 #include "controller/clients/janus_admin.hpp"
@@ -46,10 +49,11 @@ namespace telemed {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: telemed-controller [--config FILE] [--list-routes] [--version] [--help]\n"
+    "usage: telemed-controller [--config FILE] [--list-routes] [--rewrap-files] [--version] [--help]\n"
     "  --config FILE   key = value configuration (see telemed-controller.conf.sample);\n"
     "                  TELEMED_<KEY> environment variables override single keys\n"
     "  --list-routes   print \"METHOD PATTERN\" for every route and exit\n"
+    "  --rewrap-files  re-wrap stored file keys under the first storage_master_keys key, print the count, exit\n"
     "  --version       print the version and exit\n";
 
 void register_all_routes(Router& r) {
@@ -63,6 +67,7 @@ void register_all_routes(Router& r) {
     register_metrics_routes(r);
     register_openapi_routes(r);
     register_static_file_routes(r);
+    register_file_routes(r);
 }
 
 // Waits up to `timeout` for SIGTERM/SIGINT (blocked in every thread).
@@ -173,7 +178,31 @@ int serve(const ControllerConfig& cfg) {
     RoomReconciler reconciler(pool, janus, cfg.redis_host, cfg.redis_port, cfg.redis_prefix,
                               cfg.janus_reconcile_interval_ms);
     reconciler.start();
+    // Shared files: the folder store and its retention sweep (only when
+    // storage_master_keys is set; the file routes answer 503 otherwise).
+    std::unique_ptr<FolderBlobStore> blobs;
+    std::unique_ptr<FileRetention> retention;
+    if (cfg.files_enabled()) {
+        blobs = std::make_unique<FolderBlobStore>(cfg.storage_dir);
+        std::string error;
+        if (!blobs->init(&error)) {
+            log_error("storage_dir: %s", error.c_str());
+            reconciler.stop();
+            readiness.stop();
+            cache_listener.stop();
+            redis.stop();
+            return 1;
+        }
+        retention = std::make_unique<FileRetention>(pool, *blobs, cfg.file_retention_days,
+                                                    cfg.file_retention_sweep_interval_s);
+        retention->start();
+        log_info("file sharing on (%zu master key(s), retention %u day(s))", cfg.storage_master_keys.size(),
+                 cfg.file_retention_days);
+    } else {
+        log_warn("file sharing off: storage_master_keys is not set");
+    }
     AppContext ctx{cfg, pool, redis, janus, metrics, session_cache, join_limits, &readiness, &reconciler};
+    ctx.files = blobs.get();
     int rc = 0;
     {
         HttpServer server(cfg, router, ctx);
@@ -193,6 +222,7 @@ int serve(const ControllerConfig& cfg) {
             server.stop(std::chrono::seconds(10));
         }
     }
+    if (retention) retention->stop();
     reconciler.stop();
     readiness.stop();
     cache_listener.stop();
@@ -204,6 +234,7 @@ int serve(const ControllerConfig& cfg) {
 int run(int argc, char** argv) {
     std::string config_path;
     bool list_routes = false;
+    bool rewrap = false;
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
         if (arg == "--config" && i + 1 < argc) {
@@ -212,6 +243,8 @@ int run(int argc, char** argv) {
             config_path = arg.substr(9);
         } else if (arg == "--list-routes") {
             list_routes = true;
+        } else if (arg == "--rewrap-files") {
+            rewrap = true;
         } else if (arg == "--version") {
             std::printf("telemed-controller %s\n", PACKAGE_VERSION);
             return 0;
@@ -237,6 +270,22 @@ int run(int argc, char** argv) {
         return 2;
     }
     set_log_level(*parse_log_level(cfg.log_level));
+    if (rewrap) {
+        if (!cfg.files_enabled()) {
+            log_error("--rewrap-files: storage_master_keys is not set");
+            return 2;
+        }
+        db::PoolOptions options;
+        options.call_timeout = std::chrono::milliseconds(cfg.db_call_timeout_ms);
+        options.connect_timeout = std::chrono::milliseconds(cfg.db_call_timeout_ms);
+        options.statement_timeout = std::chrono::milliseconds(cfg.db_statement_timeout_ms);
+        options.lock_timeout = std::chrono::milliseconds(cfg.db_lock_timeout_ms);
+        db::Pool pool(cfg.database_url, 1, options);
+        const RewrapResult r = rewrap_file_keys(pool, cfg);
+        std::printf("rewrapped %zu file key(s) under %s; %zu failed\n", r.rewrapped,
+                    cfg.storage_master_keys.front().kid.c_str(), r.failed);
+        return r.failed ? 1 : 0;
+    }
     log_info("telemed-controller %s starting", PACKAGE_VERSION);
     return serve(cfg);
 }

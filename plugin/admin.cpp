@@ -51,6 +51,7 @@ Json PluginCore::handle_admin(const json_t* request) {
                           [&](const SetPermissionsRequest& r) { return admin_set_permissions(r); },
                           [&](const KickRequest& r) { return admin_kick(r); },
                           [&](const SnapshotRequest&) { return admin_snapshot(); },
+                          [&](const admin_api::FileSharedRequest& r) { return admin_file_shared(r); },
                       },
                       *parsed.value);
 }

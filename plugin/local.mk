@@ -25,7 +25,8 @@ plugin_libtelemed_plugin_core_la_SOURCES = \
 	plugin/media_path.cpp \
 	plugin/moderation.cpp \
 	plugin/chat.cpp \
-	plugin/chat_store.hpp plugin/chat_store.cpp
+	plugin/chat_store.hpp plugin/chat_store.cpp \
+	plugin/files.cpp
 plugin_libtelemed_plugin_core_la_CXXFLAGS = $(AM_CXXFLAGS) $(JANSSON_CFLAGS) -fvisibility=hidden -pthread
 plugin_libtelemed_plugin_core_la_LIBADD = common/libtelemed_common.la
 

@@ -249,6 +249,7 @@ private:
     Json admin_set_permissions(const SetPermissionsRequest& r);
     Json admin_kick(const KickRequest& r);
     Json admin_snapshot();
+    Json admin_file_shared(const admin_api::FileSharedRequest& r);  // plugin/files.cpp
     // create_room's "admitted" / "muted": a room's live state after a Janus restart.
     void restore_room_state(Room& room, const CreateRoomRequest& r);
     // Kicks a connected member (reason "removed"); the others get the new

@@ -46,6 +46,7 @@ struct ConnTable::Conn {
     bool served = false;      // at least one request ended on it (kept alive)
     bool shut = false;        // shut down by the guard (no longer live)
     bool body_unread = false; // its last request ended in kBody
+    uint64_t body_bytes = 0;  // upload data received in the current kBody phase
 };
 
 ConnTable::ConnTable(const ConnLimits& limits) : limits_(limits) {
@@ -132,10 +133,13 @@ ConnTable::Conn* ConnTable::open(int fd, const PeerKey& peer, unsigned worker, C
     return raw;
 }
 
-void ConnTable::on_call(Conn* c, bool no_upload_data, Clock::time_point now) {
+void ConnTable::on_call(Conn* c, bool no_upload_data, Clock::time_point now, std::size_t bytes) {
     if (c->phase == ConnPhase::kHead) {
         c->phase = ConnPhase::kBody;
         c->since = now;
+        c->body_bytes = 0;
+    } else if (c->phase == ConnPhase::kBody && !no_upload_data) {
+        c->body_bytes += bytes;
     } else if (c->phase == ConnPhase::kBody && no_upload_data) {
         c->phase = ConnPhase::kBusy;
         c->since = now;
@@ -162,13 +166,20 @@ bool ConnTable::close(Conn* c) {
     return linger;
 }
 
+ConnTable::Clock::duration ConnTable::body_allowance(const Conn& c) const {
+    if (limits_.body_min_rate == 0) return limits_.body_timeout;
+    const uint64_t earned_ms = c.body_bytes / limits_.body_min_rate * 1000 +
+                               c.body_bytes % limits_.body_min_rate * 1000 / limits_.body_min_rate;
+    return limits_.body_timeout + std::chrono::milliseconds(earned_ms);
+}
+
 void ConnTable::overdue(Clock::time_point now, std::vector<ShutOrder>* shut) {
     for (const auto& [id, up] : conns_) {
         Conn* c = up.get();
         if (c->shut) continue;
         if (c->phase == ConnPhase::kHead && now - c->since >= limits_.header_timeout)
             mark(c, ShutReason::kHeadDeadline, shut);
-        else if (c->phase == ConnPhase::kBody && now - c->since >= limits_.body_timeout)
+        else if (c->phase == ConnPhase::kBody && now - c->since >= body_allowance(*c))
             mark(c, ShutReason::kBodyDeadline, shut);
     }
 }
@@ -280,10 +291,10 @@ void ConnGuard::closed(void* socket_context) noexcept {
     }
 }
 
-void ConnGuard::on_call(void* socket_context, bool no_upload_data) noexcept {
+void ConnGuard::on_call(void* socket_context, bool no_upload_data, std::size_t bytes) noexcept {
     if (!socket_context) return;
     std::lock_guard<std::mutex> lk(mu_);
-    table_.on_call(static_cast<ConnTable::Conn*>(socket_context), no_upload_data, ConnTable::Clock::now());
+    table_.on_call(static_cast<ConnTable::Conn*>(socket_context), no_upload_data, ConnTable::Clock::now(), bytes);
 }
 
 void ConnGuard::request_done(void* socket_context) noexcept {

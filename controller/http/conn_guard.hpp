@@ -13,7 +13,10 @@
 //   previous response (so header_timeout is also the idle limit of a
 //   kept-alive connection). Once the head is in (libmicrohttpd's first
 //   access() call for the request), the body must arrive within
-//   body_timeout. The handler and the response are not timed here. A
+//   body_timeout, plus one second per body_min_rate bytes already received
+//   (a 25 MiB file upload from an ambulance's weak uplink takes minutes; a
+//   client trickling bytes gains nothing: at the default 32 KiB/s it must
+//   keep sending at that rate to stay). The handler and the response are not timed here. A
 //   connection over its deadline is shut down (shutdown(2), SHUT_RDWR, from
 //   the reaper thread, which is how libmicrohttpd itself wakes connections
 //   when it stops): libmicrohttpd then sees the socket end and closes it.
@@ -90,6 +93,7 @@ struct ConnLimits {
     unsigned per_ip = 256;            // 0 = unlimited
     std::chrono::milliseconds header_timeout{10000};
     std::chrono::milliseconds body_timeout{30000};
+    uint64_t body_min_rate = 32768;  // bytes/s that extend body_timeout; 0: body_timeout is absolute
 };
 
 struct ShutOrder {
@@ -118,7 +122,9 @@ public:
     // libmicrohttpd called access() for the current request: the first call
     // of a request ends the head phase; a later call without upload data
     // (the final one) ends the body phase.
-    void on_call(Conn* c, bool no_upload_data, Clock::time_point now);
+    // `bytes`: the upload data of this call (extends the body deadline, see
+    // the top of this file).
+    void on_call(Conn* c, bool no_upload_data, Clock::time_point now, std::size_t bytes = 0);
     // The request is over (libmicrohttpd's completed callback): the
     // connection waits for the next head from now on.
     void on_request_end(Conn* c, Clock::time_point now);
@@ -145,6 +151,9 @@ public:
     unsigned live_on(unsigned worker) const;
     static ConnPhase phase(const Conn* c);
     static bool shut(const Conn* c);
+    // How long the body of `c` may take so far: body_timeout plus one second
+    // per body_min_rate bytes received.
+    Clock::duration body_allowance(const Conn& c) const;
     static int fd(const Conn* c);
 
 private:
@@ -193,7 +202,7 @@ public:
     // right after this returns).
     void closed(void* socket_context) noexcept;
     // Every access() call: `no_upload_data` is *upload_data_size == 0.
-    void on_call(void* socket_context, bool no_upload_data) noexcept;
+    void on_call(void* socket_context, bool no_upload_data, std::size_t bytes = 0) noexcept;
     // MHD_OPTION_NOTIFY_COMPLETED.
     void request_done(void* socket_context) noexcept;
 

@@ -117,13 +117,26 @@ std::size_t route_distance(const std::vector<std::string_view>& path, const std:
 }  // namespace
 
 void Router::add(std::string method, std::string pattern, bool requires_auth, Lane lane, Handler handler) {
-    if (!valid_method(method)) throw std::invalid_argument("route method must be upper-case letters");
-    validate_pattern(pattern);
-    if (!handler) throw std::invalid_argument("route handler is empty");
+    Route r;
+    r.method = std::move(method);
+    r.pattern = std::move(pattern);
+    r.requires_auth = requires_auth;
+    r.lane = lane;
+    r.handler = std::move(handler);
+    add(std::move(r));
+}
+
+void Router::add(Route route) {
+    if (!valid_method(route.method)) throw std::invalid_argument("route method must be upper-case letters");
+    validate_pattern(route.pattern);
+    if (!route.handler) throw std::invalid_argument("route handler is empty");
+    if (route.participant_auth && !route.requires_auth)
+        throw std::invalid_argument("participant_auth needs requires_auth");
+    if (route.sink && route.lane == Lane::Inline) throw std::invalid_argument("a body sink needs a lane");
     for (const Route& r : routes_)
-        if (r.method == method && r.pattern == pattern)
-            throw std::invalid_argument("duplicate route " + method + " " + pattern);
-    routes_.push_back(Route{std::move(method), std::move(pattern), requires_auth, lane, std::move(handler)});
+        if (r.method == route.method && r.pattern == route.pattern)
+            throw std::invalid_argument("duplicate route " + route.method + " " + route.pattern);
+    routes_.push_back(std::move(route));
 }
 
 const Route* Router::match(std::string_view method, std::string_view path, std::vector<std::string>* params,

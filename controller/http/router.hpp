@@ -22,6 +22,12 @@ struct Route {
     bool requires_auth = true;
     Lane lane = Lane::Db;
     Handler handler;
+    // With requires_auth: a participant credential (its MAC, checked
+    // statelessly by the server) is accepted instead of the API key; the
+    // handler then finds Request::participant set and does the database checks.
+    bool participant_auth = false;
+    // Streamed request body (types.hpp BodySink); none: buffered up to max_body_bytes.
+    SinkFactory sink;
 };
 
 class Router {
@@ -32,6 +38,8 @@ public:
     void add(std::string method, std::string pattern, bool requires_auth, Handler handler) {
         add(std::move(method), std::move(pattern), requires_auth, Lane::Db, std::move(handler));
     }
+    // A route with every field given (participant_auth, sink).
+    void add(Route route);
     // Finds the route; on match fills params and returns it. If the path
     // matches with another method, *allowed gets the allowed methods.
     const Route* match(std::string_view method, std::string_view path, std::vector<std::string>* params,
@@ -71,6 +79,7 @@ void register_internal_chat_routes(Router& r);  // routes/internal_chat.cpp: /in
 void register_health_routes(Router& r);       // routes/health.cpp: /healthz, /readyz
 void register_metrics_routes(Router& r);      // routes/metrics.cpp: /metrics
 void register_openapi_routes(Router& r);      // routes/openapi.cpp: /openapi.json
-void register_static_file_routes(Router& r);  // routes/static_files.cpp: /app/, /sdk/telemed.js (web app, SDK)
+void register_static_file_routes(Router& r);
+void register_file_routes(Router& r);         // routes/files.cpp: /sessions/{id}/files, /files/{id}  // routes/static_files.cpp: /app/, /sdk/telemed.js (web app, SDK)
 
 }  // namespace telemed

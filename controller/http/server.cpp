@@ -24,6 +24,18 @@
 // close (lingering_close.hpp: the rest of the body is read and dropped for a
 // few seconds more) so that a client still writing reads the answer.
 //
+// Streaming (types.hpp BodySink / BodySource). A route with a body sink is
+// not capped by max_body_bytes and its body is never buffered: the sink is
+// made on the first call (after auth), takes each chunk on this event thread
+// and is finished on the final call; a refusal from any of the three goes
+// through the deferred-refusal path above (rest of the body read and
+// dropped, within the same bounds). The lane handler then sees
+// Request::sink. A response with a BodySource is sent with
+// MHD_create_response_from_callback (known length, 64 KiB blocks); a read
+// error returns MHD_CONTENT_READER_END_WITH_ERROR and MHD closes the
+// connection mid-body. Routes with participant_auth accept a participant
+// credential whose MAC verifies (Request::participant) when the API key does not.
+//
 // Connection guard hooks (conn_guard.hpp): the accept policy and the
 // connection notifications register each connection; access() reports every
 // call (the first one ends the head phase, a later one without data ends the
@@ -52,6 +64,7 @@
 #include "controller/http/conn_guard.hpp"
 #include "controller/http/lingering_close.hpp"
 #include "controller/http/problem.hpp"
+#include "controller/http/participant_auth.hpp"
 #include "controller/http/rate_limit.hpp"
 #include "controller/log.hpp"
 #include "controller/metrics.hpp"
@@ -104,7 +117,31 @@ struct RequestState {
     // connection and calls it again.
     bool lane_done = false;
     std::optional<Response> lane_result;
+    // Routes with a body sink (types.hpp): the sink taking the body; reset
+    // when it refuses (its destructor discards what it wrote).
+    std::unique_ptr<BodySink> sink;
 };
+
+// A streamed response body handed to MHD_create_response_from_callback.
+struct SourceHolder {
+    std::shared_ptr<BodySource> source;
+    std::string request_id;
+};
+
+ssize_t read_source(void* cls, uint64_t pos, char* buf, size_t max) noexcept {
+    auto* h = static_cast<SourceHolder*>(cls);
+    try {
+        long n = h->source->read(pos, buf, max);
+        if (n > 0) return static_cast<ssize_t>(n);
+        log_warn("request_id=%s: streamed body failed at byte %llu; connection aborted", h->request_id.c_str(),
+                 static_cast<unsigned long long>(pos));
+    } catch (...) {
+        log_warn("request_id=%s: streamed body threw; connection aborted", h->request_id.c_str());
+    }
+    return MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+void free_source(void* cls) noexcept { delete static_cast<SourceHolder*>(cls); }
 
 // The body length the request announces: its Content-Length (saturated; an
 // unparsable one counts as 0: MHD has refused it already), 0 without one.
@@ -194,8 +231,16 @@ Response lane_refusal(Lane lane, LanePool::Outcome why) {
 
 struct HttpServer::Callbacks {
     static MHD_Result queue(HttpServer& srv, MHD_Connection* conn, RequestState& st, const Response& r) {
-        MhdResponse resp(MHD_create_response_from_buffer(r.body.size(), const_cast<char*>(r.body.data()),
-                                                         MHD_RESPMEM_MUST_COPY));
+        MhdResponse resp;
+        if (r.source && r.source_length > 0) {
+            auto holder = std::make_unique<SourceHolder>(SourceHolder{r.source, st.request_id});
+            resp.reset(MHD_create_response_from_callback(r.source_length, 64 * 1024, &read_source, holder.get(),
+                                                         &free_source));
+            if (resp) holder.release();  // owned by the response now
+        } else {
+            resp.reset(MHD_create_response_from_buffer(r.body.size(), const_cast<char*>(r.body.data()),
+                                                       MHD_RESPMEM_MUST_COPY));
+        }
         if (!resp) return MHD_NO;
         auto add = [&](const char* name, const char* value) {
             if (MHD_add_response_header(resp.get(), name, value) != MHD_YES)
@@ -272,13 +317,33 @@ struct HttpServer::Callbacks {
         }
         if (st.route->requires_auth) {
             int idx = match_bearer_key(req.header("authorization"), srv.config_.api_keys);
-            if (idx < 0) {
+            if (idx < 0 && st.route->participant_auth) {
+                // "API key or participant credential": the credential's MAC
+                // here; the route checks the participant in Postgres.
+                CredentialPolicy policy;
+                policy.secret = srv.config_.credential_secret;
+                policy.grace_s = srv.config_.credential_grace_s;
+                policy.max_ttl_s = srv.config_.credential_max_ttl_s;
+                req.participant = credential_claims(req.header("authorization"), policy);
+            }
+            if (idx < 0 && !req.participant) {
                 *early = problem(401, "unauthorized", "Unauthorized",
                                  "A valid API key is required: Authorization: Bearer <key>.");
                 early->headers.emplace_back("WWW-Authenticate", "Bearer");
                 return true;
             }
-            req.api_key_id = "key" + std::to_string(idx);
+            if (idx >= 0) req.api_key_id = "key" + std::to_string(idx);
+        }
+        if (st.route->sink) {
+            // Streamed body: the route's sink sets its own cap.
+            std::optional<Response> refusal;
+            st.sink = st.route->sink(req, srv.ctx_, &refusal);
+            req.sink = st.sink.get();
+            if (!st.sink) {
+                *early = refusal ? std::move(*refusal) : internal_error();
+                return true;
+            }
+            return false;
         }
         std::string_view cl = req.header("content-length");
         if (!cl.empty()) {
@@ -365,7 +430,7 @@ struct HttpServer::Callbacks {
                              const char* /*version*/, const char* upload_data, size_t* upload_data_size,
                              void** con_cls) noexcept {
         auto& srv = *static_cast<HttpServer*>(cls);
-        srv.guard_->on_call(socket_context(conn), *upload_data_size == 0);
+        srv.guard_->on_call(socket_context(conn), *upload_data_size == 0, *upload_data_size);
         bool uri_refused = false;
         bool nul_path = false;
         if (*con_cls == &kUriRefusedMarker) {
@@ -406,6 +471,16 @@ struct HttpServer::Callbacks {
             if (*upload_data_size > 0) {
                 std::size_t n = *upload_data_size;
                 *upload_data_size = 0;
+                if (st->sink && !st->deferred) {
+                    if (std::optional<Response> refusal = st->sink->write(upload_data, n)) {
+                        st->deferred = std::move(*refusal);
+                        st->req.sink = nullptr;
+                        st->sink.reset();  // discards what it wrote
+                        st->discarded = 0;
+                    } else {
+                        return MHD_YES;
+                    }
+                }
                 if (!st->deferred && st->req.body.size() + n > srv.config_.max_body_bytes) {
                     // Chunked (no Content-Length) and over the cap: refuse.
                     st->deferred = too_large(srv);
@@ -423,6 +498,13 @@ struct HttpServer::Callbacks {
                 return MHD_YES;
             }
             if (st->deferred) return queue(srv, conn, *st, *st->deferred);
+            if (st->sink && !st->lane_done) {
+                if (std::optional<Response> refusal = st->sink->finish()) {
+                    st->req.sink = nullptr;
+                    st->sink.reset();
+                    return queue(srv, conn, *st, *refusal);
+                }
+            }
             if (st->lane_done) return queue(srv, conn, *st, st->lane_result ? *st->lane_result : internal_error());
             LanePool* lane = srv.lanes_->pool(st->route->lane);
             if (!lane) return queue(srv, conn, *st, dispatch(srv, *st));  // Lane::Inline
@@ -597,6 +679,7 @@ bool HttpServer::start(std::string* error) {
     limits.per_ip = config_.per_ip_connection_limit;
     limits.header_timeout = std::chrono::seconds(config_.header_timeout_s);
     limits.body_timeout = std::chrono::seconds(config_.body_timeout_s);
+    limits.body_min_rate = config_.body_min_rate_bytes_per_s;
     linger_ = std::make_unique<LingeringClose>();
     guard_ = std::make_unique<ConnGuard>(limits, linger_.get());
     if (!linger_->start(error) || !guard_->start(error)) {

@@ -14,7 +14,8 @@ controller_telemed_controller_SOURCES += \
 	controller/routes/participant_access.cpp \
 	controller/routes/messages.cpp \
 	controller/routes/internal_chat.cpp \
-	controller/routes/static_files.cpp
+	controller/routes/static_files.cpp \
+	controller/routes/files.cpp
 
 # docs/openapi.yaml embedded as compact JSON (served at /openapi.json).
 # Override for experiments: make OPENAPI_YAML=/path/to/openapi.yaml

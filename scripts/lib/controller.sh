@@ -45,6 +45,7 @@ controller_write_conf() {
     kv_set "$conf" token_issuer "$TOKEN_ISSUER"
     kv_set "$conf" credential_secret "$(secret_get credential-secret)"
     kv_set "$conf" plugin_secret "$(secret_get plugin-secret)"
+    kv_set "$conf" storage_master_keys "k1:$(secret_get storage-master-key)"
     kv_set "$conf" turn_secret "$(secret_get turn-secret)"
     kv_set "$conf" turn_urls "$(turn_url)"
     kv_set "$conf" stun_urls "stun:127.0.0.1:$TURN_PORT"
@@ -60,9 +61,12 @@ controller_write_conf() {
         fi
     done
     # Extra settings for experiments and benchmarks, e.g.
-    # TELEMED_CONTROLLER_SET="threads=16,db_pool_size=16".
-    local kv
-    IFS=',' read -r -a _extra <<<"${TELEMED_CONTROLLER_SET:-}"
+    # TELEMED_CONTROLLER_SET="threads=16,db_pool_size=16". Items are split on
+    # ';' when the text holds one (for values with commas, e.g.
+    # "storage_master_keys=k2:<hex>,k1:<hex>;file_max_bytes=1000"), else on ','.
+    local kv sep=','
+    [[ "${TELEMED_CONTROLLER_SET:-}" == *";"* ]] && sep=';'
+    IFS="$sep" read -r -a _extra <<<"${TELEMED_CONTROLLER_SET:-}"
     for kv in "${_extra[@]}"; do
         [[ "$kv" == *=* ]] || continue
         kv_set "$conf" "${kv%%=*}" "${kv#*=}"

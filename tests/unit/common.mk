@@ -17,7 +17,8 @@ COMMON_TESTS = \
 	tests/unit/test_common_requests \
 	tests/unit/test_common_session_state \
 	tests/unit/test_common_admin_api \
-	tests/unit/test_common_chat
+	tests/unit/test_common_chat \
+	tests/unit/test_common_files
 check_PROGRAMS += $(COMMON_TESTS)
 TESTS += $(COMMON_TESTS)
 
@@ -75,3 +76,7 @@ tests_unit_test_common_chat_LDADD = $(COMMON_TEST_LDADD)
 tests_unit_test_common_credential_SOURCES = tests/unit/test_common_credential.cpp
 tests_unit_test_common_credential_CXXFLAGS = $(COMMON_TEST_CXXFLAGS)
 tests_unit_test_common_credential_LDADD = $(COMMON_TEST_LDADD)
+
+tests_unit_test_common_files_SOURCES = tests/unit/test_common_files.cpp
+tests_unit_test_common_files_CXXFLAGS = $(COMMON_TEST_CXXFLAGS)
+tests_unit_test_common_files_LDADD = $(COMMON_TEST_LDADD)

@@ -14,7 +14,9 @@ CONTROLLER_HTTP_TESTS = \
 	tests/unit/test_controller_participant_auth \
 	tests/unit/test_controller_lanes \
 	tests/unit/test_controller_conn_guard \
-	tests/unit/test_controller_lingering_close
+	tests/unit/test_controller_lingering_close \
+	tests/unit/test_controller_range \
+	tests/unit/test_controller_segment_crypto
 check_PROGRAMS += $(CONTROLLER_HTTP_TESTS)
 TESTS += $(CONTROLLER_HTTP_TESTS)
 
@@ -81,3 +83,11 @@ tests_unit_test_controller_session_cache_SOURCES = tests/unit/test_controller_se
 	controller/live/session_cache.cpp
 tests_unit_test_controller_session_cache_CXXFLAGS = $(CONTROLLER_TEST_CXXFLAGS)
 tests_unit_test_controller_session_cache_LDADD = $(CONTROLLER_TEST_LDADD)
+
+tests_unit_test_controller_range_SOURCES = tests/unit/test_controller_range.cpp
+tests_unit_test_controller_range_CXXFLAGS = $(CONTROLLER_TEST_CXXFLAGS)
+tests_unit_test_controller_range_LDADD = $(CONTROLLER_TEST_LDADD)
+
+tests_unit_test_controller_segment_crypto_SOURCES = tests/unit/test_controller_segment_crypto.cpp
+tests_unit_test_controller_segment_crypto_CXXFLAGS = $(CONTROLLER_TEST_CXXFLAGS)
+tests_unit_test_controller_segment_crypto_LDADD = $(CONTROLLER_TEST_LDADD)

@@ -41,6 +41,20 @@ std::string compact(const json_t* j) {
 
 // ---- requests ----
 
+FileSharedRequest sample_file_shared(std::vector<std::string> to) {
+    SharedFile f;
+    f.id = "33333333-3333-4333-8333-333333333333";
+    f.session_id = kRoom;
+    f.name = "Befund M\xc3\xbcller.pdf";
+    f.size = 12345;
+    f.content_type = "application/pdf";
+    f.sha256 = std::string(64, 'a');
+    f.sender = kPid;
+    f.to = std::move(to);
+    f.created_at = "2026-12-05T19:00:00.123456Z";
+    return FileSharedRequest{kRoom, f};
+}
+
 // The body as sent (compact, keys in the builder's order).
 std::string wire(const AdminRequest& r) {
     Json j = build_request(r);
@@ -295,6 +309,8 @@ static void every_builder_round_trips(void**) {
     assert_str_eq(round_trip(KickRequest{kRoom, kPid, std::nullopt}), "equal");
     assert_str_eq(round_trip(SnapshotRequest{}), "equal");
     assert_str_eq(round_trip(restoring_create_room()), "equal");
+    assert_str_eq(round_trip(sample_file_shared({})), "equal");
+    assert_str_eq(round_trip(sample_file_shared({kPid2})), "equal");
 }
 
 // Issue 11 item 4: the room reconciler's additions to the contract.
@@ -653,6 +669,40 @@ static void test_build_body(void**) {
     assert_str_eq(janus_ping_text(), R"({"janus":"ping","transaction":"tx6","admin_secret":"s3cret"})");
 }
 
+namespace {
+
+void admin_file_shared_fields(void**) {
+    assert_str_eq(wire(sample_file_shared({kPid2})),
+                  std::string(R"({"request":"file_shared","room":")") + kRoom +
+                      R"(","file":{"id":"33333333-3333-4333-8333-333333333333","session_id":")" + kRoom +
+                      R"(","name":"Befund Müller.pdf","size":12345,"content_type":"application/pdf","sha256":")" +
+                      std::string(64, 'a') + R"(","sender":")" + kPid + R"(","to":[")" + kPid2 +
+                      R"("],"created_at":"2026-12-05T19:00:00.123456Z"}})");
+    Json good = build_request(sample_file_shared({}));
+    auto with = [&](const char* key, json_t* value) {
+        Json j(json_deep_copy(good.get()));
+        json_object_set_new(json_object_get(j.get(), "file"), key, value);
+        return to_int(parse_request(j.get()).failure.code);
+    };
+    assert_int_equal(with("size", json_integer(-1)), 4003);
+    assert_int_equal(with("size", json_string("1")), 4003);
+    assert_int_equal(with("sha256", json_string("ABC")), 4003);
+    assert_int_equal(with("name", json_string("")), 4003);
+    assert_int_equal(with("name", json_string(std::string(256, 'a').c_str())), 4003);
+    assert_int_equal(with("name", json_string("a\nb")), 4003);
+    assert_int_equal(with("sender", json_string("nope")), 4003);
+    assert_int_equal(with("session_id", json_string(kPid)), 4003);  // not the room
+    assert_int_equal(with("extra", json_true()), 4003);
+    json_t* many = json_array();
+    for (int i = 0; i < 51; ++i) json_array_append_new(many, json_string(kPid2));
+    assert_int_equal(with("to", many), 4003);
+    Json nofile(json_deep_copy(good.get()));
+    json_object_del(nofile.get(), "file");
+    assert_int_equal(to_int(parse_request(nofile.get()).failure.code), 4003);
+}
+
+}  // namespace
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_builder_round_trips),
@@ -666,6 +716,7 @@ int main(void) {
         cmocka_unit_test(admin_create_room_fields),
         cmocka_unit_test(admin_set_permissions_fields),
         cmocka_unit_test(admin_kick_fields),
+        cmocka_unit_test(admin_file_shared_fields),
         cmocka_unit_test(refusals_never_echo_input),
         cmocka_unit_test(error_codes_are_stable),
         cmocka_unit_test(reply_builders_keep_the_wire_format),

@@ -119,6 +119,37 @@ void test_body_deadline_from_end_of_head_then_busy_is_untimed(void**) {
     t.close(d);
 }
 
+// A big body over a slow link: each byte received extends the deadline by
+// 1 s / body_min_rate; a trickle earns next to nothing; 0 turns it off.
+void test_body_bytes_extend_the_deadline_at_the_minimum_rate(void**) {
+    ConnLimits l = limits(1024, 1, 0);
+    l.body_min_rate = 32768;
+    ConnTable t(l);
+    Conn* big = t.open(21, v4("10.0.0.1"), 0, at(0ms));
+    t.on_call(big, true, at(0ms));                      // head in
+    t.on_call(big, false, at(20000ms), 32768u * 100);  // 3.2 MiB: +100 s
+    Conn* trickle = t.open(22, v4("10.0.0.2"), 0, at(0ms));
+    t.on_call(trickle, true, at(0ms));
+    for (int i = 1; i <= 29; ++i) t.on_call(trickle, false, at(std::chrono::milliseconds(i * 1000)), 1);
+    assert_true(overdue_fds(t, 29999ms).empty());
+    std::vector<int> due = overdue_fds(t, 30000ms);  // 29 bytes earn < 1 ms
+    assert_int_equal(due.size(), 1);
+    assert_int_equal(due[0], 22);
+    assert_true(overdue_fds(t, 129999ms).empty());  // 22 is shut already; 21 has 30 + 100 s
+    assert_true(overdue_fds(t, 130000ms) == std::vector<int>{21});
+
+    ConnLimits off = limits(1024, 1, 0);
+    off.body_min_rate = 0;
+    ConnTable u(off);
+    Conn* c = u.open(23, v4("10.0.0.3"), 0, at(0ms));
+    u.on_call(c, true, at(0ms));
+    u.on_call(c, false, at(1000ms), 1u << 30);
+    assert_true(overdue_fds(u, 30000ms) == std::vector<int>{23});
+    t.close(big);
+    t.close(trickle);
+    u.close(c);
+}
+
 void test_kept_alive_connection_times_from_end_of_previous_request(void**) {
     ConnTable t(limits(1024, 1, 0));
     Conn* c = t.open(13, v4("10.0.0.1"), 0, at(0ms));
@@ -303,6 +334,7 @@ int main() {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_head_deadline_counts_from_accept_whatever_the_trickle),
         cmocka_unit_test(test_body_deadline_from_end_of_head_then_busy_is_untimed),
+        cmocka_unit_test(test_body_bytes_extend_the_deadline_at_the_minimum_rate),
         cmocka_unit_test(test_kept_alive_connection_times_from_end_of_previous_request),
         cmocka_unit_test(test_sheds_slow_heads_first_then_idle_kept_alive_then_young),
         cmocka_unit_test(test_nothing_to_shed_still_admits_below_mhd_limit),

@@ -278,6 +278,51 @@ static void kick_connected_participant(void** state) {
     assert_int_equal(join(f, 2, patient_token(f, kPat, kRoom2)), 0);
 }
 
+// ---------------------------------------------------------------- files (plugin/files.cpp)
+
+static std::string file_shared_body(const char* room, const char* sender, const char* to_json) {
+    char body[1024];
+    std::snprintf(body, sizeof body,
+                  "{\"request\":\"file_shared\",\"room\":\"%s\",\"file\":{\"id\":"
+                  "\"44444444-4444-4444-8444-444444444444\",\"session_id\":\"%s\",\"name\":\"scan.pdf\","
+                  "\"size\":10,\"content_type\":\"application/pdf\",\"sha256\":"
+                  "\"%s\",\"sender\":\"%s\",\"to\":%s,"
+                  "\"created_at\":\"2026-12-05T19:00:00Z\"}}",
+                  room, room, std::string(64, 'b').c_str(), sender, to_json);
+    return body;
+}
+
+static void file_shared_tells_the_admitted_addressees(void** state) {
+    Fixture* f = F(state);
+    create_room(f, kRoom);
+    join(f, 0, doctor_token(f));
+    join(f, 1, patient_token(f));  // waits in the lobby
+    clear_calls(f);
+    assert_int_equal(admin(f, file_shared_body(kRoom, kPat, "[]").c_str()), 0);
+    assert_string_equal(admin_str(f, "telemed"), "file_shared");
+    assert_int_equal(admin_int(f, "delivered"), 1);
+    f->core->drain();
+    assert_int_equal(count(f, 0, "file"), 1);
+    assert_int_equal(count(f, 1, "file"), 0);  // waiting: not told
+    assert_int_equal(moderate(f, 0, "admit", kPat), 0);
+    clear_calls(f);
+    char to[128];
+    std::snprintf(to, sizeof to, "[\"%s\"]", kDoc);
+    assert_int_equal(admin(f, file_shared_body(kRoom, kPat, to).c_str()), 0);
+    assert_int_equal(admin_int(f, "delivered"), 2);  // the recipient and the sender
+    f->core->drain();
+    assert_int_equal(count(f, 0, "file"), 1);
+    assert_int_equal(count(f, 1, "file"), 1);
+    std::snprintf(to, sizeof to, "[\"%s\"]", kObs);
+    clear_calls(f);
+    assert_int_equal(admin(f, file_shared_body(kRoom, kDoc, to).c_str()), 0);
+    assert_int_equal(admin_int(f, "delivered"), 1);  // only the sender is here
+    f->core->drain();
+    assert_int_equal(count(f, 0, "file"), 1);
+    assert_int_equal(count(f, 1, "file"), 0);
+    assert_int_equal(admin(f, file_shared_body(kRoom3, kDoc, "[]").c_str()), 4040);
+}
+
 static void kick_before_join_bans(void** state) {
     Fixture* f = F(state);
     create_room(f, kRoom);
@@ -1106,6 +1151,7 @@ int main() {
         cmocka_unit_test_setup_teardown(jsep_and_bad_bodies_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(leave_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(kick_connected_participant, setup, teardown),
+        cmocka_unit_test_setup_teardown(file_shared_tells_the_admitted_addressees, setup, teardown),
         cmocka_unit_test_setup_teardown(kick_before_join_bans, setup, teardown),
         cmocka_unit_test_setup_teardown(create_room_revoked_list, setup, teardown),
         cmocka_unit_test_setup_teardown(set_permissions_live_and_on_later_join, setup, teardown),
