@@ -164,14 +164,36 @@ test('chat both ways (and into the lobby), a PDF downloaded with the same bytes,
         assert.equal(pAfterLobby.from, 'Dr E2E', 'once admitted, the sender has a name');
 
         // 3. The doctor sends a PDF; the patient downloads it; same bytes.
+        // The doctor's uplink is throttled (DevTools network emulation, ~1 MB/s)
+        // so that the upload takes a moment: the bar moves with the bytes sent.
+        const cdp = await step('doctor: CDP session', doctor.p.context.newCDPSession(doctor.p.page));
+        await step('doctor: throttle', cdp.send('Network.enable'));
+        await step('doctor: throttle', cdp.send('Network.emulateNetworkConditions', {
+            offline: false, latency: 20, downloadThroughput: -1, uploadThroughput: 1024 * 1024,
+        }));
         const pdf = makePdf();
         await setFile(doctor, { name: 'lab-report.pdf', mimeType: 'application/pdf', buffer: pdf });
+        await doctor.p.waitVisible('upload-progress', { ms: 5000 });
+        try {
+            await eventually(async () => {
+                const v = await doctor.p.eval(() => document.querySelector('[data-testid="upload-progress"]').value);
+                return v >= 20 && v <= 90;
+            }, { timeout: 5000, interval: 50, what: 'the progress bar part way' });
+            t.diagnostic(`doctor uploading: ${await doctor.screenshot('doctor-uploading')}`);
+        } catch (e) {
+            t.diagnostic(`no mid-upload screenshot: ${e.message}`);
+        }
         const docFile = await waitEntry(doctor, (e) => e.kind === 'file' && e.file === 'lab-report.pdf', 'own file entry', 30000);
+        await step('doctor: unthrottle', cdp.send('Network.emulateNetworkConditions', {
+            offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1,
+        }));
         const st = await doctor.app();
         assert.equal(st.chat.uploads, 1, `upload done: ${JSON.stringify(st.chat)}`);
-        assert.ok(st.chat.progress.length >= 2, `progress reported: ${JSON.stringify(st.chat.progress)}`);
-        assert.equal(st.chat.progress.at(-1), pdf.length, 'progress ends at the file size');
         t.diagnostic(`upload progress callbacks (bytes): ${st.chat.progress.join(', ')}`);
+        const partial = st.chat.progress.filter((n) => n > 0 && n < pdf.length);
+        assert.ok(partial.length >= 2, `progress reported part way through: ${JSON.stringify(st.chat.progress)}`);
+        assert.deepEqual(st.chat.progress, [...st.chat.progress].sort((x, y) => x - y), 'progress only grows');
+        assert.equal(st.chat.progress.at(-1), pdf.length, 'progress ends at the file size');
         assert.equal(await doctor.p.eval(() => document.querySelector('[data-testid="upload"]').hidden), true, 'progress bar gone');
         const patFile = await waitEntry(patient, (e) => e.kind === 'file' && e.id === docFile.id, 'the file entry at the patient');
         assert.equal(patFile.from, 'Dr E2E');

@@ -555,14 +555,17 @@ const before_ = (a, b) => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
 // The log follows the newest entry while the reader is at its end, also
 // when the panel around it changes size (an error shown, a progress bar).
 let chatAtEnd = true;
+let chatLogHeight = -1;   // the height the last resize left; a scroll seen at another height is the resize's own
 $('chat-log').addEventListener('scroll', () => {
     const log = $('chat-log');
+    if (log.clientHeight !== chatLogHeight && typeof ResizeObserver === 'function') return;
     chatAtEnd = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
 });
 if (typeof ResizeObserver === 'function') {
     new ResizeObserver(() => {
         const log = $('chat-log');
         if (chatAtEnd) log.scrollTop = log.scrollHeight;
+        chatLogHeight = log.clientHeight;
     }).observe($('chat-log'));
 }
 
