@@ -28,8 +28,13 @@
 // on `unassigned`, re-offer when a wanted publish permission arrives,
 // reconnect after a WebSocket loss (claim the Janus session; if it is gone,
 // a new session + join + publish again with the same tracks), ICE restart
-// when ICE fails or stays disconnected for 2 s. Tokens, names and chat text
-// never reach the log function.
+// when ICE fails or stays disconnected for 2 s. Chat goes through the plugin
+// (sendChat with one client_id per message, retried on 5030/4290/link loss;
+// history synced after every join, rejoin, admission and claim, emitted once
+// per message in seq order); files go to the controller's REST API with the
+// participant credential (uploadFile over XHR for real progress, downloadUrl
+// as a blob: URL). Tokens, credentials, names, file names and chat text never
+// reach the log function.
 
 const PLUGIN = 'janus.plugin.telemed';
 const SOURCES = ['audio', 'video', 'screen'];
