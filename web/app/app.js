@@ -9,6 +9,8 @@
 // and removed from the address bar.
 // ?autopublish=0: do not start microphone and camera by themselves (default:
 // publish what the permissions allow when admitted).
+// Chat and files: one panel beside the video (in the lobby: the care team's
+// direct messages); file sharing needs the credential of an invite link.
 //
 // For tests: window.telemedClient is the TelemedClient, window.telemedApp the
 // app state; every control and tile has a data-testid. Nothing here logs the
