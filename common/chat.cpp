@@ -8,6 +8,7 @@
 
 #include "common/ids.hpp"
 #include "common/plugin_params.hpp"
+#include "common/utf8.hpp"
 
 namespace telemed::chat {
 namespace {
@@ -17,36 +18,6 @@ Parsed<T> fail(PluginFailure f) {
     Parsed<T> p;
     p.failure = std::move(f);
     return p;
-}
-
-// Strict UTF-8: shortest form, no surrogates, at most U+10FFFF. Returns the
-// length of the sequence at s[i] (0 when invalid) and the code point.
-std::size_t utf8_next(std::string_view s, std::size_t i, uint32_t* cp) {
-    const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
-    const unsigned char c = b(0);
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    std::size_t n;
-    uint32_t v, min;
-    if ((c & 0xE0) == 0xC0) {
-        n = 2, v = c & 0x1F, min = 0x80;
-    } else if ((c & 0xF0) == 0xE0) {
-        n = 3, v = c & 0x0F, min = 0x800;
-    } else if ((c & 0xF8) == 0xF0) {
-        n = 4, v = c & 0x07, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (i + n > s.size()) return 0;
-    for (std::size_t k = 1; k < n; ++k) {
-        if ((b(k) & 0xC0) != 0x80) return 0;
-        v = (v << 6) | (b(k) & 0x3F);
-    }
-    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return 0;
-    *cp = v;
-    return n;
 }
 
 bool is_uuid_list(const json_t* arr, std::size_t max, bool allow_empty, std::vector<std::string>* out) {

@@ -1,5 +1,6 @@
 // Shared files: pure rules (common/files.hpp).
 #include "common/files.hpp"
+#include "common/utf8.hpp"
 
 #include <array>
 #include <cstring>
@@ -83,31 +84,6 @@ bool text_step(uint8_t b, uint8_t& need, uint32_t& cp, uint8_t& len) {
             return false;
     }
     return true;
-}
-
-// Decodes one UTF-8 code point at s[i]; returns its length, 0 if invalid.
-std::size_t utf8_next(std::string_view s, std::size_t i, uint32_t* out) {
-    const auto b0 = static_cast<uint8_t>(s[i]);
-    if (b0 < 0x80) {
-        *out = b0;
-        return 1;
-    }
-    std::size_t n = 0;
-    uint32_t cp = 0;
-    if (b0 >= 0xc2 && b0 <= 0xdf) { n = 2; cp = b0 & 0x1fu; }
-    else if (b0 >= 0xe0 && b0 <= 0xef) { n = 3; cp = b0 & 0x0fu; }
-    else if (b0 >= 0xf0 && b0 <= 0xf4) { n = 4; cp = b0 & 0x07u; }
-    else return 0;
-    if (i + n > s.size()) return 0;
-    for (std::size_t k = 1; k < n; ++k) {
-        const auto b = static_cast<uint8_t>(s[i + k]);
-        if ((b & 0xc0) != 0x80) return 0;
-        cp = (cp << 6) | (b & 0x3fu);
-    }
-    if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    *out = cp;
-    return n;
 }
 
 bool unwanted_code_point(uint32_t cp) {

@@ -18,6 +18,7 @@
 
 #include "common/ids.hpp"
 #include "common/timeutil.hpp"
+#include "common/utf8.hpp"
 
 namespace telemed {
 namespace {
@@ -223,35 +224,6 @@ std::optional<PermissionsInput> permissions_field(const json_t* body, FieldError
     }
     if (errors.size() != before) return std::nullopt;
     return in;
-}
-
-// Decodes one UTF-8 sequence at s[i]; returns its length or 0 if invalid
-// (overlong forms, surrogates and values above U+10FFFF are invalid).
-std::size_t utf8_next(std::string_view s, std::size_t i, uint32_t* cp) {
-    const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-    const unsigned char c = b(i);
-    std::size_t n;
-    uint32_t v, min;
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    } else if ((c & 0xE0) == 0xC0) {
-        n = 2, v = c & 0x1F, min = 0x80;
-    } else if ((c & 0xF0) == 0xE0) {
-        n = 3, v = c & 0x0F, min = 0x800;
-    } else if ((c & 0xF8) == 0xF0) {
-        n = 4, v = c & 0x07, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (i + n > s.size()) return 0;
-    for (std::size_t k = 1; k < n; ++k) {
-        if ((b(i + k) & 0xC0) != 0x80) return 0;
-        v = (v << 6) | (b(i + k) & 0x3F);
-    }
-    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return 0;
-    *cp = v;
-    return n;
 }
 
 bool is_unicode_space(uint32_t cp) {

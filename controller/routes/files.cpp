@@ -122,29 +122,12 @@ std::optional<std::vector<std::string>> parse_recipients(std::string_view v) {
     return out;
 }
 
-std::optional<int64_t> closed_at_seconds(const db::Session& s) {
-    std::optional<int64_t> micros = s.status == SessionStatus::Cancelled ? s.cancelled_at : s.ended_at;
-    if (!micros) return std::nullopt;
-    return *micros / 1000000;
-}
-
 // The participant check of a credential inside the caller's transaction
 // (session `s` read or locked by it).
 ParticipantAuth check_credential(PGconn* c, const Request& req, const AppContext& app, const db::Session& s,
                                  std::optional<db::Participant>* participant) {
-    auto lookup = [&](const std::string& sid, const std::string& pid) -> std::optional<ParticipantCredentialState> {
-        if (sid != s.id) return std::nullopt;
-        *participant = db::find_participant(c, sid, pid);
-        if (!*participant) return std::nullopt;
-        ParticipantCredentialState st;
-        st.active = (*participant)->active;
-        st.epoch = (*participant)->credential_epoch;
-        st.session_status = s.status;
-        st.closed_at_s = closed_at_seconds(s);
-        return st;
-    };
-    return authenticate_participant(req.header("authorization"), credential_policy(app.config), unix_now(), lookup,
-                                    s.id);
+    return authenticate_participant(req.header("authorization"), credential_policy(app.config), unix_now(),
+                                    participant_lookup(c, &s, participant), s.id);
 }
 
 bool addressed_to(const db::FileRow& f, const std::string& pid) {

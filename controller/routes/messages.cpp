@@ -49,12 +49,6 @@ std::optional<int64_t> decode_message_cursor(const std::string& text) {
     return seq;
 }
 
-std::optional<int64_t> closed_at_seconds(const db::Session& s) {
-    std::optional<int64_t> micros = s.status == SessionStatus::Cancelled ? s.cancelled_at : s.ended_at;
-    if (!micros) return std::nullopt;
-    return *micros / 1000000;
-}
-
 // GET /sessions/{id}/messages
 Response list_messages(const Request& req, AppContext& app) {
     const std::string& raw = req.params.at(0);
@@ -110,19 +104,8 @@ Response list_messages(const Request& req, AppContext& app) {
             std::optional<db::Session> s = db::find_session(c, sid);
             std::optional<std::string> viewer;
             if (!backend) {
-                auto lookup = [&](const std::string& csid,
-                                  const std::string& pid) -> std::optional<ParticipantCredentialState> {
-                    if (!s || s->id != csid) return std::nullopt;
-                    std::optional<db::Participant> p = db::find_participant(c, csid, pid);
-                    if (!p) return std::nullopt;
-                    ParticipantCredentialState st;
-                    st.active = p->active;
-                    st.epoch = p->credential_epoch;
-                    st.session_status = s->status;
-                    st.closed_at_s = closed_at_seconds(*s);
-                    return st;
-                };
-                ParticipantAuth auth = authenticate_participant(authorization, policy, unix_now(), lookup, sid);
+                ParticipantAuth auth = authenticate_participant(authorization, policy, unix_now(),
+                                                                participant_lookup(c, s ? &*s : nullptr, nullptr), sid);
                 // Reading one's history stays possible during the grace.
                 if (!auth.ok() && auth.error != ParticipantAuthError::SessionClosed) {
                     refused = participant_auth_problem(auth);

@@ -63,12 +63,6 @@ Response too_many_requests(const RateDecision& d) {
     return r;
 }
 
-std::optional<int64_t> closed_at_seconds(const db::Session& s) {
-    std::optional<int64_t> micros = s.status == SessionStatus::Cancelled ? s.cancelled_at : s.ended_at;
-    if (!micros) return std::nullopt;
-    return *micros / 1000000;
-}
-
 // POST /join
 Response join_with_credential(const Request& req, AppContext& app) {
     const ControllerConfig& cfg = app.config;
@@ -103,19 +97,8 @@ Response join_with_credential(const Request& req, AppContext& app) {
         // credential revoke does not change the session's fingerprint.
         auto check = [&](PGconn* c, const db::Session* s) -> std::optional<Response> {
             participant.reset();
-            auto lookup = [&](const std::string& sid,
-                              const std::string& pid) -> std::optional<ParticipantCredentialState> {
-                if (!s || s->id != sid) return std::nullopt;
-                participant = db::find_participant(c, sid, pid);
-                if (!participant) return std::nullopt;
-                ParticipantCredentialState st;
-                st.active = participant->active;
-                st.epoch = participant->credential_epoch;
-                st.session_status = s->status;
-                st.closed_at_s = closed_at_seconds(*s);
-                return st;
-            };
-            ParticipantAuth auth = authenticate_participant(authorization, policy, unix_now(), lookup);
+            ParticipantAuth auth =
+                authenticate_participant(authorization, policy, unix_now(), participant_lookup(c, s, &participant));
             if (!auth.ok()) {
                 if (auth.error != ParticipantAuthError::Invalid)
                     log_info("join: participant %s refused (%s)", claims->participant_id.c_str(),

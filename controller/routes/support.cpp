@@ -103,4 +103,26 @@ bool parse_query_int(const std::string& text, int64_t lo, int64_t hi, int64_t* o
 
 std::string actor_of(const Request& req) { return req.api_key_id.empty() ? std::string("unknown") : req.api_key_id; }
 
+std::optional<int64_t> closed_at_seconds(const db::Session& s) {
+    std::optional<int64_t> micros = s.status == SessionStatus::Cancelled ? s.cancelled_at : s.ended_at;
+    if (!micros) return std::nullopt;
+    return *micros / 1000000;
+}
+
+ParticipantStateLookup participant_lookup(PGconn* c, const db::Session* s, std::optional<db::Participant>* found) {
+    return [c, s, found](const std::string& sid, const std::string& pid) -> std::optional<ParticipantCredentialState> {
+        if (found) found->reset();
+        if (!s || s->id != sid) return std::nullopt;
+        std::optional<db::Participant> p = db::find_participant(c, sid, pid);
+        if (!p) return std::nullopt;
+        ParticipantCredentialState st;
+        st.active = p->active;
+        st.epoch = p->credential_epoch;
+        st.session_status = s->status;
+        st.closed_at_s = closed_at_seconds(*s);
+        if (found) *found = std::move(p);
+        return st;
+    };
+}
+
 }  // namespace telemed

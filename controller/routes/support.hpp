@@ -1,9 +1,11 @@
-// Helpers shared by routes/sessions.cpp and routes/participants.cpp:
+// Helpers shared by the route files (sessions, participants, participant access, files, messages):
 // problem shortcuts, the exception guard around a handler body, Janus
 // outcome rules, the create_room body of a session and the audit actor.
 // Admin API bodies, codes and limits come from common/admin_api.hpp.
 #pragma once
+#include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,6 +15,7 @@
 #include "controller/app.hpp"
 #include "controller/db/participants_repo.hpp"
 #include "controller/db/sessions_repo.hpp"
+#include "controller/http/participant_auth.hpp"
 #include "controller/http/types.hpp"
 #include "controller/clients/janus_admin.hpp"
 
@@ -51,6 +54,16 @@ bool janus_accepted(const JanusAdmin::Result& r, bool tolerate_missing_room, con
 // (display_name, shown to the others in the room, omitted when null).
 Json create_room_request(const db::Session& s, const char* state, const std::vector<std::string>& revoked,
                          const std::vector<db::Participant>& active);
+
+// When session `s` was ended or cancelled, in Unix seconds (none while it is
+// open): the participant credential check's closed_at_s.
+std::optional<int64_t> closed_at_seconds(const db::Session& s);
+
+// The participant lookup that authenticate_participant needs, inside the
+// caller's transaction: participant `pid` of session `s` (read or locked by
+// the caller; null: no such session, every lookup fails). `found` (may be
+// null) receives the row looked up.
+ParticipantStateLookup participant_lookup(PGconn* c, const db::Session* s, std::optional<db::Participant>* found);
 
 // The audit actor of a request: its API key id ("key0"), or "unknown".
 std::string actor_of(const Request& req);
