@@ -94,14 +94,16 @@ Parsed<ChatRequest> parse_chat(const json_t* body) {
     if (!json_is_object(body)) return fail<ChatRequest>(PluginFailure::of(PluginError::InvalidJson));
     if (!check_params(body, {{"text", ParamType::String, true},
                              {"to", ParamType::Array, false},
-                             {"client_id", ParamType::String, true}},
+                             {"client_id", ParamType::String, false}},
                       &f))
         return fail<ChatRequest>(f);
     ChatRequest r;
     std::string_view text = *string_param(body, "text");
     if (const char* why = check_text(text)) return fail<ChatRequest>(invalid_element("text", why));
-    std::string_view cid = *string_param(body, "client_id");
-    if (!valid_client_id(cid))
+    // Optional (ARCHITECTURE.md's summary is `chat {text, to?}`): without
+    // one the plugin picks one, and the message cannot be retried safely.
+    std::string_view cid = string_param(body, "client_id").value_or(std::string_view());
+    if (json_object_get(body, "client_id") && !valid_client_id(cid))
         return fail<ChatRequest>(invalid_element("client_id", "1 to 64 of A-Z a-z 0-9 . _ : -"));
     if (const json_t* to = json_object_get(body, "to")) {
         if (!is_uuid_list(to, kMaxRecipients, false, &r.to))

@@ -51,12 +51,12 @@ const char* check_text(std::string_view text);
 // client_id: 1..64 of [A-Za-z0-9._:-].
 bool valid_client_id(std::string_view id);
 
-// {"request":"chat","text":"...","to":["<pid>",...]?,"client_id":"..."}
+// {"request":"chat","text":"...","to":["<pid>",...]?,"client_id":"..."?}
 struct ChatRequest {
     std::string text;
     std::vector<std::string> to;  // lower-case UUIDs, distinct; empty = broadcast
     bool direct = false;          // `to` was given
-    std::string client_id;
+    std::string client_id;        // empty: none given (the plugin picks one)
 };
 // {"request":"chat_history","since":N?,"limit":N?}
 struct ChatHistoryRequest {

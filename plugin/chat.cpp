@@ -1,7 +1,7 @@
 // Chat on the worker (docs/DESIGN.md "The chat path", steps 1 and 4;
 // docs/PROTOCOL.md "Chat").
 //
-//   {"request":"chat","text","to"?,"client_id"}
+//   {"request":"chat","text","to"?,"client_id"?}
 //       checked live under mu_: joined (4031), admitted (4032), the session
 //       is live (4040), `chat` held — or, for a direct message to waiting
 //       members, `moderate` (4043), every `to` a current member (4041; not
@@ -24,6 +24,7 @@
 #include <optional>
 #include <utility>
 
+#include "common/ids.hpp"
 #include "plugin/plugin_core.hpp"
 
 namespace telemed::plugin {
@@ -95,6 +96,10 @@ void PluginCore::chat_send(const std::shared_ptr<Participant>& p, ChatRequest& r
 
     if (std::optional<Json> refused = rate_refusal(room->chat_bucket(pid), host_.now_monotonic_us(), config_))
         return push_locked(p, txn, std::move(*refused));
+
+    // No client_id given: one of ours ("srv-<uuid>", returned in the ack),
+    // unique, so the message is stored once but cannot be retried safely.
+    if (req.client_id.empty()) req.client_id = "srv-" + new_uuid_v4();
 
     PendingChat pending;
     pending.room_id = sid;

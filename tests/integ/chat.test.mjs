@@ -162,8 +162,15 @@ describe('chat through the plugin', () => {
         assert.equal(chatEvents(r.pat, fromPat).filter((x) => x.id === ack.id).length, 1, 'delivered once');
         // Same client_id, other text: 4092.
         assertError(await chat(r.doc, { text: text('other'), client_id: cid }), 4092, 'client_id reused');
+        // No client_id (ARCHITECTURE's `chat {text, to?}`): stored and
+        // delivered, with one picked by the plugin in the ack.
+        const plain = await chat(r.doc, { text: text('no client id') });
+        assert.equal(plain.telemed, 'chat_sent', JSON.stringify(plain));
+        assert.match(plain.client_id, /^srv-[0-9a-f-]{36}$/);
+        assert.equal(plain.seq, 3);
+        await nextChat(r.pat, (x) => x.id === plain.id, fromPat);
         const rows = psql(`SELECT count(*) FROM chat_messages WHERE session_id = '${r.sid}'`);
-        assert.equal(rows[0][0], '2');
+        assert.equal(rows[0][0], '3');
     });
 
     test('bad requests: text rules (4003), unknown recipient (4041), oneself (4046)', T, async () => {

@@ -76,7 +76,8 @@ void check_text_is_strict_utf8(void**) {
 }
 
 void refuses_bad_fields(void**) {
-    assert_int_equal(chat_code("{\"request\":\"chat\",\"text\":\"x\"}"), 4003);                      // no client_id
+    assert_int_equal(chat_code("{\"request\":\"chat\",\"text\":\"x\"}"), 0);  // no client_id: the plugin picks one
+    assert_int_equal(chat_code("{\"request\":\"chat\",\"client_id\":null,\"text\":\"x\"}"), 4003);
     assert_int_equal(chat_code("{\"request\":\"chat\",\"client_id\":\"c\"}"), 4003);                 // no text
     assert_int_equal(chat_code("{\"request\":\"chat\",\"client_id\":\"\",\"text\":\"x\"}"), 4003);   // empty id
     assert_int_equal(chat_code("{\"request\":\"chat\",\"client_id\":\"a b\",\"text\":\"x\"}"), 4003);

@@ -212,7 +212,8 @@ static void moderation_requests_checked(void**) {
     assert_int_equal(client_code(R"({"request":"mute","media":"microphone"})"), 4003);
     assert_int_equal(client_code(R"({"request":"mute","media":1})"), 4003);
     assert_int_equal(client_code(R"({"request":"unmute","media":"audio","participant_id":5})"), 4003);
-    assert_int_equal(client_code(R"({"request":"chat","text":"hi"})"), 4003);  // client_id missing (common/chat)
+    assert_int_equal(client_code(R"({"request":"chat","text":"hi"})"), 0);  // client_id optional (common/chat)
+    assert_int_equal(client_code(R"({"request":"chat","client_id":"c1"})"), 4003);  // text missing
     assert_int_equal(client_code(R"({"request":"chat","text":"hi","client_id":"c1"})"), 0);
     assert_int_equal(client_code(R"({"request":"chat_history","limit":5})"), 0);
     assert_int_equal(client_code(R"({"request":"chat_histories"})"), 4002);
