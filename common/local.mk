@@ -16,7 +16,7 @@ common_libtelemed_common_la_SOURCES = \
 	common/plugin_errors.hpp common/plugin_errors.cpp \
 	common/plugin_params.hpp common/plugin_params.cpp \
 	common/admin_api.hpp common/admin_api.cpp \
-	common/utf8.hpp \
+	common/utf8.hpp common/curl_raii.hpp \
 	common/chat.hpp common/chat.cpp \
 	common/files.hpp common/files.cpp
 common_libtelemed_common_la_CXXFLAGS = $(AM_CXXFLAGS) $(JANSSON_CFLAGS) $(OPENSSL_CFLAGS)

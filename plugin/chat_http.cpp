@@ -6,17 +6,10 @@
 #include <memory>
 #include <utility>
 
+#include "common/curl_raii.hpp"
+
 namespace telemed::plugin {
 namespace {
-
-struct CurlEasyCleanup {
-    void operator()(CURL* c) const noexcept { curl_easy_cleanup(c); }
-};
-using CurlEasy = std::unique_ptr<CURL, CurlEasyCleanup>;
-struct CurlSlistFree {
-    void operator()(curl_slist* l) const noexcept { curl_slist_free_all(l); }
-};
-using CurlSlist = std::unique_ptr<curl_slist, CurlSlistFree>;
 
 constexpr std::size_t kMaxResponseBytes = 4 << 20;  // a history page of 500 long messages fits
 

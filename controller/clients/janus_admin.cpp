@@ -26,7 +26,7 @@
 #include <utility>
 #include <vector>
 
-#include "controller/clients/curl_raii.hpp"
+#include "common/curl_raii.hpp"
 #include "controller/log.hpp"
 
 namespace telemed {

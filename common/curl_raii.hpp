@@ -1,4 +1,6 @@
-// Move-only owners for libcurl handles (docs/STYLE "RAII for every C handle").
+// Move-only owners for libcurl handles (docs/STYLE "RAII for every C handle"),
+// for the controller (Janus Admin API) and the plugin (chat store). Header only:
+// nothing in libtelemed_common links libcurl.
 #pragma once
 #include <curl/curl.h>
 #include <memory>
