@@ -6,6 +6,7 @@
 
 #include "common/ids.hpp"
 #include "common/plugin_params.hpp"
+#include "common/utf8.hpp"
 
 namespace telemed::admin_api {
 namespace {
@@ -285,12 +286,9 @@ Parsed<AdminRequest> parse_file_shared(const json_t* body) {
 bool valid_utf8_name(std::string_view s) {
     if (s.empty() || s.size() > kMaxFileNameBytes) return false;
     for (std::size_t i = 0; i < s.size();) {
-        const auto b = static_cast<unsigned char>(s[i]);
-        std::size_t n = b < 0x80 ? 1 : (b >= 0xc2 && b <= 0xdf) ? 2 : (b >= 0xe0 && b <= 0xef) ? 3
-                                       : (b >= 0xf0 && b <= 0xf4) ? 4 : 0;
-        if (n == 0 || i + n > s.size() || b < 0x20 || b == 0x7f) return false;
-        for (std::size_t k = 1; k < n; ++k)
-            if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return false;
+        uint32_t cp = 0;
+        const std::size_t n = utf8_next(s, i, &cp);
+        if (n == 0 || cp < 0x20 || cp == 0x7f) return false;
         i += n;
     }
     return true;

@@ -13,13 +13,6 @@
 namespace telemed::chat {
 namespace {
 
-template <class T>
-Parsed<T> fail(PluginFailure f) {
-    Parsed<T> p;
-    p.failure = std::move(f);
-    return p;
-}
-
 bool is_uuid_list(const json_t* arr, std::size_t max, bool allow_empty, std::vector<std::string>* out) {
     if (!json_is_array(arr)) return false;
     const std::size_t n = json_array_size(arr);
@@ -91,23 +84,23 @@ bool valid_client_id(std::string_view id) {
 
 Parsed<ChatRequest> parse_chat(const json_t* body) {
     PluginFailure f;
-    if (!json_is_object(body)) return fail<ChatRequest>(PluginFailure::of(PluginError::InvalidJson));
+    if (!json_is_object(body)) return Parsed<ChatRequest>::refused(PluginFailure::of(PluginError::InvalidJson));
     if (!check_params(body, {{"text", ParamType::String, true},
                              {"to", ParamType::Array, false},
                              {"client_id", ParamType::String, false}},
                       &f))
-        return fail<ChatRequest>(f);
+        return Parsed<ChatRequest>::refused(f);
     ChatRequest r;
     std::string_view text = *string_param(body, "text");
-    if (const char* why = check_text(text)) return fail<ChatRequest>(invalid_element("text", why));
+    if (const char* why = check_text(text)) return Parsed<ChatRequest>::refused(invalid_element("text", why));
     // Optional (ARCHITECTURE.md's summary is `chat {text, to?}`): without
     // one the plugin picks one, and the message cannot be retried safely.
     std::string_view cid = string_param(body, "client_id").value_or(std::string_view());
     if (json_object_get(body, "client_id") && !valid_client_id(cid))
-        return fail<ChatRequest>(invalid_element("client_id", "1 to 64 of A-Z a-z 0-9 . _ : -"));
+        return Parsed<ChatRequest>::refused(invalid_element("client_id", "1 to 64 of A-Z a-z 0-9 . _ : -"));
     if (const json_t* to = json_object_get(body, "to")) {
         if (!is_uuid_list(to, kMaxRecipients, false, &r.to))
-            return fail<ChatRequest>(invalid_element("to", "1 to 50 distinct participant ids"));
+            return Parsed<ChatRequest>::refused(invalid_element("to", "1 to 50 distinct participant ids"));
         r.direct = true;
     }
     r.text = std::string(text);
@@ -116,7 +109,7 @@ Parsed<ChatRequest> parse_chat(const json_t* body) {
 }
 
 Parsed<ChatHistoryRequest> parse_chat_history(const json_t* body) {
-    if (!json_is_object(body)) return fail<ChatHistoryRequest>(PluginFailure::of(PluginError::InvalidJson));
+    if (!json_is_object(body)) return Parsed<ChatHistoryRequest>::refused(PluginFailure::of(PluginError::InvalidJson));
     const char* key;
     json_t* value;
     ChatHistoryRequest r;
@@ -124,15 +117,15 @@ Parsed<ChatHistoryRequest> parse_chat_history(const json_t* body) {
         if (std::strcmp(key, "request") == 0) continue;
         if (std::strcmp(key, "since") == 0) {
             if (!json_is_integer(value) || json_integer_value(value) < 0)
-                return fail<ChatHistoryRequest>(invalid_element("since", "must be a non-negative integer"));
+                return Parsed<ChatHistoryRequest>::refused(invalid_element("since", "must be a non-negative integer"));
             r.since = json_integer_value(value);
         } else if (std::strcmp(key, "limit") == 0) {
             if (!json_is_integer(value) || json_integer_value(value) < 1 ||
                 json_integer_value(value) > kMaxHistoryLimit)
-                return fail<ChatHistoryRequest>(invalid_element("limit", "must be an integer 1..500"));
+                return Parsed<ChatHistoryRequest>::refused(invalid_element("limit", "must be an integer 1..500"));
             r.limit = static_cast<int>(json_integer_value(value));
         } else {
-            return fail<ChatHistoryRequest>(
+            return Parsed<ChatHistoryRequest>::refused(
                 PluginFailure::of(PluginError::InvalidElement, "invalid element: unknown field"));
         }
     }

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "common/json.hpp"
 #include "common/token.hpp"
@@ -74,6 +75,12 @@ struct Parsed {
     std::optional<T> value;  // set on success
     PluginFailure failure;   // meaningful when !value
     bool ok() const { return value.has_value(); }
+
+    static Parsed refused(PluginFailure f) {
+        Parsed p;
+        p.failure = std::move(f);
+        return p;
+    }
 };
 
 // {"telemed":"error","error_code":N,"error":"..."}: the answer to every
