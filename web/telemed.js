@@ -228,6 +228,8 @@ function rosterEntry(p) {
         publishing: strArray(p.publishing),
         muted: strArray(p.muted),
         muted_by_moderator: strArray(p.muted_by_moderator),
+        // Sources its permissions do not allow (e.g. a REST PATCH turned its camera off).
+        not_permitted: strArray(p.not_permitted),
     };
 }
 

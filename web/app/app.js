@@ -18,6 +18,9 @@
 import {
     MAX_CHAT_CHARS, TelemedClient, decodeInviteLink, decodeJoinLink, encodeJoinLink, exchangeCredential,
 } from '../sdk/telemed.js';
+import {
+    LANGUAGES, chooseLanguage, has, language, setLanguage, t, translateDom,
+} from './strings.js';
 
 const STORAGE_KEY = 'telemed.join';
 const INVITE_KEY = 'telemed.invite';
@@ -34,7 +37,7 @@ const app = {
     status: null,              // the client's status
     reconnecting: false,
     banner: null,              // {kind, text}
-    endReason: null,           // kicked | removed | replaced | denied | ended | left | error
+    endReason: null,           // END_SCREENS key: ended | kicked | removed | denied | replaced | left | expired | ...
     error: null,               // {code, message} of a fatal error
     errors: [],                // codes of non-fatal errors, most recent last
     autopublish: params.get('autopublish') !== '0',
@@ -63,8 +66,7 @@ const el = (tag, attrs = {}, ...children) => {
     return e;
 };
 
-const ROLE_NAMES = { doctor: 'Doctor', patient: 'Patient', paramedic: 'Paramedic', observer: 'Observer' };
-const roleName = (role) => ROLE_NAMES[role] ?? 'Participant';
+const roleName = (role) => (has(`role.${role}`) ? t(`role.${role}`) : t('role.other'));
 const nameOf = (p) => (p && p.display_name) || roleName(p && p.role);
 
 // ------------------------------------------------------------------ screens and banners
@@ -76,63 +78,103 @@ function show(screen) {
     placeChat();
 }
 
-function setBanner(kind, text) {
-    app.banner = kind ? { kind, text } : null;
+// A banner holds a key of strings.js (and its placeholders), so that it can
+// be shown again in another language.
+// `key` may also be a function returning the text (an error described in words).
+function setBanner(kind, key, vars) {
+    const text = () => (typeof key === 'function' ? key() : t(key, vars));
+    app.banner = kind ? { kind, key, vars, text: text() } : null;
     const b = $('banner');
     b.hidden = !kind;
     b.dataset.kind = kind || '';
     b.className = `banner ${kind || ''}`;
     b.setAttribute('role', kind === 'reconnecting' ? 'status' : 'alert');
-    $('banner-text').textContent = text || '';
-    $('banner-close').hidden = kind === 'reconnecting';
+    $('banner-text').textContent = kind ? app.banner.text : '';
+    $('banner-close').hidden = kind === 'reconnecting' || kind === 'notice' || app.screen === 'end';
 }
 
-function setConn(text) {
-    $('conn').textContent = text;
+// The header's status line (a key of strings.js).
+function setConn(key) {
+    app.connKey = key;
+    $('conn').textContent = t(key);
 }
 
-const END_TEXT = {
-    kicked: ['You were removed', 'The clinician removed you from this consultation.'],
-    removed: ['You were removed', 'You were removed from this consultation.'],
-    replaced: ['Opened somewhere else', 'You joined this consultation from another window or device, so this window was disconnected.'],
-    denied: ['Not admitted', 'The clinician did not let you in. If you think this is a mistake, please contact the clinic.'],
-    ended: ['The consultation has ended', 'Thank you. You can close this page now.'],
-    left: ['You left the consultation', 'You can close this page now.'],
+// The end screens: one per reason, each with its own calm words, and only the
+// action that can help. `retry` reloads the page (an invitation link then
+// exchanges its credential for a fresh token), `rejoin` joins again.
+const END_SCREENS = {
+    ended: {},
+    kicked: {},
+    removed: {},
+    denied: {},
+    replaced: {},
+    left: { rejoin: true },
+    expired: { retry: () => app.via === 'invite' },   // a join link cannot renew itself
+    'not-yet': { retry: () => true },
+    invalid: {},
+    'invite-invalid': {},
+    unavailable: {},
+    full: { retry: () => true },
+    error: { retry: () => true },
 };
 
-function end(reason, text) {
-    app.endReason = reason;
-    const [title, body] = END_TEXT[reason] ?? ['Something went wrong', text || ''];
+// The end screen for a fatal error (a TelemedError code, docs/PROTOCOL.md "Errors").
+function endReasonFor(e) {
+    const code = e && e.code;
+    if (code === 'link') return 'invalid';
+    if (code === 'credential') return 'invite-invalid';
+    if (code === 'ended') return 'ended';
+    if (code === 4017) return 'expired';
+    if (code === 4016) return 'not-yet';
+    if (typeof code === 'number' && code >= 4010 && code <= 4019) return 'invalid';
+    if (code === 4020) return 'removed';
+    if (code === 4040) return 'unavailable';
+    if (code === 4090) return 'full';
+    return 'error';
+}
+
+function renderEnd() {
+    const reason = app.endReason;
+    const screen = END_SCREENS[reason] ? reason : 'error';
+    const title = t(`end.${screen}.title`);
+    let text = t(`end.${screen}.text`);
+    if (screen === 'expired' && app.via === 'invite') text = t('end.expired.textInvite');
     $('end-title').textContent = title;
-    $('end-text').textContent = text && END_TEXT[reason] ? `${body} ${text}` : body;
-    $('screen-end').dataset.reason = reason;
-    $('btn-retry').hidden = reason !== 'error';
-    setConn(reason === 'error' ? 'Not connected' : 'Disconnected');
+    $('end-text').textContent = text;
+    $('screen-end').dataset.reason = screen;
+    const spec = END_SCREENS[screen];
+    $('btn-retry').hidden = !(spec.retry && spec.retry());
+    $('btn-rejoin').hidden = !spec.rejoin;
+    return title;
+}
+
+function end(reason) {
+    app.endReason = END_SCREENS[reason] ? reason : 'error';
+    const title = renderEnd();
+    setConn(app.endReason === 'error' ? 'conn.notConnected' : 'conn.disconnected');
     for (const a of document.querySelectorAll('audio, video')) a.srcObject = null;
     $('btn-audio').hidden = true;
     show('end');
     // The banner names the reason too (data-kind = the reason), announced as an alert.
-    setBanner(reason, title);
+    setBanner(app.endReason, `end.${app.endReason}.title`);
     $('banner').setAttribute('role', 'alert');
-    $('banner-close').hidden = true;
+    void title;
     $('main').focus();
 }
 
-// Messages for TelemedError codes (docs/PROTOCOL.md "Errors").
+// Plain words for a non-fatal TelemedError (banners).
 function describeError(e) {
     const code = e && e.code;
-    if (code === 'link') return 'This page needs the join link the clinic sent you. Please open that link again.';
-    if (code === 'credential') return 'This invitation is no longer valid. Please ask the clinic for a new link.';
-    if (code === 'rate-limited') return 'Too many attempts. Please wait a minute and try again.';
-    if (code === 4017) return 'This join link has expired. Please ask the clinic for a new link.';
-    if (code === 4016) return 'This join link is not valid yet. Please check the time on your device.';
-    if (typeof code === 'number' && code >= 4010 && code <= 4019) return 'This join link is not valid. Please ask the clinic for a new link.';
-    if (code === 4020) return 'You were removed from this consultation.';
-    if (code === 4040) return 'This consultation is not open: it has ended, or it has not been set up yet.';
-    if (code === 4090) return 'The consultation is full. Please try again later.';
-    if (code === 'timeout' || code === 'transport') return 'Could not reach the video service. Please check your connection and try again.';
-    if (code === 'media') return 'Your camera or microphone could not be started. You can still see and hear the others.';
-    return `Something went wrong (${code ?? 'unknown'}). Please try again.`;
+    if (code === 'rate-limited') return t('error.rateLimited');
+    if (code === 4020) return t('error.removed');
+    if (code === 4040) return t('error.unavailable');
+    if (code === 4090) return t('error.full');
+    if (code === 'timeout' || code === 'transport') return t('error.transport');
+    if (code === 'media') return t('error.media');
+    if (code === 4044) return t('error.mutedByClinician');
+    if (code === 4043) return t('error.notAllowed');
+    if (code === 4041) return t('error.gone');
+    return t('error.other', { code: code ?? '?' });
 }
 
 // ------------------------------------------------------------------ join link
@@ -190,18 +232,25 @@ async function exchange(credential) {
 
 // ------------------------------------------------------------------ tiles
 
-const tiles = new Map();   // key (pid or pid:screen) -> {root, video, audio, label, mic, cam}
+const tiles = new Map();   // key (pid or pid:screen) -> {root, video, audio, label, mic, cam, placeholder, notice}
 
 function ensureTile(key, pid, { self = false, screen = false } = {}) {
-    let t = tiles.get(key);
-    if (t) return t;
+    let tile = tiles.get(key);
+    if (tile) return tile;
     const video = el('video', { autoplay: true, playsinline: true, muted: true, 'data-testid': screen ? `video-screen-${pid}` : `video-${pid}` });
     video.muted = true;
     const audio = screen || self ? null : el('audio', { autoplay: true, 'data-testid': `audio-${pid}` });
     const label = el('span', { class: 'name', 'data-testid': screen ? `name-screen-${pid}` : `name-${pid}` });
-    const mic = el('span', { class: 'badge mic', text: 'Mic off', hidden: true, 'data-testid': `badge-mic-${pid}` });
-    const cam = el('span', { class: 'badge cam', text: 'Camera off', hidden: true, 'data-testid': `badge-cam-${pid}` });
-    const placeholder = el('div', { class: 'placeholder', 'aria-hidden': 'true' });
+    const mic = el('span', { class: 'badge mic', hidden: true, 'data-testid': `badge-mic-${pid}` });
+    const cam = el('span', { class: 'badge cam', hidden: true, 'data-testid': `badge-cam-${pid}` });
+    // Shown instead of the video when no picture comes: initials and the name,
+    // never a frozen last frame.
+    const initialsEl = el('span', { class: 'initials', 'aria-hidden': 'true' });
+    const placeholderName = el('span', { class: 'placeholder-name' });
+    const placeholder = el('div', { class: 'placeholder', 'data-testid': screen ? `placeholder-screen-${pid}` : `placeholder-${pid}` },
+        initialsEl, placeholderName);
+    // Own tile: what the others see of us, when it is not our picture.
+    const notice = self && !screen ? el('p', { class: 'tile-notice', 'data-testid': 'self-notice', hidden: true }) : null;
     const caption = el('div', { class: 'caption' }, label, screen ? null : mic, screen ? null : cam);
     const root = el('figure', {
         class: `tile${self ? ' self' : ''}${screen ? ' screen' : ''}`,
@@ -210,22 +259,23 @@ function ensureTile(key, pid, { self = false, screen = false } = {}) {
         'data-self': self ? 'true' : 'false',
         'data-source': screen ? 'screen' : 'camera',
         'data-has-video': 'false',
-    }, placeholder, video, caption);
+        'data-video': 'none',
+    }, placeholder, video, notice, caption);
     if (audio) root.append(audio);
-    t = { root, video, audio, label, mic, cam, placeholder };
-    tiles.set(key, t);
+    tile = { root, video, audio, label, mic, cam, placeholder, initialsEl, placeholderName, notice };
+    tiles.set(key, tile);
     const container = $('tiles');
     if (self) container.prepend(root);
     else container.append(root);
-    return t;
+    return tile;
 }
 
 function removeTile(key) {
-    const t = tiles.get(key);
-    if (!t) return;
-    t.video.srcObject = null;
-    if (t.audio) t.audio.srcObject = null;
-    t.root.remove();
+    const tile = tiles.get(key);
+    if (!tile) return;
+    tile.video.srcObject = null;
+    if (tile.audio) tile.audio.srcObject = null;
+    tile.root.remove();
     tiles.delete(key);
 }
 
@@ -245,22 +295,80 @@ function setStream(mediaEl, stream) {
     }
 }
 
-function fillTile(t, { name, mutedAudio, mutedVideo, videoStream, audioStream, role }) {
-    t.label.textContent = name;
-    t.root.setAttribute('aria-label', name);
-    t.root.dataset.mutedAudio = mutedAudio ? 'true' : 'false';
-    t.root.dataset.mutedVideo = mutedVideo ? 'true' : 'false';
-    if (role) t.root.dataset.role = role;
-    t.mic.hidden = !mutedAudio;
-    t.cam.hidden = !mutedVideo;
-    setStream(t.video, videoStream);
-    if (t.audio) setStream(t.audio, audioStream);
-    t.root.dataset.hasVideo = videoStream ? 'true' : 'false';
-    t.placeholder.textContent = videoStream ? '' : initials(name);
+// Why a source does not reach the others: null (it does), 'off' (not
+// published), 'self' (muted by its owner), 'clinician' (a moderator's
+// mute), 'clinic' (its permissions no longer allow it: a REST PATCH).
+function sourceState({ has, muted, mutedByModerator, notPermitted }, source) {
+    if (mutedByModerator.includes(source)) return 'clinician';
+    if (notPermitted.includes(source)) return 'clinic';
+    if (!has) return 'off';
+    if (muted.includes(source)) return 'self';
+    return null;
+}
+
+const CAM_BADGE = { off: 'tile.camOff', self: 'tile.camOff', clinician: 'tile.camOffByClinician', clinic: 'tile.camOffByClinic' };
+const MIC_BADGE = { off: 'tile.micOff', self: 'tile.micOff', clinician: 'tile.micOffByClinician', clinic: 'tile.micOffByClinic' };
+
+// video / audio: why no picture / sound (sourceState), null when it flows.
+function fillTile(tile, { name, video, audio, videoStream, audioStream, role, notice = null }) {
+    tile.label.textContent = name;
+    tile.root.setAttribute('aria-label', name);
+    tile.root.dataset.mutedAudio = audio ? 'true' : 'false';
+    tile.root.dataset.mutedVideo = video ? 'true' : 'false';
+    tile.root.dataset.video = video ?? 'on';
+    tile.root.dataset.audio = audio ?? 'on';
+    if (role) tile.root.dataset.role = role;
+    tile.mic.hidden = !audio;
+    tile.mic.textContent = audio ? t(MIC_BADGE[audio]) : '';
+    tile.cam.hidden = !video;
+    tile.cam.textContent = video ? t(CAM_BADGE[video]) : '';
+    // No picture: the placeholder, never the last frame (the element keeps
+    // its stream, so the picture is back with the first new frame).
+    const showVideo = !!videoStream && !video;
+    setStream(tile.video, videoStream);
+    tile.video.hidden = !showVideo;
+    if (tile.audio) setStream(tile.audio, audioStream);
+    tile.root.dataset.hasVideo = showVideo ? 'true' : 'false';
+    tile.initialsEl.textContent = showVideo ? '' : initials(name);
+    tile.placeholderName.textContent = showVideo ? '' : name;
+    tile.placeholder.hidden = showVideo;
+    if (tile.notice) {
+        tile.notice.hidden = !notice;
+        tile.notice.textContent = notice ? t(notice) : '';
+    }
 }
 
 function initials(name) {
     return String(name).split(/\s+/).filter(Boolean).slice(0, 2).map((w) => w[0].toUpperCase()).join('');
+}
+
+// What the others see and hear of us (own tile and the notices).
+function selfState(c) {
+    const v = c.localStream && c.localStream.getVideoTracks()[0];
+    const a = c.localStream && c.localStream.getAudioTracks()[0];
+    const notPermitted = [];
+    if (!c.permissions.includes('publish_video')) notPermitted.push('video');
+    if (!c.permissions.includes('publish_audio')) notPermitted.push('audio');
+    const s = { muted: c.muted, mutedByModerator: c.mutedByModerator, notPermitted };
+    return { v, a, video: sourceState({ ...s, has: !!v }, 'video'), audio: sourceState({ ...s, has: !!a }, 'audio') };
+}
+
+// The notice on our own screen when someone else turned our camera or
+// microphone off (a moderator, or the clinic through a permission change).
+function renderSelfNotice() {
+    const c = client;
+    if (!c || c.status !== 'admitted') return;
+    const { video, audio } = selfState(c);
+    const forced = (s) => s === 'clinician' || s === 'clinic';
+    let key = null;
+    if (forced(video) && forced(audio)) key = 'notice.bothOff';
+    else if (video === 'clinician') key = 'notice.camOffByClinician';
+    else if (video === 'clinic') key = 'notice.camOffByClinic';
+    else if (audio === 'clinician') key = 'notice.micOffByClinician';
+    else if (audio === 'clinic') key = 'notice.micOffByClinic';
+    const showing = app.banner && app.banner.kind === 'notice';
+    if (key && (!showing || app.banner.key !== key)) setBanner('notice', key);
+    else if (!key && showing) setBanner(null);
 }
 
 function renderTiles() {
@@ -271,40 +379,45 @@ function renderTiles() {
     if (c.participantId) {
         const key = c.participantId;
         seen.add(key);
-        const t = ensureTile(key, key, { self: true });
-        const v = c.localStream && c.localStream.getVideoTracks()[0];
-        const a = c.localStream && c.localStream.getAudioTracks()[0];
-        fillTile(t, {
-            name: app.nameHint ? `You (${app.nameHint})` : 'You',
+        const tile = ensureTile(key, key, { self: true });
+        const { v, video, audio } = selfState(c);
+        // A forced or refused camera: the preview says that nobody sees it.
+        const notice = video === 'clinician' || video === 'clinic' ? 'tile.nobodySees' : null;
+        fillTile(tile, {
+            name: app.nameHint ? t('you.named', { name: app.nameHint }) : t('you'),
             role: c.role,
-            mutedAudio: !a || c.muted.includes('audio'),
-            mutedVideo: !v || c.muted.includes('video'),
-            videoStream: v ? c.localStream : null,
+            video,
+            audio,
+            videoStream: v && !notice ? c.localStream : null,
+            notice,
         });
         if (c.screenStream) {
             seen.add(`${key}:screen`);
             fillTile(ensureTile(`${key}:screen`, key, { self: true, screen: true }),
-                { name: 'Your screen', videoStream: c.screenStream });
+                { name: t('tile.yourScreen'), video: null, audio: null, videoStream: c.screenStream });
         }
     }
     for (const [pid, p] of c.participants) {
         seen.add(pid);
         const r = c.remote.get(pid) || {};
+        const s = { muted: p.muted, mutedByModerator: p.muted_by_moderator, notPermitted: p.not_permitted ?? [] };
         fillTile(ensureTile(pid, pid), {
             name: nameOf(p),
             role: p.role,
-            mutedAudio: p.muted.includes('audio'),
-            mutedVideo: p.muted.includes('video'),
+            video: sourceState({ ...s, has: p.publishing.includes('video') && !!r.video }, 'video'),
+            audio: sourceState({ ...s, has: p.publishing.includes('audio') }, 'audio'),
             videoStream: r.video || null,
             audioStream: r.audio || null,
         });
         if (r.screen) {
             seen.add(`${pid}:screen`);
-            fillTile(ensureTile(`${pid}:screen`, pid, { screen: true }), { name: `${nameOf(p)}: screen`, videoStream: r.screen });
+            fillTile(ensureTile(`${pid}:screen`, pid, { screen: true }),
+                { name: t('tile.theirScreen', { name: nameOf(p) }), video: null, audio: null, videoStream: r.screen });
         }
     }
     for (const key of [...tiles.keys()]) if (!seen.has(key)) removeTile(key);
     $('tiles').dataset.count = String(tiles.size);
+    renderSelfNotice();
 }
 
 // ------------------------------------------------------------------ lists
@@ -340,7 +453,7 @@ function renderLists() {
     list.replaceChildren();
     if (c.participantId) {
         list.append(el('li', { 'data-testid': `participant-${c.participantId}`, 'data-participant-id': c.participantId },
-            el('span', { class: 'who', text: app.nameHint ? `You (${app.nameHint})` : 'You' }),
+            el('span', { class: 'who', text: app.nameHint ? t('you.named', { name: app.nameHint }) : t('you') }),
             el('span', { class: 'role', text: roleName(c.role) })));
     }
     for (const [pid, p] of c.participants) {
@@ -351,18 +464,18 @@ function renderLists() {
         },
         el('span', { class: 'who', text: nameOf(p) }),
         el('span', { class: 'role', text: p.display_name ? roleName(p.role) : '' }),
-        p.muted.includes('audio') ? el('span', { class: 'badge mic', text: 'Mic off' }) : null,
-        p.muted.includes('video') ? el('span', { class: 'badge cam', text: 'Camera off' }) : null);
+        p.muted.includes('audio') ? el('span', { class: 'badge mic', text: t('tile.micOff') }) : null,
+        p.muted.includes('video') ? el('span', { class: 'badge cam', text: t('tile.camOff') }) : null);
         if (moderator) {
             const forcedA = p.muted_by_moderator.includes('audio');
             const forcedV = p.muted_by_moderator.includes('video');
             const actions = el('span', { class: 'actions' },
-                button(forcedA ? 'Allow mic' : 'Mute mic', `mute-audio-${pid}`,
+                button(t(forcedA ? 'mod.allowMic' : 'mod.muteMic'), `mute-audio-${pid}`,
                     () => (forcedA ? c.unmute(pid, 'audio') : c.mute(pid, 'audio'))),
-                button(forcedV ? 'Allow camera' : 'Stop camera', `mute-video-${pid}`,
+                button(t(forcedV ? 'mod.allowCam' : 'mod.stopCam'), `mute-video-${pid}`,
                     () => (forcedV ? c.unmute(pid, 'video') : c.mute(pid, 'video'))),
-                button('Remove', `remove-${pid}`, () => c.kick(pid), 'small danger'));
-            for (const b of actions.querySelectorAll('button')) b.setAttribute('aria-label', `${b.textContent}: ${nameOf(p)}`);
+                button(t('mod.remove'), `remove-${pid}`, () => c.kick(pid), 'small danger'));
+            for (const b of actions.querySelectorAll('button')) b.setAttribute('aria-label', t('mod.actionFor', { action: b.textContent, name: nameOf(p) }));
             li.append(actions);
         }
         list.append(li);
@@ -376,12 +489,12 @@ function renderLists() {
     if (moderator) {
         for (const w of c.waiting) {
             const name = nameOf(w);
-            const admit = button('Admit', `admit-${w.participant_id}`, () => c.admit(w.participant_id), 'small primary');
-            const deny = button('Deny', `deny-${w.participant_id}`, () => c.deny(w.participant_id), 'small');
-            const msg = button('Message', `message-${w.participant_id}`, () => messageTo(w.participant_id), 'small');
-            admit.setAttribute('aria-label', `Admit ${name}`);
-            deny.setAttribute('aria-label', `Deny ${name}`);
-            msg.setAttribute('aria-label', `Send a private message to ${name}`);
+            const admit = button(t('waiting.admit'), `admit-${w.participant_id}`, () => c.admit(w.participant_id), 'small primary');
+            const deny = button(t('waiting.deny'), `deny-${w.participant_id}`, () => c.deny(w.participant_id), 'small');
+            const msg = button(t('waiting.message'), `message-${w.participant_id}`, () => messageTo(w.participant_id), 'small');
+            admit.setAttribute('aria-label', t('waiting.admitName', { name }));
+            deny.setAttribute('aria-label', t('waiting.denyName', { name }));
+            msg.setAttribute('aria-label', t('waiting.messageName', { name }));
             wl.append(el('li', { 'data-testid': `waiting-${w.participant_id}`, 'data-participant-id': w.participant_id },
                 el('span', { class: 'who', text: name }),
                 el('span', { class: 'role', text: w.display_name ? roleName(w.role) : '' }),
@@ -402,8 +515,8 @@ function renderControls() {
     const cam = $('btn-cam');
     const micOff = !a || c.muted.includes('audio');
     const camOff = !v || c.muted.includes('video');
-    mic.textContent = !a ? 'Start microphone' : micOff ? 'Unmute microphone' : 'Mute microphone';
-    cam.textContent = !v ? 'Start camera' : camOff ? 'Turn camera on' : 'Turn camera off';
+    mic.textContent = t(!a ? 'call.mic.start' : micOff ? 'call.mic.unmute' : 'call.mic.mute');
+    cam.textContent = t(!v ? 'call.cam.start' : camOff ? 'call.cam.on' : 'call.cam.off');
     mic.setAttribute('aria-pressed', a && micOff ? 'true' : 'false');
     cam.setAttribute('aria-pressed', v && camOff ? 'true' : 'false');
     mic.dataset.state = !a ? 'off' : micOff ? 'muted' : 'on';
@@ -414,14 +527,29 @@ function renderControls() {
     cam.classList.toggle('off', camOff);
     const sc = $('btn-screen');
     sc.hidden = !c.permissions.includes('publish_screen') || !(navigator.mediaDevices && navigator.mediaDevices.getDisplayMedia);
-    sc.textContent = c.screenStream ? 'Stop sharing' : 'Share screen';
+    sc.textContent = t(c.screenStream ? 'call.screen.stop' : 'call.screen.start');
     sc.setAttribute('aria-pressed', c.screenStream ? 'true' : 'false');
+}
+
+// The lobby's words for who waits and why: before the start, a clinician
+// (who enters by itself once the session starts) is not told to wait to be
+// let in.
+function renderLobby() {
+    const c = client;
+    if (!c) return;
+    const scheduled = c.sessionState === 'scheduled';
+    const entersAlone = c.permissions.includes('bypass_lobby');
+    const which = scheduled ? (entersAlone ? 'lobby.clinicianBeforeStart' : 'lobby.beforeStart') : 'lobby.waiting';
+    $('lobby-title').textContent = t(`${which}.title`);
+    $('lobby-text').textContent = t(`${which}.text`);
+    $('screen-lobby').dataset.lobby = which.split('.')[1];
 }
 
 function render() {
     app.status = client ? client.status : null;
     // The lists are rebuilt: keep keyboard focus on the same control.
     const focused = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.testid : null;
+    renderLobby();
     renderTiles();
     renderLists();
     renderControls();
@@ -438,12 +566,7 @@ function nonFatal(e) {
     const code = e && e.code !== undefined ? e.code : 'error';
     app.errors.push(code);
     if (app.errors.length > 50) app.errors.shift();
-    let text;
-    if (code === 4044) text = 'The clinician has muted you. They can turn your microphone or camera back on.';
-    else if (code === 4043) text = 'You are not allowed to do that.';
-    else if (code === 4041) text = 'That participant is no longer here.';
-    else text = describeError(e);
-    if (app.screen !== 'end') setBanner('warning', text);
+    if (app.screen !== 'end') setBanner('warning', () => describeError(e));
     render();
 }
 
@@ -505,23 +628,22 @@ const pendingSends = new Map(); // client id -> {text, to, el}
 const names = new Map();        // participant id -> display name seen in a roster or lobby list
 let upload = null;              // {controller, name}
 
-const FILE_TYPE_NAMES = 'PDF documents, PNG or JPEG images, DICOM files and plain text files';
 const FILE_BADGES = { 'application/pdf': 'PDF', 'image/png': 'PNG', 'image/jpeg': 'JPG', 'application/dicom': 'DICOM', 'text/plain': 'TXT' };
-const timeFmt = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
-const dayFmt = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short' });
+const timeFmt = () => new Intl.DateTimeFormat(language(), { hour: '2-digit', minute: '2-digit' });
+const dayFmt = () => new Intl.DateTimeFormat(language(), { day: 'numeric', month: 'short' });
 
 function formatTime(iso) {
     const d = new Date(iso);
     if (Number.isNaN(d.getTime())) return '';
     const today = new Date().toDateString() === d.toDateString();
-    return today ? timeFmt.format(d) : `${dayFmt.format(d)}, ${timeFmt.format(d)}`;
+    return today ? timeFmt().format(d) : `${dayFmt().format(d)}, ${timeFmt().format(d)}`;
 }
 
 function formatSize(n) {
     if (!Number.isFinite(n)) return '';
-    if (n < 1024) return `${n} bytes`;
-    if (n < 1024 * 1024) return `${Math.max(1, Math.round(n / 1024))} KB`;
-    return `${(n / (1024 * 1024)).toFixed(1)} MB`;
+    if (n < 1024) return t('size.bytes', { n });
+    if (n < 1024 * 1024) return t('size.kb', { n: Math.max(1, Math.round(n / 1024)) });
+    return t('size.mb', { n: (n / (1024 * 1024)).toLocaleString(language(), { maximumFractionDigits: 1 }) });
 }
 
 function rememberNames() {
@@ -532,17 +654,17 @@ function rememberNames() {
 }
 
 function senderName(pid) {
-    if (client && pid === client.participantId) return 'You';
+    if (client && pid === client.participantId) return t('you');
     if (names.has(pid)) return names.get(pid);
     // In the lobby only the care team (moderators) can write to us.
-    return client && client.status === 'waiting' ? 'Care team' : 'Participant';
+    return client && client.status === 'waiting' ? t('chat.careTeam') : t('role.other');
 }
 
 // "Private" tag of a direct message: to you, or (own) to whom.
 function privateText(to, mine) {
     if (!to || to.length === 0) return '';
-    if (!mine) return 'Private, to you';
-    return `Private, to ${to.map(senderName).join(', ')}`;
+    if (!mine) return t('chat.privateToYou');
+    return t('chat.privateTo', { names: to.map(senderName).join(', ') });
 }
 
 function chatOrder(iso, seq) {
@@ -645,8 +767,8 @@ function fileItem(f) {
     const mine = f.mine;
     const download = client && client.canShareFiles
         ? el('button', { type: 'button', class: 'link download', 'data-testid': `download-${f.id}`,
-            'aria-label': `Download ${f.name} (${formatSize(f.size)})`, text: 'Download' })
-        : el('span', { class: 'hint', text: 'Open the invitation link from the clinic to download.' });
+            'aria-label': t('file.downloadName', { name: f.name, size: formatSize(f.size) }), text: t('file.download') })
+        : el('span', { class: 'hint', text: t('file.needInvite') });
     if (download.tagName === 'BUTTON') download.addEventListener('click', () => downloadFile(f, download));
     const li = el('li', {
         class: `file ${mine ? 'mine' : 'theirs'}${f.to.length ? ' direct' : ''}`,
@@ -676,6 +798,12 @@ function refreshChatNames() {
     }
 }
 
+// The timeline's times and download labels in the current language.
+function refreshChatTimes() {
+    for (const time of $('chat-log').querySelectorAll('time')) time.textContent = formatTime(time.dateTime);
+    for (const b of $('chat-log').querySelectorAll('button.download')) if (!b.disabled) b.textContent = t('file.download');
+}
+
 function showChatError(text) {
     const e = $('chat-error');
     e.textContent = text || '';
@@ -688,45 +816,39 @@ function showChatError(text) {
 
 function chatErrorText(e) {
     const code = e && e.code;
-    if (code === 4290) return 'You are sending messages too quickly. Please wait a moment, then press Retry.';
-    if (code === 4043) return 'You are not allowed to send messages in this consultation.';
-    if (code === 4032) return 'You can send messages once the clinician has let you in.';
-    if (code === 4003) return `Messages can be up to ${MAX_CHAT_CHARS.toLocaleString('en')} characters and cannot contain special control characters.`;
-    if (code === 4041) return 'That person is no longer in the consultation. Choose another recipient.';
-    if (code === 4046) return 'You cannot send a private message to yourself. Choose another recipient.';
-    if (code === 5030 || code === 'timeout' || code === 'transport' || code === 'state') {
-        return 'Your message could not be sent. Please check your connection and press Retry.';
-    }
-    return `Your message could not be sent (${code ?? 'error'}). Please press Retry.`;
+    if (code === 4290) return t('chat.err.rate');
+    if (code === 4043) return t('chat.err.forbidden');
+    if (code === 4032) return t('chat.err.waiting');
+    if (code === 4003) return t('chat.err.text', { max: MAX_CHAT_CHARS.toLocaleString(language()) });
+    if (code === 4041) return t('chat.err.gone');
+    if (code === 4046) return t('chat.err.self');
+    if (code === 5030 || code === 'timeout' || code === 'transport' || code === 'state') return t('chat.err.network');
+    return t('chat.err.other', { code: code ?? '?' });
 }
 
 function uploadErrorText(e, name) {
     const code = e && e.code;
-    const file = name ? `“${name}”` : 'The file';
-    if (code === 'too-large' && e.problem === 'session-quota-exceeded') {
-        return `${file} cannot be sent: this consultation has reached its limit for shared files.`;
-    }
-    if (code === 'too-large') return `${file} is too large to send. Files can be up to 25 MB.`;
-    if (code === 'invalid') return `${file} could not be sent: its name or recipient was not accepted. Please rename it or choose another recipient.`;
-    if (code === 'type-not-allowed' && e.status === 415) {
-        // The server looked at the bytes: the name says PDF, the contents do not.
-        return `${file} cannot be sent: its contents are not a valid PDF document, PNG or JPEG image, DICOM file or plain text file.`;
-    }
-    if (code === 'type-not-allowed') return `${file} cannot be sent: only ${FILE_TYPE_NAMES} can be shared.`;
-    if (code === 'empty') return `${file} is empty.`;
-    if (code === 'credential') return 'File sharing needs the invitation link from the clinic. Please open it again.';
-    if (code === 'forbidden') return 'You are not allowed to share files in this consultation.';
-    if (code === 'ended') return 'The consultation has ended, so files can no longer be shared.';
-    if (code === 'rate-limited') return 'Too many files in a short time. Please wait a minute and try again.';
-    if (code === 'aborted') return 'Sending the file was cancelled.';
-    if (code === 'unavailable') return 'File sharing is unavailable right now. Please try again in a minute.';
-    return `${file} could not be sent. Please check your connection and try again.`;
+    const file = name ? t('file.quoted', { name }) : t('file.theFile');
+    if (code === 'too-large' && e.problem === 'session-quota-exceeded') return t('upload.err.quota', { file });
+    if (code === 'too-large') return t('upload.err.tooLarge', { file });
+    if (code === 'invalid') return t('upload.err.invalid', { file });
+    // 415: the server looked at the bytes: the name says PDF, the contents do not.
+    if (code === 'type-not-allowed' && e.status === 415) return t('upload.err.contents', { file });
+    if (code === 'type-not-allowed') return t('upload.err.type', { file });
+    if (code === 'empty') return t('upload.err.empty', { file });
+    if (code === 'credential') return t('upload.err.credential');
+    if (code === 'forbidden') return t('upload.err.forbidden');
+    if (code === 'ended') return t('upload.err.ended');
+    if (code === 'rate-limited') return t('upload.err.rate');
+    if (code === 'aborted') return t('upload.err.aborted');
+    if (code === 'unavailable') return t('upload.err.unavailable');
+    return t('upload.err.other', { file });
 }
 
 function pendingItem(cid, text, to) {
-    const retry = el('button', { type: 'button', class: 'link', 'data-testid': `chat-retry-${cid}`, text: 'Retry', hidden: true });
+    const retry = el('button', { type: 'button', class: 'link', 'data-testid': `chat-retry-${cid}`, text: t('chat.retry'), hidden: true });
     retry.addEventListener('click', () => sendPending(cid));
-    const status = el('span', { class: 'status', 'data-testid': 'chat-status', text: 'Sending…' });
+    const status = el('span', { class: 'status', 'data-testid': 'chat-status', text: t('chat.sending') });
     const li = el('li', {
         class: `msg mine${to ? ' direct' : ''}`, 'data-testid': `chat-pending-${cid}`, 'data-mine': 'true', 'data-state': 'pending',
         // Announced once, when stored (the stored message replaces it); a failure is announced by chat-error.
@@ -743,7 +865,7 @@ async function sendPending(cid) {
     if (item) {
         item.el.dataset.state = 'pending';
         item.el.setAttribute('aria-hidden', 'true');
-        item.status.textContent = 'Sending…';
+        item.status.textContent = t('chat.sending');
         item.retry.hidden = true;
     }
     try {
@@ -759,9 +881,9 @@ async function sendPending(cid) {
         if (again) {
             again.el.dataset.state = 'failed';
             again.el.removeAttribute('aria-hidden');
-            again.status.textContent = 'Not sent.';
+            again.status.textContent = t('chat.notSent');
             again.retry.hidden = false;
-            again.retry.setAttribute('aria-label', 'Retry sending this message');
+            again.retry.setAttribute('aria-label', t('chat.retryLabel'));
         }
         showChatError(chatErrorText(e));
     }
@@ -772,13 +894,13 @@ function submitChat() {
     const input = $('chat-input');
     const text = input.value.replace(/\r\n?/g, '\n');
     if (!c || !text.trim()) {
-        showChatError('Please write a message first.');
+        showChatError(t('chat.err.empty'));
         input.focus();
         return;
     }
     const n = [...text].length;
     if (n > MAX_CHAT_CHARS) {
-        showChatError(`Your message is too long: ${n.toLocaleString('en')} characters, at most ${MAX_CHAT_CHARS.toLocaleString('en')}.`);
+        showChatError(t('chat.err.tooLong', { n: n.toLocaleString(language()), max: MAX_CHAT_CHARS.toLocaleString(language()) }));
         input.focus();
         return;
     }
@@ -796,7 +918,7 @@ function submitChat() {
 async function downloadFile(f, b) {
     const label = b.textContent;
     b.disabled = true;
-    b.textContent = 'Downloading…';
+    b.textContent = t('file.downloading');
     try {
         const url = await client.downloadUrl(f.id);
         const a = el('a', { href: url, download: f.name, hidden: true });
@@ -807,11 +929,11 @@ async function downloadFile(f, b) {
         // The browser has the bytes once the download started: free them later.
         setTimeout(() => client && client.revokeDownloadUrl(url), 60000);
     } catch (e) {
-        const why = e && e.code === 'credential' ? 'your invitation is no longer valid.'
-            : e && e.code === 'not-found' ? 'it is no longer available.'
-            : e && e.code === 'forbidden' ? 'you are not allowed to open it.'
-            : 'please check your connection and try again.';
-        showChatError(`“${f.name}” could not be downloaded: ${why}`);
+        const why = e && e.code === 'credential' ? 'file.err.credential'
+            : e && e.code === 'not-found' ? 'file.err.notFound'
+            : e && e.code === 'forbidden' ? 'file.err.forbidden'
+            : 'file.err.network';
+        showChatError(t(why, { name: f.name }));
     } finally {
         b.disabled = false;
         b.textContent = label;
@@ -825,9 +947,9 @@ function setUploadUi(name, fraction) {
     if (name === null) return;
     const pct = Math.round((fraction || 0) * 100);
     // All bytes out: the server is still storing it.
-    $('upload-label').textContent = pct >= 100 ? `Saving “${name}”…` : `Sending “${name}”…`;
+    $('upload-label').textContent = t(pct >= 100 ? 'upload.saving' : 'upload.sendingName', { name });
     $('upload-progress').value = pct;
-    $('upload-progress').setAttribute('aria-valuetext', `${pct} percent`);
+    $('upload-progress').setAttribute('aria-valuetext', t('upload.percent', { pct }));
     $('upload-percent').textContent = `${pct} %`;
 }
 
@@ -871,26 +993,26 @@ function renderChat() {
     const canChat = c.permissions.includes('chat') && c.status === 'admitted';
     const moderator = c.permissions.includes('moderate') && c.status === 'admitted';
     $('chat-form').hidden = !canChat;
-    $('chat-title').textContent = waiting ? 'Messages from the care team' : 'Messages';
-    $('chat-empty').textContent = waiting ? 'Messages from the clinician will appear here.' : 'No messages yet.';
+    $('chat-title').textContent = t(waiting ? 'chat.titleLobby' : 'chat.title');
+    $('chat-empty').textContent = t(waiting ? 'chat.emptyLobby' : 'chat.empty');
     const note = $('chat-note');
     note.hidden = canChat;
-    note.textContent = waiting ? 'You can reply once the clinician has let you in.' : 'Chat is not available to you in this consultation.';
+    note.textContent = t(waiting ? 'chat.noteLobby' : 'chat.noteForbidden');
     const share = c.canShareFiles && c.permissions.includes('share_files') && c.status === 'admitted';
     $('chat-attach').hidden = !share;
     $('attach-hint').hidden = !share;
     // Recipients: everyone, each admitted participant, and (moderators) the lobby.
     const sel = $('chat-to');
     const current = sel.value;
-    const options = [['', 'Everyone']];
+    const options = [['', t('chat.everyone')]];
     for (const [pid, p] of c.participants) options.push([pid, nameOf(p)]);
-    if (moderator) for (const w of c.waiting) options.push([w.participant_id, `${nameOf(w)} (waiting room)`]);
+    if (moderator) for (const w of c.waiting) options.push([w.participant_id, t('chat.toWaiting', { name: nameOf(w) })]);
     // A chosen recipient who left stays chosen (sending then says so):
     // falling back to everyone would turn a private message public.
-    if (current && !options.some(([v]) => v === current)) options.push([current, `${senderName(current)} (not here)`]);
-    const same = sel.options.length === options.length && options.every(([v, t], i) => sel.options[i].value === v && sel.options[i].textContent === t);
+    if (current && !options.some(([v]) => v === current)) options.push([current, t('chat.toGone', { name: senderName(current) })]);
+    const same = sel.options.length === options.length && options.every(([v, text], i) => sel.options[i].value === v && sel.options[i].textContent === text);
     if (!same) {
-        sel.replaceChildren(...options.map(([v, t]) => el('option', { value: v, text: t })));
+        sel.replaceChildren(...options.map(([v, text]) => el('option', { value: v, text })));
         sel.value = options.some(([v]) => v === current) ? current : '';
     }
     sel.closest('.to-row').hidden = options.length < 2;
@@ -950,10 +1072,10 @@ function wire(c) {
         app.role = c.role;
         if (c.status === 'waiting') {
             show('lobby');
-            setConn('Waiting to be admitted');
+            setConn('conn.waiting');
         } else {
             show('call');
-            setConn('Connected');
+            setConn('conn.connected');
             autoPublish();
         }
         render();
@@ -961,7 +1083,7 @@ function wire(c) {
     });
     c.on('admitted', () => {
         show('call');
-        setConn('Connected');
+        setConn('conn.connected');
         $('main').focus();
         render();
         autoPublish();
@@ -978,33 +1100,51 @@ function wire(c) {
     c.on('ended', () => end('ended'));
     c.on('reconnecting', () => {
         app.reconnecting = true;
-        setConn('Reconnecting…');
-        setBanner('reconnecting', 'Connection lost. Reconnecting…');
+        setConn('conn.reconnecting');
+        setBanner('reconnecting', 'banner.reconnecting');
     });
     c.on('reconnected', () => {
         app.reconnecting = false;
-        setConn(c.status === 'waiting' ? 'Waiting to be admitted' : 'Connected');
+        setConn(c.status === 'waiting' ? 'conn.waiting' : 'conn.connected');
         if (app.banner && app.banner.kind === 'reconnecting') setBanner(null);
         render();
     });
     c.on('connection', (state) => {
         document.body.dataset.media = state;
-        if (state === 'failed') setBanner('warning', 'The video connection was interrupted. Trying again…');
+        if (state === 'failed') setBanner('warning', 'banner.mediaFailed');
         else if (state === 'connected' && app.banner && app.banner.kind === 'warning' && !app.reconnecting) setBanner(null);
     });
     c.on('error', (e) => {
         app.errors.push(e && e.code);
         if (app.errors.length > 50) app.errors.shift();
-        if (app.screen === 'call' || app.screen === 'lobby') setBanner('warning', describeError(e));
+        if (app.screen === 'call' || app.screen === 'lobby') setBanner('warning', () => describeError(e));
     });
     c.on('closed', ({ status }) => {
         if (app.screen === 'end') return;
         if (status === 'left' && !app.leaving) {
             // Not the user's choice: the link could not be restored, or the token no longer works.
-            end('error', 'The connection to the consultation was lost. Please check your connection and try again.');
+            end('error');
         } else {
             end(status || 'left');
         }
+    });
+}
+
+// The language menu: everything on screen is shown again in the new language.
+function setupLanguage() {
+    setLanguage(chooseLanguage());
+    const sel = $('lang');
+    sel.replaceChildren(...LANGUAGES.map(([code, name]) => el('option', { value: code, lang: code, text: name })));
+    sel.value = language();
+    translateDom();
+    sel.addEventListener('change', () => {
+        setLanguage(sel.value, { save: true });
+        translateDom();
+        if (app.connKey) setConn(app.connKey);
+        if (app.banner) setBanner(app.banner.kind, app.banner.key, app.banner.vars);
+        if (app.screen === 'end') renderEnd();
+        refreshChatTimes();
+        render();
     });
 }
 
@@ -1015,7 +1155,7 @@ async function start() {
         join = readJoin();
     } catch (e) {
         app.error = { code: e.code, message: e.message };
-        end('error', describeError(e));
+        end(endReasonFor(e));
         return;
     }
     let getToken;
@@ -1027,8 +1167,7 @@ async function start() {
             join = await exchange(credential);
         } catch (e) {
             app.error = { code: e.code, message: e.message };
-            if (e.code === 'ended') end('ended');
-            else end('error', describeError(e));
+            end(endReasonFor(e));
             return;
         }
         // A rejoin (Janus session lost) needs a valid token: exchange again
@@ -1064,7 +1203,7 @@ async function start() {
         await client.connect();
     } catch (e) {
         app.error = { code: e.code, message: e.message };
-        end(e.code === 4020 ? 'removed' : 'error', e.code === 4020 ? '' : describeError(e));
+        end(endReasonFor(e));
     }
 }
 
@@ -1091,6 +1230,7 @@ async function leave() {
 on('btn-leave', leave);
 on('btn-leave-lobby', leave);
 on('btn-retry', () => location.reload());
+on('btn-rejoin', () => location.reload());
 on('banner-close', () => setBanner(null));
 on('btn-audio', async () => {
     for (const a of document.querySelectorAll('audio')) {
@@ -1103,4 +1243,5 @@ window.addEventListener('pagehide', () => {
     if (client) client.close();
 });
 
+setupLanguage();
 start();
