@@ -155,11 +155,11 @@ function end(reason) {
     for (const a of document.querySelectorAll('audio, video')) a.srcObject = null;
     $('btn-audio').hidden = true;
     show('end');
-    // The banner names the reason too (data-kind = the reason), announced as an alert.
-    setBanner(app.endReason, `end.${app.endReason}.title`);
-    $('banner').setAttribute('role', 'alert');
+    // The screen's title says it all: no banner besides it. Focus on the
+    // title, so that a screen reader reads it at once.
+    setBanner(null);
     void title;
-    $('main').focus();
+    $('end-title').focus();
 }
 
 // Plain words for a non-fatal TelemedError (banners).
@@ -543,6 +543,7 @@ function renderLobby() {
     $('lobby-title').textContent = t(`${which}.title`);
     $('lobby-text').textContent = t(`${which}.text`);
     $('screen-lobby').dataset.lobby = which.split('.')[1];
+    if (app.screen === 'lobby' && !app.reconnecting) setConn(scheduled ? 'conn.notStarted' : 'conn.waiting');
 }
 
 function render() {
