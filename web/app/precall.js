@@ -190,8 +190,7 @@ export function precheckSummary(p) {
 
 export class PreCall {
     /** root: the #precall element of index.html. onResult({result, camera,
-     *  microphone}) is called with each new verdict (and again by start()
-     *  after a rejoin). */
+     *  microphone}) is called with each new verdict. */
     constructor(root, { onResult = () => {}, mediaDevices = navigator.mediaDevices } = {}) {
         this.root = root;
         this.onResult = onResult;
@@ -226,15 +225,12 @@ export class PreCall {
         this.meterBar = this.meterEl.querySelector('.precall-meter-bar');
     }
 
-    /** Starts the check (once; again after stop()). After a rejoin while a
-     *  verdict is known, reports it again (the new session does not have it). */
+    /** Starts the check (once; again after stop()). The SDK itself sends
+     *  the last report again after a rejoin. */
     start(iceServers) {
         this.iceServers = iceServers || [];
         this.root.hidden = false;
-        if (this.active) {
-            if (this.state.result) this.report(true);
-            return;
-        }
+        if (this.active) return;
         this.active = true;
         translateDom(this.root);
         this.check();
@@ -317,15 +313,15 @@ export class PreCall {
         const done = ![st.camera, st.microphone, st.connection].includes('checking');
         if (done) st.status = 'done';
         this.render();
-        if (done) this.report(false);
+        if (done) this.report();
     }
 
-    report(again) {
+    report() {
         const st = this.state;
         if (!st.result) return;
         const r = { result: st.result, camera: st.camera === 'ok', microphone: st.microphone === 'ok' };
         const key = JSON.stringify(r);
-        if (!again && key === this.reported) return;
+        if (key === this.reported) return;
         this.reported = key;
         st.reported = r;
         try {
