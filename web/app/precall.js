@@ -28,7 +28,7 @@ import { t, translateDom } from './strings.js';
 const RELAY_MS = 5000;           // a relay candidate within this, or "cannot connect"
 const CONNECT_MS = 8000;         // the two relay connections open their data channel within this
 const BW_MS = 1800;              // the bandwidth push lasts at most this
-const BW_MAX_BYTES = 4 * 1024 * 1024;
+const BW_MAX_BYTES = 2 * 1024 * 1024;
 const BW_CHUNK = 16 * 1024;
 const BW_HIGH_WATER = 512 * 1024;
 const MIN_MBPS = 0.5;            // below this: sound only
@@ -41,6 +41,22 @@ const AUDIO = { echoCancellation: true, noiseSuppression: true };
 const VIDEO = { width: { ideal: 640 }, height: { ideal: 480 } };
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// The value of `promise`, or `fallback` after `ms` or as soon as alive() is
+// false (a stopped check closes its connections at once).
+async function within(promise, ms, alive, fallback) {
+    let done = false;
+    let value = fallback;
+    promise.then((v) => {
+        done = true;
+        value = v;
+    }, () => {
+        done = true;
+    });
+    const deadline = performance.now() + ms;
+    while (!done && alive() && performance.now() < deadline) await sleep(50);
+    return done ? value : fallback;
+}
 
 // The TURN entries of an ice_servers list (STUN is of no use with a relay-only policy).
 function turnServers(iceServers) {
@@ -107,13 +123,13 @@ export async function connectionCheck(iceServers, { alive = () => true, RTCPeerC
         await a.setRemoteDescription(b.localDescription);
         ready.get(a).resolve();
 
-        res.relay = await Promise.race([relay, sleep(RELAY_MS).then(() => false)]);
+        res.relay = await within(relay, RELAY_MS, alive, false);
         if (!alive()) return res;
         if (!res.relay) {
             res.why = 'no-relay';
             return res;
         }
-        const rx = await Promise.race([Promise.all([opened, incoming]).then(([, ch]) => ch), sleep(CONNECT_MS).then(() => null)]);
+        const rx = await within(Promise.all([opened, incoming]).then(([, ch]) => ch), CONNECT_MS, alive, null);
         if (!alive()) return res;
         if (!rx) {
             res.why = 'no-connection';
