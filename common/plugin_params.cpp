@@ -65,6 +65,7 @@ bool check_params(const json_t* obj, std::initializer_list<Param> table, PluginF
             case ParamType::Array: ok = json_is_array(v); want = "must be an array"; break;
             case ParamType::Object: ok = json_is_object(v); want = "must be an object"; break;
             case ParamType::Integer: ok = json_is_integer(v); want = "must be an integer"; break;
+            case ParamType::Boolean: ok = json_is_boolean(v); want = "must be true or false"; break;
         }
         if (!ok) {
             *f = invalid_element(p.name, want);

@@ -17,7 +17,7 @@
 
 namespace telemed {
 
-enum class ParamType { String, Array, Object, Integer };
+enum class ParamType { String, Array, Object, Integer, Boolean };
 
 // One row of a request's parameter table.
 struct Param {

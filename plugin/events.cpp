@@ -15,6 +15,7 @@ json_t* roster(const std::vector<RosterEntry>& entries) {
         json_object_set_new(o, "publishing", sources_to_json(e.publishing).release());
         json_object_set_new(o, "muted", sources_to_json(e.muted).release());
         json_object_set_new(o, "muted_by_moderator", sources_to_json(e.muted_by_moderator).release());
+        json_object_set_new(o, "precheck", precheck_to_json(e.precheck).release());
         json_array_append_new(arr, o);
     }
     return arr;
@@ -96,6 +97,7 @@ Json waiting_event(const std::vector<LobbyEntry>& lobby) {
         json_object_set_new(o, "participant_id", json_str(e.participant_id));
         json_object_set_new(o, "role", json_str(to_string(e.role)));
         json_object_set_new(o, "display_name", str_or_null(e.display_name));
+        json_object_set_new(o, "precheck", precheck_to_json(e.precheck).release());
         json_array_append_new(arr, o);
     }
     json_object_set_new(j.get(), "waiting", arr);
@@ -107,6 +109,22 @@ Json ok_event(std::string_view request, std::string_view participant_id, std::op
     json_object_set_new(j.get(), "request", json_str(request));
     if (!participant_id.empty()) json_object_set_new(j.get(), "participant_id", json_str(participant_id));
     if (media) json_object_set_new(j.get(), "media", json_str(to_string(*media)));
+    return j;
+}
+
+Json precheck_to_json(const std::optional<Precheck>& p) {
+    if (!p) return Json(json_null());
+    Json j(json_object());
+    json_object_set_new(j.get(), "result", json_str(to_string(p->result)));
+    json_object_set_new(j.get(), "camera", p->camera ? json_boolean(*p->camera) : json_null());
+    json_object_set_new(j.get(), "microphone", p->microphone ? json_boolean(*p->microphone) : json_null());
+    return j;
+}
+
+Json precheck_ok_event(const Precheck& p) {
+    Json j = telemed_object("ok");
+    json_object_set_new(j.get(), "request", json_string("precheck"));
+    json_object_set_new(j.get(), "result", json_str(to_string(p.result)));
     return j;
 }
 

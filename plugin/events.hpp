@@ -12,6 +12,7 @@
 #include "common/permissions.hpp"
 #include "plugin/errors.hpp"
 #include "plugin/media_gate.hpp"
+#include "plugin/precheck.hpp"
 #include "plugin/room.hpp"
 
 namespace telemed::plugin {
@@ -24,12 +25,14 @@ struct RosterEntry {
     uint8_t publishing = 0;          // source bits (media_gate.hpp source_bit)
     uint8_t muted = 0;               // self | moderator
     uint8_t muted_by_moderator = 0;  // subset of muted
+    std::optional<Precheck> precheck;  // the last pre-call check it reported
 };
 // A participant waiting in the lobby (shown to moderators).
 struct LobbyEntry {
     std::string participant_id;
     Role role = Role::Observer;
     std::optional<std::string> display_name;
+    std::optional<Precheck> precheck;  // the last pre-call check it reported
 };
 // One slot assignment: slot mid -> remote participant + source.
 struct StreamEntry {
@@ -59,10 +62,14 @@ Json joined_event(std::string_view session_id, std::string_view participant_id, 
 Json admitted_event(const std::vector<RosterEntry>& others);
 // {"telemed":"denied"}
 Json denied_event();
-// {"telemed":"waiting","waiting":[{"participant_id","role","display_name"}]}
+// {"telemed":"waiting","waiting":[{"participant_id","role","display_name","precheck"}]}
 Json waiting_event(const std::vector<LobbyEntry>& lobby);
 // {"telemed":"ok","request":name,"participant_id"?,"media"?}
 Json ok_event(std::string_view request, std::string_view participant_id = {}, std::optional<Source> media = {});
+// {"telemed":"ok","request":"precheck","result":"good"|"audio_only"|"cannot_connect"}
+Json precheck_ok_event(const Precheck& p);
+// {"result","camera":bool|null,"microphone":bool|null}, or JSON null when none.
+Json precheck_to_json(const std::optional<Precheck>& p);
 // {"telemed":"muted","muted":[...],"muted_by_moderator":[...],"by":pid|null}
 Json muted_event(uint8_t muted, uint8_t by_moderator, std::string_view by);
 // {"telemed":"configured","publishing":[{mid,source}],"refused":[{mid,source}],"slots":{audio,video},

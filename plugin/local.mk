@@ -15,6 +15,7 @@ plugin_libtelemed_plugin_core_la_SOURCES = \
 	plugin/protocol.hpp plugin/protocol.cpp \
 	plugin/room.hpp plugin/room.cpp \
 	plugin/lobby.hpp plugin/lobby.cpp \
+	plugin/precheck.hpp plugin/precheck.cpp \
 	plugin/work_queue.hpp \
 	plugin/plugin_core.hpp plugin/plugin_core.cpp \
 	plugin/admin.cpp \

@@ -271,6 +271,7 @@ std::vector<RosterEntry> PluginCore::roster_without(const Room& room, std::strin
         const MuteState m = room.mute_state(pid);
         e.muted = m.all();
         e.muted_by_moderator = m.moderator;
+        if (const Precheck* pc = room.precheck(pid)) e.precheck = *pc;
         out.push_back(std::move(e));
     }
     return out;
@@ -289,6 +290,7 @@ std::vector<LobbyEntry> PluginCore::waiting_list(const Room& room) const {
         e.participant_id = pid;
         e.role = member->identity()->role;
         if (const StoredGrant* g = room.grant(pid)) e.display_name = g->display_name;
+        if (const Precheck* pc = room.precheck(pid)) e.precheck = *pc;
         waiting.emplace_back(member->join_order(), std::move(e));
     }
     std::sort(waiting.begin(), waiting.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -382,6 +384,8 @@ void PluginCore::run_client(ClientMessage& m) {
         chat_send(m.from, *c, m.transaction);
     } else if (auto* h = std::get_if<ChatHistoryRequest>(&*parsed.value)) {
         chat_history(m.from, *h, m.transaction);
+    } else if (auto* pc = std::get_if<PrecheckRequest>(&*parsed.value)) {
+        report_precheck(m.from, *pc, m.transaction);
     }
 }
 

@@ -8,7 +8,8 @@
 //    requests and turns every state change into queued events.
 //    plugin_core.cpp: handle lifecycle, worker, join / leave;
 //    negotiation.cpp: configure, PeerConnection up / down, media_changed;
-//    moderation.cpp: admit / deny / mute / kick; admin.cpp: Admin API;
+//    moderation.cpp: admit / deny / mute / kick; precheck.cpp: the lobby's
+//    pre-call check; admin.cpp: Admin API;
 //    chat.cpp: chat / chat_history and their stored outcomes;
 //    media_path.cpp: the per-packet path (on_rtp / on_rtcp / on_data).
 //  - Lobby (plugin/lobby.hpp): the pure admission rule: admitted, waiting or
@@ -228,6 +229,9 @@ private:
                        const std::optional<std::string>& txn);
     void moderate_kick(const std::shared_ptr<Participant>& p, const ClientKickRequest& req,
                        const std::optional<std::string>& txn);
+    // precheck.cpp: a participant's pre-call check, stored in its room.
+    void report_precheck(const std::shared_ptr<Participant>& p, const PrecheckRequest& req,
+                         const std::optional<std::string>& txn);
     // Checks shared by moderation requests: joined, admitted, `moderate`
     // (unless !need_moderate), target != self. Replies the error and returns
     // null on failure; the caller's room otherwise.

@@ -103,6 +103,21 @@ Parsed<ClientRequest> parse_client_request(const json_t* body) {
         }
         return done<ClientRequest>(std::move(m));
     }
+    if (request == "precheck") {
+        if (!check_params(body,
+                          {{"result", ParamType::String, true},
+                           {"camera", ParamType::Boolean, false},
+                           {"microphone", ParamType::Boolean, false}},
+                          &f))
+            return Parsed<ClientRequest>::refused(f);
+        auto result = parse_precheck_result(*string_param(body, "result"));
+        if (!result) return Parsed<ClientRequest>::refused(invalid_element("result", "unknown value"));
+        PrecheckRequest r;
+        r.precheck.result = *result;
+        if (json_t* v = json_object_get(body, "camera")) r.precheck.camera = json_is_true(v);
+        if (json_t* v = json_object_get(body, "microphone")) r.precheck.microphone = json_is_true(v);
+        return done<ClientRequest>(r);
+    }
     return Parsed<ClientRequest>::refused(Failure::of(ErrorCode::InvalidRequest));
 }
 

@@ -22,6 +22,7 @@
 #include "common/requests.hpp"
 #include "plugin/errors.hpp"
 #include "plugin/media_gate.hpp"
+#include "plugin/precheck.hpp"
 #include "plugin/room.hpp"
 #include "plugin/sdp.hpp"
 
@@ -61,13 +62,19 @@ struct ClientKickRequest {
     std::string participant_id;
 };
 
+// {"request":"precheck","result":"good"|"audio_only"|"cannot_connect","camera"?:bool,"microphone"?:bool}
+// Any joined participant, waiting or admitted (docs/PROTOCOL.md "precheck").
+struct PrecheckRequest {
+    Precheck precheck;
+};
+
 // {"request":"chat","text","to"?,"client_id"} and {"request":"chat_history","since"?,"limit"?}:
 // parsed by common/chat.hpp (docs/PROTOCOL.md "Chat").
 using chat::ChatHistoryRequest;
 using chat::ChatRequest;
 
 using ClientRequest = std::variant<JoinRequest, LeaveRequest, ConfigureRequest, AdmitRequest, MuteRequest,
-                                   ClientKickRequest, ChatRequest, ChatHistoryRequest>;
+                                   ClientKickRequest, ChatRequest, ChatHistoryRequest, PrecheckRequest>;
 Parsed<ClientRequest> parse_client_request(const json_t* body);
 
 // ---- admin requests (Admin API message_plugin "request"): common/admin_api.hpp ----

@@ -33,6 +33,23 @@ bool Room::revoke(const std::string& participant_id) {
     if (revoked_.count(participant_id) != 0) return true;
     if (revoked_.size() >= kMaxRevokedPerRoom) return false;
     revoked_.insert(participant_id);
+    prechecks_.erase(participant_id);
+    return true;
+}
+
+const Precheck* Room::precheck(std::string_view participant_id) const {
+    auto it = prechecks_.find(participant_id);
+    return it == prechecks_.end() ? nullptr : &it->second;
+}
+
+bool Room::set_precheck(const std::string& participant_id, const Precheck& p) {
+    auto it = prechecks_.find(participant_id);
+    if (it != prechecks_.end()) {
+        it->second = p;
+        return true;
+    }
+    if (prechecks_.size() >= kMaxGrantsPerRoom) return false;
+    prechecks_.emplace(participant_id, p);
     return true;
 }
 

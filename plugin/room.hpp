@@ -19,6 +19,7 @@
 #include "common/permissions.hpp"
 #include "common/requests.hpp"
 #include "plugin/participant.hpp"
+#include "plugin/precheck.hpp"
 
 namespace telemed::plugin {
 
@@ -73,7 +74,8 @@ public:
 
     // Ban list (kicked participant ids): every token of theirs is dead here.
     bool is_revoked(std::string_view participant_id) const;
-    // false when the table is full (the id is then not stored).
+    // false when the table is full (the id is then not stored). A banned id
+    // never comes back: its pre-call check is dropped.
     bool revoke(const std::string& participant_id);
     std::size_t revoked_count() const { return revoked_.size(); }
     const std::set<std::string, std::less<>>& revoked() const { return revoked_; }
@@ -82,6 +84,15 @@ public:
     // Ids admitted and gone at or after `since` (admin snapshot).
     std::vector<std::string> departed_ids(int64_t since) const;
     std::size_t grant_count() const { return grants_.size(); }
+
+    // Pre-call check of a participant id (docs/PROTOCOL.md "precheck"):
+    // like mutes it outlives handles (a reconnect or rejoin keeps it), and
+    // it lives as long as the room; a ban (revoke) drops it. nullptr: none
+    // reported. set_precheck is false when the table is full and the id is
+    // new (bounded like the grant table: only ids that joined have one).
+    const Precheck* precheck(std::string_view participant_id) const;
+    bool set_precheck(const std::string& participant_id, const Precheck& p);
+    std::size_t precheck_count() const { return prechecks_.size(); }
 
     // Mute state (all zero for an id never muted).
     MuteState mute_state(std::string_view participant_id) const;
@@ -116,6 +127,7 @@ private:
     std::set<std::string, std::less<>> revoked_;
     std::map<std::string, StoredGrant, std::less<>> grants_;
     std::map<std::string, MuteState, std::less<>> mutes_;
+    std::map<std::string, Precheck, std::less<>> prechecks_;
     std::map<std::string, int64_t, std::less<>> departures_;
     uint64_t join_counter_ = 0;
     std::map<std::string, chat::TokenBucket, std::less<>> chat_buckets_;

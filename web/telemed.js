@@ -48,6 +48,8 @@ const MAX_INBOUND_MESSAGE_CHARS = 4 << 20;
 const MAX_QUEUED_MESSAGES = 500;
 const MAX_BUFFERED_CANDIDATES = 200;
 const MAX_JOIN_LINK_CHARS = 16384;
+// The controller's support_phone (docs/API.md): at most 32 of "+0-9 ()-." and spaces.
+const SUPPORT_PHONE_RE = /^[+0-9 ().-]{1,32}$/;
 // Join errors after which a rejoin cannot succeed (docs/PROTOCOL.md).
 const TERMINAL_JOIN_ERRORS = new Map([[4020, 'kicked'], [4040, 'ended']]);
 // After a Janus restart the room is gone until the controller restores it
@@ -101,7 +103,9 @@ function checkIceServers(list) {
 
 /** Parses the web app's join link fragment "#join=<base64url(JSON)>[&name=<hint>]"
  *  (with or without the leading '#'). Returns {token, janus_ws_url,
- *  ice_servers, janus_token?, expires_at?, name?}; throws TelemedError code 'link'. */
+ *  ice_servers, janus_token?, expires_at?, support_phone?, name?}; throws
+ *  TelemedError code 'link'. A support_phone that is not one (at most 32 of
+ *  "+0-9 ()-." and spaces) is left out. */
 export function decodeJoinLink(hash) {
     if (typeof hash !== 'string' || hash.length === 0) throw new TelemedError('link', 'no join link');
     if (hash.length > MAX_JOIN_LINK_CHARS) throw new TelemedError('link', 'join link too long');
@@ -126,6 +130,7 @@ export function decodeJoinLink(hash) {
         out.janus_token = obj.janus_token;
     }
     if (typeof obj.expires_at === 'string') out.expires_at = obj.expires_at;
+    if (typeof obj.support_phone === 'string' && SUPPORT_PHONE_RE.test(obj.support_phone)) out.support_phone = obj.support_phone;
     const name = params.get('name');
     // eslint-disable-next-line no-control-regex
     if (name) out.name = name.replace(/[\u0000-\u001f\u007f-\u009f]/g, '').trim().slice(0, 200);
@@ -137,6 +142,7 @@ export function encodeJoinLink(join) {
     const o = { token: join.token, janus_ws_url: join.janus_ws_url, ice_servers: join.ice_servers ?? [] };
     if (join.janus_token) o.janus_token = join.janus_token;
     if (join.expires_at) o.expires_at = join.expires_at;
+    if (join.support_phone) o.support_phone = join.support_phone;
     return '#join=' + bytesToBase64url(new TextEncoder().encode(JSON.stringify(o)));
 }
 
@@ -230,7 +236,20 @@ function rosterEntry(p) {
         muted_by_moderator: strArray(p.muted_by_moderator),
         // Sources its permissions do not allow (e.g. a REST PATCH turned its camera off).
         not_permitted: strArray(p.not_permitted),
+        precheck: precheckEntry(p.precheck),
     };
+}
+
+/** The pre-call check results of the plugin's `precheck` (docs/PROTOCOL.md). */
+export const PRECHECK_RESULTS = Object.freeze(['good', 'audio_only', 'cannot_connect']);
+
+// A waiting / roster entry's `precheck` as received: {result, camera,
+// microphone} (camera / microphone true, false or null = not reported), or
+// null when none was reported (or it is not one).
+function precheckEntry(v) {
+    if (!v || typeof v !== 'object' || Array.isArray(v) || !PRECHECK_RESULTS.includes(v.result)) return null;
+    const flag = (b) => (typeof b === 'boolean' ? b : null);
+    return { result: v.result, camera: flag(v.camera), microphone: flag(v.microphone) };
 }
 
 function rosterMap(list) {
@@ -435,6 +454,7 @@ export class TelemedClient {
         this._lastPcReset = 0;
         this._needsJoin = false;
         this._closed = false;
+        this._precheck = null;          // the last reportPrecheck body, re-sent after a rejoin
 
         // Chat and files (docs/SDK.md "Chat and files").
         this.chat = [];                 // known messages, in seq order
@@ -918,6 +938,7 @@ export class TelemedClient {
         }
         this._needsJoin = false;
         this._log('info', 'rejoined on a new Janus session');
+        this._resendPrecheck();
     }
 
     // A new Janus session (with keepalives) and a handle on the plugin.
@@ -1105,6 +1126,37 @@ export class TelemedClient {
         return data;
     }
 
+    /** Reports the lobby's pre-call check (plugin `precheck`): `result` one
+     *  of PRECHECK_RESULTS ('good', 'audio_only', 'cannot_connect'),
+     *  `camera` / `microphone` optional booleans. The moderators see it with
+     *  this participant's waiting entry (and later its roster entry).
+     *  Resolves the plugin's `ok` answer once it is stored. Checked before
+     *  sending (4003). The report is remembered: after a rejoin (a new Janus
+     *  session, e.g. after a Janus restart) the SDK sends it again by itself;
+     *  so even when this call rejects for a lost link, the report goes out
+     *  once the client is back. Needs a joined client ('state' before). */
+    async reportPrecheck({ result, camera, microphone } = {}) {
+        if (!PRECHECK_RESULTS.includes(result)) {
+            throw new TelemedError(4003, 'result must be good, audio_only or cannot_connect');
+        }
+        const body = { request: 'precheck', result };
+        for (const [k, v] of [['camera', camera], ['microphone', microphone]]) {
+            if (v === undefined) continue;
+            if (typeof v !== 'boolean') throw new TelemedError(4003, `${k} must be true or false`);
+            body[k] = v;
+        }
+        if (!this._active()) throw new TelemedError('state', 'not joined');
+        this._precheck = body;
+        return this.request(body);
+    }
+
+    // After a rejoin on a new Janus session: the remembered pre-call check
+    // again (the plugin lost it when Janus restarted; a repeat is harmless).
+    _resendPrecheck() {
+        if (!this._precheck || !this._active()) return;
+        this._background(this.request(this._precheck), 'precheck after a rejoin');
+    }
+
     // -------------------------------------------------------------- plugin events
 
     _onPluginEvent(data) {
@@ -1147,6 +1199,7 @@ export class TelemedClient {
                         participant_id: w.participant_id,
                         role: typeof w.role === 'string' ? w.role : null,
                         display_name: typeof w.display_name === 'string' ? w.display_name : null,
+                        precheck: precheckEntry(w.precheck),
                     }))
                     : [];
                 this._emit('waiting', this.waiting);

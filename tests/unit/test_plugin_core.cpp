@@ -43,6 +43,27 @@ const char* payload_with(Fixture* f, const char* aud, const char* role_json) {
     return keep(f, buf);
 }
 
+// Room's precheck table through its plain interface; 0 when every property
+// holds, else the number of the first that failed.
+int room_precheck_probe() {
+    Room room(kRoom, SessionKind::Consultation, RoomState::Active, RecordingPolicy::Optional);
+    Precheck good;
+    Precheck audio;
+    audio.result = PrecheckResult::AudioOnly;
+    audio.camera = false;
+    if (room.precheck(kPat) != nullptr) return 1;
+    if (!room.set_precheck(kPat, good) || !room.set_precheck(kPat, audio)) return 2;
+    if (room.precheck_count() != 1 || !room.precheck(kPat) || !(*room.precheck(kPat) == audio)) return 3;
+    if (!room.set_precheck(kDoc, good) || room.precheck_count() != 2) return 4;
+    if (!room.revoke(kPat) || room.precheck(kPat) != nullptr || room.precheck_count() != 1) return 5;
+    for (std::size_t i = room.precheck_count(); i < kMaxGrantsPerRoom; ++i)
+        if (!room.set_precheck("id-" + std::to_string(i), good)) return 6;
+    if (room.set_precheck("one-too-many", good)) return 7;      // full: a new id is refused
+    if (!room.set_precheck(kDoc, audio)) return 8;              // a known id is still updated
+    if (room.precheck_count() != kMaxGrantsPerRoom) return 9;
+    return 0;
+}
+
 }  // namespace
 
 
@@ -127,12 +148,13 @@ static void others_get_roster_updates(void** state) {
     assert_int_equal(array_size(f, 0, "waiting", "waiting"), 1);
     assert_true(has_text(field_json(f, 0, "waiting", "waiting"),
                          "{\"participant_id\":\"bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb\",\"role\":\"patient\","
-                         "\"display_name\":null}"));
+                         "\"display_name\":null,\"precheck\":null}"));
     assert_int_equal(moderate(f, 0, "admit", kPat), 0);
     assert_int_equal(array_size(f, 1, "admitted", "participants"), 1);  // sees the doctor
     assert_true(has_text(field_json(f, 1, "admitted", "participants"),
                          "{\"participant_id\":\"aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa\",\"role\":\"doctor\","
-                         "\"display_name\":null,\"publishing\":[],\"muted\":[],\"muted_by_moderator\":[]}"));
+                         "\"display_name\":null,\"publishing\":[],\"muted\":[],\"muted_by_moderator\":[],"
+                         "\"precheck\":null}"));
     assert_int_equal(count(f, 0, "participants"), 1);  // doctor told about the patient
     assert_int_equal(array_size(f, 0, "participants", "participants"), 1);
     assert_int_equal(array_size(f, 0, "waiting", "waiting"), 0);
@@ -907,6 +929,70 @@ static void display_names_come_from_grants(void** state) {
     assert_int_equal(create_room(f, kRoom2, "active", extra), 4003);
 }
 
+// ---------------------------------------------------------------- precheck
+
+// A waiting patient's pre-call check reaches the moderators with its waiting
+// entry; a repeat changes nothing; it survives leave / rejoin on a new
+// handle; after admission it rides in the roster; a ban drops it.
+static void precheck_reaches_the_moderators(void** state) {
+    Fixture* f = F(state);
+    create_room(f, kRoom);
+    const char* good = R"({"request":"precheck","result":"good","camera":true,"microphone":true})";
+    assert_int_equal(request(f, 1, good), 4031);  // not joined
+    join(f, 0, doctor_token(f));
+    join(f, 1, patient_token(f));
+    assert_true(has_text(field_json(f, 0, "waiting", "waiting"), "\"precheck\":null"));
+    const int lists = count(f, 0, "waiting");
+    assert_int_equal(request(f, 1, good), 0);
+    assert_string_equal(field(f, 1, "ok", "request"), "precheck");
+    assert_string_equal(field(f, 1, "ok", "result"), "good");
+    assert_int_equal(count(f, 0, "waiting"), lists + 1);
+    assert_true(has_text(field_json(f, 0, "waiting", "waiting"),
+                         "{\"participant_id\":\"bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb\",\"role\":\"patient\","
+                         "\"display_name\":null,\"precheck\":{\"result\":\"good\",\"camera\":true,\"microphone\":true}}"));
+    assert_int_equal(count(f, 1, "waiting"), 0);  // the lobby does not see the list
+    // The same report again: answered, nobody told.
+    assert_int_equal(request(f, 1, good), 0);
+    assert_int_equal(count(f, 0, "waiting"), lists + 1);
+    // Another one replaces it as a whole (an absent camera is null again).
+    assert_int_equal(request(f, 1, R"({"request":"precheck","result":"audio_only","microphone":true})"), 0);
+    assert_int_equal(count(f, 0, "waiting"), lists + 2);
+    assert_true(has_text(field_json(f, 0, "waiting", "waiting"),
+                         "\"precheck\":{\"result\":\"audio_only\",\"camera\":null,\"microphone\":true}"));
+    // Refused values change nothing.
+    assert_int_equal(request(f, 1, R"({"request":"precheck","result":"fine"})"), 4003);
+    assert_int_equal(request(f, 1, R"({"request":"precheck","result":"good","camera":"no"})"), 4003);
+    assert_int_equal(count(f, 0, "waiting"), lists + 2);
+    // Leave and rejoin on another handle: still there.
+    assert_int_equal(leave(f, 1), 0);
+    assert_true(has_text(field_json(f, 0, "waiting", "waiting"), "[]"));
+    assert_int_equal(join(f, 2, patient_token(f)), 0);
+    assert_true(has_text(field_json(f, 0, "waiting", "waiting"), "\"result\":\"audio_only\""));
+    // Admitted: the roster carries it; a change reaches everyone admitted.
+    assert_int_equal(moderate(f, 0, "admit", kPat), 0);
+    assert_true(has_text(field_json(f, 0, "participants", "participants"),
+                         "\"precheck\":{\"result\":\"audio_only\",\"camera\":null,\"microphone\":true}"));
+    assert_true(has_text(field_json(f, 2, "admitted", "participants"), "\"precheck\":null"));  // the doctor's
+    const int rosters = count(f, 0, "participants");
+    assert_int_equal(request(f, 2, R"({"request":"precheck","result":"cannot_connect","camera":false,"microphone":false})"), 0);
+    assert_int_equal(count(f, 0, "participants"), rosters + 1);
+    assert_true(has_text(field_json(f, 0, "participants", "participants"),
+                         "\"precheck\":{\"result\":\"cannot_connect\",\"camera\":false,\"microphone\":false}"));
+    // A moderator may report its own too (any joined participant).
+    assert_int_equal(request(f, 0, good), 0);
+    assert_true(has_text(field_json(f, 2, "participants", "participants"), "\"result\":\"good\""));
+    // Ids only in the log, never anything else of the request.
+    assert_true(logs_contain(f, "precheck: room 11111111-1111-4111-8111-111111111111 participant "
+                                "bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb cannot_connect"));
+    assert_false(logs_contain(f, "microphone"));
+}
+
+// The room's table: one entry per participant id, bounded like the grant
+// table, replaced in place, dropped when the id is banned.
+static void room_precheck_table(void**) {
+    assert_int_equal(room_precheck_probe(), 0);
+}
+
 // regression: the controller's kick (admin "kick", and create_room "revoked")
 // of a participant waiting in the lobby sends moderators a `participants`
 // roster instead of the `waiting` list, so their lobby list keeps a
@@ -1172,6 +1258,8 @@ int main() {
         cmocka_unit_test_setup_teardown(mute_state_events_and_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(client_kick_bans, setup, teardown),
         cmocka_unit_test_setup_teardown(display_names_come_from_grants, setup, teardown),
+        cmocka_unit_test_setup_teardown(precheck_reaches_the_moderators, setup, teardown),
+        cmocka_unit_test(room_precheck_table),
         cmocka_unit_test_setup_teardown(admin_kick_of_waiting_updates_lobby, setup, teardown),
         cmocka_unit_test_setup_teardown(detach_while_joined, setup, teardown),
         cmocka_unit_test_setup_teardown(queued_message_of_destroyed_handle_is_dropped, setup, teardown),

@@ -68,6 +68,19 @@ std::string moderation(const char* text) {
     return "?";
 }
 
+// "result:camera:microphone" of a precheck request ("-" for an unset
+// boolean, "!" when refused).
+std::string precheck(const char* text) {
+    json_error_t err;
+    Json body(json_loads(text, JSON_DECODE_ANY, &err));
+    auto p = parse_client_request(body.get());
+    if (!p.ok()) return "!";
+    auto* r = std::get_if<PrecheckRequest>(&*p.value);
+    if (!r) return "?";
+    auto b = [](const std::optional<bool>& v) { return v ? (*v ? "true" : "false") : "-"; };
+    return std::string(to_string(r->precheck.result)) + ":" + b(r->precheck.camera) + ":" + b(r->precheck.microphone);
+}
+
 int null_body_code() {
     auto p = parse_client_request(nullptr);
     return p.ok() ? 0 : to_int(p.failure.code);
@@ -219,6 +232,37 @@ static void moderation_requests_checked(void**) {
     assert_int_equal(client_code(R"({"request":"chat_histories"})"), 4002);
 }
 
+static void precheck_checked(void**) {
+    assert_string_equal(precheck(R"({"request":"precheck","result":"good","camera":true,"microphone":true})").c_str(),
+                        "good:true:true");
+    assert_string_equal(precheck(R"({"request":"precheck","result":"audio_only","camera":false})").c_str(),
+                        "audio_only:false:-");
+    assert_string_equal(precheck(R"({"request":"precheck","result":"cannot_connect"})").c_str(), "cannot_connect:-:-");
+    assert_string_equal(precheck(R"({"request":"precheck","microphone":false,"result":"good"})").c_str(),
+                        "good:-:false");
+    // result required, one of three values, case-sensitive
+    assert_int_equal(client_code(R"({"request":"precheck"})"), 4003);
+    assert_int_equal(client_code(R"({"request":"precheck","result":"GOOD"})"), 4003);
+    assert_int_equal(client_code(R"({"request":"precheck","result":"great"})"), 4003);
+    assert_int_equal(client_code(R"({"request":"precheck","result":""})"), 4003);
+    assert_int_equal(client_code(R"({"request":"precheck","result":1})"), 4003);
+    assert_int_equal(client_code(R"({"request":"precheck","result":null})"), 4003);
+    // camera / microphone: booleans only (null, numbers and strings refused)
+    assert_int_equal(client_code(R"({"request":"precheck","result":"good","camera":"yes"})"), 4003);
+    assert_int_equal(client_code(R"({"request":"precheck","result":"good","camera":1})"), 4003);
+    assert_int_equal(client_code(R"({"request":"precheck","result":"good","camera":null})"), 4003);
+    assert_int_equal(client_code(R"({"request":"precheck","result":"good","microphone":[true]})"), 4003);
+    // strict: no other field, no jsep-like extras
+    assert_int_equal(client_code(R"({"request":"precheck","result":"good","bandwidth":900})"), 4003);
+    assert_int_equal(client_code(R"({"request":"precheck","result":"good","participant_id":"aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa"})"),
+                     4003);
+    assert_int_equal(client_code(R"({"request":"PRECHECK","result":"good"})"), 4002);
+    // refusals name our field, never the value
+    assert_true(client_error_contains(R"({"request":"precheck","result":"SECRETVALUE"})", "result"));
+    assert_false(client_error_contains(R"({"request":"precheck","result":"SECRETVALUE"})", "SECRETVALUE"));
+    assert_true(client_error_contains(R"({"request":"precheck","result":"good","camera":"x"})", "camera"));
+}
+
 int main() {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(client_body_must_be_object),
@@ -231,6 +275,7 @@ int main() {
         cmocka_unit_test(refusals_never_echo_input),
         cmocka_unit_test(configure_sources_checked),
         cmocka_unit_test(moderation_requests_checked),
+        cmocka_unit_test(precheck_checked),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

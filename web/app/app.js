@@ -21,6 +21,7 @@ import {
 import {
     LANGUAGES, chooseLanguage, has, language, setLanguage, t, translateDom,
 } from './strings.js';
+import { PreCall, precheckSummary } from './precall.js';
 
 const STORAGE_KEY = 'telemed.join';
 const INVITE_KEY = 'telemed.invite';
@@ -152,6 +153,7 @@ function end(reason) {
     app.endReason = END_SCREENS[reason] ? reason : 'error';
     const title = renderEnd();
     setConn(app.endReason === 'error' ? 'conn.notConnected' : 'conn.disconnected');
+    precall.stop();
     for (const a of document.querySelectorAll('audio, video')) a.srcObject = null;
     $('btn-audio').hidden = true;
     show('end');
@@ -495,9 +497,11 @@ function renderLists() {
             admit.setAttribute('aria-label', t('waiting.admitName', { name }));
             deny.setAttribute('aria-label', t('waiting.denyName', { name }));
             msg.setAttribute('aria-label', t('waiting.messageName', { name }));
+            const pre = precheckSummary(w.precheck);   // the patient's pre-call check (precall.js)
             wl.append(el('li', { 'data-testid': `waiting-${w.participant_id}`, 'data-participant-id': w.participant_id },
                 el('span', { class: 'who', text: name }),
                 el('span', { class: 'role', text: w.display_name ? roleName(w.role) : '' }),
+                el('span', { class: 'precheck', 'data-testid': `precheck-${w.participant_id}`, 'data-result': pre.result, text: pre.text }),
                 el('span', { class: 'actions' }, admit, deny, msg)));
         }
     }
@@ -579,8 +583,10 @@ async function autoPublish() {
     const video = c.permissions.includes('publish_video');
     if (!audio && !video) return;   // maybe later, when a permission arrives
     app.autopublished = true;
-    const attempts = [{ audio, video }];
-    if (audio && video) attempts.push({ audio: true, video: false }, { audio: false, video: true });
+    // The devices chosen in the lobby's check (its stream, handed over), else the defaults.
+    const first = precall.publishOptions({ audio, video });
+    const attempts = [first];
+    if (audio && video) attempts.push({ audio: first.audio, video: false }, { audio: false, video: first.video });
     let lastError = null;
     for (const opts of attempts) {
         try {
@@ -1067,6 +1073,17 @@ $('upload-cancel').addEventListener('click', () => {
 
 let client = null;
 
+// The lobby's pre-call check (precall.js); its verdict goes to the moderators.
+const precall = new PreCall($('precall'), {
+    onResult: (r) => {
+        const c = client;
+        if (c && c.status === 'waiting' && typeof c.reportPrecheck === 'function') {
+            Promise.resolve().then(() => c.reportPrecheck(r)).catch((e) => console.warn(`[telemed] precheck not sent: ${e && e.code}`));
+        }
+    },
+});
+app.precall = precall.state;
+
 function wire(c) {
     c.on('joined', (data) => {
         app.participantId = c.participantId;
@@ -1074,10 +1091,12 @@ function wire(c) {
         if (c.status === 'waiting') {
             show('lobby');
             setConn('conn.waiting');
+            if (app.autopublish) precall.start(c.iceServers);
         } else {
             show('call');
             setConn('conn.connected');
             autoPublish();
+            precall.stop();
         }
         render();
         void data;
@@ -1088,6 +1107,7 @@ function wire(c) {
         $('main').focus();
         render();
         autoPublish();
+        precall.stop();   // whatever autoPublish did not take
     });
     for (const ev of ['participants', 'waiting', 'streams', 'remote', 'remote-removed', 'muted', 'configured']) c.on(ev, () => render());
     c.on('permissions', () => {
@@ -1145,6 +1165,7 @@ function setupLanguage() {
         if (app.banner) setBanner(app.banner.kind, app.banner.key, app.banner.vars);
         if (app.screen === 'end') renderEnd();
         refreshChatTimes();
+        precall.render();
         render();
     });
 }
