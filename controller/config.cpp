@@ -184,6 +184,22 @@ const std::vector<KeyDef>& key_table() {
          }},
         {"public_base_url", base_url_setter(&ControllerConfig::public_base_url)},
         {"public_url", base_url_setter(&ControllerConfig::public_url)},
+        {"support_phone",
+         [](ControllerConfig& c, const std::string& v, std::string* why) {
+             bool ok = v.size() <= kSupportPhoneMaxChars;
+             bool digit = false;
+             for (char ch : v) {
+                 digit = digit || (ch >= '0' && ch <= '9');
+                 ok = ok && ((ch >= '0' && ch <= '9') || (ch != '\0' && std::strchr("+ ()-.", ch) != nullptr));
+             }
+             if (!ok || (!v.empty() && !digit)) {
+                 *why = "must be empty or a phone number: at most 32 of the digits 0-9, '+', '(', ')', '-', '.' "
+                        "and spaces, with at least one digit";
+                 return false;
+             }
+             c.support_phone = v;
+             return true;
+         }},
         {"web_root",
          [](ControllerConfig& c, const std::string& v, std::string* why) {
              if (!v.empty() && (v.front() != '/' || v.size() > 1024 || !printable_ascii(v, true))) {

@@ -1,6 +1,7 @@
 // Controller configuration: conf/telemed-controller.conf.sample documents
 // every key and its default.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -9,6 +10,8 @@
 #include "common/token.hpp"
 
 namespace telemed {
+
+inline constexpr std::size_t kSupportPhoneMaxChars = 32;
 
 struct ControllerConfig {
     // HTTP server
@@ -33,6 +36,10 @@ struct ControllerConfig {
     // Base URL of the web app in join links (join.app_url = <public_url>/app/#join=...);
     // "" = public_base_url, else http://<listen_address>:<port> (effective_public_url()).
     std::string public_url;
+    // The clinic's phone number the web app offers when a call cannot
+    // connect: carried in every join object (and its app_url) when set;
+    // "" = none. At most 32 of "+0123456789 ()-." (kSupportPhoneMaxChars).
+    std::string support_phone;
     // Folder with app/ and telemed.js served at /app/ and /sdk/telemed.js
     // (routes/static_files.cpp); "" = the installed $(pkgdatadir)/web.
     std::string web_root;

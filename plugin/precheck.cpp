@@ -1,5 +1,4 @@
-// The pre-call check (plugin/precheck.hpp): its names, and the client's
-// `precheck` request applied to the room.
+// The client's `precheck` request (plugin/precheck.hpp) applied to the room.
 #include "plugin/precheck.hpp"
 
 #include <string>
@@ -7,22 +6,6 @@
 #include "plugin/plugin_core.hpp"
 
 namespace telemed::plugin {
-
-std::string_view to_string(PrecheckResult r) {
-    switch (r) {
-        case PrecheckResult::Good: return "good";
-        case PrecheckResult::AudioOnly: return "audio_only";
-        case PrecheckResult::CannotConnect: return "cannot_connect";
-    }
-    return "good";
-}
-
-std::optional<PrecheckResult> parse_precheck_result(std::string_view s) {
-    if (s == "good") return PrecheckResult::Good;
-    if (s == "audio_only") return PrecheckResult::AudioOnly;
-    if (s == "cannot_connect") return PrecheckResult::CannotConnect;
-    return std::nullopt;
-}
 
 // {"request":"precheck","result","camera"?,"microphone"?}
 //   → {"telemed":"ok","request":"precheck","result"}

@@ -3,7 +3,8 @@
 // reachability, bandwidth), reported by its client and shown to the
 // moderators with its waiting entry, so the doctor knows before admitting.
 //
-// A value type, stored per participant id in its Room (plugin/room.hpp, like
+// A value type (header only: the parsers and fuzz targets link no core),
+// stored per participant id in its Room (plugin/room.hpp, like
 // the mute state: it outlives handles) and rendered by plugin/events.cpp.
 // The request itself is parsed in plugin/protocol.cpp and applied by
 // PluginCore::report_precheck (plugin/precheck.cpp).
@@ -19,9 +20,21 @@ namespace telemed::plugin {
 enum class PrecheckResult : uint8_t { Good = 0, AudioOnly, CannotConnect };
 
 // "good" | "audio_only" | "cannot_connect"
-std::string_view to_string(PrecheckResult r);
+inline std::string_view to_string(PrecheckResult r) {
+    switch (r) {
+        case PrecheckResult::Good: return "good";
+        case PrecheckResult::AudioOnly: return "audio_only";
+        case PrecheckResult::CannotConnect: return "cannot_connect";
+    }
+    return "good";
+}
 // nullopt for anything else (case-sensitive).
-std::optional<PrecheckResult> parse_precheck_result(std::string_view s);
+inline std::optional<PrecheckResult> parse_precheck_result(std::string_view s) {
+    if (s == "good") return PrecheckResult::Good;
+    if (s == "audio_only") return PrecheckResult::AudioOnly;
+    if (s == "cannot_connect") return PrecheckResult::CannotConnect;
+    return std::nullopt;
+}
 
 struct Precheck {
     PrecheckResult result = PrecheckResult::Good;

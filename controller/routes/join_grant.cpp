@@ -102,6 +102,8 @@ Json join_object(const ControllerConfig& cfg, const db::Session& s, const db::Pa
         json_array_append_new(ice, stun);
     }
     json_object_set_new(j.get(), "ice_servers", ice);
+    // The clinic's phone number for a call that cannot connect (config).
+    if (!cfg.support_phone.empty()) json_object_set_new(j.get(), "support_phone", json_str(cfg.support_phone));
     // The web app's join link carries what the SDK needs, in the fragment.
     Json link(json_object());
     json_object_set(link.get(), "token", json_object_get(j.get(), "token"));
@@ -109,6 +111,7 @@ Json join_object(const ControllerConfig& cfg, const db::Session& s, const db::Pa
     if (json_t* jt = json_object_get(j.get(), "janus_token")) json_object_set(link.get(), "janus_token", jt);
     json_object_set(link.get(), "ice_servers", ice);
     json_object_set(link.get(), "expires_at", json_object_get(j.get(), "expires_at"));
+    if (json_t* sp = json_object_get(j.get(), "support_phone")) json_object_set(link.get(), "support_phone", sp);
     json_object_set_new(j.get(), "app_url",
                         json_str(effective_public_url(cfg) + "/app/#join=" + base64url_encode(json_dump(link.get()))));
     return j;

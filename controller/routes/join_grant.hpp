@@ -51,7 +51,8 @@ void record_token_issued(PGconn* c, const db::Session& s, const db::Participant&
                          const JoinGrant& g, const char* via);
 
 // The "join" object (docs/openapi.yaml JoinInfo): {token, expires_at,
-// janus_ws_url, plugin, janus_token, ice_servers, app_url}; mints the token
+// janus_ws_url, plugin, janus_token, ice_servers, support_phone, app_url}
+// (support_phone only when configured, also in app_url's JSON); mints the token
 // (claims: docs/DESIGN.md "Join token"), the Janus token (janus_token_secret
 // set: common/janus_token.hpp, janus.plugin.telemed only, janus_token_ttl_s)
 // and the TURN credentials.

@@ -60,6 +60,12 @@ controller_write_conf() {
             mkdir -p "$STACK_DIR/recordings" "$STACK_DIR/data"
         fi
     done
+    # The clinic's phone number in join objects (support_phone), when given.
+    # (The controller would read TELEMED_SUPPORT_PHONE from its environment
+    # anyway; written here, the generated file shows it.)
+    if [[ -n "${TELEMED_SUPPORT_PHONE:-}" ]]; then
+        kv_set "$conf" support_phone "$TELEMED_SUPPORT_PHONE"
+    fi
     # Extra settings for experiments and benchmarks, e.g.
     # TELEMED_CONTROLLER_SET="threads=16,db_pool_size=16". Items are split on
     # ';' when the text holds one (for values with commas, e.g.

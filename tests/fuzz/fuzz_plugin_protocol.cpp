@@ -8,7 +8,8 @@
 //    4003 (element), with a non-empty text that echoes nothing of the input;
 //  - an accepted request respects the limits of docs/PROTOCOL.md: compact
 //    size within the bound, ids as lower-case UUIDs, token 1..4096 bytes,
-//    known permission bits, at most 1000 revoked ids and grants, ...;
+//    known permission bits, at most 1000 revoked ids and grants, a precheck
+//    exactly as its body says, ...;
 //  - an accepted admin request, built again by admin_api::build_request (the
 //    controller's side), parses back to an equal request.
 #include <string>
@@ -58,6 +59,19 @@ void check_client(const json_t* body, std::string_view input, const std::vector<
     if (const auto* j = std::get_if<JoinRequest>(&*p.value)) {
         FUZZ_CHECK(!j->token.empty() && j->token.size() <= kMaxTokenLength);
         FUZZ_CHECK(!j->session_id || lower_uuid(*j->session_id));
+    }
+    if (const auto* pc = std::get_if<PrecheckRequest>(&*p.value)) {
+        // result is one of the three names, written exactly so; camera and
+        // microphone are set iff the body has them, as the body's booleans.
+        const char* result = json_string_value(json_object_get(body, "result"));
+        FUZZ_CHECK(result && to_string(pc->precheck.result) == result &&
+                   parse_precheck_result(result) == pc->precheck.result);
+        for (const auto& [name, flag] : {std::pair{"camera", pc->precheck.camera},
+                                         std::pair{"microphone", pc->precheck.microphone}}) {
+            const json_t* v = json_object_get(body, name);
+            FUZZ_CHECK(flag.has_value() == (v != nullptr));
+            FUZZ_CHECK(!v || (json_is_boolean(v) && *flag == json_is_true(v)));
+        }
     }
 }
 

@@ -326,6 +326,47 @@ void test_public_url_and_web_root(void** state) {
     }
 }
 
+// support_phone: optional (empty by default), at most 32 of "+0-9 ()-." and
+// spaces with a digit; a refusal names the key, never the value.
+void test_support_phone(void** state) {
+    assert_true(load(state, false));
+    assert_string_equal(C(state).support_phone.c_str(), "");
+
+    write_file("support_phone = +1 555 0100\n");
+    assert_true(load(state));
+    assert_string_equal(C(state).support_phone.c_str(), "+1 555 0100");
+
+    write_file("support_phone = +41 (0)44 555-01.00\n");
+    assert_true(load(state));
+    assert_string_equal(C(state).support_phone.c_str(), "+41 (0)44 555-01.00");
+
+    write_file("support_phone = 01234567890123456789012345678901\n");  // 32: the bound
+    assert_true(load(state));
+    assert_int_equal(C(state).support_phone.size(), 32);
+
+    write_file("support_phone =\n");  // empty: none
+    assert_true(load(state));
+    assert_string_equal(C(state).support_phone.c_str(), "");
+
+    for (const char* bad : {"support_phone = 012345678901234567890123456789012\n",  // 33
+                            "support_phone = +1 555 CALLUS\n", "support_phone = +1-555-0100 ext. 7\n",
+                            "support_phone = tel:+15550100\n", "support_phone = +1 555 0100;x\n",
+                            "support_phone = (--)\n", "support_phone = \"+1 555 <0100>\"\n"}) {
+        write_file(bad);
+        assert_false(load(state));
+        assert_non_null(std::strstr(g_error, "support_phone"));
+        assert_null(std::strstr(g_error, "555"));
+    }
+
+    setenv("TELEMED_SUPPORT_PHONE", "+1 555 0199", 1);  // the environment overrides too
+    write_file("support_phone = +1 555 0100\n");
+    assert_true(load(state));
+    assert_string_equal(C(state).support_phone.c_str(), "+1 555 0199");
+    setenv("TELEMED_SUPPORT_PHONE", "call us", 1);
+    assert_false(load(state));
+    assert_non_null(std::strstr(g_error, "TELEMED_SUPPORT_PHONE"));
+}
+
 #ifdef TELEMED_SAMPLE_CONF
 // conf/telemed-controller.conf.sample documents every key: uncommenting all
 // its "#key = value" lines must give a file that loads and can serve.
@@ -375,6 +416,7 @@ int main() {
         T(test_secret_errors_do_not_echo),      T(test_unknown_key_refused),
         T(test_syntax_error_and_missing_file),  T(test_failed_load_leaves_output_untouched),
         T(test_required_settings),              T(test_public_url_and_web_root),
+        T(test_support_phone),
 #ifdef TELEMED_SAMPLE_CONF
         T(test_sample_documents_every_key),
 #endif
