@@ -195,6 +195,7 @@ Json PluginCore::admin_set_permissions(const SetPermissionsRequest& r) {
     std::shared_ptr<Participant> member = room->member(r.participant_id);
     if (member) {
         const bool was_moderator = lobby::sees_waiting_list(member->admitted(), member->capabilities());
+        const uint8_t refused_before = not_permitted_sources(member->granted());
         member->set_granted(r.permissions);
         refresh_caps(*room, member);  // live: the media gate reads these bits
         const Role before = member->identity()->role;
@@ -204,10 +205,10 @@ Json PluginCore::admin_set_permissions(const SetPermissionsRequest& r) {
         if (!member->admitted() && lobby::enters_from_lobby(room->state(), r.permissions)) {
             admit_member(*room, member);
         } else {
-            if (before != after) {
-                broadcast_roster(*room);
-                if (!member->admitted()) broadcast_lobby(*room);  // the lobby shows roles
-            }
+            // The roster shows roles and the sources it may not publish
+            // ("not_permitted"): the others' apps say why its camera is off.
+            if (before != after || refused_before != not_permitted_sources(r.permissions)) broadcast_roster(*room);
+            if (before != after && !member->admitted()) broadcast_lobby(*room);  // the lobby shows roles
             media_changed(*room);  // subscribe may have changed
             if (!was_moderator && lobby::sees_waiting_list(member->admitted(), member->capabilities()))
                 push_locked(member, std::nullopt, waiting_event(waiting_list(*room)));

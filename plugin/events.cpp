@@ -15,6 +15,7 @@ json_t* roster(const std::vector<RosterEntry>& entries) {
         json_object_set_new(o, "publishing", sources_to_json(e.publishing).release());
         json_object_set_new(o, "muted", sources_to_json(e.muted).release());
         json_object_set_new(o, "muted_by_moderator", sources_to_json(e.muted_by_moderator).release());
+        json_object_set_new(o, "not_permitted", sources_to_json(e.not_permitted).release());
         json_object_set_new(o, "precheck", precheck_to_json(e.precheck).release());
         json_array_append_new(arr, o);
     }

@@ -25,6 +25,7 @@ struct RosterEntry {
     uint8_t publishing = 0;          // source bits (media_gate.hpp source_bit)
     uint8_t muted = 0;               // self | moderator
     uint8_t muted_by_moderator = 0;  // subset of muted
+    uint8_t not_permitted = 0;       // sources its permissions do not allow (publish_*)
     std::optional<Precheck> precheck;  // the last pre-call check it reported
 };
 // A participant waiting in the lobby (shown to moderators).

@@ -32,6 +32,16 @@ inline constexpr bool is_video(Source s) noexcept { return s != Source::Audio; }
 inline constexpr uint8_t source_bit(Source s) noexcept { return static_cast<uint8_t>(1u << static_cast<unsigned>(s)); }
 inline constexpr uint8_t kAllSourceBits = (1u << kSourceCount) - 1;
 
+// The sources a permission set does not allow to publish (source bits).
+inline constexpr uint8_t not_permitted_sources(PermissionSet granted) noexcept {
+    uint8_t out = 0;
+    for (std::size_t i = 0; i < kSourceCount; ++i) {
+        const auto s = static_cast<Source>(i);
+        if ((granted & bit(permission_for(s))) == 0) out |= source_bit(s);
+    }
+    return out;
+}
+
 std::string_view to_string(Source s) noexcept;
 std::optional<Source> parse_source(std::string_view s) noexcept;
 

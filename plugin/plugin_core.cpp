@@ -271,6 +271,7 @@ std::vector<RosterEntry> PluginCore::roster_without(const Room& room, std::strin
         const MuteState m = room.mute_state(pid);
         e.muted = m.all();
         e.muted_by_moderator = m.moderator;
+        e.not_permitted = not_permitted_sources(member->granted());
         if (const Precheck* pc = room.precheck(pid)) e.precheck = *pc;
         out.push_back(std::move(e));
     }

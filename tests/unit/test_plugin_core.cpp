@@ -154,7 +154,7 @@ static void others_get_roster_updates(void** state) {
     assert_true(has_text(field_json(f, 1, "admitted", "participants"),
                          "{\"participant_id\":\"aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa\",\"role\":\"doctor\","
                          "\"display_name\":null,\"publishing\":[],\"muted\":[],\"muted_by_moderator\":[],"
-                         "\"precheck\":null}"));
+                         "\"not_permitted\":[],\"precheck\":null}"));
     assert_int_equal(count(f, 0, "participants"), 1);  // doctor told about the patient
     assert_int_equal(array_size(f, 0, "participants", "participants"), 1);
     assert_int_equal(array_size(f, 0, "waiting", "waiting"), 0);
@@ -382,12 +382,18 @@ static void set_permissions_live_and_on_later_join(void** state) {
                   "{\"request\":\"set_permissions\",\"room\":\"%s\",\"participant_id\":\"%s\","
                   "\"permissions\":[\"subscribe\",\"chat\"]}",
                   kRoom, kPat);
+    const int rosters_before = count(f, 1, "participants");
     assert_int_equal(admin(f, body), 0);
     assert_int_equal(admin_int(f, "connected"), 1);
     const long expected = bit(Permission::Subscribe) | bit(Permission::Chat);
     assert_int_equal(caps(f, 0), expected);  // live, before the event is even sent
     f->core->drain();
     assert_int_equal(perms_of(f, 0, "permissions"), expected);
+    // The others learn that it may no longer publish (their apps say why its
+    // camera is off instead of freezing its last frame).
+    assert_int_equal(count(f, 1, "participants"), rosters_before + 1);
+    assert_true(has_text(field_json(f, 1, "participants", "participants"),
+                         "\"not_permitted\":[\"audio\",\"video\",\"screen\"]"));
     // Later joins use the stored set, whatever the token says (and it comes
     // back within the reconnect grace: admitted without the lobby).
     assert_int_equal(leave(f, 0), 0);
