@@ -346,6 +346,7 @@ bool RoomReconciler::pass() {
         // (then from the new instance's own snapshot, if one was taken since).
         bool with_state = last && (!again || im.fresh.count(sid) != 0);
         bool done = false;
+        bool created = false;  // a create_room of this pass reached Janus
         for (int attempt = 0; attempt < kRestoreAttempts && !done; ++attempt) {
             std::string before;
             std::optional<db::Session> s;
@@ -359,7 +360,11 @@ bool RoomReconciler::pass() {
                 revoked = db::removed_participant_ids(c, sid, admin_api::kMaxRevokedInRequest);
             });
             if (!s || !is_open(s->status)) {
-                done = true;  // closed meanwhile: nothing to restore
+                // Closed meanwhile: nothing to restore. If our create_room
+                // landed after the end's destroy_room, the room goes at once
+                // (step 5 of this pass), not at the next pass.
+                if (created) closed.push_back(sid);
+                done = true;
                 break;
             }
             if (last) {
@@ -386,6 +391,7 @@ bool RoomReconciler::pass() {
                 if (cr.unreachable) janus_gone = true;
                 break;
             }
+            created = true;
             with_state = false;  // applied: a further attempt sends the Postgres state only
             if (restarted) im.restored.insert(sid);
             std::string after;
