@@ -18,6 +18,7 @@
 import {
     MAX_CHAT_CHARS, TelemedClient, decodeInviteLink, decodeJoinLink, encodeJoinLink, exchangeCredential,
 } from '../sdk/telemed.js';
+import { HealthMonitor, bannerText, headerText, phoneLabel, telHref, tileTexts } from './health.js';
 
 const STORAGE_KEY = 'telemed.join';
 const INVITE_KEY = 'telemed.invite';
@@ -74,6 +75,7 @@ function show(screen) {
     for (const s of ['connecting', 'lobby', 'call', 'end']) $(`screen-${s}`).hidden = s !== screen;
     document.body.dataset.screen = screen;
     placeChat();
+    renderHealth();
 }
 
 function setBanner(kind, text) {
@@ -212,6 +214,7 @@ function ensureTile(key, pid, { self = false, screen = false } = {}) {
         'data-has-video': 'false',
     }, placeholder, video, caption);
     if (audio) root.append(audio);
+    if (!self && !screen) root.append(mediaState(pid));
     t = { root, video, audio, label, mic, cam, placeholder };
     tiles.set(key, t);
     const container = $('tiles');
@@ -426,6 +429,7 @@ function render() {
     renderLists();
     renderControls();
     renderChat();
+    renderHealth();
     if (focused && (!document.activeElement || document.activeElement.dataset.testid !== focused)) {
         const again = document.querySelector(`[data-testid="${CSS.escape(focused)}"]`);
         if (again && !again.hidden) again.focus();
@@ -940,11 +944,91 @@ $('upload-cancel').addEventListener('click', () => {
     if (upload) upload.controller.abort();
 });
 
+// ------------------------------------------------------------------ connection health
+
+// What the call and each participant's media really do (health.js), said in
+// the header (#conn), a banner with next steps (#conn-banner) and a badge on
+// each remote tile (media-state-<pid>). window.telemedApp.health = {call,
+// participants: {pid: state}, problem}.
+app.health = { call: 'joining', participants: {}, problem: false };
+app.supportPhone = null;   // join.support_phone: "Call the clinic" link
+let health = null;
+
+function startHealth(c) {
+    if (health) health.stop();
+    health = new HealthMonitor(c, {
+        onChange: (s) => {
+            app.health = { call: s.call, participants: { ...s.participants }, problem: s.problem };
+            renderHealth();
+        },
+    });
+}
+
+// A remote tile's badge and explanation (filled by renderHealth).
+function mediaState(pid) {
+    return el('div', { class: 'media-state', 'data-testid': `media-state-${pid}`, 'data-media': 'connecting', hidden: true },
+        el('span', { class: 'badge conn', 'data-testid': `media-badge-${pid}` }),
+        el('span', { class: 'media-text', 'data-testid': `media-text-${pid}` }));
+}
+
+function renderHealth() {
+    const h = app.health;
+    const c = client;
+    for (const tile of tiles.values()) {
+        const box = tile.root.querySelector(':scope > .media-state');
+        if (!box) continue;
+        const pid = tile.root.dataset.participantId;
+        const state = h.participants[pid] ?? 'off';
+        const words = tileTexts(state, nameOf(c && c.participants.get(pid)));
+        tile.root.dataset.media = state;
+        box.dataset.media = state;
+        box.hidden = !words.badge;
+        box.firstChild.textContent = words.badge;
+        box.lastChild.textContent = words.text;
+    }
+    const inCall = !!c && app.screen === 'call' && !app.reconnecting;
+    if (inCall) {
+        const troubled = Object.entries(h.participants).filter(([, s]) => s === 'interrupted')
+            .map(([pid]) => nameOf(c.participants.get(pid)));
+        setConn(headerText(h.call, troubled));
+    }
+    const box = $('conn-banner');
+    box.hidden = !(inCall && h.problem);
+    if (box.hidden) return;
+    const text = bannerText(h.call === 'failed' ? 'failed' : 'interrupted');
+    if ($('conn-banner-text').textContent !== text) $('conn-banner-text').textContent = text;
+    $('conn-audio-only').hidden = !(c.localStream && c.localStream.getVideoTracks()[0]);
+    const link = $('conn-call');
+    const href = telHref(app.supportPhone);
+    link.hidden = !href;
+    if (href) {
+        link.href = href;
+        link.textContent = phoneLabel(app.supportPhone.trim());
+    }
+}
+
+// "Try again": a new ICE negotiation (the SDK also restarts ICE by itself
+// when it fails).
+async function retryConnection() {
+    if (!client) return;
+    await client.iceRestart();
+}
+
+// "Continue with sound only": stop sending the camera, keep the microphone.
+async function audioOnly() {
+    const c = client;
+    if (!c) return;
+    const a = c.localStream && c.localStream.getAudioTracks()[0];
+    await c.publish({ audio: !!a, video: false, stream: a ? new MediaStream([a]) : null });
+    render();
+}
+
 // ------------------------------------------------------------------ client
 
 let client = null;
 
 function wire(c) {
+    startHealth(c);
     c.on('joined', (data) => {
         app.participantId = c.participantId;
         app.role = c.role;
@@ -953,7 +1037,7 @@ function wire(c) {
             setConn('Waiting to be admitted');
         } else {
             show('call');
-            setConn('Connected');
+            renderHealth();
             autoPublish();
         }
         render();
@@ -961,7 +1045,7 @@ function wire(c) {
     });
     c.on('admitted', () => {
         show('call');
-        setConn('Connected');
+        renderHealth();
         $('main').focus();
         render();
         autoPublish();
@@ -983,14 +1067,13 @@ function wire(c) {
     });
     c.on('reconnected', () => {
         app.reconnecting = false;
-        setConn(c.status === 'waiting' ? 'Waiting to be admitted' : 'Connected');
+        if (c.status === 'waiting') setConn('Waiting to be admitted');
         if (app.banner && app.banner.kind === 'reconnecting') setBanner(null);
         render();
     });
     c.on('connection', (state) => {
         document.body.dataset.media = state;
-        if (state === 'failed') setBanner('warning', 'The video connection was interrupted. Trying again…');
-        else if (state === 'connected' && app.banner && app.banner.kind === 'warning' && !app.reconnecting) setBanner(null);
+        // Media problems: the connection banner (renderHealth), from health.js.
     });
     c.on('error', (e) => {
         app.errors.push(e && e.code);
@@ -1044,6 +1127,7 @@ async function start() {
         app.via = 'join';
     }
     app.nameHint = join.name || null;
+    app.supportPhone = typeof join.support_phone === 'string' ? join.support_phone : null;
     client = new TelemedClient({
         janusUrl: join.janus_ws_url,
         token: join.token,
@@ -1092,6 +1176,8 @@ on('btn-leave', leave);
 on('btn-leave-lobby', leave);
 on('btn-retry', () => location.reload());
 on('banner-close', () => setBanner(null));
+on('conn-retry', retryConnection);
+on('conn-audio-only', audioOnly);
 on('btn-audio', async () => {
     for (const a of document.querySelectorAll('audio')) {
         if (a.srcObject) await a.play().catch(() => {});
