@@ -979,7 +979,7 @@ function renderHealth() {
         if (!box) continue;
         const pid = tile.root.dataset.participantId;
         const state = h.participants[pid] ?? 'off';
-        const words = tileTexts(state, nameOf(c && c.participants.get(pid)));
+        const words = tileTexts(state, nameOf(c && c.participants.get(pid)), h.problem || h.call !== 'flowing');
         tile.root.dataset.media = state;
         box.dataset.media = state;
         box.hidden = !words.badge;

@@ -299,9 +299,12 @@ export function bannerText(call) {
     return t('conn.banner.interrupted');
 }
 
-// A tile's badge and its explanation.
-export function tileTexts(state, name) {
-    if (state === 'interrupted') return { badge: t('conn.tile.problem'), text: t('conn.tile.problemText', { name }) };
+// A tile's badge and its explanation. `ownProblem`: our own connection has
+// the problem (the call is not flowing), so the other is not to blame.
+export function tileTexts(state, name, ownProblem = false) {
+    if (state === 'interrupted') {
+        return { badge: t('conn.tile.problem'), text: t(ownProblem ? 'conn.tile.ownProblemText' : 'conn.tile.problemText', { name }) };
+    }
     if (state === 'connecting') return { badge: t('conn.tile.connecting'), text: '' };
     return { badge: '', text: '' };
 }

@@ -35,6 +35,7 @@ const STRINGS = {
         'conn.action.call': 'Call the clinic: {phone}',
         'conn.tile.problem': 'Connection problem',
         'conn.tile.problemText': '{name}’s connection has a problem: you may not see or hear them.',
+        'conn.tile.ownProblemText': 'You may not see or hear {name} until your connection is back.',
         'conn.tile.connecting': 'Connecting…',
     },
     fr: {
@@ -57,6 +58,7 @@ const STRINGS = {
         'conn.action.call': 'Appeler la clinique : {phone}',
         'conn.tile.problem': 'Problème de connexion',
         'conn.tile.problemText': 'La connexion de {name} a un problème : vous ne pouvez peut-être pas voir ni entendre cette personne.',
+        'conn.tile.ownProblemText': 'Vous ne pouvez peut-être pas voir ni entendre {name} tant que votre connexion n’est pas rétablie.',
         'conn.tile.connecting': 'Connexion…',
     },
 };
