@@ -222,6 +222,18 @@ test('blocked media: a relay that drops everything shows a connection problem on
 
         t.diagnostic(`patient: ${await patient.screenshot('blocked-patient')}`);
         t.diagnostic(`doctor: ${await doctor.screenshot('blocked-doctor')}`);
+
+        // "Continue with sound only": the camera is no longer sent, the microphone is.
+        await patient.click('connection-audio-only');
+        await eventually(async () => {
+            const a = await patient.app();
+            const v = await view(patient);
+            return !a.publishing.video && a.publishing.audio && v.banner && !v.banner.audioOnly;
+        }, { timeout: 10000, what: 'the patient publishes sound only' });
+        await eventually(() => doctor.p.eval((pid) => {
+            const p = window.telemedClient.participants.get(pid);
+            return p && !p.publishing.includes('video') && p.publishing.includes('audio');
+        }, P.id), { timeout: 10000, what: 'the doctor sees the patient publishing sound only' });
     });
 });
 
@@ -239,6 +251,15 @@ test('normal call: "Connected" and flowing tiles on both sides', T, async (t) =>
         const pv = await until(patient, (v) => flowing(v, D.id), { ms: 20000, what: 'connected, the doctor flowing' });
         assert.deepEqual(dv.view.health.participants, { [P.id]: 'flowing' });
         assert.deepEqual(pv.view.health.participants, { [D.id]: 'flowing' });
+        // The patient turns the camera off: not a connection problem (its
+        // sound still flows), and back on.
+        await patient.click('toggle-camera');
+        await eventually(() => doctor.p.eval((pid) => window.telemedClient.participants.get(pid)?.muted.includes('video'), P.id),
+            { timeout: 10000, what: 'the doctor sees the patient\'s camera off' });
+        await sleep(6000);
+        const muted = await view(doctor);
+        assert.ok(flowing(muted, P.id), `a camera turned off is not a connection problem: ${JSON.stringify(muted)}`);
+        await patient.click('toggle-camera');
         // A few seconds later it still says so (no false alarm in a healthy call).
         await sleep(5000);
         for (const [peer, other] of [[doctor, P.id], [patient, D.id]]) {
@@ -250,7 +271,7 @@ test('normal call: "Connected" and flowing tiles on both sides', T, async (t) =>
     });
 });
 
-test('interruption: the patient\'s network drops mid-call, both sides say so, "Try again" after it is back', T, async (t) => {
+test('interruption: the patient\'s network drops mid-call, both sides say so within 10 s, and "Connected" once it is back', T, async (t) => {
     await withBrowser(t, async (b) => {
         const s = await session({
             roles: ['doctor', { name: 'patient', role: 'patient', permissions: { bypass_lobby: true } }],
@@ -280,11 +301,22 @@ test('interruption: the patient\'s network drops mid-call, both sides say so, "T
         t.diagnostic(`doctor: ${await doctor.screenshot('interrupted-doctor')}`);
         t.diagnostic(`patient: ${await patient.screenshot('interrupted-patient')}`);
 
-        // The network is back: the patient presses "Try again" (an ICE
-        // restart), and both sides say "Connected" again.
-        gate.drop = false;
+        // "Try again" while the network is still down: a new ICE negotiation
+        // (a new local ICE username), and still no false "Connected".
+        const ufrag = async () => (await patient.stats()).filter((x) => x.signalingState !== 'closed').at(-1)?.ufrag;
+        const before = await ufrag();
+        const errors = (await patient.app()).errors.length;
         await patient.click('connection-retry');
-        await until(patient, (v) => flowing(v, D.id), { ms: 25000, what: 'connected again after Try again' });
+        await eventually(async () => (await ufrag()) !== before, { timeout: 10000, what: 'an ICE restart (new ufrag)' });
+        await sleep(1000);
+        const still = await view(patient);
+        assert.ok(hasProblem(still), `still a problem while the network is down: ${JSON.stringify(still)}`);
+        assert.equal((await patient.app()).errors.length, errors, 'Try again raised no error');
+
+        // The network is back: both sides say "Connected" again by themselves
+        // (the SDK restarts ICE while it is disconnected).
+        gate.drop = false;
+        await until(patient, (v) => flowing(v, D.id), { ms: 25000, what: 'connected again' });
         await until(doctor, (v) => flowing(v, P.id), { ms: 15000, what: 'the patient flowing again' });
     });
 });

@@ -40,7 +40,7 @@ export const HEALTH_TIMING = {
     POLL_MS: 1000,
     STALL_MS: 4000,
     FIRST_MEDIA_MS: 6000,
-    CONNECT_TIMEOUT_MS: 7000,
+    CONNECT_TIMEOUT_MS: 6000,
 };
 
 const PROBLEM = new Set(['interrupted', 'failed']);
@@ -98,6 +98,7 @@ export class HealthMonitor {
         this.cur = pc ? { pc, answerAt: null, connectedAt: null, everConnected: false, lastRx: null, rxBytes: 0, lastTx: null, txPackets: 0 } : null;
         this.stats = null;
         this.janusMedia.clear();
+        this.sources.clear();      // a new PeerConnection's counters start at 0
         if (pc) {
             const cur = this.cur;
             const onSignal = () => {
