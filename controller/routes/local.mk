@@ -34,6 +34,6 @@ CLEANFILES += controller/generated/openapi_json.cpp
 webdir = $(pkgdatadir)/web
 dist_web_DATA = web/telemed.js
 webappdir = $(webdir)/app
-dist_webapp_DATA = web/app/index.html web/app/app.js web/app/app.css web/app/favicon.svg web/app/strings.js web/app/precall.js
+dist_webapp_DATA = web/app/index.html web/app/app.js web/app/app.css web/app/favicon.svg web/app/strings.js web/app/precall.js web/app/health.js
 # Only tells Node (tests/integ imports the SDK) that web/*.js are ES modules.
 EXTRA_DIST += web/package.json

@@ -31,6 +31,9 @@ const FILES = [
     ['/app/app.js', 'app/app.js', 'text/javascript; charset=utf-8'],
     ['/app/app.css', 'app/app.css', 'text/css; charset=utf-8'],
     ['/app/favicon.svg', 'app/favicon.svg', 'image/svg+xml'],
+    ['/app/health.js', 'app/health.js', 'text/javascript; charset=utf-8'],
+    ['/app/precall.js', 'app/precall.js', 'text/javascript; charset=utf-8'],
+    ['/app/strings.js', 'app/strings.js', 'text/javascript; charset=utf-8'],
     ['/sdk/telemed.js', 'telemed.js', 'text/javascript; charset=utf-8'],
 ];
 

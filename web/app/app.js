@@ -22,6 +22,7 @@ import {
     LANGUAGES, chooseLanguage, has, language, setLanguage, t, translateDom,
 } from './strings.js';
 import { PreCall, precheckSummary } from './precall.js';
+import { HealthMonitor, bannerText, headerText, phoneLabel, telHref, tileTexts } from './health.js';
 
 const STORAGE_KEY = 'telemed.join';
 const INVITE_KEY = 'telemed.invite';
@@ -77,6 +78,7 @@ function show(screen) {
     for (const s of ['connecting', 'lobby', 'call', 'end']) $(`screen-${s}`).hidden = s !== screen;
     document.body.dataset.screen = screen;
     placeChat();
+    renderHealth();
 }
 
 // A banner holds a key of strings.js (and its placeholders), so that it can
@@ -95,9 +97,10 @@ function setBanner(kind, key, vars) {
 }
 
 // The header's status line (a key of strings.js).
+// `key` may also be a function returning the text (health.js's words).
 function setConn(key) {
     app.connKey = key;
-    $('conn').textContent = t(key);
+    $('conn').textContent = typeof key === 'function' ? key() : t(key);
 }
 
 // The end screens: one per reason, each with its own calm words, and only the
@@ -264,6 +267,7 @@ function ensureTile(key, pid, { self = false, screen = false } = {}) {
         'data-video': 'none',
     }, placeholder, video, notice, caption);
     if (audio) root.append(audio);
+    if (!self && !screen) root.append(mediaState(pid));
     tile = { root, video, audio, label, mic, cam, placeholder, initialsEl, placeholderName, notice };
     tiles.set(key, tile);
     const container = $('tiles');
@@ -559,6 +563,7 @@ function render() {
     renderLists();
     renderControls();
     renderChat();
+    renderHealth();
     if (focused && (!document.activeElement || document.activeElement.dataset.testid !== focused)) {
         const again = document.querySelector(`[data-testid="${CSS.escape(focused)}"]`);
         if (again && !again.hidden) again.focus();
@@ -1069,6 +1074,87 @@ $('upload-cancel').addEventListener('click', () => {
     if (upload) upload.controller.abort();
 });
 
+// ------------------------------------------------------------------ connection health
+
+// What the call and each participant's media really do (health.js), said in
+// the header (#conn), a banner with next steps (#conn-banner) and a badge on
+// each remote tile (media-state-<pid>). window.telemedApp.health = {call,
+// participants: {pid: state}, problem}.
+app.health = { call: 'joining', participants: {}, problem: false };
+app.supportPhone = null;   // join.support_phone: "Call the clinic" link
+let health = null;
+
+function startHealth(c) {
+    if (health) health.stop();
+    health = new HealthMonitor(c, {
+        onChange: (s) => {
+            app.health = { call: s.call, participants: { ...s.participants }, problem: s.problem };
+            renderHealth();
+        },
+    });
+}
+
+// A remote tile's badge and explanation (filled by renderHealth).
+function mediaState(pid) {
+    return el('div', { class: 'media-state', 'data-testid': `media-state-${pid}`, 'data-media': 'connecting', hidden: true },
+        el('span', { class: 'badge conn', 'data-testid': `media-badge-${pid}` }),
+        el('span', { class: 'media-text', 'data-testid': `media-text-${pid}` }));
+}
+
+function renderHealth() {
+    const h = app.health;
+    const c = client;
+    for (const tile of tiles.values()) {
+        const box = tile.root.querySelector(':scope > .media-state');
+        if (!box) continue;
+        const pid = tile.root.dataset.participantId;
+        const state = h.participants[pid] ?? 'off';
+        const words = tileTexts(state, nameOf(c && c.participants.get(pid)), h.problem || h.call !== 'flowing');
+        tile.root.dataset.media = state;
+        box.dataset.media = state;
+        box.hidden = !words.badge;
+        box.firstChild.textContent = words.badge;
+        box.lastChild.textContent = words.text;
+    }
+    const inCall = !!c && app.screen === 'call' && !app.reconnecting;
+    if (inCall) {
+        const troubled = Object.entries(h.participants).filter(([, s]) => s === 'interrupted')
+            .map(([pid]) => nameOf(c.participants.get(pid)));
+        const text = headerText(h.call, troubled);
+        if (app.connText !== text) setConn(() => headerText(h.call, troubled));
+        app.connText = text;
+    }
+    const box = $('conn-banner');
+    box.hidden = !(inCall && h.problem);
+    if (box.hidden) return;
+    const text = bannerText(h.call === 'failed' ? 'failed' : 'interrupted');
+    if ($('conn-banner-text').textContent !== text) $('conn-banner-text').textContent = text;
+    $('conn-audio-only').hidden = !(c.localStream && c.localStream.getVideoTracks()[0]);
+    const link = $('conn-call');
+    const href = telHref(app.supportPhone);
+    link.hidden = !href;
+    if (href) {
+        link.href = href;
+        link.textContent = phoneLabel(app.supportPhone.trim());
+    }
+}
+
+// "Try again": a new ICE negotiation (the SDK also restarts ICE by itself
+// when it fails).
+async function retryConnection() {
+    if (!client) return;
+    await client.iceRestart();
+}
+
+// "Continue with sound only": stop sending the camera, keep the microphone.
+async function audioOnly() {
+    const c = client;
+    if (!c) return;
+    const a = c.localStream && c.localStream.getAudioTracks()[0];
+    await c.publish({ audio: !!a, video: false, stream: a ? new MediaStream([a]) : null });
+    render();
+}
+
 // ------------------------------------------------------------------ client
 
 let client = null;
@@ -1085,6 +1171,7 @@ const precall = new PreCall($('precall'), {
 app.precall = precall.state;
 
 function wire(c) {
+    startHealth(c);
     c.on('joined', (data) => {
         app.participantId = c.participantId;
         app.role = c.role;
@@ -1094,7 +1181,7 @@ function wire(c) {
             if (app.autopublish) precall.start(c.iceServers);
         } else {
             show('call');
-            setConn('conn.connected');
+            renderHealth();
             autoPublish();
             precall.stop();
         }
@@ -1103,7 +1190,7 @@ function wire(c) {
     });
     c.on('admitted', () => {
         show('call');
-        setConn('conn.connected');
+        renderHealth();
         $('main').focus();
         render();
         autoPublish();
@@ -1126,14 +1213,13 @@ function wire(c) {
     });
     c.on('reconnected', () => {
         app.reconnecting = false;
-        setConn(c.status === 'waiting' ? 'conn.waiting' : 'conn.connected');
+        if (c.status === 'waiting') setConn('conn.waiting');
         if (app.banner && app.banner.kind === 'reconnecting') setBanner(null);
         render();
     });
     c.on('connection', (state) => {
         document.body.dataset.media = state;
-        if (state === 'failed') setBanner('warning', 'banner.mediaFailed');
-        else if (state === 'connected' && app.banner && app.banner.kind === 'warning' && !app.reconnecting) setBanner(null);
+        // Media problems: the connection banner (renderHealth), from health.js.
     });
     c.on('error', (e) => {
         app.errors.push(e && e.code);
@@ -1205,6 +1291,7 @@ async function start() {
         app.via = 'join';
     }
     app.nameHint = join.name || null;
+    app.supportPhone = typeof join.support_phone === 'string' ? join.support_phone : null;
     client = new TelemedClient({
         janusUrl: join.janus_ws_url,
         token: join.token,
@@ -1254,6 +1341,8 @@ on('btn-leave-lobby', leave);
 on('btn-retry', () => location.reload());
 on('btn-rejoin', () => location.reload());
 on('banner-close', () => setBanner(null));
+on('conn-retry', retryConnection);
+on('conn-audio-only', audioOnly);
 on('btn-audio', async () => {
     for (const a of document.querySelectorAll('audio')) {
         if (a.srcObject) await a.play().catch(() => {});

@@ -257,6 +257,25 @@ const STRINGS = {
         'precall.waiting.camera_off': 'camera not working',
         'precall.waiting.microphone_off': 'microphone not working',
         'precall.waiting.slow': 'slow connection',
+
+        // ---- connection (health.js: what the call and each participant's media really do)
+        'conn.status.connecting': 'Connecting…',
+        'conn.status.connected': 'Connected',
+        'conn.status.problem': 'Connection problem',
+        'conn.status.problemWith': 'Problem with {name}’s connection',
+        'conn.status.problemOthers': 'Connection problem for some participants',
+        'conn.status.reconnecting': 'Reconnecting…',
+        'conn.status.failed': 'Could not connect',
+        'conn.banner.interrupted': 'Connection problem: your video and sound have stopped getting through. We keep trying to restore them.',
+        'conn.banner.failed': 'Connection problem: your video and sound cannot get through. This can happen on some hospital, office or public networks.',
+        'conn.banner.actions': 'What you can do',
+        'conn.action.retry': 'Try again',
+        'conn.action.audioOnly': 'Continue with sound only',
+        'conn.action.call': 'Call the clinic: {phone}',
+        'conn.tile.problem': 'Connection problem',
+        'conn.tile.problemText': '{name}’s connection has a problem: you may not see or hear them.',
+        'conn.tile.ownProblemText': 'You may not see or hear {name} until your connection is back.',
+        'conn.tile.connecting': 'Connecting…',
     },
     fr: {
         // ---- page and header
@@ -501,6 +520,25 @@ const STRINGS = {
         'precall.waiting.camera_off': 'caméra en panne',
         'precall.waiting.microphone_off': 'micro en panne',
         'precall.waiting.slow': 'connexion lente',
+
+        // ---- connection
+        'conn.status.connecting': 'Connexion…',
+        'conn.status.connected': 'Connecté',
+        'conn.status.problem': 'Problème de connexion',
+        'conn.status.problemWith': 'Problème de connexion chez {name}',
+        'conn.status.problemOthers': 'Problème de connexion chez certains participants',
+        'conn.status.reconnecting': 'Reconnexion…',
+        'conn.status.failed': 'Connexion impossible',
+        'conn.banner.interrupted': 'Problème de connexion : votre image et votre son ne passent plus. Nous essayons de les rétablir.',
+        'conn.banner.failed': 'Problème de connexion : votre image et votre son ne passent pas. Cela arrive sur certains réseaux d’hôpital, d’entreprise ou publics.',
+        'conn.banner.actions': 'Ce que vous pouvez faire',
+        'conn.action.retry': 'Réessayer',
+        'conn.action.audioOnly': 'Continuer avec le son seulement',
+        'conn.action.call': 'Appeler la clinique : {phone}',
+        'conn.tile.problem': 'Problème de connexion',
+        'conn.tile.problemText': 'La connexion de {name} a un problème : vous ne pouvez peut-être pas voir ni entendre cette personne.',
+        'conn.tile.ownProblemText': 'Vous ne pouvez peut-être pas voir ni entendre {name} tant que votre connexion n’est pas rétablie.',
+        'conn.tile.connecting': 'Connexion…',
     },
 };
 
