@@ -505,12 +505,13 @@ export class PreCall {
 
     setLevel(level, announce = true) {
         this.meterBar.style.transform = `scaleX(${level / 100})`;
+        // The highest level seen, on every tick (a test reads it as soon as the verdict is in).
+        this.meterEl.dataset.peak = String(this.state.peak);
         if (!announce) return;
         const word = level < LEVEL_SEEN ? 'silent' : level < 35 ? 'quiet' : level < 75 ? 'good' : 'loud';
         this.meterEl.setAttribute('aria-valuenow', String(level));
         this.meterEl.setAttribute('aria-valuetext', t(`precall.meter.${word}`, { level }));
         this.meterEl.dataset.level = String(level);
-        this.meterEl.dataset.peak = String(this.state.peak);
     }
 
     // ---------------------------------------------------------------- devices
