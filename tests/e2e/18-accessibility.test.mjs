@@ -58,6 +58,14 @@ test('axe-core: lobby, call (doctor and patient), end screens; 360 px call', T, 
         await doctor.p.waitVisible(`admit-${P.id}`);
 
         await expectClean(t, patient.p, 'lobby (patient)');
+        // The lobby with its pre-call check on a phone, in French.
+        await patient.p.page.setViewportSize({ width: 360, height: 740 });
+        await patient.p.page.selectOption('[data-testid="language"]', 'fr');
+        await fitsWidth(patient.p, 360);
+        await expectClean(t, patient.p, 'lobby at 360 px in French (patient)');
+        t.diagnostic(`lobby at 360 x 740 in French: ${await patient.screenshot('patient-lobby-360-fr')}`);
+        await patient.p.page.selectOption('[data-testid="language"]', 'en');
+        await patient.p.page.setViewportSize({ width: 960, height: 600 });
         await expectClean(t, doctor.p, 'call with a waiting patient (doctor)');
 
         await doctor.click(`admit-${P.id}`);
