@@ -1,8 +1,25 @@
 #include "plugin/room.hpp"
 
 #include <iterator>
+#include <utility>
 
 namespace telemed::plugin {
+namespace {
+
+// map[key] = value; a new key only while the map holds fewer than `max`.
+template <class Map, class V>
+bool bounded_put(Map& map, const std::string& key, V value, std::size_t max) {
+    auto it = map.find(key);
+    if (it != map.end()) {
+        it->second = std::move(value);
+        return true;
+    }
+    if (map.size() >= max) return false;
+    map.emplace(key, std::move(value));
+    return true;
+}
+
+}  // namespace
 
 std::string_view to_string(RoomState s) {
     return s == RoomState::Active ? "active" : "scheduled";
@@ -43,14 +60,7 @@ const Precheck* Room::precheck(std::string_view participant_id) const {
 }
 
 bool Room::set_precheck(const std::string& participant_id, const Precheck& p) {
-    auto it = prechecks_.find(participant_id);
-    if (it != prechecks_.end()) {
-        it->second = p;
-        return true;
-    }
-    if (prechecks_.size() >= kMaxGrantsPerRoom) return false;
-    prechecks_.emplace(participant_id, p);
-    return true;
+    return bounded_put(prechecks_, participant_id, p, kMaxGrantsPerRoom);
 }
 
 MuteState Room::mute_state(std::string_view participant_id) const {
@@ -98,14 +108,7 @@ const StoredGrant* Room::grant(std::string_view participant_id) const {
 }
 
 bool Room::store_grant(const std::string& participant_id, StoredGrant g) {
-    auto it = grants_.find(participant_id);
-    if (it != grants_.end()) {
-        it->second = g;
-        return true;
-    }
-    if (grants_.size() >= kMaxGrantsPerRoom) return false;
-    grants_.emplace(participant_id, g);
-    return true;
+    return bounded_put(grants_, participant_id, std::move(g), kMaxGrantsPerRoom);
 }
 
 bool Room::remember_delivered(const std::string& message_id) {

@@ -80,16 +80,22 @@ async function waitWaitingVerdict(doctor, pid, result, ms = 15000) {
     return last;
 }
 
+// A session with a doctor in the call (its waiting list shown) and a patient not yet there.
+async function moderatingDoctor(b) {
+    const s = await session({ roles: ['doctor', 'patient'] });
+    const { doctor: D, patient: P } = s.people;
+    const doctor = await AppPeer.open(b, 'doctor', D.join);
+    await step('doctor: viewport', doctor.p.page.setViewportSize({ width: 1280, height: 800 }));
+    await doctor.screen('call');
+    await doctor.screen('waiting-section');
+    return { s, D, P, doctor };
+}
+
 const JARGON = /\b(TURN|STUN|ICE|relay|SDP|WebRTC|peer ?connection)\b/i;
 
 test('pre-call check: fake devices work, the connection check passes, the verdict is good and the doctor sees it', T, async (t) => {
     await withBrowser(t, async (b) => {
-        const s = await session({ roles: ['doctor', 'patient'] });
-        const { doctor: D, patient: P } = s.people;
-        const doctor = await AppPeer.open(b, 'doctor', D.join);
-        await step('doctor: viewport', doctor.p.page.setViewportSize({ width: 1280, height: 800 }));
-        await doctor.screen('call');
-        await doctor.screen('waiting-section');
+        const { D, P, doctor } = await moderatingDoctor(b);
 
         const patient = await AppPeer.open(b, 'patient', P.join);
         await patient.screen('lobby');
@@ -191,12 +197,7 @@ test('pre-call check: with the TURN port dropping everything it says "cannot con
     const hole = await blackHole();
     t.after(() => hole.close());
     await withBrowser(t, async (b) => {
-        const s = await session({ roles: ['doctor', 'patient'] });
-        const { doctor: D, patient: P } = s.people;
-        const doctor = await AppPeer.open(b, 'doctor', D.join);
-        await step('doctor: viewport', doctor.p.page.setViewportSize({ width: 1280, height: 800 }));
-        await doctor.screen('call');
-        await doctor.screen('waiting-section');
+        const { D, P, doctor } = await moderatingDoctor(b);
 
         const { url, iceServers } = withTurnPort(P.join, hole.port);
         t.diagnostic(`patient's TURN urls: ${JSON.stringify(iceServers.map((x) => x.urls))}`);

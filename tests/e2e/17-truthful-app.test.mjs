@@ -110,6 +110,21 @@ test('camera off by a moderator and by a REST PATCH: placeholder and badge at th
         await patchPermissions(s.sid, P.id, { publish_video: true });
         await expectCameraOn(doctor, P);
 
+        // A moderator's microphone mute: the doctor's tile says so, the patient is told.
+        await doctor.click(`mute-audio-${P.id}`);
+        await eventually(async () => {
+            const st = await doctor.p.eval((id) => {
+                const tile = document.querySelector(`[data-testid="tile-${id}"]`);
+                const badge = document.querySelector(`[data-testid="badge-mic-${id}"]`);
+                return { audio: tile?.dataset.audio, badge: badge && !badge.hidden ? badge.textContent : null };
+            }, P.id);
+            return st.audio === 'clinician' && /Muted by the clinician/.test(st.badge ?? '');
+        }, { timeout: 2000, interval: 100, what: 'the doctor\'s tile shows the patient\'s microphone muted by the clinician' });
+        await eventually(() => banner(patient.p).then((x) => x && x.kind === 'notice' && /muted your microphone/.test(x.text)),
+            { timeout: 2000, interval: 100, what: 'the patient is told its microphone was muted' });
+        t.diagnostic(`microphone muted by the moderator: ${await doctor.screenshot('doctor-mic-muted-by-moderator')}`);
+        await doctor.click(`mute-audio-${P.id}`);   // "Allow mic"
+
         // The patient turns its own camera off: placeholder, no "nobody sees you" alarm.
         await patient.click('toggle-camera');
         await eventually(async () => {
