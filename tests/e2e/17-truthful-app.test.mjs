@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import { decodeJwt, mintJwt } from '../integ/lib/jwt.mjs';
 import { withBrowser } from './lib/browser.mjs';
 import {
-    AppPeer, ENV, api, appUrl, eventually, patchPermissions, removeParticipant, session, transition, waitAppFlowing,
+    AppPeer, ENV, api, appUrl, eventually, patchPermissions, removeParticipant, session, sleep, transition, waitAppFlowing,
 } from './lib/telemed.mjs';
 
 const T = { timeout: 120000 };
@@ -106,6 +106,16 @@ test('camera off by a moderator and by a REST PATCH: placeholder and badge at th
         assert.match(p.d.camBadge, /turned off by the clinic/);
         assert.match(p.b.text, /clinic turned off your camera/);
         t.diagnostic(`PATCH shown at the doctor in ${p.took} ms: ${await doctor.screenshot('doctor-camera-off-by-patch')}`);
+        // No false alarm: a camera the clinic turned off is not a connection
+        // problem, also after the connection check's stall time (4 s) has passed.
+        await sleep(6000);
+        const h = await doctor.p.eval((id) => ({
+            media: document.querySelector(`[data-testid="tile-${id}"]`)?.dataset.media,
+            header: document.querySelector('[data-testid="connection-status"]').textContent,
+            health: window.telemedApp.health,
+        }), P.id);
+        assert.notEqual(h.media, 'interrupted', `the doctor's tile does not call it a connection problem: ${JSON.stringify(h)}`);
+        assert.doesNotMatch(h.header, /problem/i, JSON.stringify(h));
         t.diagnostic(`patient told: ${await patient.screenshot('patient-camera-off-by-patch')}`);
         await patchPermissions(s.sid, P.id, { publish_video: true });
         await expectCameraOn(doctor, P);

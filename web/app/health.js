@@ -25,7 +25,7 @@
 //   failed        ICE/DTLS failed, the PeerConnection was closed under us, or
 //                 not connected CONNECT_TIMEOUT_MS after the answer was applied
 // Per remote participant:
-//   off           publishes nothing (or everything muted)
+//   off           publishes nothing (or everything muted or not permitted)
 //   connecting    a published, unmuted source has had no packet yet, for less
 //                 than FIRST_MEDIA_MS since it became expected
 //   flowing       every published, unmuted source received packets within STALL_MS
@@ -159,7 +159,10 @@ export class HealthMonitor {
         const expectedKeys = new Set();
         let anyRecent = false;
         for (const [pid, p] of c.participants ?? new Map()) {
-            const sources = (p.publishing ?? []).filter((s) => !(p.muted ?? []).includes(s));
+            // Published, not muted, and still allowed by its permissions (a
+            // REST PATCH can take publish_video away: the plugin then drops
+            // it, and the roster's not_permitted says so): no alarm for those.
+            const sources = (p.publishing ?? []).filter((s) => !(p.muted ?? []).includes(s) && !(p.not_permitted ?? []).includes(s));
             if (sources.length === 0) {
                 participants[pid] = 'off';
                 continue;
