@@ -130,6 +130,15 @@ ParticipantAuth check_credential(PGconn* c, const Request& req, const AppContext
                                     participant_lookup(c, &s, participant), s.id);
 }
 
+// 403 for a credential of another session than the route's `sid`, before
+// any database work; nothing for the API key or the right session.
+std::optional<Response> other_session(const Request& req, const std::string& sid) {
+    if (!req.participant || req.participant->session_id == sid) return std::nullopt;
+    ParticipantAuth a;
+    a.error = ParticipantAuthError::WrongSession;
+    return participant_auth_problem(a);
+}
+
 bool addressed_to(const db::FileRow& f, const std::string& pid) {
     return f.sender_id == pid || f.recipients.empty() ||
            std::find(f.recipients.begin(), f.recipients.end(), pid) != f.recipients.end();
@@ -268,12 +277,7 @@ std::unique_ptr<BodySink> begin_upload(const Request& req, AppContext& app, std:
         return nullptr;
     }
     const std::string sid = normalize_uuid(raw_sid);
-    if (req.participant && req.participant->session_id != sid) {
-        ParticipantAuth a;
-        a.error = ParticipantAuthError::WrongSession;
-        *refusal = participant_auth_problem(a);
-        return nullptr;
-    }
+    if ((*refusal = other_session(req, sid))) return nullptr;
     FieldErrors errors;
     bool repeated = false;
     std::optional<std::string> on_behalf_of = query_value(req, "on_behalf_of", &repeated);
@@ -670,11 +674,7 @@ Response list_session_files(const Request& req, AppContext& app) {
     const std::string& raw_sid = req.params.at(0);
     if (!is_uuid(raw_sid)) return not_found("No session with this id.");
     const std::string sid = normalize_uuid(raw_sid);
-    if (req.participant && req.participant->session_id != sid) {
-        ParticipantAuth a;
-        a.error = ParticipantAuthError::WrongSession;
-        return participant_auth_problem(a);
-    }
+    if (std::optional<Response> r = other_session(req, sid)) return *r;
     int limit = kDefaultListLimit;
     std::optional<db::FileCursor> after;
     FieldErrors errors;
@@ -730,33 +730,14 @@ Response list_session_files(const Request& req, AppContext& app) {
 }  // namespace
 
 void register_file_routes(Router& r) {
-    Route upload;
-    upload.method = "POST";
-    upload.pattern = "/sessions/{id}/files";
-    upload.requires_auth = true;
-    upload.participant_auth = true;
-    upload.lane = Lane::Janus;  // tells the room after the commit
-    upload.handler = upload_file;
-    upload.sink = begin_upload;
-    r.add(std::move(upload));
-
-    Route list;
-    list.method = "GET";
-    list.pattern = "/sessions/{id}/files";
-    list.requires_auth = true;
-    list.participant_auth = true;
-    list.lane = Lane::Db;
-    list.handler = list_session_files;
-    r.add(std::move(list));
-
-    Route get;
-    get.method = "GET";
-    get.pattern = "/files/{id}";
-    get.requires_auth = true;
-    get.participant_auth = true;
-    get.lane = Lane::Db;
-    get.handler = get_file;
-    r.add(std::move(get));
+    // API key, or a participant credential checked by the handlers.
+    r.add(Route{.method = "POST", .pattern = "/sessions/{id}/files", .requires_auth = true,
+                .lane = Lane::Janus,  // tells the room after the commit
+                .handler = upload_file, .participant_auth = true, .sink = begin_upload});
+    r.add(Route{.method = "GET", .pattern = "/sessions/{id}/files", .requires_auth = true, .lane = Lane::Db,
+                .handler = list_session_files, .participant_auth = true, .sink = {}});
+    r.add(Route{.method = "GET", .pattern = "/files/{id}", .requires_auth = true, .lane = Lane::Db,
+                .handler = get_file, .participant_auth = true, .sink = {}});
 }
 
 }  // namespace telemed

@@ -107,6 +107,20 @@ async function setFile(peer, file) {
     await step(`${peer.name}: choose a file`, peer.p.page.setInputFiles('[data-testid="chat-file-input"]', file), 10000);
 }
 
+// A large file made in the page (zeros), chosen as the file picker does
+// (the input's files, then `change`): 25 MiB through DevTools took over the
+// step's 10 s on a loaded machine (three browsers on two cores), and the app
+// refuses it by its size before reading a byte anyway.
+async function setLargeFile(peer, { name, mimeType, size }) {
+    await step(`${peer.name}: choose a ${size} byte file`, peer.p.page.evaluate(({ n, type, bytes }) => {
+        const input = document.querySelector('[data-testid="chat-file-input"]');
+        const dt = new DataTransfer();
+        dt.items.add(new File([new Uint8Array(bytes)], n, { type }));
+        input.files = dt.files;
+        input.dispatchEvent(new Event('change', { bubbles: true }));
+    }, { n: name, type: mimeType, bytes: size }), 10000);
+}
+
 test('chat both ways (and into the lobby), a PDF downloaded with the same bytes, the history after a reload', T, async (t) => {
     await withBrowser(t, async (b) => {
         const s = await session({ roles: ['doctor', 'patient'] });   // the patient waits in the lobby
@@ -187,7 +201,12 @@ test('chat both ways (and into the lobby), a PDF downloaded with the same bytes,
         await step('doctor: unthrottle', cdp.send('Network.emulateNetworkConditions', {
             offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1,
         }));
-        const st = await doctor.app();
+        // The room hears of the file (WebSocket) as soon as it is stored; the
+        // uploader's own HTTP answer may come a moment later on a loaded machine.
+        const st = await eventually(async () => {
+            const a = await doctor.app();
+            return a.chat.uploads === 1 ? a : null;
+        }, { timeout: 10000, what: 'the doctor\'s upload answered' });
         assert.equal(st.chat.uploads, 1, `upload done: ${JSON.stringify(st.chat)}`);
         t.diagnostic(`upload progress callbacks (bytes): ${st.chat.progress.join(', ')}`);
         const partial = st.chat.progress.filter((n) => n > 0 && n < pdf.length);
@@ -218,7 +237,7 @@ test('chat both ways (and into the lobby), a PDF downloaded with the same bytes,
         assert.equal((await patient.app()).chat.uploads, 0);
         t.diagnostic(`patient's error: ${await patient.screenshot('patient-file-refused')}`);
         // Too large (over 25 MiB): refused before a byte is sent.
-        await setFile(patient, { name: 'scan.png', mimeType: 'image/png', buffer: Buffer.alloc(25 * 1024 * 1024 + 1, 1) });
+        await setLargeFile(patient, { name: 'scan.png', mimeType: 'image/png', size: 25 * 1024 * 1024 + 1 });
         await eventually(async () => /“scan\.png” is too large to send\. Files can be up to 25 MB\./.test(
             await patient.p.eval(() => document.querySelector('[data-testid="chat-error"]').textContent)),
         { timeout: 10000, what: 'the too-large message' });
