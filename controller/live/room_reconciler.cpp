@@ -4,7 +4,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <mutex>
 #include <set>
+#include <shared_mutex>
 #include <utility>
 #include <vector>
 
@@ -16,6 +18,7 @@
 #include "controller/db/pg.hpp"
 #include "controller/db/sessions_repo.hpp"
 #include "controller/live/redis_raii.hpp"
+#include "controller/live/session_locks.hpp"
 #include "controller/log.hpp"
 #include "controller/routes/janus_step.hpp"
 #include "controller/routes/support.hpp"
@@ -332,6 +335,7 @@ bool RoomReconciler::pass() {
     bool complete = true;
     std::size_t restored = 0;
     std::size_t failed = 0;
+    std::size_t busy = 0;  // in a REST change: the next pass
     bool janus_gone = false;
     for (const std::string& sid : expected) {
         // Its live state already went to this instance: only re-created if missing.
@@ -340,6 +344,16 @@ bool RoomReconciler::pass() {
         if (janus_gone || stopping()) {
             complete = false;  // Janus went away (or we stop): the next pass goes on
             break;
+        }
+        // No REST change to this session's room meanwhile (an end's
+        // destroy_room must not be undone by a restore that read the session
+        // open: session_locks.hpp). A session in a change is that change's
+        // to put right (an add creates the room, an end removes it); still
+        // missing afterwards, the next pass restores it. Never wait here.
+        std::unique_lock<std::shared_mutex> owned(session_locks().of(sid), std::try_to_lock);
+        if (!owned.owns_lock()) {
+            ++busy;
+            continue;
         }
         std::optional<admin_api::RoomSnapshot> last = im.last_snapshot(sid);
         // The kept admitted ids and mutes: at most once per room and instance
@@ -408,6 +422,7 @@ bool RoomReconciler::pass() {
     }
     if (restored) log_info("room reconciler: %zu rooms restored", restored);
     if (failed) log_warn("room reconciler: %zu rooms not restored; tried again at the next pass", failed);
+    if (busy) log_debug("room reconciler: %zu rooms in a change; restored at the next pass if still missing", busy);
 
     // 5. Rooms of closed sessions go.
     for (const std::string& sid : closed) {

@@ -2,12 +2,15 @@
 #include "controller/routes/janus_step.hpp"
 
 #include <algorithm>
+#include <mutex>
+#include <shared_mutex>
 
 #include "controller/db/lease.hpp"
 #include "controller/db/pg.hpp"
 #include "controller/deadline.hpp"
 #include "controller/http/problem.hpp"
 #include "controller/live/room_reconciler.hpp"
+#include "controller/live/session_locks.hpp"
 #include "controller/log.hpp"
 #include "controller/routes/support.hpp"
 
@@ -55,7 +58,18 @@ std::string session_fingerprint(PGconn* c, const std::string& session_id) {
 
 std::optional<Response> run_janus_step(AppContext& app, const std::string& session_id,
                                        const std::function<std::optional<Response>(PGconn*, JanusPlan&)>& read,
-                                       const std::function<db::TxnEnd(PGconn*, const db::Session&)>& write) {
+                                       const std::function<db::TxnEnd(PGconn*, const db::Session&)>& write,
+                                       JanusStepLock lock) {
+    // Shared with the session's other changes, exclusive for a transition
+    // and the reconciler's restore (controller/live/session_locks.hpp).
+    // Taken before the budget starts: a wait does not eat the Janus time.
+    std::shared_mutex& m = session_locks().of(session_id);
+    std::shared_lock<std::shared_mutex> shared(m, std::defer_lock);
+    std::unique_lock<std::shared_mutex> exclusive(m, std::defer_lock);
+    if (lock == JanusStepLock::Exclusive)
+        exclusive.lock();
+    else
+        shared.lock();
     const JanusBudget budget;
     for (int attempt = 1; attempt <= kMaxJanusStepAttempts; ++attempt) {
         // 1. read, no lock. The fingerprint first: a change committed after

@@ -77,6 +77,12 @@ struct JanusPlan {
     const char* op = "";                 // for logs
 };
 
+// How a step holds its session's lock (controller/live/session_locks.hpp):
+// Shared for changes that may run side by side (participants), Exclusive for
+// a session transition, whose destroy_room (end, cancel) or create_room
+// (start) no concurrent step may undo.
+enum class JanusStepLock { Shared, Exclusive };
+
 // The three steps above for session `session_id`.
 //  read(c, plan): returns a response to answer at once (404, 409, ...) or
 //    nullopt with `plan` filled; it must reset what it captures (run again
@@ -90,6 +96,7 @@ struct JanusPlan {
 // inside guarded()).
 std::optional<Response> run_janus_step(AppContext& app, const std::string& session_id,
                                        const std::function<std::optional<Response>(PGconn*, JanusPlan&)>& read,
-                                       const std::function<db::TxnEnd(PGconn*, const db::Session&)>& write);
+                                       const std::function<db::TxnEnd(PGconn*, const db::Session&)>& write,
+                                       JanusStepLock lock = JanusStepLock::Shared);
 
 }  // namespace telemed

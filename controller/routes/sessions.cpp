@@ -253,7 +253,8 @@ Response transition_session(const Request& req, AppContext& app, SessionAction t
                 result = std::move(now);
                 changed = true;
                 return db::TxnEnd::Commit;
-            });
+            },
+            JanusStepLock::Exclusive);
         // A failed COMMIT (db::CommitFailed -> 503 in guarded) after Janus
         // accepted is not compensated here: a started room is harmless
         // (start again), and the room reconciler destroys the room of a

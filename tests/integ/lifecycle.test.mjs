@@ -426,3 +426,36 @@ describe('session lifecycle', () => {
         }
     });
 });
+
+describe('an end racing other changes', () => {
+    // The end's destroy_room goes to Janus before its commit (without a row
+    // lock: routes/janus_step.hpp); a participant add, a start or the room
+    // reconciler that read the session still open would otherwise send its
+    // create_room after that destroy and bring the ended session's room back
+    // (until the reconciler's next pass), where a join would get in.
+    test('after POST /end answers, the room stays gone, whatever raced it', { timeout: 120000 }, async (t) => {
+        let raced = 0;
+        for (let round = 0; round < 8; round++) {
+            const s = await createSession({ kind: 'consultation' });
+            await addParticipant(s.id, { user_id: uniq('doc'), role: 'doctor' });
+            await transition(s.id, 'start');
+            const others = Array.from({ length: 6 }, (_, i) => (i === 5
+                ? api('POST', `/sessions/${s.id}/start`)
+                : api('POST', `/sessions/${s.id}/participants`, { body: { user_id: uniq('pat'), role: 'patient' } })));
+            const ended = await api('POST', `/sessions/${s.id}/end`);
+            const answers = await Promise.all(others);
+            assert.equal(ended.status, 200, show(ended));
+            raced += answers.filter((r) => r.status === 409).length;
+            for (const r of answers) assert.ok([200, 201, 409].includes(r.status), show(r));
+            // Longer than the reconciler's period: a resurrected room would be seen.
+            const deadline = Date.now() + 2500;
+            while (Date.now() < deadline) {
+                const info = await roomInfo(s.id);
+                assert.equal(info.error_code, 4040, `round ${round}: the ended session's room is back: ${JSON.stringify(info).slice(0, 200)}`);
+                await new Promise((r) => setTimeout(r, 100));
+            }
+        }
+        t.diagnostic(`${raced} changes answered 409 (they lost the race to the end)`);
+        assert.ok(raced > 0, 'some changes did race the end (answered 409 session-closed)');
+    });
+});
