@@ -157,6 +157,7 @@ function end(reason) {
     const title = renderEnd();
     setConn(app.endReason === 'error' ? 'conn.notConnected' : 'conn.disconnected');
     precall.stop();
+    if (health) health.stop();   // no more polling of a call that is over
     for (const a of document.querySelectorAll('audio, video')) a.srcObject = null;
     $('btn-audio').hidden = true;
     show('end');
