@@ -43,8 +43,8 @@ LanePool::LanePool(std::string name, unsigned workers, std::size_t queue_cap, st
       workers_(workers == 0 ? 1 : workers),
       queue_cap_(queue_cap),
       max_wait_(max_wait),
-      now_(now ? std::move(now) : std::function<Clock::time_point()>(&Clock::now)),
       reaper_(!now),
+      now_(now ? std::move(now) : std::function<Clock::time_point()>(&Clock::now)),
       spawn_(spawn ? std::move(spawn)
                    : ThreadFactory([](std::function<void()> fn) { return std::thread(std::move(fn)); })) {}
 

@@ -99,8 +99,10 @@ private:
     const unsigned workers_;
     const std::size_t queue_cap_;
     const std::chrono::milliseconds max_wait_;
-    const std::function<Clock::time_point()> now_;
+    // reaper_ before now_: it is read from the constructor's `now` argument,
+    // which now_'s initializer moves from.
     const bool reaper_;
+    const std::function<Clock::time_point()> now_;
     const ThreadFactory spawn_;
     mutable std::mutex mu_;
     std::condition_variable work_cv_;

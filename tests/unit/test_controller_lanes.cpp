@@ -10,6 +10,7 @@
 // failing CMocka assertion must not jump past a live thread).
 #include <condition_variable>
 #include <cstring>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <system_error>
@@ -299,6 +300,29 @@ void test_start_failure_is_reported_and_refuses_jobs(void**) {
     assert_false(r.restarted);
 }
 
+// A pool on a test clock has no reaper thread (a reaper would expire jobs
+// behind the test's back, racing its expire_due() calls and reading the
+// clock unsynchronised); a pool on the real clock has one.
+int threads_started(bool test_clock) {
+    FakeClock clock;
+    int made = 0;
+    auto spawn = [&made](std::function<void()> fn) -> std::thread {
+        ++made;
+        return std::thread(std::move(fn));
+    };
+    {
+        LanePool pool("db", 2, 4, std::chrono::seconds(10),
+                      test_clock ? clock.fn() : std::function<LanePool::Clock::time_point()>{}, spawn);
+        if (!start_ok(pool)) return -1;
+    }
+    return made;
+}
+
+void test_reaper_only_on_the_real_clock(void**) {
+    assert_int_equal(threads_started(true), 2);   // the two workers
+    assert_int_equal(threads_started(false), 3);  // and the reaper
+}
+
 std::string lanes_of_routes() {
     telemed::Router router;
     auto h = [](const telemed::Request&, telemed::AppContext&) { return telemed::Response::no_content(); };
@@ -324,6 +348,7 @@ int main() {
         cmocka_unit_test(test_stop_finishes_waiting_jobs_and_refuses_new),
         cmocka_unit_test(test_submit_before_start_is_refused),
         cmocka_unit_test(test_start_failure_is_reported_and_refuses_jobs),
+        cmocka_unit_test(test_reaper_only_on_the_real_clock),
         cmocka_unit_test(test_routes_carry_their_lane),
     };
     return cmocka_run_group_tests_name("controller_lanes", tests, nullptr, nullptr);
