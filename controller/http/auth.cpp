@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "common/crypto.hpp"
+#include "controller/http/problem.hpp"
 
 namespace telemed {
 
@@ -31,6 +32,21 @@ int match_bearer_key(std::string_view authorization, const std::vector<std::stri
         found = take * idx + (1 - take) * found;
     }
     return found;
+}
+
+bool plugin_secret_matches(std::string_view authorization, std::string_view plugin_secret) {
+    if (plugin_secret.empty()) return false;
+    return constant_time_equal(bearer_value(authorization), plugin_secret);
+}
+
+bool plugin_authorized(const Request& req, std::string_view plugin_secret) {
+    return plugin_secret_matches(req.header("authorization"), plugin_secret);
+}
+
+Response plugin_unauthorized() {
+    Response r = problem(401, "unauthorized", "Unauthorized", "This internal endpoint needs the plugin secret.");
+    r.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return r;
 }
 
 }  // namespace telemed

@@ -4,6 +4,8 @@
 #include <vector>
 #include <string>
 
+#include "controller/http/types.hpp"
+
 namespace telemed {
 
 // `authorization` is the raw Authorization header value ("" when absent):
@@ -18,5 +20,14 @@ int match_bearer_key(std::string_view authorization, const std::vector<std::stri
 // tabs). "" when absent, another scheme or malformed. Also used for
 // participant credentials (controller/http/participant_auth.hpp).
 std::string_view bearer_value(std::string_view authorization);
+
+// The internal endpoints' check (/internal/v1/*, routes/internal_*.cpp):
+// `Authorization: Bearer <plugin_secret>`, compared in constant time. An
+// empty plugin_secret opens nothing (always false); an API key or a
+// participant credential is not the secret (false).
+bool plugin_secret_matches(std::string_view authorization, std::string_view plugin_secret);
+bool plugin_authorized(const Request& req, std::string_view plugin_secret);
+// Their 401: problem "unauthorized" with WWW-Authenticate: Bearer.
+Response plugin_unauthorized();
 
 }  // namespace telemed

@@ -23,7 +23,6 @@
 #include <string>
 
 #include "common/chat.hpp"
-#include "common/crypto.hpp"
 #include "common/ids.hpp"
 #include "controller/app.hpp"
 #include "controller/db/chat_repo.hpp"
@@ -41,21 +40,9 @@ namespace telemed {
 
 namespace {
 
-bool plugin_authorized(const Request& req, const ControllerConfig& cfg) {
-    if (cfg.plugin_secret.empty()) return false;
-    const std::string_view presented = bearer_value(req.header("authorization"));
-    return constant_time_equal(presented, cfg.plugin_secret);
-}
-
-Response unauthorized() {
-    Response r = problem(401, "unauthorized", "Unauthorized", "This internal endpoint needs the plugin secret.");
-    r.headers.emplace_back("WWW-Authenticate", "Bearer");
-    return r;
-}
-
 // POST /internal/v1/chat
 Response store_chat(const Request& req, AppContext& app) {
-    if (!plugin_authorized(req, app.config)) return unauthorized();
+    if (!plugin_authorized(req, app.config.plugin_secret)) return plugin_unauthorized();
     std::string parse_error;
     Json body = json_parse(req.body, &parse_error);
     if (!body) return problem(400, "invalid-json", "Invalid JSON", "The body is not valid JSON.");
@@ -97,7 +84,7 @@ Response store_chat(const Request& req, AppContext& app) {
 
 // GET /internal/v1/sessions/{id}/messages
 Response read_chat(const Request& req, AppContext& app) {
-    if (!plugin_authorized(req, app.config)) return unauthorized();
+    if (!plugin_authorized(req, app.config.plugin_secret)) return plugin_unauthorized();
     const std::string& raw = req.params.at(0);
     if (!is_uuid(raw)) return not_found("No session with this id.");
     const std::string sid = normalize_uuid(raw);

@@ -49,6 +49,32 @@ void test_no_keys_configured_refuses_everything(void**) {
     assert_int_equal(telemed::match_bearer_key("Bearer anything-at-all-123", none), -1);
 }
 
+// The internal endpoints' plugin secret: exact, constant-time, and an empty
+// secret opens nothing (not even an empty or absent header).
+void test_plugin_secret(void**) {
+    const char* secret = "plugin-secret-0123456789abcdef";
+    assert_true(telemed::plugin_secret_matches("Bearer plugin-secret-0123456789abcdef", secret));
+    assert_true(telemed::plugin_secret_matches("bearer  plugin-secret-0123456789abcdef", secret));
+    assert_false(telemed::plugin_secret_matches("Bearer plugin-secret-0123456789abcde", secret));
+    assert_false(telemed::plugin_secret_matches("Bearer plugin-secret-0123456789abcdefX", secret));
+    assert_false(telemed::plugin_secret_matches("Basic plugin-secret-0123456789abcdef", secret));
+    assert_false(telemed::plugin_secret_matches("plugin-secret-0123456789abcdef", secret));
+    assert_false(telemed::plugin_secret_matches("", secret));
+    assert_false(telemed::plugin_secret_matches("", ""));
+    assert_false(telemed::plugin_secret_matches("Bearer ", ""));
+    assert_false(telemed::plugin_secret_matches("Bearer x", ""));
+}
+
+int plugin_unauthorized_status() {
+    telemed::Response r = telemed::plugin_unauthorized();
+    bool challenge = false;
+    for (const auto& [k, v] : r.headers) challenge = challenge || (k == "WWW-Authenticate" && v == "Bearer");
+    if (!challenge || r.content_type != "application/problem+json") return -1;
+    return r.status;
+}
+
+void test_plugin_unauthorized_problem(void**) { assert_int_equal(plugin_unauthorized_status(), 401); }
+
 }  // namespace
 
 int main() {
@@ -57,6 +83,8 @@ int main() {
         cmocka_unit_test(test_scheme_case_and_spacing),
         cmocka_unit_test(test_missing_wrong_prefix_suffix_refused),
         cmocka_unit_test(test_no_keys_configured_refuses_everything),
+        cmocka_unit_test(test_plugin_secret),
+        cmocka_unit_test(test_plugin_unauthorized_problem),
     };
     return cmocka_run_group_tests_name("controller_auth", tests, nullptr, nullptr);
 }
