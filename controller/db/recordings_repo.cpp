@@ -1,0 +1,359 @@
+// Rows of the recording tables (controller/db/recordings_repo.hpp).
+#include "controller/db/recordings_repo.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+#include "common/crypto.hpp"
+#include "common/ids.hpp"
+#include "common/timeutil.hpp"
+#include "controller/db/change_log.hpp"
+#include "controller/db/pg.hpp"
+
+namespace telemed::db {
+namespace {
+
+#define CONSENT_COLUMNS \
+    "k.id::text, k.session_id::text, k.participant_id::text, k.recording, " TELEMED_SQL_MICROS("k.created_at")
+
+#define RECORDING_COLUMNS                                                                                        \
+    "r.id::text, r.session_id::text, r.state, " TELEMED_SQL_MICROS("r.started_at") ", "                          \
+    TELEMED_SQL_MICROS("r.stopped_at") ", r.started_by::text, r.error, " TELEMED_SQL_MICROS("r.created_at") ", " \
+    TELEMED_SQL_MICROS("r.updated_at")
+
+#define TRACK_COLUMNS                                                                                    \
+    "t.recording_id::text, t.participant_id::text, t.source, t.codec, t.file, t.consent_id::text, "      \
+    TELEMED_SQL_MICROS("t.started_at") ", " TELEMED_SQL_MICROS("t.stopped_at")
+
+ConsentRow consent_of(const PGresult* r, int i) {
+    ConsentRow k;
+    k.id = str(r, i, 0);
+    k.session_id = str(r, i, 1);
+    k.participant_id = str(r, i, 2);
+    k.recording = boolean(r, i, 3);
+    k.created_at = int64(r, i, 4);
+    return k;
+}
+
+RecordingRow recording_of(const PGresult* r, int i) {
+    RecordingRow x;
+    x.id = str(r, i, 0);
+    x.session_id = str(r, i, 1);
+    x.state = str(r, i, 2);
+    x.started_at = int64(r, i, 3);
+    x.stopped_at = opt_int64(r, i, 4);
+    x.started_by = opt_str(r, i, 5);
+    x.error = opt_str(r, i, 6);
+    x.created_at = int64(r, i, 7);
+    x.updated_at = int64(r, i, 8);
+    return x;
+}
+
+TrackRow track_of(const PGresult* r, int i) {
+    TrackRow t;
+    t.recording_id = str(r, i, 0);
+    t.participant_id = str(r, i, 1);
+    t.source = str(r, i, 2);
+    t.codec = str(r, i, 3);
+    t.file = str(r, i, 4);
+    t.consent_id = str(r, i, 5);
+    t.started_at = int64(r, i, 6);
+    t.stopped_at = opt_int64(r, i, 7);
+    return t;
+}
+
+std::optional<RecordingRow> one_recording(const ResultPtr& r) {
+    if (PQntuples(r.get()) == 0) return std::nullopt;
+    return recording_of(r.get(), 0);
+}
+
+void audit(PGconn* c, const std::string& session_id, const std::string& actor, const char* action,
+           const std::string& recording_id, const char* reason = nullptr, const std::optional<std::string>& by = {},
+           int tracks = -1, int plugin_error = 0) {
+    Json data(json_object());
+    json_object_set_new(data.get(), "recording_id", json_str(recording_id));
+    if (reason) json_object_set_new(data.get(), "reason", json_string(reason));
+    if (by) json_object_set_new(data.get(), "by", json_str(*by));
+    if (tracks >= 0) json_object_set_new(data.get(), "tracks", json_integer(tracks));
+    if (plugin_error) json_object_set_new(data.get(), "error_code", json_integer(plugin_error));
+    record_change(c, session_id, actor, action, data.get(), nullptr);
+}
+
+RecordingRow insert_recording(PGconn* c, const std::string& id, const std::string& session_id, const char* state,
+                              int64_t started_at, const std::optional<int64_t>& stopped_at,
+                              const std::optional<std::string>& by) {
+    ResultPtr r = exec(c,
+                       "INSERT INTO recordings AS r (id, session_id, state, started_at, stopped_at, started_by)"
+                       " VALUES ($1::uuid, $2::uuid, $3, " TELEMED_SQL_FROM_MICROS("$4") ", "
+                       TELEMED_SQL_FROM_MICROS("$5") ", $6::uuid) RETURNING " RECORDING_COLUMNS,
+                       Params().add(id).add(session_id).add(state).add(started_at).add(stopped_at).add(by));
+    return recording_of(r.get(), 0);
+}
+
+void set_stopped(PGconn* c, const std::string& id, const std::optional<int64_t>& at) {
+    exec(c,
+         "UPDATE recordings SET state = 'stopped', stopped_at = coalesce(" TELEMED_SQL_FROM_MICROS("$2") ", now()),"
+         " updated_at = now() WHERE id = $1::uuid",
+         Params().add(id).add(at));
+}
+
+bool is_one_of(const std::string& s, std::initializer_list<const char*> states) {
+    return std::any_of(states.begin(), states.end(), [&](const char* x) { return s == x; });
+}
+
+}  // namespace
+
+// ---- consents ----
+
+ConsentRow insert_consent(PGconn* c, const std::string& id, const std::string& session_id,
+                          const std::string& participant_id, bool recording) {
+    ResultPtr r = exec(c,
+                       "INSERT INTO recording_consents AS k (id, session_id, participant_id, recording)"
+                       " VALUES ($1::uuid, $2::uuid, $3::uuid, $4::boolean) RETURNING " CONSENT_COLUMNS,
+                       Params().add(id).add(session_id).add(participant_id).add_bool(recording));
+    return consent_of(r.get(), 0);
+}
+
+std::optional<ConsentRow> latest_consent(PGconn* c, const std::string& session_id, const std::string& participant_id) {
+    ResultPtr r = exec(c,
+                       "SELECT " CONSENT_COLUMNS " FROM recording_consents k WHERE k.participant_id = $2::uuid"
+                       " AND k.session_id = $1::uuid ORDER BY k.created_at DESC, k.id DESC LIMIT 1",
+                       Params().add(session_id).add(participant_id));
+    if (PQntuples(r.get()) == 0) return std::nullopt;
+    return consent_of(r.get(), 0);
+}
+
+std::optional<ConsentRow> find_consent(PGconn* c, const std::string& id) {
+    ResultPtr r = exec(c, "SELECT " CONSENT_COLUMNS " FROM recording_consents k WHERE k.id = $1::uuid",
+                       Params().add(id));
+    if (PQntuples(r.get()) == 0) return std::nullopt;
+    return consent_of(r.get(), 0);
+}
+
+std::vector<ConsentRow> list_consents(PGconn* c, const std::string& session_id, int limit) {
+    ResultPtr r = exec(c,
+                       "SELECT " CONSENT_COLUMNS " FROM recording_consents k WHERE k.session_id = $1::uuid"
+                       " ORDER BY k.created_at, k.id LIMIT $2::int",
+                       Params().add(session_id).add(limit));
+    std::vector<ConsentRow> out;
+    for (int i = 0; i < PQntuples(r.get()); ++i) out.push_back(consent_of(r.get(), i));
+    return out;
+}
+
+// ---- recordings ----
+
+std::optional<RecordingRow> find_recording(PGconn* c, const std::string& id) {
+    return one_recording(
+        exec(c, "SELECT " RECORDING_COLUMNS " FROM recordings r WHERE r.id = $1::uuid", Params().add(id)));
+}
+
+std::optional<RecordingRow> find_live_recording(PGconn* c, const std::string& session_id) {
+    return one_recording(exec(c,
+                              "SELECT " RECORDING_COLUMNS " FROM recordings r WHERE r.session_id = $1::uuid"
+                              " AND r.state IN ('starting', 'recording')",
+                              Params().add(session_id)));
+}
+
+RecordingRow insert_starting(PGconn* c, const std::string& id, const std::string& session_id,
+                             const std::string& actor) {
+    ResultPtr r = exec(c,
+                       "INSERT INTO recordings AS r (id, session_id, state) VALUES ($1::uuid, $2::uuid, 'starting')"
+                       " RETURNING " RECORDING_COLUMNS,
+                       Params().add(id).add(session_id));
+    audit(c, session_id, actor, "recording.requested", id);
+    return recording_of(r.get(), 0);
+}
+
+std::optional<RecordingRow> mark_failed(PGconn* c, const std::string& id, const std::string& session_id,
+                                        const std::string& error, int plugin_error, const std::string& actor) {
+    std::optional<RecordingRow> row = one_recording(
+        exec(c,
+             "UPDATE recordings AS r SET state = 'failed', error = $2, updated_at = now()"
+             " WHERE r.id = $1::uuid AND r.state = 'starting' RETURNING " RECORDING_COLUMNS,
+             Params().add(id).add(error)));
+    if (row) audit(c, session_id, actor, "recording.failed", id, nullptr, {}, -1, plugin_error);
+    return row;
+}
+
+bool note_started(PGconn* c, const std::string& session_id, bool session_open, const std::string& id, int64_t at,
+                  const std::optional<std::string>& by, const std::string& actor) {
+    std::optional<RecordingRow> row = find_recording(c, id);
+    if (row && !is_one_of(row->state, {"starting", "failed"})) return false;  // a repeat
+    if (!session_open) {
+        // Late: the session ended meanwhile (its end stopped the rest).
+        if (row)
+            set_stopped(c, id, std::nullopt);
+        else
+            insert_recording(c, id, session_id, "stopped", at, std::nullopt, by);
+        audit(c, session_id, actor, "recording.started", id, "late", by);
+        return false;
+    }
+    std::optional<RecordingRow> live = find_live_recording(c, session_id);
+    if (live && live->id != id) {
+        if (live->started_at > at) {
+            // `id` is older than the live one: a late event of a past recording.
+            if (!row) {
+                insert_recording(c, id, session_id, "stopped", at, std::nullopt, by);
+                audit(c, session_id, actor, "recording.started", id, "late", by);
+            }
+            return false;
+        }
+        if (live->state == "recording") {
+            set_stopped(c, live->id, at);
+            audit(c, session_id, actor, "recording.stopped", live->id, "superseded");
+        } else {
+            mark_failed(c, live->id, session_id, "another recording started", 0, actor);
+        }
+    }
+    if (row) {
+        exec(c,
+             "UPDATE recordings SET state = 'recording', started_at = " TELEMED_SQL_FROM_MICROS("$2") ","
+             " started_by = coalesce(started_by, $3::uuid), error = NULL, updated_at = now() WHERE id = $1::uuid",
+             Params().add(id).add(at).add(by));
+    } else {
+        insert_recording(c, id, session_id, "recording", at, std::nullopt, by);
+    }
+    audit(c, session_id, actor, "recording.started", id, nullptr, by);
+    return true;
+}
+
+int note_stopped(PGconn* c, const std::string& session_id, const std::string& id, int64_t at,
+                 const std::optional<std::string>& by, const std::vector<TrackRow>& tracks, const std::string& actor) {
+    std::optional<RecordingRow> row = find_recording(c, id);
+    bool stopped_now = false;
+    if (!row) {
+        int64_t first = at;
+        for (const TrackRow& t : tracks) first = std::min(first, t.started_at);
+        insert_recording(c, id, session_id, "stopped", first, at, std::nullopt);
+        stopped_now = true;
+    } else if (is_one_of(row->state, {"starting", "recording", "failed"})) {
+        set_stopped(c, id, at);
+        stopped_now = true;
+    } else if (row->state == "stopped") {
+        // The earlier of two known stops (a session end may have come first).
+        exec(c,
+             "UPDATE recordings SET stopped_at = " TELEMED_SQL_FROM_MICROS("$2") ", updated_at = now()"
+             " WHERE id = $1::uuid AND (stopped_at IS NULL OR stopped_at > " TELEMED_SQL_FROM_MICROS("$2") ")",
+             Params().add(id).add(at));
+    }
+    int inserted = 0;
+    for (const TrackRow& t : tracks) {
+        ResultPtr r = exec(c,
+                           "INSERT INTO recording_tracks (recording_id, participant_id, source, codec, file, consent_id,"
+                           " started_at, stopped_at) VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6::uuid, "
+                           TELEMED_SQL_FROM_MICROS("$7") ", " TELEMED_SQL_FROM_MICROS("$8") ")"
+                           " ON CONFLICT (recording_id, file) DO NOTHING",
+                           Params().add(id).add(t.participant_id).add(t.source).add(t.codec).add(t.file)
+                               .add(t.consent_id).add(t.started_at).add(t.stopped_at));
+        inserted += std::atoi(PQcmdTuples(r.get()));
+    }
+    if (stopped_now)
+        audit(c, session_id, actor, "recording.stopped", id, nullptr, by, static_cast<int>(tracks.size()));
+    else if (inserted > 0)
+        audit(c, session_id, actor, "recording.tracks_stored", id, nullptr, {}, inserted);
+    return inserted;
+}
+
+std::vector<std::string> stop_live_recordings(PGconn* c, const std::string& session_id, const std::string& actor) {
+    ResultPtr r = exec(c,
+                       "UPDATE recordings SET state = 'stopped', stopped_at = now(), updated_at = now()"
+                       " WHERE session_id = $1::uuid AND state IN ('starting', 'recording') RETURNING id::text",
+                       Params().add(session_id));
+    std::vector<std::string> ids;
+    for (int i = 0; i < PQntuples(r.get()); ++i) ids.push_back(str(r.get(), i, 0));
+    for (const std::string& id : ids) audit(c, session_id, actor, "recording.stopped", id, "session_ended");
+    return ids;
+}
+
+std::vector<TrackRow> list_tracks(PGconn* c, const std::string& recording_id) {
+    ResultPtr r = exec(c,
+                       "SELECT " TRACK_COLUMNS " FROM recording_tracks t WHERE t.recording_id = $1::uuid"
+                       " ORDER BY t.started_at, t.file",
+                       Params().add(recording_id));
+    std::vector<TrackRow> out;
+    for (int i = 0; i < PQntuples(r.get()); ++i) out.push_back(track_of(r.get(), i));
+    return out;
+}
+
+std::string encode_recording_cursor(const RecordingCursor& c) {
+    return base64url_encode("r1:" + std::to_string(c.created_at) + ":" + c.id);
+}
+
+std::optional<RecordingCursor> decode_recording_cursor(std::string_view text) {
+    if (text.size() > 128) return std::nullopt;
+    std::optional<std::string> raw = base64url_decode(text);
+    if (!raw || raw->compare(0, 3, "r1:") != 0) return std::nullopt;
+    std::string_view rest = std::string_view(*raw).substr(3);
+    const std::size_t colon = rest.find(':');
+    if (colon == std::string_view::npos) return std::nullopt;
+    RecordingCursor c;
+    auto [p, ec] = std::from_chars(rest.data(), rest.data() + colon, c.created_at);
+    if (ec != std::errc() || p != rest.data() + colon) return std::nullopt;
+    std::string_view id = rest.substr(colon + 1);
+    if (!is_uuid(id)) return std::nullopt;
+    c.id = normalize_uuid(id);
+    return c;
+}
+
+RecordingPage list_recordings(PGconn* c, const std::string& session_id, const std::optional<RecordingCursor>& after,
+                              int limit) {
+    Params p;
+    p.add(session_id).add(after ? std::optional<int64_t>(after->created_at) : std::nullopt)
+        .add(after ? std::optional<std::string>(after->id) : std::nullopt).add(limit + 1);
+    ResultPtr r = exec(c,
+                       "SELECT " RECORDING_COLUMNS " FROM recordings r WHERE r.session_id = $1::uuid"
+                       " AND ($2::int8 IS NULL OR (" TELEMED_SQL_MICROS("r.created_at") ", r.id) < ($2::int8, $3::uuid))"
+                       " ORDER BY r.created_at DESC, r.id DESC LIMIT $4::int",
+                       p);
+    RecordingPage page;
+    const int n = PQntuples(r.get());
+    for (int i = 0; i < n && i < limit; ++i) page.items.push_back(recording_of(r.get(), i));
+    if (n > limit && !page.items.empty())
+        page.next = RecordingCursor{page.items.back().created_at, page.items.back().id};
+    return page;
+}
+
+namespace {
+json_t* time_or_null(const std::optional<int64_t>& t) {
+    return t ? json_str(format_rfc3339_micros(*t)) : json_null();
+}
+json_t* str_or_null(const std::optional<std::string>& s) { return s ? json_str(*s) : json_null(); }
+}  // namespace
+
+Json recording_json(const RecordingRow& r, const std::vector<TrackRow>& tracks, const std::vector<ConsentRow>& consents) {
+    Json o(json_object());
+    json_object_set_new(o.get(), "id", json_str(r.id));
+    json_object_set_new(o.get(), "session_id", json_str(r.session_id));
+    json_object_set_new(o.get(), "state", json_str(r.state));
+    json_object_set_new(o.get(), "started_at", json_str(format_rfc3339_micros(r.started_at)));
+    json_object_set_new(o.get(), "stopped_at", time_or_null(r.stopped_at));
+    json_object_set_new(o.get(), "started_by", str_or_null(r.started_by));
+    json_object_set_new(o.get(), "error", str_or_null(r.error));
+    json_object_set_new(o.get(), "created_at", json_str(format_rfc3339_micros(r.created_at)));
+    json_object_set_new(o.get(), "updated_at", json_str(format_rfc3339_micros(r.updated_at)));
+    json_t* ts = json_array();
+    for (const TrackRow& t : tracks) {
+        json_t* j = json_object();
+        json_object_set_new(j, "participant_id", json_str(t.participant_id));
+        json_object_set_new(j, "source", json_str(t.source));
+        json_object_set_new(j, "codec", json_str(t.codec));
+        json_object_set_new(j, "started_at", json_str(format_rfc3339_micros(t.started_at)));
+        json_object_set_new(j, "stopped_at", time_or_null(t.stopped_at));
+        json_object_set_new(j, "consent_id", json_str(t.consent_id));
+        json_array_append_new(ts, j);
+    }
+    json_object_set_new(o.get(), "tracks", ts);
+    json_t* cs = json_array();
+    for (const ConsentRow& k : consents) {
+        json_t* j = json_object();
+        json_object_set_new(j, "id", json_str(k.id));
+        json_object_set_new(j, "participant_id", json_str(k.participant_id));
+        json_object_set_new(j, "recording", json_boolean(k.recording));
+        json_object_set_new(j, "created_at", json_str(format_rfc3339_micros(k.created_at)));
+        json_array_append_new(cs, j);
+    }
+    json_object_set_new(o.get(), "consents", cs);
+    return o;
+}
+
+}  // namespace telemed::db

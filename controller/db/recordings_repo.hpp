@@ -1,0 +1,126 @@
+// Rows of `recording_consents`, `recordings` and `recording_tracks`
+// (sql/007_recordings.sql) and the recording state transitions. Run on a
+// connection the caller holds, inside db::transact after lock_session() on
+// the session for every write (the audit chain and the one-live-recording
+// rule rely on it); throw db::Error on database errors.
+//
+// The transitions (note_started, note_stopped, stop_live_recordings) are
+// shared by the REST routes (routes/recordings.cpp), the plugin's events
+// (routes/internal_recordings.cpp) and the session end (routes/sessions.cpp),
+// so whichever learns of a change first writes it, once, with its audit row
+// ("recording.started" / "recording.stopped"); repeats change nothing.
+#pragma once
+#include <libpq-fe.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/json.hpp"
+
+namespace telemed::db {
+
+struct ConsentRow {
+    std::string id;
+    std::string session_id;
+    std::string participant_id;
+    bool recording = false;
+    int64_t created_at = 0;  // Unix microseconds
+};
+
+struct TrackRow {
+    std::string recording_id;
+    std::string participant_id;
+    std::string source;
+    std::string codec;
+    std::string file;
+    std::string consent_id;
+    int64_t started_at = 0;
+    std::optional<int64_t> stopped_at;
+};
+
+struct RecordingRow {
+    std::string id;
+    std::string session_id;
+    std::string state;  // starting | recording | stopped | failed | processing | available | incomplete
+    int64_t started_at = 0;
+    std::optional<int64_t> stopped_at;
+    std::optional<std::string> started_by;
+    std::optional<std::string> error;
+    int64_t created_at = 0;
+    int64_t updated_at = 0;
+};
+
+// ---- consents ----
+ConsentRow insert_consent(PGconn* c, const std::string& id, const std::string& session_id,
+                          const std::string& participant_id, bool recording);
+// The participant's latest answer in the session, if any.
+std::optional<ConsentRow> latest_consent(PGconn* c, const std::string& session_id, const std::string& participant_id);
+std::optional<ConsentRow> find_consent(PGconn* c, const std::string& id);
+// Oldest first, at most `limit`.
+inline constexpr int kMaxConsentsShown = 1000;
+std::vector<ConsentRow> list_consents(PGconn* c, const std::string& session_id, int limit = kMaxConsentsShown);
+
+// ---- recordings ----
+std::optional<RecordingRow> find_recording(PGconn* c, const std::string& id);
+// The session's row in state starting or recording (at most one: recordings_one_live).
+std::optional<RecordingRow> find_live_recording(PGconn* c, const std::string& session_id);
+// A REST start's row, state `starting`, with its audit row "recording.requested".
+RecordingRow insert_starting(PGconn* c, const std::string& id, const std::string& session_id,
+                             const std::string& actor);
+// starting -> failed with `error` (our own short text) and audit
+// "recording.failed" {recording_id, error_code?}. No-op (nullopt) in any other state.
+std::optional<RecordingRow> mark_failed(PGconn* c, const std::string& id, const std::string& session_id,
+                                        const std::string& error, int plugin_error, const std::string& actor);
+
+// The plugin says recording `id` of session `session_id` is on since `at`
+// (Unix microseconds), started by participant `by` (none: REST or the
+// plugin itself). `session_open`: the session is scheduled or active.
+//  - absent or starting/failed -> recording (started_at = at), audit
+//    "recording.started"; in another state: unchanged.
+//  - another live row of the session: the newer start wins (the plugin has
+//    one recording per room): an older live `recording` row -> stopped at
+//    `at` (audit "recording.stopped", reason superseded), an older
+//    `starting` one -> failed; when the other is the newer one, `id` is a
+//    late event: stored as stopped (absent) or left as it is.
+//  - session closed: a late event; stored as stopped.
+// Returns true when `id` turned recording now.
+bool note_started(PGconn* c, const std::string& session_id, bool session_open, const std::string& id, int64_t at,
+                  const std::optional<std::string>& by, const std::string& actor);
+// The plugin says recording `id` stopped at `at`, with `tracks` (stored
+// once per (recording, file)). starting/recording/failed or absent ->
+// stopped (stopped_at = at), audit "recording.stopped" {recording_id,
+// tracks, by?}; already stopped: stopped_at = the earlier of the two;
+// processing/available/incomplete: unchanged. Returns the tracks inserted now.
+int note_stopped(PGconn* c, const std::string& session_id, const std::string& id, int64_t at,
+                 const std::optional<std::string>& by, const std::vector<TrackRow>& tracks, const std::string& actor);
+// Session end/cancel: every starting/recording row of the session ->
+// stopped now, audit "recording.stopped" {recording_id, reason:
+// "session_ended"} each. Returns their ids.
+std::vector<std::string> stop_live_recordings(PGconn* c, const std::string& session_id, const std::string& actor);
+
+std::vector<TrackRow> list_tracks(PGconn* c, const std::string& recording_id);
+
+struct RecordingCursor {
+    int64_t created_at = 0;
+    std::string id;
+};
+std::string encode_recording_cursor(const RecordingCursor& c);
+std::optional<RecordingCursor> decode_recording_cursor(std::string_view text);
+struct RecordingPage {
+    std::vector<RecordingRow> items;
+    std::optional<RecordingCursor> next;
+};
+// Newest first (created_at DESC, id DESC).
+RecordingPage list_recordings(PGconn* c, const std::string& session_id, const std::optional<RecordingCursor>& after,
+                              int limit);
+
+// The Recording resource: {id, session_id, state, started_at, stopped_at,
+// started_by, error, created_at, updated_at, tracks:[{participant_id,
+// source, codec, started_at, stopped_at, consent_id}], consents:[{id,
+// participant_id, recording, created_at}]}.
+Json recording_json(const RecordingRow& r, const std::vector<TrackRow>& tracks, const std::vector<ConsentRow>& consents);
+
+}  // namespace telemed::db
