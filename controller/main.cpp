@@ -68,6 +68,8 @@ void register_all_routes(Router& r) {
     register_openapi_routes(r);
     register_static_file_routes(r);
     register_file_routes(r);
+    register_internal_recording_routes(r);
+    register_recording_routes(r);
 }
 
 // Waits up to `timeout` for SIGTERM/SIGINT (blocked in every thread).

@@ -15,7 +15,13 @@ controller_telemed_controller_SOURCES += \
 	controller/routes/messages.cpp \
 	controller/routes/internal_chat.cpp \
 	controller/routes/static_files.cpp \
-	controller/routes/files.cpp
+	controller/routes/files.cpp \
+	controller/routes/internal_recordings.cpp \
+	controller/routes/recordings.cpp
+
+# The recording bodies' parser is pure: in the library the unit tests link.
+controller_libtelemed_controller_http_la_SOURCES += \
+	controller/routes/recording_input.hpp controller/routes/recording_input.cpp
 
 # docs/openapi.yaml embedded as compact JSON (served at /openapi.json).
 # Override for experiments: make OPENAPI_YAML=/path/to/openapi.yaml

@@ -22,7 +22,9 @@
 //        200 unchanged, the room is re-synced (re-created if Janus lost it);
 //        ended/cancelled: 409 invalid-state-transition
 //   POST /sessions/{id}/end      scheduled|active -> ended (destroy_room, 4040
-//        tolerated); ended: 200 unchanged; cancelled: 409
+//        tolerated; a recording still starting/recording in Postgres is
+//        marked stopped in the same transaction); ended: 200 unchanged;
+//        cancelled: 409
 //   POST /sessions/{id}/cancel   scheduled -> cancelled (destroy_room, 4040
 //        tolerated); cancelled: 200 unchanged; active/ended: 409
 // Other errors: 404 not-found (unknown or non-UUID id), 503
@@ -45,6 +47,7 @@
 #include "controller/db/idempotency.hpp"
 #include "controller/db/lease.hpp"
 #include "controller/db/participants_repo.hpp"
+#include "controller/db/recordings_repo.hpp"
 #include "controller/db/sessions_repo.hpp"
 #include "controller/db/txn.hpp"
 #include "controller/http/problem.hpp"
@@ -247,6 +250,11 @@ Response transition_session(const Request& req, AppContext& app, SessionAction t
                 changed = false;
                 if (!tr.changes) return db::TxnEnd::Rollback;
                 db::Session now = db::set_session_status(c, id, tr.to);
+                // The end's destroy_room stopped the room's recording: a row
+                // the plugin's `stopped` event has not reached yet is
+                // stopped here (docs/DESIGN.md "Recording").
+                if (tr.to == SessionStatus::Ended || tr.to == SessionStatus::Cancelled)
+                    db::stop_live_recordings(c, id, actor);
                 Json audit = transition_audit_data(from, tr.to);
                 Json payload = session_event_payload(now);
                 db::record_change(c, id, actor, change_topic(t), audit.get(), payload.get());
