@@ -16,7 +16,8 @@ CONTROLLER_HTTP_TESTS = \
 	tests/unit/test_controller_conn_guard \
 	tests/unit/test_controller_lingering_close \
 	tests/unit/test_controller_range \
-	tests/unit/test_controller_segment_crypto
+	tests/unit/test_controller_segment_crypto \
+	tests/unit/test_controller_recording_input
 check_PROGRAMS += $(CONTROLLER_HTTP_TESTS)
 TESTS += $(CONTROLLER_HTTP_TESTS)
 
@@ -91,3 +92,7 @@ tests_unit_test_controller_range_LDADD = $(CONTROLLER_TEST_LDADD)
 tests_unit_test_controller_segment_crypto_SOURCES = tests/unit/test_controller_segment_crypto.cpp
 tests_unit_test_controller_segment_crypto_CXXFLAGS = $(CONTROLLER_TEST_CXXFLAGS)
 tests_unit_test_controller_segment_crypto_LDADD = $(CONTROLLER_TEST_LDADD)
+
+tests_unit_test_controller_recording_input_SOURCES = tests/unit/test_controller_recording_input.cpp
+tests_unit_test_controller_recording_input_CXXFLAGS = $(CONTROLLER_TEST_CXXFLAGS)
+tests_unit_test_controller_recording_input_LDADD = $(CONTROLLER_TEST_LDADD)
