@@ -283,6 +283,28 @@ Parsed<AdminRequest> parse_file_shared(const json_t* body) {
     return done(std::move(r));
 }
 
+Parsed<AdminRequest> parse_record(const json_t* body) {
+    PluginFailure f;
+    if (!check_params(body,
+                      {{"room", ParamType::String, true},
+                       {"action", ParamType::String, true},
+                       {"recording_id", ParamType::String, false}},
+                      &f))
+        return fail(f);
+    AdminRecordRequest r;
+    if (!uuid_param(body, "room", &r.room, &f)) return fail(f);
+    const std::string_view action = *string_param(body, "action");
+    if (action != "start" && action != "stop") return fail(invalid_element("action", "unknown value"));
+    r.start = action == "start";
+    if (json_object_get(body, "recording_id")) {
+        if (!r.start) return fail(invalid_element("recording_id", "only with action start"));
+        std::string id;
+        if (!uuid_param(body, "recording_id", &id, &f)) return fail(f);
+        r.recording_id = std::move(id);
+    }
+    return done(std::move(r));
+}
+
 bool valid_utf8_name(std::string_view s) {
     if (s.empty() || s.size() > kMaxFileNameBytes) return false;
     for (std::size_t i = 0; i < s.size();) {
@@ -460,6 +482,14 @@ Json build_request(const FileSharedRequest& r) {
     return j;
 }
 
+Json build_request(const AdminRecordRequest& r) {
+    Json j = request_object("record");
+    json_object_set_new(j.get(), "room", json_str(r.room));
+    json_object_set_new(j.get(), "action", json_string(r.start ? "start" : "stop"));
+    if (r.recording_id) json_object_set_new(j.get(), "recording_id", json_str(*r.recording_id));
+    return j;
+}
+
 Json build_request(const AdminRequest& r) {
     return std::visit([](const auto& v) { return build_request(v); }, r);
 }
@@ -488,6 +518,7 @@ Parsed<AdminRequest> parse_request(const json_t* body) {
     if (request == "set_permissions") return parse_set_permissions(body);
     if (request == "kick") return parse_kick(body);
     if (request == "file_shared") return parse_file_shared(body);
+    if (request == "record") return parse_record(body);
     return fail(PluginFailure::of(PluginError::InvalidRequest));
 }
 
@@ -566,6 +597,46 @@ Json room_info_reply(std::string_view room, SessionKind kind, SessionStatus stat
     json_object_set_new(j.get(), "participants", participants ? participants.release() : json_array());
     json_object_set_new(j.get(), "revoked", count(revoked));
     return j;
+}
+
+Json recording_reply(std::string_view room, const RecordingState& s) {
+    Json j = reply_object("recording");
+    json_object_set_new(j.get(), "room", json_str(room));
+    json_object_set_new(j.get(), "state", json_string(s.on ? "on" : "off"));
+    json_object_set_new(j.get(), "recording_id", s.recording_id ? json_str(*s.recording_id) : json_null());
+    json_object_set_new(j.get(), "policy", json_str(to_string(s.policy)));
+    json_object_set_new(j.get(), "recorded", uuid_list(s.recorded));
+    return j;
+}
+
+std::optional<RecordingState> parse_recording_reply(const json_t* response) {
+    if (reply_kind(response) != "recording") return std::nullopt;
+    RecordingState s;
+    const auto state = string_param(response, "state");
+    if (!state || (*state != "on" && *state != "off")) return std::nullopt;
+    s.on = *state == "on";
+    json_t* id = json_object_get(response, "recording_id");
+    if (json_is_string(id)) {
+        if (!is_uuid(json_string_value(id))) return std::nullopt;
+        s.recording_id = normalize_uuid(json_string_value(id));
+    } else if (!json_is_null(id)) {
+        return std::nullopt;
+    }
+    if (s.on != s.recording_id.has_value()) return std::nullopt;
+    const auto policy = string_param(response, "policy");
+    if (!policy) return std::nullopt;
+    auto p = parse_recording_policy(*policy);
+    if (!p) return std::nullopt;
+    s.policy = *p;
+    json_t* rec = json_object_get(response, "recorded");
+    if (!json_is_array(rec) || json_array_size(rec) > kMaxGrantsInRequest) return std::nullopt;
+    std::size_t i;
+    json_t* v;
+    json_array_foreach(rec, i, v) {
+        if (!json_is_string(v) || !is_uuid(json_string_value(v))) return std::nullopt;
+        s.recorded.push_back(normalize_uuid(json_string_value(v)));
+    }
+    return s;
 }
 
 Json permissions_set_reply(std::string_view room, std::string_view participant_id, bool connected) {

@@ -171,9 +171,21 @@ struct FileSharedRequest {
     bool operator==(const FileSharedRequest&) const = default;
 };
 
+// {"request":"record","room","action":"start","recording_id"?} and
+// {"request":"record","room","action":"stop"} -> recording_reply. Same rules
+// as the client request (docs/PROTOCOL.md "record"): 4040 no room, 4060
+// policy, 4062 a start naming another id than the one on, 5032 no
+// recordings_dir. Without recording_id the plugin makes one (UUID v4).
+struct AdminRecordRequest {
+    std::string room;
+    bool start = true;                          // "start" | "stop"
+    std::optional<std::string> recording_id;    // start only
+    bool operator==(const AdminRecordRequest&) const = default;
+};
+
 using AdminRequest = std::variant<PingRequest, CreateRoomRequest, DestroyRoomRequest, ListRoomsRequest,
                                   RoomInfoRequest, SetPermissionsRequest, KickRequest, SnapshotRequest,
-                                  FileSharedRequest>;
+                                  FileSharedRequest, AdminRecordRequest>;
 
 // Builders: the JSON body of a request (the "request" member of
 // message_plugin), keys in the order of docs/PROTOCOL.md.
@@ -186,6 +198,7 @@ Json build_request(const SetPermissionsRequest& r);
 Json build_request(const KickRequest& r);
 Json build_request(const SnapshotRequest& r);
 Json build_request(const FileSharedRequest& r);
+Json build_request(const AdminRecordRequest& r);
 Json build_request(const AdminRequest& r);
 
 // The parser: a request body (borrowed) becomes a typed request, or a
@@ -224,6 +237,18 @@ Json room_info_reply(std::string_view room, SessionKind kind, SessionStatus stat
 Json permissions_set_reply(std::string_view room, std::string_view participant_id, bool connected);
 // {"telemed":"kicked","room","participant_id","connected"}
 Json kicked_reply(std::string_view room, std::string_view participant_id, bool connected);
+// A room's recording as the record answer and room_info show it.
+struct RecordingState {
+    bool on = false;
+    std::optional<std::string> recording_id;
+    RecordingPolicy policy = RecordingPolicy::Optional;
+    std::vector<std::string> recorded;  // participant ids whose tracks are being written
+    bool operator==(const RecordingState&) const = default;
+};
+// {"telemed":"recording","room","state":"on"|"off","recording_id":uuid|null,"policy","recorded":[...]}
+Json recording_reply(std::string_view room, const RecordingState& s);
+// The reader of that answer (controller side): nullopt if malformed.
+std::optional<RecordingState> parse_recording_reply(const json_t* response);
 // {"telemed":"file_shared","room","file_id","delivered":N}
 Json file_shared_reply(std::string_view room, std::string_view file_id, std::size_t delivered);
 

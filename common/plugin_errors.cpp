@@ -30,11 +30,16 @@ std::string_view default_error_text(PluginError c) {
         case PluginError::CannotTargetSelf: return "cannot target oneself";
         case PluginError::InvalidSdp: return "invalid or missing SDP offer";
         case PluginError::NegotiationFailed: return "the offer could not be answered";
+        case PluginError::RecordingNotAllowed: return "recording not allowed by the session's policy";
+        case PluginError::ConsentRequired: return "consent to recording required";
+        case PluginError::RecordingBusy: return "another recording is on";
         case PluginError::LimitReached: return "limit reached";
         case PluginError::ClientIdReused: return "client_id already used for a different message";
         case PluginError::RateLimited: return "rate limited";
         case PluginError::Internal: return "internal error";
         case PluginError::ChatUnavailable: return "chat store unavailable or busy, retry";
+        case PluginError::ConsentUnavailable: return "consent could not be stored, retry";
+        case PluginError::RecordingUnavailable: return "recording unavailable";
     }
     return "internal error";
 }

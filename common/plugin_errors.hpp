@@ -42,11 +42,16 @@ enum class PluginError : int {
     CannotTargetSelf = 4046,    // admit/deny/kick/mute of oneself where not allowed
     InvalidSdp = 4050,          // configure: jsep offer missing, not an offer, or unusable SDP
     NegotiationFailed = 4051,   // the offer could not be answered
+    RecordingNotAllowed = 4060, // record: policy `disabled` refuses start, policy `required` refuses stop
+    ConsentRequired = 4061,     // required policy: admit of a participant without stored consent
+    RecordingBusy = 4062,       // record start (admin) while another recording id is on
     LimitReached = 4090,        // room limit reached / room full / table full
     ClientIdReused = 4092,      // chat: client_id already used for a different message
     RateLimited = 4290,         // chat: per-participant rate (event carries "retry_after_ms")
     Internal = 5000,
     ChatUnavailable = 5030,     // chat store unreachable or busy (event carries "retryable":true)
+    ConsentUnavailable = 5031,  // consent could not be stored through the controller ("retryable":true)
+    RecordingUnavailable = 5032,  // no recordings_dir, or the recording folder cannot be made
 };
 
 inline constexpr int to_int(PluginError c) { return static_cast<int>(c); }

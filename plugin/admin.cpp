@@ -52,6 +52,7 @@ Json PluginCore::handle_admin(const json_t* request) {
                           [&](const KickRequest& r) { return admin_kick(r); },
                           [&](const SnapshotRequest&) { return admin_snapshot(); },
                           [&](const admin_api::FileSharedRequest& r) { return admin_file_shared(r); },
+                          [&](const AdminRecordRequest& r) { return admin_record(r); },
                       },
                       *parsed.value);
 }
@@ -103,10 +104,12 @@ Json PluginCore::admin_create_room(const CreateRoomRequest& r) {
         for (const auto& [pid, member] : room->members())
             if (!member->admitted() && lobby::enters_from_lobby(room->state(), member->granted()))
                 entering.push_back(member);
-        for (const auto& member : entering) admit_member(*room, member);
+        for (const auto& member : entering) enter_or_wait_consent(*room, member);
         if (!entering.empty()) log(LogLevel::Info, "session started: " + std::to_string(entering.size()) +
-                                                       " admitted from the lobby, room " + room->id());
+                                                       " with a lobby ticket, room " + room->id());
     }
+    // Required: records while active (started here), consent before admission.
+    apply_recording_policy(*room);
 
     return admin_api::room_created_reply(room->id(), wire_state(room->state()), existed);
 }
@@ -115,6 +118,8 @@ Json PluginCore::admin_create_room(const CreateRoomRequest& r) {
 Json PluginCore::admin_destroy_room(const DestroyRoomRequest& r) {
     auto it = rooms_.find(r.room);
     if (it == rooms_.end()) return refusal(ErrorCode::NoSuchRoom);
+    // The recording stops first: files closed, manifest written, `stopped` sent (worker).
+    stop_recording(*it->second, std::nullopt);
     std::unique_ptr<Room> room = std::move(it->second);
     rooms_.erase(it);
     // Members are still referenced by the handle table: no deleter runs here.
@@ -173,11 +178,20 @@ Json PluginCore::admin_room_info(const RoomInfoRequest& r) {
         put("rtcp_dropped", c.rtcp_dropped);
         put("data_dropped", c.data_dropped);
         put("sdp_refused", c.sdp_refused);
+        put("rtp_recorded", c.rtp_recorded);
         json_object_set_new(o, "stats", stats);
+        const recording::Consent consent = room->consent(pid).value;
+        json_object_set_new(o, "consent",
+                            consent == recording::Consent::Unanswered ? json_null()
+                                                                      : json_boolean(consent == recording::Consent::Yes));
         json_array_append_new(arr, o);
     }
-    return admin_api::room_info_reply(room->id(), room->kind(), wire_state(room->state()), room->recording_policy(),
-                                  Json(arr), room->revoked_count());
+    Json reply = admin_api::room_info_reply(room->id(), room->kind(), wire_state(room->state()),
+                                            room->recording_policy(), Json(arr), room->revoked_count());
+    Json rec = recording_fields(recording_status(*room));
+    json_object_del(rec.get(), "policy");  // room_info has recording_policy
+    json_object_set_new(reply.get(), "recording", rec.release());
+    return reply;
 }
 
 // {"request":"set_permissions","room","participant_id","permissions":[...],"role"?}
@@ -202,9 +216,15 @@ Json PluginCore::admin_set_permissions(const SetPermissionsRequest& r) {
         if (r.role) member->set_role(*r.role);
         const Role after = member->identity()->role;
         push_locked(member, std::nullopt, permissions_event(r.permissions, after));
-        if (!member->admitted() && lobby::enters_from_lobby(room->state(), r.permissions)) {
+        if (!member->admitted() && lobby::enters_from_lobby(room->state(), r.permissions) &&
+            consent_allows_entry(*room, r.participant_id)) {
             admit_member(*room, member);
         } else {
+            if (!member->admitted() && lobby::enters_from_lobby(room->state(), r.permissions) &&
+                !member->consent_ticket()) {
+                member->set_consent_ticket(true);  // waits for its consent only
+                broadcast_lobby(*room);
+            }
             // The roster shows roles and the sources it may not publish
             // ("not_permitted"): the others' apps say why its camera is off.
             if (before != after || refused_before != not_permitted_sources(r.permissions)) broadcast_roster(*room);
@@ -274,7 +294,7 @@ void PluginCore::restore_room_state(Room& room, const CreateRoomRequest& r) {
         }
     }
     // After the mutes, so the capability bits it is admitted with hold them.
-    for (const auto& member : entering) admit_member(room, member);
+    for (const auto& member : entering) enter_or_wait_consent(room, member);
     log(LogLevel::Info, "room state restored: " + room.id() + ", " + std::to_string(r.admitted.size()) +
                             " admitted (" + std::to_string(entering.size()) + " from the lobby), " +
                             std::to_string(r.muted.size()) + " mute states");

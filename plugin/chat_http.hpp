@@ -1,12 +1,11 @@
-// The ChatBackend that talks to the controller over HTTP (libcurl):
+// The ChatBackend that talks to the controller over HTTP
+// (plugin/controller_http.hpp: libcurl, Bearer controller_secret, a curl
+// handle per store thread):
 //   POST <controller_url>/internal/v1/chat
 //   GET  <controller_url>/internal/v1/sessions/{id}/messages?participant=&since=&limit=
-// both with `Authorization: Bearer <controller_secret>` (the controller's
-// plugin_secret). Each call has the timeout chat_store_timeout_ms, and a
-// store thread keeps its own connection (curl handle per thread, reused).
-// Linked into the Janus module only (the core and its tests see the
-// ChatBackend interface, plugin/chat_store.hpp). Never logs a text or the
-// secret.
+// Each call has the timeout chat_store_timeout_ms. Linked into the Janus
+// module only (the core and its tests see the ChatBackend interface,
+// plugin/chat_store.hpp). Never logs a text or the secret.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -14,6 +13,7 @@
 #include <string_view>
 
 #include "plugin/chat_store.hpp"
+#include "plugin/controller_http.hpp"
 
 namespace telemed::plugin {
 
@@ -28,13 +28,7 @@ public:
                  chat::HistoryPage* page) override;
 
 private:
-    // One request; *status the HTTP status (0: transport failure).
-    bool call(const std::string& url, const std::string* body, std::string* response, long* status);
-
-    const std::string base_url_;
-    const std::string auth_header_;
-    const int64_t timeout_ms_;
-    std::function<void(std::string_view)> warn_;
+    ControllerHttp http_;
 };
 
 }  // namespace telemed::plugin

@@ -22,13 +22,17 @@ extern "C" {
 #include <config.h>
 #include <debug.h>
 #include <plugins/plugin.h>
+#include <record.h>
 #include <rtp.h>
 #include <sdp-utils.h>
 #include <utils.h>
 }
 
 #include <atomic>
+#include <cerrno>
+#include <cstdio>
 #include <ctime>
+#include <unistd.h>
 #include <exception>
 #include <memory>
 #include <string>
@@ -38,6 +42,7 @@ extern "C" {
 #include <curl/curl.h>
 
 #include "plugin/chat_http.hpp"
+#include "plugin/recording_http.hpp"
 #include "plugin/plugin_core.hpp"
 
 namespace {
@@ -57,6 +62,7 @@ std::atomic<bool> initialized{false};
 std::atomic<bool> stopping{false};
 PluginCore* core = nullptr;  // owned; created in init, deleted in destroy
 HttpChatBackend* chat_backend = nullptr;  // owned; outlives core's chat store threads
+HttpRecordingBackend* recording_backend = nullptr;  // owned; outlives core (its exit events)
 std::atomic<unsigned long long> chat_warnings{0};
 std::atomic<std::size_t> attaches_in_flight{0};   // create_session calls between check and attach
 std::atomic<unsigned long long> handles_refused{0};  // attaches refused by max_handles
@@ -179,6 +185,38 @@ public:
         janus_refcount_decrease(&session->ref);
     }
     int64_t now_unix() override { return static_cast<int64_t>(std::time(nullptr)); }
+    int64_t now_unix_micros() override { return janus_get_real_time(); }
+    // ---- recording: Janus's recorder (record.h) ----
+    bool make_dirs(const std::string& path) override {
+        if (g_mkdir_with_parents(path.c_str(), 0750) != 0) return false;
+        return g_file_test(path.c_str(), G_FILE_TEST_IS_DIR) != FALSE;
+    }
+    void* open_recorder(const std::string& dir, const std::string& codec, const std::string& name) override {
+        return janus_recorder_create_full(dir.c_str(), codec.c_str(), nullptr, name.c_str());
+    }
+    int write_recorder(void* recorder, uint8_t* buf, std::size_t len) noexcept override {
+        if (len > 0xffff) return -1;
+        return janus_recorder_save_frame(static_cast<janus_recorder*>(recorder), reinterpret_cast<char*>(buf),
+                                         static_cast<uint>(len));
+    }
+    void close_recorder(void* recorder) override {
+        auto* r = static_cast<janus_recorder*>(recorder);
+        janus_recorder_close(r);
+        janus_recorder_destroy(r);  // the last reference: the file is flushed and closed
+    }
+    bool write_file_atomic(const std::string& path, const std::string& content) override {
+        const std::string tmp = path + ".tmp";
+        FILE* f = std::fopen(tmp.c_str(), "wb");
+        if (f == nullptr) return false;
+        const bool written = std::fwrite(content.data(), 1, content.size(), f) == content.size();
+        const bool flushed = std::fflush(f) == 0 && fsync(fileno(f)) == 0;
+        const bool closed = std::fclose(f) == 0;
+        if (!written || !flushed || !closed || std::rename(tmp.c_str(), path.c_str()) != 0) {
+            std::remove(tmp.c_str());
+            return false;
+        }
+        return true;
+    }
     void log(LogLevel level, std::string_view line) override {
         const int n = static_cast<int>(line.size());
         switch (level) {
@@ -248,6 +286,10 @@ int plugin_init(janus_callbacks* callback, const char* config_path) {
                   static_cast<long long>(c.chat_rate_per_s), static_cast<long long>(c.chat_burst),
                   c.chat_queue_per_room, c.chat_store_threads, static_cast<long long>(c.chat_store_timeout_ms));
         std::unique_ptr<HttpChatBackend> backend;
+        std::unique_ptr<HttpRecordingBackend> rec_backend;
+        JANUS_LOG(LOG_INFO, "[%s] recording: %s, consent %s\n", kPackage,
+                  c.recordings_dir.empty() ? "unavailable (no recordings_dir: start 5032)" : c.recordings_dir.c_str(),
+                  chat_on ? "stored through the controller" : "cannot be stored (no controller_url: 5031)");
         if (chat_on) {
             curl_global_init(CURL_GLOBAL_DEFAULT);
             // First failure and then every 100th: an outage does not flood the log.
@@ -257,11 +299,18 @@ int plugin_init(janus_callbacks* callback, const char* config_path) {
                         JANUS_LOG(LOG_WARN, "[%s] %.*s (%llu so far)\n", kPackage, static_cast<int>(line.size()),
                                   line.data(), chat_warnings.load());
                 });
+            // Recording events are rare: every warning is logged (ids and status codes only).
+            rec_backend = std::make_unique<HttpRecordingBackend>(
+                c.controller_url, c.controller_secret, c.chat_store_timeout_ms, [](std::string_view line) {
+                    JANUS_LOG(LOG_WARN, "[%s] %.*s\n", kPackage, static_cast<int>(line.size()), line.data());
+                });
         }
         const std::size_t chat_threads = c.chat_store_threads;
         auto fresh = std::make_unique<PluginCore>(host, std::move(*parsed.config), std::move(keys));
         if (backend) fresh->attach_chat_backend(*backend, chat_threads);
+        if (rec_backend) fresh->attach_recording_backend(*rec_backend, 1);
         chat_backend = backend.release();
+        recording_backend = rec_backend.release();
         fresh->start_worker();
         core = fresh.release();
         initialized.store(true);
@@ -277,7 +326,9 @@ void plugin_destroy() {
         PluginCore* doomed = core;
         if (doomed) doomed->stop_worker();
         core = nullptr;
-        delete doomed;  // its chat store threads were joined by stop_worker
+        delete doomed;  // its store threads were joined by stop_worker; recordings finalised
+        delete recording_backend;
+        recording_backend = nullptr;
         if (chat_backend) {
             delete chat_backend;
             chat_backend = nullptr;

@@ -17,6 +17,7 @@ json_t* roster(const std::vector<RosterEntry>& entries) {
         json_object_set_new(o, "muted_by_moderator", sources_to_json(e.muted_by_moderator).release());
         json_object_set_new(o, "not_permitted", sources_to_json(e.not_permitted).release());
         json_object_set_new(o, "precheck", precheck_to_json(e.precheck).release());
+        json_object_set_new(o, "consent", e.consent ? json_boolean(*e.consent) : json_null());
         json_array_append_new(arr, o);
     }
     return arr;
@@ -70,7 +71,8 @@ Json sources_to_json(uint8_t bits) {
 }
 
 Json joined_event(std::string_view session_id, std::string_view participant_id, Role role, PermissionSet perms,
-                  RoomState state, bool admitted, const std::vector<RosterEntry>& others) {
+                  RoomState state, bool admitted, const std::vector<RosterEntry>& others, const json_t* recording,
+                  bool consent_required) {
     Json j = telemed_object("joined");
     json_object_set_new(j.get(), "session_id", json_str(session_id));
     json_object_set_new(j.get(), "participant_id", json_str(participant_id));
@@ -79,12 +81,28 @@ Json joined_event(std::string_view session_id, std::string_view participant_id, 
     json_object_set_new(j.get(), "session_state", json_str(to_string(state)));
     json_object_set_new(j.get(), "status", json_str(admitted ? "admitted" : "waiting"));
     json_object_set_new(j.get(), "participants", roster(others));
+    if (recording) json_object_set(j.get(), "recording", const_cast<json_t*>(recording));
+    if (!admitted && consent_required) json_object_set_new(j.get(), "reason", json_string("consent_required"));
     return j;
 }
 
-Json admitted_event(const std::vector<RosterEntry>& others) {
+Json admitted_event(const std::vector<RosterEntry>& others, const json_t* recording) {
     Json j = telemed_object("admitted");
     json_object_set_new(j.get(), "participants", roster(others));
+    if (recording) json_object_set(j.get(), "recording", const_cast<json_t*>(recording));
+    return j;
+}
+
+Json lobby_event(std::string_view reason) {
+    Json j = telemed_object("lobby");
+    json_object_set_new(j.get(), "reason", json_str(reason));
+    return j;
+}
+
+Json consent_event(bool recording, const std::optional<std::string>& consent_id) {
+    Json j = telemed_object("consent");
+    json_object_set_new(j.get(), "recording", json_boolean(recording));
+    json_object_set_new(j.get(), "consent_id", consent_id ? json_str(*consent_id) : json_null());
     return j;
 }
 
@@ -99,6 +117,8 @@ Json waiting_event(const std::vector<LobbyEntry>& lobby) {
         json_object_set_new(o, "role", json_str(to_string(e.role)));
         json_object_set_new(o, "display_name", str_or_null(e.display_name));
         json_object_set_new(o, "precheck", precheck_to_json(e.precheck).release());
+        json_object_set_new(o, "consent", e.consent ? json_boolean(*e.consent) : json_null());
+        if (e.consent_required) json_object_set_new(o, "reason", json_string("consent_required"));
         json_array_append_new(arr, o);
     }
     json_object_set_new(j.get(), "waiting", arr);

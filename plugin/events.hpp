@@ -27,6 +27,7 @@ struct RosterEntry {
     uint8_t muted_by_moderator = 0;  // subset of muted
     uint8_t not_permitted = 0;       // sources its permissions do not allow (publish_*)
     std::optional<Precheck> precheck;  // the last pre-call check it reported
+    std::optional<bool> consent;       // to recording: null = not answered
 };
 // A participant waiting in the lobby (shown to moderators).
 struct LobbyEntry {
@@ -34,6 +35,8 @@ struct LobbyEntry {
     Role role = Role::Observer;
     std::optional<std::string> display_name;
     std::optional<Precheck> precheck;  // the last pre-call check it reported
+    std::optional<bool> consent;       // to recording: null = not answered
+    bool consent_required = false;     // "reason":"consent_required" (required policy, no stored consent)
 };
 // One slot assignment: slot mid -> remote participant + source.
 struct StreamEntry {
@@ -57,10 +60,18 @@ Json error_event(const Failure& f);
 // {"telemed":"joined","session_id","participant_id","role","permissions":[...],
 //  "session_state","participants":[{"participant_id","role"}]}
 // "status": "admitted" | "waiting" (waiting participants get an empty roster)
+// "recording": the room's recording fields (plugin/recording.hpp), borrowed,
+// when given; "reason":"consent_required" when it waits for its consent.
 Json joined_event(std::string_view session_id, std::string_view participant_id, Role role, PermissionSet perms,
-                  RoomState state, bool admitted, const std::vector<RosterEntry>& others);
-// {"telemed":"admitted","participants":[...]}
-Json admitted_event(const std::vector<RosterEntry>& others);
+                  RoomState state, bool admitted, const std::vector<RosterEntry>& others,
+                  const json_t* recording = nullptr, bool consent_required = false);
+// {"telemed":"admitted","participants":[...],"recording":{...}?}
+Json admitted_event(const std::vector<RosterEntry>& others, const json_t* recording = nullptr);
+// {"telemed":"lobby","reason":"consent_required"}: an admitted participant
+// went back to the lobby (it withdrew its consent in a required room).
+Json lobby_event(std::string_view reason);
+// {"telemed":"consent","recording":bool,"consent_id":uuid|null}
+Json consent_event(bool recording, const std::optional<std::string>& consent_id);
 // {"telemed":"denied"}
 Json denied_event();
 // {"telemed":"waiting","waiting":[{"participant_id","role","display_name","precheck"}]}

@@ -1,7 +1,8 @@
 // The only way the plugin core talks to Janus. plugin/entrypoint.cpp
 // implements it with the janus_callbacks; unit tests implement it with a
 // recorder. Calls are made from the worker thread only, never while the core's
-// state mutex is held (Janus takes its own session locks in push_event).
+// state mutex is held (Janus takes its own session locks in push_event);
+// the media path's and the recording methods say where they are called.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -55,6 +56,26 @@ public:
     virtual int64_t now_unix() = 0;
     // One log line. Callers pass ids only: never tokens, secrets or names.
     virtual void log(LogLevel level, std::string_view line) = 0;
+    // Wall clock, unix microseconds (recording times).
+    virtual int64_t now_unix_micros() { return now_unix() * 1000000; }
+
+    // ---- recording (plugin/recording.hpp): Janus's recorder, record.h ----
+    // Creates `path` and its parents (mode 0750); true if it exists as a
+    // folder afterwards. Called under the state mutex (one syscall per
+    // recording start: its answer depends on it).
+    virtual bool make_dirs(const std::string& path) = 0;
+    // Opens <dir>/<name>.mjr for `codec` ("opus" | "vp8"); nullptr on
+    // failure. Worker thread, no lock held.
+    virtual void* open_recorder(const std::string& dir, const std::string& codec, const std::string& name) = 0;
+    // Writes one RTP packet (the recorder rewrites and restores its header).
+    // The media path, for recorded participants only; < 0 on failure.
+    virtual int write_recorder(void* recorder, uint8_t* buf, std::size_t len) noexcept = 0;
+    // Closes and frees a recorder. Worker thread, only once no media thread
+    // can still write to it.
+    virtual void close_recorder(void* recorder) = 0;
+    // Writes `path` atomically (a temporary file in the same folder, then a
+    // rename). Worker thread, no lock held.
+    virtual bool write_file_atomic(const std::string& path, const std::string& content) = 0;
 };
 
 }  // namespace telemed::plugin

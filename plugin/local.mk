@@ -27,7 +27,10 @@ plugin_libtelemed_plugin_core_la_SOURCES = \
 	plugin/moderation.cpp \
 	plugin/chat.cpp \
 	plugin/chat_store.hpp plugin/chat_store.cpp \
-	plugin/files.cpp
+	plugin/files.cpp \
+	plugin/recording_rules.hpp plugin/recording_rules.cpp \
+	plugin/recording.hpp plugin/recording_json.cpp plugin/recording.cpp \
+	plugin/recording_store.hpp plugin/recording_store.cpp
 plugin_libtelemed_plugin_core_la_CXXFLAGS = $(AM_CXXFLAGS) $(JANSSON_CFLAGS) -fvisibility=hidden -pthread
 plugin_libtelemed_plugin_core_la_LIBADD = common/libtelemed_common.la
 
@@ -35,9 +38,11 @@ plugin_libtelemed_plugin_core_la_LIBADD = common/libtelemed_common.la
 # janus_* symbols resolve from the janus executable at dlopen time, so no
 # -no-undefined / -z defs here. Only create() is exported.
 janusplugin_LTLIBRARIES += plugin/libjanus_telemed.la
-# plugin/chat_http.cpp is the chat store's libcurl client (the core's tests
-# fake the ChatBackend instead).
-plugin_libjanus_telemed_la_SOURCES = plugin/entrypoint.cpp plugin/chat_http.hpp plugin/chat_http.cpp
+# plugin/controller_http.cpp is the libcurl client of the controller's
+# internal API, used by the chat and recording stores' backends (the core's
+# tests fake ChatBackend / RecordingBackend instead).
+plugin_libjanus_telemed_la_SOURCES = plugin/entrypoint.cpp plugin/controller_http.hpp plugin/controller_http.cpp \
+	plugin/chat_http.hpp plugin/chat_http.cpp plugin/recording_http.hpp plugin/recording_http.cpp
 plugin_libjanus_telemed_la_CXXFLAGS = $(AM_CXXFLAGS) $(JANUS_CFLAGS) $(GLIB_CFLAGS) $(JANSSON_CFLAGS) $(CURL_CFLAGS) \
 	-fvisibility=hidden -pthread
 plugin_libjanus_telemed_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared -pthread \

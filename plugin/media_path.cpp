@@ -81,6 +81,9 @@ void PluginCore::on_rtp(Participant& p, int mindex, bool video, uint8_t* buf, st
             }
         }
     }
+    // Recording: written iff the gate forwards it and the publisher is being
+    // recorded (its view carries a recorder). Not recorded: one null check.
+    if (r->recorder) record_packet(p, *r->recorder, buf, len);
     // Kept keyframes of subscribers that came up go out first, with any
     // packet of the publisher (plugin/keyframe_capture.hpp).
     if (reader.view()->replay_pending) replay_ready(p, *reader.view(), caps);

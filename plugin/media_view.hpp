@@ -20,6 +20,7 @@
 
 #include "plugin/keyframe_capture.hpp"
 #include "plugin/media_gate.hpp"
+#include "plugin/recording.hpp"
 #include "plugin/rtp.hpp"
 
 namespace telemed::plugin {
@@ -69,6 +70,9 @@ struct Route {
     Source source = Source::Audio;
     uint8_t in_pt = 0;  // payload type negotiated for this m-line (opus / vp8)
     std::vector<Target> targets;
+    // Set only while the publisher is being recorded (plugin/recording.hpp):
+    // a participant not recorded costs the media path one null check.
+    std::shared_ptr<TrackRecorder> recorder;
     // slot
     std::shared_ptr<Participant> publisher;  // null while the slot is idle
     int publisher_mindex = -1;
@@ -91,6 +95,7 @@ struct MediaCounters {
     std::atomic<uint64_t> rtcp_dropped{0};
     std::atomic<uint64_t> data_dropped{0};
     std::atomic<uint64_t> sdp_refused{0};   // sending m-lines answered inactive (permissions)
+    std::atomic<uint64_t> rtp_recorded{0};  // packets written to its recording tracks
 };
 
 }  // namespace telemed::plugin

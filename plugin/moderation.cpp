@@ -44,6 +44,11 @@ void PluginCore::moderate_admit(const std::shared_ptr<Participant>& p, const Adm
     const lobby::ModeratorDecision decision = lobby::decide_admit(state, req.deny);
     if (decision.outcome == lobby::ModeratorOutcome::Refused)
         return reply_error(p, txn, lobby::to_failure(decision.refusal));
+    // Required recording: nobody enters without stored consent (the
+    // waiting entry says "reason":"consent_required").
+    if (decision.outcome == lobby::ModeratorOutcome::Admit &&
+        !recording::moderator_admit_allowed(room->recording_policy(), room->consent(req.participant_id).value))
+        return reply_error(p, txn, Failure::of(ErrorCode::ConsentRequired));
     const char* request = req.deny ? "deny" : "admit";
     push_locked(p, txn, ok_event(request, req.participant_id));
     if (decision.outcome == lobby::ModeratorOutcome::Deny) {

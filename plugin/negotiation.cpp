@@ -230,7 +230,9 @@ void PluginCore::media_changed(Room& room, const Participant* quiet) {
         else if (auto* c = std::get_if<SlotAssigner::StreamsChanged>(&e))
             push_locked(c->subscriber, std::nullopt, streams_event(c->streams, c->unassigned));
     }
+    sync_recording(room);  // the recorders of the recorded participants' m-lines go into the views
     views_.rebuild(room);
+    tell_recording(room);
 }
 
 }  // namespace telemed::plugin

@@ -161,6 +161,10 @@ public:
     Admission admission() const noexcept { return admission_; }
     void set_admission(Admission a) noexcept { admission_ = a; }
     bool admitted() const noexcept { return identity_.has_value() && admission_ == Admission::Admitted; }
+    // Waiting only for its consent to recording (a required room): the
+    // lobby would admit it (a ticket), so its stored consent admits it.
+    bool consent_ticket() const noexcept { return consent_ticket_; }
+    void set_consent_ticket(bool v) noexcept { consent_ticket_ = v; }
     // Order in which members joined (lobby order).
     uint64_t join_order() const noexcept { return join_order_; }
     void set_join_order(uint64_t n) noexcept { join_order_ = n; }
@@ -180,6 +184,7 @@ public:
         identity_.reset();
         granted_ = 0;
         admission_ = Admission::Waiting;
+        consent_ticket_ = false;
         negotiated_ = Negotiated{};
     }
 
@@ -204,6 +209,7 @@ private:
     std::optional<Identity> identity_;
     PermissionSet granted_ = 0;
     Admission admission_ = Admission::Waiting;
+    bool consent_ticket_ = false;
     uint64_t join_order_ = 0;
     Negotiated negotiated_;
 };

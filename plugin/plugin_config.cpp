@@ -148,6 +148,17 @@ ConfigParse parse_plugin_config(const std::vector<std::pair<std::string, std::st
                 return out;
             }
             c.chat_store_timeout_ms = *v;
+        } else if (name == "recordings_dir") {
+            std::string_view v = trim(value);
+            while (v.size() > 1 && v.back() == '/') v.remove_suffix(1);
+            bool printable = true;
+            for (char ch : v) printable = printable && ch >= 0x20 && ch < 0x7F;
+            const bool dotdot = v.find("/../") != std::string_view::npos || v.ends_with("/..");
+            if (!v.empty() && (v.size() > kMaxRecordingsDirChars || v.front() != '/' || !printable || dotdot)) {
+                out.error = "recordings_dir: expected an absolute path (no '..'), at most 512 characters";
+                return out;
+            }
+            c.recordings_dir = std::string(v);
         } else {
             out.unknown_keys.push_back(name);
         }

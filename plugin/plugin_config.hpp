@@ -32,6 +32,9 @@ struct PluginConfig {
     std::size_t chat_queue_per_room = 256;       // accepted messages waiting to be stored, per room
     std::size_t chat_store_threads = 2;          // HTTP client threads
     int64_t chat_store_timeout_ms = 2000;        // per batch / history request
+    // Recording (docs/PROTOCOL.md "Recording"): where .mjr files and
+    // manifest.json go. Absolute; empty: recording unavailable (start 5032).
+    std::string recordings_dir;
 };
 
 // Limits on the values (documented in the sample config).
@@ -48,6 +51,7 @@ inline constexpr int64_t kMaxChatBurst = 10000;
 inline constexpr std::size_t kMaxChatQueue = 100000;
 inline constexpr std::size_t kMaxChatThreads = 16;
 inline constexpr int64_t kMaxChatTimeoutMs = 60000;
+inline constexpr std::size_t kMaxRecordingsDirChars = 512;
 
 struct ConfigParse {
     std::optional<PluginConfig> config;  // empty on error

@@ -15,6 +15,11 @@
 namespace telemed::plugin {
 
 namespace {
+std::optional<bool> consent_value(recording::Consent c) {
+    if (c == recording::Consent::Unanswered) return std::nullopt;
+    return c == recording::Consent::Yes;
+}
+
 std::string new_instance_id() {
     std::random_device rd;
     char buf[33];
@@ -29,6 +34,8 @@ PluginCore::PluginCore(Host& host, PluginConfig config, KeyRing keys)
 PluginCore::~PluginCore() {
     stop_worker();
     queue_.clear();
+    // Every recording stops here: files closed, manifests written (Janus's destroy()).
+    finalize_recordings_at_exit();
     // Rooms and handles go with the members; participants' deleters hand the
     // host references back. Move them out so no deleter runs under mu_.
     std::unordered_map<HostHandle, std::shared_ptr<Participant>> handles;
@@ -156,6 +163,7 @@ void PluginCore::stop_worker() {
     // The store threads first: a batch in flight finishes (or times out) and
     // finds the queue still open or closed; either way nothing waits on it.
     if (chat_store_) chat_store_->stop();
+    if (recording_store_) recording_store_->stop();
     queue_.close();
     if (worker_.joinable()) worker_.join();
 }
@@ -180,7 +188,10 @@ void PluginCore::worker_loop() noexcept {
         try {
             const std::size_t views_left = reclaim_views();
             const std::size_t captures_left = sweep_captures();
-            pending = views_left > 0 || captures_left > 0;
+            // While a room records, the worker also looks every 250 ms for
+            // write failures the media path flagged (it cannot wake us).
+            const std::size_t recorders_left = sweep_recorders();
+            pending = views_left > 0 || captures_left > 0 || recorders_left > 0;
         } catch (...) {
             pending = true;
         }
@@ -195,6 +206,7 @@ std::size_t PluginCore::drain() {
     }
     reclaim_views();
     sweep_captures();
+    sweep_recorders();
     return n;
 }
 
@@ -219,6 +231,10 @@ void PluginCore::run(Task& task) noexcept {
             chat_stored(stored->done);
         } else if (auto* answered = std::get_if<ChatHistoryAnswered>(&task)) {
             chat_history_answered(answered->done);
+        } else if (auto* open = std::get_if<OpenRecorders>(&task)) {
+            open_recorders(*open);
+        } else if (auto* consented = std::get_if<ConsentStored>(&task)) {
+            consent_stored(consented->done);
         }
     } catch (const std::exception& e) {
         log(LogLevel::Error, std::string("worker task failed: ") + e.what());
@@ -273,6 +289,7 @@ std::vector<RosterEntry> PluginCore::roster_without(const Room& room, std::strin
         e.muted_by_moderator = m.moderator;
         e.not_permitted = not_permitted_sources(member->granted());
         if (const Precheck* pc = room.precheck(pid)) e.precheck = *pc;
+        e.consent = consent_value(room.consent(pid).value);
         out.push_back(std::move(e));
     }
     return out;
@@ -292,6 +309,8 @@ std::vector<LobbyEntry> PluginCore::waiting_list(const Room& room) const {
         e.role = member->identity()->role;
         if (const StoredGrant* g = room.grant(pid)) e.display_name = g->display_name;
         if (const Precheck* pc = room.precheck(pid)) e.precheck = *pc;
+        e.consent = consent_value(room.consent(pid).value);
+        e.consent_required = !consent_allows_entry(room, pid);
         waiting.emplace_back(member->join_order(), std::move(e));
     }
     std::sort(waiting.begin(), waiting.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -326,7 +345,8 @@ void PluginCore::admit_member(Room& room, const std::shared_ptr<Participant>& p)
     p->set_admission(Admission::Admitted);
     refresh_caps(room, p);
     const std::string& pid = p->identity()->participant_id;
-    push_locked(p, std::nullopt, admitted_event(roster_without(room, pid)));
+    push_locked(p, std::nullopt,
+                admitted_event(roster_without(room, pid), recording_fields(recording_status(room)).get()));
     for (const auto& [other_id, member] : room.members())
         if (member != p && member->admitted())
             push_locked(member, std::nullopt, participants_event(roster_without(room, other_id)));
@@ -387,6 +407,10 @@ void PluginCore::run_client(ClientMessage& m) {
         chat_history(m.from, *h, m.transaction);
     } else if (auto* pc = std::get_if<PrecheckRequest>(&*parsed.value)) {
         report_precheck(m.from, *pc, m.transaction);
+    } else if (auto* cs = std::get_if<ConsentRequest>(&*parsed.value)) {
+        consent(m.from, *cs, m.transaction);
+    } else if (auto* rr = std::get_if<RecordRequest>(&*parsed.value)) {
+        record(m.from, *rr, m.transaction);
     }
 }
 
@@ -437,7 +461,9 @@ void PluginCore::join(const std::shared_ptr<Participant>& p, const JoinRequest& 
             log(LogLevel::Info, "join refused: revoked participant " + pid + " room " + sid);
         return reply_error(p, txn, lobby::to_failure(decision.refusal));
     }
-    const bool admitted = decision.outcome == lobby::JoinOutcome::Admitted;
+    // Required recording: the lobby's ticket counts only with stored consent.
+    const bool ticket = decision.outcome == lobby::JoinOutcome::Admitted;
+    const bool admitted = ticket && consent_allows_entry(*room, pid);
 
     if (previous) {  // same participant on another handle: the newest wins
         evict(*room, previous);
@@ -448,13 +474,15 @@ void PluginCore::join(const std::shared_ptr<Participant>& p, const JoinRequest& 
     }
 
     p->join(Identity{pid, sid, role}, perms, admitted ? Admission::Admitted : Admission::Waiting);
+    p->set_consent_ticket(ticket && !admitted);
     p->set_join_order(room->next_join_order());
     room->add_member(pid, p);
     room->forget_departure(pid);
     refresh_caps(*room, p);
     push_locked(p, txn,
                 joined_event(sid, pid, role, perms, room->state(), admitted,
-                             admitted ? roster_without(*room, pid) : std::vector<RosterEntry>{}));
+                             admitted ? roster_without(*room, pid) : std::vector<RosterEntry>{},
+                             recording_fields(recording_status(*room)).get(), !consent_allows_entry(*room, pid)));
     const MuteState mutes = room->mute_state(pid);
     if (mutes.all() != 0) push_locked(p, std::nullopt, muted_event(mutes.all(), mutes.moderator, mutes.by));
     if (admitted) {

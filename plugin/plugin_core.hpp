@@ -39,6 +39,11 @@
 //    a ChatStored task on the same queue, and the worker turns it into
 //    events (queued under mu_, pushed unlocked like every other). The
 //    worker never waits on HTTP.
+//  - Recording (plugin/recording.cpp, recording.hpp, recording_rules.hpp):
+//    consent answers and recording events go through the RecordingStore's
+//    thread like chat; recorders are opened and closed by the worker with
+//    no lock held; the media path writes through the TrackRecorder of its
+//    view (recorded participants only).
 //  - The media path (on_rtp / on_rtcp / on_data, Janus's media threads) takes
 //    no lock at all: it reads the sender's capability bits and its MediaView
 //    (plugin/media_view.hpp) under a hazard pointer. Views are rebuilt under
@@ -69,6 +74,8 @@
 #include "plugin/participant.hpp"
 #include "plugin/plugin_config.hpp"
 #include "plugin/protocol.hpp"
+#include "plugin/recording.hpp"
+#include "plugin/recording_store.hpp"
 #include "plugin/room.hpp"
 #include "plugin/slots.hpp"
 #include "plugin/view_publisher.hpp"
@@ -140,6 +147,18 @@ public:
     // their outcomes are queued for the worker (drain()). Returns how many.
     std::size_t pump_chat();
 
+    // ---- recording (plugin/recording.cpp) ----
+    // Gives the core its recording store (consents, recording events), like
+    // attach_chat_backend. Without it consent=true answers 5031.
+    void attach_recording_backend(RecordingBackend& backend, std::size_t threads);
+    std::size_t pump_recording();
+    // Closes the recorders no view holds any more, writes the manifests of
+    // stopped recordings whose files are all closed, handles write failures
+    // (the worker does it on its own; tests call it). Returns the number of
+    // things still pending (recorders to close, manifests to write, rooms
+    // recording).
+    std::size_t sweep_recorders();
+
     // ---- worker ----
     void start_worker();
     void stop_worker();  // idempotent; queued work is dropped; stops the chat store first
@@ -181,7 +200,15 @@ private:
     struct ChatHistoryAnswered {
         ChatHistoryDone done;
     };
-    using Task = std::variant<ClientMessage, Push, ClosePc, Notify, SendPli, ChatStored, ChatHistoryAnswered>;
+    // Recorders to open (worker, no lock held), and a consent answer stored.
+    struct OpenRecorders {
+        std::vector<std::shared_ptr<TrackRecorder>> tracks;
+    };
+    struct ConsentStored {
+        ConsentDone done;
+    };
+    using Task = std::variant<ClientMessage, Push, ClosePc, Notify, SendPli, ChatStored, ChatHistoryAnswered,
+                              OpenRecorders, ConsentStored>;
 
     void run(Task& task) noexcept;
     void run_client(ClientMessage& m);
@@ -245,6 +272,50 @@ private:
     void chat_stored(ChatBatchDone& done);
     void chat_history_answered(ChatHistoryDone& done);
 
+    // recording.cpp (mu_ held unless said otherwise)
+    void consent(const std::shared_ptr<Participant>& p, const ConsentRequest& req,
+                 const std::optional<std::string>& txn);
+    void record(const std::shared_ptr<Participant>& p, const RecordRequest& req,
+                const std::optional<std::string>& txn);
+    void consent_stored(ConsentDone& done);       // takes mu_
+    void open_recorders(OpenRecorders& task);     // no lock held; takes mu_ at the end
+    Json admin_record(const AdminRecordRequest& r);
+    // The room's recording fields; `recorded` = recorded_ids.
+    RecordingStatus recording_status(const Room& room) const;
+    // Admitted members with stored consent while the room records (and whose
+    // writes did not fail), sorted.
+    std::vector<std::string> recorded_ids(const Room& room) const;
+    // Opens / closes tracks so that exactly the published m-lines of
+    // recorded_ids are recorded (media_changed calls it before the views).
+    void sync_recording(Room& room);
+    // `recording` to every admitted member (but `except`) when what it says changed.
+    void tell_recording(Room& room, const Participant* except = nullptr);
+    // false and *f: 5032. `by`: the participant who asked (null: the controller / policy).
+    bool start_recording(Room& room, std::optional<std::string> id, std::optional<std::string> by, Failure* f);
+    void stop_recording(Room& room, std::optional<std::string> by);
+    // Policy side effects after a room's policy or state changed: a required
+    // room records when active, a disabled one never; admitted members
+    // without consent leave a required room for the lobby.
+    void apply_recording_policy(Room& room);
+    // Whether a participant the lobby lets in may enter by the recording
+    // policy (else it keeps waiting, its consent_ticket set).
+    bool consent_allows_entry(const Room& room, const std::string& participant_id) const;
+    // Admits `p` (admit_member) or, when it waits only for its consent, marks it so.
+    void enter_or_wait_consent(Room& room, const std::shared_ptr<Participant>& p);
+    // A consent change of `participant_id` took effect: lobby, roster, recorded set.
+    void consent_changed(Room& room, const std::string& participant_id);
+    void send_back_to_lobby(Room& room, const std::shared_ptr<Participant>& p);
+    // Write failures seen by the media path: stop those participants' tracks.
+    void handle_recording_faults();
+    ManifestTrack* manifest_track(const std::string& room_id, const std::string& recording_id, std::size_t index);
+    // ~PluginCore: every recording stopped, files closed, manifests written
+    // (no media thread runs any more).
+    void finalize_recordings_at_exit() noexcept;
+    // Writes the manifest of a stopped recording and queues its `stopped` event (no lock held).
+    void finish_recording(const RecordingRecord& r, bool via_store);
+    // The media path's write (recorded participants only; media thread).
+    void record_packet(Participant& p, TrackRecorder& t, uint8_t* buf, std::size_t len) noexcept;
+
     Json admin_ping();
     Json admin_create_room(const CreateRoomRequest& r);
     Json admin_destroy_room(const DestroyRoomRequest& r);
@@ -297,6 +368,15 @@ private:
 
     // Chat store (chat_store.hpp); null until attach_chat_backend.
     std::unique_ptr<ChatStore> chat_store_;
+
+    // Recording (recording.cpp). Guarded by mu_: recorders left the active
+    // set and wait until no view holds them, stopped recordings wait for
+    // their files to be closed. The media path raises recording_fault_ (an
+    // atomic, no lock, no wake-up) when a write fails; the worker looks.
+    std::unique_ptr<RecordingStore> recording_store_;
+    std::vector<std::shared_ptr<TrackRecorder>> closing_;
+    std::vector<RecordingRecord> finishing_;
+    std::atomic<bool> recording_fault_{false};
 
     SlotAssigner slots_{host_};
     // A retired view nudges the worker, which frees it once no reader holds it.

@@ -118,6 +118,18 @@ Parsed<ClientRequest> parse_client_request(const json_t* body) {
         if (json_t* v = json_object_get(body, "microphone")) r.precheck.microphone = json_is_true(v);
         return done<ClientRequest>(r);
     }
+    if (request == "consent") {
+        if (!check_params(body, {{"recording", ParamType::Boolean, true}}, &f)) return Parsed<ClientRequest>::refused(f);
+        return done<ClientRequest>(ConsentRequest{json_is_true(json_object_get(body, "recording"))});
+    }
+    if (request == "record") {
+        if (!check_params(body, {{"action", ParamType::String, true}}, &f)) return Parsed<ClientRequest>::refused(f);
+        const std::string_view action = *string_param(body, "action");
+        if (action != "start" && action != "stop")
+            return Parsed<ClientRequest>::refused(invalid_element("action", "unknown value"));
+        return done<ClientRequest>(
+            RecordRequest{action == "start" ? recording::Action::Start : recording::Action::Stop});
+    }
     return Parsed<ClientRequest>::refused(Failure::of(ErrorCode::InvalidRequest));
 }
 

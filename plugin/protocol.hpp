@@ -23,6 +23,7 @@
 #include "plugin/errors.hpp"
 #include "plugin/media_gate.hpp"
 #include "plugin/precheck.hpp"
+#include "plugin/recording_rules.hpp"
 #include "plugin/room.hpp"
 #include "plugin/sdp.hpp"
 
@@ -68,13 +69,24 @@ struct PrecheckRequest {
     Precheck precheck;
 };
 
+// {"request":"consent","recording":true|false}: any joined participant
+// (docs/PROTOCOL.md "consent").
+struct ConsentRequest {
+    bool recording = false;
+};
+// {"request":"record","action":"start"|"stop"}: admitted holders of `record`.
+struct RecordRequest {
+    recording::Action action = recording::Action::Start;
+};
+
 // {"request":"chat","text","to"?,"client_id"} and {"request":"chat_history","since"?,"limit"?}:
 // parsed by common/chat.hpp (docs/PROTOCOL.md "Chat").
 using chat::ChatHistoryRequest;
 using chat::ChatRequest;
 
 using ClientRequest = std::variant<JoinRequest, LeaveRequest, ConfigureRequest, AdmitRequest, MuteRequest,
-                                   ClientKickRequest, ChatRequest, ChatHistoryRequest, PrecheckRequest>;
+                                   ClientKickRequest, ChatRequest, ChatHistoryRequest, PrecheckRequest,
+                                   ConsentRequest, RecordRequest>;
 Parsed<ClientRequest> parse_client_request(const json_t* body);
 
 // ---- admin requests (Admin API message_plugin "request"): common/admin_api.hpp ----
@@ -85,6 +97,7 @@ using admin_api::DestroyRoomRequest;
 using admin_api::KickRequest;
 using admin_api::ListRoomsRequest;
 using admin_api::PingRequest;
+using admin_api::AdminRecordRequest;
 using admin_api::RoomInfoRequest;
 using admin_api::SetPermissionsRequest;
 using admin_api::SnapshotRequest;

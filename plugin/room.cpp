@@ -63,6 +63,15 @@ bool Room::set_precheck(const std::string& participant_id, const Precheck& p) {
     return bounded_put(prechecks_, participant_id, p, kMaxGrantsPerRoom);
 }
 
+ConsentState Room::consent(std::string_view participant_id) const {
+    auto it = consents_.find(participant_id);
+    return it == consents_.end() ? ConsentState{} : it->second;
+}
+
+bool Room::set_consent(const std::string& participant_id, const ConsentState& c) {
+    return bounded_put(consents_, participant_id, c, kMaxConsentsPerRoom);
+}
+
 MuteState Room::mute_state(std::string_view participant_id) const {
     auto it = mutes_.find(participant_id);
     return it == mutes_.end() ? MuteState{} : it->second;

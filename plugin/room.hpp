@@ -20,6 +20,7 @@
 #include "common/requests.hpp"
 #include "plugin/participant.hpp"
 #include "plugin/precheck.hpp"
+#include "plugin/recording.hpp"
 
 namespace telemed::plugin {
 
@@ -30,6 +31,7 @@ std::string_view to_string(RoomState s);
 inline constexpr std::size_t kMaxRevokedPerRoom = 10000;
 inline constexpr std::size_t kMaxGrantsPerRoom = 10000;
 inline constexpr std::size_t kMaxRememberedChatIds = 4096;
+inline constexpr std::size_t kMaxConsentsPerRoom = 10000;
 
 // What set_permissions stored for a participant: it overrides the token's
 // perms (and role, when given) at every later join.
@@ -114,6 +116,16 @@ public:
     // true: newly remembered (deliver it); false: delivered before.
     bool remember_delivered(const std::string& message_id);
 
+    // Consent to recording of a participant id (plugin/recording.hpp): like
+    // mutes it outlives handles, and it lives as long as the room.
+    // consent() is Unanswered for an id never answered; set_consent is false
+    // when the table is full and the id is new (only ids that joined have one).
+    ConsentState consent(std::string_view participant_id) const;
+    bool set_consent(const std::string& participant_id, const ConsentState& c);
+    // The room's recording (off until started).
+    RoomRecording& recording() { return recording_; }
+    const RoomRecording& recording() const { return recording_; }
+
     const StoredGrant* grant(std::string_view participant_id) const;
     // false when the table is full and the id is new.
     bool store_grant(const std::string& participant_id, StoredGrant g);
@@ -128,6 +140,8 @@ private:
     std::map<std::string, StoredGrant, std::less<>> grants_;
     std::map<std::string, MuteState, std::less<>> mutes_;
     std::map<std::string, Precheck, std::less<>> prechecks_;
+    std::map<std::string, ConsentState, std::less<>> consents_;
+    RoomRecording recording_;
     std::map<std::string, int64_t, std::less<>> departures_;
     uint64_t join_counter_ = 0;
     std::map<std::string, chat::TokenBucket, std::less<>> chat_buckets_;

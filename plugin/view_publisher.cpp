@@ -20,11 +20,17 @@ void ViewPublisher::rebuild(Room& room) {
         for (const SlotState& s : n.slots) size = std::max(size, s.mindex + 1);
         auto v = std::make_unique<MediaView>();
         v->routes.resize(static_cast<std::size_t>(size));
+        const auto recorded = room.recording().active.find(pid);
         for (const PublishedStream& ps : n.publishing) {
             Route& r = v->routes[static_cast<std::size_t>(ps.mindex)];
             r.publish = true;
             r.source = ps.source;
             r.in_pt = ps.pt;
+            // Recorded participants only: the media path writes through it.
+            if (recorded != room.recording().active.end()) {
+                auto t = recorded->second.find(ps.mindex);
+                if (t != recorded->second.end() && t->second->source == ps.source) r.recorder = t->second;
+            }
         }
         for (const SlotState& s : n.slots) {
             Route& r = v->routes[static_cast<std::size_t>(s.mindex)];

@@ -60,6 +60,15 @@ void check_client(const json_t* body, std::string_view input, const std::vector<
         FUZZ_CHECK(!j->token.empty() && j->token.size() <= kMaxTokenLength);
         FUZZ_CHECK(!j->session_id || lower_uuid(*j->session_id));
     }
+    if (const auto* c = std::get_if<ConsentRequest>(&*p.value)) {
+        // Exactly the body's boolean, nothing else accepted.
+        json_t* v = json_object_get(body, "recording");
+        FUZZ_CHECK(json_is_boolean(v) && json_is_true(v) == c->recording && json_object_size(body) == 2);
+    }
+    if (const auto* r = std::get_if<RecordRequest>(&*p.value)) {
+        const char* a = json_string_value(json_object_get(body, "action"));
+        FUZZ_CHECK(a && std::string_view(a) == (r->action == recording::Action::Start ? "start" : "stop"));
+    }
     if (const auto* pc = std::get_if<PrecheckRequest>(&*p.value)) {
         // result is one of the three names, written exactly so; camera and
         // microphone are set iff the body has them, as the body's booleans.
@@ -109,6 +118,10 @@ void check_admin(const json_t* body, std::string_view input, const std::vector<s
             } else if constexpr (std::is_same_v<R, KickRequest>) {
                 FUZZ_CHECK(lower_uuid(r.room) && lower_uuid(r.participant_id));
                 FUZZ_CHECK(!r.reason || check_text(*r.reason, admin_api::kMaxReasonChars) == nullptr);
+            } else if constexpr (std::is_same_v<R, admin_api::AdminRecordRequest>) {
+                // A recording id only with start, always a lower-case UUID.
+                FUZZ_CHECK(lower_uuid(r.room));
+                FUZZ_CHECK(!r.recording_id || (r.start && lower_uuid(*r.recording_id)));
             }
         },
         *p.value);

@@ -76,6 +76,7 @@ describe('precheck (plugin protocol)', () => {
         assert.deepEqual(entryOf(list.waiting, pid), {
             participant_id: pid, role: 'patient', display_name: 'Pat Precheck',
             precheck: { result: 'good', camera: true, microphone: true },
+            consent: null, // issue 14: consent to recording, not answered
         });
 
         // Replaced as a whole: an unreported camera is null.

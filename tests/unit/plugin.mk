@@ -10,7 +10,8 @@ PLUGIN_TESTS = \
 	tests/unit/test_plugin_rtp \
 	tests/unit/test_plugin_gate \
 	tests/unit/test_plugin_lobby \
-	tests/unit/test_plugin_chat
+	tests/unit/test_plugin_chat \
+	tests/unit/test_plugin_recording
 check_PROGRAMS += $(PLUGIN_TESTS)
 TESTS += $(PLUGIN_TESTS)
 
@@ -54,3 +55,8 @@ tests_unit_test_plugin_media_SOURCES = tests/unit/test_plugin_media.cpp tests/un
 	tests/unit/rtp_packets.hpp
 tests_unit_test_plugin_media_CXXFLAGS = $(PLUGIN_TEST_CXXFLAGS)
 tests_unit_test_plugin_media_LDADD = $(PLUGIN_TEST_LDADD)
+
+tests_unit_test_plugin_recording_SOURCES = tests/unit/test_plugin_recording.cpp tests/unit/plugin_fake_host.hpp \
+	tests/unit/rtp_packets.hpp
+tests_unit_test_plugin_recording_CXXFLAGS = $(PLUGIN_TEST_CXXFLAGS)
+tests_unit_test_plugin_recording_LDADD = $(PLUGIN_TEST_LDADD)

@@ -28,6 +28,7 @@
 #include <cstring>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -187,6 +188,44 @@ public:
         logs.emplace_back(line);
     }
 
+    // ---- recording: files in memory ----
+    struct FakeRecorder {
+        std::string dir, codec, name;
+        int writes = 0;
+        bool closed = false;
+        std::vector<uint16_t> seqs;  // RTP sequence numbers written
+    };
+    bool make_dirs(const std::string& path) override {
+        std::lock_guard lk(mu);
+        if (fail_dirs) return false;
+        dirs.push_back(path);
+        return true;
+    }
+    void* open_recorder(const std::string& dir, const std::string& codec, const std::string& name) override {
+        std::lock_guard lk(mu);
+        if (fail_open) return nullptr;
+        recorders.push_back(std::make_unique<FakeRecorder>(FakeRecorder{dir, codec, name, 0, false, {}}));
+        return recorders.back().get();
+    }
+    int write_recorder(void* rec, uint8_t* buf, std::size_t len) noexcept override {
+        auto* r = static_cast<FakeRecorder*>(rec);
+        if (r->closed) return -100;  // a write after close: the tests look for this
+        if (fail_writes.load()) return -6;
+        ++r->writes;
+        if (len >= 4) r->seqs.push_back(static_cast<uint16_t>((buf[2] << 8) | buf[3]));
+        return 0;
+    }
+    void close_recorder(void* rec) override {
+        std::lock_guard lk(mu);
+        static_cast<FakeRecorder*>(rec)->closed = true;
+    }
+    bool write_file_atomic(const std::string& path, const std::string& content) override {
+        std::lock_guard lk(mu);
+        files[path] = content;
+        return true;
+    }
+    int64_t now_unix_micros() override { return now * 1000000; }
+
     void record(Call c) {
         {
             std::lock_guard lk(mu);
@@ -209,6 +248,12 @@ public:
     Answer answer_mode = Answer::Normal;
     int64_t now = kNow;
     int64_t mono_us = kMonoStart;
+    std::vector<std::string> dirs;
+    std::vector<std::unique_ptr<FakeRecorder>> recorders;
+    std::map<std::string, std::string> files;
+    bool fail_dirs = false;
+    bool fail_open = false;
+    std::atomic<bool> fail_writes{false};
     // Run once at the next now_monotonic_us() call, then cleared: lets a test
     // put a control-plane call (media_up...) between two steps of the media
     // path, where another thread could run it.

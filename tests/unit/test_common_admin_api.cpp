@@ -294,6 +294,32 @@ std::string instance_of_pong(const std::string& text) {
 
 // ---- builders: round trip and the exact wire text ----
 
+// Issue 14: record (start with / without an id, stop) and its answer.
+static void record_request_and_reply(void**) {
+    assert_str_eq(round_trip(AdminRecordRequest{kRoom, true, std::nullopt}), "equal");
+    assert_str_eq(round_trip(AdminRecordRequest{kRoom, true, std::string(kRoom)}), "equal");
+    assert_str_eq(round_trip(AdminRecordRequest{kRoom, false, std::nullopt}), "equal");
+    Json b = build_request(AdminRecordRequest{kRoom, false, std::nullopt});
+    assert_str_eq(compact(b.get()),
+                  std::string("{\"request\":\"record\",\"room\":\"") + kRoom + "\",\"action\":\"stop\"}");
+    assert_int_equal(code_of(std::string("{\"request\":\"record\",\"room\":\"") + kRoom +
+                             "\",\"action\":\"stop\",\"recording_id\":\"" + kRoom + "\"}"),
+                     4003);
+    assert_int_equal(code_of(std::string("{\"request\":\"record\",\"room\":\"") + kRoom + "\",\"action\":\"go\"}"),
+                     4003);
+    RecordingState st{true, std::string(kRoom), RecordingPolicy::Required, {std::string(kRoom)}};
+    Json r = recording_reply(kRoom, st);
+    auto back = parse_recording_reply(r.get());
+    assert_true(back.has_value() && *back == st);
+    RecordingState off{false, std::nullopt, RecordingPolicy::Optional, {}};
+    Json r2 = recording_reply(kRoom, off);
+    assert_str_eq(compact(r2.get()), std::string("{\"telemed\":\"recording\",\"room\":\"") + kRoom +
+                                         "\",\"state\":\"off\",\"recording_id\":null,\"policy\":\"optional\","
+                                         "\"recorded\":[]}");
+    auto back2 = parse_recording_reply(r2.get());
+    assert_true(back2.has_value() && *back2 == off);
+}
+
 static void every_builder_round_trips(void**) {
     assert_str_eq(round_trip(PingRequest{}), "equal");
     assert_str_eq(round_trip(ListRoomsRequest{}), "equal");
@@ -706,6 +732,7 @@ void admin_file_shared_fields(void**) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_builder_round_trips),
+        cmocka_unit_test(record_request_and_reply),
         cmocka_unit_test(builders_keep_the_wire_format),
         cmocka_unit_test(restore_fields_wire_format),
         cmocka_unit_test(snapshot_reply_reads_back),

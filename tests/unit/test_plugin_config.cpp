@@ -85,6 +85,18 @@ bool chat_keys_refused() {
            refused_naming("chat_store_threads", "17") == 1 && refused_naming("chat_store_timeout_ms", "99") == 1;
 }
 
+// recordings_dir: empty by default (recording unavailable); absolute, no
+// "..", printable, <= 512 characters; a trailing slash is dropped.
+bool recordings_dir_values() {
+    ConfigParse d = parse_plugin_config(Items{{"token_keys", kKeys}});
+    ConfigParse v = parse_plugin_config(Items{{"token_keys", kKeys}, {"recordings_dir", " /srv/rec/ "}});
+    const std::string long_dir = "/" + std::string(kMaxRecordingsDirChars, 'r');
+    return d.config && d.config->recordings_dir.empty() && v.config && v.config->recordings_dir == "/srv/rec" &&
+           refused_naming("recordings_dir", "rec") == 1 && refused_naming("recordings_dir", "/srv/../etc") == 1 &&
+           refused_naming("recordings_dir", "/srv/..") == 1 && refused_naming("recordings_dir", "/srv/\x01") == 1 &&
+           refused_naming("recordings_dir", long_dir.c_str()) == 1 && refused_naming("recordings_dir", "") == 0;
+}
+
 int long_issuer_refused() {
     const std::string issuer(kMaxIssuerChars + 1, 'i');
     return refused_naming("token_issuer", issuer.c_str());
@@ -158,6 +170,10 @@ void chat_config(void**) {
     assert_true(chat_keys_refused());
 }
 
+static void recordings_dir(void**) {
+    assert_true(recordings_dir_values());
+}
+
 int main() {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(defaults),
@@ -165,6 +181,7 @@ int main() {
         cmocka_unit_test(bad_values_refused),
         cmocka_unit_test(token_keys_required),
         cmocka_unit_test(chat_config),
+        cmocka_unit_test(recordings_dir),
         cmocka_unit_test(unknown_keys),
         cmocka_unit_test(key_ring),
     };

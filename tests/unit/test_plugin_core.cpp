@@ -148,13 +148,13 @@ static void others_get_roster_updates(void** state) {
     assert_int_equal(array_size(f, 0, "waiting", "waiting"), 1);
     assert_true(has_text(field_json(f, 0, "waiting", "waiting"),
                          "{\"participant_id\":\"bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb\",\"role\":\"patient\","
-                         "\"display_name\":null,\"precheck\":null}"));
+                         "\"display_name\":null,\"precheck\":null,\"consent\":null}"));
     assert_int_equal(moderate(f, 0, "admit", kPat), 0);
     assert_int_equal(array_size(f, 1, "admitted", "participants"), 1);  // sees the doctor
     assert_true(has_text(field_json(f, 1, "admitted", "participants"),
                          "{\"participant_id\":\"aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa\",\"role\":\"doctor\","
                          "\"display_name\":null,\"publishing\":[],\"muted\":[],\"muted_by_moderator\":[],"
-                         "\"not_permitted\":[],\"precheck\":null}"));
+                         "\"not_permitted\":[],\"precheck\":null,\"consent\":null}"));
     assert_int_equal(count(f, 0, "participants"), 1);  // doctor told about the patient
     assert_int_equal(array_size(f, 0, "participants", "participants"), 1);
     assert_int_equal(array_size(f, 0, "waiting", "waiting"), 0);
@@ -550,7 +550,9 @@ static void room_limit(void** state) {
 
 static void list_rooms_and_room_info(void** state) {
     Fixture* f = F(state);
-    create_room(f, kRoom, "active", ",\"recording_policy\":\"required\"");
+    // (A `required` room would keep everyone in the lobby without consent:
+    // test_plugin_recording.cpp.)
+    create_room(f, kRoom, "active", ",\"recording_policy\":\"disabled\"");
     create_room(f, kRoom2, "scheduled");
     join(f, 0, doctor_token(f));
     join(f, 1, patient_token(f));
@@ -564,7 +566,7 @@ static void list_rooms_and_room_info(void** state) {
     std::snprintf(body, sizeof body, "{\"request\":\"room_info\",\"room\":\"%s\"}", kRoom);
     assert_int_equal(admin(f, body), 0);
     assert_string_equal(admin_str(f, "telemed"), "room");
-    assert_string_equal(admin_str(f, "recording_policy"), "required");
+    assert_string_equal(admin_str(f, "recording_policy"), "disabled");
     assert_true(f->last_admin.find("\"participant_id\":\"bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb\",\"role\":\"patient\","
                                    "\"permissions\":[\"publish_audio\",\"publish_video\",\"subscribe\",\"chat\","
                                    "\"share_files\"]") != std::string::npos);
@@ -574,7 +576,7 @@ static void list_rooms_and_room_info(void** state) {
     assert_true(has_text(room_member(f, kDoc), "\"status\":\"admitted\""));
     assert_true(has_text(room_member(f, kDoc),
                          "\"stats\":{\"rtp_in\":0,\"rtp_forwarded\":0,\"rtp_replayed\":0,\"rtp_dropped\":0,\"rtcp_dropped\":0,"
-                         "\"data_dropped\":0,\"sdp_refused\":0}"));
+                         "\"data_dropped\":0,\"sdp_refused\":0,\"rtp_recorded\":0},\"consent\":null"));
     std::snprintf(body, sizeof body, "{\"request\":\"room_info\",\"room\":\"%s\"}", kRoom3);
     assert_int_equal(admin(f, body), 4040);
     assert_int_equal(admin(f, "{\"request\":\"room_info\",\"room\":\"zzz\"}"), 4003);
@@ -955,7 +957,8 @@ static void precheck_reaches_the_moderators(void** state) {
     assert_int_equal(count(f, 0, "waiting"), lists + 1);
     assert_true(has_text(field_json(f, 0, "waiting", "waiting"),
                          "{\"participant_id\":\"bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb\",\"role\":\"patient\","
-                         "\"display_name\":null,\"precheck\":{\"result\":\"good\",\"camera\":true,\"microphone\":true}}"));
+                         "\"display_name\":null,\"precheck\":{\"result\":\"good\",\"camera\":true,\"microphone\":true},"
+                                 "\"consent\":null}"));
     assert_int_equal(count(f, 1, "waiting"), 0);  // the lobby does not see the list
     // The same report again: answered, nobody told.
     assert_int_equal(request(f, 1, good), 0);
