@@ -1,6 +1,6 @@
 // Recordings (docs/API.md "Recordings", docs/DESIGN.md "Recording"; shapes in
 // docs/openapi.yaml). API key only. Start and stop drive the plugin through
-// the Admin API `record` request (common/admin_recording.hpp) on the Janus
+// the Admin API `record` request (common/admin_api.hpp AdminRecordRequest) on the Janus
 // lane, holding the session's lock shared like the other Janus steps
 // (controller/live/session_locks.hpp: an end, which holds it exclusive,
 // waits for them and they for it), within the request's Janus budget.
@@ -39,6 +39,7 @@
 #include <string>
 #include <vector>
 
+#include "common/admin_api.hpp"
 #include "common/admin_recording.hpp"
 #include "common/ids.hpp"
 #include "common/timeutil.hpp"
@@ -128,7 +129,7 @@ struct StartOutcome {
 StartOutcome read_start_answer(const JanusAdmin::Result& r, const std::string& rid) {
     StartOutcome o;
     if (r.ok) {
-        std::optional<admin_api::RecordingStateReply> st = admin_api::parse_recording_reply(r.response.get());
+        std::optional<admin_api::RecordingState> st = admin_api::parse_recording_reply(r.response.get());
         if (st && st->on && st->recording_id == rid) {
             o.started = true;
         } else if (st && st->on) {
@@ -210,7 +211,7 @@ Response start_recording(const Request& req, AppContext& app) {
         if (early) return *early;
 
         // 2. the plugin, no transaction open.
-        Json body = admin_api::build_record_request({*sid, admin_api::RecordAction::Start, rid});
+        Json body = admin_api::build_request(admin_api::AdminRecordRequest{*sid, true, rid});
         const JanusAdmin::Result r = budget.call(app, body.get());
         StartOutcome o = read_start_answer(r, rid);
 
@@ -275,12 +276,12 @@ Response stop_recording(const Request& req, AppContext& app) {
         });
         if (early) return *early;
 
-        Json body = admin_api::build_record_request({*sid, admin_api::RecordAction::Stop, std::nullopt});
+        Json body = admin_api::build_request(admin_api::AdminRecordRequest{*sid, false, std::nullopt});
         const JanusAdmin::Result r = budget.call(app, body.get());
         bool stopped = false;
         std::optional<Response> refusal;
         if (r.ok) {
-            std::optional<admin_api::RecordingStateReply> st = admin_api::parse_recording_reply(r.response.get());
+            std::optional<admin_api::RecordingState> st = admin_api::parse_recording_reply(r.response.get());
             if (st && !st->on)
                 stopped = true;
             else

@@ -1,9 +1,11 @@
 // controller/routes/recording_input.hpp: the recording bodies parsed once,
-// strictly and within bounds; and the Admin API `record` builder and reply
-// reader of common/admin_recording.hpp. Helpers do the C++ work and return
+// strictly and within bounds; the Admin API `record` request and reply as
+// the controller sends and reads them (common/admin_api.hpp) and its reading
+// of refusals (common/admin_recording.hpp). Helpers do the C++ work and return
 // plain values (a failing CMocka assertion longjmps past destructors).
 #include <string>
 
+#include "common/admin_api.hpp"
 #include "common/admin_recording.hpp"
 #include "common/json.hpp"
 #include "controller/routes/recording_input.hpp"
@@ -121,17 +123,17 @@ void test_start_body(void**) {
     assert_string_equal(start_body("{\"recording_id\":\"x\"}").c_str(), "recording_id");
 }
 
-std::string record_wire(admin_api::RecordAction a, const char* id) {
-    admin_api::RecordingCommand c{kSid, a, id ? std::optional<std::string>(id) : std::nullopt};
-    Json j = admin_api::build_record_request(c);
+std::string record_wire(bool start, const char* id) {
+    Json j = admin_api::build_request(
+        admin_api::AdminRecordRequest{kSid, start, id ? std::optional<std::string>(id) : std::nullopt});
     return json_dump(j.get());
 }
 
 void test_record_request(void**) {
-    assert_string_equal(record_wire(admin_api::RecordAction::Start, kRid).c_str(),
+    assert_string_equal(record_wire(true, kRid).c_str(),
                         "{\"request\":\"record\",\"room\":\"11111111-1111-4111-8111-111111111111\",\"action\":\"start\","
                         "\"recording_id\":\"33333333-3333-4333-8333-333333333333\"}");
-    assert_string_equal(record_wire(admin_api::RecordAction::Stop, kRid).c_str(),
+    assert_string_equal(record_wire(false, nullptr).c_str(),
                         "{\"request\":\"record\",\"room\":\"11111111-1111-4111-8111-111111111111\",\"action\":\"stop\"}");
 }
 
