@@ -8,11 +8,10 @@
 //    rows without personal data, idempotent repeats, the track checks
 //    (participant of the session, stored consent = true);
 //  - POST /sessions/{id}/end marks a live recording row stopped;
-//  - against a plugin WITHOUT the Admin API `record` request (it answers
-//    4002): a start is 502 janus-error with the row `failed`, never a crash;
-//  - against the plugin WITH it (after the plugin branch is merged; run with
-//    TELEMED_PLUGIN_RECORDING=1, the stack's plugin configured with a
-//    recordings_dir): start/stop through Janus.
+//  - start/stop through the plugin's Admin API `record` request. (Another
+//    refusal code than those of `record`, or an unreadable answer, is 502
+//    janus-error: common/admin_recording's classify_record_refusal, unit
+//    tested.)
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
@@ -23,7 +22,6 @@ import {
 } from './lib/stack.mjs';
 
 const T = { timeout: 60000 };
-const WITH_PLUGIN_RECORDING = process.env.TELEMED_PLUGIN_RECORDING === '1';
 
 // POST to an internal endpoint with the plugin secret (or `authorization`).
 function internal(path, body, { authorization = `Bearer ${ENV.PLUGIN_SECRET}`, raw } = {}) {
@@ -393,40 +391,8 @@ describe('session end', () => {
     });
 });
 
-// The stack's plugin before the plugin branch is merged: it does not know
-// the Admin API `record` request and answers 4002.
-describe('against a plugin without the record request', { skip: WITH_PLUGIN_RECORDING }, () => {
-    test('start: 502 janus-error, the row failed and audited, no live row left; the controller keeps serving', T, async () => {
-        const r = await room();
-        for (let i = 0; i < 2; i++) {
-            const res = await api('POST', `/sessions/${r.sid}/recordings`);
-            assertProblem(res, 502, 'janus-error', `attempt ${i}`);
-            assert.match(res.json.detail, /4002/);
-        }
-        const list = await api('GET', `/sessions/${r.sid}/recordings`);
-        assert.equal(list.status, 200, show(list));
-        assert.equal(list.json.items.length, 2);
-        for (const it of list.json.items) assertRecording(it, { state: 'failed', error: 'refused by the media server' });
-        const rows = auditRows(r.sid);
-        assert.deepEqual(rows.map((x) => x.action),
-            ['recording.requested', 'recording.failed', 'recording.requested', 'recording.failed']);
-        assert.equal(rows[1].data.error_code, 4002);
-        assert.equal(rows[0].actor, 'key0');
-        assert.equal((await api('GET', '/healthz', { auth: false })).status, 200);
-    });
-
-    test('stop of a live recording: 502 janus-error, the row stays recording', T, async () => {
-        const r = await room();
-        const rid = randomUUID();
-        assert.equal((await event(r.sid, rid, 'started')).status, 200);
-        assertProblem(await api('POST', `/sessions/${r.sid}/recordings/stop`), 502, 'janus-error');
-        assert.equal((await getRecording(rid)).state, 'recording');
-    });
-});
-
-// After the plugin branch is merged (TELEMED_PLUGIN_RECORDING=1; the stack's
-// plugin needs a recordings_dir).
-describe('through the plugin\'s record request', { skip: !WITH_PLUGIN_RECORDING }, () => {
+// Through the plugin (the stack's plugin has a recordings_dir).
+describe('through the plugin\'s record request', () => {
     test('start -> 201 recording, second start 409 with its id, room_info says on, stop -> 200 stopped', T, async () => {
         const r = await room();
         const res = await api('POST', `/sessions/${r.sid}/recordings`, { body: {} });
