@@ -237,6 +237,24 @@ function rosterEntry(p) {
         // Sources its permissions do not allow (e.g. a REST PATCH turned its camera off).
         not_permitted: strArray(p.not_permitted),
         precheck: precheckEntry(p.precheck),
+        consent: consentOf(p.consent),
+    };
+}
+
+// A recording consent as the plugin reports it: true, false, or null (not answered).
+const consentOf = (v) => (typeof v === 'boolean' ? v : null);
+
+/** The room's recording state from the plugin's `recording` event (or the
+ *  `recording` object of `joined` / `admitted`): {state: 'on' | 'off',
+ *  recordingId, policy ('disabled' | 'optional' | 'required' | null),
+ *  recorded: participant ids whose tracks are being written now}. */
+function recordingState(v) {
+    const o = v && typeof v === 'object' && !Array.isArray(v) ? v : {};
+    return {
+        state: o.state === 'on' ? 'on' : 'off',
+        recordingId: typeof o.recording_id === 'string' ? o.recording_id : null,
+        policy: ['disabled', 'optional', 'required'].includes(o.policy) ? o.policy : null,
+        recorded: strArray(o.recorded),
     };
 }
 
@@ -455,6 +473,10 @@ export class TelemedClient {
         this._needsJoin = false;
         this._closed = false;
         this._precheck = null;          // the last reportPrecheck body, re-sent after a rejoin
+        // Recording (docs/SDK.md "Recording and consent").
+        this.recording = recordingState(null);
+        this.consent = null;            // this participant's recording consent: null (not answered) | true | false
+        this.waitingReason = null;      // why this participant waits: null | 'consent_required' | …
 
         // Chat and files (docs/SDK.md "Chat and files").
         this.chat = [];                 // known messages, in seq order
@@ -939,6 +961,7 @@ export class TelemedClient {
         this._needsJoin = false;
         this._log('info', 'rejoined on a new Janus session');
         this._resendPrecheck();
+        this._resendConsent();
     }
 
     // A new Janus session (with keepalives) and a handle on the plugin.
@@ -1157,6 +1180,52 @@ export class TelemedClient {
         this._background(this.request(this._precheck), 'precheck after a rejoin');
     }
 
+    // -------------------------------------------------------------- recording
+
+    /** Gives (true) or withdraws (false) this participant's consent to be
+     *  recorded (plugin `consent`). A yes counts only once the server has
+     *  stored it: the promise resolves then ({recording, consent_id}); a
+     *  store that cannot be reached rejects with 5031 (retryable) and the
+     *  consent stays as it was. A no takes effect at once: from the next
+     *  packet on nothing of this participant is written. In a session whose
+     *  recording is `required`, consent is a condition of being admitted.
+     *  The answer is remembered and given again after a rejoin. */
+    async setRecordingConsent(value) {
+        if (typeof value !== 'boolean') throw new TelemedError(4003, 'recording must be true or false');
+        if (!this._active()) throw new TelemedError('state', 'not joined');
+        if (!value) this.consent = false;
+        const data = await this.request({ request: 'consent', recording: value });
+        this.consent = value;
+        this._consentGiven = value;
+        this._emit('consent', { recording: value });
+        return data;
+    }
+
+    /** Starts (`start`) or stops (`stop`) the session's recording (plugin
+     *  `record`; needs the `record` permission). Resolves the recording state
+     *  (the same object as the `recording` event). Only participants who
+     *  consented are recorded. */
+    async record(action) {
+        if (action !== 'start' && action !== 'stop') throw new TelemedError(4003, 'action must be start or stop');
+        this._assertJoined();
+        const data = await this.request({ request: 'record', action });
+        if (data && data.telemed === 'recording') this._applyRecording(data);
+        return this.recording;
+    }
+
+    _applyRecording(data) {
+        if (!data) return;
+        this.recording = recordingState(data);
+        this._emit('recording', this.recording);
+    }
+
+    // After a rejoin: the consent given before (the plugin forgot it with
+    // the old Janus session; each answer is a new consent record).
+    _resendConsent() {
+        if (typeof this._consentGiven !== 'boolean' || !this._active()) return;
+        this._background(this.request({ request: 'consent', recording: this._consentGiven }), 'consent after a rejoin');
+    }
+
     // -------------------------------------------------------------- plugin events
 
     _onPluginEvent(data) {
@@ -1173,6 +1242,9 @@ export class TelemedClient {
                 this.participants = rosterMap(data.participants);
                 if (Array.isArray(data.muted)) this.muted = strArray(data.muted);
                 if (Array.isArray(data.muted_by_moderator)) this.mutedByModerator = strArray(data.muted_by_moderator);
+                this.waitingReason = this.status === 'waiting' && typeof data.reason === 'string' ? data.reason.slice(0, 40) : null;
+                if ('consent' in data) this.consent = consentOf(data.consent);
+                if (data.recording) this._applyRecording(data.recording);
                 this._log('info', `joined as ${this.participantId} (${this.role}, ${this.status})`);
                 this._emit('joined', data);
                 this._emit('participants', this.participants);
@@ -1187,7 +1259,9 @@ export class TelemedClient {
                 return;
             case 'admitted':
                 this.status = 'admitted';
+                this.waitingReason = null;
                 this.participants = rosterMap(data.participants);
+                if (data.recording) this._applyRecording(data.recording);
                 this._log('info', 'admitted');
                 this._emit('admitted', data);
                 this._emit('participants', this.participants);
@@ -1200,6 +1274,8 @@ export class TelemedClient {
                         role: typeof w.role === 'string' ? w.role : null,
                         display_name: typeof w.display_name === 'string' ? w.display_name : null,
                         precheck: precheckEntry(w.precheck),
+                        consent: consentOf(w.consent),
+                        reason: typeof w.reason === 'string' ? w.reason.slice(0, 40) : null,
                     }))
                     : [];
                 this._emit('waiting', this.waiting);
@@ -1223,6 +1299,9 @@ export class TelemedClient {
                 this._finish('ended', 'ended', {});
                 return;
             case 'left':
+                return;
+            case 'recording':
+                this._applyRecording(data);
                 return;
             case 'chat':
                 this._onChatEvent(data.message);

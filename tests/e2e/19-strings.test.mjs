@@ -15,7 +15,7 @@ const placeholders = (s) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort(
 
 // Keys named literally in the app's modules and in index.html. Keys built at
 // run time (`end.${reason}.title`) are checked through their parts below.
-const PREFIXES = 'conn|tile|notice|lobby|end|error|chat|file|upload|call|mod|waiting|precall|size|banner|you|role|page|language|people|screen';
+const PREFIXES = 'conn|tile|notice|lobby|end|error|chat|file|upload|call|mod|waiting|precall|size|banner|you|role|page|language|people|screen|rec';
 function usedKeys() {
     const keys = new Set();
     for (const f of readdirSync(APP).filter((n) => n.endsWith('.js') && n !== 'strings.js')) {

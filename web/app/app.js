@@ -23,6 +23,7 @@ import {
 } from './strings.js';
 import { PreCall, precheckSummary } from './precall.js';
 import { HealthMonitor, bannerText, headerText, phoneLabel, telHref, tileTexts } from './health.js';
+import { RecordingUi, consentSummary } from './recording.js';
 
 const STORAGE_KEY = 'telemed.join';
 const INVITE_KEY = 'telemed.invite';
@@ -158,6 +159,7 @@ function end(reason) {
     setConn(app.endReason === 'error' ? 'conn.notConnected' : 'conn.disconnected');
     precall.stop();
     if (health) health.stop();   // no more polling of a call that is over
+    recording.detach();
     for (const a of document.querySelectorAll('audio, video')) a.srcObject = null;
     $('btn-audio').hidden = true;
     show('end');
@@ -472,7 +474,9 @@ function renderLists() {
         el('span', { class: 'who', text: nameOf(p) }),
         el('span', { class: 'role', text: p.display_name ? roleName(p.role) : '' }),
         p.muted.includes('audio') ? el('span', { class: 'badge mic', text: t('tile.micOff') }) : null,
-        p.muted.includes('video') ? el('span', { class: 'badge cam', text: t('tile.camOff') }) : null);
+        p.muted.includes('video') ? el('span', { class: 'badge cam', text: t('tile.camOff') }) : null,
+        c.recording.state === 'on' && c.recording.recorded.includes(pid)
+            ? el('span', { class: 'badge rec', 'data-testid': `recorded-${pid}`, text: t('rec.badge') }) : null);
         if (moderator) {
             const forcedA = p.muted_by_moderator.includes('audio');
             const forcedV = p.muted_by_moderator.includes('video');
@@ -507,6 +511,11 @@ function renderLists() {
                 el('span', { class: 'who', text: name }),
                 el('span', { class: 'role', text: w.display_name ? roleName(w.role) : '' }),
                 el('span', { class: 'precheck', 'data-testid': `precheck-${w.participant_id}`, 'data-result': pre.result, text: pre.text }),
+                el('span', {
+                    class: 'consent-state', 'data-testid': `consent-${w.participant_id}`,
+                    'data-consent': w.consent === true ? 'yes' : w.consent === false ? 'no' : 'none',
+                    text: consentSummary(w, c.recording.policy),
+                }),
                 el('span', { class: 'actions' }, admit, deny, msg)));
         }
     }
@@ -548,7 +557,8 @@ function renderLobby() {
     if (!c) return;
     const scheduled = c.sessionState === 'scheduled';
     const entersAlone = c.permissions.includes('bypass_lobby');
-    const which = scheduled ? (entersAlone ? 'lobby.clinicianBeforeStart' : 'lobby.beforeStart') : 'lobby.waiting';
+    const which = c.waitingReason === 'consent_required' ? 'lobby.consent'
+        : scheduled ? (entersAlone ? 'lobby.clinicianBeforeStart' : 'lobby.beforeStart') : 'lobby.waiting';
     $('lobby-title').textContent = t(`${which}.title`);
     $('lobby-text').textContent = t(`${which}.text`);
     $('screen-lobby').dataset.lobby = which.split('.')[1];
@@ -565,6 +575,7 @@ function render() {
     renderControls();
     renderChat();
     renderHealth();
+    recording.render();
     if (focused && (!document.activeElement || document.activeElement.dataset.testid !== focused)) {
         const again = document.querySelector(`[data-testid="${CSS.escape(focused)}"]`);
         if (again && !again.hidden) again.focus();
@@ -1171,8 +1182,13 @@ const precall = new PreCall($('precall'), {
 });
 app.precall = precall.state;
 
+// The recording indicator, consent question and start / stop (recording.js).
+const recording = new RecordingUi({ nameOf: (pid) => senderName(pid), onError: (e) => nonFatal(e) });
+app.recording = recording.state;
+
 function wire(c) {
     startHealth(c);
+    recording.attach(c);
     c.on('joined', (data) => {
         app.participantId = c.participantId;
         app.role = c.role;
