@@ -1303,6 +1303,13 @@ export class TelemedClient {
             case 'recording':
                 this._applyRecording(data);
                 return;
+            case 'lobby':
+                // Back in the lobby (a `required` session: consent withdrawn).
+                this.status = 'waiting';
+                this.waitingReason = typeof data.reason === 'string' ? data.reason.slice(0, 40) : null;
+                this._log('info', `back in the lobby (${this.waitingReason})`);
+                this._emit('lobby', { reason: this.waitingReason });
+                return;
             case 'chat':
                 this._onChatEvent(data.message);
                 return;

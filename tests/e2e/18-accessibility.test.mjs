@@ -47,7 +47,7 @@ async function fitsWidth(p, width) {
     assert.ok(w.doc <= width && w.body <= width, `page is ${JSON.stringify(w)} px wide at ${width} px`);
 }
 
-test('axe-core: lobby, call (doctor and patient), end screens; 360 px call', T, async (t) => {
+test('axe-core: lobby, call (doctor and patient), recording consent, end screens; 360 px call', T, async (t) => {
     await withBrowser(t, async (b) => {
         const s = await session({ roles: ['doctor', 'patient'] });
         const { doctor: D, patient: P } = s.people;
@@ -74,6 +74,17 @@ test('axe-core: lobby, call (doctor and patient), end screens; 360 px call', T, 
         await waitAppFlowing(patient.p);
         await expectClean(t, doctor.p, 'call (doctor)');
         await expectClean(t, patient.p, 'call (patient)');
+
+        // Recording: the indicator and the consent question (kept open on
+        // the patient's page for the phone layout below).
+        await doctor.click('toggle-recording');
+        await patient.p.waitVisible('consent');
+        await patient.p.waitVisible('recording-indicator');
+        await expectClean(t, patient.p, 'call with the recording consent question (patient)');
+        await doctor.p.waitVisible('consent');
+        await doctor.click('consent-yes');
+        await doctor.p.waitVisible('change-consent');
+        await expectClean(t, doctor.p, 'call while recording, consent given (doctor)');
 
         // A phone: 360 x 740.
         await patient.p.page.setViewportSize({ width: 360, height: 740 });

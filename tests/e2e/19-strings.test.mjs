@@ -44,7 +44,7 @@ test('every key the app uses exists in English', () => {
         'invite-invalid', 'unavailable', 'full', 'error']) {
         assert.ok(en[`end.${reason}.title`] && en[`end.${reason}.text`], `end screen ${reason}`);
     }
-    for (const which of ['waiting', 'beforeStart', 'clinicianBeforeStart']) {
+    for (const which of ['waiting', 'beforeStart', 'clinicianBeforeStart', 'consent', 'refused']) {
         assert.ok(en[`lobby.${which}.title`] && en[`lobby.${which}.text`], `lobby ${which}`);
     }
     for (const role of ['doctor', 'patient', 'paramedic', 'observer']) assert.ok(en[`role.${role}`], `role ${role}`);

@@ -182,6 +182,10 @@ function describeError(e) {
     if (code === 4044) return t('error.mutedByClinician');
     if (code === 4043) return t('error.notAllowed');
     if (code === 4041) return t('error.gone');
+    if (code === 4060) return t('error.recordingPolicy');
+    if (code === 4061) return t('error.consentRequired');
+    if (code === 5031) return t('error.consentUnavailable');
+    if (code === 5032) return t('error.recordingUnavailable');
     return t('error.other', { code: code ?? '?' });
 }
 
@@ -557,12 +561,16 @@ function renderLobby() {
     if (!c) return;
     const scheduled = c.sessionState === 'scheduled';
     const entersAlone = c.permissions.includes('bypass_lobby');
-    const which = c.waitingReason === 'consent_required' ? 'lobby.consent'
+    // A session that requires recording: without a yes, the lobby is about that.
+    const consentFirst = c.waitingReason === 'consent_required' || (c.recording.policy === 'required' && c.consent !== true);
+    const which = consentFirst ? (c.consent === false ? 'lobby.refused' : 'lobby.consent')
         : scheduled ? (entersAlone ? 'lobby.clinicianBeforeStart' : 'lobby.beforeStart') : 'lobby.waiting';
     $('lobby-title').textContent = t(`${which}.title`);
     $('lobby-text').textContent = t(`${which}.text`);
     $('screen-lobby').dataset.lobby = which.split('.')[1];
-    if (app.screen === 'lobby' && !app.reconnecting) setConn(scheduled ? 'conn.notStarted' : 'conn.waiting');
+    if (app.screen === 'lobby' && !app.reconnecting) {
+        setConn(consentFirst ? 'conn.consent' : scheduled ? 'conn.notStarted' : 'conn.waiting');
+    }
 }
 
 function render() {
@@ -1205,6 +1213,12 @@ function wire(c) {
         render();
         void data;
     });
+    c.on('lobby', () => {
+        // Sent back to the lobby (consent withdrawn in a session that requires it).
+        show('lobby');
+        setConn('conn.waiting');
+        render();
+    });
     c.on('admitted', () => {
         show('call');
         renderHealth();
@@ -1213,7 +1227,7 @@ function wire(c) {
         autoPublish();
         precall.stop();   // whatever autoPublish did not take
     });
-    for (const ev of ['participants', 'waiting', 'streams', 'remote', 'remote-removed', 'muted', 'configured']) c.on(ev, () => render());
+    for (const ev of ['participants', 'waiting', 'streams', 'remote', 'remote-removed', 'muted', 'configured', 'recording', 'consent']) c.on(ev, () => render());
     c.on('permissions', () => {
         render();
         autoPublish();

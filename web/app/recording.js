@@ -33,10 +33,10 @@ export class RecordingUi {
         this.el.toggle.addEventListener('click', () => this.toggle());
     }
 
+    // The app renders everything again on the client's `recording` and
+    // `consent` events (and calls render() here).
     attach(client) {
         this.client = client;
-        client.on('recording', () => this.render());
-        client.on('consent', () => this.render());
         this.render();
     }
 

@@ -25,6 +25,7 @@ const STRINGS = {
         'conn.connecting': 'Connecting…',
         'conn.waiting': 'Waiting to be let in',
         'conn.notStarted': 'Not started yet',
+        'conn.consent': 'Waiting for your answer about recording',
         'conn.connected': 'Connected',
         'conn.reconnecting': 'Reconnecting…',
         'conn.disconnected': 'Disconnected',
@@ -108,6 +109,12 @@ const STRINGS = {
         'error.notAllowed': 'You are not allowed to do that.',
         'error.gone': 'That participant is no longer here.',
         'error.other': 'Something did not work (code {code}). Please try again.',
+        'error.recordingPolicy': 'The clinic’s settings for this consultation do not allow that.',
+        'error.consentRequired': 'This person has not agreed to be recorded. In this consultation they can only join once they agree.',
+        'error.consentUnavailable': 'Your answer could not be saved just now. Please try again.',
+        'error.recordingUnavailable': 'Recording is not available at the moment.',
+        'lobby.refused.title': 'You chose not to be recorded',
+        'lobby.refused.text': 'This consultation can only take place with recording. You can agree at any time with the button above, or leave the waiting room.',
 
         // ---- end screens
         'end.retry': 'Try again',
@@ -309,6 +316,7 @@ const STRINGS = {
         'conn.connecting': 'Connexion…',
         'conn.waiting': 'En attente d’admission',
         'conn.notStarted': 'Pas encore commencée',
+        'conn.consent': 'En attente de votre réponse sur l’enregistrement',
         'conn.connected': 'Connecté',
         'conn.reconnecting': 'Reconnexion…',
         'conn.disconnected': 'Déconnecté',
@@ -392,6 +400,12 @@ const STRINGS = {
         'error.notAllowed': 'Vous n’êtes pas autorisé à faire cela.',
         'error.gone': 'Cette personne n’est plus là.',
         'error.other': 'Une erreur s’est produite (code {code}). Veuillez réessayer.',
+        'error.recordingPolicy': 'Les réglages de la clinique pour cette consultation ne le permettent pas.',
+        'error.consentRequired': 'Cette personne n’a pas accepté l’enregistrement. Dans cette consultation, elle ne peut entrer qu’après avoir accepté.',
+        'error.consentUnavailable': 'Votre réponse n’a pas pu être enregistrée pour l’instant. Veuillez réessayer.',
+        'error.recordingUnavailable': 'L’enregistrement n’est pas disponible pour le moment.',
+        'lobby.refused.title': 'Vous avez choisi de ne pas être enregistré',
+        'lobby.refused.text': 'Cette consultation ne peut avoir lieu qu’avec enregistrement. Vous pouvez accepter à tout moment avec le bouton ci-dessus, ou quitter la salle d’attente.',
 
         // ---- end screens
         'end.retry': 'Réessayer',

@@ -17,9 +17,10 @@ const NAMES = { doctor: 'Dr E2E', patient: 'Patient E2E', paramedic: 'Medic E2E'
 
 // A session with participants. roles: array of role names or
 // {name, role, permissions?}. start: POST /start after adding them.
+// recordingPolicy: the session's recording_policy (default: the API's).
 // Returns {sid, session, people: {name: {id, participant, join, access, userId}}}.
-export async function session({ kind = 'consultation', roles = ['doctor', 'patient'], start = true } = {}) {
-    const s = await createSession({ kind, title: 'e2e' });
+export async function session({ kind = 'consultation', roles = ['doctor', 'patient'], start = true, recordingPolicy } = {}) {
+    const s = await createSession({ kind, title: 'e2e', ...(recordingPolicy ? { recording_policy: recordingPolicy } : {}) });
     const people = {};
     for (const r of roles) {
         const spec = typeof r === 'string' ? { name: r, role: r } : r;
