@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import { decodeJwt, mintJwt } from '../integ/lib/jwt.mjs';
 import { withBrowser } from './lib/browser.mjs';
 import {
-    AppPeer, ENV, api, appUrl, eventually, patchPermissions, removeParticipant, session, sleep, transition, waitAppFlowing,
+    AppPeer, appCall, ENV, api, appUrl, eventually, patchPermissions, removeParticipant, session, sleep, transition,
 } from './lib/telemed.mjs';
 
 const T = { timeout: 120000 };
@@ -69,23 +69,10 @@ async function expectCameraOn(doctor, P) {
     }, { timeout: 5000, interval: 100, what: 'the patient\'s picture is back at the doctor' });
 }
 
-async function admitted(b, s) {
-    const { doctor: D, patient: P } = s.people;
-    const doctor = await AppPeer.open(b, 'doctor', D.join);
-    await doctor.screen('call');
-    const patient = await AppPeer.open(b, 'patient', P.join);
-    await patient.screen('lobby');
-    await doctor.click(`admit-${P.id}`);
-    await patient.screen('call');
-    await waitAppFlowing(doctor.p);
-    await waitAppFlowing(patient.p);
-    return { doctor, patient, D, P };
-}
-
 test('camera off by a moderator and by a REST PATCH: placeholder and badge at the doctor, notice at the patient', T, async (t) => {
     await withBrowser(t, async (b) => {
         const s = await session({ roles: ['doctor', 'patient'] });
-        const { doctor, patient, D, P } = await admitted(b, s);
+        const { doctor, patient, D, P } = await appCall(b, s);
         await expectCameraOn(doctor, P);
 
         // A moderator's mute (the doctor's "Stop camera").

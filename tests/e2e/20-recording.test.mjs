@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 
 import { withBrowser } from './lib/browser.mjs';
-import { AppPeer, ENV, api, eventually, session, show, sleep, waitAppFlowing } from './lib/telemed.mjs';
+import { AppPeer, appCall, ENV, api, eventually, session, show, sleep } from './lib/telemed.mjs';
 
 const T = { timeout: 180000 };
 
@@ -73,23 +73,10 @@ async function manifestOf(sid, rid) {
     return JSON.parse(readFileSync(path, 'utf8'));
 }
 
-async function admittedCall(b, s) {
-    const { doctor: D, patient: P } = s.people;
-    const doctor = await AppPeer.open(b, 'doctor', D.join);
-    await doctor.screen('call');
-    const patient = await AppPeer.open(b, 'patient', P.join);
-    await patient.screen('lobby');
-    await doctor.click(`admit-${P.id}`);
-    await patient.screen('call');
-    await waitAppFlowing(doctor.p);
-    await waitAppFlowing(patient.p);
-    return { doctor, patient, D, P };
-}
-
 test('optional policy: only who agreed is recorded; a withdrawal ends the patient\'s file there', T, async (t) => {
     await withBrowser(t, async (b) => {
         const s = await session({ roles: ['doctor', 'patient'] });
-        const { doctor, patient, D, P } = await admittedCall(b, s);
+        const { doctor, patient, D, P } = await appCall(b, s);
 
         // Nothing recorded, nothing asked; the doctor (record) has the button, the patient not.
         const before = await recUi(doctor);

@@ -261,6 +261,22 @@ export class AppPeer {
     }
 }
 
+// A doctor and a patient of session `s` in the web app: the doctor enters,
+// the patient waits in the lobby, the doctor admits it, media flows both
+// ways. Returns {doctor, patient, D, P} (AppPeers and the people of `s`).
+export async function appCall(b, s) {
+    const { doctor: D, patient: P } = s.people;
+    const doctor = await AppPeer.open(b, 'doctor', D.join);
+    await doctor.screen('call');
+    const patient = await AppPeer.open(b, 'patient', P.join);
+    await patient.screen('lobby');
+    await doctor.click(`admit-${P.id}`);
+    await patient.screen('call');
+    await waitAppFlowing(doctor.p);
+    await waitAppFlowing(patient.p);
+    return { doctor, patient, D, P };
+}
+
 // ------------------------------------------------------------------ counters
 
 // media.from[pid][source][field], 0 when absent.
