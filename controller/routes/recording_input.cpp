@@ -11,9 +11,27 @@
 namespace telemed::recording_input {
 namespace {
 
-bool known(std::string_view key, std::initializer_list<std::string_view> names) {
-    return std::find(names.begin(), names.end(), key) != names.end();
+// A JSON object whose members are all among `names`: false (and an error
+// at `where`, or at each unknown member when `per_member`) otherwise.
+bool object_of(const json_t* o, std::initializer_list<std::string_view> names, const std::string& where,
+               std::string_view not_object, bool per_member, FieldErrors& errors) {
+    if (!json_is_object(o)) {
+        errors.push_back({where, std::string(not_object)});
+        return false;
+    }
+    bool ok = true;
+    const char* key;
+    json_t* v;
+    json_object_foreach(const_cast<json_t*>(o), key, v) {
+        (void)v;
+        if (std::find(names.begin(), names.end(), key) != names.end()) continue;
+        errors.push_back({per_member ? std::string(key) : where, "unknown field"});
+        ok = false;
+    }
+    return ok;
 }
+
+constexpr std::string_view kNotBodyObject = "the request body must be a JSON object";
 
 std::optional<std::string_view> string_of(const json_t* v) {
     if (!json_is_string(v)) return std::nullopt;
@@ -60,18 +78,11 @@ bool codec_ok(std::string_view c) {
 
 std::optional<Track> parse_track(const json_t* t, std::size_t index, FieldErrors& errors) {
     const std::string p = "tracks[" + std::to_string(index) + "]";
-    if (!json_is_object(t)) {
-        errors.push_back({p, "must be an object"});
-        return std::nullopt;
-    }
     const std::size_t before = errors.size();
-    const char* key;
-    json_t* v;
-    json_object_foreach(const_cast<json_t*>(t), key, v) {
-        (void)v;
-        if (!known(key, {"file", "participant", "source", "codec", "consent_id", "started_at", "stopped_at"}))
-            errors.push_back({p, "unknown field"});
-    }
+    if (!object_of(t, {"file", "participant", "source", "codec", "consent_id", "started_at", "stopped_at"}, p,
+                   "must be an object", false, errors) &&
+        !json_is_object(t))
+        return std::nullopt;
     Track out;
     std::optional<std::string_view> file = string_of(json_object_get(t, "file"));
     if (!file || !file_name_ok(*file))
@@ -108,17 +119,10 @@ std::optional<Track> parse_track(const json_t* t, std::size_t index, FieldErrors
 }  // namespace
 
 std::optional<Consent> parse_consent(const json_t* body, FieldErrors& errors) {
-    if (!json_is_object(body)) {
-        errors.push_back({"", "the request body must be a JSON object"});
-        return std::nullopt;
-    }
     const std::size_t before = errors.size();
-    const char* key;
-    json_t* v;
-    json_object_foreach(const_cast<json_t*>(body), key, v) {
-        (void)v;
-        if (!known(key, {"session_id", "participant_id", "recording"})) errors.push_back({key, "unknown field"});
-    }
+    if (!object_of(body, {"session_id", "participant_id", "recording"}, "", kNotBodyObject, true, errors) &&
+        !json_is_object(body))
+        return std::nullopt;
     Consent c;
     if (auto id = uuid_field(body, "session_id", "session_id", errors)) c.session_id = *id;
     if (auto id = uuid_field(body, "participant_id", "participant_id", errors)) c.participant_id = *id;
@@ -132,18 +136,11 @@ std::optional<Consent> parse_consent(const json_t* body, FieldErrors& errors) {
 }
 
 std::optional<Event> parse_event(const json_t* body, FieldErrors& errors) {
-    if (!json_is_object(body)) {
-        errors.push_back({"", "the request body must be a JSON object"});
-        return std::nullopt;
-    }
     const std::size_t before = errors.size();
-    const char* key;
-    json_t* v;
-    json_object_foreach(const_cast<json_t*>(body), key, v) {
-        (void)v;
-        if (!known(key, {"session_id", "recording_id", "event", "by", "at", "tracks"}))
-            errors.push_back({key, "unknown field"});
-    }
+    if (!object_of(body, {"session_id", "recording_id", "event", "by", "at", "tracks"}, "", kNotBodyObject, true,
+                   errors) &&
+        !json_is_object(body))
+        return std::nullopt;
     Event e;
     if (auto id = uuid_field(body, "session_id", "session_id", errors)) e.session_id = *id;
     if (auto id = uuid_field(body, "recording_id", "recording_id", errors)) e.recording_id = *id;
@@ -192,19 +189,7 @@ std::optional<Event> parse_event(const json_t* body, FieldErrors& errors) {
 
 bool parse_start(const json_t* body, FieldErrors& errors) {
     if (!body) return true;
-    if (!json_is_object(body)) {
-        errors.push_back({"", "the request body must be a JSON object"});
-        return false;
-    }
-    const char* key;
-    json_t* v;
-    bool ok = true;
-    json_object_foreach(const_cast<json_t*>(body), key, v) {
-        (void)v;
-        errors.push_back({key, "unknown field"});
-        ok = false;
-    }
-    return ok;
+    return object_of(body, {}, "", kNotBodyObject, true, errors);
 }
 
 }  // namespace telemed::recording_input
