@@ -10,7 +10,11 @@
 #         alternating runs, medians, ratio telemed/videoroom (goal <= 0.6);
 #         with BENCH_COST_FLOOR=1 also Janus's stock EchoTest (one sendrecv
 #         PeerConnection per participant, nothing else): the floor any plugin
-#         with one PeerConnection per participant pays in this Janus
+#         with one PeerConnection per participant pays in this Janus;
+#         with BENCH_COST_RECORDING=1 telemed against itself instead: rooms
+#         not recording, recording everyone (all consented), and recording
+#         nobody (nobody consented): the cost of recording per participant
+#         and per packet (goal <= 1.3x) and for those not recorded (1.00x)
 #
 # Usage (root, Debian 12, after a build: scripts/test unit, scripts/run, or
 # make in ./build):
@@ -28,6 +32,7 @@
 #   BENCH_COST_ROUNDS   telemed/videoroom run pairs (2)
 #   BENCH_COST_WINDOW   seconds per measuring window (20)
 #   BENCH_COST_ONLY     telemed|videoroom|echotest: measure one plugin only (no ratio)
+#   BENCH_COST_RECORDING=1  telemed not recording / recording all / recording none (issue 14)
 #   BENCH_COST_FLOOR=1  add EchoTest runs and print the floor ratios
 #   TELEMED_BUILD_DIR   binaries measured (./build); or TELEMED_PLUGIN_SO / TELEMED_CONTROLLER_BIN
 #   BENCH_KEEP=1        keep the stack folder and logs (printed at the end)
@@ -63,6 +68,7 @@ if [[ "${1:-}" == __inner ]]; then
         echo "== fixed_cost ($rounds rounds, ${window} s windows)" >&2
         only=(); [[ -n "${BENCH_COST_ONLY:-}" ]] && only=(--only "$BENCH_COST_ONLY")
         plugins=2; [[ "${BENCH_COST_FLOOR:-0}" == 1 ]] && { only+=(--floor); plugins=3; }
+        [[ "${BENCH_COST_RECORDING:-0}" == 1 ]] && { only+=(--recording); plugins=3; }
         timeout --kill-after=10 $(( 120 + rounds * plugins * (2 * window + 150) )) \
             node tests/bench/media/fixed_cost.mjs --rounds "$rounds" --window "$window" "${only[@]}" \
             | tee "$work/cost.out" || rc=1

@@ -39,7 +39,14 @@
 // with TELEMED_JANUS_EXTRA_PLUGINS="videoroom echotest" exported for the restarts):
 //   TELEMED_STACK_DIR=... node tests/bench/media/fixed_cost.mjs [--rounds 2] [--window 20]
 //       [--base 10] [--participants 10] [--only videoroom|telemed|echotest] [--floor] [--no-restart]
-//       [--layout sendrecv|split]
+//       [--layout sendrecv|split] [--recording]
+//
+// --recording (BENCH_COST_RECORDING=1) compares telemed with itself instead
+// (issue 14): `telemed` (no recording), `telemed_rec` (every room records and
+// every participant consented: all tracks written) and `telemed_rec_none`
+// (every room records, nobody consented: nothing written). Per-participant
+// CPU with media and per received packet; goals rec/off <= 1.3 and
+// rec_none/off = 1.00 (a participant not recorded costs nothing more).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -50,7 +57,7 @@ import { RTCPeerConnection, useOPUS, useSdesMid, useVP8 } from 'werift';
 
 import {
     ECHOTEST, ROOT, TELEMED, VIDEOROOM, createTelemedSession, createVideoRoom, destroyVideoRoom, endTelemedSession, fmt,
-    benchJanusToken, cpuBetween, cpuByComm, rssByKind, switchesByComm, janusAdmin, joinToken, loadStack, log, median, procSample,
+    benchJanusToken, cpuBetween, cpuByComm, rssByKind, switchesByComm, janusAdmin, joinToken, loadStack, log, median, pluginAdmin, procSample,
     sleep, within,
 } from './lib/common.mjs';
 import { JanusNode } from './lib/janus_node.mjs';
@@ -65,6 +72,7 @@ const { values: args } = parseArgs({
         layout: { type: 'string', default: 'sendrecv' },
         only: { type: 'string' },
         floor: { type: 'boolean', default: process.env.BENCH_COST_FLOOR === '1' },
+        recording: { type: 'boolean', default: process.env.BENCH_COST_RECORDING === '1' },
         'no-restart': { type: 'boolean', default: false },
     },
 });
@@ -184,6 +192,13 @@ class EchoTestParticipant extends Participant {
 }
 
 class TelemedParticipant extends Participant {
+    // Recording consent through the plugin (stored by the controller first).
+    async consent() {
+        const r = await this.h.message({ request: 'consent', recording: true });
+        const d = r.plugindata.data;
+        if (d.telemed !== 'consent' || d.recording !== true) throw new Error(`consent answered ${JSON.stringify(d).slice(0, 200)}`);
+    }
+
     async join(token) {
         await this.janus.open();
         this.h = await this.janus.attach(TELEMED);
@@ -234,15 +249,26 @@ async function setupVideoRoom(looper, ps, cleanups, n) {
     }
 }
 
-async function setupTelemed(looper, ps, cleanups, n) {
+// recording: null (none), 'all' (the room records, both consented) or
+// 'none' (the room records, nobody consented).
+async function setupTelemed(looper, ps, cleanups, n, recording = null) {
     for (let r = 0; r < n / 2; r += 1) {
         const sid = await createTelemedSession(stack.env, 'bench fixed_cost');
         cleanups.push(() => endTelemedSession(stack.env, sid));
+        const room = [];
         for (let k = 0; k < 2; k += 1) {
             const { token } = await joinToken(stack.env, sid);
             const p = new TelemedParticipant(looper);
             ps.push(p);
+            room.push(p);
             await p.join(token);
+        }
+        if (!recording) continue;
+        if (recording === 'all') for (const p of room) await p.consent();
+        const st = await pluginAdmin(stack.env, TELEMED, { request: 'record', room: sid, action: 'start' });
+        const want = recording === 'all' ? 2 : 0;
+        if (st.telemed !== 'recording' || st.state !== 'on' || st.recorded.length !== want) {
+            throw new Error(`record start: ${JSON.stringify(st).slice(0, 300)} (want ${want} recorded)`);
         }
     }
 }
@@ -255,7 +281,13 @@ async function setupEchoTest(looper, ps, cleanups, n) {
     }
 }
 
-const SETUPS = { telemed: setupTelemed, videoroom: setupVideoRoom, echotest: setupEchoTest };
+const SETUPS = {
+    telemed: setupTelemed,
+    videoroom: setupVideoRoom,
+    echotest: setupEchoTest,
+    telemed_rec: (l, ps, c, n) => setupTelemed(l, ps, c, n, 'all'),
+    telemed_rec_none: (l, ps, c, n) => setupTelemed(l, ps, c, n, 'none'),
+};
 
 // ---------------------------------------------------------------- measuring
 
@@ -414,7 +446,9 @@ async function main() {
         log(`media: VP8 ${looper.video.length} frames (${fmt(looper.videoKbps(), 0)} kbit/s), Opus ${looper.audio.length} packets`);
         looper.start();
         if (args.only && !SETUPS[args.only]) throw new Error(`--only: one of ${Object.keys(SETUPS).join(', ')}`);
-        const names = args.only ? [args.only] : ['telemed', 'videoroom', ...(args.floor ? ['echotest'] : [])];
+        const names = args.only ? [args.only]
+            : args.recording ? ['telemed', 'telemed_rec', 'telemed_rec_none']
+                : ['telemed', 'videoroom', ...(args.floor ? ['echotest'] : [])];
         const runs = Object.fromEntries(names.map((n) => [n, []]));
         const failed = Object.fromEntries(names.map((n) => [n, 0]));
         for (let i = 0; i < ROUNDS; i += 1) {
@@ -464,6 +498,21 @@ async function main() {
                 `cold_ratio_cpu_idle=${fmt(ratio('coldCpuIdle'), 2)}`);
         } else {
             console.log('  ratio telemed/videoroom: n/a');
+        }
+        // Recording (issue 14): what writing a participant's tracks adds, per
+        // participant and per packet Janus receives from it, and what a room
+        // that records costs those it does not record.
+        if (med.telemed && med.telemed_rec) {
+            const perPkt = (n) => (med[n].cpuMedia / 100) * 1e6 / (med[n].rxPps / N);   // µs of CPU per packet a participant gets
+            const rec = med.telemed_rec.cpuMedia / med.telemed.cpuMedia;
+            const none = med.telemed_rec_none ? med.telemed_rec_none.cpuMedia / med.telemed.cpuMedia : NaN;
+            console.log(`  recording: CPU per participant with media, recorded/not ${fmt(rec, 2)} (goal <= 1.3); ` +
+                `in a recording room but not recorded/not ${fmt(none, 2)} (goal 1.00); ` +
+                `CPU per received packet ${fmt(perPkt('telemed'), 2)} us off, ${fmt(perPkt('telemed_rec'), 2)} us recorded` +
+                (med.telemed_rec_none ? `, ${fmt(perPkt('telemed_rec_none'), 2)} us not recorded in a recording room` : ''));
+            console.log(`RESULT recording_cost ratio_cpu_media_recorded=${fmt(rec, 2)} ratio_cpu_media_not_recorded=${fmt(none, 2)} ` +
+                `us_per_pkt_off=${fmt(perPkt('telemed'), 2)} us_per_pkt_recorded=${fmt(perPkt('telemed_rec'), 2)}` +
+                (med.telemed_rec_none ? ` us_per_pkt_not_recorded=${fmt(perPkt('telemed_rec_none'), 2)}` : ''));
         }
         // The floor: what Janus itself costs per participant with one
         // PeerConnection (EchoTest), against VideoRoom and against telemed.
