@@ -15,7 +15,8 @@ controller_telemed_controller_SOURCES += \
 	controller/db/idempotency.hpp controller/db/idempotency.cpp \
 	controller/db/chat_repo.hpp controller/db/chat_repo.cpp \
 	controller/db/files_repo.hpp controller/db/files_repo.cpp \
-	controller/db/recordings_repo.hpp controller/db/recordings_repo.cpp
+	controller/db/recordings_repo.hpp controller/db/recordings_repo.cpp \
+	controller/db/playback_repo.hpp controller/db/playback_repo.cpp
 
 # sql/NNN_name.sql migrations embedded in the binary (controller/embedded.hpp).
 # Listed explicitly: a new migration is added here and to sql/ (EXTRA_DIST
