@@ -394,19 +394,39 @@ describe('GET /recordings/{rid}/playback/{token}: streaming a sealed output', ()
 });
 
 // Needs the recording processor (controller/jobs/recording_*): a real
-// recording through the plugin, processed into outputs.
+// recording through the plugin (two Chromium participants publishing real
+// media, both consenting; REST start and stop), processed into outputs.
 describe('playback of a real processed recording', { skip: process.env.TELEMED_RECORDING_OUTPUTS !== '1' }, () => {
-    test('a recording made through the plugin, once available, plays: 200 and 206, EBML, audit bytes', { timeout: 240000 }, async () => {
-        const { recordRealConsultation } = await import('./lib/recording_media.mjs');
-        const { sid, rid, doctor } = await recordRealConsultation({ seconds: 6 });
+    test('a recording made through the plugin, once available, plays: 200 and 206, EBML, audit bytes', { timeout: 300000 }, async (t) => {
+        const { withBrowser } = await import('../e2e/lib/browser.mjs');
+        const { doctorAndPatient, sleep: pause } = await import('../e2e/lib/telemed.mjs');
+        let sid;
+        let rid;
+        let doctorUser;
+        await withBrowser(t, async (b) => {
+            const s = await doctorAndPatient(b);
+            sid = s.sid;
+            doctorUser = s.people.doctor.userId;
+            for (const peer of [s.doctor, s.patient]) {
+                const c = await peer.call('request', { request: 'consent', recording: true });
+                assert.ok(c.ok, `consent stored: ${JSON.stringify(c)}`);
+            }
+            const started = await api('POST', `/sessions/${sid}/recordings`);
+            assert.equal(started.status, 201, show(started));
+            rid = started.json.id;
+            await pause(6000);
+            const stopped = await api('POST', `/sessions/${sid}/recordings/stop`);
+            assert.equal(stopped.status, 200, show(stopped));
+        });
         const rec = await eventually(async () => {
             const r = await api('GET', `/recordings/${rid}`);
             return ['available', 'incomplete'].includes(r.json?.state) ? r.json : null;
-        }, { timeout: 180000, interval: 1000, what: 'recording available' });
+        }, { timeout: 240000, interval: 1000, what: 'recording available' });
         assert.ok(rec);
-        const l = (await issue(rid, { user_id: doctor.user_id })).json;
+        const l = (await issue(rid, { user_id: doctorUser })).json;
         const whole = await fetchLink(l.url);
-        assert.equal(whole.status, 200);
+        assert.equal(whole.status, 200, whole.text);
+        assert.equal(whole.headers.get('content-type'), 'video/webm');
         assert.ok(whole.body.subarray(0, 4).equals(EBML), 'a WebM (EBML magic)');
         const part = await fetchLink(l.url, { range: 'bytes=0-1023' });
         assert.equal(part.status, 206);
