@@ -8,6 +8,7 @@ common_libtelemed_common_la_SOURCES = \
 	common/timeutil.hpp common/timeutil.cpp \
 	common/token.hpp common/token.cpp \
 	common/credential.hpp common/credential.cpp \
+	common/playback_link.hpp common/playback_link.cpp \
 	common/turn.hpp common/turn.cpp \
 	common/janus_token.hpp common/janus_token.cpp \
 	common/kvconfig.hpp common/kvconfig.cpp \

@@ -291,7 +291,9 @@ std::optional<CreateSessionRequest> parse_create_session(const json_t* body, Fie
     if (!require_object(body, errors)) return std::nullopt;
     const std::size_t before = errors.size();
     CreateSessionRequest r;
-    check_fields(body, {"kind", "title", "scheduled_at", "recording_policy", "external_ref", "metadata"}, errors);
+    check_fields(body, {"kind", "title", "scheduled_at", "recording_policy", "external_ref", "metadata",
+                        "authorized_viewers"},
+                 errors);
 
     if (auto k = enum_field<SessionKind>(body, "kind", true, parse_session_kind, kKindNames, errors)) r.kind = *k;
     r.title = text_field(body, "title", kMaxTitleChars, false, errors);
@@ -322,6 +324,32 @@ std::optional<CreateSessionRequest> parse_create_session(const json_t* body, Fie
             } else {
                 r.metadata = Json(json_deep_copy(v));
                 if (!r.metadata) add_error(errors, "metadata", "could not be stored");
+            }
+        }
+    }
+    if (const json_t* v = optional_field(body, "authorized_viewers")) {
+        if (!json_is_array(v)) {
+            add_error(errors, "authorized_viewers", "must be an array of user ids");
+        } else if (json_array_size(v) > kMaxAuthorizedViewers) {
+            add_error(errors, "authorized_viewers", "must hold at most " + std::to_string(kMaxAuthorizedViewers) +
+                                                        " user ids");
+        } else {
+            std::size_t i;
+            json_t* item;
+            json_array_foreach(v, i, item) {
+                const std::string field = "authorized_viewers[" + std::to_string(i) + "]";
+                if (!json_is_string(item)) {
+                    add_error(errors, field, "must be a string");
+                    continue;
+                }
+                std::string id(json_string_value(item), json_string_length(item));
+                if (const char* why = check_text(id, kMaxUserIdChars)) {
+                    add_error(errors, field, why);
+                    continue;
+                }
+                bool seen = false;
+                for (const std::string& have : r.authorized_viewers) seen = seen || have == id;
+                if (!seen) r.authorized_viewers.push_back(std::move(id));
             }
         }
     }

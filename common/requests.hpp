@@ -32,6 +32,7 @@ inline constexpr std::size_t kMaxTitleChars = 200;
 inline constexpr std::size_t kMaxExternalRefChars = 256;
 inline constexpr std::size_t kMaxDisplayNameChars = 100;
 inline constexpr std::size_t kMaxUserIdChars = 128;
+inline constexpr std::size_t kMaxAuthorizedViewers = 50;   // POST /sessions authorized_viewers
 inline constexpr std::size_t kMaxMetadataBytes = 4096;      // serialised compact JSON
 inline constexpr std::size_t kMaxIdempotencyKeyChars = 255;
 inline constexpr int kDefaultPageSize = 20;
@@ -57,6 +58,10 @@ struct CreateSessionRequest {
     RecordingPolicy recording_policy = RecordingPolicy::Optional;
     std::optional<std::string> external_ref;
     Json metadata;  // always an object (empty when absent or null)
+    // user_ids (like participants') who may watch the session's recordings
+    // besides its participants: at most kMaxAuthorizedViewers, repeats dropped
+    // (first occurrence kept), empty when absent or null.
+    std::vector<std::string> authorized_viewers;
 };
 
 struct AddParticipantRequest {

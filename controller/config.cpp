@@ -15,6 +15,7 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <sstream>
 
 #include "common/kvconfig.hpp"
@@ -348,6 +349,24 @@ const std::vector<KeyDef>& key_table() {
         {"session_files_quota_bytes", int_setter(&ControllerConfig::session_files_quota_bytes, 1, 1ll << 40)},
         {"file_retention_days", int_setter(&ControllerConfig::file_retention_days, 0, 36500)},
         {"file_retention_sweep_interval_s", int_setter(&ControllerConfig::file_retention_sweep_interval_s, 1, 86400)},
+        {"playback_link_keys",
+         [](ControllerConfig& c, const std::string& v, std::string* why) {
+             PlaybackKeys keys;
+             if (!v.empty()) {
+                 std::string ignored;  // may name the offending item: never surfaced with the value
+                 std::optional<PlaybackKeys> parsed = parse_playback_keys(v, &ignored);
+                 if (!parsed) {
+                     *why = "must be 1..16 comma-separated kid:secret pairs (kid 1..64 of [A-Za-z0-9_.-], distinct; "
+                            "secret >= 32 bytes)";
+                     return false;
+                 }
+                 keys = std::move(*parsed);
+             }
+             c.playback_link_keys = std::move(keys);
+             return true;
+         }},
+        {"playback_link_ttl_s", int_setter(&ControllerConfig::playback_link_ttl_s, 1, 900)},
+        {"playback_rate_per_address", int_setter(&ControllerConfig::playback_rate_per_address, 0, 1000000)},
         {"log_level",
          [](ControllerConfig& c, const std::string& v, std::string* why) {
              if (!parse_log_level(v)) {

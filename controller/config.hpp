@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/files.hpp"
+#include "common/playback_link.hpp"
 #include "common/token.hpp"
 
 namespace telemed {
@@ -125,6 +126,16 @@ struct ControllerConfig {
     unsigned file_retention_days = 0;                // 0 = keep
     unsigned file_retention_sweep_interval_s = 3600;
     bool files_enabled() const { return !storage_master_keys.empty(); }
+
+    // Recording playback links (docs/DESIGN.md "Playback links"): the keys
+    // that sign the links' tokens ("kid:secret,...", secrets >= 32 bytes;
+    // the first signs, every one verifies); the links' lifetime; requests a
+    // minute per client address on GET /recordings/{id}/playback/{token}
+    // (0 = off). No keys: POST /recordings/{id}/playback-links answers 503
+    // playback-links-disabled and no token verifies.
+    PlaybackKeys playback_link_keys;
+    int64_t playback_link_ttl_s = 900;
+    unsigned playback_rate_per_address = 600;
 
     std::string log_level = "info";       // error|warn|info|debug
 };

@@ -70,6 +70,7 @@ void register_all_routes(Router& r) {
     register_file_routes(r);
     register_internal_recording_routes(r);
     register_recording_routes(r);
+    register_playback_routes(r);
 }
 
 // Waits up to `timeout` for SIGTERM/SIGINT (blocked in every thread).

@@ -15,7 +15,8 @@ controller_telemed_controller_SOURCES += \
 	controller/db/idempotency.hpp controller/db/idempotency.cpp \
 	controller/db/chat_repo.hpp controller/db/chat_repo.cpp \
 	controller/db/files_repo.hpp controller/db/files_repo.cpp \
-	controller/db/recordings_repo.hpp controller/db/recordings_repo.cpp
+	controller/db/recordings_repo.hpp controller/db/recordings_repo.cpp \
+	controller/db/playback_repo.hpp controller/db/playback_repo.cpp
 
 # sql/NNN_name.sql migrations embedded in the binary (controller/embedded.hpp).
 # Listed explicitly: a new migration is added here and to sql/ (EXTRA_DIST
@@ -28,7 +29,8 @@ MIGRATION_SQL = \
 	$(top_srcdir)/sql/004_audit_read.sql \
 	$(top_srcdir)/sql/005_chat.sql \
 	$(top_srcdir)/sql/006_files.sql \
-	$(top_srcdir)/sql/007_recordings.sql
+	$(top_srcdir)/sql/007_recordings.sql \
+	$(top_srcdir)/sql/008_recording_outputs.sql
 nodist_controller_telemed_controller_SOURCES += controller/generated/migrations.cpp
 controller/generated/migrations.cpp: $(MIGRATION_SQL) $(top_srcdir)/controller/tools/embed.py
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && \

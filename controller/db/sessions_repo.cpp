@@ -18,8 +18,9 @@ namespace {
     "s.id::text, s.kind, s.status, s.title, " TELEMED_SQL_MICROS("s.scheduled_at")                \
     ", s.recording_policy, s.external_ref, s.metadata::text, " TELEMED_SQL_MICROS("s.created_at") \
     ", " TELEMED_SQL_MICROS("s.updated_at") ", " TELEMED_SQL_MICROS("s.started_at")               \
-    ", " TELEMED_SQL_MICROS("s.ended_at") ", " TELEMED_SQL_MICROS("s.cancelled_at")
-constexpr int kSessionColumnCount = 13;
+    ", " TELEMED_SQL_MICROS("s.ended_at") ", " TELEMED_SQL_MICROS("s.cancelled_at")                \
+    ", to_jsonb(s.authorized_viewers)::text"
+constexpr int kSessionColumnCount = 14;
 
 Session row_to_session(const PGresult* r, int i) {
     Session s;
@@ -41,6 +42,12 @@ Session row_to_session(const PGresult* r, int i) {
     s.started_at = opt_int64(r, i, 10);
     s.ended_at = opt_int64(r, i, 11);
     s.cancelled_at = opt_int64(r, i, 12);
+    Json viewers = json(r, i, 13);
+    std::size_t k;
+    json_t* v;
+    json_array_foreach(viewers.get(), k, v) {
+        if (json_is_string(v)) s.authorized_viewers.emplace_back(json_string_value(v), json_string_length(v));
+    }
     return s;
 }
 
@@ -63,9 +70,13 @@ Session insert_session(PGconn* c, const std::string& id, const CreateSessionRequ
         p.add_json(req.metadata.get());
     else
         p.add("{}");
+    Json viewers(json_array());
+    for (const std::string& u : req.authorized_viewers) json_array_append_new(viewers.get(), json_str(u));
+    p.add_json(viewers.get());
     ResultPtr r = exec(c,
                        "INSERT INTO sessions AS s (id, kind, title, scheduled_at, recording_policy, external_ref, "
-                       "metadata) VALUES ($1::uuid, $2, $3, " TELEMED_SQL_FROM_MICROS("$4") ", $5, $6, $7::jsonb) "
+                       "metadata, authorized_viewers) VALUES ($1::uuid, $2, $3, " TELEMED_SQL_FROM_MICROS("$4")
+                       ", $5, $6, $7::jsonb, ARRAY(SELECT e FROM jsonb_array_elements_text($8::jsonb) WITH ORDINALITY AS t (e, n) ORDER BY n)) "
                        "RETURNING " SESSION_COLUMNS,
                        p);
     return row_to_session(r.get(), 0);

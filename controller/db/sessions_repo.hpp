@@ -34,6 +34,7 @@ struct Session {
     std::optional<int64_t> started_at;
     std::optional<int64_t> ended_at;
     std::optional<int64_t> cancelled_at;
+    std::vector<std::string> authorized_viewers;  // user ids (sql/008), in the order given
     long participant_count = 0;  // filled by list() only
 };
 

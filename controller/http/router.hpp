@@ -78,6 +78,7 @@ void register_message_routes(Router& r);      // routes/messages.cpp: GET /sessi
 void register_internal_chat_routes(Router& r);  // routes/internal_chat.cpp: /internal/v1/* (plugin_secret)
 void register_internal_recording_routes(Router& r);  // routes/internal_recordings.cpp: /internal/v1/consents, recordings/events
 void register_recording_routes(Router& r);    // routes/recordings.cpp: /sessions/{id}/recordings..., /recordings/{id}
+void register_playback_routes(Router& r);     // routes/playback.cpp: /recordings/{id}/playback-links..., /recordings/{id}/playback/{token}
 void register_health_routes(Router& r);       // routes/health.cpp: /healthz, /readyz
 void register_metrics_routes(Router& r);      // routes/metrics.cpp: /metrics
 void register_openapi_routes(Router& r);      // routes/openapi.cpp: /openapi.json

@@ -61,6 +61,7 @@
 #include "controller/http/router.hpp"
 #include "controller/log.hpp"
 #include "controller/routes/join_grant.hpp"
+#include "controller/routes/sealed_download.hpp"
 #include "controller/routes/support.hpp"
 #include "controller/storage/blob_store.hpp"
 #include "controller/storage/segment_crypto.hpp"
@@ -87,16 +88,6 @@ Response too_large(uint64_t cap) {
 }
 
 Response forbidden(std::string_view detail) { return problem(403, "forbidden", "Forbidden", detail); }
-
-std::string raw_uuid(const std::string& id) {
-    std::string hex;
-    for (char c : id)
-        if (c != '-') hex.push_back(c);
-    std::string raw;
-    for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
-        raw.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
-    return raw;
-}
 
 std::optional<std::string> query_value(const Request& req, const char* key, bool* repeated) {
     auto [b, e] = req.query.equal_range(key);
@@ -142,12 +133,6 @@ std::optional<Response> other_session(const Request& req, const std::string& sid
 bool addressed_to(const db::FileRow& f, const std::string& pid) {
     return f.sender_id == pid || f.recipients.empty() ||
            std::find(f.recipients.begin(), f.recipients.end(), pid) != f.recipients.end();
-}
-
-const ControllerConfig::MasterKey* master_key(const ControllerConfig& cfg, std::string_view kid) {
-    for (const auto& k : cfg.storage_master_keys)
-        if (k.kid == kid) return &k;
-    return nullptr;
 }
 
 // ------------------------------------------------------------ upload sink
@@ -479,81 +464,11 @@ Response upload_file(const Request& req, AppContext& app) {
 
 // ------------------------------------------------------------ download
 
-// Reads and opens the segments a response needs, one at a time (64 KiB of
-// ciphertext and 64 KiB of plaintext held). Every byte served has passed
-// its segment's tag; a failure aborts the response (BodySource contract).
-class FileSource final : public BodySource {
-public:
-    FileSource(std::unique_ptr<BlobReader> blob, std::string key, std::string file_id_raw, uint64_t plain_size,
-               uint64_t first, std::string file_id)
-        : blob_(std::move(blob)),
-          key_(std::move(key)),
-          fid_(std::move(file_id_raw)),
-          size_(plain_size),
-          first_(first),
-          file_id_(std::move(file_id)) {}
-    ~FileSource() override {
-        OPENSSL_cleanse(key_.data(), key_.size());
-        OPENSSL_cleanse(plain_.data(), plain_.size());
-    }
-
-    // Loads segment `index` into the cache; false when it fails its tag or cannot be read.
-    bool load(uint64_t index) {
-        if (have_ && index == index_) return true;
-        if (!header_checked_) {
-            char h[segcrypt::kHeaderBytes];
-            if (!blob_->read_at(0, h, sizeof h) || !segcrypt::header_ok(std::string_view(h, sizeof h))) {
-                log_error("file %s: stored header is not ours (damaged or tampered storage)", file_id_.c_str());
-                return false;
-            }
-            header_checked_ = true;
-        }
-        const uint64_t n = segcrypt::segment_count(size_);
-        if (index >= n) return false;
-        const std::size_t plain = segcrypt::segment_plain_bytes(size_, index);
-        sealed_.resize(plain + segcrypt::kTagBytes);
-        plain_.resize(plain);
-        have_ = false;
-        if (!blob_->read_at(segcrypt::segment_offset(index), sealed_.data(), sealed_.size()) ||
-            !segcrypt::open_segment_into(key_, fid_, index, index + 1 == n, sealed_,
-                                         reinterpret_cast<uint8_t*>(plain_.data()))) {
-            log_error("file %s: segment %llu fails its check (damaged or tampered storage)", file_id_.c_str(),
-                      static_cast<unsigned long long>(index));
-            return false;
-        }
-        index_ = index;
-        have_ = true;
-        return true;
-    }
-
-    long read(uint64_t pos, char* buf, std::size_t max) override {
-        const uint64_t at = first_ + pos;
-        if (at >= size_ || max == 0) return -1;
-        const uint64_t index = at / segcrypt::kSegmentBytes;
-        if (!load(index)) return -1;
-        const std::size_t off = static_cast<std::size_t>(at - index * segcrypt::kSegmentBytes);
-        const std::size_t n = std::min<std::size_t>(max, plain_.size() - off);
-        if (n == 0) return -1;
-        std::memcpy(buf, plain_.data() + off, n);
-        return static_cast<long>(n);
-    }
-
-private:
-    std::unique_ptr<BlobReader> blob_;
-    std::string key_, fid_;
-    uint64_t size_, first_;
-    std::string file_id_;
-    std::string sealed_, plain_;
-    uint64_t index_ = 0;
-    bool have_ = false, header_checked_ = false;
-};
-
 void download_headers(Response& r, const db::FileRow& f) {
     r.headers.emplace_back("Content-Disposition", files::content_disposition_attachment(f.name));
     r.headers.emplace_back("X-Content-Type-Options", "nosniff");
     r.headers.emplace_back("Content-Security-Policy", "default-src 'none'; sandbox");
     r.headers.emplace_back("Cache-Control", "private, no-store");
-    r.headers.emplace_back("Accept-Ranges", "bytes");
 }
 
 // GET /files/{id}
@@ -570,11 +485,10 @@ Response get_file(const Request& req, AppContext& app) {
     return guarded("GET /files/{id}", [&]() -> Response {
         std::optional<Response> early;
         std::optional<db::FileRow> file;
-        std::shared_ptr<FileSource> source;
-        ByteRange range;
+        PreparedDownload download;
         db::transact(app.db, [&](PGconn* c) {
             early.reset();
-            source.reset();
+            download = PreparedDownload{};
             file = db::find_file(c, id);
             if (!file || !file->wrapped_key ||
                 (req.participant && req.participant->session_id != file->session_id)) {
@@ -598,40 +512,16 @@ Response get_file(const Request& req, AppContext& app) {
                 actor = a.principal.actor();
             }
             if (meta) return db::TxnEnd::Rollback;
-            const uint64_t size = static_cast<uint64_t>(file->size);
-            range = parse_range(req.header("range"), size);
-            if (range.kind == ByteRange::Kind::Unsatisfiable) {
-                early = problem(416, "range-not-satisfiable", "Range not satisfiable",
-                                "The file has " + std::to_string(size) + " bytes.");
-                early->headers.emplace_back("Content-Range", "bytes */" + std::to_string(size));
+            download = prepare_sealed_download(
+                cfg, *app.files,
+                SealedObject{file->id, file->key_id, *file->wrapped_key, static_cast<uint64_t>(file->size), "file"},
+                req.header("range"));
+            if (download.error) {
+                early = std::move(download.error);
                 return db::TxnEnd::Rollback;
             }
-            const ControllerConfig::MasterKey* mk = master_key(cfg, file->key_id);
-            std::optional<std::string> key;
-            if (mk) key = segcrypt::unwrap_key(mk->key, raw_uuid(file->id), *file->wrapped_key);
-            if (!key) {
-                log_error("file %s: its data key does not unwrap (master key %s %s)", file->id.c_str(),
-                          file->key_id.c_str(), mk ? "does not match" : "not configured");
-                early = internal_error();
-                return db::TxnEnd::Rollback;
-            }
-            std::unique_ptr<BlobReader> blob = app.files->open(file->id);
-            if (!blob || blob->size() != segcrypt::sealed_size(size)) {
-                log_error("file %s: stored blob %s", file->id.c_str(), blob ? "has the wrong size" : "is missing");
-                early = problem(500, "file-damaged", "Stored file damaged",
-                                "The stored file cannot be read back intact; it has been logged.");
-                return db::TxnEnd::Rollback;
-            }
-            const uint64_t first = range.kind == ByteRange::Kind::Partial ? range.first : 0;
-            source = std::make_shared<FileSource>(std::move(blob), std::move(*key), raw_uuid(file->id), size, first,
-                                                  file->id);
-            // The first segment served is checked before any header goes out.
-            if (size > 0 && !source->load(first / segcrypt::kSegmentBytes)) {
-                early = problem(500, "file-damaged", "Stored file damaged",
-                                "The stored file cannot be read back intact; it has been logged.");
-                return db::TxnEnd::Rollback;
-            }
-            const uint64_t bytes = range.kind == ByteRange::Kind::Partial ? range.length() : size;
+            const ByteRange& range = download.range;
+            const uint64_t bytes = download.bytes();
             Json audit(json_object());
             json_object_set_new(audit.get(), "file_id", json_str(file->id));
             json_object_set_new(audit.get(), "bytes", json_integer(static_cast<json_int_t>(bytes)));
@@ -647,21 +537,11 @@ Response get_file(const Request& req, AppContext& app) {
             r.headers.emplace_back("Cache-Control", "private, no-store");
             return r;
         }
-        const uint64_t size = static_cast<uint64_t>(file->size);
         Response r;
         // Text was checked to be UTF-8 at upload: say so, so nothing guesses.
         r.content_type = file->content_type == "text/plain" ? "text/plain; charset=utf-8" : file->content_type;
         download_headers(r, *file);
-        if (range.kind == ByteRange::Kind::Partial) {
-            r.status = 206;
-            r.source_length = range.length();
-            r.headers.emplace_back("Content-Range", "bytes " + std::to_string(range.first) + "-" +
-                                                        std::to_string(range.last) + "/" + std::to_string(size));
-        } else {
-            r.status = 200;
-            r.source_length = size;
-        }
-        r.source = std::move(source);
+        answer_sealed_download(r, download);
         log_info("file %s: download of %llu bytes", file->id.c_str(), static_cast<unsigned long long>(r.source_length));
         return r;
     });

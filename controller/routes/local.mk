@@ -17,7 +17,9 @@ controller_telemed_controller_SOURCES += \
 	controller/routes/static_files.cpp \
 	controller/routes/files.cpp \
 	controller/routes/internal_recordings.cpp \
-	controller/routes/recordings.cpp
+	controller/routes/recordings.cpp \
+	controller/routes/sealed_download.hpp controller/routes/sealed_download.cpp \
+	controller/routes/playback.cpp
 
 # The recording bodies' parser is pure: in the library the unit tests link.
 controller_libtelemed_controller_http_la_SOURCES += \
@@ -40,6 +42,7 @@ CLEANFILES += controller/generated/openapi_json.cpp
 webdir = $(pkgdatadir)/web
 dist_web_DATA = web/telemed.js
 webappdir = $(webdir)/app
-dist_webapp_DATA = web/app/index.html web/app/app.js web/app/app.css web/app/favicon.svg web/app/strings.js web/app/precall.js web/app/health.js
+dist_webapp_DATA = web/app/index.html web/app/app.js web/app/app.css web/app/favicon.svg web/app/strings.js web/app/precall.js web/app/health.js \
+	web/app/playback.html web/app/playback.js
 # Only tells Node (tests/integ imports the SDK) that web/*.js are ES modules.
 EXTRA_DIST += web/package.json

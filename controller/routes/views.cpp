@@ -48,6 +48,9 @@ Json session_base_view(const db::Session& s) {
     json_object_set_new(o, "started_at", jtime_or_null(s.started_at));
     json_object_set_new(o, "ended_at", jtime_or_null(s.ended_at));
     json_object_set_new(o, "cancelled_at", jtime_or_null(s.cancelled_at));
+    json_t* viewers = json_array();
+    for (const std::string& u : s.authorized_viewers) json_array_append_new(viewers, json_str(u));
+    json_object_set_new(o, "authorized_viewers", viewers);
     return j;
 }
 

@@ -46,6 +46,8 @@ controller_write_conf() {
     kv_set "$conf" credential_secret "$(secret_get credential-secret)"
     kv_set "$conf" plugin_secret "$(secret_get plugin-secret)"
     kv_set "$conf" storage_master_keys "k1:$(secret_get storage-master-key)"
+    # Signs recording playback link tokens (tests sign their own with it: stack.env).
+    kv_set "$conf" playback_link_keys "pb1:$(secret_get playback-link-secret)"
     kv_set "$conf" turn_secret "$(secret_get turn-secret)"
     kv_set "$conf" turn_urls "$(turn_url)"
     kv_set "$conf" stun_urls "stun:127.0.0.1:$TURN_PORT"

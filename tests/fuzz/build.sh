@@ -26,6 +26,7 @@ ADMIN_API="common/admin_api.cpp common/plugin_errors.cpp common/plugin_params.cp
 declare -A SOURCES=(
     [fuzz_token]="tests/fuzz/fuzz_token.cpp common/token.cpp $COMMON_CORE"
     [fuzz_credential]="tests/fuzz/fuzz_credential.cpp common/credential.cpp $COMMON_CORE"
+    [fuzz_playback_link]="tests/fuzz/fuzz_playback_link.cpp common/playback_link.cpp $COMMON_CORE"
     [fuzz_requests]="tests/fuzz/fuzz_requests.cpp common/requests.cpp common/timeutil.cpp $COMMON_CORE"
     [fuzz_kvconfig]="tests/fuzz/fuzz_kvconfig.cpp common/kvconfig.cpp"
     [fuzz_plugin_protocol]="tests/fuzz/fuzz_plugin_protocol.cpp plugin/protocol.cpp plugin/room.cpp plugin/media_gate.cpp
@@ -39,7 +40,7 @@ declare -A SOURCES=(
     [fuzz_files]="tests/fuzz/fuzz_files.cpp common/files.cpp controller/http/range.cpp"
 )
 # The order in which they are built (and run by `scripts/test fuzz`).
-TARGETS=(fuzz_token fuzz_credential fuzz_requests fuzz_kvconfig fuzz_plugin_protocol fuzz_janus_reply fuzz_base64url fuzz_rfc3339
+TARGETS=(fuzz_token fuzz_credential fuzz_playback_link fuzz_requests fuzz_kvconfig fuzz_plugin_protocol fuzz_janus_reply fuzz_base64url fuzz_rfc3339
          fuzz_sdp fuzz_rtp fuzz_chat fuzz_files)
 if [[ "${1:-}" == --list ]]; then printf '%s\n' "${TARGETS[@]}"; exit 0; fi
 

@@ -11,6 +11,7 @@ COMMON_TESTS = \
 	tests/unit/test_common_timeutil \
 	tests/unit/test_common_token \
 	tests/unit/test_common_credential \
+	tests/unit/test_common_playback_link \
 	tests/unit/test_common_turn \
 	tests/unit/test_common_janus_token \
 	tests/unit/test_common_kvconfig \
@@ -76,6 +77,9 @@ tests_unit_test_common_chat_LDADD = $(COMMON_TEST_LDADD)
 tests_unit_test_common_credential_SOURCES = tests/unit/test_common_credential.cpp
 tests_unit_test_common_credential_CXXFLAGS = $(COMMON_TEST_CXXFLAGS)
 tests_unit_test_common_credential_LDADD = $(COMMON_TEST_LDADD)
+tests_unit_test_common_playback_link_SOURCES = tests/unit/test_common_playback_link.cpp
+tests_unit_test_common_playback_link_CXXFLAGS = $(COMMON_TEST_CXXFLAGS)
+tests_unit_test_common_playback_link_LDADD = $(COMMON_TEST_LDADD)
 
 tests_unit_test_common_files_SOURCES = tests/unit/test_common_files.cpp
 tests_unit_test_common_files_CXXFLAGS = $(COMMON_TEST_CXXFLAGS)

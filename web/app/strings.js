@@ -304,6 +304,18 @@ const STRINGS = {
         'rec.waiting.none': 'Has not agreed to recording yet',
         'lobby.consent.title': 'Your agreement to recording is needed',
         'lobby.consent.text': 'This consultation is recorded. Answer the question above to join it.',
+        // ---- playback page (playback.html)
+        'playback.title': 'Recording of your consultation',
+        'playback.intro': 'This link works for a few minutes only. Do not share it.',
+        'playback.video': 'Recording of your consultation',
+        'playback.loading': 'Loading the recording…',
+        'playback.ready': 'The recording is ready. Use the play button to watch it.',
+        'playback.expired': 'This link has expired. Ask the clinic for a new one.',
+        'playback.gone': 'This recording is no longer available. Ask the clinic if you need it.',
+        'playback.invalid': 'This link is incomplete. Open it again from the message you received, or ask the clinic for a new one.',
+        'playback.busy': 'Too many attempts. Wait a minute, then reload this page.',
+        'playback.unsupported': 'This browser cannot play the recording. Try a recent Firefox, Chrome or Edge.',
+        'playback.error': 'The recording cannot be played right now. Reload this page in a moment, or ask the clinic for help.',
     },
     fr: {
         // ---- page and header
@@ -595,6 +607,18 @@ const STRINGS = {
         'rec.waiting.none': 'N’a pas encore accepté l’enregistrement',
         'lobby.consent.title': 'Votre accord pour l’enregistrement est nécessaire',
         'lobby.consent.text': 'Cette consultation est enregistrée. Répondez à la question ci-dessus pour y participer.',
+        // ---- page de lecture (playback.html)
+        'playback.title': 'Enregistrement de votre consultation',
+        'playback.intro': 'Ce lien ne fonctionne que quelques minutes. Ne le partagez pas.',
+        'playback.video': 'Enregistrement de votre consultation',
+        'playback.loading': 'Chargement de l’enregistrement…',
+        'playback.ready': 'L’enregistrement est prêt. Utilisez le bouton de lecture pour le regarder.',
+        'playback.expired': 'Ce lien a expiré. Demandez-en un nouveau à la clinique.',
+        'playback.gone': 'Cet enregistrement n’est plus disponible. Adressez-vous à la clinique si vous en avez besoin.',
+        'playback.invalid': 'Ce lien est incomplet. Ouvrez-le à nouveau depuis le message reçu, ou demandez-en un nouveau à la clinique.',
+        'playback.busy': 'Trop de tentatives. Attendez une minute, puis rechargez cette page.',
+        'playback.unsupported': 'Ce navigateur ne peut pas lire l’enregistrement. Essayez une version récente de Firefox, Chrome ou Edge.',
+        'playback.error': 'L’enregistrement ne peut pas être lu pour le moment. Rechargez cette page dans un instant, ou demandez de l’aide à la clinique.',
     },
 };
 

@@ -1,0 +1,183 @@
+// Playback link token codec (common/playback_link.hpp).
+#include "common/playback_link.hpp"
+
+#include <stdexcept>
+
+#include "common/crypto.hpp"
+#include "common/ids.hpp"
+
+namespace telemed {
+namespace {
+
+constexpr std::size_t kIdBytes = 16;
+constexpr std::size_t kFixedBytes = 1 + 2 * kIdBytes + 8;  // kid length, lid, rid, exp
+constexpr std::size_t kMacChars = 43;                      // base64url of 32 bytes
+constexpr std::size_t kMaxKeys = 16;
+
+bool valid_kid(std::string_view kid) {
+    if (kid.empty() || kid.size() > kMaxPlaybackKidChars) return false;
+    for (char c : kid) {
+        const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+                        c == '.' || c == '-';
+        if (!ok) return false;
+    }
+    return true;
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+void append_uuid(std::string_view id, std::string* out) {
+    if (!is_uuid(id)) throw std::invalid_argument("playback link: id is not a UUID");
+    int hi = -1;
+    for (char c : id) {
+        if (c == '-') continue;
+        const int v = hex_value(c);
+        if (hi < 0) {
+            hi = v;
+        } else {
+            out->push_back(static_cast<char>((hi << 4) | v));
+            hi = -1;
+        }
+    }
+}
+
+std::string uuid_text(std::string_view raw16) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string s;
+    s.reserve(36);
+    for (std::size_t i = 0; i < kIdBytes; ++i) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) s.push_back('-');
+        const auto b = static_cast<unsigned char>(raw16[i]);
+        s.push_back(kHex[b >> 4]);
+        s.push_back(kHex[b & 0xF]);
+    }
+    return s;
+}
+
+std::string mac_of(std::string_view signing_input, std::string_view secret) {
+    return base64url_encode(hmac_sha256(secret, signing_input));
+}
+
+}  // namespace
+
+std::optional<PlaybackKeys> parse_playback_keys(std::string_view spec, std::string* error) {
+    PlaybackKeys keys;
+    std::size_t index = 0;
+    const auto fail = [&](const std::string& msg) -> std::optional<PlaybackKeys> {
+        if (error != nullptr) *error = msg;
+        return std::nullopt;
+    };
+    while (true) {
+        const std::size_t comma = spec.find(',');
+        const std::string_view item = trim(spec.substr(0, comma));
+        if (!item.empty()) {
+            ++index;
+            const std::string where = "playback key #" + std::to_string(index) + ": ";
+            const std::size_t colon = item.find(':');
+            if (colon == std::string_view::npos) return fail(where + "expected kid:secret");
+            const std::string_view kid = trim(item.substr(0, colon));
+            const std::string_view secret = trim(item.substr(colon + 1));
+            if (!valid_kid(kid)) return fail(where + "kid must be 1..64 characters of [A-Za-z0-9_.-]");
+            if (secret.size() < kMinPlaybackSecret) return fail(where + "secret must be at least 32 bytes");
+            for (const PlaybackKey& k : keys)
+                if (k.kid == kid) return fail(where + "duplicate kid");
+            keys.push_back({std::string(kid), std::string(secret)});
+            if (keys.size() > kMaxKeys) return fail("at most 16 playback keys");
+        }
+        if (comma == std::string_view::npos) break;
+        spec.remove_prefix(comma + 1);
+    }
+    if (keys.empty()) return fail("no playback keys given");
+    return keys;
+}
+
+std::string_view to_string(PlaybackLinkError e) {
+    switch (e) {
+        case PlaybackLinkError::None: return "none";
+        case PlaybackLinkError::Malformed: return "malformed";
+        case PlaybackLinkError::UnknownKey: return "unknown_key";
+        case PlaybackLinkError::BadSignature: return "bad_signature";
+        case PlaybackLinkError::Expired: return "expired";
+    }
+    return "unknown";
+}
+
+std::string mint_playback_link(std::string_view link_id, std::string_view recording_id, int64_t exp,
+                               const PlaybackKey& key) {
+    if (!valid_kid(key.kid)) throw std::invalid_argument("playback link: invalid kid");
+    if (key.secret.size() < kMinPlaybackSecret) throw std::invalid_argument("playback link: secret too short");
+    if (exp < 0 || exp > kMaxPlaybackTime) throw std::invalid_argument("playback link: exp out of range");
+    std::string payload;
+    payload.reserve(kFixedBytes + key.kid.size());
+    payload.push_back(static_cast<char>(key.kid.size()));
+    payload += key.kid;
+    append_uuid(link_id, &payload);
+    append_uuid(recording_id, &payload);
+    for (int shift = 56; shift >= 0; shift -= 8)
+        payload.push_back(static_cast<char>((static_cast<uint64_t>(exp) >> shift) & 0xFF));
+    std::string text = std::string(kPlaybackLinkPrefix) + base64url_encode(payload);
+    std::string mac = mac_of(text, key.secret);
+    text += '.';
+    text += mac;
+    return text;
+}
+
+PlaybackLinkResult verify_playback_link(std::string_view text, const PlaybackKeys& keys, int64_t now) {
+    PlaybackLinkResult r;
+    r.error = PlaybackLinkError::Malformed;
+    if (text.size() > kMaxPlaybackLinkInput || text.size() <= kPlaybackLinkPrefix.size()) return r;
+    if (text.substr(0, kPlaybackLinkPrefix.size()) != kPlaybackLinkPrefix) return r;
+    const std::size_t dot = text.find('.', kPlaybackLinkPrefix.size());
+    if (dot == std::string_view::npos || text.find('.', dot + 1) != std::string_view::npos) return r;
+    const std::string_view signing_input = text.substr(0, dot);
+    const std::string_view payload_b64 = text.substr(kPlaybackLinkPrefix.size(), dot - kPlaybackLinkPrefix.size());
+    const std::string_view mac_b64 = text.substr(dot + 1);
+    if (mac_b64.size() != kMacChars) return r;
+    const std::optional<std::string> payload = base64url_decode(payload_b64);
+    const std::optional<std::string> mac_raw = base64url_decode(mac_b64);
+    if (!payload || !mac_raw || mac_raw->size() != 32 || payload->size() < kFixedBytes + 1) return r;
+    const std::string_view p = *payload;
+    const std::size_t k = static_cast<unsigned char>(p[0]);
+    if (k == 0 || k > kMaxPlaybackKidChars || p.size() != kFixedBytes + k) return r;
+    const std::string_view kid = p.substr(1, k);
+    if (!valid_kid(kid)) return r;
+
+    const PlaybackKey* key = nullptr;
+    for (const PlaybackKey& candidate : keys)
+        if (candidate.kid == kid) key = &candidate;
+    if (key == nullptr) {
+        r.error = PlaybackLinkError::UnknownKey;
+        return r;
+    }
+    // The MAC before any other field: nothing else is trusted before it matches.
+    if (key->secret.size() < kMinPlaybackSecret || !constant_time_equal(mac_of(signing_input, key->secret), mac_b64)) {
+        r.error = PlaybackLinkError::BadSignature;
+        return r;
+    }
+    uint64_t exp = 0;
+    for (char c : p.substr(1 + k + 2 * kIdBytes, 8)) exp = (exp << 8) | static_cast<unsigned char>(c);
+    if (exp > static_cast<uint64_t>(kMaxPlaybackTime)) return r;
+    if (now >= static_cast<int64_t>(exp)) {
+        r.error = PlaybackLinkError::Expired;
+        return r;
+    }
+    r.claims.kid.assign(kid);
+    r.claims.link_id = uuid_text(p.substr(1 + k, kIdBytes));
+    r.claims.recording_id = uuid_text(p.substr(1 + k + kIdBytes, kIdBytes));
+    r.claims.exp = static_cast<int64_t>(exp);
+    r.error = PlaybackLinkError::None;
+    return r;
+}
+
+}  // namespace telemed
