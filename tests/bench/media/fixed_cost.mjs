@@ -253,7 +253,8 @@ async function setupVideoRoom(looper, ps, cleanups, n) {
 // 'none' (the room records, nobody consented).
 async function setupTelemed(looper, ps, cleanups, n, recording = null) {
     for (let r = 0; r < n / 2; r += 1) {
-        const sid = await createTelemedSession(stack.env, 'bench fixed_cost');
+        // Every variant's rooms have the same policy; only `recording` differs.
+        const sid = await createTelemedSession(stack.env, 'bench fixed_cost', args.recording ? 'optional' : 'disabled');
         cleanups.push(() => endTelemedSession(stack.env, sid));
         const room = [];
         for (let k = 0; k < 2; k += 1) {

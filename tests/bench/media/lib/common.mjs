@@ -82,8 +82,9 @@ export async function api(env, method, path, body) {
 }
 
 // A started session (doctor role: every permission, bypass_lobby included).
-export async function createTelemedSession(env, title = 'bench') {
-    const s = await api(env, 'POST', '/sessions', { kind: 'consultation', title, recording_policy: 'disabled' });
+// recordingPolicy: 'disabled' unless a benchmark records.
+export async function createTelemedSession(env, title = 'bench', recordingPolicy = 'disabled') {
+    const s = await api(env, 'POST', '/sessions', { kind: 'consultation', title, recording_policy: recordingPolicy });
     await api(env, 'POST', `/sessions/${s.id}/start`);
     return s.id;
 }
