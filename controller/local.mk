@@ -24,7 +24,8 @@ controller_libtelemed_controller_http_la_SOURCES = \
 	controller/readiness.hpp controller/readiness.cpp \
 	controller/http/range.hpp controller/http/range.cpp \
 	controller/storage/segment_crypto.hpp controller/storage/segment_crypto.cpp \
-	controller/jobs/recording_plan.hpp controller/jobs/recording_plan.cpp
+	controller/jobs/recording_plan.hpp controller/jobs/recording_plan.cpp \
+	controller/jobs/recording_exec.hpp controller/jobs/recording_exec.cpp
 controller_libtelemed_controller_http_la_CXXFLAGS = $(AM_CXXFLAGS) $(JANSSON_CFLAGS) $(OPENSSL_CFLAGS)
 
 bin_PROGRAMS += controller/telemed-controller
@@ -44,7 +45,6 @@ EXTRA_DIST += controller/tools/embed.py
 controller_telemed_controller_SOURCES += \
 	controller/storage/blob_store.hpp controller/storage/blob_store.cpp \
 	controller/storage/sealed_blob.hpp controller/storage/sealed_blob.cpp \
-	controller/jobs/recording_exec.hpp controller/jobs/recording_exec.cpp \
 	controller/jobs/recording_processor.hpp controller/jobs/recording_processor.cpp \
 	controller/jobs/file_retention.hpp controller/jobs/file_retention.cpp \
 	controller/jobs/file_rewrap.hpp controller/jobs/file_rewrap.cpp
