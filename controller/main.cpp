@@ -208,7 +208,7 @@ int serve(const ControllerConfig& cfg) {
     // recordings folder and the encrypted store.
     std::unique_ptr<RecordingProcessor> processor;
     if (cfg.recordings_enabled()) {
-        processor = std::make_unique<RecordingProcessor>(pool, *blobs, cfg);
+        processor = std::make_unique<RecordingProcessor>(pool, *blobs, janus, cfg);
         processor->start();
         log_info("recording post-processing on (%u worker(s))", cfg.recording_workers);
     } else if (!cfg.recordings_dir.empty()) {

@@ -440,6 +440,28 @@ std::vector<OutputRow> list_outputs(PGconn* c, const std::string& recording_id) 
     return out;
 }
 
+std::vector<RecordingRow> live_recordings_older_than(PGconn* c, unsigned grace_s, int limit) {
+    ResultPtr r = exec(c,
+                       "SELECT " RECORDING_COLUMNS " FROM recordings r WHERE r.state = 'recording'"
+                       " AND r.started_at + make_interval(secs => $1::int) < now()"
+                       " AND r.updated_at + make_interval(secs => $1::int) < now()"
+                       " ORDER BY r.started_at, r.id LIMIT $2::int",
+                       Params().add(static_cast<int64_t>(grace_s)).add(limit));
+    std::vector<RecordingRow> out;
+    for (int i = 0; i < PQntuples(r.get()); ++i) out.push_back(recording_of(r.get(), i));
+    return out;
+}
+
+bool stop_lost_recording(PGconn* c, const std::string& session_id, const std::string& id) {
+    ResultPtr r = exec(c,
+                       "UPDATE recordings SET state = 'stopped', stopped_at = now(), updated_at = now()"
+                       " WHERE id = $1::uuid AND state = 'recording'",
+                       Params().add(id));
+    if (std::atoi(PQcmdTuples(r.get())) != 1) return false;
+    audit(c, session_id, "system", "recording.stopped", id, "media_server_lost");
+    return true;
+}
+
 std::string encode_recording_cursor(const RecordingCursor& c) {
     return base64url_encode("r1:" + std::to_string(c.created_at) + ":" + c.id);
 }

@@ -174,6 +174,13 @@ void complete_job(PGconn* c, const std::string& session_id, const std::string& i
 // stored (ON CONFLICT DO NOTHING).
 void insert_missing_tracks(PGconn* c, const std::string& recording_id, const std::vector<TrackRow>& tracks);
 std::vector<OutputRow> list_outputs(PGconn* c, const std::string& recording_id);
+// `recording` rows started (and last changed) more than grace_s ago, oldest
+// first: the processor asks their room whether it still records them.
+std::vector<RecordingRow> live_recordings_older_than(PGconn* c, unsigned grace_s, int limit);
+// The media server no longer records `id` (its room is gone or records
+// another id): recording -> stopped now, audit "recording.stopped"
+// {recording_id, reason: "media_server_lost"}. false when it was not `recording`.
+bool stop_lost_recording(PGconn* c, const std::string& session_id, const std::string& id);
 
 // The Recording resource: {id, session_id, state, started_at, stopped_at,
 // started_by, error, created_at, updated_at, duration_ms, processed_at,

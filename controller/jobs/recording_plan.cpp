@@ -334,8 +334,9 @@ std::vector<std::string> composite_args(const std::string& ffmpeg, const std::ve
             add("color=c=black:s=" + size + ":r=" + std::to_string(s.fps) + ":d=" + dur + "[" + prev + "]");
             for (std::size_t k : idx) {
                 const std::string v = "v" + std::to_string(k), o = "o" + std::to_string(k);
-                add("[" + std::to_string(k) + ":v]setpts=PTS-STARTPTS+" + seconds(tracks[k].offset_ms) +
-                    "/TB,scale=" + W + ":" + H + ":force_original_aspect_ratio=decrease:force_divisible_by=2,pad=" + W +
+                add("[" + std::to_string(k) + ":v]fps=" + std::to_string(s.fps) + ",setpts=PTS-STARTPTS+" +
+                    seconds(tracks[k].offset_ms) + "/TB,scale=" + W + ":" + H +
+                    ":flags=fast_bilinear:force_original_aspect_ratio=decrease:force_divisible_by=2,pad=" + W +
                     ":" + H + ":(ow-iw)/2:(oh-ih)/2,setsar=1[" + v + "]");
                 add("[" + prev + "][" + v + "]overlay=eof_action=pass:repeatlast=0[" + o + "]");
                 prev = o;
@@ -376,7 +377,7 @@ std::vector<std::string> composite_args(const std::string& ffmpeg, const std::ve
     const int kbps = s.video_kbps_per_column * static_cast<int>(std::max<std::size_t>(columns.size(), 1));
     args.insert(args.end(), {"-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", std::to_string(s.cpu_used),
                              "-b:v", std::to_string(kbps) + "k", "-g", std::to_string(s.fps * 4), "-auto-alt-ref", "0",
-                             "-threads", std::to_string(s.threads)});
+                             "-static-thresh", "100", "-slices", "2", "-threads", std::to_string(s.threads)});
     if (!audio.empty()) args.insert(args.end(), {"-c:a", "libopus", "-b:a", std::to_string(s.audio_kbps) + "k"});
     args.insert(args.end(), {"-t", dur, "-f", "webm", out});
     return args;

@@ -13,7 +13,10 @@
 #include <set>
 #include <stdexcept>
 
+#include "common/admin_api.hpp"
 #include "common/ids.hpp"
+#include "common/plugin_errors.hpp"
+#include "controller/clients/janus_admin.hpp"
 #include "controller/db/pool.hpp"
 #include "controller/db/recordings_repo.hpp"
 #include "controller/db/sessions_repo.hpp"
@@ -300,15 +303,15 @@ void write_log(const fs::path& dir, const std::string& text) {
 
 }  // namespace
 
-RecordingProcessor::RecordingProcessor(db::Pool& pool, BlobStore& blobs, const ControllerConfig& cfg)
-    : pool_(pool), blobs_(blobs), cfg_(cfg) {}
+RecordingProcessor::RecordingProcessor(db::Pool& pool, BlobStore& blobs, JanusAdmin& janus, const ControllerConfig& cfg)
+    : pool_(pool), blobs_(blobs), janus_(janus), cfg_(cfg) {}
 
 RecordingProcessor::~RecordingProcessor() { stop(); }
 
 void RecordingProcessor::start() {
     if (!threads_.empty() || !cfg_.recordings_enabled()) return;
     stop_ = false;
-    for (unsigned i = 0; i < cfg_.recording_workers; ++i) threads_.emplace_back([this] { loop(); });
+    for (unsigned i = 0; i < cfg_.recording_workers; ++i) threads_.emplace_back([this, i] { loop(i == 0); });
 }
 
 void RecordingProcessor::stop() {
@@ -322,12 +325,17 @@ void RecordingProcessor::stop() {
     threads_.clear();
 }
 
-void RecordingProcessor::loop() {
+void RecordingProcessor::loop(bool checks_lost) {
     // Niceness is per thread on Linux, and inherited by the programs it spawns.
     ::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), static_cast<int>(cfg_.recording_nice));
+    auto next_check = Clock::now();
     while (!stop_) {
         bool ran = false;
         try {
+            if (checks_lost && Clock::now() >= next_check) {
+                next_check = Clock::now() + std::chrono::seconds(10);
+                stop_lost_recordings();
+            }
             ran = run_once();
         } catch (const std::exception& e) {
             log_warn("recording processing: %s", short_what(e).c_str());
@@ -376,6 +384,45 @@ std::optional<RecordingProcessor::Job> RecordingProcessor::claim() {
         log_warn("recording %s: post-processing failed: no attempt finished", r.id.c_str());
     }
     return job;
+}
+
+std::size_t RecordingProcessor::stop_lost_recordings() {
+    std::vector<db::RecordingRow> live;
+    db::transact(pool_, [&](PGconn* c) {
+        live = db::live_recordings_older_than(c, cfg_.recording_manifest_grace_s, 20);
+        return db::TxnEnd::Rollback;
+    });
+    std::size_t stopped = 0;
+    for (const db::RecordingRow& r : live) {
+        if (stop_) break;
+        Json body = admin_api::build_request(admin_api::RoomInfoRequest{r.session_id});
+        JanusAdmin::Result res = janus_.message_plugin(body.get());
+        bool lost = false;
+        if (res.refused_with(PluginError::NoSuchRoom)) {
+            lost = true;
+        } else if (res.ok && res.response) {
+            const json_t* rec = json_object_get(res.response.get(), "recording");
+            const json_t* id = rec ? json_object_get(rec, "recording_id") : nullptr;
+            const json_t* state = rec ? json_object_get(rec, "state") : nullptr;
+            if (json_is_string(state)) {
+                const bool on = std::string_view(json_string_value(state)) == "on";
+                const bool same = json_is_string(id) && is_uuid(json_string_value(id)) &&
+                                  normalize_uuid(json_string_value(id)) == r.id;
+                lost = !(on && same);
+            }
+        }
+        if (!lost) continue;  // still recording, or no usable answer: no conclusion
+        bool done = false;
+        db::transact(pool_, [&](PGconn* c) {
+            done = db::lock_session(c, r.session_id).has_value() && db::stop_lost_recording(c, r.session_id, r.id);
+            return done ? db::TxnEnd::Commit : db::TxnEnd::Rollback;
+        });
+        if (done) {
+            ++stopped;
+            log_warn("recording %s: the media server no longer records it; stopped", r.id.c_str());
+        }
+    }
+    return stopped;
 }
 
 bool RecordingProcessor::run_once() {
@@ -461,7 +508,7 @@ void RecordingProcessor::process(const Job& job) {
         }
         // Committed: the raw files and the manifest go.
         fs::remove_all(dir, ec);
-        fs::remove(dir.parent_path(), ec);  // the session's folder, when empty
+        // The session's folder stays: the plugin may be making a new recording's folder in it.
         fs::remove_all(work, ec);
         const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
         log_info("recording %s: %s, %zu output(s), %d track(s), %d left out, %.1f s", rec.id.c_str(), state.c_str(),

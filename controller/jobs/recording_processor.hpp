@@ -3,6 +3,10 @@
 //
 // recording_workers threads (niced, never an HTTP lane or a media thread)
 // each take one job at a time:
+//  0. lost recordings (every 10 s, one worker): a `recording` row older than
+//     recording_manifest_grace_s whose room is gone (4040) or records another
+//     id (room_info) is stopped (audit recording.stopped, reason
+//     media_server_lost): Janus died mid-recording. No answer: no conclusion.
 //  1. claim (one short transaction): `stopped` rows due (next_attempt_at) and
 //     `processing` rows whose lease ran out (a controller died mid-job),
 //     locked FOR UPDATE SKIP LOCKED; a stopped row is taken once its
@@ -38,24 +42,28 @@
 namespace telemed {
 namespace db { class Pool; }
 class BlobStore;
+class JanusAdmin;
 
 class RecordingProcessor {
 public:
-    RecordingProcessor(db::Pool& pool, BlobStore& blobs, const ControllerConfig& cfg);
+    RecordingProcessor(db::Pool& pool, BlobStore& blobs, JanusAdmin& janus, const ControllerConfig& cfg);
     ~RecordingProcessor();  // stop()
     void start();           // recording_workers threads
     void stop();            // kills running programs; their jobs are released (lease ends now)
     // Claims and runs at most one job on the calling thread; true when one ran.
     bool run_once();
+    // Step 0 once; returns the recordings stopped.
+    std::size_t stop_lost_recordings();
 
 private:
     struct Job;
-    void loop();
+    void loop(bool checks_lost);
     std::optional<Job> claim();
     void process(const Job& job);
 
     db::Pool& pool_;
     BlobStore& blobs_;
+    JanusAdmin& janus_;
     const ControllerConfig& cfg_;
     std::vector<std::thread> threads_;
     std::mutex mu_;

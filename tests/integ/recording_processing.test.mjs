@@ -196,7 +196,7 @@ test('.mjr files without manifest.json end incomplete; a cut-off last frame is f
 
 test('a corrupt .mjr ends failed after the attempts, with an error of our words', T, async () => {
     assert.ok(S, 'needs the first test');
-    await restartController('recording_retry_delay_s=1');
+    await restartController('recording_retry_delay_s=1,recording_manifest_grace_s=1');
     const hand = handRecording(S.sid);
     const { rid, dir } = hand;
     mkdirSync(dir, { recursive: true });
@@ -209,6 +209,29 @@ test('a corrupt .mjr ends failed after the attempts, with an error of our words'
     assert.deepEqual(rec.outputs, []);
     assert.equal(auditCount(S.sid, 'recording.failed', rid), 1);
     assert.ok(existsSync(join(dir, `${S.D}-audio-0.mjr`)), 'a failed recording keeps its raw files');
+});
+
+test('a recording the media server no longer records (Janus died) is stopped, then processed as incomplete', T, async () => {
+    assert.ok(S, 'needs the first test');
+    // Running with recording_manifest_grace_s=1 (the previous test). The room
+    // of S exists and records nothing: this row is what a Janus killed
+    // mid-recording leaves behind.
+    const rid = randomUUID();
+    psql(`INSERT INTO recordings (id, session_id, state, started_at, created_at, updated_at)
+          VALUES (${lit(rid)}, ${lit(S.sid)}, 'recording', now() - interval '2 minutes', now() - interval '2 minutes', now() - interval '2 minutes')`);
+    const rec = await waitState(rid, ['incomplete', 'available', 'failed'], 30000);
+    assert.equal(rec.state, 'incomplete', JSON.stringify(rec));
+    assert.ok(rec.stopped_at, 'stopped');
+    assert.deepEqual(rec.outputs, []);
+    assert.equal(rec.duration_ms, null);
+    const stops = psql(`SELECT data->>'reason' FROM audit_log WHERE action = 'recording.stopped' AND data->>'recording_id' = ${lit(rid)}`);
+    assert.deepEqual(stops, [['media_server_lost']]);
+    // A live recording that its room does record is left alone.
+    const start = await api('POST', `/sessions/${S.sid}/recordings`, { body: {} });
+    assert.equal(start.status, 201, show(start));
+    await sleep(12000);  // more than one check period (10 s) past the grace
+    assert.equal((await getRecording(start.json.id)).state, 'recording');
+    assert.equal((await api('POST', `/sessions/${S.sid}/recordings/stop`, { body: {} })).status, 200);
 });
 
 after(async () => {

@@ -246,14 +246,14 @@ void test_composite_one(void** /*state*/) {
         composite_args("/usr/bin/ffmpeg", {mt(kP1, "audio", 0, 0, 5000), mt(kP1, "video", 0, 40, 4960)}, 5000, "c.webm");
     const std::string g = arg_after(a, "-filter_complex");
     assert_int_equal(count(g, "color=c=black:s=640x360"), 1);
-    assert_true(has(g, "[1:v]setpts=PTS-STARTPTS+0.040/TB,scale=640:360"));
+    assert_true(has(g, "[1:v]fps=15,setpts=PTS-STARTPTS+0.040/TB,scale=640:360:flags=fast_bilinear"));
     assert_true(has(g, "[o1]null[vout]"));
     assert_true(has(g, "[0:a]asetpts=PTS-STARTPTS,aresample=48000,adelay=delays=0:all=1[a0]"));
     assert_true(has(g, "[a0]anull[aout]"));
     assert_false(has(g, "amix"));
     assert_false(has(g, "hstack"));
     const std::string s = joined(a);
-    assert_true(has(s, "-map [vout] -map [aout] -c:v libvpx -deadline realtime -cpu-used 8 -b:v 300k"));
+    assert_true(has(s, "-map [vout] -map [aout] -c:v libvpx -deadline realtime -cpu-used 16 -b:v 300k"));
     assert_true(has(s, "-c:a libopus -b:a 48k -t 5.000 -f webm c.webm"));
     assert_int_equal(count(s, "-reinit_filter 0 -i"), 1);  // the video input only
 }
@@ -264,8 +264,8 @@ void test_composite_two_with_offsets(void** /*state*/) {
                                  mt(kP1, "video", 0, 0, 6000), mt(kP1, "audio", 0, 0, 6000)};
     std::vector<std::string> a = composite_args("ffmpeg", t, 6000, "c.webm");
     const std::string g = arg_after(a, "-filter_complex");
-    assert_true(has(g, "[2:v]setpts=PTS-STARTPTS+0.000/TB"));
-    assert_true(has(g, "[0:v]setpts=PTS-STARTPTS+2.500/TB"));
+    assert_true(has(g, "[2:v]fps=15,setpts=PTS-STARTPTS+0.000/TB"));
+    assert_true(has(g, "[0:v]fps=15,setpts=PTS-STARTPTS+2.500/TB"));
     assert_true(has(g, "[o2][o0]hstack=inputs=2[vout]"));  // kP1's column first
     assert_true(has(g, "adelay=delays=2500:all=1[a1]"));
     assert_true(has(g, "adelay=delays=0:all=1[a3]"));
@@ -288,7 +288,7 @@ void test_composite_three_audio_only_segments(void** /*state*/) {
     assert_true(has(g, "[o0][bg1][o4]hstack=inputs=3[vout]"));
     assert_true(has(g, "[bg2][v3]overlay=eof_action=pass:repeatlast=0[o3]"));
     assert_true(has(g, "[o3][v4]overlay=eof_action=pass:repeatlast=0[o4]"));
-    assert_true(has(g, "[4:v]setpts=PTS-STARTPTS+7.000/TB"));
+    assert_true(has(g, "[4:v]fps=15,setpts=PTS-STARTPTS+7.000/TB"));
     assert_true(has(g, "amix=inputs=4"));
     assert_true(has(g, "adelay=delays=7000:all=1[a6]"));
     assert_string_equal(arg_after(a, "-b:v").c_str(), "900k");
