@@ -83,6 +83,28 @@ Setter text_setter(std::string ControllerConfig::*field, std::size_t min_len, st
     };
 }
 
+// An absolute path of at most 1024 printable ASCII characters without
+// spaces (trailing '/' dropped); "" accepted when `empty_ok`.
+Setter path_setter(std::string ControllerConfig::*field, bool empty_ok) {
+    return [field, empty_ok](ControllerConfig& c, const std::string& v, std::string* why) {
+        if (v.empty() && empty_ok) {
+            c.*field = v;
+            return true;
+        }
+        bool ok = !v.empty() && v.front() == '/' && v.size() <= 1024;
+        for (char ch : v) ok = ok && ch > 0x20 && ch < 0x7f;
+        if (!ok) {
+            *why = empty_ok ? "must be empty or an absolute path of at most 1024 printable ASCII characters"
+                            : "must be an absolute path of at most 1024 printable ASCII characters";
+            return false;
+        }
+        std::string p = v;
+        while (p.size() > 1 && p.back() == '/') p.pop_back();
+        c.*field = p;
+        return true;
+    };
+}
+
 Setter url_setter(std::string ControllerConfig::*field, std::initializer_list<std::string_view> schemes,
                   bool allow_empty) {
     std::vector<std::string_view> list(schemes);
@@ -367,6 +389,17 @@ const std::vector<KeyDef>& key_table() {
          }},
         {"playback_link_ttl_s", int_setter(&ControllerConfig::playback_link_ttl_s, 1, 900)},
         {"playback_rate_per_address", int_setter(&ControllerConfig::playback_rate_per_address, 0, 1000000)},
+        {"recordings_dir", path_setter(&ControllerConfig::recordings_dir, true)},
+        {"recording_workers", int_setter(&ControllerConfig::recording_workers, 0, 8)},
+        {"recording_max_attempts", int_setter(&ControllerConfig::recording_max_attempts, 1, 20)},
+        {"recording_retry_delay_s", int_setter(&ControllerConfig::recording_retry_delay_s, 1, 86400)},
+        {"recording_lease_s", int_setter(&ControllerConfig::recording_lease_s, 10, 3600)},
+        {"recording_job_timeout_s", int_setter(&ControllerConfig::recording_job_timeout_s, 10, 86400)},
+        {"recording_manifest_grace_s", int_setter(&ControllerConfig::recording_manifest_grace_s, 0, 86400)},
+        {"recording_nice", int_setter(&ControllerConfig::recording_nice, 0, 19)},
+        {"ffmpeg_path", path_setter(&ControllerConfig::ffmpeg_path, false)},
+        {"ffprobe_path", path_setter(&ControllerConfig::ffprobe_path, false)},
+        {"janus_pp_rec_path", path_setter(&ControllerConfig::janus_pp_rec_path, false)},
         {"log_level",
          [](ControllerConfig& c, const std::string& v, std::string* why) {
              if (!parse_log_level(v)) {

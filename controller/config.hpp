@@ -136,6 +136,22 @@ struct ControllerConfig {
     PlaybackKeys playback_link_keys;
     int64_t playback_link_ttl_s = 900;
     unsigned playback_rate_per_address = 600;
+    // Recording post-processing (docs/DESIGN.md "Post-processing",
+    // controller/jobs/recording_processor.hpp). On when recordings_dir is set
+    // and file sharing's storage (storage_master_keys) is on: the outputs are
+    // stored, encrypted, like shared files.
+    std::string recordings_dir;                 // the plugin's recordings_dir; "" = off
+    unsigned recording_workers = 1;             // job threads, 0..8 (0 = off)
+    unsigned recording_max_attempts = 3;        // then `failed`
+    unsigned recording_retry_delay_s = 30;      // backoff: delay * 2^(attempt-1)
+    unsigned recording_lease_s = 120;           // renewed while a job runs
+    unsigned recording_job_timeout_s = 3600;    // whole job; external programs are killed at it
+    unsigned recording_manifest_grace_s = 60;   // stopped without manifest.json: incomplete after this
+    unsigned recording_nice = 10;               // niceness of the job threads and their programs
+    std::string ffmpeg_path = "/usr/bin/ffmpeg";
+    std::string ffprobe_path = "/usr/bin/ffprobe";
+    std::string janus_pp_rec_path = "/usr/bin/janus-pp-rec";
+    bool recordings_enabled() const { return !recordings_dir.empty() && recording_workers > 0 && files_enabled(); }
 
     std::string log_level = "info";       // error|warn|info|debug
 };

@@ -8,7 +8,7 @@
 ##   live/     Redis tracking and the read cache of GET /sessions/{id}
 ##   clients/  outbound HTTP (the Janus Admin API)
 ##   storage/  stored files: blob store (segment crypto is in the pure library)
-##   jobs/     background workers (file retention)
+##   jobs/     background workers (file retention, recording post-processing)
 
 CONTROLLER_DEP_CFLAGS = $(MHD_CFLAGS) $(JANSSON_CFLAGS) $(PQ_CFLAGS) $(HIREDIS_CFLAGS) $(CURL_CFLAGS) $(OPENSSL_CFLAGS)
 CONTROLLER_DEP_LIBS = $(MHD_LIBS) $(JANSSON_LIBS) $(PQ_LIBS) $(HIREDIS_LIBS) $(CURL_LIBS) $(OPENSSL_LIBS)
@@ -23,7 +23,9 @@ controller_libtelemed_controller_http_la_SOURCES = \
 	controller/deadline.hpp controller/deadline.cpp \
 	controller/readiness.hpp controller/readiness.cpp \
 	controller/http/range.hpp controller/http/range.cpp \
-	controller/storage/segment_crypto.hpp controller/storage/segment_crypto.cpp
+	controller/storage/segment_crypto.hpp controller/storage/segment_crypto.cpp \
+	controller/jobs/recording_plan.hpp controller/jobs/recording_plan.cpp \
+	controller/jobs/recording_exec.hpp controller/jobs/recording_exec.cpp
 controller_libtelemed_controller_http_la_CXXFLAGS = $(AM_CXXFLAGS) $(JANSSON_CFLAGS) $(OPENSSL_CFLAGS)
 
 bin_PROGRAMS += controller/telemed-controller
@@ -42,5 +44,7 @@ EXTRA_DIST += controller/tools/embed.py
 
 controller_telemed_controller_SOURCES += \
 	controller/storage/blob_store.hpp controller/storage/blob_store.cpp \
+	controller/storage/sealed_blob.hpp controller/storage/sealed_blob.cpp \
+	controller/jobs/recording_processor.hpp controller/jobs/recording_processor.cpp \
 	controller/jobs/file_retention.hpp controller/jobs/file_retention.cpp \
 	controller/jobs/file_rewrap.hpp controller/jobs/file_rewrap.cpp

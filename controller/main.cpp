@@ -28,6 +28,7 @@
 #include "controller/db/sessions_repo.hpp"
 #include "controller/http/rate_limit.hpp"
 #include "controller/jobs/file_retention.hpp"
+#include "controller/jobs/recording_processor.hpp"
 #include "controller/jobs/file_rewrap.hpp"
 #include "controller/storage/blob_store.hpp"
 #include "controller/http/router.hpp"
@@ -204,6 +205,17 @@ int serve(const ControllerConfig& cfg) {
     } else {
         log_warn("file sharing off: storage_master_keys is not set");
     }
+    // Recording post-processing (jobs/recording_processor.hpp): needs the
+    // recordings folder and the encrypted store.
+    std::unique_ptr<RecordingProcessor> processor;
+    if (cfg.recordings_enabled()) {
+        processor = std::make_unique<RecordingProcessor>(pool, *blobs, janus, cfg);
+        processor->start();
+        log_info("recording post-processing on (%u worker(s))", cfg.recording_workers);
+    } else if (!cfg.recordings_dir.empty()) {
+        log_warn("recording post-processing off: %s", cfg.files_enabled() ? "recording_workers = 0"
+                                                                         : "storage_master_keys is not set");
+    }
     AppContext ctx{cfg, pool, redis, janus, metrics, session_cache, join_limits, &readiness, &reconciler};
     ctx.files = blobs.get();
     int rc = 0;
@@ -225,6 +237,7 @@ int serve(const ControllerConfig& cfg) {
             server.stop(std::chrono::seconds(10));
         }
     }
+    if (processor) processor->stop();
     if (retention) retention->stop();
     reconciler.stop();
     readiness.stop();

@@ -7,7 +7,9 @@
 #include "common/crypto.hpp"
 #include "common/ids.hpp"
 #include "common/timeutil.hpp"
+#include "controller/db/audit.hpp"
 #include "controller/db/change_log.hpp"
+#include "controller/db/outbox.hpp"
 #include "controller/db/pg.hpp"
 
 namespace telemed::db {
@@ -19,7 +21,11 @@ namespace {
 #define RECORDING_COLUMNS                                                                                        \
     "r.id::text, r.session_id::text, r.state, " TELEMED_SQL_MICROS("r.started_at") ", "                          \
     TELEMED_SQL_MICROS("r.stopped_at") ", r.started_by::text, r.error, " TELEMED_SQL_MICROS("r.created_at") ", " \
-    TELEMED_SQL_MICROS("r.updated_at")
+    TELEMED_SQL_MICROS("r.updated_at") ", r.attempts, r.duration_ms, " TELEMED_SQL_MICROS("r.processed_at")
+
+#define OUTPUT_COLUMNS                                                                                      \
+    "o.id::text, o.recording_id::text, o.kind, o.participant_id::text, o.content_type, o.size, o.sha256, "   \
+    "o.duration_ms, o.video_codec, o.audio_codec, o.key_id, o.wrapped_key, " TELEMED_SQL_MICROS("o.created_at")
 
 #define TRACK_COLUMNS                                                                                    \
     "t.recording_id::text, t.participant_id::text, t.source, t.codec, t.file, t.consent_id::text, "      \
@@ -46,6 +52,9 @@ RecordingRow recording_of(const PGresult* r, int i) {
     x.error = opt_str(r, i, 6);
     x.created_at = int64(r, i, 7);
     x.updated_at = int64(r, i, 8);
+    x.attempts = static_cast<int>(int64(r, i, 9));
+    x.duration_ms = opt_int64(r, i, 10);
+    x.processed_at = opt_int64(r, i, 11);
     return x;
 }
 
@@ -275,6 +284,184 @@ std::vector<TrackRow> list_tracks(PGconn* c, const std::string& recording_id) {
     return out;
 }
 
+// ---- post-processing jobs ----
+
+namespace {
+OutputRow output_of(const PGresult* r, int i) {
+    OutputRow o;
+    o.id = str(r, i, 0);
+    o.recording_id = str(r, i, 1);
+    o.kind = str(r, i, 2);
+    o.participant_id = opt_str(r, i, 3);
+    o.content_type = str(r, i, 4);
+    o.size = int64(r, i, 5);
+    o.sha256 = bytea(r, i, 6);
+    o.duration_ms = int64(r, i, 7);
+    o.video_codec = opt_str(r, i, 8);
+    o.audio_codec = opt_str(r, i, 9);
+    o.key_id = str(r, i, 10);
+    if (!is_null(r, i, 11)) o.wrapped_key = bytea(r, i, 11);
+    o.created_at = int64(r, i, 12);
+    return o;
+}
+}  // namespace
+
+std::vector<JobCandidate> lock_job_candidates(PGconn* c, unsigned grace_s, int limit) {
+    ResultPtr r = exec(c,
+                       "SELECT " RECORDING_COLUMNS ", (r.state = 'processing' AND r.lease_until < now()),"
+                       " (coalesce(r.stopped_at, r.updated_at) + make_interval(secs => $1::int) < now())"
+                       " FROM recordings r WHERE (r.state = 'stopped' AND (r.next_attempt_at IS NULL OR"
+                       " r.next_attempt_at <= now())) OR (r.state = 'processing' AND r.lease_until < now())"
+                       " ORDER BY r.updated_at, r.id LIMIT $2::int FOR UPDATE SKIP LOCKED",
+                       Params().add(static_cast<int64_t>(grace_s)).add(limit));
+    std::vector<JobCandidate> out;
+    for (int i = 0; i < PQntuples(r.get()); ++i) {
+        JobCandidate j;
+        j.row = recording_of(r.get(), i);
+        j.lease_expired = boolean(r.get(), i, 12);
+        j.grace_over = boolean(r.get(), i, 13);
+        out.push_back(std::move(j));
+    }
+    return out;
+}
+
+int claim_job(PGconn* c, const std::string& id, unsigned lease_s) {
+    ResultPtr r = exec(c,
+                       "UPDATE recordings SET state = 'processing', attempts = attempts + 1, next_attempt_at = NULL,"
+                       " lease_until = now() + make_interval(secs => $2::int), updated_at = now()"
+                       " WHERE id = $1::uuid RETURNING attempts",
+                       Params().add(id).add(static_cast<int64_t>(lease_s)));
+    return static_cast<int>(int64(r.get(), 0, 0));
+}
+
+bool renew_job_lease(PGconn* c, const std::string& id, int attempt, unsigned lease_s) {
+    ResultPtr r = exec(c,
+                       "UPDATE recordings SET lease_until = now() + make_interval(secs => $3::int)"
+                       " WHERE id = $1::uuid AND state = 'processing' AND attempts = $2::int",
+                       Params().add(id).add(attempt).add(static_cast<int64_t>(lease_s)));
+    return std::atoi(PQcmdTuples(r.get())) == 1;
+}
+
+void release_job(PGconn* c, const std::string& id, int attempt) {
+    exec(c,
+         "UPDATE recordings SET lease_until = now() - interval '1 second'"
+         " WHERE id = $1::uuid AND state = 'processing' AND attempts = $2::int",
+         Params().add(id).add(attempt));
+}
+
+bool job_still_ours(PGconn* c, const std::string& id, int attempt) {
+    ResultPtr r = exec(c,
+                       "SELECT 1 FROM recordings WHERE id = $1::uuid AND state = 'processing' AND attempts = $2::int"
+                       " FOR UPDATE",
+                       Params().add(id).add(attempt));
+    return PQntuples(r.get()) == 1;
+}
+
+void fail_job(PGconn* c, const std::string& session_id, const std::string& id, const std::string& error,
+              bool final, int64_t retry_in_s, int attempts) {
+    if (final) {
+        exec(c,
+             "UPDATE recordings SET state = 'failed', error = $2, lease_until = NULL, next_attempt_at = NULL,"
+             " updated_at = now() WHERE id = $1::uuid",
+             Params().add(id).add(error));
+        Json data(json_object());
+        json_object_set_new(data.get(), "recording_id", json_str(id));
+        json_object_set_new(data.get(), "reason", json_string("processing"));
+        json_object_set_new(data.get(), "attempts", json_integer(attempts));
+        record_change(c, session_id, "system", "recording.failed", data.get(), nullptr);
+    } else {
+        exec(c,
+             "UPDATE recordings SET state = 'stopped', error = $2, lease_until = NULL,"
+             " next_attempt_at = now() + make_interval(secs => $3::int), updated_at = now() WHERE id = $1::uuid",
+             Params().add(id).add(error).add(retry_in_s));
+    }
+}
+
+void complete_job(PGconn* c, const std::string& session_id, const std::string& id, const std::string& state,
+                  const std::optional<int64_t>& duration_ms, const std::vector<OutputRow>& outputs, int tracks,
+                  int left_out) {
+    for (const OutputRow& o : outputs) {
+        Params p;
+        p.add(o.id).add(id).add(o.kind).add(o.participant_id).add(o.content_type).add(o.size).add_bytea(o.sha256)
+            .add(o.duration_ms).add(o.video_codec).add(o.audio_codec).add(o.key_id);
+        if (o.wrapped_key) p.add_bytea(*o.wrapped_key); else p.add_null();
+        exec(c,
+             "INSERT INTO recording_outputs (id, recording_id, kind, participant_id, content_type, size, sha256,"
+             " duration_ms, video_codec, audio_codec, key_id, wrapped_key) VALUES ($1::uuid, $2::uuid, $3, $4::uuid,"
+             " $5, $6::int8, $7::bytea, $8::int8, $9, $10, $11, $12::bytea)",
+             p);
+    }
+    exec(c,
+         "UPDATE recordings SET state = $2, duration_ms = $3::int8, processed_at = now(), error = NULL,"
+         " lease_until = NULL, next_attempt_at = NULL, updated_at = now() WHERE id = $1::uuid",
+         Params().add(id).add(state).add(duration_ms));
+    Json data(json_object());
+    json_object_set_new(data.get(), "recording_id", json_str(id));
+    json_object_set_new(data.get(), "state", json_str(state));
+    json_object_set_new(data.get(), "outputs", json_integer(static_cast<json_int_t>(outputs.size())));
+    json_object_set_new(data.get(), "tracks", json_integer(tracks));
+    json_object_set_new(data.get(), "left_out", json_integer(left_out));
+    audit_append(c, session_id, "system", "recording.processed", data.get());
+    Json event(json_object());
+    json_object_set_new(event.get(), "session_id", json_str(session_id));
+    json_object_set_new(event.get(), "recording_id", json_str(id));
+    json_object_set_new(event.get(), "state", json_str(state));
+    json_object_set_new(event.get(), "duration_ms", duration_ms ? json_integer(*duration_ms) : json_null());
+    json_t* outs = json_array();
+    for (const OutputRow& o : outputs) {
+        json_t* j = json_object();
+        json_object_set_new(j, "id", json_str(o.id));
+        json_object_set_new(j, "kind", json_str(o.kind));
+        json_object_set_new(j, "participant_id", o.participant_id ? json_str(*o.participant_id) : json_null());
+        json_array_append_new(outs, j);
+    }
+    json_object_set_new(event.get(), "outputs", outs);
+    outbox_enqueue(c, "recording.available", event.get());
+}
+
+void insert_missing_tracks(PGconn* c, const std::string& recording_id, const std::vector<TrackRow>& tracks) {
+    for (const TrackRow& t : tracks)
+        exec(c,
+             "INSERT INTO recording_tracks (recording_id, participant_id, source, codec, file, consent_id,"
+             " started_at, stopped_at) VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6::uuid, "
+             TELEMED_SQL_FROM_MICROS("$7") ", " TELEMED_SQL_FROM_MICROS("$8") ")"
+             " ON CONFLICT (recording_id, file) DO NOTHING",
+             Params().add(recording_id).add(t.participant_id).add(t.source).add(t.codec).add(t.file)
+                 .add(t.consent_id).add(t.started_at).add(t.stopped_at));
+}
+
+std::vector<OutputRow> list_outputs(PGconn* c, const std::string& recording_id) {
+    ResultPtr r = exec(c,
+                       "SELECT " OUTPUT_COLUMNS " FROM recording_outputs o WHERE o.recording_id = $1::uuid"
+                       " AND o.shredded_at IS NULL ORDER BY (o.kind = 'composite') DESC, o.participant_id, o.id",
+                       Params().add(recording_id));
+    std::vector<OutputRow> out;
+    for (int i = 0; i < PQntuples(r.get()); ++i) out.push_back(output_of(r.get(), i));
+    return out;
+}
+
+std::vector<RecordingRow> live_recordings_older_than(PGconn* c, unsigned grace_s, int limit) {
+    ResultPtr r = exec(c,
+                       "SELECT " RECORDING_COLUMNS " FROM recordings r WHERE r.state = 'recording'"
+                       " AND r.started_at + make_interval(secs => $1::int) < now()"
+                       " AND r.updated_at + make_interval(secs => $1::int) < now()"
+                       " ORDER BY r.started_at, r.id LIMIT $2::int",
+                       Params().add(static_cast<int64_t>(grace_s)).add(limit));
+    std::vector<RecordingRow> out;
+    for (int i = 0; i < PQntuples(r.get()); ++i) out.push_back(recording_of(r.get(), i));
+    return out;
+}
+
+bool stop_lost_recording(PGconn* c, const std::string& session_id, const std::string& id) {
+    ResultPtr r = exec(c,
+                       "UPDATE recordings SET state = 'stopped', stopped_at = now(), updated_at = now()"
+                       " WHERE id = $1::uuid AND state = 'recording'",
+                       Params().add(id));
+    if (std::atoi(PQcmdTuples(r.get())) != 1) return false;
+    audit(c, session_id, "system", "recording.stopped", id, "media_server_lost");
+    return true;
+}
+
 std::string encode_recording_cursor(const RecordingCursor& c) {
     return base64url_encode("r1:" + std::to_string(c.created_at) + ":" + c.id);
 }
@@ -320,7 +507,8 @@ json_t* time_or_null(const std::optional<int64_t>& t) {
 json_t* str_or_null(const std::optional<std::string>& s) { return s ? json_str(*s) : json_null(); }
 }  // namespace
 
-Json recording_json(const RecordingRow& r, const std::vector<TrackRow>& tracks, const std::vector<ConsentRow>& consents) {
+Json recording_json(const RecordingRow& r, const std::vector<TrackRow>& tracks, const std::vector<ConsentRow>& consents,
+                    const std::vector<OutputRow>& outputs) {
     Json o(json_object());
     json_object_set_new(o.get(), "id", json_str(r.id));
     json_object_set_new(o.get(), "session_id", json_str(r.session_id));
@@ -331,6 +519,9 @@ Json recording_json(const RecordingRow& r, const std::vector<TrackRow>& tracks, 
     json_object_set_new(o.get(), "error", str_or_null(r.error));
     json_object_set_new(o.get(), "created_at", json_str(format_rfc3339_micros(r.created_at)));
     json_object_set_new(o.get(), "updated_at", json_str(format_rfc3339_micros(r.updated_at)));
+    json_object_set_new(o.get(), "duration_ms", r.duration_ms ? json_integer(*r.duration_ms) : json_null());
+    json_object_set_new(o.get(), "processed_at", time_or_null(r.processed_at));
+    json_object_set_new(o.get(), "attempts", json_integer(r.attempts));
     json_t* ts = json_array();
     for (const TrackRow& t : tracks) {
         json_t* j = json_object();
@@ -353,6 +544,21 @@ Json recording_json(const RecordingRow& r, const std::vector<TrackRow>& tracks, 
         json_array_append_new(cs, j);
     }
     json_object_set_new(o.get(), "consents", cs);
+    json_t* os = json_array();
+    for (const OutputRow& x : outputs) {
+        json_t* j = json_object();
+        json_object_set_new(j, "id", json_str(x.id));
+        json_object_set_new(j, "kind", json_str(x.kind));
+        json_object_set_new(j, "participant_id", str_or_null(x.participant_id));
+        json_object_set_new(j, "content_type", json_str(x.content_type));
+        json_object_set_new(j, "size", json_integer(x.size));
+        json_object_set_new(j, "sha256", json_str(hex_encode(x.sha256)));
+        json_object_set_new(j, "duration_ms", json_integer(x.duration_ms));
+        json_object_set_new(j, "video_codec", str_or_null(x.video_codec));
+        json_object_set_new(j, "audio_codec", str_or_null(x.audio_codec));
+        json_array_append_new(os, j);
+    }
+    json_object_set_new(o.get(), "outputs", os);
     return o;
 }
 

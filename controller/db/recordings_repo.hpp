@@ -51,6 +51,26 @@ struct RecordingRow {
     std::optional<std::string> error;
     int64_t created_at = 0;
     int64_t updated_at = 0;
+    // Post-processing (sql/008).
+    int attempts = 0;
+    std::optional<int64_t> duration_ms;
+    std::optional<int64_t> processed_at;
+};
+
+// A playable output of a recording (sql/008 recording_outputs).
+struct OutputRow {
+    std::string id;
+    std::string recording_id;
+    std::string kind;  // participant | composite
+    std::optional<std::string> participant_id;
+    std::string content_type;  // video/webm | audio/webm
+    int64_t size = 0;
+    std::string sha256;  // 32 raw bytes
+    int64_t duration_ms = 0;
+    std::optional<std::string> video_codec, audio_codec;
+    std::string key_id;
+    std::optional<std::string> wrapped_key;
+    int64_t created_at = 0;
 };
 
 // ---- consents ----
@@ -117,10 +137,58 @@ struct RecordingPage {
 RecordingPage list_recordings(PGconn* c, const std::string& session_id, const std::optional<RecordingCursor>& after,
                               int limit);
 
+// ---- post-processing jobs (jobs/recording_processor.hpp) ----
+// Rows the processor may take: `stopped` (next_attempt_at due) or
+// `processing` with an expired lease, oldest first, locked FOR UPDATE SKIP
+// LOCKED (other controllers skip them) for the caller's transaction.
+struct JobCandidate {
+    RecordingRow row;
+    bool lease_expired = false;
+    bool grace_over = false;  // stopped_at (else updated_at) + grace is past
+};
+std::vector<JobCandidate> lock_job_candidates(PGconn* c, unsigned grace_s, int limit);
+// -> processing, lease_until = now + lease_s, attempts + 1, next_attempt_at
+// NULL. Returns the attempt number (attempts after the claim).
+int claim_job(PGconn* c, const std::string& id, unsigned lease_s);
+// Extends the lease of attempt `attempt`; false when the row is no longer
+// that attempt's (another controller took it over after a lost lease).
+bool renew_job_lease(PGconn* c, const std::string& id, int attempt, unsigned lease_s);
+// On shutdown: the lease ends now, so that the next start takes it up at once.
+void release_job(PGconn* c, const std::string& id, int attempt);
+// Locks the row and tells whether attempt `attempt` still holds it.
+bool job_still_ours(PGconn* c, const std::string& id, int attempt);
+// A failed attempt: back to `stopped` with next_attempt_at = now +
+// retry_in_s and `error`, or (`final`) `failed` with `error` and the audit
+// row "recording.failed" {recording_id, reason: "processing", attempts}.
+void fail_job(PGconn* c, const std::string& session_id, const std::string& id, const std::string& error,
+              bool final, int64_t retry_in_s, int attempts);
+// Outputs and the outcome: state `state` (available | incomplete),
+// duration_ms, processed_at = now, error NULL, lease NULL; the audit row
+// "recording.processed" {recording_id, state, outputs, tracks, left_out}
+// and the outbox event "recording.available" {session_id, recording_id,
+// state, duration_ms, outputs:[{id, kind, participant_id}]}.
+void complete_job(PGconn* c, const std::string& session_id, const std::string& id, const std::string& state,
+                  const std::optional<int64_t>& duration_ms, const std::vector<OutputRow>& outputs, int tracks,
+                  int left_out);
+// Track rows of a manifest the plugin's `stopped` event has not (yet)
+// stored (ON CONFLICT DO NOTHING).
+void insert_missing_tracks(PGconn* c, const std::string& recording_id, const std::vector<TrackRow>& tracks);
+std::vector<OutputRow> list_outputs(PGconn* c, const std::string& recording_id);
+// `recording` rows started (and last changed) more than grace_s ago, oldest
+// first: the processor asks their room whether it still records them.
+std::vector<RecordingRow> live_recordings_older_than(PGconn* c, unsigned grace_s, int limit);
+// The media server no longer records `id` (its room is gone or records
+// another id): recording -> stopped now, audit "recording.stopped"
+// {recording_id, reason: "media_server_lost"}. false when it was not `recording`.
+bool stop_lost_recording(PGconn* c, const std::string& session_id, const std::string& id);
+
 // The Recording resource: {id, session_id, state, started_at, stopped_at,
-// started_by, error, created_at, updated_at, tracks:[{participant_id,
-// source, codec, started_at, stopped_at, consent_id}], consents:[{id,
-// participant_id, recording, created_at}]}.
-Json recording_json(const RecordingRow& r, const std::vector<TrackRow>& tracks, const std::vector<ConsentRow>& consents);
+// started_by, error, created_at, updated_at, duration_ms, processed_at,
+// attempts, tracks:[{participant_id, source, codec, started_at,
+// stopped_at, consent_id}], consents:[{id, participant_id, recording,
+// created_at}], outputs:[{id, kind, participant_id, content_type, size,
+// sha256 (hex), duration_ms, video_codec, audio_codec}]}.
+Json recording_json(const RecordingRow& r, const std::vector<TrackRow>& tracks, const std::vector<ConsentRow>& consents,
+                    const std::vector<OutputRow>& outputs = {});
 
 }  // namespace telemed::db

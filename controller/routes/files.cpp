@@ -64,6 +64,7 @@
 #include "controller/routes/sealed_download.hpp"
 #include "controller/routes/support.hpp"
 #include "controller/storage/blob_store.hpp"
+#include "controller/storage/sealed_blob.hpp"
 #include "controller/storage/segment_crypto.hpp"
 
 namespace telemed {
@@ -137,14 +138,10 @@ bool addressed_to(const db::FileRow& f, const std::string& pid) {
 
 // ------------------------------------------------------------ upload sink
 
-struct MdDeleter {
-    void operator()(EVP_MD_CTX* c) const noexcept { EVP_MD_CTX_free(c); }
-};
-
 // Takes the body chunk by chunk on the event thread: cap, magic bytes (the
 // first kSniffBytes), the text rule for text/plain, SHA-256 of the
 // plaintext, AES-256-GCM segments into a temporary blob. Holds at most one
-// segment of plaintext and one of ciphertext.
+// segment of plaintext and one of ciphertext (storage/sealed_blob.hpp).
 class UploadSink final : public BodySink {
 public:
     UploadSink(std::string file_id, std::string session_id, files::FileType declared, std::string name,
@@ -154,14 +151,9 @@ public:
           declared_(declared),
           name_(std::move(name)),
           cap_(cap),
-          blob_(std::move(blob)),
-          data_key_(random_bytes(segcrypt::kKeyBytes)),
-          sealer_(data_key_, raw_uuid(file_id_)),
-          md_(EVP_MD_CTX_new()) {
-        if (!md_ || EVP_DigestInit_ex(md_.get(), EVP_sha256(), nullptr) != 1) failed_ = true;
+          sealed_(file_id_, std::move(blob)) {
         head_.reserve(files::kSniffBytes);
     }
-    ~UploadSink() override { OPENSSL_cleanse(data_key_.data(), data_key_.size()); }
 
     std::optional<Response> write(const char* data, std::size_t n) override {
         if (failed_) return internal_error();
@@ -177,8 +169,8 @@ public:
             text_.feed(p, n);
             if (!text_.ok()) return unsupported("The body is not UTF-8 text as declared.");
         }
-        if (EVP_DigestUpdate(md_.get(), p, n) != 1 || !sealer_.update(p, n, &out_)) return fail("encrypt");
-        return flush();
+        if (!sealed_.write(p, n)) return fail("encrypt");
+        return std::nullopt;
     }
 
     std::optional<Response> finish() override {
@@ -187,12 +179,7 @@ public:
             if (std::optional<Response> r = decide(true)) return r;
         if (declared_ == files::FileType::Text && !text_.finish())
             return unsupported("The body is not UTF-8 text as declared.");
-        unsigned len = 0;
-        sha256_.resize(32);
-        if (EVP_DigestFinal_ex(md_.get(), reinterpret_cast<unsigned char*>(sha256_.data()), &len) != 1 || len != 32 ||
-            !sealer_.finish(&out_))
-            return fail("finish");
-        if (std::optional<Response> r = flush()) return r;
+        if (!sealed_.finish()) return fail("finish");
         finished_ = true;
         return std::nullopt;
     }
@@ -200,12 +187,12 @@ public:
     const std::string& file_id() const { return file_id_; }
     const std::string& session_id() const { return session_id_; }
     const std::string& name() const { return name_; }
-    const std::string& data_key() const { return data_key_; }
-    const std::string& sha256() const { return sha256_; }
+    std::optional<std::string> wrapped_key(std::string_view master) const { return sealed_.wrapped_key(master); }
+    const std::string& sha256() const { return sealed_.sha256(); }
     uint64_t size() const { return received_; }
     files::FileType type() const { return declared_; }
     bool finished() const { return finished_; }
-    BlobWriter& blob() { return *blob_; }
+    BlobWriter& blob() { return sealed_.blob(); }
 
 private:
     std::optional<Response> decide(bool complete) {
@@ -221,14 +208,6 @@ private:
         return std::nullopt;
     }
 
-    std::optional<Response> flush() {
-        if (!out_.empty()) {
-            if (!blob_->write(out_.data(), out_.size())) return fail("write");
-            out_.clear();
-        }
-        return std::nullopt;
-    }
-
     std::optional<Response> fail(const char* what) {
         failed_ = true;
         log_error("file upload %s: storage step failed (%s)", file_id_.c_str(), what);
@@ -239,12 +218,9 @@ private:
     files::FileType declared_;
     std::string name_;
     uint64_t cap_;
-    std::unique_ptr<BlobWriter> blob_;
-    std::string data_key_;
-    segcrypt::Sealer sealer_;
-    std::unique_ptr<EVP_MD_CTX, MdDeleter> md_;
+    SealingWriter sealed_;
     files::TextChecker text_;
-    std::string head_, out_, sha256_;
+    std::string head_;
     uint64_t received_ = 0;
     bool sniffed_ = false, failed_ = false, finished_ = false;
 };
@@ -341,7 +317,7 @@ Response upload_file(const Request& req, AppContext& app) {
     const std::vector<std::string> recipients = to_text ? parse_recipients(*to_text).value_or(std::vector<std::string>{})
                                                         : std::vector<std::string>{};
     const ControllerConfig::MasterKey& master = cfg.storage_master_keys.front();
-    std::optional<std::string> wrapped = segcrypt::wrap_key(master.key, raw_uuid(sink->file_id()), sink->data_key());
+    std::optional<std::string> wrapped = sink->wrapped_key(master.key);
     if (!wrapped) return internal_error();
     // The fsync here, on the lane and before the session row is locked.
     if (!sink->blob().sync()) return internal_error();

@@ -76,6 +76,9 @@ bool codec_ok(std::string_view c) {
     return true;
 }
 
+
+}  // namespace
+
 std::optional<Track> parse_track(const json_t* t, std::size_t index, FieldErrors& errors) {
     const std::string p = "tracks[" + std::to_string(index) + "]";
     const std::size_t before = errors.size();
@@ -115,8 +118,6 @@ std::optional<Track> parse_track(const json_t* t, std::size_t index, FieldErrors
     if (errors.size() != before) return std::nullopt;
     return out;
 }
-
-}  // namespace
 
 std::optional<Consent> parse_consent(const json_t* body, FieldErrors& errors) {
     const std::size_t before = errors.size();

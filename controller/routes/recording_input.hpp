@@ -56,6 +56,9 @@ struct Event {
     std::vector<Track> tracks;      // stopped only
 };
 std::optional<Event> parse_event(const json_t* body, FieldErrors& errors);
+// One entry of "tracks" (the event's, and manifest.json's: jobs/recording_plan.hpp);
+// errors name "tracks[<index>]...".
+std::optional<Track> parse_track(const json_t* t, std::size_t index, FieldErrors& errors);
 
 // The start body: nothing or {} (no field is known yet: any is refused).
 bool parse_start(const json_t* body, FieldErrors& errors);

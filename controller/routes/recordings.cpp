@@ -102,7 +102,7 @@ std::optional<std::string> session_id_of(const Request& req) {
 }
 
 Json view(PGconn* c, const db::RecordingRow& r) {
-    return db::recording_json(r, db::list_tracks(c, r.id), db::list_consents(c, r.session_id));
+    return db::recording_json(r, db::list_tracks(c, r.id), db::list_consents(c, r.session_id), db::list_outputs(c, r.id));
 }
 
 // The body of a start: none, or a JSON object without fields.
@@ -347,7 +347,7 @@ Response list_session_recordings(const Request& req, AppContext& app) {
             const std::vector<db::ConsentRow> consents = db::list_consents(c, *sid);
             json_t* items = json_array();
             for (const db::RecordingRow& r : page.items)
-                json_array_append_new(items, db::recording_json(r, db::list_tracks(c, r.id), consents).release());
+                json_array_append_new(items, db::recording_json(r, db::list_tracks(c, r.id), consents, db::list_outputs(c, r.id)).release());
             json_object_set_new(out.get(), "items", items);
             json_object_set_new(out.get(), "next_cursor",
                                 page.next ? json_str(db::encode_recording_cursor(*page.next)) : json_null());

@@ -11,12 +11,24 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
 
+import { restartController } from '../integ/lib/stack.mjs';
 import { withBrowser } from './lib/browser.mjs';
 import { AppPeer, appCall, ENV, api, eventually, session, show, sleep } from './lib/telemed.mjs';
 
 const T = { timeout: 180000 };
+
+// These tests read the plugin's raw files and the `stopped` rows, which the
+// controller's post-processing job turns into encrypted outputs within
+// seconds (then deletes the files): it is off here (recording_workers=0);
+// tests/integ/recording_processing.test.mjs covers it.
+before(async () => {
+    await restartController('recording_workers=0');
+});
+after(async () => {
+    await restartController(null);
+});
 
 // What a page shows of the recording: the indicator, whether it says "you"
 // are recorded, the consent question, the buttons.

@@ -17,7 +17,9 @@ CONTROLLER_HTTP_TESTS = \
 	tests/unit/test_controller_lingering_close \
 	tests/unit/test_controller_range \
 	tests/unit/test_controller_segment_crypto \
-	tests/unit/test_controller_recording_input
+	tests/unit/test_controller_recording_input \
+	tests/unit/test_controller_recording_plan \
+	tests/unit/test_controller_recording_exec
 check_PROGRAMS += $(CONTROLLER_HTTP_TESTS)
 TESTS += $(CONTROLLER_HTTP_TESTS)
 
@@ -62,6 +64,14 @@ tests_unit_test_controller_conn_guard_LDADD = $(CONTROLLER_TEST_LDADD)
 tests_unit_test_controller_lingering_close_SOURCES = tests/unit/test_controller_lingering_close.cpp
 tests_unit_test_controller_lingering_close_CXXFLAGS = $(CONTROLLER_TEST_CXXFLAGS)
 tests_unit_test_controller_lingering_close_LDADD = $(CONTROLLER_TEST_LDADD)
+
+tests_unit_test_controller_recording_plan_SOURCES = tests/unit/test_controller_recording_plan.cpp
+tests_unit_test_controller_recording_plan_CXXFLAGS = $(CONTROLLER_TEST_CXXFLAGS)
+tests_unit_test_controller_recording_plan_LDADD = $(CONTROLLER_TEST_LDADD)
+
+tests_unit_test_controller_recording_exec_SOURCES = tests/unit/test_controller_recording_exec.cpp
+tests_unit_test_controller_recording_exec_CXXFLAGS = $(CONTROLLER_TEST_CXXFLAGS)
+tests_unit_test_controller_recording_exec_LDADD = $(CONTROLLER_TEST_LDADD)
 
 # Redis key layout (controller/live/redis_keys.hpp). The Janus Admin API
 # bodies and reply reading are tested with common/ (test_common_admin_api).
