@@ -8,21 +8,6 @@
 namespace telemed::db {
 namespace {
 
-#define OUTPUT_COLUMNS \
-    "o.id::text, o.recording_id::text, o.kind, o.content_type, o.size, o.key_id, o.wrapped_key"
-
-OutputRow output_of(const PGresult* r, int i) {
-    OutputRow o;
-    o.id = str(r, i, 0);
-    o.recording_id = str(r, i, 1);
-    o.kind = str(r, i, 2);
-    o.content_type = str(r, i, 3);
-    o.size = int64(r, i, 4);
-    o.key_id = str(r, i, 5);
-    if (!is_null(r, i, 6)) o.wrapped_key = bytea(r, i, 6);
-    return o;
-}
-
 #define LINK_COLUMNS                                                                                        \
     "l.id::text, l.recording_id::text, l.output_id::text, l.user_id, " TELEMED_SQL_MICROS("l.issued_at") \
     ", " TELEMED_SQL_MICROS("l.expires_at") ", " TELEMED_SQL_MICROS("l.revoked_at")
@@ -40,21 +25,6 @@ PlaybackLinkRow link_of(const PGresult* r, int i) {
 }
 
 }  // namespace
-
-std::optional<OutputRow> find_output(PGconn* c, const std::string& id) {
-    ResultPtr r = exec(c, "SELECT " OUTPUT_COLUMNS " FROM recording_outputs o WHERE o.id = $1::uuid", Params().add(id));
-    if (PQntuples(r.get()) == 0) return std::nullopt;
-    return output_of(r.get(), 0);
-}
-
-std::optional<OutputRow> find_composite_output(PGconn* c, const std::string& recording_id) {
-    ResultPtr r = exec(c,
-                       "SELECT " OUTPUT_COLUMNS " FROM recording_outputs o"
-                       " WHERE o.recording_id = $1::uuid AND o.kind = 'composite'",
-                       Params().add(recording_id));
-    if (PQntuples(r.get()) == 0) return std::nullopt;
-    return output_of(r.get(), 0);
-}
 
 bool viewer_authorized(PGconn* c, const std::string& session_id, const std::string& user_id) {
     ResultPtr r = exec(c,

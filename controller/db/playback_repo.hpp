@@ -13,25 +13,9 @@
 #include <string>
 
 #include "common/json.hpp"
+#include "controller/db/recordings_repo.hpp"  // OutputRow, find_output
 
 namespace telemed::db {
-
-// One playable output of a recording, encrypted like a shared file: its
-// bytes in the blob store under `id`, sealed with a data key wrapped by
-// master key `key_id` (wrapped_key none once shredded).
-struct OutputRow {
-    std::string id;
-    std::string recording_id;
-    std::string kind;          // participant | composite
-    std::string content_type;  // video/webm | audio/webm
-    int64_t size = 0;          // plaintext bytes
-    std::string key_id;
-    std::optional<std::string> wrapped_key;
-};
-
-std::optional<OutputRow> find_output(PGconn* c, const std::string& id);
-// The recording's composite output, if it has one.
-std::optional<OutputRow> find_composite_output(PGconn* c, const std::string& recording_id);
 
 // May `user_id` watch the recordings of session `session_id`: it is (or
 // was: removed participants too) a participant's user_id, or listed in the

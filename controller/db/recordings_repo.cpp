@@ -440,6 +440,21 @@ std::vector<OutputRow> list_outputs(PGconn* c, const std::string& recording_id) 
     return out;
 }
 
+std::optional<OutputRow> find_output(PGconn* c, const std::string& id) {
+    ResultPtr r = exec(c, "SELECT " OUTPUT_COLUMNS " FROM recording_outputs o WHERE o.id = $1::uuid", Params().add(id));
+    if (PQntuples(r.get()) == 0) return std::nullopt;
+    return output_of(r.get(), 0);
+}
+
+std::optional<OutputRow> find_composite_output(PGconn* c, const std::string& recording_id) {
+    ResultPtr r = exec(c,
+                       "SELECT " OUTPUT_COLUMNS " FROM recording_outputs o"
+                       " WHERE o.recording_id = $1::uuid AND o.kind = 'composite'",
+                       Params().add(recording_id));
+    if (PQntuples(r.get()) == 0) return std::nullopt;
+    return output_of(r.get(), 0);
+}
+
 std::vector<RecordingRow> live_recordings_older_than(PGconn* c, unsigned grace_s, int limit) {
     ResultPtr r = exec(c,
                        "SELECT " RECORDING_COLUMNS " FROM recordings r WHERE r.state = 'recording'"

@@ -174,6 +174,9 @@ void complete_job(PGconn* c, const std::string& session_id, const std::string& i
 // stored (ON CONFLICT DO NOTHING).
 void insert_missing_tracks(PGconn* c, const std::string& recording_id, const std::vector<TrackRow>& tracks);
 std::vector<OutputRow> list_outputs(PGconn* c, const std::string& recording_id);
+std::optional<OutputRow> find_output(PGconn* c, const std::string& id);
+// The recording's composite output, if it has one.
+std::optional<OutputRow> find_composite_output(PGconn* c, const std::string& recording_id);
 // `recording` rows started (and last changed) more than grace_s ago, oldest
 // first: the processor asks their room whether it still records them.
 std::vector<RecordingRow> live_recordings_older_than(PGconn* c, unsigned grace_s, int limit);

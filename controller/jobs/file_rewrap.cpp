@@ -7,22 +7,10 @@
 #include "controller/db/pg.hpp"
 #include "controller/db/txn.hpp"
 #include "controller/log.hpp"
+#include "controller/storage/sealed_blob.hpp"  // raw_uuid
 #include "controller/storage/segment_crypto.hpp"
 
 namespace telemed {
-namespace {
-
-std::string raw_uuid(const std::string& id) {
-    std::string raw;
-    std::string hex;
-    for (char c : id)
-        if (c != '-') hex.push_back(c);
-    for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
-        raw.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
-    return raw;
-}
-
-}  // namespace
 
 RewrapResult rewrap_file_keys(db::Pool& pool, const ControllerConfig& cfg) {
     RewrapResult total;

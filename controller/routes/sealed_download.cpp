@@ -10,6 +10,7 @@
 #include "controller/log.hpp"
 #include "controller/routes/support.hpp"
 #include "controller/storage/blob_store.hpp"
+#include "controller/storage/sealed_blob.hpp"  // raw_uuid
 #include "controller/storage/segment_crypto.hpp"
 
 namespace telemed {
@@ -98,16 +99,6 @@ private:
 };
 
 }  // namespace
-
-std::string raw_uuid(const std::string& id) {
-    std::string hex;
-    for (char c : id)
-        if (c != '-') hex.push_back(c);
-    std::string raw;
-    for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
-        raw.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
-    return raw;
-}
 
 PreparedDownload prepare_sealed_download(const ControllerConfig& cfg, BlobStore& store, const SealedObject& obj,
                                          std::string_view range_header) {

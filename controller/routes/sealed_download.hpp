@@ -52,8 +52,4 @@ PreparedDownload prepare_sealed_download(const ControllerConfig& cfg, BlobStore&
 // streamed body of `r` from a prepared download (no error).
 void answer_sealed_download(Response& r, PreparedDownload& d);
 
-// The raw 16 bytes of a canonical UUID (associated data of the segments and
-// of the wrapped key).
-std::string raw_uuid(const std::string& id);
-
 }  // namespace telemed
