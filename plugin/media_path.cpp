@@ -83,7 +83,22 @@ void PluginCore::on_rtp(Participant& p, int mindex, bool video, uint8_t* buf, st
     }
     // Recording: written iff the gate forwards it and the publisher is being
     // recorded (its view carries a recorder). Not recorded: one null check.
-    if (r->recorder) record_packet(p, *r->recorder, buf, len);
+    if (r->recorder) {
+        TrackRecorder& rec = *r->recorder;
+        // A video file starts at a keyframe (no decoder can start anywhere
+        // else, so a file opened mid-picture would play black until the
+        // publisher's next keyframe, which WebRTC sends only when asked):
+        // until one comes, nothing is written and one is asked for.
+        if (video && !rec.keyed && rec.file.load(std::memory_order_acquire) != nullptr) {
+            if (rtp::vp8_keyframe_start(buf, len)) {
+                rec.keyed = true;
+            } else {
+                const int64_t now = host_.now_monotonic_us();
+                if (p.allow_keyframe_request(mindex, now, kMinKeyframeRequestGapUs)) host_.send_pli(p.handle(), mindex);
+            }
+        }
+        if (!video || rec.keyed) record_packet(p, rec, buf, len);
+    }
     // Kept keyframes of subscribers that came up go out first, with any
     // packet of the publisher (plugin/keyframe_capture.hpp).
     if (reader.view()->replay_pending) replay_ready(p, *reader.view(), caps);

@@ -42,6 +42,9 @@ struct TrackRecorder {
     std::atomic<void*> file{nullptr};   // the host's recorder, set once opened (worker)
     std::atomic<bool> failed{false};    // a write (or the open) failed: nothing more is written
     std::atomic<uint64_t> frames{0};    // packets written
+    // Video: a keyframe has been written (the publisher's media thread only,
+    // the one thread that writes this track).
+    bool keyed = false;
     // ---- control plane: fixed at creation ----
     std::string room_id;
     std::string recording_id;

@@ -2,21 +2,48 @@
 // page", docs/API.md "Playback links") in headless Chromium:
 //  - always: a link that is malformed, or expired / revoked, shows the words
 //    ("This link has expired. Ask the clinic for a new one.") and no video;
-//  - with TELEMED_RECORDING_OUTPUTS=1 (needs the recording processor,
-//    controller/jobs/recording_*): a real recording made through the web app
-//    (the doctor agrees and records, as in 20-recording), once available, is
-//    issued a link for the doctor's user_id; the page plays it (currentTime
-//    advances; a screenshot), a seek is served by a Range request (206), and
-//    the audit has a recording.playback row per request.
+//  - a real recording made through the web app (both agree, ~5 s): one
+//    output per participant and the composite, each VP8 + Opus lasting as
+//    long as the recording (±1 s; read back decrypted through playback
+//    links, ffprobe); a link for the doctor's user_id: the page plays it
+//    (currentTime advances; a screenshot), the browser's requests are Range
+//    requests answered 206 and a seek lands, the audit has a
+//    recording.playback row per request, a revoked link says so in words.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 
-import { withBrowser } from './lib/browser.mjs';
-import { AppPeer, ENV, api, eventually, session, show, sleep, waitAppFlowing } from './lib/telemed.mjs';
+import { ARTIFACTS, withBrowser } from './lib/browser.mjs';
+import { appCall, ENV, api, eventually, session, show, sleep } from './lib/telemed.mjs';
 
 const T = { timeout: 300000 };
-const REAL = process.env.TELEMED_RECORDING_OUTPUTS === '1';
+
+// Downloads a playback URL (the decrypted output) and returns what ffprobe
+// reads in it: {codecs, duration}.
+async function probeUrl(url, keepAs = null) {
+    const r = await fetch(url, { signal: AbortSignal.timeout(30000) });
+    assert.equal(r.status, 200, `GET ${url.replace(/playback\/.*/, 'playback/…')}: ${r.status}`);
+    const dir = mkdtempSync(join(tmpdir(), 'telemed-probe-'));
+    try {
+        const f = join(dir, 'out.webm');
+        writeFileSync(f, Buffer.from(await r.arrayBuffer()));
+        if (keepAs) copyFileSync(f, keepAs);   // for a human to watch (fake devices only)
+        const out = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration:stream=codec_name',
+            '-of', 'json', f], { encoding: 'utf8', timeout: 30000 }));
+        // Mean level (0..255 over R, G and B) of a frame 2 s in: a picture,
+        // not black (the fake camera is green: about 45 where it shows).
+        const rgb = execFileSync('ffmpeg', ['-v', 'error', '-ss', '2', '-i', f, '-frames:v', '1', '-s', '64x36', '-pix_fmt', 'rgb24',
+            '-f', 'rawvideo', '-'], { timeout: 30000, maxBuffer: 1 << 20 });
+        const luma = rgb.length ? rgb.reduce((a, x) => a + x, 0) / rgb.length : 0;
+        return { codecs: out.streams.map((x) => x.codec_name), duration: Number.parseFloat(out.format.duration), luma: Math.round(luma) };
+    } finally {
+        rmSync(dir, { recursive: true, force: true });
+    }
+}
 
 function pageState(p) {
     return p.eval(() => {
@@ -65,27 +92,47 @@ test('the playback page: a malformed link and an expired or revoked one say so i
     });
 });
 
-test('a real recording made in the web app plays on the playback page; seeking is a Range request', { ...T, skip: !REAL }, async (t) => {
+test('a real recording made in the web app: per-participant files and the composite are VP8 + Opus of the right length; the playback page plays it; seeking is a Range request', T, async (t) => {
     await withBrowser(t, async (b) => {
         const s = await session({ roles: ['doctor', 'patient'] });
-        const { doctor: D, patient: P } = s.people;
-        const doctor = await AppPeer.open(b, 'doctor', D.join);
-        await doctor.screen('call');
-        const patient = await AppPeer.open(b, 'patient', P.join);
-        await patient.screen('lobby');
-        await doctor.click(`admit-${P.id}`);
-        await patient.screen('call');
-        await waitAppFlowing(doctor.p);
+        const { doctor, patient, D, P } = await appCall(b, s);
         await doctor.click('toggle-recording');
+        await doctor.p.waitVisible('consent');
+        await patient.p.waitVisible('consent');
         await doctor.click('consent-yes');
-        await patient.click('consent-no');
-        await sleep(8000);
+        await patient.click('consent-yes');
+        // Both recorded (the doctor's page lists both), then ~5 s of media.
+        await eventually(() => doctor.p.eval((ids) => ids.every((id) => window.telemedClient.recording.recorded.includes(id)), [D.id, P.id]),
+            { timeout: 10000, interval: 100, what: 'both participants are recorded' });
+        const t0 = Date.now();
+        await sleep(5000);
         await doctor.click('toggle-recording');  // stop
+        await eventually(() => doctor.p.eval(() => window.telemedClient.recording.state === 'off'),
+            { timeout: 10000, interval: 100, what: 'the recording stopped' });
+        const recordedS = (Date.now() - t0) / 1000;
         const list = await eventually(async () => {
             const r = await api('GET', `/sessions/${s.sid}/recordings`);
-            const done = r.json?.items?.find((x) => ['available', 'incomplete'].includes(x.state));
+            const done = r.json?.items?.find((x) => ['available', 'incomplete', 'failed'].includes(x.state));
             return done ?? null;
-        }, { timeout: 240000, interval: 1000, what: 'the recording is available' });
+        }, { timeout: 240000, interval: 1000, what: 'the recording is processed' });
+        assert.equal(list.state, 'available', show({ status: 200, json: list }));
+
+        // The files: one per participant and the composite, each VP8 + Opus
+        // lasting as long as the recording (±1 s), read back decrypted
+        // through a playback link and probed with ffprobe.
+        const kinds = list.outputs.map((o) => (o.kind === 'composite' ? 'composite' : o.participant_id)).sort();
+        assert.deepEqual(kinds, ['composite', D.id, P.id].sort(), `outputs: ${JSON.stringify(list.outputs)}`);
+        for (const o of list.outputs) {
+            const l = await api('POST', `/recordings/${list.id}/playback-links`, { body: { user_id: D.userId, output_id: o.id } });
+            assert.equal(l.status, 201, show(l));
+            const which = o.kind === 'composite' ? 'composite' : o.participant_id === D.id ? 'doctor' : 'patient';
+            mkdirSync(join(ARTIFACTS, 'playback-outputs'), { recursive: true });
+            const probe = await probeUrl(l.json.url, join(ARTIFACTS, 'playback-outputs', `${which}.webm`));
+            t.diagnostic(`${which}: ${JSON.stringify(probe)} (recorded ${recordedS.toFixed(2)} s)`);
+            assert.deepEqual(probe.codecs.sort(), ['opus', 'vp8'], `${which}: VP8 video and Opus audio`);
+            assert.ok(Math.abs(probe.duration - recordedS) <= 1, `${which}: ${probe.duration} s for ${recordedS} s recorded (±1 s)`);
+            assert.ok(probe.luma > 15, `${which}: a picture 2 s in, not a black frame (mean level ${probe.luma})`);
+        }
         const res = await api('POST', `/recordings/${list.id}/playback-links`, { body: { user_id: D.userId } });
         assert.equal(res.status, 201, show(res));
         const link = res.json;
@@ -105,16 +152,25 @@ test('a real recording made in the web app plays on the playback page; seeking i
         const playing = await until(viewer, (st) => st.currentTime > 1, 'currentTime advances', 30000);
         assert.equal(playing.error, null);
         t.diagnostic(`playing: ${await viewer.screenshot('playback-playing')}`);
-        await viewer.eval(() => {
+        // The browser asks with Range and gets 206 (what lets a <video>
+        // seek without the whole file; a file this short it may fetch at
+        // once), and a seek lands where asked.
+        await eventually(() => requests.some((r) => r.status === 206 && r.range),
+            { timeout: 15000, what: 'the media requests are Range requests answered 206' });
+        const target = await viewer.eval(() => {
             const v = document.querySelector('[data-testid="playback-video"]');
-            v.currentTime = Math.max(0, (Number.isFinite(v.duration) ? v.duration : 6) - 2);
+            v.pause();
+            v.currentTime = Math.max(0, (Number.isFinite(v.duration) ? v.duration : 5) - 1.5);
+            return v.currentTime;
         });
-        await eventually(() => requests.some((r) => r.status === 206 && r.range && !/^bytes=0-$/.test(r.range)),
-            { timeout: 15000, what: 'a seek answered 206 to a Range request' });
+        await until(viewer, (st) => Math.abs(st.currentTime - target) < 0.5 && st.readyState >= 2, 'the seek landed', 15000);
+        t.diagnostic(`Range requests: ${JSON.stringify(requests)}`);
         const audit = await api('GET', `/sessions/${s.sid}/audit?limit=100`);
         const rows = audit.json.items.filter((x) => x.action === 'recording.playback');
-        assert.ok(rows.length >= 2, 'an audit row per request');
-        assert.ok(rows.every((x) => x.data.user_id === D.userId && x.data.link_id === link.id));
+        assert.ok(rows.every((x) => x.data.user_id === D.userId), 'each access names its viewer');
+        const mine = rows.filter((x) => x.data.link_id === link.id);
+        assert.equal(mine.length, requests.length, `an audit row per request of the page: ${JSON.stringify(mine.map((x) => x.data))}`);
+        assert.equal(rows.length - mine.length, list.outputs.length, 'and one per download of the three files above');
 
         // Revoked: the page says the link has expired.
         assert.equal((await api('DELETE', `/recordings/${list.id}/playback-links/${link.id}`)).status, 204);

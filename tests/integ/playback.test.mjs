@@ -15,7 +15,7 @@
 // (controller/storage/segment_crypto.hpp) under the stack's master key: 200,
 // 206 for a Range, 416, the bytes back, an audit row per access with the
 // bytes sent. The same against a real recording processed by the recording
-// processor runs with TELEMED_RECORDING_OUTPUTS=1 (it needs that processor).
+// processor (controller/jobs/recording_*).
 import assert from 'node:assert/strict';
 import { createCipheriv, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -396,7 +396,7 @@ describe('GET /recordings/{rid}/playback/{token}: streaming a sealed output', ()
 // Needs the recording processor (controller/jobs/recording_*): a real
 // recording through the plugin (two Chromium participants publishing real
 // media, both consenting; REST start and stop), processed into outputs.
-describe('playback of a real processed recording', { skip: process.env.TELEMED_RECORDING_OUTPUTS !== '1' }, () => {
+describe('playback of a real processed recording', () => {
     test('a recording made through the plugin, once available, plays: 200 and 206, EBML, audit bytes', { timeout: 300000 }, async (t) => {
         const { withBrowser } = await import('../e2e/lib/browser.mjs');
         const { doctorAndPatient, sleep: pause } = await import('../e2e/lib/telemed.mjs');

@@ -128,14 +128,19 @@ int configure(Fixture* f, int h) {
 }
 
 uint16_t g_seq = 100;
-// One packet of h on mindex 0 (audio) or 1 (video); returns the relays it caused.
-int pkt(Fixture* f, int h, int mindex) {
+// One packet of h on mindex 0 (audio) or 1 (video: the start of a VP8
+// keyframe, or with key=false of an inter frame); returns the relays it caused.
+int pkt(Fixture* f, int h, int mindex, bool key = true) {
     Participant* p = f->core->find_raw(H(f, h));
     if (!p) return -1;
     uint8_t buf[64] = {};
     const bool video = mindex == 1;
     ++g_seq;
     rtp_header(buf, video ? 96 : 111, false, g_seq, 1000u * g_seq, 0x1000u + static_cast<uint32_t>(h));
+    if (video) {
+        buf[12] = 0x10;               // VP8 payload descriptor: S=1, PID 0
+        buf[13] = key ? 0x00 : 0x01;  // VP8 payload header: P=0 is a keyframe
+    }
     const std::size_t before = f->host.relays.size();
     f->core->on_rtp(*p, mindex, video, buf, 12 + 20, nullptr);
     return static_cast<int>(f->host.relays.size() - before);
@@ -338,6 +343,27 @@ static void consent_stored_first_then_every_packet_is_written(void** state) {
     assert_int_equal(open_files_of(f, kDoc), 2);
     // The event to everyone admitted says who is recorded.
     assert_true(has_text(field_json(f, 1, "recording", "recorded"), kDoc));
+}
+
+// A video file starts at a keyframe: the inter frames before it are
+// forwarded but not written, and the publisher is asked for a keyframe (PLI,
+// at most one per 500 ms); from the keyframe on, every packet is written.
+static void video_file_starts_at_a_keyframe(void** state) {
+    Fixture* f = F(state);
+    assert_true(consult(f));
+    assert_int_equal(consent(f, 0, true), 0);
+    assert_int_equal(admin_record(f, "start"), 0);
+    f->host.plis.clear();
+    assert_int_equal(pkt(f, 0, 1, false), 1);  // forwarded
+    assert_int_equal(pkt(f, 0, 1, false), 1);
+    assert_int_equal(writes_of(f, kDoc), 0);   // not written
+    assert_int_equal(static_cast<int>(f->host.plis.size()), 1);  // one keyframe request (rate-limited)
+    assert_int_equal(f->host.plis[0].mindex, 1);
+    assert_int_equal(pkt(f, 0, 0), 1);         // audio is written at once
+    assert_int_equal(writes_of(f, kDoc), 1);
+    assert_int_equal(pkt(f, 0, 1, true), 1);   // the keyframe
+    assert_int_equal(pkt(f, 0, 1, false), 1);  // and what follows it
+    assert_int_equal(writes_of(f, kDoc), 3);
 }
 
 static void withdrawal_stops_writes_at_the_next_packet(void** state) {
@@ -593,6 +619,7 @@ int main() {
         cmocka_unit_test(rules_written_and_effects),
         cmocka_unit_test_setup_teardown(nothing_of_a_non_consenting_participant_is_written, setup, teardown_rec),
         cmocka_unit_test_setup_teardown(consent_stored_first_then_every_packet_is_written, setup, teardown_rec),
+        cmocka_unit_test_setup_teardown(video_file_starts_at_a_keyframe, setup, teardown_rec),
         cmocka_unit_test_setup_teardown(withdrawal_stops_writes_at_the_next_packet, setup, teardown_rec),
         cmocka_unit_test_setup_teardown(unstored_consent_records_nothing, setup, teardown_rec),
         cmocka_unit_test_setup_teardown(without_controller_consent_is_5031, setup_no_controller, teardown_rec),
