@@ -1,7 +1,6 @@
 // Rows of `files` (controller/db/files_repo.hpp).
 #include "controller/db/files_repo.hpp"
 
-#include <charconv>
 
 #include "common/crypto.hpp"
 #include "common/ids.hpp"
@@ -77,25 +76,9 @@ int64_t session_files_bytes(PGconn* c, const std::string& session_id) {
     return int64(r.get(), 0, 0);
 }
 
-std::string encode_file_cursor(const FileCursor& c) {
-    return base64url_encode("f1:" + std::to_string(c.created_at) + ":" + c.id);
-}
+std::string encode_file_cursor(const FileCursor& c) { return encode_keyset_cursor("f1", c); }
 
-std::optional<FileCursor> decode_file_cursor(std::string_view text) {
-    if (text.size() > 128) return std::nullopt;
-    std::optional<std::string> raw = base64url_decode(text);
-    if (!raw || raw->compare(0, 3, "f1:") != 0) return std::nullopt;
-    std::string_view rest = std::string_view(*raw).substr(3);
-    const std::size_t colon = rest.find(':');
-    if (colon == std::string_view::npos) return std::nullopt;
-    FileCursor c;
-    auto [p, ec] = std::from_chars(rest.data(), rest.data() + colon, c.created_at);
-    if (ec != std::errc() || p != rest.data() + colon) return std::nullopt;
-    std::string_view id = rest.substr(colon + 1);
-    if (!is_uuid(id)) return std::nullopt;
-    c.id = normalize_uuid(id);
-    return c;
-}
+std::optional<FileCursor> decode_file_cursor(std::string_view text) { return decode_keyset_cursor("f1", text); }
 
 FilePage list_files(PGconn* c, const std::string& session_id, const std::optional<std::string>& visible_to,
                     const std::optional<FileCursor>& after, int limit) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/json.hpp"
+#include "controller/db/keyset_cursor.hpp"
 
 namespace telemed::db {
 
@@ -34,10 +35,7 @@ std::optional<FileRow> find_file(PGconn* c, const std::string& id);
 // Bytes of the session's files that are not shredded.
 int64_t session_files_bytes(PGconn* c, const std::string& session_id);
 
-struct FileCursor {
-    int64_t created_at = 0;
-    std::string id;
-};
+using FileCursor = KeysetCursor;  // tag "f1"
 std::string encode_file_cursor(const FileCursor& c);
 std::optional<FileCursor> decode_file_cursor(std::string_view text);
 struct FilePage {

@@ -7,6 +7,7 @@ controller_telemed_controller_SOURCES += \
 	controller/db/txn.hpp controller/db/txn.cpp \
 	controller/db/migrations.cpp \
 	controller/db/stats.cpp \
+	controller/db/keyset_cursor.hpp controller/db/keyset_cursor.cpp \
 	controller/db/sessions_repo.hpp controller/db/sessions_repo.cpp \
 	controller/db/participants_repo.hpp controller/db/participants_repo.cpp \
 	controller/db/audit.hpp controller/db/audit.cpp \

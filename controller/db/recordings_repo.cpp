@@ -2,7 +2,6 @@
 #include "controller/db/recordings_repo.hpp"
 
 #include <algorithm>
-#include <charconv>
 
 #include "common/crypto.hpp"
 #include "common/ids.hpp"
@@ -477,25 +476,9 @@ bool stop_lost_recording(PGconn* c, const std::string& session_id, const std::st
     return true;
 }
 
-std::string encode_recording_cursor(const RecordingCursor& c) {
-    return base64url_encode("r1:" + std::to_string(c.created_at) + ":" + c.id);
-}
+std::string encode_recording_cursor(const RecordingCursor& c) { return encode_keyset_cursor("r1", c); }
 
-std::optional<RecordingCursor> decode_recording_cursor(std::string_view text) {
-    if (text.size() > 128) return std::nullopt;
-    std::optional<std::string> raw = base64url_decode(text);
-    if (!raw || raw->compare(0, 3, "r1:") != 0) return std::nullopt;
-    std::string_view rest = std::string_view(*raw).substr(3);
-    const std::size_t colon = rest.find(':');
-    if (colon == std::string_view::npos) return std::nullopt;
-    RecordingCursor c;
-    auto [p, ec] = std::from_chars(rest.data(), rest.data() + colon, c.created_at);
-    if (ec != std::errc() || p != rest.data() + colon) return std::nullopt;
-    std::string_view id = rest.substr(colon + 1);
-    if (!is_uuid(id)) return std::nullopt;
-    c.id = normalize_uuid(id);
-    return c;
-}
+std::optional<RecordingCursor> decode_recording_cursor(std::string_view text) { return decode_keyset_cursor("r1", text); }
 
 RecordingPage list_recordings(PGconn* c, const std::string& session_id, const std::optional<RecordingCursor>& after,
                               int limit) {

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "common/json.hpp"
+#include "controller/db/keyset_cursor.hpp"
 
 namespace telemed::db {
 
@@ -123,10 +124,7 @@ std::vector<std::string> stop_live_recordings(PGconn* c, const std::string& sess
 
 std::vector<TrackRow> list_tracks(PGconn* c, const std::string& recording_id);
 
-struct RecordingCursor {
-    int64_t created_at = 0;
-    std::string id;
-};
+using RecordingCursor = KeysetCursor;  // tag "r1"
 std::string encode_recording_cursor(const RecordingCursor& c);
 std::optional<RecordingCursor> decode_recording_cursor(std::string_view text);
 struct RecordingPage {

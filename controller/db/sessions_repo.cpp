@@ -3,7 +3,6 @@
 #include <map>
 #include <stdexcept>
 
-#include "common/crypto.hpp"
 #include "common/ids.hpp"
 #include "common/timeutil.hpp"
 #include "controller/db/lease.hpp"
@@ -103,32 +102,9 @@ Session set_session_status(PGconn* c, const std::string& id, SessionStatus to) {
     return row_to_session(r.get(), 0);
 }
 
-std::string encode_cursor(const SessionCursor& c) {
-    return base64url_encode("v1:" + std::to_string(c.created_at) + ":" + c.id);
-}
+std::string encode_cursor(const SessionCursor& c) { return encode_keyset_cursor("v1", c); }
 
-std::optional<SessionCursor> decode_cursor(std::string_view text) {
-    if (text.empty() || text.size() > 128) return std::nullopt;
-    auto raw = base64url_decode(text);
-    if (!raw || raw->compare(0, 3, "v1:") != 0) return std::nullopt;
-    std::string_view rest = std::string_view(*raw).substr(3);
-    auto colon = rest.find(':');
-    if (colon == std::string_view::npos || colon == 0 || colon > 18) return std::nullopt;
-    std::string_view micros = rest.substr(0, colon);
-    std::string_view id = rest.substr(colon + 1);
-    int64_t v = 0;
-    for (char ch : micros) {
-        if (ch < '0' || ch > '9') return std::nullopt;
-        v = v * 10 + (ch - '0');
-    }
-    if (!is_uuid(id)) return std::nullopt;
-    SessionCursor out;
-    out.created_at = v;
-    out.id.assign(id);
-    for (char& ch : out.id)
-        if (ch >= 'A' && ch <= 'F') ch = static_cast<char>(ch - 'A' + 'a');
-    return out;
-}
+std::optional<SessionCursor> decode_cursor(std::string_view text) { return decode_keyset_cursor("v1", text); }
 
 SessionPage list_sessions(PGconn* c, const ListSessionsQuery& q, const std::optional<SessionCursor>& after) {
     Params p;

@@ -14,6 +14,7 @@
 #include "common/permissions.hpp"
 #include "common/requests.hpp"
 #include "common/session_state.hpp"
+#include "controller/db/keyset_cursor.hpp"
 #include "controller/live/live_session.hpp"
 
 namespace telemed::db {
@@ -52,10 +53,7 @@ std::optional<Session> lock_session(PGconn* c, const std::string& id);
 Session set_session_status(PGconn* c, const std::string& id, SessionStatus to);
 
 // Keyset pagination position: the last item of the previous page.
-struct SessionCursor {
-    int64_t created_at = 0;  // Unix microseconds
-    std::string id;
-};
+using SessionCursor = KeysetCursor;
 // Opaque cursor text: base64url("v1:<micros>:<uuid>").
 std::string encode_cursor(const SessionCursor& c);
 std::optional<SessionCursor> decode_cursor(std::string_view text);
