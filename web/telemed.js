@@ -477,6 +477,8 @@ export class TelemedClient {
         this.recording = recordingState(null);
         this.consent = null;            // this participant's recording consent: null (not answered) | true | false
         this.waitingReason = null;      // why this participant waits: null | 'consent_required' | …
+        this._consentGiven = null;      // the answer to give again after a rejoin (null: none)
+        this._consentSeq = 0;
 
         // Chat and files (docs/SDK.md "Chat and files").
         this.chat = [];                 // known messages, in seq order
@@ -1193,11 +1195,20 @@ export class TelemedClient {
     async setRecordingConsent(value) {
         if (typeof value !== 'boolean') throw new TelemedError(4003, 'recording must be true or false');
         if (!this._active()) throw new TelemedError('state', 'not joined');
-        if (!value) this.consent = false;
+        // The latest answer wins, also over an earlier yes still in flight.
+        const seq = ++this._consentSeq;
+        if (!value) {
+            // A no counts at once, also for the rejoin's repeat, even if
+            // this request is lost: never a yes the user took back.
+            this.consent = false;
+            this._consentGiven = false;
+        }
         const data = await this.request({ request: 'consent', recording: value });
-        this.consent = value;
-        this._consentGiven = value;
-        this._emit('consent', { recording: value });
+        if (seq === this._consentSeq) {
+            this.consent = value;
+            this._consentGiven = value;   // a yes is repeated after a rejoin only once acknowledged
+            this._emit('consent', { recording: value });
+        }
         return data;
     }
 
