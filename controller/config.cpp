@@ -371,6 +371,7 @@ const std::vector<KeyDef>& key_table() {
         {"session_files_quota_bytes", int_setter(&ControllerConfig::session_files_quota_bytes, 1, 1ll << 40)},
         {"file_retention_days", int_setter(&ControllerConfig::file_retention_days, 0, 36500)},
         {"file_retention_sweep_interval_s", int_setter(&ControllerConfig::file_retention_sweep_interval_s, 1, 86400)},
+        {"recording_retention_days", int_setter(&ControllerConfig::recording_retention_days, 0, 36500)},
         {"playback_link_keys",
          [](ControllerConfig& c, const std::string& v, std::string* why) {
              PlaybackKeys keys;

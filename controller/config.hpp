@@ -125,6 +125,7 @@ struct ControllerConfig {
     uint64_t session_files_quota_bytes = 209715200;  // 200 MiB
     unsigned file_retention_days = 0;                // 0 = keep
     unsigned file_retention_sweep_interval_s = 3600;
+    unsigned recording_retention_days = 0;           // 0 = keep; outputs of recordings processed longer ago are shredded
     bool files_enabled() const { return !storage_master_keys.empty(); }
 
     // Recording playback links (docs/DESIGN.md "Playback links"): the keys

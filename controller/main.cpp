@@ -198,10 +198,10 @@ int serve(const ControllerConfig& cfg) {
             return 1;
         }
         retention = std::make_unique<FileRetention>(pool, *blobs, cfg.file_retention_days,
-                                                    cfg.file_retention_sweep_interval_s);
+                                                    cfg.file_retention_sweep_interval_s, cfg.recording_retention_days);
         retention->start();
-        log_info("file sharing on (%zu master key(s), retention %u day(s))", cfg.storage_master_keys.size(),
-                 cfg.file_retention_days);
+        log_info("file sharing on (%zu master key(s), retention %u day(s), recordings %u day(s))",
+                 cfg.storage_master_keys.size(), cfg.file_retention_days, cfg.recording_retention_days);
     } else {
         log_warn("file sharing off: storage_master_keys is not set");
     }

@@ -439,6 +439,28 @@ std::vector<OutputRow> list_outputs(PGconn* c, const std::string& recording_id) 
     return out;
 }
 
+std::vector<std::pair<std::string, std::string>> recordings_due_for_shredding(PGconn* c, int days, int limit) {
+    ResultPtr r = exec(c,
+                       "SELECT r.id::text, r.session_id::text FROM recordings r"
+                       " WHERE r.processed_at < now() - make_interval(days => $1::int)"
+                       " AND EXISTS (SELECT 1 FROM recording_outputs o WHERE o.recording_id = r.id"
+                       " AND o.wrapped_key IS NOT NULL) LIMIT $2::int",
+                       Params().add(days).add(limit));
+    std::vector<std::pair<std::string, std::string>> out;
+    for (int i = 0; i < PQntuples(r.get()); ++i) out.emplace_back(str(r.get(), i, 0), str(r.get(), i, 1));
+    return out;
+}
+
+std::vector<std::string> shred_recording_outputs(PGconn* c, const std::string& recording_id) {
+    ResultPtr r = exec(c,
+                       "UPDATE recording_outputs SET wrapped_key = NULL, shredded_at = now()"
+                       " WHERE recording_id = $1::uuid AND wrapped_key IS NOT NULL RETURNING id::text",
+                       Params().add(recording_id));
+    std::vector<std::string> out;
+    for (int i = 0; i < PQntuples(r.get()); ++i) out.push_back(str(r.get(), i, 0));
+    return out;
+}
+
 std::optional<OutputRow> find_output(PGconn* c, const std::string& id) {
     ResultPtr r = exec(c, "SELECT " OUTPUT_COLUMNS " FROM recording_outputs o WHERE o.id = $1::uuid", Params().add(id));
     if (PQntuples(r.get()) == 0) return std::nullopt;

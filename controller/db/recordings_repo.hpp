@@ -173,6 +173,13 @@ void complete_job(PGconn* c, const std::string& session_id, const std::string& i
 void insert_missing_tracks(PGconn* c, const std::string& recording_id, const std::vector<TrackRow>& tracks);
 std::vector<OutputRow> list_outputs(PGconn* c, const std::string& recording_id);
 std::optional<OutputRow> find_output(PGconn* c, const std::string& id);
+// Retention (jobs/file_retention.hpp): recordings processed more than `days`
+// days ago that still have an output not shredded, as (recording id,
+// session id), at most `limit`.
+std::vector<std::pair<std::string, std::string>> recordings_due_for_shredding(PGconn* c, int days, int limit);
+// Deletes the wrapped data keys of the recording's outputs (shredded_at now);
+// returns the ids of the outputs shredded.
+std::vector<std::string> shred_recording_outputs(PGconn* c, const std::string& recording_id);
 // The recording's composite output, if it has one.
 std::optional<OutputRow> find_composite_output(PGconn* c, const std::string& recording_id);
 // `recording` rows started (and last changed) more than grace_s ago, oldest

@@ -8,6 +8,7 @@
 #include "common/json.hpp"
 #include "controller/db/change_log.hpp"
 #include "controller/db/files_repo.hpp"
+#include "controller/db/recordings_repo.hpp"
 #include "controller/db/pool.hpp"
 #include "controller/db/sessions_repo.hpp"
 #include "controller/db/txn.hpp"
@@ -16,13 +17,14 @@
 
 namespace telemed {
 
-FileRetention::FileRetention(db::Pool& pool, BlobStore& blobs, unsigned days, unsigned interval_s)
-    : pool_(pool), blobs_(blobs), days_(days), interval_s_(interval_s) {}
+FileRetention::FileRetention(db::Pool& pool, BlobStore& blobs, unsigned days, unsigned interval_s,
+                             unsigned recording_days)
+    : pool_(pool), blobs_(blobs), days_(days), interval_s_(interval_s), recording_days_(recording_days) {}
 
 FileRetention::~FileRetention() { stop(); }
 
 void FileRetention::start() {
-    if (days_ == 0 || thread_.joinable()) return;
+    if ((days_ == 0 && recording_days_ == 0) || thread_.joinable()) return;
     thread_ = std::thread([this] { loop(); });
 }
 
@@ -36,6 +38,42 @@ void FileRetention::stop() {
 }
 
 std::size_t FileRetention::sweep_once() {
+    std::size_t n = days_ > 0 ? sweep_files() : 0;
+    if (recording_days_ > 0) n += sweep_recordings();
+    return n;
+}
+
+std::size_t FileRetention::sweep_recordings() {
+    std::vector<std::pair<std::string, std::string>> due;
+    db::transact(pool_, [&](PGconn* c) {
+        due = db::recordings_due_for_shredding(c, static_cast<int>(recording_days_), 100);
+        return db::TxnEnd::Rollback;
+    });
+    std::size_t total = 0;
+    for (const auto& [rid, sid] : due) {
+        std::vector<std::string> shredded;
+        db::transact(pool_, [&](PGconn* c) {
+            shredded.clear();
+            if (!db::lock_session(c, sid)) return db::TxnEnd::Rollback;
+            shredded = db::shred_recording_outputs(c, rid);
+            if (shredded.empty()) return db::TxnEnd::Rollback;
+            Json audit(json_object());
+            json_object_set_new(audit.get(), "recording_id", json_string(rid.c_str()));
+            json_object_set_new(audit.get(), "count", json_integer(static_cast<json_int_t>(shredded.size())));
+            json_object_set_new(audit.get(), "retention_days", json_integer(recording_days_));
+            db::record_change(c, sid, "system", "recording.shredded", audit.get(), nullptr);
+            return db::TxnEnd::Commit;
+        });
+        for (const std::string& id : shredded)
+            if (!blobs_.remove(id)) log_warn("recording retention: blob of output %s not removed (already unreadable)", id.c_str());
+        if (!shredded.empty())
+            log_info("recording retention: recording %s: %zu output(s) shredded", rid.c_str(), shredded.size());
+        total += shredded.size();
+    }
+    return total;
+}
+
+std::size_t FileRetention::sweep_files() {
     std::vector<std::string> due;
     db::transact(pool_, [&](PGconn* c) {
         due = db::sessions_due_for_shredding(c, static_cast<int>(days_), 100);

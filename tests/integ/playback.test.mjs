@@ -18,13 +18,13 @@
 // processor (controller/jobs/recording_*).
 import assert from 'node:assert/strict';
 import { createCipheriv, createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join as pathJoin } from 'node:path';
 import { describe, test } from 'node:test';
 
 import { assertFieldError, assertProblem, assertTimestamp } from './lib/checks.mjs';
 import {
-    ENV, UUID_RE, addParticipant, api, createSession, eventually, lit, psql, psqlValue, show, stack, transition,
+    ENV, UUID_RE, addParticipant, api, createSession, eventually, lit, psql, psqlValue, restartController, show, stack, transition,
 } from './lib/stack.mjs';
 
 const T = { timeout: 60000 };
@@ -396,6 +396,36 @@ describe('GET /recordings/{rid}/playback/{token}: streaming a sealed output', ()
 // Needs the recording processor (controller/jobs/recording_*): a real
 // recording through the plugin (two Chromium participants publishing real
 // media, both consenting; REST start and stop), processed into outputs.
+describe('retention of recordings (controller restarted with recording_retention_days=1)', () => {
+    test('outputs of a recording processed longer ago are crypto-shredded and audited; a newer one is kept; its link answers 410', T, async () => {
+        const old = await fixture({ plain: webm() });
+        const fresh = await fixture({ plain: webm() });
+        const link = (await issue(old.rid, { user_id: old.viewer })).json;
+        assert.equal((await fetchLink(link.url)).status, 200);
+        psql(`UPDATE recordings SET processed_at = now() - interval '2 days' WHERE id = ${lit(old.rid)}`);
+        psql(`UPDATE recordings SET processed_at = now() - interval '1 hour' WHERE id = ${lit(fresh.rid)}`);
+        const blob = pathJoin(STORAGE, 'blobs', old.oid.slice(0, 2), old.oid);
+        assert.ok(existsSync(blob), 'the old output is on disk');
+        try {
+            await restartController('recording_retention_days=1,file_retention_sweep_interval_s=1');
+            await eventually(() => psqlValue(`SELECT shredded_at IS NOT NULL AND wrapped_key IS NULL FROM recording_outputs
+                                              WHERE id = ${lit(old.oid)}`) === 't',
+            { timeout: 15000, what: 'the old output shredded' });
+            const rows = auditRows(old.sid, 'recording.shredded');
+            assert.equal(rows.length, 1, JSON.stringify(rows));
+            assert.equal(rows[0].data.recording_id, old.rid);
+            assert.equal(rows[0].data.count, 1);
+            assert.equal(rows[0].data.retention_days, 1);
+            await eventually(() => !existsSync(blob), { timeout: 5000, what: 'its blob removed' });
+            assert.equal((await fetchLink(link.url)).status, 410, 'a link to it answers 410 gone');
+            assert.equal(psqlValue(`SELECT wrapped_key IS NOT NULL FROM recording_outputs WHERE id = ${lit(fresh.oid)}`), 't',
+                'a recording processed an hour ago is kept');
+        } finally {
+            await restartController(null);
+        }
+    });
+});
+
 describe('playback of a real processed recording', () => {
     test('a recording made through the plugin, once available, plays: 200 and 206, EBML, audit bytes', { timeout: 300000 }, async (t) => {
         const { withBrowser } = await import('../e2e/lib/browser.mjs');
