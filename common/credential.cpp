@@ -14,42 +14,6 @@ constexpr std::size_t kPayloadBytes = 48;
 constexpr std::size_t kPayloadChars = 64;   // base64url of 48 bytes
 constexpr std::size_t kMacChars = 43;       // base64url of 32 bytes
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-// Canonical UUID text -> 16 bytes appended to *out.
-void append_uuid(std::string_view id, std::string* out) {
-    if (!is_uuid(id)) throw std::invalid_argument("credential: id is not a UUID");
-    int hi = -1;
-    for (char c : id) {
-        if (c == '-') continue;
-        int v = hex_value(c);
-        if (hi < 0) {
-            hi = v;
-        } else {
-            out->push_back(static_cast<char>((hi << 4) | v));
-            hi = -1;
-        }
-    }
-}
-
-std::string uuid_text(std::string_view raw16) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string s;
-    s.reserve(36);
-    for (std::size_t i = 0; i < 16; ++i) {
-        if (i == 4 || i == 6 || i == 8 || i == 10) s.push_back('-');
-        auto b = static_cast<unsigned char>(raw16[i]);
-        s.push_back(kHex[b >> 4]);
-        s.push_back(kHex[b & 0xF]);
-    }
-    return s;
-}
-
 void append_u64(uint64_t v, std::string* out) {
     for (int shift = 56; shift >= 0; shift -= 8) out->push_back(static_cast<char>((v >> shift) & 0xFF));
 }
@@ -82,8 +46,8 @@ std::string mint_credential(const CredentialClaims& c, std::string_view secret) 
         throw std::invalid_argument("credential: issued_at out of range");
     std::string payload;
     payload.reserve(kPayloadBytes);
-    append_uuid(c.session_id, &payload);
-    append_uuid(c.participant_id, &payload);
+    payload += uuid_to_bytes(c.session_id);
+    payload += uuid_to_bytes(c.participant_id);
     append_u64(static_cast<uint64_t>(c.epoch), &payload);
     append_u64(static_cast<uint64_t>(c.issued_at), &payload);
     std::string text = std::string(kCredentialPrefix) + base64url_encode(payload);
@@ -117,8 +81,8 @@ CredentialResult verify_credential(std::string_view text, std::string_view secre
     const uint64_t epoch = read_u64(p.substr(32, 8));
     const uint64_t iat = read_u64(p.substr(40, 8));
     if (epoch > static_cast<uint64_t>(kMaxCredentialEpoch) || iat > static_cast<uint64_t>(kMaxCredentialTime)) return r;
-    r.claims.session_id = uuid_text(p.substr(0, 16));
-    r.claims.participant_id = uuid_text(p.substr(16, 16));
+    r.claims.session_id = uuid_from_bytes(p.substr(0, 16));
+    r.claims.participant_id = uuid_from_bytes(p.substr(16, 16));
     r.claims.epoch = static_cast<int64_t>(epoch);
     r.claims.issued_at = static_cast<int64_t>(iat);
     r.error = CredentialError::None;

@@ -1,6 +1,8 @@
 // UUID v4 from the CSPRNG; canonical-form check and lower-case normalisation.
 #include "common/ids.hpp"
 
+#include <stdexcept>
+
 #include "common/crypto.hpp"
 
 namespace telemed {
@@ -37,6 +39,37 @@ std::string normalize_uuid(std::string_view s) {
     std::string out(s);
     for (char& c : out)
         if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
+std::string uuid_to_bytes(std::string_view id) {
+    if (!is_uuid(id)) throw std::invalid_argument("not a UUID");
+    const auto nibble = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
+    std::string out;
+    out.reserve(16);
+    int hi = -1;
+    for (char c : id) {
+        if (c == '-') continue;
+        if (hi < 0) {
+            hi = nibble(c);
+        } else {
+            out.push_back(static_cast<char>((hi << 4) | nibble(c)));
+            hi = -1;
+        }
+    }
+    return out;
+}
+
+std::string uuid_from_bytes(std::string_view raw16) {
+    if (raw16.size() != 16) throw std::invalid_argument("not 16 bytes");
+    const std::string h = hex_encode(raw16);
+    std::string out;
+    out.reserve(36);
+    out.append(h, 0, 8).append(1, '-');
+    out.append(h, 8, 4).append(1, '-');
+    out.append(h, 12, 4).append(1, '-');
+    out.append(h, 16, 4).append(1, '-');
+    out.append(h, 20, 12);
     return out;
 }
 

@@ -12,5 +12,11 @@ bool is_uuid(std::string_view s);
 // the one normalisation of ids used by the plugin (request fields, token
 // claims) and the controller (REST paths, Admin API bodies).
 std::string normalize_uuid(std::string_view s);
+// The 16 raw bytes of a UUID text (the binary form signed tokens carry and
+// sealed blobs use as associated data); std::invalid_argument unless is_uuid.
+std::string uuid_to_bytes(std::string_view id);
+// The canonical lower-case text of 16 raw bytes (exactly 16:
+// std::invalid_argument otherwise).
+std::string uuid_from_bytes(std::string_view raw16);
 
 }  // namespace telemed

@@ -30,41 +30,6 @@ std::string_view trim(std::string_view s) {
     return s;
 }
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-void append_uuid(std::string_view id, std::string* out) {
-    if (!is_uuid(id)) throw std::invalid_argument("playback link: id is not a UUID");
-    int hi = -1;
-    for (char c : id) {
-        if (c == '-') continue;
-        const int v = hex_value(c);
-        if (hi < 0) {
-            hi = v;
-        } else {
-            out->push_back(static_cast<char>((hi << 4) | v));
-            hi = -1;
-        }
-    }
-}
-
-std::string uuid_text(std::string_view raw16) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string s;
-    s.reserve(36);
-    for (std::size_t i = 0; i < kIdBytes; ++i) {
-        if (i == 4 || i == 6 || i == 8 || i == 10) s.push_back('-');
-        const auto b = static_cast<unsigned char>(raw16[i]);
-        s.push_back(kHex[b >> 4]);
-        s.push_back(kHex[b & 0xF]);
-    }
-    return s;
-}
-
 std::string mac_of(std::string_view signing_input, std::string_view secret) {
     return base64url_encode(hmac_sha256(secret, signing_input));
 }
@@ -122,8 +87,8 @@ std::string mint_playback_link(std::string_view link_id, std::string_view record
     payload.reserve(kFixedBytes + key.kid.size());
     payload.push_back(static_cast<char>(key.kid.size()));
     payload += key.kid;
-    append_uuid(link_id, &payload);
-    append_uuid(recording_id, &payload);
+    payload += uuid_to_bytes(link_id);
+    payload += uuid_to_bytes(recording_id);
     for (int shift = 56; shift >= 0; shift -= 8)
         payload.push_back(static_cast<char>((static_cast<uint64_t>(exp) >> shift) & 0xFF));
     std::string text = std::string(kPlaybackLinkPrefix) + base64url_encode(payload);
@@ -173,8 +138,8 @@ PlaybackLinkResult verify_playback_link(std::string_view text, const PlaybackKey
         return r;
     }
     r.claims.kid.assign(kid);
-    r.claims.link_id = uuid_text(p.substr(1 + k, kIdBytes));
-    r.claims.recording_id = uuid_text(p.substr(1 + k + kIdBytes, kIdBytes));
+    r.claims.link_id = uuid_from_bytes(p.substr(1 + k, kIdBytes));
+    r.claims.recording_id = uuid_from_bytes(p.substr(1 + k + kIdBytes, kIdBytes));
     r.claims.exp = static_cast<int64_t>(exp);
     r.error = PlaybackLinkError::None;
     return r;

@@ -4,10 +4,10 @@
 #include <string>
 #include <vector>
 
+#include "common/ids.hpp"
 #include "controller/db/pg.hpp"
 #include "controller/db/txn.hpp"
 #include "controller/log.hpp"
-#include "controller/storage/sealed_blob.hpp"  // raw_uuid
 #include "controller/storage/segment_crypto.hpp"
 
 namespace telemed {
@@ -40,9 +40,9 @@ RewrapResult rewrap_file_keys(db::Pool& pool, const ControllerConfig& cfg) {
                 for (const auto& k : cfg.storage_master_keys)
                     if (k.kid == kid) old = &k;
                 std::optional<std::string> key;
-                if (old) key = segcrypt::unwrap_key(old->key, raw_uuid(id), wrapped);
+                if (old) key = segcrypt::unwrap_key(old->key, uuid_to_bytes(id), wrapped);
                 std::optional<std::string> rewrapped;
-                if (key) rewrapped = segcrypt::wrap_key(target.key, raw_uuid(id), *key);
+                if (key) rewrapped = segcrypt::wrap_key(target.key, uuid_to_bytes(id), *key);
                 if (!rewrapped) {
                     log_error("rewrap: file %s (key %s) %s", id.c_str(), kid.c_str(),
                               old ? "does not unwrap" : "names a master key that is not configured");

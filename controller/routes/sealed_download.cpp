@@ -6,11 +6,11 @@
 #include <algorithm>
 #include <cstring>
 
+#include "common/ids.hpp"
 #include "controller/http/problem.hpp"
 #include "controller/log.hpp"
 #include "controller/routes/support.hpp"
 #include "controller/storage/blob_store.hpp"
-#include "controller/storage/sealed_blob.hpp"  // raw_uuid
 #include "controller/storage/segment_crypto.hpp"
 
 namespace telemed {
@@ -113,7 +113,7 @@ PreparedDownload prepare_sealed_download(const ControllerConfig& cfg, BlobStore&
     }
     const ControllerConfig::MasterKey* mk = master_key(cfg, obj.key_id);
     std::optional<std::string> key;
-    if (mk) key = segcrypt::unwrap_key(mk->key, raw_uuid(obj.id), obj.wrapped_key);
+    if (mk) key = segcrypt::unwrap_key(mk->key, uuid_to_bytes(obj.id), obj.wrapped_key);
     if (!key) {
         log_error("%s %s: its data key does not unwrap (master key %s %s)", obj.what, obj.id.c_str(),
                   obj.key_id.c_str(), mk ? "does not match" : "not configured");
@@ -128,7 +128,7 @@ PreparedDownload prepare_sealed_download(const ControllerConfig& cfg, BlobStore&
         return d;
     }
     const uint64_t first = d.range.kind == ByteRange::Kind::Partial ? d.range.first : 0;
-    auto source = std::make_shared<SealedSource>(std::move(blob), std::move(*key), raw_uuid(obj.id), obj.size, first,
+    auto source = std::make_shared<SealedSource>(std::move(blob), std::move(*key), uuid_to_bytes(obj.id), obj.size, first,
                                                  obj.id, obj.what);
     // The first segment served is checked before any header goes out.
     if (obj.size > 0 && !source->load(first / segcrypt::kSegmentBytes)) {

@@ -9,28 +9,15 @@
 #include <vector>
 
 #include "common/crypto.hpp"
+#include "common/ids.hpp"
 
 namespace telemed {
-
-std::string raw_uuid(const std::string& id) {
-    std::string out;
-    for (std::size_t i = 0; i + 1 < id.size();) {
-        if (id[i] == '-') {
-            ++i;
-            continue;
-        }
-        auto nib = [](char h) { return h >= '0' && h <= '9' ? h - '0' : h >= 'a' && h <= 'f' ? h - 'a' + 10 : h - 'A' + 10; };
-        out.push_back(static_cast<char>(nib(id[i]) * 16 + nib(id[i + 1])));
-        i += 2;
-    }
-    return out;
-}
 
 SealingWriter::SealingWriter(std::string id, std::unique_ptr<BlobWriter> blob)
     : id_(std::move(id)),
       blob_(std::move(blob)),
       data_key_(random_bytes(segcrypt::kKeyBytes)),
-      sealer_(data_key_, raw_uuid(id_)),
+      sealer_(data_key_, uuid_to_bytes(id_)),
       md_(EVP_MD_CTX_new()) {
     if (!blob_ || !md_ || EVP_DigestInit_ex(md_.get(), EVP_sha256(), nullptr) != 1) failed_ = true;
 }
@@ -64,7 +51,7 @@ bool SealingWriter::finish() {
 
 std::optional<std::string> SealingWriter::wrapped_key(std::string_view master) const {
     if (failed_) return std::nullopt;
-    return segcrypt::wrap_key(master, raw_uuid(id_), data_key_);
+    return segcrypt::wrap_key(master, uuid_to_bytes(id_), data_key_);
 }
 
 std::optional<SealedFile> seal_file(BlobStore& store, const std::string& path, const std::string& id,

@@ -19,9 +19,6 @@
 
 namespace telemed {
 
-// The 16 raw bytes of a UUID in text form (the blob's id in every AAD).
-std::string raw_uuid(const std::string& id);
-
 class SealingWriter {
 public:
     // `id`: the blob's (and row's) id, a lower-case UUID. A fresh random data key.
