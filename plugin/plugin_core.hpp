@@ -292,7 +292,8 @@ private:
     void tell_recording(Room& room, const Participant* except = nullptr);
     // false and *f: 5032. `by`: the participant who asked (null: the controller / policy).
     bool start_recording(Room& room, std::optional<std::string> id, std::optional<std::string> by, Failure* f);
-    void stop_recording(Room& room, std::optional<std::string> by);
+    // `fault`: why it stops by itself ("write_failed"), kept for the events.
+    void stop_recording(Room& room, std::optional<std::string> by, std::string fault = {});
     // Policy side effects after a room's policy or state changed: a required
     // room records when active, a disabled one never; admitted members
     // without consent leave a required room for the lobby.
@@ -305,7 +306,7 @@ private:
     // A consent change of `participant_id` took effect: lobby, roster, recorded set.
     void consent_changed(Room& room, const std::string& participant_id);
     void send_back_to_lobby(Room& room, const std::shared_ptr<Participant>& p);
-    // Write failures seen by the media path: stop those participants' tracks.
+    // Write failures seen by the media path: stop those rooms' recordings (fault write_failed).
     void handle_recording_faults();
     ManifestTrack* manifest_track(const std::string& room_id, const std::string& recording_id, std::size_t index);
     // ~PluginCore: every recording stopped, files closed, manifests written

@@ -52,7 +52,7 @@ std::vector<std::string> PluginCore::recorded_ids(const Room& room) const {
     const RoomRecording& rec = room.recording();
     if (!rec.on) return out;
     for (const auto& [pid, member] : room.members())
-        if (recording::records(rec.on, member->admitted(), room.consent(pid).value) && rec.failed.count(pid) == 0)
+        if (recording::records(rec.on, member->admitted(), room.consent(pid).value))
             out.push_back(pid);
     return out;  // members() is ordered: sorted
 }
@@ -63,6 +63,7 @@ RecordingStatus PluginCore::recording_status(const Room& room) const {
     if (s.on) s.recording_id = room.recording().record.recording_id;
     s.policy = room.recording_policy();
     s.recorded = recorded_ids(room);
+    if (!s.on) s.fault = room.recording().fault;
     return s;
 }
 
@@ -127,9 +128,11 @@ void PluginCore::tell_recording(Room& room, const Participant* except) {
     RoomRecording& rec = room.recording();
     RecordingStatus s = recording_status(room);
     const std::string id = s.recording_id.value_or(std::string());
-    if (s.on == rec.told_on && id == rec.told_id && s.recorded == rec.told_recorded) return;
+    if (s.on == rec.told_on && id == rec.told_id && s.fault == rec.told_fault && s.recorded == rec.told_recorded)
+        return;
     rec.told_on = s.on;
     rec.told_id = id;
+    rec.told_fault = s.fault;
     rec.told_recorded = s.recorded;
     for (const auto& [pid, member] : room.members())
         if (member->admitted() && member.get() != except) push_locked(member, std::nullopt, recording_event(s));
@@ -158,9 +161,9 @@ bool PluginCore::start_recording(Room& room, std::optional<std::string> id, std:
     rec.record.started_by = by;
     rec.active.clear();
     rec.next_n.clear();
-    rec.failed.clear();
+    rec.fault.clear();
     if (recording_store_) {
-        RecordingEventMsg ev{room.id(), rid, "started", by, rec.record.started_us, nullptr};
+        RecordingEventMsg ev{room.id(), rid, "started", by, rec.record.started_us, nullptr, {}};
         if (!recording_store_->submit_event(std::move(ev)))
             log(LogLevel::Warn, "recording event not queued: room " + room.id() + " recording " + rid + " started");
     }
@@ -169,15 +172,18 @@ bool PluginCore::start_recording(Room& room, std::optional<std::string> id, std:
     return true;
 }
 
-void PluginCore::stop_recording(Room& room, std::optional<std::string> by) {
+void PluginCore::stop_recording(Room& room, std::optional<std::string> by, std::string fault) {
     RoomRecording& rec = room.recording();
     if (!rec.on) return;
     rec.on = false;
+    rec.fault = fault;
     rec.record.stopped_us = host_.now_unix_micros();
     rec.record.stopped_by = by;
+    rec.record.fault = std::move(fault);
     media_changed(room);  // every track leaves the views and waits to be closed
-    log(LogLevel::Info, "recording stopped: room " + room.id() + " recording " + rec.record.recording_id + ", " +
-                            std::to_string(rec.record.tracks.size()) + " track(s)");
+    log(rec.fault.empty() ? LogLevel::Info : LogLevel::Error,
+        "recording stopped" + (rec.fault.empty() ? std::string() : " (" + rec.fault + ")") + ": room " + room.id() +
+            " recording " + rec.record.recording_id + ", " + std::to_string(rec.record.tracks.size()) + " track(s)");
     finishing_.push_back(std::move(rec.record));
     rec.record = RecordingRecord{};
     rec.active.clear();
@@ -185,7 +191,8 @@ void PluginCore::stop_recording(Room& room, std::optional<std::string> by) {
 }
 
 void PluginCore::apply_recording_policy(Room& room) {
-    switch (recording::auto_action(room.recording_policy(), room.state() == RoomState::Active, room.recording().on)) {
+    switch (recording::auto_action(room.recording_policy(), room.state() == RoomState::Active, room.recording().on,
+                                   !room.recording().fault.empty())) {
         case recording::AutoAction::Start: {
             Failure f;
             if (!start_recording(room, std::nullopt, std::nullopt, &f))
@@ -403,15 +410,23 @@ ManifestTrack* PluginCore::manifest_track(const std::string& room_id, const std:
 void PluginCore::handle_recording_faults() {
     for (auto& [id, room] : rooms_) {
         RoomRecording& rec = room->recording();
-        bool changed = false;
-        for (const auto& [pid, tracks] : rec.active)
-            for (const auto& [mindex, t] : tracks)
-                if (t->failed.load(std::memory_order_acquire) && rec.failed.insert(pid).second) {
-                    log(LogLevel::Error, "recording write failed, participant no longer recorded: room " + id +
-                                             " recording " + rec.record.recording_id + " participant " + pid);
-                    changed = true;
-                }
-        if (changed) media_changed(*room);  // its tracks leave the views; `recording` tells who is recorded
+        const auto failed = [&] {
+            for (const auto& [pid, tracks] : rec.active)
+                for (const auto& [mindex, t] : tracks)
+                    if (t->failed.load(std::memory_order_acquire)) {
+                        log(LogLevel::Error, "recording write failed: room " + id + " recording " +
+                                                 rec.record.recording_id + " participant " + pid);
+                        return true;
+                    }
+            return false;
+        };
+        // A full or failing disk fails every file: the whole recording
+        // stops (what was written stays and is processed as incomplete),
+        // everyone is told, the call goes on.
+        if (rec.on && failed()) {
+            stop_recording(*room, std::nullopt, "write_failed");
+            tell_recording(*room);
+        }
     }
 }
 
@@ -462,7 +477,8 @@ void PluginCore::finish_recording(const RecordingRecord& r, bool via_store) {
     else
         log(LogLevel::Info, "recording finished: room " + r.room_id + " recording " + r.recording_id);
     if (!recording_store_) return;
-    RecordingEventMsg ev{r.room_id, r.recording_id, "stopped", r.stopped_by, r.stopped_us, manifest_tracks_json(r)};
+    RecordingEventMsg ev{r.room_id, r.recording_id, "stopped", r.stopped_by, r.stopped_us, manifest_tracks_json(r),
+                         r.fault};
     if (via_store) {
         if (!recording_store_->submit_event(std::move(ev)))
             log(LogLevel::Warn, "recording event not queued: room " + r.room_id + " recording " + r.recording_id);
@@ -513,7 +529,7 @@ void PluginCore::record_packet(Participant& p, TrackRecorder& t, uint8_t* buf, s
     if (file == nullptr) return;  // not opened yet (the worker does it right after the view went out)
     if (host_.write_recorder(file, buf, len) < 0) {
         // Disk full or the like: nothing more to this track; the worker
-        // stops the participant's other tracks and tells the room.
+        // stops the whole recording and tells the room.
         t.failed.store(true, std::memory_order_release);
         recording_fault_.store(true, std::memory_order_release);
         return;

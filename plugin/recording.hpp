@@ -25,7 +25,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -81,6 +80,9 @@ struct RecordingRecord {
     int64_t stopped_us = 0;
     std::optional<std::string> started_by;
     std::optional<std::string> stopped_by;
+    // Why it stopped by itself: "write_failed" (a write or an open of one of
+    // its files failed: a full or failing disk). Empty when asked to stop.
+    std::string fault;
     std::vector<ManifestTrack> tracks;
 };
 
@@ -92,11 +94,14 @@ struct RoomRecording {
     std::map<std::string, std::map<int, std::shared_ptr<TrackRecorder>>, std::less<>> active;
     // (participant, source) -> the next n of its file names
     std::map<std::pair<std::string, Source>, int> next_n;
-    // Participants whose writes failed: not recorded again in this recording.
-    std::set<std::string, std::less<>> failed;
+    // The fault that stopped the last recording ("write_failed"; empty:
+    // none). Kept, and told, until the next start; a required room does
+    // not restart by itself while it is set (recording::auto_action).
+    std::string fault;
     // What the last `recording` event said (sent again only when it changes).
     bool told_on = false;
     std::string told_id;
+    std::string told_fault;
     std::vector<std::string> told_recorded;
 };
 
@@ -114,14 +119,15 @@ struct RecordingStatus {
     std::optional<std::string> recording_id;
     RecordingPolicy policy = RecordingPolicy::Optional;
     std::vector<std::string> recorded;  // sorted participant ids
+    std::string fault;                  // RoomRecording::fault (state off only)
 };
 
-// {"state":"on"|"off","recording_id":uuid|null,"policy","recorded":[...]}
+// {"state":"on"|"off","recording_id":uuid|null,"policy","recorded":[...],"fault":"write_failed"|null}
 Json recording_fields(const RecordingStatus& s);
 // {"telemed":"recording", ...recording_fields}
 Json recording_event(const RecordingStatus& s);
 
-// manifest.json: {"recording_id","room","started_at","stopped_at","tracks":[{"file","participant",
+// manifest.json: {"recording_id","room","started_at","stopped_at","fault"?,"tracks":[{"file","participant",
 // "source","codec","consent_id","started_at","stopped_at"}]} (opened tracks only).
 Json manifest_json(const RecordingRecord& r);
 // The tracks array alone (the `stopped` event carries it too).
@@ -134,9 +140,10 @@ struct RecordingEventMsg {
     std::string event;  // "started" | "stopped"
     std::optional<std::string> by;
     int64_t at_us = 0;
-    Json tracks;  // "stopped" only (manifest_tracks_json)
+    Json tracks;        // "stopped" only (manifest_tracks_json)
+    std::string fault;  // "stopped" only: RecordingRecord::fault
 };
-// {"session_id","recording_id","event","by":pid|null,"at","tracks"?}
+// {"session_id","recording_id","event","by":pid|null,"at","tracks"?,"fault"?}
 Json recording_event_body(const RecordingEventMsg& m);
 
 }  // namespace telemed::plugin

@@ -18,6 +18,7 @@ Json recording_fields(const RecordingStatus& s) {
     json_t* arr = json_array();
     for (const std::string& pid : s.recorded) json_array_append_new(arr, json_str(pid));
     json_object_set_new(j.get(), "recorded", arr);
+    json_object_set_new(j.get(), "fault", s.fault.empty() ? json_null() : json_str(s.fault));
     return j;
 }
 
@@ -52,6 +53,7 @@ Json manifest_json(const RecordingRecord& r) {
     json_object_set_new(j.get(), "room", json_str(r.room_id));
     json_object_set_new(j.get(), "started_at", time_or_null(r.started_us));
     json_object_set_new(j.get(), "stopped_at", time_or_null(r.stopped_us));
+    if (!r.fault.empty()) json_object_set_new(j.get(), "fault", json_str(r.fault));
     json_object_set_new(j.get(), "tracks", manifest_tracks_json(r).release());
     return j;
 }
@@ -64,6 +66,7 @@ Json recording_event_body(const RecordingEventMsg& m) {
     json_object_set_new(j.get(), "by", m.by ? json_str(*m.by) : json_null());
     json_object_set_new(j.get(), "at", time_or_null(m.at_us));
     if (m.tracks) json_object_set(j.get(), "tracks", m.tracks.get());
+    if (!m.fault.empty()) json_object_set_new(j.get(), "fault", json_str(m.fault));
     return j;
 }
 

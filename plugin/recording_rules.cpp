@@ -105,8 +105,8 @@ ConsentEffect consent_effect(RecordingPolicy policy, bool admitted, bool ticket,
     }
 }
 
-AutoAction auto_action(RecordingPolicy policy, bool room_active, bool on) {
-    if (policy == RecordingPolicy::Required && room_active && !on) return AutoAction::Start;
+AutoAction auto_action(RecordingPolicy policy, bool room_active, bool on, bool halted) {
+    if (policy == RecordingPolicy::Required && room_active && !on && !halted) return AutoAction::Start;
     if (policy == RecordingPolicy::Disabled && on) return AutoAction::Stop;
     return AutoAction::None;
 }

@@ -76,8 +76,10 @@ ConsentEffect consent_effect(RecordingPolicy policy, bool admitted, bool ticket,
 
 // ---- recording by itself ----
 // A required room records whenever it is active; a disabled one never.
-// Returns the action the plugin takes by itself, or nullopt-like Unchanged.
+// `halted`: its last recording stopped on a fault (a write failed): no
+// restart by itself (it would fail again at once, over and over) until a
+// start is asked for. Returns the action the plugin takes by itself.
 enum class AutoAction : uint8_t { None, Start, Stop };
-AutoAction auto_action(RecordingPolicy policy, bool room_active, bool on);
+AutoAction auto_action(RecordingPolicy policy, bool room_active, bool on, bool halted);
 
 }  // namespace telemed::plugin::recording

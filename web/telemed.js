@@ -247,7 +247,9 @@ const consentOf = (v) => (typeof v === 'boolean' ? v : null);
 /** The room's recording state from the plugin's `recording` event (or the
  *  `recording` object of `joined` / `admitted`): {state: 'on' | 'off',
  *  recordingId, policy ('disabled' | 'optional' | 'required' | null),
- *  recorded: participant ids whose tracks are being written now}. */
+ *  recorded: participant ids whose tracks are being written now, fault:
+ *  while off, why the last recording stopped by itself ('write_failed': the
+ *  server could not save it) or null}. */
 function recordingState(v) {
     const o = v && typeof v === 'object' && !Array.isArray(v) ? v : {};
     return {
@@ -255,6 +257,7 @@ function recordingState(v) {
         recordingId: typeof o.recording_id === 'string' ? o.recording_id : null,
         policy: ['disabled', 'optional', 'required'].includes(o.policy) ? o.policy : null,
         recorded: strArray(o.recorded),
+        fault: o.state !== 'on' && typeof o.fault === 'string' && o.fault.length <= 64 ? o.fault : null,
     };
 }
 

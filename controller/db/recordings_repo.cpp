@@ -20,7 +20,8 @@ namespace {
 #define RECORDING_COLUMNS                                                                                        \
     "r.id::text, r.session_id::text, r.state, " TELEMED_SQL_MICROS("r.started_at") ", "                          \
     TELEMED_SQL_MICROS("r.stopped_at") ", r.started_by::text, r.error, " TELEMED_SQL_MICROS("r.created_at") ", " \
-    TELEMED_SQL_MICROS("r.updated_at") ", r.attempts, r.duration_ms, " TELEMED_SQL_MICROS("r.processed_at")
+    TELEMED_SQL_MICROS("r.updated_at") ", r.attempts, r.duration_ms, " TELEMED_SQL_MICROS("r.processed_at") ", r.fault"
+constexpr int kRecordingColumns = 13;  // what recording_of reads; a query's own columns follow
 
 #define OUTPUT_COLUMNS                                                                                      \
     "o.id::text, o.recording_id::text, o.kind, o.participant_id::text, o.content_type, o.size, o.sha256, "   \
@@ -54,6 +55,7 @@ RecordingRow recording_of(const PGresult* r, int i) {
     x.attempts = static_cast<int>(int64(r, i, 9));
     x.duration_ms = opt_int64(r, i, 10);
     x.processed_at = opt_int64(r, i, 11);
+    x.fault = opt_str(r, i, 12);
     return x;
 }
 
@@ -226,7 +228,8 @@ bool note_started(PGconn* c, const std::string& session_id, bool session_open, c
 }
 
 int note_stopped(PGconn* c, const std::string& session_id, const std::string& id, int64_t at,
-                 const std::optional<std::string>& by, const std::vector<TrackRow>& tracks, const std::string& actor) {
+                 const std::optional<std::string>& by, const std::vector<TrackRow>& tracks, const std::string& actor,
+                 const std::optional<std::string>& fault) {
     std::optional<RecordingRow> row = find_recording(c, id);
     bool stopped_now = false;
     if (!row) {
@@ -244,6 +247,11 @@ int note_stopped(PGconn* c, const std::string& session_id, const std::string& id
              " WHERE id = $1::uuid AND (stopped_at IS NULL OR stopped_at > " TELEMED_SQL_FROM_MICROS("$2") ")",
              Params().add(id).add(at));
     }
+    // A fault is kept whatever came first (a session end may have stopped
+    // the row already): the outcome is then incomplete, never available.
+    if (fault)
+        exec(c, "UPDATE recordings SET fault = $2, updated_at = now() WHERE id = $1::uuid AND fault IS NULL",
+             Params().add(id).add(*fault));
     int inserted = 0;
     for (const TrackRow& t : tracks) {
         ResultPtr r = exec(c,
@@ -256,7 +264,8 @@ int note_stopped(PGconn* c, const std::string& session_id, const std::string& id
         inserted += std::atoi(PQcmdTuples(r.get()));
     }
     if (stopped_now)
-        audit(c, session_id, actor, "recording.stopped", id, nullptr, by, static_cast<int>(tracks.size()));
+        audit(c, session_id, actor, "recording.stopped", id, fault ? fault->c_str() : nullptr, by,
+              static_cast<int>(tracks.size()));
     else if (inserted > 0)
         audit(c, session_id, actor, "recording.tracks_stored", id, nullptr, {}, inserted);
     return inserted;
@@ -317,8 +326,8 @@ std::vector<JobCandidate> lock_job_candidates(PGconn* c, unsigned grace_s, int l
     for (int i = 0; i < PQntuples(r.get()); ++i) {
         JobCandidate j;
         j.row = recording_of(r.get(), i);
-        j.lease_expired = boolean(r.get(), i, 12);
-        j.grace_over = boolean(r.get(), i, 13);
+        j.lease_expired = boolean(r.get(), i, kRecordingColumns);
+        j.grace_over = boolean(r.get(), i, kRecordingColumns + 1);
         out.push_back(std::move(j));
     }
     return out;
@@ -490,8 +499,8 @@ std::vector<RecordingRow> live_recordings_older_than(PGconn* c, unsigned grace_s
 
 bool stop_lost_recording(PGconn* c, const std::string& session_id, const std::string& id) {
     ResultPtr r = exec(c,
-                       "UPDATE recordings SET state = 'stopped', stopped_at = now(), updated_at = now()"
-                       " WHERE id = $1::uuid AND state = 'recording'",
+                       "UPDATE recordings SET state = 'stopped', stopped_at = now(), fault = 'media_server_lost',"
+                       " updated_at = now() WHERE id = $1::uuid AND state = 'recording'",
                        Params().add(id));
     if (std::atoi(PQcmdTuples(r.get())) != 1) return false;
     audit(c, session_id, "system", "recording.stopped", id, "media_server_lost");
@@ -537,6 +546,7 @@ Json recording_json(const RecordingRow& r, const std::vector<TrackRow>& tracks, 
     json_object_set_new(o.get(), "stopped_at", time_or_null(r.stopped_at));
     json_object_set_new(o.get(), "started_by", str_or_null(r.started_by));
     json_object_set_new(o.get(), "error", str_or_null(r.error));
+    json_object_set_new(o.get(), "fault", str_or_null(r.fault));
     json_object_set_new(o.get(), "created_at", json_str(format_rfc3339_micros(r.created_at)));
     json_object_set_new(o.get(), "updated_at", json_str(format_rfc3339_micros(r.updated_at)));
     json_object_set_new(o.get(), "duration_ms", r.duration_ms ? json_integer(*r.duration_ms) : json_null());

@@ -56,6 +56,11 @@ struct RecordingRow {
     int attempts = 0;
     std::optional<int64_t> duration_ms;
     std::optional<int64_t> processed_at;
+    // sql/009: why it stopped by itself: write_failed (the media server
+    // could not write: storage full or failing), media_server_lost (the
+    // media server no longer records it: Janus died). Either makes the
+    // outcome incomplete.
+    std::optional<std::string> fault;
 };
 
 // A playable output of a recording (sql/008 recording_outputs).
@@ -113,10 +118,12 @@ bool note_started(PGconn* c, const std::string& session_id, bool session_open, c
 // The plugin says recording `id` stopped at `at`, with `tracks` (stored
 // once per (recording, file)). starting/recording/failed or absent ->
 // stopped (stopped_at = at), audit "recording.stopped" {recording_id,
-// tracks, by?}; already stopped: stopped_at = the earlier of the two;
-// processing/available/incomplete: unchanged. Returns the tracks inserted now.
+// tracks, by?, reason: fault?}; already stopped: stopped_at = the earlier
+// of the two; processing/available/incomplete: unchanged. `fault`
+// ("write_failed"): stored unless one is already. Returns the tracks inserted now.
 int note_stopped(PGconn* c, const std::string& session_id, const std::string& id, int64_t at,
-                 const std::optional<std::string>& by, const std::vector<TrackRow>& tracks, const std::string& actor);
+                 const std::optional<std::string>& by, const std::vector<TrackRow>& tracks, const std::string& actor,
+                 const std::optional<std::string>& fault = std::nullopt);
 // Session end/cancel: every starting/recording row of the session ->
 // stopped now, audit "recording.stopped" {recording_id, reason:
 // "session_ended"} each. Returns their ids.
@@ -186,8 +193,9 @@ std::optional<OutputRow> find_composite_output(PGconn* c, const std::string& rec
 // first: the processor asks their room whether it still records them.
 std::vector<RecordingRow> live_recordings_older_than(PGconn* c, unsigned grace_s, int limit);
 // The media server no longer records `id` (its room is gone or records
-// another id): recording -> stopped now, audit "recording.stopped"
-// {recording_id, reason: "media_server_lost"}. false when it was not `recording`.
+// another id): recording -> stopped now, fault media_server_lost, audit
+// "recording.stopped" {recording_id, reason: "media_server_lost"}. false
+// when it was not `recording`.
 bool stop_lost_recording(PGconn* c, const std::string& session_id, const std::string& id);
 
 // The Recording resource: {id, session_id, state, started_at, stopped_at,

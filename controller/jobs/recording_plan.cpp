@@ -84,6 +84,8 @@ std::optional<Manifest> parse_manifest(std::string_view text, std::string* error
         }
         m.tracks.push_back(std::move(*t));
     }
+    const json_t* fault = json_object_get(j.get(), "fault");
+    m.fault = fault != nullptr && !json_is_null(fault);
     return m;
 }
 

@@ -28,6 +28,7 @@ struct Manifest {
     std::string recording_id;
     std::string room;  // the session id
     std::vector<recording_input::Track> tracks;  // at most recording_input::kMaxTracks
+    bool fault = false;  // "fault" present and not null (the plugin stopped it: a write failed)
 };
 // nullopt with *error (our words) when it is over kMaxManifestBytes, not
 // JSON, lacks recording_id/room, or a track is malformed (recording_input::
@@ -149,8 +150,9 @@ struct AfterFailure {
 // `attempts`: the attempts made, this one included.
 AfterFailure after_failure(unsigned attempts, unsigned max_attempts, unsigned retry_delay_s);
 
-// available, or incomplete when the manifest never came or a track had to
-// be left out (unreadable codec).
+// available, or incomplete when the manifest never came, the recording
+// stopped on a fault (write_failed, media_server_lost) or a track had to be
+// left out (unreadable codec).
 const char* outcome_state(bool incomplete);
 
 }  // namespace telemed::recplan

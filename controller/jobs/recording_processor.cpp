@@ -147,7 +147,9 @@ private:
             if (manifest && (manifest->recording_id != rec_.id || manifest->room != rec_.session_id)) manifest.reset();
             if (!manifest) log_warn("recording %s: manifest.json unusable; processed as incomplete", rec_.id.c_str());
         }
-        incomplete_ = !manifest;
+        // Cut short: no manifest (Janus died), or stopped by a fault (a
+        // write failed: the row's, or the manifest's if the event was lost).
+        incomplete_ = !manifest || manifest->fault || rec_.fault.has_value();
         std::set<std::string> on_disk;
         for (fs::directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
             const std::string n = it->path().filename().string();
@@ -357,7 +359,10 @@ std::optional<RecordingProcessor::Job> RecordingProcessor::claim() {
             recplan::ClaimInput in;
             in.state = cand.row.state;
             in.lease_expired = cand.lease_expired;
-            in.grace_over = cand.grace_over;
+            // A recording stopped on a fault waits for no manifest: the
+            // plugin wrote (or failed to write) it before it told us
+            // (write_failed), or its Janus died (media_server_lost).
+            in.grace_over = cand.grace_over || cand.row.fault.has_value();
             in.attempts = static_cast<unsigned>(cand.row.attempts);
             in.max_attempts = cfg_.recording_max_attempts;
             in.manifest_present = fs::exists(

@@ -17,11 +17,12 @@
 //       removed participant's `true`; its `false` is stored), 400, 422, 401,
 //       503 database-unavailable.
 //   POST /internal/v1/recordings/events
-//       {"session_id","recording_id","event":"started"|"stopped","by","at","tracks":[...]}
+//       {"session_id","recording_id","event":"started"|"stopped","by","at","tracks":[...],"fault"?}
 //       started: db::note_started; stopped: db::note_stopped with the tracks
 //       (each track's participant must be of the session and its consent_id
 //       a stored consent = true of that participant in that session: else
-//       422, nothing stored). Accepted on an ended session too (the end's
+//       422, nothing stored); `fault` "write_failed" (it stopped because a
+//       write failed) is kept on the row: processed as incomplete. Accepted on an ended session too (the end's
 //       destroy_room sends `stopped` afterwards). Repeats change nothing.
 //       200 {}. 404 unknown session, 422 (also: recording_id of another
 //       session, `by` not of the session), 400, 401, 503.
@@ -173,7 +174,7 @@ Response store_recording_event(const Request& req, AppContext& app) {
                 return db::TxnEnd::Rollback;
             }
             const std::optional<db::RecordingRow> before = existing;
-            stored_tracks = db::note_stopped(c, s->id, in->recording_id, in->at, in->by, tracks, actor);
+            stored_tracks = db::note_stopped(c, s->id, in->recording_id, in->at, in->by, tracks, actor, in->fault);
             changed = !before || before->state != "stopped" || stored_tracks > 0;
             return db::TxnEnd::Commit;
         });

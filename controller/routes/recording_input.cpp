@@ -138,7 +138,7 @@ std::optional<Consent> parse_consent(const json_t* body, FieldErrors& errors) {
 
 std::optional<Event> parse_event(const json_t* body, FieldErrors& errors) {
     const std::size_t before = errors.size();
-    if (!object_of(body, {"session_id", "recording_id", "event", "by", "at", "tracks"}, "", kNotBodyObject, true,
+    if (!object_of(body, {"session_id", "recording_id", "event", "by", "at", "tracks", "fault"}, "", kNotBodyObject, true,
                    errors) &&
         !json_is_object(body))
         return std::nullopt;
@@ -164,6 +164,16 @@ std::optional<Event> parse_event(const json_t* body, FieldErrors& errors) {
         e.at = *at;
     else
         errors.push_back({"at", "required, an RFC 3339 timestamp"});
+    const json_t* fault = json_object_get(body, "fault");
+    if (fault && !json_is_null(fault)) {
+        std::optional<std::string_view> f = string_of(fault);
+        if (!f || *f != "write_failed")
+            errors.push_back({"fault", "must be write_failed or null"});
+        else if (ev && *ev == "started")
+            errors.push_back({"fault", "only on a stopped event"});
+        else
+            e.fault = std::string(*f);
+    }
     const json_t* tracks = json_object_get(body, "tracks");
     if (tracks && !json_is_null(tracks)) {
         if (!json_is_array(tracks)) {

@@ -54,6 +54,7 @@ struct Event {
     std::optional<std::string> by;  // participant id
     int64_t at = 0;                 // Unix microseconds
     std::vector<Track> tracks;      // stopped only
+    std::optional<std::string> fault;  // stopped only: "write_failed" (it stopped by itself)
 };
 std::optional<Event> parse_event(const json_t* body, FieldErrors& errors);
 // One entry of "tracks" (the event's, and manifest.json's: jobs/recording_plan.hpp);

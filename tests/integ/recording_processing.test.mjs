@@ -228,6 +228,7 @@ test('a recording the media server no longer records (Janus died) is stopped, th
     const rec = await waitState(rid, ['incomplete', 'available', 'failed'], 30000);
     assert.equal(rec.state, 'incomplete', JSON.stringify(rec));
     assert.ok(rec.stopped_at, 'stopped');
+    assert.equal(rec.fault, 'media_server_lost');
     assert.deepEqual(rec.outputs, []);
     assert.equal(rec.duration_ms, null);
     const stops = psql(`SELECT data->>'reason' FROM audit_log WHERE action = 'recording.stopped' AND data->>'recording_id' = ${lit(rid)}`);

@@ -292,6 +292,9 @@ describe('internal: POST /internal/v1/recordings/events', () => {
         assertFieldError(await post({ ...base, recording_id: 'r1' }), 'recording_id');
         assertFieldError(await post({ ...base, room: r.sid }), 'room');
         assertFieldError(await post({ ...base, by: 'doctor' }), 'by');
+        assertFieldError(await post({ ...base, fault: 'disk_full' }), 'fault');
+        assertFieldError(await post({ ...base, fault: 7 }), 'fault');
+        assertFieldError(await post({ ...base, event: 'started', fault: 'write_failed' }), 'fault');
         const many = Array.from({ length: 65 }, (_, i) => track(r.doctor.id, kd, 'audio', i));
         assertFieldError(await post({ ...base, tracks: many }), 'tracks');
         assertFieldError(await post({ ...base, event: 'started', tracks: [track(r.doctor.id, kd)] }), 'tracks');
@@ -322,6 +325,34 @@ describe('internal: POST /internal/v1/recordings/events', () => {
         const rec = await getRecording(rid);
         assertRecording(rec, { state: 'stopped', started_by: null });
         assert.equal(Date.parse(rec.started_at), Date.parse(t.started_at), 'started_at from its first track');
+    });
+});
+
+describe('faults', () => {
+    test('a stopped event with fault write_failed: the row keeps it (also after a session end stopped it first), audit reason write_failed', T, async () => {
+        const r = await room();
+        const kd = (await consent(r.sid, r.doctor.id, true)).json.id;
+        const rid = randomUUID();
+        assert.equal((await event(r.sid, rid, 'started')).status, 200);
+        assert.equal((await getRecording(rid)).fault, null);
+        const body = { session_id: r.sid, recording_id: rid, event: 'stopped', by: null, at: new Date().toISOString(),
+            tracks: [track(r.doctor.id, kd)], fault: 'write_failed' };
+        assert.equal((await internal('/internal/v1/recordings/events', body)).status, 200);
+        const rec = await getRecording(rid);
+        assert.equal(rec.fault, 'write_failed');
+        assert.ok(rec.stopped_at);
+        const stops = auditRows(r.sid, 'recording.stopped');
+        assert.equal(stops.length, 1);
+        assert.equal(stops[0].data.reason, 'write_failed');
+        // The session's end came first: the late event still records the fault.
+        const r2 = await room();
+        const kd2 = (await consent(r2.sid, r2.doctor.id, true)).json.id;
+        const rid2 = randomUUID();
+        assert.equal((await event(r2.sid, rid2, 'started')).status, 200);
+        await transition(r2.sid, 'end');
+        const late = { ...body, session_id: r2.sid, recording_id: rid2, tracks: [track(r2.doctor.id, kd2)] };
+        assert.equal((await internal('/internal/v1/recordings/events', late)).status, 200);
+        assert.equal((await getRecording(rid2)).fault, 'write_failed');
     });
 });
 

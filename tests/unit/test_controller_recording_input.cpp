@@ -73,6 +73,22 @@ void test_consent(void**) {
     assert_string_equal(consent_error("[]").c_str(), "");  // not an object: field ""
 }
 
+void test_event_fault(void**) {
+    assert_string_equal(event_error(ev(",\"event\":\"stopped\",\"fault\":\"write_failed\"")).c_str(), "");
+    assert_string_equal(event_error(ev(",\"event\":\"stopped\",\"fault\":null")).c_str(), "");
+    assert_string_equal(event_error(ev(",\"event\":\"stopped\",\"fault\":\"disk_full\"")).c_str(), "fault");
+    assert_string_equal(event_error(ev(",\"event\":\"stopped\",\"fault\":1")).c_str(), "fault");
+    assert_string_equal(event_error(ev(",\"event\":\"started\",\"fault\":\"write_failed\"")).c_str(), "fault");
+    std::string err;
+    Json j = json_parse(ev(",\"event\":\"stopped\",\"fault\":\"write_failed\""), &err);
+    FieldErrors errors;
+    auto e = recording_input::parse_event(j.get(), errors);
+    assert_true(e && e->fault && *e->fault == "write_failed");
+    Json k = json_parse(ev(",\"event\":\"stopped\""), &err);
+    auto f = recording_input::parse_event(k.get(), errors);
+    assert_true(f && !f->fault);
+}
+
 void test_event_started_and_stopped(void**) {
     std::size_t n = 99;
     assert_string_equal(event_error(ev(",\"event\":\"started\",\"by\":null"), &n).c_str(), "");
@@ -188,6 +204,7 @@ int main() {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_consent),
         cmocka_unit_test(test_event_started_and_stopped),
+        cmocka_unit_test(test_event_fault),
         cmocka_unit_test(test_event_tracks_bounded_and_strict),
         cmocka_unit_test(test_start_body),
         cmocka_unit_test(test_record_request),

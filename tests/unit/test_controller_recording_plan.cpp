@@ -57,6 +57,11 @@ void test_manifest(void** /*state*/) {
     assert_int_equal(n, 2);
     assert_string_equal(manifest_error(manifest(""), &n).c_str(), "");
     assert_int_equal(n, 0);
+    // "fault": present (not null) marks it cut short.
+    std::string err;
+    assert_false(parse_manifest(manifest(""), &err)->fault);
+    assert_false(parse_manifest(manifest("", ",\"fault\":null"), &err)->fault);
+    assert_true(parse_manifest(manifest("", ",\"fault\":\"write_failed\""), &err)->fault);
     // Bounds and shape.
     std::string big = manifest(track(a), ",\"pad\":\"" + std::string(kMaxManifestBytes, 'x') + "\"");
     assert_string_equal(manifest_error(big).c_str(), "manifest.json is too large");

@@ -6,7 +6,8 @@
 // first packet; a consent is effective only once stored; a withdrawal stops
 // the writes at the next packet while forwarding goes on; the required
 // policy's admission rules; record permissions and policy errors; a failed
-// write; destroy_room; the events.
+// write (the whole recording stops, fault write_failed; a required room does
+// not restart by itself); destroy_room; the events.
 #include <string>
 #include <vector>
 
@@ -276,12 +277,14 @@ static void rules_written_and_effects(void**) {
                 }
     for (RecordingPolicy p : kPolicies)
         for (bool active : {false, true})
-            for (bool on : {false, true}) {
-                AutoAction want = AutoAction::None;
-                if (p == RecordingPolicy::Required && active && !on) want = AutoAction::Start;
-                if (p == RecordingPolicy::Disabled && on) want = AutoAction::Stop;
-                assert_int_equal(static_cast<int>(recording::auto_action(p, active, on)), static_cast<int>(want));
-            }
+            for (bool on : {false, true})
+                for (bool halted : {false, true}) {
+                    AutoAction want = AutoAction::None;
+                    if (p == RecordingPolicy::Required && active && !on && !halted) want = AutoAction::Start;
+                    if (p == RecordingPolicy::Disabled && on) want = AutoAction::Stop;
+                    assert_int_equal(static_cast<int>(recording::auto_action(p, active, on, halted)),
+                                     static_cast<int>(want));
+                }
 }
 
 // ---------------------------------------------------------------- writes
@@ -555,24 +558,73 @@ static void unmakeable_folder_is_5032(void** state) {
 
 // ---------------------------------------------------------------- faults, end
 
-static void failed_write_stops_the_participant_and_tells(void** state) {
+static void failed_write_stops_the_recording_and_tells(void** state) {
     Fixture* f = F(state);
     assert_true(consult(f));
     assert_int_equal(consent(f, 0, true), 0);
     assert_int_equal(consent(f, 1, true), 0);
     assert_int_equal(admin_record(f, "start"), 0);
     assert_int_equal(pkt(f, 0, 0), 1);
-    f->host.fail_writes = true;
+    assert_int_equal(pkt(f, 1, 0), 1);
+    f->host.fail_writes = true;  // the disk is full
     assert_int_equal(pkt(f, 0, 0), 1);  // forwarding goes on
     f->host.fail_writes = false;
     settle(f);  // the worker sees the failure
+    // The whole recording stopped: every file closed, everyone told why.
     assert_int_equal(open_files_of(f, kDoc), 0);
-    assert_string_equal(field_json(f, 1, "recording", "recorded"), "[\"bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb\"]");
-    assert_true(logs_contain(f, "recording write failed, participant no longer recorded: room"));
+    assert_int_equal(open_files_of(f, kPat), 0);
+    for (int h = 0; h < 2; ++h) {
+        assert_string_equal(field(f, h, "recording", "state"), "off");
+        assert_string_equal(field(f, h, "recording", "fault"), "write_failed");
+        assert_string_equal(field_json(f, h, "recording", "recorded"), "[]");
+    }
+    assert_true(logs_contain(f, "recording write failed: room"));
+    assert_true(logs_contain(f, "recording stopped (write_failed): room"));
+    assert_true(has_text(manifest(f), "\"fault\":\"write_failed\""));
+    assert_true(has_text(g_ctl->events.back().c_str(), "\"event\":\"stopped\""));
+    assert_true(has_text(g_ctl->events.back().c_str(), "\"fault\":\"write_failed\""));
+    // The call goes on; nothing more is written.
     assert_int_equal(pkt(f, 0, 1), 1);
-    assert_int_equal(writes_of(f, kDoc), 1);
     assert_int_equal(pkt(f, 1, 1), 1);
+    assert_int_equal(writes_of(f, kDoc), 1);
     assert_int_equal(writes_of(f, kPat), 1);
+    // A new start clears the fault.
+    assert_int_equal(admin_record(f, "start"), 0);
+    assert_string_equal(field(f, 1, "recording", "state"), "on");
+    assert_string_equal(field_json(f, 1, "recording", "fault"), "null");
+    assert_int_equal(pkt(f, 1, 0), 1);
+    assert_int_equal(writes_of(f, kPat), 2);
+}
+
+static void required_room_halted_by_a_fault_does_not_restart_by_itself(void** state) {
+    Fixture* f = F(state);
+    assert_int_equal(create_room(f, kRoom, "active", ",\"recording_policy\":\"required\""), 0);
+    assert_int_equal(join(f, 0, doctor_token(f)), 0);
+    assert_int_equal(consent(f, 0, true), 0);  // admitted at once
+    assert_int_equal(configure(f, 0), 0);
+    f->core->media_up(H(f, 0));
+    settle(f);
+    char body[128];
+    std::snprintf(body, sizeof body, "{\"request\":\"room_info\",\"room\":\"%s\"}", kRoom);
+    admin(f, body);
+    assert_true(has_text(f->last_admin.c_str(), "\"recording\":{\"state\":\"on\""));
+    pkt(f, 0, 0);
+    assert_int_equal(writes_of(f, kDoc), 1);
+    f->host.fail_writes = true;
+    pkt(f, 0, 0);
+    f->host.fail_writes = false;
+    settle(f);
+    assert_string_equal(field(f, 0, "recording", "fault"), "write_failed");
+    // What would start a required room (an upsert of the active room) does not.
+    assert_int_equal(create_room(f, kRoom, "active", ",\"recording_policy\":\"required\""), 0);
+    settle(f);
+    admin(f, body);
+    assert_true(has_text(f->last_admin.c_str(), "\"state\":\"off\""));
+    assert_true(has_text(f->last_admin.c_str(), "\"fault\":\"write_failed\""));
+    // An asked-for start does.
+    assert_int_equal(admin_record(f, "start"), 0);
+    admin(f, body);
+    assert_true(has_text(f->last_admin.c_str(), "\"recording\":{\"state\":\"on\""));
 }
 
 static void destroy_room_finishes_the_recording(void** state) {
@@ -628,7 +680,8 @@ int main() {
         cmocka_unit_test_setup_teardown(record_permissions_and_policy_errors, setup, teardown_rec),
         cmocka_unit_test_setup_teardown(no_recordings_dir_is_5032, setup_no_dir, teardown_rec),
         cmocka_unit_test_setup_teardown(unmakeable_folder_is_5032, setup, teardown_rec),
-        cmocka_unit_test_setup_teardown(failed_write_stops_the_participant_and_tells, setup, teardown_rec),
+        cmocka_unit_test_setup_teardown(failed_write_stops_the_recording_and_tells, setup, teardown_rec),
+        cmocka_unit_test_setup_teardown(required_room_halted_by_a_fault_does_not_restart_by_itself, setup, teardown_rec),
         cmocka_unit_test_setup_teardown(destroy_room_finishes_the_recording, setup, teardown_rec),
         cmocka_unit_test_setup_teardown(plugin_destroy_finishes_the_recording, setup, teardown_rec),
         cmocka_unit_test_setup_teardown(events_are_retried, setup, teardown_rec),

@@ -79,14 +79,16 @@ export class RecordingUi {
         const c = this.client;
         const e = this.el;
         const live = c && (c.status === 'waiting' || c.status === 'admitted');
-        const rec = live ? c.recording : { state: 'off', policy: null, recorded: [] };
+        const rec = live ? c.recording : { state: 'off', policy: null, recorded: [], fault: null };
         const on = rec.state === 'on';
         const required = rec.policy === 'required';
         const me = live ? c.participantId : null;
         const meRecorded = on && me !== null && rec.recorded.includes(me);
 
-        // The indicator: while recording, and in a required session's lobby.
-        const shown = on ? 'on' : live && required ? 'required' : 'off';
+        // The indicator: while recording, after a recording the server could
+        // not save (until the next start: the clinician must know the
+        // consultation is no longer recorded), and in a required session's lobby.
+        const shown = on ? 'on' : live && rec.fault ? 'fault' : live && required ? 'required' : 'off';
         e.indicator.hidden = shown === 'off';
         e.indicator.dataset.state = shown;
         e.indicator.dataset.me = meRecorded ? 'recorded' : 'not-recorded';
@@ -96,6 +98,8 @@ export class RecordingUi {
             e.text.textContent = t(meRecorded ? 'rec.on.you' : 'rec.on.notYou', {
                 who: who.length ? who.join(', ') : t('rec.nobody'),
             });
+        } else if (shown === 'fault') {
+            e.text.textContent = t('rec.fault');
         } else if (shown === 'required') {
             e.text.textContent = t('rec.required');
         } else {

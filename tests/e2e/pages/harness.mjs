@@ -37,7 +37,7 @@ function plain(v, depth = 0) {
 
 const EVENTS = ['joined', 'waiting', 'admitted', 'denied', 'participants', 'streams', 'remote', 'remote-removed',
     'muted', 'permissions', 'kicked', 'ended', 'error', 'connection', 'reconnecting', 'reconnected', 'closed',
-    'configured', 'left', 'webrtcup', 'ice', 'event'];
+    'configured', 'left', 'webrtcup', 'ice', 'event', 'recording', 'consent'];
 
 function record(name, data) {
     const e = { t: Date.now(), name, data: plain(data) };
