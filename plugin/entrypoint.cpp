@@ -196,8 +196,17 @@ public:
     }
     int write_recorder(void* recorder, uint8_t* buf, std::size_t len) noexcept override {
         if (len > 0xffff) return -1;
-        return janus_recorder_save_frame(static_cast<janus_recorder*>(recorder), reinterpret_cast<char*>(buf),
-                                         static_cast<uint>(len));
+        auto* r = static_cast<janus_recorder*>(recorder);
+        const int rc = janus_recorder_save_frame(r, reinterpret_cast<char*>(buf), static_cast<uint>(len));
+        if (rc < 0) return rc;
+        // A full disk rarely shows in the answer: Janus writes through stdio,
+        // whose buffer takes the frame while the flush underneath failed
+        // (ENOSPC), and logs the short header writes as warnings only. The
+        // stream's error flag says it. Unlocked: this media thread is the
+        // only one that writes this recorder, and it is closed only once no
+        // view holds it (plugin/recording.hpp).
+        if (r->file != nullptr && ferror_unlocked(r->file) != 0) return -1;
+        return rc;
     }
     void close_recorder(void* recorder) override {
         auto* r = static_cast<janus_recorder*>(recorder);
