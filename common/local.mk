@@ -6,6 +6,7 @@ common_libtelemed_common_la_SOURCES = \
 	common/crypto.hpp common/crypto.cpp \
 	common/ids.hpp common/ids.cpp \
 	common/timeutil.hpp common/timeutil.cpp \
+	common/key_spec.hpp common/key_spec.cpp \
 	common/token.hpp common/token.cpp \
 	common/credential.hpp common/credential.cpp \
 	common/playback_link.hpp common/playback_link.cpp \

@@ -5,6 +5,7 @@
 
 #include "common/crypto.hpp"
 #include "common/ids.hpp"
+#include "common/key_spec.hpp"
 
 namespace telemed {
 namespace {
@@ -14,22 +15,6 @@ constexpr std::size_t kFixedBytes = 1 + 2 * kIdBytes + 8;  // kid length, lid, r
 constexpr std::size_t kMacChars = 43;                      // base64url of 32 bytes
 constexpr std::size_t kMaxKeys = 16;
 
-bool valid_kid(std::string_view kid) {
-    if (kid.empty() || kid.size() > kMaxPlaybackKidChars) return false;
-    for (char c : kid) {
-        const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
-                        c == '.' || c == '-';
-        if (!ok) return false;
-    }
-    return true;
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
-
 std::string mac_of(std::string_view signing_input, std::string_view secret) {
     return base64url_encode(hmac_sha256(secret, signing_input));
 }
@@ -37,34 +22,7 @@ std::string mac_of(std::string_view signing_input, std::string_view secret) {
 }  // namespace
 
 std::optional<PlaybackKeys> parse_playback_keys(std::string_view spec, std::string* error) {
-    PlaybackKeys keys;
-    std::size_t index = 0;
-    const auto fail = [&](const std::string& msg) -> std::optional<PlaybackKeys> {
-        if (error != nullptr) *error = msg;
-        return std::nullopt;
-    };
-    while (true) {
-        const std::size_t comma = spec.find(',');
-        const std::string_view item = trim(spec.substr(0, comma));
-        if (!item.empty()) {
-            ++index;
-            const std::string where = "playback key #" + std::to_string(index) + ": ";
-            const std::size_t colon = item.find(':');
-            if (colon == std::string_view::npos) return fail(where + "expected kid:secret");
-            const std::string_view kid = trim(item.substr(0, colon));
-            const std::string_view secret = trim(item.substr(colon + 1));
-            if (!valid_kid(kid)) return fail(where + "kid must be 1..64 characters of [A-Za-z0-9_.-]");
-            if (secret.size() < kMinPlaybackSecret) return fail(where + "secret must be at least 32 bytes");
-            for (const PlaybackKey& k : keys)
-                if (k.kid == kid) return fail(where + "duplicate kid");
-            keys.push_back({std::string(kid), std::string(secret)});
-            if (keys.size() > kMaxKeys) return fail("at most 16 playback keys");
-        }
-        if (comma == std::string_view::npos) break;
-        spec.remove_prefix(comma + 1);
-    }
-    if (keys.empty()) return fail("no playback keys given");
-    return keys;
+    return parse_key_spec(spec, "playback key", kMinPlaybackSecret, kMaxKeys, error);
 }
 
 std::string_view to_string(PlaybackLinkError e) {
@@ -80,7 +38,7 @@ std::string_view to_string(PlaybackLinkError e) {
 
 std::string mint_playback_link(std::string_view link_id, std::string_view recording_id, int64_t exp,
                                const PlaybackKey& key) {
-    if (!valid_kid(key.kid)) throw std::invalid_argument("playback link: invalid kid");
+    if (!valid_key_id(key.kid)) throw std::invalid_argument("playback link: invalid kid");
     if (key.secret.size() < kMinPlaybackSecret) throw std::invalid_argument("playback link: secret too short");
     if (exp < 0 || exp > kMaxPlaybackTime) throw std::invalid_argument("playback link: exp out of range");
     std::string payload;
@@ -116,7 +74,7 @@ PlaybackLinkResult verify_playback_link(std::string_view text, const PlaybackKey
     const std::size_t k = static_cast<unsigned char>(p[0]);
     if (k == 0 || k > kMaxPlaybackKidChars || p.size() != kFixedBytes + k) return r;
     const std::string_view kid = p.substr(1, k);
-    if (!valid_kid(kid)) return r;
+    if (!valid_key_id(kid)) return r;
 
     const PlaybackKey* key = nullptr;
     for (const PlaybackKey& candidate : keys)

@@ -23,6 +23,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/key_spec.hpp"
+
 namespace telemed {
 
 inline constexpr std::string_view kPlaybackLinkPrefix = "tpl1.";
@@ -34,16 +36,12 @@ inline constexpr int64_t kMaxPlaybackTime = 253402300799;   // 9999-12-31T23:59:
 // The keys of playback_link_keys, in configuration order: the first signs,
 // every one verifies (rotation: put the new key first, drop the old one
 // once the longest link TTL has passed).
-struct PlaybackKey {
-    std::string kid;     // 1..64 of [A-Za-z0-9_.-]
-    std::string secret;  // >= kMinPlaybackSecret bytes
-};
+using PlaybackKey = KeySpecItem;  // kid 1..64 of [A-Za-z0-9_.-], secret >= kMinPlaybackSecret bytes
 using PlaybackKeys = std::vector<PlaybackKey>;
 
-// "kid1:secret1,kid2:secret2" (items split at ',', each at its first ':',
-// blanks around kid and secret trimmed; empty items skipped). nullopt with
-// *error (naming the item by position, never its content) when a kid is
-// invalid or repeated, a secret is short, or nothing is given. At most 16.
+// "kid1:secret1,kid2:secret2" (common/key_spec.hpp parse_key_spec): nullopt
+// with *error (naming the item by position, never its content) when a kid
+// is invalid or repeated, a secret is short, or nothing is given. At most 16.
 std::optional<PlaybackKeys> parse_playback_keys(std::string_view spec, std::string* error);
 
 struct PlaybackLinkClaims {

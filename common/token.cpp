@@ -25,33 +25,17 @@
 #include "common/crypto.hpp"
 #include "common/ids.hpp"
 #include "common/json.hpp"
+#include "common/key_spec.hpp"
 
 namespace telemed {
 namespace {
 
 constexpr std::size_t kMinSecretBytes = 32;
-constexpr std::size_t kMaxKidChars = 64;
+constexpr std::size_t kMaxSpecKeys = 64;  // token_keys items
 constexpr std::size_t kMaxIssChars = 256;
 constexpr std::size_t kMaxJtiChars = 128;
 constexpr int64_t kMaxTime = 253402300799;  // 9999-12-31T23:59:59Z
 constexpr int64_t kMaxLeeway = 86400;
-
-bool valid_kid(std::string_view kid) {
-    if (kid.empty() || kid.size() > kMaxKidChars) return false;
-    for (char c : kid) {
-        const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
-                        c == '.' || c == '-';
-        if (!ok) return false;
-    }
-    return true;
-}
-
-std::string_view trim(std::string_view s) {
-    const auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-    while (!s.empty() && blank(s.front())) s.remove_prefix(1);
-    while (!s.empty() && blank(s.back())) s.remove_suffix(1);
-    return s;
-}
 
 // json_stringn() refuses invalid UTF-8; minting must not silently drop a claim.
 json_t* checked_string(std::string_view s) {
@@ -98,45 +82,23 @@ bool bounded_string(const json_t* v, std::size_t max, std::string* out) {
 }  // namespace
 
 bool KeyRing::add(std::string kid, std::string secret) {
-    if (!valid_kid(kid) || secret.size() < kMinSecretBytes) return false;
+    if (!valid_key_id(kid) || secret.size() < kMinSecretBytes) return false;
     if (keys_.find(kid) != keys_.end()) return false;
     keys_.emplace(std::move(kid), std::move(secret));
     return true;
 }
 
-// "kid1:secret1,kid2:secret2": items separated by ',', each split at its
-// first ':'; kid and secret are trimmed of blanks. A secret therefore cannot
-// contain ','. Empty items (e.g. a trailing comma) are skipped. Error texts
-// name the item by position, never its content (a missing ':' would
-// otherwise print a secret).
+// "kid1:secret1,kid2:secret2" read by common/key_spec.hpp; a kid already
+// in the ring is a duplicate too.
 bool KeyRing::add_from_spec(std::string_view spec, std::string* error) {
-    std::map<std::string, std::string, std::less<>> staged;
-    std::size_t index = 0;
-    const auto fail = [&](const std::string& msg) {
-        if (error != nullptr) *error = msg;
-        return false;
-    };
-    while (true) {
-        const std::size_t comma = spec.find(',');
-        const std::string_view item = trim(spec.substr(0, comma));
-        if (!item.empty()) {
-            ++index;
-            const std::string where = "token key #" + std::to_string(index) + ": ";
-            const std::size_t colon = item.find(':');
-            if (colon == std::string_view::npos) return fail(where + "expected kid:secret");
-            const std::string_view kid = trim(item.substr(0, colon));
-            const std::string_view secret = trim(item.substr(colon + 1));
-            if (!valid_kid(kid)) return fail(where + "kid must be 1..64 characters of [A-Za-z0-9_.-]");
-            if (secret.size() < kMinSecretBytes) return fail(where + "secret must be at least 32 bytes");
-            if (keys_.find(kid) != keys_.end() || staged.find(kid) != staged.end())
-                return fail(where + "duplicate kid");
-            staged.emplace(std::string(kid), std::string(secret));
+    std::optional<std::vector<KeySpecItem>> items = parse_key_spec(spec, "token key", kMinSecretBytes, kMaxSpecKeys, error);
+    if (!items) return false;
+    for (std::size_t i = 0; i < items->size(); ++i)
+        if (keys_.find((*items)[i].kid) != keys_.end()) {
+            if (error != nullptr) *error = "token key #" + std::to_string(i + 1) + ": duplicate kid";
+            return false;
         }
-        if (comma == std::string_view::npos) break;
-        spec.remove_prefix(comma + 1);
-    }
-    if (staged.empty()) return fail("no token keys given");
-    keys_.merge(staged);
+    for (KeySpecItem& k : *items) keys_.emplace(std::move(k.kid), std::move(k.secret));
     return true;
 }
 
@@ -146,7 +108,7 @@ const std::string* KeyRing::find(std::string_view kid) const {
 }
 
 std::string mint_token(const TokenClaims& claims, std::string_view kid, std::string_view secret) {
-    if (!valid_kid(kid)) throw std::invalid_argument("mint_token: invalid kid");
+    if (!valid_key_id(kid)) throw std::invalid_argument("mint_token: invalid kid");
     if (secret.size() < kMinSecretBytes) throw std::invalid_argument("mint_token: secret too short");
 
     Json header(json_object());

@@ -192,6 +192,15 @@ void parse_keys_refusals(void**) {
     std::string many;
     for (int i = 0; i < 17; ++i) many += "k" + std::to_string(i) + ":playback-secret-two-0123456789abcdef0123,";
     assert_false(parse_playback_keys(many, &err).has_value());
+    assert_string_equal(err.c_str(), "at most 16 playback keys");
+    // Errors name the item by position (common/key_spec.hpp), never its content.
+    assert_false(parse_playback_keys("k1:playback-secret-two-0123456789abcdef0123,k2:tooshortsecret", &err).has_value());
+    assert_string_equal(err.c_str(), "playback key #2: secret must be at least 32 bytes");
+    assert_false(parse_playback_keys("k1:playback-secret-two-0123456789abcdef0123, k1 :playback-secret-one-abcdefghijklmnopqrstuv",
+                                     &err).has_value());
+    assert_string_equal(err.c_str(), "playback key #2: duplicate kid");
+    assert_false(parse_playback_keys(" \r\n", &err).has_value());
+    assert_string_equal(err.c_str(), "no playback keys given");
 }
 
 void mint_refuses_bad_arguments(void**) {
