@@ -58,7 +58,12 @@ function assertAutomatic(sid, topic, from, to, reason, kind = 'consultation') {
     assert.equal(r.audit[0].actor, 'system');
     assert.deepEqual(r.audit[0].data, { from, to, reason });
     assert.equal(r.outbox.length, 1, `one ${topic} outbox row`);
-    assert.deepEqual(r.outbox[0], { session_id: sid, status: to, kind, reason });
+    // The payload of every session.* event (record_change adds event_id,
+    // topic and occurred_at) plus the reason: ids and enums only.
+    const { event_id: eventId, occurred_at: at, ...payload } = r.outbox[0];
+    assert.match(eventId, /^[0-9a-f-]{36}$/);
+    assert.ok(at);
+    assert.deepEqual(payload, { session_id: sid, status: to, kind, reason, topic });
     assert.equal(psqlValue(`SELECT audit_verify(${lit(sid)}) IS NULL`), 't', 'audit chain intact');
 }
 
