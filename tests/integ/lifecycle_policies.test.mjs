@@ -9,7 +9,8 @@
 // scheduled_at, else created_at) and one not yet due is not; an active
 // session past its max duration is ended; an empty active session ends after
 // the idle time while one with a participant in its room does not, until it
-// leaves; every automatic transition writes what REST does (status, audit
+// leaves; an unreachable Janus ends nothing (the idle clock starts again when
+// it is back); every automatic transition writes what REST does (status, audit
 // actor system with the reason, outbox row with the reason, room destroyed,
 // Redis cleared); a room made by hand through the Admin API for no session
 // is destroyed by the room reconciler; idempotency keys past their window
@@ -21,7 +22,7 @@ import { after, before, describe, test } from 'node:test';
 import { joinWith } from './lib/janus.mjs';
 import {
     ENV, addParticipant, api, createSession, eventually, listRooms, lit, plugin, psql, psqlValue, redis,
-    restartController, show, sleep, transition, uniq,
+    restartController, show, sleep, stackctl, transition, uniq,
 } from './lib/stack.mjs';
 
 const T = { timeout: 60000 };
@@ -144,6 +145,29 @@ describe('session lifecycle policies', () => {
         assert.ok(Date.now() - left >= (IDLE_S - 1) * 1000, `ended ${Date.now() - left} ms after the leave`);
         assertAutomatic(busy.id, 'session.ended', 'active', 'ended', 'idle');
         await eventually(async () => !(await roomIds()).has(busy.id), { timeout: 5000, what: 'room destroyed' });
+    });
+
+    test('an unreachable Janus ends nothing; the idle clock starts again once it answers', T, async () => {
+        const s = await createSession();
+        const doc = await addParticipant(s.id, { user_id: uniq('doc'), role: 'doctor' });
+        await transition(s.id, 'start');
+        const j = await joinWith(doc.join.token);
+        clients.push(j.client);
+        assert.equal(j.data.telemed, 'joined', JSON.stringify(j.data));
+        await sleep(1500);  // a sweep saw the room occupied
+        let back;
+        try {
+            stackctl('stop-janus');
+            await sleep((IDLE_S + 3) * 1000);
+            assert.equal(statusOf(s.id), 'active', 'presence unknown: not ended');
+        } finally {
+            stackctl('start-janus');
+            back = Date.now();
+        }
+        // The reconciler restores the (now empty) room; its clock starts then.
+        await eventually(() => statusOf(s.id) === 'ended', { timeout: (IDLE_S + 15) * 1000, what: 'ended once idle' });
+        assert.ok(Date.now() - back >= (IDLE_S - 0.5) * 1000, `ended ${Date.now() - back} ms after Janus came back`);
+        assertAutomatic(s.id, 'session.ended', 'active', 'ended', 'idle');
     });
 
     test('a room of no session, made by hand through the Admin API, is destroyed', T, async () => {
