@@ -142,6 +142,18 @@ bool SessionLifecycle::close_if_due(const std::string& sid, Occupancy occupancy,
     return true;
 }
 
+bool SessionLifecycle::try_close(const std::string& sid, Occupancy occupancy, int64_t empty_for_us,
+                                 Counts& counts) {
+    try {
+        return close_if_due(sid, occupancy, empty_for_us, counts);
+    } catch (const std::exception& e) {
+        if (++failures_ >= kMaxFailuresPerSweep) throw;
+        log_warn("session lifecycle: session %s: %s; tried again at the next sweep", sid.c_str(),
+                 first_line(e).c_str());
+        return false;
+    }
+}
+
 void SessionLifecycle::sweep_idle(std::size_t& budget, Counts& counts) {
     const auto now = std::chrono::steady_clock::now();
     Json req = admin_api::build_request(admin_api::ListRoomsRequest{});
@@ -188,7 +200,7 @@ void SessionLifecycle::sweep_idle(std::size_t& budget, Counts& counts) {
     for (const auto& [since, sid] : due) {
         if (budget == 0) break;
         const int64_t empty_for_us = std::chrono::duration_cast<std::chrono::microseconds>(now - since).count();
-        if (close_if_due(sid, Occupancy::Empty, empty_for_us, counts)) {
+        if (try_close(sid, Occupancy::Empty, empty_for_us, counts)) {
             --budget;
             empty_since_.erase(sid);
         }
@@ -219,6 +231,7 @@ std::size_t SessionLifecycle::prune_idempotency_keys() {
 
 SessionLifecycle::Counts SessionLifecycle::sweep_once() {
     Counts counts;
+    failures_ = 0;
     std::size_t budget = kMaxTransitionsPerSweep;
     // 1. Too long.
     if (policy_.max_duration_s > 0) {
@@ -231,7 +244,7 @@ SessionLifecycle::Counts SessionLifecycle::sweep_once() {
                                   db::Params().add(policy_.max_duration_s).add(static_cast<int64_t>(budget))));
         });
         for (const std::string& sid : due)
-            if (budget > 0 && close_if_due(sid, Occupancy::Unknown, 0, counts)) --budget;
+            if (budget > 0 && try_close(sid, Occupancy::Unknown, 0, counts)) --budget;
     }
     // 2. Nobody in the room.
     if (policy_.idle_end_s > 0 && budget > 0) sweep_idle(budget, counts);
@@ -246,7 +259,7 @@ SessionLifecycle::Counts SessionLifecycle::sweep_once() {
                                   db::Params().add(policy_.expire_after_s).add(static_cast<int64_t>(budget))));
         });
         for (const std::string& sid : due)
-            if (budget > 0 && close_if_due(sid, Occupancy::Unknown, 0, counts)) --budget;
+            if (budget > 0 && try_close(sid, Occupancy::Unknown, 0, counts)) --budget;
     }
     // 4. Idempotency keys past their replay window.
     if (key_retention_h_ > 0) counts.keys_pruned = prune_idempotency_keys();

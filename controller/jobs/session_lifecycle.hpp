@@ -78,6 +78,12 @@ private:
     // Ends or cancels `sid` if the policy still says so under its row lock;
     // true when it changed. `occupancy`/`empty_for_us`: the idle facts.
     bool close_if_due(const std::string& sid, Occupancy occupancy, int64_t empty_for_us, Counts& counts);
+    // close_if_due, with a failure of this one session (e.g. its row lock
+    // not granted within db_lock_timeout_ms) logged and left to the next
+    // sweep; after kMaxFailuresPerSweep failures the sweep gives up (throws).
+    bool try_close(const std::string& sid, Occupancy occupancy, int64_t empty_for_us, Counts& counts);
+    static constexpr int kMaxFailuresPerSweep = 3;
+    int failures_ = 0;  // in the current sweep
     void sweep_idle(std::size_t& budget, Counts& counts);
     std::size_t prune_idempotency_keys();
 
