@@ -238,9 +238,11 @@ SessionLifecycle::Counts SessionLifecycle::sweep_once() {
         std::vector<std::string> due;
         db::run_read(pool_, [&](PGconn* c) {
             due = ids_of(db::exec(c,
-                                  "SELECT id::text FROM sessions WHERE status = 'active'"
-                                  " AND started_at <= now() - $1::int8 * interval '1 second'"
-                                  " ORDER BY started_at, id LIMIT $2::int",
+                                  // Qualified names: a bare `id` in ORDER BY would be the
+                                  // text output column, and defeat the index order.
+                                  "SELECT s.id::text FROM sessions s WHERE s.status = 'active'"
+                                  " AND s.started_at <= now() - $1::int8 * interval '1 second'"
+                                  " ORDER BY s.started_at, s.id LIMIT $2::int",
                                   db::Params().add(policy_.max_duration_s).add(static_cast<int64_t>(budget))));
         });
         for (const std::string& sid : due)
@@ -253,9 +255,9 @@ SessionLifecycle::Counts SessionLifecycle::sweep_once() {
         std::vector<std::string> due;
         db::run_read(pool_, [&](PGconn* c) {
             due = ids_of(db::exec(c,
-                                  "SELECT id::text FROM sessions WHERE status = 'scheduled'"
-                                  " AND coalesce(scheduled_at, created_at) <= now() - $1::int8 * interval '1 second'"
-                                  " ORDER BY coalesce(scheduled_at, created_at), id LIMIT $2::int",
+                                  "SELECT s.id::text FROM sessions s WHERE s.status = 'scheduled'"
+                                  " AND coalesce(s.scheduled_at, s.created_at) <= now() - $1::int8 * interval '1 second'"
+                                  " ORDER BY coalesce(s.scheduled_at, s.created_at), s.id LIMIT $2::int",
                                   db::Params().add(policy_.expire_after_s).add(static_cast<int64_t>(budget))));
         });
         for (const std::string& sid : due)
