@@ -724,6 +724,37 @@ std::optional<Snapshot> parse_snapshot_reply(const json_t* response) {
     return s;
 }
 
+std::optional<std::vector<RoomSummary>> parse_rooms_reply(const json_t* response) {
+    if (!json_is_object(response) || reply_kind(response) != "rooms") return std::nullopt;
+    const json_t* rooms = json_object_get(response, "rooms");
+    if (!json_is_array(rooms) || json_array_size(rooms) > kMaxSnapshotRooms) return std::nullopt;
+    std::vector<RoomSummary> out;
+    out.reserve(json_array_size(rooms));
+    std::size_t i;
+    json_t* v;
+    json_array_foreach(rooms, i, v) {
+        PluginFailure f;
+        if (!json_is_object(v) || !check_params(v,
+                                                {{"room", ParamType::String, true},
+                                                 {"kind", ParamType::String, true},
+                                                 {"state", ParamType::String, true},
+                                                 {"participants", ParamType::Integer, true}},
+                                                &f))
+            return std::nullopt;
+        RoomSummary r;
+        if (!uuid_param(v, "room", &r.room, &f)) return std::nullopt;
+        auto kind = parse_session_kind(*string_param(v, "kind"));
+        auto state = parse_room_state(*string_param(v, "state"));
+        const json_int_t n = json_integer_value(json_object_get(v, "participants"));
+        if (!kind || !state || n < 0 || n > 1000000) return std::nullopt;
+        r.kind = *kind;
+        r.state = *state;
+        r.participants = static_cast<std::size_t>(n);
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
 std::string_view reply_kind(const json_t* response) {
     auto k = string_param(response, "telemed");
     return k ? *k : std::string_view();

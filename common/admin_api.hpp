@@ -224,10 +224,15 @@ struct RoomSummary {
     std::string room;
     SessionKind kind = SessionKind::Consultation;
     SessionStatus state = SessionStatus::Scheduled;
-    std::size_t participants = 0;  // joined participants
+    std::size_t participants = 0;  // joined participants (those waiting in the lobby too)
+    bool operator==(const RoomSummary&) const = default;
 };
 // {"telemed":"rooms","rooms":[{"room","kind","state","participants"}]}
 Json rooms_reply(const std::vector<RoomSummary>& rooms);
+// The reader of that answer (controller side: the session lifecycle job's
+// presence check): nullopt for anything malformed or over kMaxSnapshotRooms
+// rooms (room ids must be UUIDs; they come back lower-case).
+std::optional<std::vector<RoomSummary>> parse_rooms_reply(const json_t* response);
 // {"telemed":"room","room","kind","state","recording_policy","participants":[...],"revoked":N}.
 // `participants` (an array, taken) holds the plugin's per-member view
 // (docs/PROTOCOL.md "room_info"): its media vocabulary stays in plugin/.

@@ -372,6 +372,22 @@ const std::vector<KeyDef>& key_table() {
         {"file_retention_days", int_setter(&ControllerConfig::file_retention_days, 0, 36500)},
         {"file_retention_sweep_interval_s", int_setter(&ControllerConfig::file_retention_sweep_interval_s, 1, 86400)},
         {"recording_retention_days", int_setter(&ControllerConfig::recording_retention_days, 0, 36500)},
+        {"lifecycle_sweep_interval_s", int_setter(&ControllerConfig::lifecycle_sweep_interval_s, 1, 3600)},
+        {"session_expire_after_s", int_setter(&ControllerConfig::session_expire_after_s, 0, 10 * 366 * 86400)},
+        {"session_max_duration_s", int_setter(&ControllerConfig::session_max_duration_s, 0, 10 * 366 * 86400)},
+        {"session_idle_end_s", int_setter(&ControllerConfig::session_idle_end_s, 0, 10 * 366 * 86400)},
+        {"idempotency_key_retention_h",
+         [](ControllerConfig& c, const std::string& v, std::string* why) {
+             // The replay window is a promise to API clients (docs/API.md
+             // "Idempotency"): never shorter than a day.
+             unsigned n = 0;
+             if (!parse_int<unsigned>(v, 0, 87600, &n) || (n != 0 && n < 24)) {
+                 *why = "must be 0 (keep) or 24..87600 hours";
+                 return false;
+             }
+             c.idempotency_key_retention_h = n;
+             return true;
+         }},
         {"playback_link_keys",
          [](ControllerConfig& c, const std::string& v, std::string* why) {
              PlaybackKeys keys;

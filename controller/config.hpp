@@ -154,6 +154,18 @@ struct ControllerConfig {
     std::string janus_pp_rec_path = "/usr/bin/janus-pp-rec";
     bool recordings_enabled() const { return !recordings_dir.empty() && recording_workers > 0 && files_enabled(); }
 
+    // Session lifecycle policies (controller/jobs/session_lifecycle.hpp,
+    // docs/OPERATIONS.md "Session lifecycle policies"); every limit 0 = off.
+    // Seconds, so that tests can set them small; an operator writes 86400
+    // for a day.
+    unsigned lifecycle_sweep_interval_s = 60;
+    unsigned session_expire_after_s = 0;    // scheduled, not started this long after scheduled_at (else created_at): cancelled "expired"
+    unsigned session_max_duration_s = 0;    // active this long: ended "max_duration"
+    unsigned session_idle_end_s = 0;        // active with nobody in its room this long: ended "idle"
+    // Idempotency-Key rows of POST /sessions older than this are deleted: the
+    // replay window docs/API.md "Idempotency" promises (at least 24 h). 0 = keep.
+    unsigned idempotency_key_retention_h = 48;
+
     std::string log_level = "info";       // error|warn|info|debug
 };
 

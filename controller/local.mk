@@ -8,7 +8,8 @@
 ##   live/     Redis tracking and the read cache of GET /sessions/{id}
 ##   clients/  outbound HTTP (the Janus Admin API)
 ##   storage/  stored files: blob store (segment crypto is in the pure library)
-##   jobs/     background workers (file retention, recording post-processing)
+##   jobs/     background workers (file retention, recording post-processing,
+##             session lifecycle policies)
 
 CONTROLLER_DEP_CFLAGS = $(MHD_CFLAGS) $(JANSSON_CFLAGS) $(PQ_CFLAGS) $(HIREDIS_CFLAGS) $(CURL_CFLAGS) $(OPENSSL_CFLAGS)
 CONTROLLER_DEP_LIBS = $(MHD_LIBS) $(JANSSON_LIBS) $(PQ_LIBS) $(HIREDIS_LIBS) $(CURL_LIBS) $(OPENSSL_LIBS)
@@ -25,7 +26,8 @@ controller_libtelemed_controller_http_la_SOURCES = \
 	controller/http/range.hpp controller/http/range.cpp \
 	controller/storage/segment_crypto.hpp controller/storage/segment_crypto.cpp \
 	controller/jobs/recording_plan.hpp controller/jobs/recording_plan.cpp \
-	controller/jobs/recording_exec.hpp controller/jobs/recording_exec.cpp
+	controller/jobs/recording_exec.hpp controller/jobs/recording_exec.cpp \
+	controller/jobs/lifecycle_policy.hpp controller/jobs/lifecycle_policy.cpp
 controller_libtelemed_controller_http_la_CXXFLAGS = $(AM_CXXFLAGS) $(JANSSON_CFLAGS) $(OPENSSL_CFLAGS)
 
 bin_PROGRAMS += controller/telemed-controller
@@ -47,4 +49,5 @@ controller_telemed_controller_SOURCES += \
 	controller/storage/sealed_blob.hpp controller/storage/sealed_blob.cpp \
 	controller/jobs/recording_processor.hpp controller/jobs/recording_processor.cpp \
 	controller/jobs/file_retention.hpp controller/jobs/file_retention.cpp \
-	controller/jobs/file_rewrap.hpp controller/jobs/file_rewrap.cpp
+	controller/jobs/file_rewrap.hpp controller/jobs/file_rewrap.cpp \
+	controller/jobs/session_lifecycle.hpp controller/jobs/session_lifecycle.cpp

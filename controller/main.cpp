@@ -28,6 +28,7 @@
 #include "controller/db/sessions_repo.hpp"
 #include "controller/http/rate_limit.hpp"
 #include "controller/jobs/file_retention.hpp"
+#include "controller/jobs/session_lifecycle.hpp"
 #include "controller/jobs/recording_processor.hpp"
 #include "controller/jobs/file_rewrap.hpp"
 #include "controller/storage/blob_store.hpp"
@@ -216,6 +217,13 @@ int serve(const ControllerConfig& cfg) {
         log_warn("recording post-processing off: %s", cfg.files_enabled() ? "recording_workers = 0"
                                                                          : "storage_master_keys is not set");
     }
+    // Lifecycle policies and idempotency key retention (jobs/session_lifecycle.hpp):
+    // its own thread, never an HTTP one.
+    SessionLifecycle lifecycle(pool, janus, redis, session_cache, cfg);
+    lifecycle.start();
+    log_info("session lifecycle: expire %us, max duration %us, idle %us, idempotency keys %uh (0 = off), every %us",
+             cfg.session_expire_after_s, cfg.session_max_duration_s, cfg.session_idle_end_s,
+             cfg.idempotency_key_retention_h, cfg.lifecycle_sweep_interval_s);
     AppContext ctx{cfg, pool, redis, janus, metrics, session_cache, join_limits, &readiness, &reconciler};
     ctx.files = blobs.get();
     int rc = 0;
@@ -237,6 +245,7 @@ int serve(const ControllerConfig& cfg) {
             server.stop(std::chrono::seconds(10));
         }
     }
+    lifecycle.stop();
     if (processor) processor->stop();
     if (retention) retention->stop();
     reconciler.stop();

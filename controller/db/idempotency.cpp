@@ -25,24 +25,31 @@ std::string idempotency_request_hash(std::string_view method, std::string_view p
 
 std::optional<StoredResponse> idem_claim(PGconn* c, const std::string& api_key_id, const std::string& key,
                                          const std::string& request_hash) {
-    ResultPtr ins = exec(c,
-                         "INSERT INTO idempotency_keys (api_key_id, key, request_hash, status)"
-                         " VALUES ($1, $2, $3::bytea, 0) ON CONFLICT (api_key_id, key) DO NOTHING RETURNING 1",
-                         Params().add(api_key_id).add(key).add_bytea(request_hash));
-    if (PQntuples(ins.get()) == 1) return std::nullopt;
-    // The conflicting row is committed (ON CONFLICT waited for its owner), and
-    // rows are never deleted while a request runs: this statement sees it.
-    ResultPtr r = exec(c,
-                       "SELECT request_hash, status, body, location FROM idempotency_keys"
-                       " WHERE api_key_id = $1 AND key = $2",
-                       Params().add(api_key_id).add(key));
-    if (PQntuples(r.get()) != 1) throw std::runtime_error("idempotency key row vanished");
-    StoredResponse s;
-    s.request_hash = bytea(r.get(), 0, 0);
-    s.status = static_cast<int>(int64(r.get(), 0, 1));
-    s.body = str(r.get(), 0, 2);
-    s.location = opt_str(r.get(), 0, 3);
-    return s;
+    // At most a few rounds: a row older than idempotency_key_retention_h may
+    // be deleted by the lifecycle job's prune (jobs/session_lifecycle.hpp)
+    // between the INSERT that conflicted with it and the SELECT; the key is
+    // then past its replay window and is claimed anew.
+    for (int round = 0; round < 3; ++round) {
+        ResultPtr ins = exec(c,
+                             "INSERT INTO idempotency_keys (api_key_id, key, request_hash, status)"
+                             " VALUES ($1, $2, $3::bytea, 0) ON CONFLICT (api_key_id, key) DO NOTHING RETURNING 1",
+                             Params().add(api_key_id).add(key).add_bytea(request_hash));
+        if (PQntuples(ins.get()) == 1) return std::nullopt;
+        // The conflicting row is committed (ON CONFLICT waited for its owner):
+        // this statement sees it unless the prune deleted it meanwhile.
+        ResultPtr r = exec(c,
+                           "SELECT request_hash, status, body, location FROM idempotency_keys"
+                           " WHERE api_key_id = $1 AND key = $2",
+                           Params().add(api_key_id).add(key));
+        if (PQntuples(r.get()) != 1) continue;
+        StoredResponse s;
+        s.request_hash = bytea(r.get(), 0, 0);
+        s.status = static_cast<int>(int64(r.get(), 0, 1));
+        s.body = str(r.get(), 0, 2);
+        s.location = opt_str(r.get(), 0, 3);
+        return s;
+    }
+    throw std::runtime_error("idempotency key row keeps vanishing");
 }
 
 void idem_complete(PGconn* c, const std::string& api_key_id, const std::string& key, int status,

@@ -32,7 +32,8 @@ MIGRATION_SQL = \
 	$(top_srcdir)/sql/006_files.sql \
 	$(top_srcdir)/sql/007_recordings.sql \
 	$(top_srcdir)/sql/008_recording_outputs.sql \
-	$(top_srcdir)/sql/009_recording_faults.sql
+	$(top_srcdir)/sql/009_recording_faults.sql \
+	$(top_srcdir)/sql/011_lifecycle.sql
 nodist_controller_telemed_controller_SOURCES += controller/generated/migrations.cpp
 controller/generated/migrations.cpp: $(MIGRATION_SQL) $(top_srcdir)/controller/tools/embed.py
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && \

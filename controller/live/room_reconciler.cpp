@@ -30,6 +30,7 @@ constexpr long kQuickIntervalMs = 500;                   // pass period while ro
 constexpr int kRestoreAttempts = 3;                      // per room and pass, when the session changes meanwhile
 constexpr long long kSnapshotTtlS = 7 * 86400;           // Redis keys of rooms not seen again expire
 constexpr auto kRewriteEvery = std::chrono::hours(1);    // refreshes the TTL of an unchanged snapshot
+constexpr std::size_t kMaxOrphansPerPass = 100;          // rooms of no session destroyed per pass
 
 timeval to_timeval(long ms) { return timeval{ms / 1000, static_cast<suseconds_t>((ms % 1000) * 1000)}; }
 
@@ -286,9 +287,11 @@ bool RoomReconciler::pass() {
     // 2. What must exist, and which present rooms belong to closed sessions.
     std::set<std::string> expected;
     std::vector<std::string> closed;
+    std::vector<std::string> orphans;
     db::run_read(pool_, [&](PGconn* c) {
         expected.clear();
         closed.clear();
+        orphans.clear();
         db::ResultPtr res = db::exec(c,
                                      "SELECT s.id::text FROM sessions s WHERE s.status = 'active' OR "
                                      "(s.status = 'scheduled' AND EXISTS (SELECT 1 FROM participants p "
@@ -306,6 +309,18 @@ bool RoomReconciler::pass() {
                                         "AND status IN ('ended', 'cancelled')",
                                         db::Params().add(arr));
             for (int i = 0; i < PQntuples(cl.get()); ++i) closed.push_back(db::str(cl.get(), i, 0));
+            // Rooms of no session at all (made by hand through the Admin
+            // API, or by a foreign tool): nothing may live in the media path
+            // that Postgres does not know. Safe against a session being
+            // created meanwhile: sessions are committed before their room
+            // is ever created (routes: the room comes with the first
+            // participant or the start), and the snapshot above was taken
+            // before this read. Bounded per pass; the rest go next time.
+            db::ResultPtr orph = db::exec(c,
+                                          "SELECT u::text FROM unnest($1::uuid[]) AS u WHERE NOT EXISTS "
+                                          "(SELECT 1 FROM sessions s WHERE s.id = u) LIMIT $2::int",
+                                          db::Params().add(arr).add(static_cast<int64_t>(kMaxOrphansPerPass)));
+            for (int i = 0; i < PQntuples(orph.get()); ++i) orphans.push_back(db::str(orph.get(), i, 0));
         }
     });
 
@@ -431,6 +446,18 @@ bool RoomReconciler::pass() {
         if (dr.ok) log_info("room reconciler: room of closed session %s destroyed", sid.c_str());
         im.forget(sid);
     }
+
+    // 5b. Rooms of no session go too (their admitted participants get "ended").
+    std::size_t orphaned = 0;
+    for (const std::string& room : orphans) {
+        if (janus_gone || stopping()) break;
+        Json d = admin_api::build_request(admin_api::DestroyRoomRequest{room});
+        JanusAdmin::Result dr = janus_.message_plugin(d.get());
+        if (dr.ok) ++orphaned;
+        if (dr.unreachable) janus_gone = true;
+        im.forget(room);
+    }
+    if (orphaned) log_warn("room reconciler: %zu room(s) of no session destroyed (made outside the controller)", orphaned);
 
     // 6. Permission sets a failed REST call may have left different.
     resync_pending();

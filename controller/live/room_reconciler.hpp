@@ -12,6 +12,8 @@
 //    upsert: a room a REST call re-created meanwhile gets the rest).
 //  - An expected room is missing: it is restored.
 //  - A room whose session is ended/cancelled: destroyed.
+//  - A room whose id is no session at all (made by hand through the Admin
+//    API): destroyed, at most 100 per pass (issue 15).
 // Restore = create_room with the session's state, grants of the active
 // participants and bans (removed participants in Postgres, plus the bans of
 // the last snapshot), and the last snapshot's admitted ids and mute states.

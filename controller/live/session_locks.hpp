@@ -11,7 +11,8 @@
 // So: REST Janus steps hold their session's lock shared (they still run side
 // by side); session transitions (start, end, cancel) hold it exclusive; the
 // reconciler takes it exclusive for a restore without waiting, and leaves a
-// busy session to its next pass. Sessions share kStripes locks by hash: a
+// busy session to its next pass; so does the lifecycle job
+// (jobs/session_lifecycle.hpp) for an automatic end or cancel. Sessions share kStripes locks by hash: a
 // false share only makes one wait for the other's step (bounded by its
 // Janus budget).
 #pragma once
@@ -34,7 +35,7 @@ private:
     std::array<std::shared_mutex, kStripes> stripes_;
 };
 
-// The controller's one set of locks (REST handlers and the reconciler).
+// The controller's one set of locks (REST handlers, the reconciler, the lifecycle job).
 inline SessionLocks& session_locks() {
     static SessionLocks locks;
     return locks;

@@ -63,22 +63,6 @@
 namespace telemed {
 namespace {
 
-// Outbox payload of session.* topics: ids and enum values only.
-Json session_event_payload(const db::Session& s) {
-    Json j(json_object());
-    json_object_set_new(j.get(), "session_id", json_str(s.id));
-    json_object_set_new(j.get(), "status", json_str(to_string(s.status)));
-    json_object_set_new(j.get(), "kind", json_str(to_string(s.kind)));
-    return j;
-}
-
-Json transition_audit_data(SessionStatus from, SessionStatus to) {
-    Json j(json_object());
-    json_object_set_new(j.get(), "from", json_str(to_string(from)));
-    json_object_set_new(j.get(), "to", json_str(to_string(to)));
-    return j;
-}
-
 std::string location_for(const ControllerConfig& cfg, const std::string& id) {
     std::string base = cfg.public_base_url;
     while (!base.empty() && base.back() == '/') base.pop_back();

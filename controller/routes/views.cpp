@@ -68,4 +68,21 @@ Json session_list_item_view(const db::Session& s) {
     return j;
 }
 
+Json session_event_payload(const db::Session& s, const char* reason) {
+    Json j(json_object());
+    json_object_set_new(j.get(), "session_id", json_str(s.id));
+    json_object_set_new(j.get(), "status", json_str(to_string(s.status)));
+    json_object_set_new(j.get(), "kind", json_str(to_string(s.kind)));
+    if (reason) json_object_set_new(j.get(), "reason", json_str(reason));
+    return j;
+}
+
+Json transition_audit_data(SessionStatus from, SessionStatus to, const char* reason) {
+    Json j(json_object());
+    json_object_set_new(j.get(), "from", json_str(to_string(from)));
+    json_object_set_new(j.get(), "to", json_str(to_string(to)));
+    if (reason) json_object_set_new(j.get(), "reason", json_str(reason));
+    return j;
+}
+
 }  // namespace telemed

@@ -25,4 +25,14 @@ Json session_view(const db::Session& s, const std::vector<db::Participant>& part
 // List items: base + "participant_count".
 Json session_list_item_view(const db::Session& s);
 
+// The records of a session change (db::record_change), shared by the REST
+// transitions (routes/sessions.cpp) and the lifecycle job
+// (jobs/session_lifecycle.cpp) so that both write the same shapes; ids and
+// enum values only. `reason` (an automatic transition's, e.g. "expired") is
+// added when not null.
+// Outbox payload of session.* topics: {session_id, status, kind, reason?}.
+Json session_event_payload(const db::Session& s, const char* reason = nullptr);
+// Audit data of a status transition: {from, to, reason?}.
+Json transition_audit_data(SessionStatus from, SessionStatus to, const char* reason = nullptr);
+
 }  // namespace telemed

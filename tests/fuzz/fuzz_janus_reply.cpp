@@ -9,7 +9,8 @@
 //  - anything but a JSON object naming no or our transaction is unreachable;
 //  - the error text is set unless ok and never echoes the body.
 // parse_ping_reply is true only for an object with "janus":"pong" and no
-// or our transaction.
+// or our transaction. parse_rooms_reply (an ok response read as a
+// list_rooms answer) accepts only what its builder reads back equal.
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,5 +66,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
     const bool pong = admin_api::parse_ping_reply(in, kTransaction);
     FUZZ_CHECK(pong == (object && our_tx && str_field(reply.get(), "janus") == "pong"));
+
+    // The list_rooms answer (the lifecycle job's presence), read from the
+    // response as the controller does: whatever it accepts reads back the
+    // same through its builder, ids lower-case UUIDs.
+    if (r.ok) {
+        if (auto rooms = admin_api::parse_rooms_reply(r.response.get())) {
+            FUZZ_CHECK(rooms->size() <= admin_api::kMaxSnapshotRooms);
+            for (const admin_api::RoomSummary& rs : *rooms) {
+                FUZZ_CHECK(rs.room.size() == 36);
+                for (char ch : rs.room) FUZZ_CHECK(!(ch >= 'A' && ch <= 'Z'));
+            }
+            const Json again = admin_api::rooms_reply(*rooms);
+            auto back = admin_api::parse_rooms_reply(again.get());
+            FUZZ_CHECK(back && *back == *rooms);
+        }
+    }
     return 0;
 }

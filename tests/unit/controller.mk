@@ -19,7 +19,8 @@ CONTROLLER_HTTP_TESTS = \
 	tests/unit/test_controller_segment_crypto \
 	tests/unit/test_controller_recording_input \
 	tests/unit/test_controller_recording_plan \
-	tests/unit/test_controller_recording_exec
+	tests/unit/test_controller_recording_exec \
+	tests/unit/test_controller_lifecycle_policy
 check_PROGRAMS += $(CONTROLLER_HTTP_TESTS)
 TESTS += $(CONTROLLER_HTTP_TESTS)
 
@@ -64,6 +65,10 @@ tests_unit_test_controller_conn_guard_LDADD = $(CONTROLLER_TEST_LDADD)
 tests_unit_test_controller_lingering_close_SOURCES = tests/unit/test_controller_lingering_close.cpp
 tests_unit_test_controller_lingering_close_CXXFLAGS = $(CONTROLLER_TEST_CXXFLAGS)
 tests_unit_test_controller_lingering_close_LDADD = $(CONTROLLER_TEST_LDADD)
+
+tests_unit_test_controller_lifecycle_policy_SOURCES = tests/unit/test_controller_lifecycle_policy.cpp
+tests_unit_test_controller_lifecycle_policy_CXXFLAGS = $(CONTROLLER_TEST_CXXFLAGS)
+tests_unit_test_controller_lifecycle_policy_LDADD = $(CONTROLLER_TEST_LDADD)
 
 tests_unit_test_controller_recording_plan_SOURCES = tests/unit/test_controller_recording_plan.cpp
 tests_unit_test_controller_recording_plan_CXXFLAGS = $(CONTROLLER_TEST_CXXFLAGS)

@@ -285,6 +285,17 @@ std::string snapshot_text(const std::string& text) {
     return parse_snapshot_reply(j.get()) ? "read" : "refused";
 }
 
+// "N rooms: room/participants ..." for a list_rooms reply text, or "refused".
+std::string rooms_text(const std::string& text) {
+    Json j = json_parse(text, nullptr);
+    if (!j) return "invalid test JSON";
+    auto rooms = parse_rooms_reply(j.get());
+    if (!rooms) return "refused";
+    std::string out = std::to_string(rooms->size()) + " rooms:";
+    for (const RoomSummary& r : *rooms) out += " " + r.room + "/" + std::to_string(r.participants);
+    return out;
+}
+
 std::string instance_of_pong(const std::string& text) {
     Json j = json_parse(text, nullptr);
     return j ? pong_instance(j.get()) : "invalid test JSON";
@@ -612,6 +623,51 @@ static void reply_builders_keep_the_wire_format(void**) {
                   R"({"telemed":"error","error_code":4040,"error":"no such session"})");
 }
 
+// "equal" when rooms_reply of two rooms reads back to them.
+static std::string rooms_round_trip() {
+    std::vector<RoomSummary> rooms{RoomSummary{kRoom, SessionKind::Emergency, SessionStatus::Active, 3},
+                                   RoomSummary{kPid, SessionKind::Consultation, SessionStatus::Scheduled, 0}};
+    Json j = rooms_reply(rooms);
+    auto back = parse_rooms_reply(j.get());
+    if (!back) return "unreadable";
+    return *back == rooms ? "equal" : "different";
+}
+
+static void rooms_reply_reads_back(void**) {
+    assert_str_eq(rooms_round_trip(), "equal");
+    assert_str_eq(rooms_text(R"({"telemed":"rooms","rooms":[]})"), "0 rooms:");
+    // Upper-case ids come back lower-case.
+    assert_str_eq(rooms_text(R"({"telemed":"rooms","rooms":[{"room":"AAAAAAAA-AAAA-4AAA-8AAA-AAAAAAAAAAAA",)"
+                             R"("kind":"consultation","state":"active","participants":1}]})"),
+                  "1 rooms: aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa/1");
+    // Refused: another kind of answer, no array, a non-UUID room, a negative
+    // or non-integer count, an unknown state or kind, a missing or extra field.
+    assert_str_eq(rooms_text(R"({"telemed":"snapshot","rooms":[]})"), "refused");
+    assert_str_eq(rooms_text(R"({"telemed":"rooms"})"), "refused");
+    assert_str_eq(rooms_text(R"({"telemed":"rooms","rooms":{}})"), "refused");
+    const std::string head = R"({"telemed":"rooms","rooms":[{"room":)";
+    assert_str_eq(rooms_text(head + R"("lobby","kind":"consultation","state":"active","participants":1}]})"),
+                  "refused");
+    assert_str_eq(rooms_text(head + R"("11111111-1111-4111-8111-111111111111","kind":"consultation",)"
+                                    R"("state":"active","participants":-1}]})"),
+                  "refused");
+    assert_str_eq(rooms_text(head + R"("11111111-1111-4111-8111-111111111111","kind":"consultation",)"
+                                    R"("state":"active","participants":"1"}]})"),
+                  "refused");
+    assert_str_eq(rooms_text(head + R"("11111111-1111-4111-8111-111111111111","kind":"consultation",)"
+                                    R"("state":"ended","participants":1}]})"),
+                  "refused");
+    assert_str_eq(rooms_text(head + R"("11111111-1111-4111-8111-111111111111","kind":"party",)"
+                                    R"("state":"active","participants":1}]})"),
+                  "refused");
+    assert_str_eq(rooms_text(head + R"("11111111-1111-4111-8111-111111111111","kind":"consultation",)"
+                                    R"("state":"active"}]})"),
+                  "refused");
+    assert_str_eq(rooms_text(head + R"("11111111-1111-4111-8111-111111111111","kind":"consultation",)"
+                                    R"("state":"active","participants":1,"x":1}]})"),
+                  "refused");
+}
+
 static void replies_read_back_by_the_controller(void**) {
     assert_str_eq(read_answer(pong_reply(0)), "ok pong");
     assert_str_eq(read_answer(room_created_reply(kRoom, SessionStatus::Scheduled, false)), "ok room_created");
@@ -736,6 +792,7 @@ int main(void) {
         cmocka_unit_test(builders_keep_the_wire_format),
         cmocka_unit_test(restore_fields_wire_format),
         cmocka_unit_test(snapshot_reply_reads_back),
+        cmocka_unit_test(rooms_reply_reads_back),
         cmocka_unit_test(built_ids_are_normalised_by_the_parser),
         cmocka_unit_test(uuid_normalisation),
         cmocka_unit_test(limits_give_4003),

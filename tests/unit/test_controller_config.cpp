@@ -196,6 +196,44 @@ void test_range_errors_name_key_not_value(void** state) {
     assert_non_null(std::strstr(g_error, "stun_urls"));
 }
 
+// Lifecycle policies (jobs/session_lifecycle.hpp): off by default but the
+// idempotency key retention (48 h); the retention is a promise to clients,
+// never under 24 h (0 = keep forever).
+void test_lifecycle_keys(void** state) {
+    assert_true(load(state, false));
+    assert_int_equal(C(state).lifecycle_sweep_interval_s, 60);
+    assert_int_equal(C(state).session_expire_after_s, 0);
+    assert_int_equal(C(state).session_max_duration_s, 0);
+    assert_int_equal(C(state).session_idle_end_s, 0);
+    assert_int_equal(C(state).idempotency_key_retention_h, 48);
+
+    write_file("lifecycle_sweep_interval_s = 1\nsession_expire_after_s = 86400\n"
+               "session_max_duration_s = 7200\nsession_idle_end_s = 4\nidempotency_key_retention_h = 24\n");
+    assert_true(load(state));
+    assert_int_equal(C(state).lifecycle_sweep_interval_s, 1);
+    assert_int_equal(C(state).session_expire_after_s, 86400);
+    assert_int_equal(C(state).session_max_duration_s, 7200);
+    assert_int_equal(C(state).session_idle_end_s, 4);
+    assert_int_equal(C(state).idempotency_key_retention_h, 24);
+
+    write_file("idempotency_key_retention_h = 0\n");
+    assert_true(load(state));
+    assert_int_equal(C(state).idempotency_key_retention_h, 0);
+
+    const char* refused[] = {"idempotency_key_retention_h = 23\n", "idempotency_key_retention_h = 1\n",
+                             "idempotency_key_retention_h = -24\n", "idempotency_key_retention_h = 87601\n",
+                             "idempotency_key_retention_h = 24h\n", "lifecycle_sweep_interval_s = 0\n",
+                             "lifecycle_sweep_interval_s = 3601\n", "session_idle_end_s = -1\n",
+                             "session_max_duration_s = 316224001\n", "session_expire_after_s = 1.5\n"};
+    for (const char* text : refused) {
+        write_file(text);
+        assert_false(load(state));
+        char key[64];  // no C++ object: a failing assertion longjmps
+        std::snprintf(key, sizeof key, "%.*s", static_cast<int>(std::strchr(text, ' ') - text), text);
+        assert_non_null(std::strstr(g_error, key));
+    }
+}
+
 void test_secret_errors_do_not_echo(void** state) {
     write_file("api_keys = tooShortKeyXYZ\n");  // < 16 chars
     assert_false(load(state));
@@ -416,7 +454,7 @@ int main() {
         T(test_secret_errors_do_not_echo),      T(test_unknown_key_refused),
         T(test_syntax_error_and_missing_file),  T(test_failed_load_leaves_output_untouched),
         T(test_required_settings),              T(test_public_url_and_web_root),
-        T(test_support_phone),
+        T(test_support_phone),                  T(test_lifecycle_keys),
 #ifdef TELEMED_SAMPLE_CONF
         T(test_sample_documents_every_key),
 #endif
