@@ -30,6 +30,7 @@
 #include "controller/jobs/file_retention.hpp"
 #include "controller/jobs/recording_processor.hpp"
 #include "controller/jobs/file_rewrap.hpp"
+#include "controller/jobs/webhook_dispatcher.hpp"
 #include "controller/storage/blob_store.hpp"
 #include "controller/http/router.hpp"
 #include "controller/http/server.hpp"
@@ -61,6 +62,7 @@ void register_all_routes(Router& r) {
     register_session_routes(r);
     register_participant_routes(r);
     register_audit_routes(r);
+    register_outbox_routes(r);
     register_participant_access_routes(r);
     register_message_routes(r);
     register_internal_chat_routes(r);
@@ -216,8 +218,18 @@ int serve(const ControllerConfig& cfg) {
         log_warn("recording post-processing off: %s", cfg.files_enabled() ? "recording_workers = 0"
                                                                          : "storage_master_keys is not set");
     }
+    // Webhooks (jobs/webhook_dispatcher.hpp): off without webhook_urls; the
+    // outbox rows then wait for a controller that has them.
+    WebhookDispatcher webhooks(pool, cfg);
+    if (cfg.webhooks_enabled()) {
+        webhooks.start();
+        log_info("webhooks on (%zu endpoint(s), %u worker(s))", cfg.webhook_urls.size(), cfg.webhook_workers);
+    } else {
+        log_info("webhooks off: %s", cfg.webhook_urls.empty() ? "webhook_urls is not set" : "webhook_workers = 0");
+    }
     AppContext ctx{cfg, pool, redis, janus, metrics, session_cache, join_limits, &readiness, &reconciler};
     ctx.files = blobs.get();
+    ctx.webhooks = cfg.webhooks_enabled() ? &webhooks : nullptr;
     int rc = 0;
     {
         HttpServer server(cfg, router, ctx);
@@ -237,6 +249,7 @@ int serve(const ControllerConfig& cfg) {
             server.stop(std::chrono::seconds(10));
         }
     }
+    webhooks.stop();
     if (processor) processor->stop();
     if (retention) retention->stop();
     reconciler.stop();

@@ -5,8 +5,17 @@
 // telemed_session_cache_* (controller/live/session_cache.cpp) and
 // telemed_sessions{status} read from Postgres on each scrape; when Postgres
 // fails that family is left out and the scrape-error counter goes up.
+// Webhooks: telemed_webhook_deliveries{state="pending|dead"} and
+// telemed_webhook_outbox_waiting (events not fanned out yet), read from
+// Postgres (the whole database's, every controller's); the counters and the
+// lag histogram of this process (jobs/webhook_dispatcher.hpp) when on.
 #include "controller/app.hpp"
+#include <cstdio>
+
+#include "controller/db/lease.hpp"
 #include "controller/db/pool.hpp"
+#include "controller/db/webhooks_repo.hpp"
+#include "controller/jobs/webhook_dispatcher.hpp"
 #include "controller/http/router.hpp"
 #include "controller/log.hpp"
 #include "controller/metrics.hpp"
@@ -24,10 +33,31 @@ Response metrics(const Request&, AppContext& ctx) {
         log_warn("metrics: sessions_by_status failed; telemed_sessions omitted");
         sessions.clear();
     }
+    std::string webhooks;
+    try {
+        db::WebhookCounts w;
+        db::run_read(ctx.db, [&](PGconn* c) { w = db::webhook_counts(c); });
+        char buf[512];
+        std::snprintf(buf, sizeof buf,
+                      "# HELP telemed_webhook_deliveries Webhook deliveries not delivered, by state.\n"
+                      "# TYPE telemed_webhook_deliveries gauge\n"
+                      "telemed_webhook_deliveries{state=\"pending\"} %lld\n"
+                      "telemed_webhook_deliveries{state=\"dead\"} %lld\n"
+                      "# HELP telemed_webhook_outbox_waiting Outbox events not fanned out to endpoints yet.\n"
+                      "# TYPE telemed_webhook_outbox_waiting gauge\n"
+                      "telemed_webhook_outbox_waiting %lld\n",
+                      static_cast<long long>(w.pending), static_cast<long long>(w.dead),
+                      static_cast<long long>(w.waiting));
+        webhooks = buf;
+    } catch (const std::exception&) {
+        ctx.metrics.add_scrape_error();
+        log_warn("metrics: webhook counts failed; telemed_webhook_deliveries omitted");
+    }
+    if (ctx.webhooks) webhooks += ctx.webhooks->render_metrics();
     Response r;
     r.status = 200;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    r.body = ctx.metrics.render() + ctx.session_cache.render_metrics() + sessions;
+    r.body = ctx.metrics.render() + ctx.session_cache.render_metrics() + sessions + webhooks;
     return r;
 }
 
