@@ -255,7 +255,11 @@ describe('webhooks', { timeout: 120000 }, () => {
     test('(d) two controllers on one database: no event in flight twice, order kept', async () => {
         const pid = Number(readFileSync(join(stack.dir, 'pids', 'controller.pid'), 'utf8').trim());
         const exe = readlinkSync(`/proc/${pid}/exe`);
-        const port = 20000 + Math.floor(Math.random() * 20000);
+        // A port the kernel found free (media port ranges are elsewhere in use).
+        const probe = createServer();
+        await new Promise((r) => probe.listen(0, '127.0.0.1', r));
+        const port = probe.address().port;
+        await new Promise((r) => probe.close(r));
         const log = openSync(join(stack.dir, 'logs', 'controller-2.log'), 'a');
         // The same generated configuration (webhook settings included), on another port.
         second = spawn(exe, ['--config', join(stack.dir, 'controller.conf')], {
