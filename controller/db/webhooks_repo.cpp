@@ -118,18 +118,35 @@ std::vector<ClaimedDelivery> claim_deliveries(PGconn* c, const std::vector<std::
     return out;
 }
 
-bool finish_delivered(PGconn* c, int64_t id, int attempt, int status) {
+std::size_t finish_delivered(PGconn* c, const std::vector<Delivered>& done) {
+    if (done.empty()) return 0;
+    std::string ids = "{", attempts = "{", statuses = "{";
+    for (std::size_t i = 0; i < done.size(); ++i) {
+        const char* sep = i ? "," : "";
+        ids += sep + std::to_string(done[i].id);
+        attempts += sep + std::to_string(done[i].attempt);
+        statuses += sep + std::to_string(done[i].status);
+    }
+    ids += "}";
+    attempts += "}";
+    statuses += "}";
     ResultPtr r = exec(c,
-                       "UPDATE webhook_deliveries SET state = 'delivered', delivered_at = now(), lease_until = NULL,"
-                       " last_status = $3::int, last_error = NULL"
-                       " WHERE id = $1::int8 AND attempts = $2::int AND state = 'pending' RETURNING outbox_id",
-                       Params().add(id).add(attempt).add(status));
-    if (PQntuples(r.get()) == 0) return false;
+                       "UPDATE webhook_deliveries w SET state = 'delivered', delivered_at = now(), lease_until = NULL,"
+                       " last_status = u.status, last_error = NULL"
+                       " FROM unnest($1::int8[], $2::int[], $3::int[]) AS u(id, attempt, status)"
+                       " WHERE w.id = u.id AND w.attempts = u.attempt AND w.state = 'pending'"
+                       " RETURNING w.outbox_id",
+                       Params().add(ids).add(attempts).add(statuses));
+    const int n = PQntuples(r.get());
+    if (n == 0) return 0;
+    std::string outbox_ids = "{";
+    for (int i = 0; i < n; ++i) outbox_ids += (i ? "," : "") + str(r.get(), i, 0);
+    outbox_ids += "}";
     exec(c,
-         "UPDATE outbox SET delivered_at = now() WHERE id = $1::int8 AND delivered_at IS NULL"
-         " AND NOT EXISTS (SELECT 1 FROM webhook_deliveries WHERE outbox_id = $1::int8 AND state <> 'delivered')",
-         Params().add(int64(r.get(), 0, 0)));
-    return true;
+         "UPDATE outbox o SET delivered_at = now() WHERE o.id = ANY ($1::int8[]) AND o.delivered_at IS NULL"
+         " AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.outbox_id = o.id AND d.state <> 'delivered')",
+         Params().add(outbox_ids));
+    return static_cast<std::size_t>(n);
 }
 
 bool finish_failed(PGconn* c, int64_t id, int attempt, int status, const std::string& error, int64_t retry_ms,

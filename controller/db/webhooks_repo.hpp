@@ -42,9 +42,15 @@ struct ClaimedDelivery {
 std::vector<ClaimedDelivery> claim_deliveries(PGconn* c, const std::vector<std::string>& endpoints, int limit,
                                               unsigned lease_s);
 
-// A 2xx: delivered, and the outbox row's delivered_at once all its
-// deliveries are. false when the claim is no longer ours (`attempt` moved on).
-bool finish_delivered(PGconn* c, int64_t id, int attempt, int status);
+// 2xx answers: delivered, and each outbox row's delivered_at once all its
+// deliveries are. Claims no longer ours (`attempt` moved on) are left
+// alone. Two statements for the whole batch. Returns the rows updated.
+struct Delivered {
+    int64_t id = 0;
+    int attempt = 0;
+    int status = 0;
+};
+std::size_t finish_delivered(PGconn* c, const std::vector<Delivered>& done);
 
 // A failed attempt: pending again at now + retry_ms, or dead when attempts
 // reached max_attempts or the delivery is older than max_age_s (from its

@@ -21,7 +21,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr int kClaimBatch = 32;      // deliveries per claim (one per session and endpoint at most)
+constexpr int kClaimBatch = 64;      // deliveries per claim (one per session and endpoint at most)
 constexpr int kFanOutBatch = 500;    // outbox rows per fan-out transaction
 constexpr std::chrono::milliseconds kIdlePoll{50};
 // A POST is started only when it can end this long before the lease does.
@@ -198,14 +198,16 @@ void WebhookDispatcher::loop(unsigned index) {
                     outcomes.push_back(std::move(o));
                 }
                 int dead = 0;
+                std::vector<db::Delivered> done;
+                for (const Outcome& o : outcomes)
+                    if (o.sent && o.ok) done.push_back({o.id, o.attempt, o.status});
                 db::transact(pool_, [&](PGconn* c) {
                     dead = 0;
+                    db::finish_delivered(c, done);
                     for (const Outcome& o : outcomes) {
                         if (!o.sent) {
                             db::release_claim(c, o.id, o.attempt);
-                        } else if (o.ok) {
-                            db::finish_delivered(c, o.id, o.attempt, o.status);
-                        } else {
+                        } else if (!o.ok) {
                             const int64_t retry = webhook::backoff_ms(static_cast<unsigned>(o.attempt),
                                                                       cfg_.webhook_retry_base_ms, retry_cap_ms, rng());
                             if (db::finish_failed(c, o.id, o.attempt, o.status, o.error, retry,
