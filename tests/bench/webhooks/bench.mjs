@@ -10,9 +10,46 @@
 //   outage   10,000 events at BENCH_WH_RATE/s while the receiver answers 500
 //            for 10 s in the middle: time from its recovery until the
 //            backlog is delivered
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { join } from 'node:path';
 
-import { psql, psqlValue, restartController, sleep } from '../../integ/lib/stack.mjs';
+import { psql, psqlValue, restartController, sleep, stack } from '../../integ/lib/stack.mjs';
+
+// CPU seconds (user + system) of a process, and of a process with its children.
+const TICK = 100;  // USER_HZ
+function cpuOf(pid) {
+    try {
+        const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+        return (Number(f[11]) + Number(f[12])) / TICK;
+    } catch {
+        return 0;
+    }
+}
+function cpuWithChildren(pid) {
+    let sum = cpuOf(pid);
+    for (const d of readdirSync('/proc')) {
+        if (!/^\d+$/.test(d)) continue;
+        try {
+            const f = readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1].split(' ');
+            if (Number(f[1]) === pid) sum += (Number(f[11]) + Number(f[12])) / TICK;
+        } catch {
+            // gone
+        }
+    }
+    return sum;
+}
+const ctlPid = () => Number(readFileSync(join(stack.dir, 'pids', 'controller.pid'), 'utf8').trim());
+// The postmaster (scripts/lib/pg.sh pg_pid): first line of postmaster.pid.
+const pgPid = () => Number(readFileSync(join(stack.dir, 'pg', 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+function cpuSnapshot() {
+    const u = process.cpuUsage();
+    return { ctl: cpuOf(ctlPid()), pg: cpuWithChildren(pgPid()), node: (u.user + u.system) / 1e6 };
+}
+function cpuReport(a, b, n) {
+    const f = (k) => `${k} ${(b[k] - a[k]).toFixed(2)} s (${(((b[k] - a[k]) / n) * 1e6).toFixed(0)} µs/event)`;
+    return `CPU: controller ${f('ctl')}, postgres ${f('pg')}, receiver+driver ${f('node')}`;
+}
 
 const RATE = Number(process.env.BENCH_WH_RATE ?? 500);
 const EXTRA = process.env.BENCH_WH_SET ?? '';
@@ -20,13 +57,19 @@ const acked = new Map();  // event id -> ms (first 2xx)
 let mode = 'ok';
 let requests = 0;
 
+const ackedByType = new Map();  // type -> distinct events answered 2xx
 const server = createServer((req, res) => {
-    req.resume();
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
         ++requests;
         const id = req.headers['webhook-id'];
         if (mode === 'ok') {
-            if (!acked.has(id)) acked.set(id, performance.timeOrigin + performance.now());
+            if (!acked.has(id)) {
+                acked.set(id, performance.timeOrigin + performance.now());
+                const type = JSON.parse(Buffer.concat(chunks).toString('utf8')).type;
+                ackedByType.set(type, (ackedByType.get(type) ?? 0) + 1);
+            }
             res.writeHead(200);
         } else {
             res.writeHead(500);
@@ -61,18 +104,16 @@ function events(tag) {
                  WHERE topic = 'bench.${tag}'`).map(([id, t]) => ({ id, t: Number(t) }));
 }
 
+// Waits (in process: no queries that would load Postgres meanwhile) until
+// every inserted event of `tag` was answered 2xx; then reads their commit times.
 async function waitAll(tag, timeoutMs) {
     const deadline = Date.now() + timeoutMs;
-    for (;;) {
-        const ev = events(tag);
-        const missing = ev.filter((e) => !acked.has(e.id)).length;
-        if (!missing) return ev;
-        if (Date.now() > deadline) {
-            console.log(`  ${tag}: ${missing} of ${ev.length} not delivered within ${timeoutMs / 1000} s`);
-            return ev;
-        }
-        await sleep(100);
-    }
+    const want = inserted.get(tag);
+    while ((ackedByType.get(`bench.${tag}`) ?? 0) < want && Date.now() <= deadline) await sleep(10);
+    const ev = events(tag);
+    const missing = ev.filter((e) => !acked.has(e.id)).length;
+    if (missing) console.log(`  ${tag}: ${missing} of ${ev.length} not delivered within ${timeoutMs / 1000} s`);
+    return ev;
 }
 
 function pct(sorted, p) {
@@ -87,6 +128,7 @@ function lagReport(ev) {
 
 // burst
 {
+    const c0 = cpuSnapshot();
     const t0 = Date.now();
     insert(10000, 'burst');
     const committed = Date.now();
@@ -95,6 +137,7 @@ function lagReport(ev) {
     const firstCommit = Math.min(...ev.map((e) => e.t));
     console.log(`burst: 10000 events (INSERT ${committed - t0} ms), ${(10000 / ((last - firstCommit) / 1000)).toFixed(0)} ` +
         `events/s commit -> last 2xx; ${lagReport(ev)}`);
+    console.log(`  ${cpuReport(c0, cpuSnapshot(), 10000)}`);
 }
 
 // steady
@@ -145,7 +188,8 @@ function lagReport(ev) {
     const dead = psqlValue("SELECT count(*) FROM webhook_deliveries WHERE state = 'dead'");
     console.log(`  dead deliveries: ${dead}; receiver saw ${requests} requests in all`);
 }
-console.log(`settings: defaults${EXTRA ? ` + ${EXTRA}` : ''} (webhook_workers 1, retry base 500 ms, cap 900 s)`);
+console.log(`settings: webhook defaults (workers 1, retry base 500 ms, cap 900 s)${EXTRA ? `, then ${EXTRA}` : ''}; ` +
+    `load average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
 await restartController(null);
 server.close();
 server.closeAllConnections?.();
