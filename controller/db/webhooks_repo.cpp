@@ -142,6 +142,12 @@ std::size_t finish_delivered(PGconn* c, const std::vector<Delivered>& done) {
     std::string outbox_ids = "{";
     for (int i = 0; i < n; ++i) outbox_ids += (i ? "," : "") + str(r.get(), i, 0);
     outbox_ids += "}";
+    // Two senders finishing the two endpoints' deliveries of one event at
+    // once would each see the other's as not delivered yet (uncommitted) and
+    // neither would set delivered_at. Locking the outbox rows first (in id
+    // order: no deadlock) serialises them, and the next statement's fresh
+    // snapshot sees the other's committed delivery.
+    exec(c, "SELECT id FROM outbox WHERE id = ANY ($1::int8[]) ORDER BY id FOR UPDATE", Params().add(outbox_ids));
     exec(c,
          "UPDATE outbox o SET delivered_at = now() WHERE o.id = ANY ($1::int8[]) AND o.delivered_at IS NULL"
          " AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.outbox_id = o.id AND d.state <> 'delivered')",

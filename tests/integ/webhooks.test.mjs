@@ -13,7 +13,9 @@
 //       ever in flight twice at once, order kept;
 //   (e) dead letter after webhook_max_attempts: listed by
 //       GET /outbox?status=dead, POST /outbox/{id}/redeliver -> delivered;
-//       the endpoints' errors (404, 409, 422) and audit row.
+//       the endpoints' errors (404, 409, 422) and audit row;
+//   (f) two endpoints: each gets every event in order; one down does not
+//       hold the other back; outbox.delivered_at once both have it.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -39,10 +41,13 @@ const rx = {
     overlaps: [],        // webhook-ids seen twice at the same time
     mode: 'ok',          // ok | down (503) | error (500)
     delayMs: 0,
-    acked: new Set(),    // event ids answered 2xx
+    acked: new Set(),    // event ids answered 2xx (any path)
+    ackedAt: new Map(),  // path -> event ids answered 2xx there, in order
+    downPaths: new Set(),  // paths answered 503 whatever the mode
 };
 let server;
 let url;
+let base;
 
 function handle(req, res) {
     const chunks = [];
@@ -50,9 +55,10 @@ function handle(req, res) {
     req.on('end', async () => {
         const raw = Buffer.concat(chunks).toString('utf8');
         const id = req.headers['webhook-id'];
-        const n = (rx.inFlight.get(id) ?? 0) + 1;
-        rx.inFlight.set(id, n);
-        if (n > 1) rx.overlaps.push(id);
+        const key = `${req.url} ${id}`;  // one delivery = one event to one endpoint
+        const n = (rx.inFlight.get(key) ?? 0) + 1;
+        rx.inFlight.set(key, n);
+        if (n > 1) rx.overlaps.push(key);
         let json;
         try {
             json = JSON.parse(raw);
@@ -66,12 +72,16 @@ function handle(req, res) {
         rx.log.push(entry);
         if (rx.delayMs) await sleep(rx.delayMs);
         let status = 200;
-        if (rx.mode === 'down') status = 503;
+        if (rx.mode === 'down' || rx.downPaths.has(req.url)) status = 503;
         else if (rx.mode === 'error') status = 500;
         entry.status = status;
-        if (status === 200) rx.acked.add(id);
+        if (status === 200) {
+            rx.acked.add(id);
+            if (!rx.ackedAt.has(req.url)) rx.ackedAt.set(req.url, []);
+            rx.ackedAt.get(req.url).push(id);
+        }
         entry.answeredSeq = ++rx.seq;
-        rx.inFlight.set(id, rx.inFlight.get(id) - 1);
+        rx.inFlight.set(key, rx.inFlight.get(key) - 1);
         res.writeHead(status, { 'content-type': 'text/plain' });
         res.end(status === 200 ? 'ok' : 'no');
     });
@@ -89,9 +99,9 @@ function verify(e) {
     });
 }
 
-function settings(extra = '') {
-    // ';' separates the items: the URL list could hold commas.
-    return [`webhook_urls=${url}`, `webhook_secret=${SECRET}`, 'webhook_retry_base_ms=50', 'webhook_retry_max_s=1',
+function settings(extra = '', urls = url) {
+    // ';' separates the items: the URL list holds commas.
+    return [`webhook_urls=${urls}`, `webhook_secret=${SECRET}`, 'webhook_retry_base_ms=50', 'webhook_retry_max_s=1',
         'webhook_timeout_ms=1000', 'webhook_lease_s=5', 'webhook_max_attempts=25', extra].filter(Boolean).join(';');
 }
 
@@ -150,7 +160,8 @@ before(async () => {
     server = createServer(handle);
     server.keepAliveTimeout = 30000;
     await new Promise((r) => server.listen(0, '127.0.0.1', r));
-    url = `http://127.0.0.1:${server.address().port}/hook`;
+    base = `http://127.0.0.1:${server.address().port}`;
+    url = `${base}/hook`;
     // Events of earlier tests on this stack are not this file's business:
     // marked fanned out, they are never sent here.
     psql('UPDATE outbox SET fanned_out_at = now() WHERE fanned_out_at IS NULL');
@@ -171,6 +182,7 @@ describe('webhooks', { timeout: 120000 }, () => {
     beforeEach(() => {
         rx.mode = 'ok';  // a failed test leaves no receiver outage behind
         rx.delayMs = 0;
+        rx.downPaths.clear();
     });
 
     test('(a) signed Standard Webhooks, body shape, webhook-id = event_id', async () => {
@@ -363,5 +375,25 @@ describe('webhooks', { timeout: 120000 }, () => {
         const p2 = await api('GET', `/outbox?limit=2&cursor=${p1.json.next_cursor}`);
         assert.equal(p2.status, 200, show(p2));
         assert.ok(p2.json.items[0].id < p1.json.items[1].id);
+    });
+
+    test('(f) two endpoints: each gets every event in order, one down does not hold the other back', async () => {
+        await restartController(settings('', `${base}/a,${base}/b`));
+        rx.downPaths.add('/b');
+        const s = await createSession();
+        for (let k = 0; k < 3; ++k) await addParticipant(s.id, { user_id: uniq('u'), role: 'patient' });
+        const ev = eventsOf([s.id]).map((e) => e.eventId);
+        assert.equal(ev.length, 4);
+        await eventually(() => ev.every((id) => (rx.ackedAt.get('/a') ?? []).includes(id)), { what: '/a has all' });
+        assert.deepEqual((rx.ackedAt.get('/a') ?? []).filter((id) => ev.includes(id)), ev, '/a in order');
+        assert.ok(!(rx.ackedAt.get('/b') ?? []).some((id) => ev.includes(id)), '/b down: nothing yet');
+        assert.equal(psqlValue(`SELECT count(*) FROM outbox WHERE session_id = ${lit(s.id)} AND delivered_at IS NOT NULL`),
+            '0', 'not delivered everywhere yet');
+        rx.downPaths.delete('/b');
+        await eventually(() => ev.every((id) => (rx.ackedAt.get('/b') ?? []).includes(id)), { what: '/b has all' });
+        assert.deepEqual((rx.ackedAt.get('/b') ?? []).filter((id) => ev.includes(id)), ev, '/b in order');
+        await eventually(() => psqlValue(`SELECT count(*) FROM outbox WHERE session_id = ${lit(s.id)}
+            AND delivered_at IS NOT NULL`) === '4', { what: 'outbox.delivered_at once both endpoints have it' });
+        assert.deepEqual(rx.overlaps, []);
     });
 });
