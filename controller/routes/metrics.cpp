@@ -24,16 +24,9 @@
 namespace telemed {
 namespace {
 
-Response metrics(const Request&, AppContext& ctx) {
-    std::string sessions;
-    try {
-        sessions = render_sessions_gauge(db::sessions_by_status(ctx.db));
-    } catch (const std::exception&) {
-        ctx.metrics.add_scrape_error();
-        log_warn("metrics: sessions_by_status failed; telemed_sessions omitted");
-        sessions.clear();
-    }
-    std::string webhooks;
+// The webhook gauges of the whole database; "" (and a scrape error) when
+// Postgres fails.
+std::string webhook_gauges(AppContext& ctx) {
     try {
         db::WebhookCounts w;
         db::run_read(ctx.db, [&](PGconn* c) { w = db::webhook_counts(c); });
@@ -48,11 +41,28 @@ Response metrics(const Request&, AppContext& ctx) {
                       "telemed_webhook_outbox_waiting %lld\n",
                       static_cast<long long>(w.pending), static_cast<long long>(w.dead),
                       static_cast<long long>(w.waiting));
-        webhooks = buf;
+        return buf;
     } catch (const std::exception&) {
         ctx.metrics.add_scrape_error();
         log_warn("metrics: webhook counts failed; telemed_webhook_deliveries omitted");
+        return {};
     }
+}
+
+Response metrics(const Request&, AppContext& ctx) {
+    std::string sessions;
+    bool db_ok = true;
+    try {
+        sessions = render_sessions_gauge(db::sessions_by_status(ctx.db));
+    } catch (const std::exception&) {
+        ctx.metrics.add_scrape_error();
+        log_warn("metrics: sessions_by_status failed; telemed_sessions omitted");
+        sessions.clear();
+        db_ok = false;
+    }
+    // Not asked again of a database that just failed: a scrape during an
+    // outage stays as quick as before.
+    std::string webhooks = db_ok ? webhook_gauges(ctx) : std::string();
     if (ctx.webhooks) webhooks += ctx.webhooks->render_metrics();
     Response r;
     r.status = 200;
