@@ -72,6 +72,36 @@ constexpr std::array<int8_t, 256> make_url_table() {
 }
 constexpr auto kUrlTable = make_url_table();
 
+constexpr std::array<int8_t, 256> make_std_table() {
+    std::array<int8_t, 256> t{};
+    for (auto& x : t) x = -1;
+    for (int i = 0; i < 64; ++i) t[static_cast<unsigned char>(kStd[i])] = static_cast<int8_t>(i);
+    return t;
+}
+constexpr auto kStdTable = make_std_table();
+
+// Both decoders: `text` without its padding, in `table`'s alphabet.
+std::optional<std::string> decode_unpadded(std::string_view text, const std::array<int8_t, 256>& table) {
+    if (text.size() % 4 == 1) return std::nullopt;
+    std::string out;
+    out.reserve(text.size() / 4 * 3 + 2);
+    uint32_t acc = 0;
+    int bits = 0;
+    for (char ch : text) {
+        const int8_t v = table[static_cast<unsigned char>(ch)];
+        if (v < 0) return std::nullopt;
+        acc = (acc << 6) | static_cast<uint32_t>(v);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out += static_cast<char>((acc >> bits) & 0xFF);
+        }
+    }
+    // 0, 2 or 4 leftover bits; they must be zero.
+    if (bits > 0 && (acc & ((uint32_t{1} << bits) - 1)) != 0) return std::nullopt;
+    return out;
+}
+
 }  // namespace
 
 std::string hmac_sha256(std::string_view key, std::string_view data) { return hmac(EVP_sha256(), key, data); }
@@ -120,25 +150,13 @@ std::string base64url_encode(std::string_view raw) { return encode(raw, kUrl, fa
 // of 1 mod 4 is impossible and refused. Non-zero trailing bits in the last
 // character are refused too (non-canonical encodings would let two
 // different texts decode to the same bytes).
-std::optional<std::string> base64url_decode(std::string_view text) {
-    if (text.size() % 4 == 1) return std::nullopt;
-    std::string out;
-    out.reserve(text.size() / 4 * 3 + 2);
-    uint32_t acc = 0;
-    int bits = 0;
-    for (char ch : text) {
-        const int8_t v = kUrlTable[static_cast<unsigned char>(ch)];
-        if (v < 0) return std::nullopt;
-        acc = (acc << 6) | static_cast<uint32_t>(v);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out += static_cast<char>((acc >> bits) & 0xFF);
-        }
-    }
-    // 0, 2 or 4 leftover bits; they must be zero.
-    if (bits > 0 && (acc & ((uint32_t{1} << bits) - 1)) != 0) return std::nullopt;
-    return out;
+std::optional<std::string> base64url_decode(std::string_view text) { return decode_unpadded(text, kUrlTable); }
+
+std::optional<std::string> base64_decode(std::string_view text) {
+    if (text.size() % 4 != 0) return std::nullopt;
+    std::size_t pad = 0;
+    while (pad < 2 && pad < text.size() && text[text.size() - 1 - pad] == '=') ++pad;
+    return decode_unpadded(text.substr(0, text.size() - pad), kStdTable);
 }
 
 }  // namespace telemed

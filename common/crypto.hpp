@@ -22,5 +22,8 @@ std::string base64_encode(std::string_view raw);     // standard alphabet, padde
 std::string base64url_encode(std::string_view raw);  // URL alphabet, no padding
 // Strict: URL alphabet, no padding, no whitespace. nullopt on any error.
 std::optional<std::string> base64url_decode(std::string_view text);
+// Strict: standard alphabet, padded to a multiple of 4 ('=' only at the
+// end), no whitespace, canonical trailing bits. nullopt on any error.
+std::optional<std::string> base64_decode(std::string_view text);
 
 }  // namespace telemed

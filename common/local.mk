@@ -21,6 +21,7 @@ common_libtelemed_common_la_SOURCES = \
 	common/utf8.hpp common/curl_raii.hpp \
 	common/chat.hpp common/chat.cpp \
 	common/files.hpp common/files.cpp \
-	common/admin_recording.hpp common/admin_recording.cpp
+	common/admin_recording.hpp common/admin_recording.cpp \
+	common/webhook.hpp common/webhook.cpp
 common_libtelemed_common_la_CXXFLAGS = $(AM_CXXFLAGS) $(JANSSON_CFLAGS) $(OPENSSL_CFLAGS)
 common_libtelemed_common_la_LIBADD = $(JANSSON_LIBS) $(OPENSSL_LIBS)

@@ -12,6 +12,7 @@ class RoomReconciler;
 struct JoinRateLimits;
 class Readiness;
 class BlobStore;
+class WebhookDispatcher;
 
 struct AppContext {
     const ControllerConfig& config;
@@ -24,6 +25,7 @@ struct AppContext {
     Readiness* readiness = nullptr;  // GET /readyz: cached dependency state (controller/readiness.hpp)
     RoomReconciler* rooms = nullptr;      // controller/live/room_reconciler.hpp
     BlobStore* files = nullptr;           // stored files (controller/storage/blob_store.hpp); null when files are off
+    WebhookDispatcher* webhooks = nullptr;  // controller/jobs/webhook_dispatcher.hpp; null when webhooks are off
     // "restoring" (Janus rooms not all in place yet, e.g. after a Janus
     // restart) or "ok"; "ok" without a reconciler.
     const char* rooms_state() const;

@@ -19,6 +19,7 @@
 #include <sstream>
 
 #include "common/kvconfig.hpp"
+#include "common/webhook.hpp"
 #include "controller/log.hpp"
 
 namespace telemed {
@@ -417,6 +418,54 @@ const std::vector<KeyDef>& key_table() {
         {"ffmpeg_path", path_setter(&ControllerConfig::ffmpeg_path, false)},
         {"ffprobe_path", path_setter(&ControllerConfig::ffprobe_path, false)},
         {"janus_pp_rec_path", path_setter(&ControllerConfig::janus_pp_rec_path, false)},
+        {"webhook_urls",
+         [](ControllerConfig& c, const std::string& v, std::string* why) {
+             std::vector<std::string> urls = split_list(v);
+             for (const std::string& u : urls) {
+                 // No query or fragment rule: receivers often put a routing
+                 // token in the query. No spaces or control characters.
+                 if (!starts_with_any(u, {"http://", "https://"}) || u.size() > 1024 || !printable_ascii(u, false) ||
+                     u.find('#') != std::string::npos) {
+                     *why = "must be a comma-separated list of http:// or https:// URLs (at most 1024 characters "
+                            "each, no fragment)";
+                     return false;
+                 }
+             }
+             for (std::size_t i = 0; i < urls.size(); ++i)
+                 for (std::size_t j = i + 1; j < urls.size(); ++j)
+                     if (urls[i] == urls[j]) {
+                         *why = "must not list a URL twice";
+                         return false;
+                     }
+             if (urls.size() > 4) {
+                 *why = "must list at most 4 URLs";
+                 return false;
+             }
+             c.webhook_urls = std::move(urls);
+             return true;
+         }},
+        {"webhook_secret",
+         [](ControllerConfig& c, const std::string& v, std::string* why) {
+             if (v.empty()) {
+                 c.webhook_key.clear();
+                 return true;
+             }
+             std::optional<std::string> key = webhook::parse_secret(v);
+             if (!key) {
+                 *why = "must be whsec_ followed by the standard base64 (padded) of a 24..64 byte key, e.g. "
+                        "whsec_$(openssl rand -base64 32)";
+                 return false;
+             }
+             c.webhook_key = std::move(*key);
+             return true;
+         }},
+        {"webhook_workers", int_setter(&ControllerConfig::webhook_workers, 0, 8)},
+        {"webhook_timeout_ms", int_setter(&ControllerConfig::webhook_timeout_ms, 100, 60000)},
+        {"webhook_max_attempts", int_setter(&ControllerConfig::webhook_max_attempts, 1, 100)},
+        {"webhook_max_age_s", int_setter(&ControllerConfig::webhook_max_age_s, 60, 30 * 86400)},
+        {"webhook_retry_base_ms", int_setter(&ControllerConfig::webhook_retry_base_ms, 10, 3600000)},
+        {"webhook_retry_max_s", int_setter(&ControllerConfig::webhook_retry_max_s, 1, 86400)},
+        {"webhook_lease_s", int_setter(&ControllerConfig::webhook_lease_s, 5, 3600)},
         {"log_level",
          [](ControllerConfig& c, const std::string& v, std::string* why) {
              if (!parse_log_level(v)) {
@@ -536,6 +585,17 @@ bool check_required_config(const ControllerConfig& c, std::string* error) {
     }
     if (c.credential_secret.empty()) {
         *error = "credential_secret: required (signs participant credentials; e.g. openssl rand -hex 32)";
+        return false;
+    }
+    if (!c.webhook_urls.empty() && c.webhook_key.empty()) {
+        *error = "webhook_secret: required when webhook_urls is set (whsec_<base64 key>; receivers verify "
+                 "webhook-signature with it)";
+        return false;
+    }
+    // A claimed delivery's POST must end well inside its lease: otherwise a
+    // second controller could claim it while the first is still sending.
+    if (static_cast<uint64_t>(c.webhook_lease_s) * 1000 < 2ull * c.webhook_timeout_ms) {
+        *error = "webhook_lease_s: must be at least twice webhook_timeout_ms";
         return false;
     }
     if (!c.turn_urls.empty() && c.turn_secret.empty()) {

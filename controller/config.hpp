@@ -166,6 +166,21 @@ struct ControllerConfig {
     // replay window docs/API.md "Idempotency" promises (at least 24 h). 0 = keep.
     unsigned idempotency_key_retention_h = 48;
 
+    // Webhooks (docs/DESIGN.md "Webhooks", controller/jobs/webhook_dispatcher.hpp):
+    // every outbox event is POSTed to each of webhook_urls (Standard Webhooks,
+    // signed with webhook_secret). No URLs: the dispatcher is off and the
+    // outbox rows wait (nothing lost).
+    std::vector<std::string> webhook_urls;  // http:// or https://, at most 4
+    std::string webhook_key;                // raw signing key: the base64 part of webhook_secret = whsec_<base64>
+    unsigned webhook_workers = 1;           // sender threads, 0..8 (0 = off)
+    unsigned webhook_timeout_ms = 5000;     // one POST, connect included
+    unsigned webhook_max_attempts = 15;     // then dead
+    unsigned webhook_max_age_s = 172800;    // a failed attempt after this age (from the event's fan-out): dead
+    unsigned webhook_retry_base_ms = 500;   // full-jitter backoff: uniform in [0, min(max, base * 2^(n-1))]
+    unsigned webhook_retry_max_s = 900;
+    unsigned webhook_lease_s = 30;          // a claimed delivery is ours this long (>= 2 x webhook_timeout_ms)
+    bool webhooks_enabled() const { return !webhook_urls.empty() && webhook_workers > 0; }
+
     std::string log_level = "info";       // error|warn|info|debug
 };
 

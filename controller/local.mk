@@ -48,6 +48,7 @@ controller_telemed_controller_SOURCES += \
 	controller/storage/blob_store.hpp controller/storage/blob_store.cpp \
 	controller/storage/sealed_blob.hpp controller/storage/sealed_blob.cpp \
 	controller/jobs/recording_processor.hpp controller/jobs/recording_processor.cpp \
+	controller/jobs/webhook_dispatcher.hpp controller/jobs/webhook_dispatcher.cpp \
 	controller/jobs/file_retention.hpp controller/jobs/file_retention.cpp \
 	controller/jobs/file_rewrap.hpp controller/jobs/file_rewrap.cpp \
 	controller/jobs/session_lifecycle.hpp controller/jobs/session_lifecycle.cpp

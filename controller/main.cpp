@@ -31,6 +31,7 @@
 #include "controller/jobs/session_lifecycle.hpp"
 #include "controller/jobs/recording_processor.hpp"
 #include "controller/jobs/file_rewrap.hpp"
+#include "controller/jobs/webhook_dispatcher.hpp"
 #include "controller/storage/blob_store.hpp"
 #include "controller/http/router.hpp"
 #include "controller/http/server.hpp"
@@ -62,6 +63,7 @@ void register_all_routes(Router& r) {
     register_session_routes(r);
     register_participant_routes(r);
     register_audit_routes(r);
+    register_outbox_routes(r);
     register_participant_access_routes(r);
     register_message_routes(r);
     register_internal_chat_routes(r);
@@ -224,8 +226,18 @@ int serve(const ControllerConfig& cfg) {
     log_info("session lifecycle: expire %us, max duration %us, idle %us, idempotency keys %uh (0 = off), every %us",
              cfg.session_expire_after_s, cfg.session_max_duration_s, cfg.session_idle_end_s,
              cfg.idempotency_key_retention_h, cfg.lifecycle_sweep_interval_s);
+    // Webhooks (jobs/webhook_dispatcher.hpp): off without webhook_urls; the
+    // outbox rows then wait for a controller that has them.
+    WebhookDispatcher webhooks(pool, cfg);
+    if (cfg.webhooks_enabled()) {
+        webhooks.start();
+        log_info("webhooks on (%zu endpoint(s), %u worker(s))", cfg.webhook_urls.size(), cfg.webhook_workers);
+    } else {
+        log_info("webhooks off: %s", cfg.webhook_urls.empty() ? "webhook_urls is not set" : "webhook_workers = 0");
+    }
     AppContext ctx{cfg, pool, redis, janus, metrics, session_cache, join_limits, &readiness, &reconciler};
     ctx.files = blobs.get();
+    ctx.webhooks = cfg.webhooks_enabled() ? &webhooks : nullptr;
     int rc = 0;
     {
         HttpServer server(cfg, router, ctx);
@@ -246,6 +258,7 @@ int serve(const ControllerConfig& cfg) {
         }
     }
     lifecycle.stop();
+    webhooks.stop();
     if (processor) processor->stop();
     if (retention) retention->stop();
     reconciler.stop();

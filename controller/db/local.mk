@@ -13,6 +13,7 @@ controller_telemed_controller_SOURCES += \
 	controller/db/audit.hpp controller/db/audit.cpp \
 	controller/db/change_log.hpp controller/db/change_log.cpp \
 	controller/db/outbox.hpp controller/db/outbox.cpp \
+	controller/db/webhooks_repo.hpp controller/db/webhooks_repo.cpp \
 	controller/db/idempotency.hpp controller/db/idempotency.cpp \
 	controller/db/chat_repo.hpp controller/db/chat_repo.cpp \
 	controller/db/files_repo.hpp controller/db/files_repo.cpp \
@@ -33,6 +34,7 @@ MIGRATION_SQL = \
 	$(top_srcdir)/sql/007_recordings.sql \
 	$(top_srcdir)/sql/008_recording_outputs.sql \
 	$(top_srcdir)/sql/009_recording_faults.sql \
+	$(top_srcdir)/sql/010_webhooks.sql \
 	$(top_srcdir)/sql/011_lifecycle.sql
 nodist_controller_telemed_controller_SOURCES += controller/generated/migrations.cpp
 controller/generated/migrations.cpp: $(MIGRATION_SQL) $(top_srcdir)/controller/tools/embed.py

@@ -16,7 +16,9 @@ namespace telemed::db {
 // Inserts one event and returns its event_id (a new UUID). The stored
 // payload is `payload` (borrowed object) plus "event_id", "topic" and
 // "occurred_at" (RFC 3339, the transaction's time). Callers put ids and
-// enum values only in `payload`: no names, titles or metadata.
+// enum values only in `payload`: no names, titles or metadata. A
+// "session_id" member that is a UUID also fills outbox.session_id: the
+// webhook dispatcher keeps the events of one session in order (sql/010).
 std::string outbox_enqueue(PGconn* c, const char* topic, const json_t* payload);
 
 }  // namespace telemed::db

@@ -73,6 +73,7 @@ private:
 void register_session_routes(Router& r);      // routes/sessions.cpp
 void register_participant_routes(Router& r);  // routes/participants.cpp
 void register_audit_routes(Router& r);        // routes/audit.cpp: /sessions/{id}/audit
+void register_outbox_routes(Router& r);       // routes/outbox.cpp: /outbox, /outbox/{id}/redeliver (webhook deliveries)
 void register_participant_access_routes(Router& r);  // routes/participant_access.cpp: POST /join, credential revoke
 void register_message_routes(Router& r);      // routes/messages.cpp: GET /sessions/{id}/messages
 void register_internal_chat_routes(Router& r);  // routes/internal_chat.cpp: /internal/v1/* (plugin_secret)

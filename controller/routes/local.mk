@@ -9,6 +9,7 @@ controller_telemed_controller_SOURCES += \
 	controller/routes/sessions.cpp \
 	controller/routes/participants.cpp \
 	controller/routes/audit.cpp \
+	controller/routes/outbox.cpp \
 	controller/routes/join_grant.hpp controller/routes/join_grant.cpp \
 	controller/routes/janus_step.hpp controller/routes/janus_step.cpp \
 	controller/routes/participant_access.cpp \

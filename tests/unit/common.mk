@@ -19,7 +19,8 @@ COMMON_TESTS = \
 	tests/unit/test_common_session_state \
 	tests/unit/test_common_admin_api \
 	tests/unit/test_common_chat \
-	tests/unit/test_common_files
+	tests/unit/test_common_files \
+	tests/unit/test_common_webhook
 check_PROGRAMS += $(COMMON_TESTS)
 TESTS += $(COMMON_TESTS)
 
@@ -84,3 +85,7 @@ tests_unit_test_common_playback_link_LDADD = $(COMMON_TEST_LDADD)
 tests_unit_test_common_files_SOURCES = tests/unit/test_common_files.cpp
 tests_unit_test_common_files_CXXFLAGS = $(COMMON_TEST_CXXFLAGS)
 tests_unit_test_common_files_LDADD = $(COMMON_TEST_LDADD)
+
+tests_unit_test_common_webhook_SOURCES = tests/unit/test_common_webhook.cpp
+tests_unit_test_common_webhook_CXXFLAGS = $(COMMON_TEST_CXXFLAGS)
+tests_unit_test_common_webhook_LDADD = $(COMMON_TEST_LDADD)

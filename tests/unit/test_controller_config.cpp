@@ -336,6 +336,65 @@ void test_required_settings(void** state) {
     assert_non_null(std::strstr(g_error, "turn_secret"));
 }
 
+// Webhooks: off by default; URLs bounded (scheme, count, duplicates); the
+// whsec_ secret parsed, required with URLs, never echoed; the lease must
+// outlast a POST.
+void test_webhooks(void** state) {
+    std::string base = std::string("api_keys = ") + kApiKey + "\n" + "token_keys = k1:" + kSecretA + "\n" +
+                       "token_kid = k1\njanus_admin_secret = s\ncredential_secret = " + kSecretA + "\n";
+    write_file(base.c_str());
+    assert_true(load(state));
+    assert_true(required_ok(state));
+    assert_false(C(state).webhooks_enabled());
+    assert_int_equal(C(state).webhook_workers, 1);
+    assert_int_equal(C(state).webhook_timeout_ms, 5000);
+    assert_int_equal(C(state).webhook_max_attempts, 15);
+    assert_int_equal(C(state).webhook_max_age_s, 172800);
+    assert_int_equal(C(state).webhook_retry_base_ms, 500);
+    assert_int_equal(C(state).webhook_retry_max_s, 900);
+    assert_int_equal(C(state).webhook_lease_s, 30);
+
+    // 24 bytes: the Standard Webhooks test key.
+    const std::string secret = "webhook_secret = whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n";
+    write_file((base + "webhook_urls = http://127.0.0.1:9/a,https://hooks.example/b?t=1\n" + secret).c_str());
+    assert_true(load(state));
+    assert_true(required_ok(state));
+    assert_true(C(state).webhooks_enabled());
+    assert_int_equal(C(state).webhook_urls.size(), 2);
+    assert_int_equal(C(state).webhook_key.size(), 24);
+
+    write_file((base + "webhook_urls = http://127.0.0.1:9/a\n").c_str());  // no secret
+    assert_true(load(state));
+    assert_false(required_ok(state));
+    assert_non_null(std::strstr(g_error, "webhook_secret"));
+
+    write_file((base + "webhook_urls = http://127.0.0.1:9/a\nwebhook_workers = 0\n" + secret).c_str());
+    assert_true(load(state));
+    assert_false(C(state).webhooks_enabled());
+
+    for (const char* bad : {"webhook_urls = ftp://x/\n", "webhook_urls = http://a/#frag\n",
+                            "webhook_urls = http://a/1,http://a/1\n",
+                            "webhook_urls = http://a/1,http://a/2,http://a/3,http://a/4,http://a/5\n",
+                            "webhook_workers = 9\n", "webhook_timeout_ms = 99\n", "webhook_max_attempts = 0\n",
+                            "webhook_lease_s = 4\n"}) {
+        write_file(bad);
+        assert_false(load(state));
+        assert_non_null(std::strstr(g_error, "webhook_"));
+    }
+    write_file("webhook_secret = whsec_notBase64QQQ!\n");
+    assert_false(load(state));
+    assert_non_null(std::strstr(g_error, "webhook_secret"));
+    assert_null(std::strstr(g_error, "notBase64QQQ"));
+    write_file("webhook_secret = MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n");  // no whsec_ prefix
+    assert_false(load(state));
+    assert_null(std::strstr(g_error, "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"));
+
+    write_file((base + "webhook_timeout_ms = 20000\nwebhook_lease_s = 30\n").c_str());
+    assert_true(load(state));
+    assert_false(required_ok(state));
+    assert_non_null(std::strstr(g_error, "webhook_lease_s"));
+}
+
 // public_url / web_root: syntax only (the folder may appear later), and the
 // public_url fallback chain of effective_public_url().
 void test_public_url_and_web_root(void** state) {
@@ -455,6 +514,7 @@ int main() {
         T(test_syntax_error_and_missing_file),  T(test_failed_load_leaves_output_untouched),
         T(test_required_settings),              T(test_public_url_and_web_root),
         T(test_support_phone),                  T(test_lifecycle_keys),
+        T(test_webhooks),
 #ifdef TELEMED_SAMPLE_CONF
         T(test_sample_documents_every_key),
 #endif
