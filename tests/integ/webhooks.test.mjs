@@ -285,27 +285,43 @@ describe('webhooks', { timeout: 120000 }, () => {
                 return false;
             }
         }, { timeout: 30000, what: 'second controller up' });
-        rx.delayMs = 20;
-        rx.overlaps.length = 0;
-        const sids = [];
-        for (let i = 0; i < 12; ++i) sids.push((await createSession()).id);
-        await Promise.all(sids.map(async (sid) => {
-            for (let k = 0; k < 7; ++k) await addParticipant(sid, { user_id: uniq('u'), role: 'patient' });
-        }));
-        await allDelivered(sids, 40000);
-        rx.delayMs = 0;
-        assert.deepEqual(rx.overlaps, [], 'no webhook-id was ever in flight twice at the same time');
-        checkOrderAndDuplicates(sids);
-        // Both processes delivered some (their own counters).
-        const m2 = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-        const m1 = (await api('GET', '/metrics', { auth: false })).text;
-        const delivered = (t) => Number(/^telemed_webhook_delivered_total (\d+)$/m.exec(t)?.[1] ?? 0);
-        assert.ok(delivered(m2) > 0, 'the second controller delivered');
-        assert.ok(delivered(m1) > 0, 'the first controller delivered');
-        assert.match(m1, /^telemed_webhook_deliveries\{state="pending"\} \d+$/m);
-        assert.match(m1, /^telemed_webhook_delivery_lag_seconds_count \d+$/m);
-        second.kill('SIGTERM');
-        await new Promise((r) => second.once('exit', r));
+        try {
+            rx.delayMs = 20;
+            rx.overlaps.length = 0;
+            // Only a session's head is claimable (per-session order), and one
+            // claim takes up to 64 deliveries: with more sessions than that,
+            // whichever controller claims first leaves heads for the other,
+            // so both must deliver while the first one's batch is in flight
+            // (64 x 20 ms). With fewer, the first controller could take every
+            // head each time and the second never show up.
+            const sids = [];
+            for (let i = 0; i < 100; ++i) sids.push((await createSession()).id);
+            // 8 sessions at a time: the controller's Janus lane holds 32 waiting requests.
+            for (let i = 0; i < sids.length; i += 8) {
+                await Promise.all(sids.slice(i, i + 8).map(async (sid) => {
+                    for (let k = 0; k < 2; ++k) await addParticipant(sid, { user_id: uniq('u'), role: 'patient' });
+                }));
+            }
+            await allDelivered(sids, 60000);
+            rx.delayMs = 0;
+            assert.deepEqual(rx.overlaps, [], 'no webhook-id was ever in flight twice at the same time');
+            checkOrderAndDuplicates(sids);
+            // Both processes delivered some (their own counters).
+            const m2 = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+            const m1 = (await api('GET', '/metrics', { auth: false })).text;
+            const delivered = (t) => Number(/^telemed_webhook_delivered_total (\d+)$/m.exec(t)?.[1] ?? 0);
+            assert.ok(delivered(m2) > 0, 'the second controller delivered');
+            assert.ok(delivered(m1) > 0, 'the first controller delivered');
+            assert.match(m1, /^telemed_webhook_deliveries\{state="pending"\} \d+$/m);
+            assert.match(m1, /^telemed_webhook_delivery_lag_seconds_count \d+$/m);
+        } finally {
+            // Never leave it running into the next tests (it would deliver their events too).
+            rx.delayMs = 0;
+            if (second.exitCode === null) {
+                second.kill('SIGTERM');
+                await new Promise((r) => { second.once('exit', r); setTimeout(r, 10000); });
+            }
+        }
     });
 
     test('(e) dead letter after max attempts, listed, redelivered; endpoint errors', async () => {
