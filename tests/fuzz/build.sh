@@ -24,9 +24,9 @@ COMMON_CORE="common/json.cpp common/permissions.cpp common/crypto.cpp common/ids
 # The plugin Admin API contract (common/admin_api.hpp) with its error codes and parameter tables.
 ADMIN_API="common/admin_api.cpp common/plugin_errors.cpp common/plugin_params.cpp"
 declare -A SOURCES=(
-    [fuzz_token]="tests/fuzz/fuzz_token.cpp common/token.cpp $COMMON_CORE"
+    [fuzz_token]="tests/fuzz/fuzz_token.cpp common/token.cpp common/key_spec.cpp $COMMON_CORE"
     [fuzz_credential]="tests/fuzz/fuzz_credential.cpp common/credential.cpp $COMMON_CORE"
-    [fuzz_playback_link]="tests/fuzz/fuzz_playback_link.cpp common/playback_link.cpp $COMMON_CORE"
+    [fuzz_playback_link]="tests/fuzz/fuzz_playback_link.cpp common/playback_link.cpp common/key_spec.cpp $COMMON_CORE"
     [fuzz_requests]="tests/fuzz/fuzz_requests.cpp common/requests.cpp common/timeutil.cpp $COMMON_CORE"
     [fuzz_kvconfig]="tests/fuzz/fuzz_kvconfig.cpp common/kvconfig.cpp"
     [fuzz_plugin_protocol]="tests/fuzz/fuzz_plugin_protocol.cpp plugin/protocol.cpp plugin/room.cpp plugin/media_gate.cpp
