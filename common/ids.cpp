@@ -11,15 +11,7 @@ std::string new_uuid_v4() {
     std::string b = random_bytes(16);
     b[6] = static_cast<char>((static_cast<unsigned char>(b[6]) & 0x0F) | 0x40);  // version 4
     b[8] = static_cast<char>((static_cast<unsigned char>(b[8]) & 0x3F) | 0x80);  // RFC 4122 variant
-    const std::string h = hex_encode(b);
-    std::string out;
-    out.reserve(36);
-    out.append(h, 0, 8).append(1, '-');
-    out.append(h, 8, 4).append(1, '-');
-    out.append(h, 12, 4).append(1, '-');
-    out.append(h, 16, 4).append(1, '-');
-    out.append(h, 20, 12);
-    return out;
+    return uuid_from_bytes(b);
 }
 
 bool is_uuid(std::string_view s) {
