@@ -35,6 +35,9 @@ ExecResult run_program(const std::vector<std::string>& argv, const std::string& 
     posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
     posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
     posix_spawn_file_actions_addchdir_np(&fa, cwd.c_str());
+    // Nothing else of ours reaches the child: libmicrohttpd's and libpq's
+    // sockets, Redis connections and open files are not all close-on-exec.
+    posix_spawn_file_actions_addclosefrom_np(&fa, 3);
     sigset_t none, all_default;
     sigemptyset(&none);
     sigemptyset(&all_default);

@@ -7,6 +7,9 @@
 
 #include "controller/jobs/recording_exec.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <csetjmp>
 #include <cstdarg>
 #include <cstddef>
@@ -70,6 +73,18 @@ void test_time_limit_and_cancel(void** /*state*/) {
     assert_true(Clock::now() - t0 < std::chrono::seconds(5));
 }
 
+// The child gets stdin, stdout and stderr only: a descriptor of ours that is
+// not close-on-exec (a socket of a library, an open file) stays with us.
+void test_no_inherited_descriptors(void** /*state*/) {
+    const int fd = ::dup2(STDERR_FILENO, 777);  // no FD_CLOEXEC on a dup2 copy
+    assert_int_equal(fd, 777);
+    ExecResult r = run({"/bin/sh", "-c", "ls /proc/self/fd"});
+    ::close(fd);
+    assert_true(r.ok());
+    // 0, 1, 2 and ls's own handle of /proc/self/fd (3): nothing of ours.
+    assert_string_equal(r.output.c_str(), "0\n1\n2\n3\n");
+}
+
 }  // namespace
 
 int main(void) {
@@ -78,6 +93,7 @@ int main(void) {
         cmocka_unit_test(test_bounded_output),
         cmocka_unit_test(test_spawn_failure_and_signal),
         cmocka_unit_test(test_time_limit_and_cancel),
+        cmocka_unit_test(test_no_inherited_descriptors),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
