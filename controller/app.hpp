@@ -13,6 +13,7 @@ struct JoinRateLimits;
 class Readiness;
 class BlobStore;
 class WebhookDispatcher;
+class DirectoryClient;
 
 struct AppContext {
     const ControllerConfig& config;
@@ -26,6 +27,7 @@ struct AppContext {
     RoomReconciler* rooms = nullptr;      // controller/live/room_reconciler.hpp
     BlobStore* files = nullptr;           // stored files (controller/storage/blob_store.hpp); null when files are off
     WebhookDispatcher* webhooks = nullptr;  // controller/jobs/webhook_dispatcher.hpp; null when webhooks are off
+    DirectoryClient* directory = nullptr;   // participant-add checks (controller/clients/directory.hpp); null = off
     // "restoring" (Janus rooms not all in place yet, e.g. after a Janus
     // restart) or "ok"; "ok" without a reconciler.
     const char* rooms_state() const;

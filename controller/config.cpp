@@ -466,6 +466,29 @@ const std::vector<KeyDef>& key_table() {
         {"webhook_retry_base_ms", int_setter(&ControllerConfig::webhook_retry_base_ms, 10, 3600000)},
         {"webhook_retry_max_s", int_setter(&ControllerConfig::webhook_retry_max_s, 1, 86400)},
         {"webhook_lease_s", int_setter(&ControllerConfig::webhook_lease_s, 5, 3600)},
+        {"directory_profile",
+         [](ControllerConfig& c, const std::string& v, std::string* why) {
+             if (v != "off" && v != "json" && v != "fhir") {
+                 *why = "must be one of off, json, fhir";
+                 return false;
+             }
+             c.directory_profile = v;
+             return true;
+         }},
+        {"patient_service_url", base_url_setter(&ControllerConfig::patient_service_url)},
+        {"doctor_service_url", base_url_setter(&ControllerConfig::doctor_service_url)},
+        {"directory_timeout_ms", int_setter(&ControllerConfig::directory_timeout_ms, 100, 30000)},
+        {"directory_cache_s", int_setter(&ControllerConfig::directory_cache_s, 0, 86400)},
+        {"directory_bearer_token", text_setter(&ControllerConfig::directory_bearer_token, 0, 4096)},
+        {"directory_status_updates",
+         [](ControllerConfig& c, const std::string& v, std::string* why) {
+             if (v != "true" && v != "false") {
+                 *why = "must be true or false";
+                 return false;
+             }
+             c.directory_status_updates = v == "true";
+             return true;
+         }},
         {"log_level",
          [](ControllerConfig& c, const std::string& v, std::string* why) {
              if (!parse_log_level(v)) {
@@ -596,6 +619,16 @@ bool check_required_config(const ControllerConfig& c, std::string* error) {
     // second controller could claim it while the first is still sending.
     if (static_cast<uint64_t>(c.webhook_lease_s) * 1000 < 2ull * c.webhook_timeout_ms) {
         *error = "webhook_lease_s: must be at least twice webhook_timeout_ms";
+        return false;
+    }
+    if (c.directory_enabled() && (c.patient_service_url.empty() || c.doctor_service_url.empty())) {
+        *error = "patient_service_url, doctor_service_url: both required when directory_profile is not off";
+        return false;
+    }
+    // The status updates' endpoint text "directory:<profile>:<url>" fits
+    // webhook_deliveries.endpoint (<= 1024 characters).
+    if (c.doctor_service_url.size() > 1000) {
+        *error = "doctor_service_url: at most 1000 characters";
         return false;
     }
     if (!c.turn_urls.empty() && c.turn_secret.empty()) {

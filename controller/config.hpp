@@ -181,6 +181,25 @@ struct ControllerConfig {
     unsigned webhook_lease_s = 30;          // a claimed delivery is ours this long (>= 2 x webhook_timeout_ms)
     bool webhooks_enabled() const { return !webhook_urls.empty() && webhook_workers > 0; }
 
+    // Patient Service / Doctor Service (docs/INTEGRATIONS.md,
+    // controller/clients/directory.hpp): participant adds verify user_id
+    // there (patient -> patient_service_url; doctor, paramedic ->
+    // doctor_service_url; observer not verified) and, with
+    // directory_status_updates, the status changes of sessions with an
+    // external_ref go to doctor_service_url through the outbox (webhook
+    // dispatcher, endpoint "directory:<profile>:<url>"). "off" = neither.
+    std::string directory_profile = "off";  // off | json | fhir
+    std::string patient_service_url;        // http(s) base URL, no query; required when the profile is on
+    std::string doctor_service_url;
+    unsigned directory_timeout_ms = 2000;   // one lookup, connect included; then 503
+    unsigned directory_cache_s = 60;        // known/unknown answers kept this long; 0 = no cache
+    std::string directory_bearer_token;     // sent as Authorization: Bearer; "" = none
+    bool directory_status_updates = true;   // only while a profile is on
+    bool directory_enabled() const { return directory_profile != "off"; }
+    bool directory_status_enabled() const {
+        return directory_enabled() && directory_status_updates && webhook_workers > 0;
+    }
+
     std::string log_level = "info";       // error|warn|info|debug
 };
 

@@ -36,6 +36,7 @@
 #include "controller/http/router.hpp"
 #include "controller/http/server.hpp"
 #include "controller/clients/janus_admin.hpp"
+#include "controller/clients/directory.hpp"
 #include "controller/log.hpp"
 #include "controller/metrics.hpp"
 #include "controller/readiness.hpp"
@@ -235,9 +236,19 @@ int serve(const ControllerConfig& cfg) {
     } else {
         log_info("webhooks off: %s", cfg.webhook_urls.empty() ? "webhook_urls is not set" : "webhook_workers = 0");
     }
+    // Patient Service / Doctor Service (clients/directory.hpp, docs/INTEGRATIONS.md):
+    // participant adds check user_id there; session status updates of
+    // sessions with an external_ref go out through the webhook dispatcher.
+    DirectoryClient directory(cfg);
+    if (cfg.directory_status_enabled() && !cfg.webhooks_enabled()) webhooks.start();
+    if (cfg.directory_enabled())
+        log_info("directory on (profile %s, status updates %s)", cfg.directory_profile.c_str(),
+                 cfg.directory_status_enabled() ? "on" : "off");
     AppContext ctx{cfg, pool, redis, janus, metrics, session_cache, join_limits, &readiness, &reconciler};
     ctx.files = blobs.get();
     ctx.webhooks = cfg.webhooks_enabled() ? &webhooks : nullptr;
+    if (cfg.directory_status_enabled()) ctx.webhooks = &webhooks;
+    if (cfg.directory_enabled()) ctx.directory = &directory;
     int rc = 0;
     {
         HttpServer server(cfg, router, ctx);

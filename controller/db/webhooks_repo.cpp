@@ -56,20 +56,37 @@ DeliveryRow delivery_row(const PGresult* r, int i) {
 
 }  // namespace
 
-std::size_t fan_out(PGconn* c, const std::vector<std::string>& endpoints, int limit) {
+std::size_t fan_out(PGconn* c, const std::vector<std::string>& endpoints, int limit, const StatusRoute* status) {
     ResultPtr lock = exec(c, "SELECT pg_try_advisory_xact_lock($1::int8)", Params().add(kFanOutLock));
     if (!boolean(lock.get(), 0, 0)) return 0;
+    std::optional<std::string> status_endpoint;
+    std::string status_topics = "{}";
+    if (status) {
+        status_endpoint = status->endpoint;
+        status_topics = text_array(status->topics);
+    }
     ResultPtr r = exec(c,
                        "WITH batch AS ("
-                       "  SELECT id, session_id FROM outbox WHERE fanned_out_at IS NULL ORDER BY id LIMIT $2::int"
-                       "  FOR UPDATE),"
+                       "  SELECT id, session_id, topic FROM outbox WHERE fanned_out_at IS NULL ORDER BY id"
+                       "  LIMIT $2::int FOR UPDATE),"
                        " made AS ("
                        "  INSERT INTO webhook_deliveries (outbox_id, endpoint, session_id)"
-                       "  SELECT b.id, u.e, b.session_id FROM batch b CROSS JOIN unnest($1::text[]) AS u(e)"
-                       "  ORDER BY b.id"
-                       "  ON CONFLICT (outbox_id, endpoint) DO NOTHING)"
-                       " UPDATE outbox o SET fanned_out_at = now() FROM batch WHERE o.id = batch.id",
-                       Params().add(text_array(endpoints)).add(limit));
+                       "  SELECT x.id, x.e, x.session_id FROM ("
+                       "    SELECT b.id, u.e, b.session_id FROM batch b CROSS JOIN unnest($1::text[]) AS u(e)"
+                       "    UNION ALL"
+                       // The status updates: only session status events of sessions with an external_ref.
+                       "    SELECT b.id, $3::text, b.session_id FROM batch b JOIN sessions s ON s.id = b.session_id"
+                       "     WHERE $3::text IS NOT NULL AND b.topic = ANY ($4::text[])"
+                       "       AND s.external_ref IS NOT NULL) AS x"
+                       "  ORDER BY x.id"
+                       "  ON CONFLICT (outbox_id, endpoint) DO NOTHING"
+                       "  RETURNING outbox_id)"
+                       " UPDATE outbox o SET fanned_out_at = now(),"
+                       "  delivered_at = CASE WHEN cardinality($1::text[]) = 0"
+                       "   AND NOT EXISTS (SELECT 1 FROM made m WHERE m.outbox_id = o.id) THEN now()"
+                       "   ELSE o.delivered_at END"
+                       " FROM batch WHERE o.id = batch.id",
+                       Params().add(text_array(endpoints)).add(limit).add(status_endpoint).add(status_topics));
     return static_cast<std::size_t>(std::strtoull(PQcmdTuples(r.get()), nullptr, 10));
 }
 
@@ -92,10 +109,11 @@ std::vector<ClaimedDelivery> claim_deliveries(PGconn* c, const std::vector<std::
                        "   FOR UPDATE OF d SKIP LOCKED)"
                        " UPDATE webhook_deliveries w"
                        "    SET attempts = w.attempts + 1, lease_until = now() + $3::int * interval '1 second'"
-                       "   FROM due, outbox o"
+                       "   FROM due CROSS JOIN outbox o LEFT JOIN sessions s ON s.id = o.session_id"
                        "  WHERE w.id = due.id AND o.id = w.outbox_id"
                        " RETURNING w.id, w.attempts, w.endpoint, o.event_id::text, o.topic, o.payload::text,"
-                       "  coalesce(o.payload->>'occurred_at', ''), " TELEMED_SQL_MICROS("o.created_at") ", w.outbox_id",
+                       "  coalesce(o.payload->>'occurred_at', ''), " TELEMED_SQL_MICROS("o.created_at") ", w.outbox_id,"
+                       "  coalesce(o.session_id::text, ''), coalesce(s.external_ref, '')",
                        Params().add(text_array(endpoints)).add(limit).add(static_cast<int64_t>(lease_s)));
     std::vector<std::pair<int64_t, ClaimedDelivery>> rows;
     const int n = PQntuples(r.get());
@@ -109,6 +127,8 @@ std::vector<ClaimedDelivery> claim_deliveries(PGconn* c, const std::vector<std::
         d.payload = json(r.get(), i, 5);
         d.occurred_at = str(r.get(), i, 6);
         d.event_created_at = int64(r.get(), i, 7);
+        d.session_id = str(r.get(), i, 9);
+        d.external_ref = str(r.get(), i, 10);
         rows.emplace_back(int64(r.get(), i, 8), std::move(d));
     }
     std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first < b.first; });

@@ -19,7 +19,18 @@ namespace telemed::db {
 // time across every controller on the database (a transaction-level
 // advisory lock; the others return 0 at once), so deliveries of one session
 // are created in outbox order. Returns the outbox rows fanned out.
-std::size_t fan_out(PGconn* c, const std::vector<std::string>& endpoints, int limit);
+//
+// `status` (null = none): the Patient/Doctor Service status updates
+// (docs/INTEGRATIONS.md): one more delivery, to status->endpoint, for each
+// of those rows whose topic is one of status->topics and whose session has
+// an external_ref. With no `endpoints`, a row that got no delivery is
+// delivered (outbox.delivered_at) at once: nothing is left to send.
+struct StatusRoute {
+    std::string endpoint;  // "directory:<profile>:<url>"
+    std::vector<std::string> topics;
+};
+std::size_t fan_out(PGconn* c, const std::vector<std::string>& endpoints, int limit,
+                    const StatusRoute* status = nullptr);
 
 // One claimed delivery with what its request needs.
 struct ClaimedDelivery {
@@ -31,6 +42,8 @@ struct ClaimedDelivery {
     std::string occurred_at;   // the payload's RFC 3339 occurred_at
     Json payload;              // object
     int64_t event_created_at = 0;  // outbox.created_at, Unix µs (delivery lag)
+    std::string session_id;    // outbox.session_id; "" = none
+    std::string external_ref;  // the session's external_ref (status updates); "" = none
 };
 
 // Claims up to `limit` due pending deliveries to `endpoints` (FOR UPDATE

@@ -7,10 +7,13 @@
 #include <chrono>
 #include <cstdio>
 #include <mutex>
+#include <optional>
 #include <random>
+#include <string_view>
 
 #include "common/curl_raii.hpp"
 #include "common/webhook.hpp"
+#include "controller/clients/directory_profile.hpp"
 #include "controller/db/pool.hpp"
 #include "controller/db/txn.hpp"
 #include "controller/db/webhooks_repo.hpp"
@@ -57,6 +60,7 @@ struct Outcome {
     std::string error;  // ours: curl's error kind or "HTTP <status>"
     bool ok = false;
     bool sent = false;  // false: released unsent
+    bool permanent = false;  // a request that can never be made: dead at once
     int64_t event_created_at = 0;
 };
 
@@ -72,6 +76,10 @@ public:
     void post(const db::ClaimedDelivery& d, Outcome* out) {
         if (!h_) {
             out->error = "libcurl unavailable";
+            return;
+        }
+        if (std::optional<directory::StatusEndpoint> ep = directory::parse_status_endpoint(d.endpoint)) {
+            send_status(*ep, d, out);
             return;
         }
         const std::string body = webhook::body(d.topic, d.occurred_at, d.payload.get());
@@ -95,13 +103,52 @@ public:
             l = n;
         }
         CurlSlist headers(l);
+        perform(d.endpoint, "POST", body, headers.get(), out);
+    }
+
+private:
+    // A Patient/Doctor Service status update (docs/INTEGRATIONS.md): the
+    // profile's request instead of a Standard Webhook; same outcome rules
+    // (2xx delivered, else retried, dead at the end).
+    void send_status(const directory::StatusEndpoint& ep, const db::ClaimedDelivery& d, Outcome* out) {
+        std::optional<directory::StatusRequest> req = directory::status_request(
+            ep.profile, ep.base, d.external_ref, d.topic, d.session_id, d.event_id, d.occurred_at);
+        if (!req) {
+            out->sent = true;
+            out->permanent = true;
+            out->error = "no status request for this event (external_ref not addressable)";
+            return;
+        }
+        const std::string ctype = std::string("Content-Type: ") + req->content_type;
+        const std::string auth = "Authorization: Bearer " + cfg_.directory_bearer_token;
+        const char* accept = ep.profile == directory::Profile::Fhir ? "Accept: application/fhir+json"
+                                                                    : "Accept: application/json";
+        curl_slist* l = nullptr;
+        for (const char* h : {ctype.c_str(), accept, "Expect:", "User-Agent: telemed-controller",
+                              cfg_.directory_bearer_token.empty() ? static_cast<const char*>(nullptr) : auth.c_str()}) {
+            if (!h) continue;
+            curl_slist* n = curl_slist_append(l, h);
+            if (!n) {
+                curl_slist_free_all(l);
+                out->error = "out of memory";
+                return;
+            }
+            l = n;
+        }
+        CurlSlist headers(l);
+        perform(req->url, req->method, req->body, headers.get(), out);
+    }
+
+    void perform(const std::string& url, const char* method, const std::string& body, curl_slist* headers,
+                 Outcome* out) {
         CURL* c = h_.get();
         curl_easy_reset(c);  // keeps the connection cache
-        curl_easy_setopt(c, CURLOPT_URL, d.endpoint.c_str());
+        curl_easy_setopt(c, CURLOPT_URL, url.c_str());
         curl_easy_setopt(c, CURLOPT_POST, 1L);
+        if (std::string_view(method) != "POST") curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-        curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
         curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(cfg_.webhook_timeout_ms));
         curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(cfg_.webhook_timeout_ms));
         curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
@@ -117,7 +164,7 @@ public:
         curl_easy_setopt(c, CURLOPT_XFERINFODATA, &stop_);
         const CURLcode rc = curl_easy_perform(c);
         // Aborted by stop(): released like an unsent one (it may have
-        // arrived: it is sent again later, with the same webhook-id).
+        // arrived: it is sent again later, with the same event id).
         out->sent = rc != CURLE_ABORTED_BY_CALLBACK;
         if (rc != CURLE_OK) {
             out->error = curl_easy_strerror(rc);  // a kind ("Timeout was reached"), never data
@@ -130,7 +177,6 @@ public:
         if (!out->ok) out->error = "HTTP " + std::to_string(status);
     }
 
-private:
     const ControllerConfig& cfg_;
     std::atomic<bool>& stop_;
     CurlEasy h_;
@@ -141,7 +187,7 @@ WebhookDispatcher::WebhookDispatcher(db::Pool& pool, const ControllerConfig& cfg
 WebhookDispatcher::~WebhookDispatcher() { stop(); }
 
 void WebhookDispatcher::start() {
-    if (!threads_.empty() || !cfg_.webhooks_enabled()) return;
+    if (!threads_.empty() || !(cfg_.webhooks_enabled() || cfg_.directory_status_enabled())) return;
     std::call_once(g_curl_once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
     stop_ = false;
     for (unsigned i = 0; i < cfg_.webhook_workers; ++i) threads_.emplace_back([this, i] { loop(i); });
@@ -164,6 +210,16 @@ void WebhookDispatcher::loop(unsigned index) {
     const auto lease = std::chrono::seconds(cfg_.webhook_lease_s);
     const auto timeout = std::chrono::milliseconds(cfg_.webhook_timeout_ms);
     const int64_t retry_cap_ms = static_cast<int64_t>(cfg_.webhook_retry_max_s) * 1000;
+    // The Patient/Doctor Service status updates ride along as one more
+    // endpoint (docs/INTEGRATIONS.md).
+    std::vector<std::string> endpoints = cfg_.webhook_urls;
+    std::optional<db::StatusRoute> status;
+    if (cfg_.directory_status_enabled()) {
+        const directory::Profile p =
+            directory::parse_profile(cfg_.directory_profile).value_or(directory::Profile::Off);
+        status = db::StatusRoute{directory::status_endpoint(p, cfg_.doctor_service_url), directory::status_topics()};
+        endpoints.push_back(status->endpoint);
+    }
     while (!stop_) {
         bool worked = false;
         try {
@@ -172,7 +228,7 @@ void WebhookDispatcher::loop(unsigned index) {
             if (index == 0) {
                 std::size_t n = 0;
                 db::transact(pool_, [&](PGconn* c) {
-                    n = db::fan_out(c, cfg_.webhook_urls, kFanOutBatch);
+                    n = db::fan_out(c, cfg_.webhook_urls, kFanOutBatch, status ? &*status : nullptr);
                     return n ? db::TxnEnd::Commit : db::TxnEnd::Rollback;
                 });
                 worked = n > 0;
@@ -182,7 +238,7 @@ void WebhookDispatcher::loop(unsigned index) {
             const Clock::time_point lease_end = Clock::now() + lease - kLeaseMargin;
             std::vector<db::ClaimedDelivery> claimed;
             db::transact(pool_, [&](PGconn* c) {
-                claimed = db::claim_deliveries(c, cfg_.webhook_urls, kClaimBatch, cfg_.webhook_lease_s);
+                claimed = db::claim_deliveries(c, endpoints, kClaimBatch, cfg_.webhook_lease_s);
                 return claimed.empty() ? db::TxnEnd::Rollback : db::TxnEnd::Commit;
             });
             if (!claimed.empty()) {
@@ -211,7 +267,8 @@ void WebhookDispatcher::loop(unsigned index) {
                             const int64_t retry = webhook::backoff_ms(static_cast<unsigned>(o.attempt),
                                                                       cfg_.webhook_retry_base_ms, retry_cap_ms, rng());
                             if (db::finish_failed(c, o.id, o.attempt, o.status, o.error, retry,
-                                                  cfg_.webhook_max_attempts, cfg_.webhook_max_age_s))
+                                                  o.permanent ? 0u : cfg_.webhook_max_attempts,
+                                                  cfg_.webhook_max_age_s))
                                 ++dead;
                         }
                     }

@@ -19,6 +19,15 @@
 //  4. record (one transaction): 2xx -> delivered (outbox.delivered_at once
 //     every endpoint has it); else pending again after a full-jitter backoff,
 //     or dead after webhook_max_attempts attempts or webhook_max_age_s.
+// Patient/Doctor Service status updates (docs/INTEGRATIONS.md) use the same
+// machinery: with directory_status_enabled(), fan-out also makes a delivery
+// to the pseudo-endpoint "directory:<profile>:<doctor_service_url>" for the
+// session.started|ended|cancelled events of sessions with an external_ref,
+// and a worker sends those as the profile's request (json: POST
+// .../appointments/{external_ref}/status; fhir: PATCH .../Encounter/{ref},
+// JSON Patch) instead of a Standard Webhook. Same ordering, retries, dead
+// letters (GET /outbox) and redelivery. The dispatcher runs when webhooks
+// or the status updates are on.
 // Idle, a worker polls every kIdlePoll. A crash between a 2xx and step 4
 // sends the event again later with the same webhook-id: receivers
 // deduplicate on it.
@@ -40,7 +49,7 @@ class WebhookDispatcher {
 public:
     WebhookDispatcher(db::Pool& pool, const ControllerConfig& cfg);
     ~WebhookDispatcher();  // stop()
-    void start();          // webhook_workers threads; no-op unless cfg.webhooks_enabled()
+    void start();          // webhook_workers threads; no-op unless webhooks or directory status updates are on
     void stop();           // ends the POSTs in flight (aborted), releases unsent claims, joins
 
     // Prometheus families of this process's deliveries:

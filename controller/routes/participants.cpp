@@ -38,6 +38,13 @@
 //          set_permissions (effective set) before the transaction; 4040
 //          tolerated while scheduled. 409 participant-removed, 409
 //          session-closed.
+//          With directory_profile on (docs/INTEGRATIONS.md), user_id is
+//          first checked with the Patient Service (patient) or the Doctor
+//          Service (doctor, paramedic; observers are not checked), before
+//          any transaction, on every add (the 200 re-add too): unknown ->
+//          422 validation-error on "user_id"; no usable answer within
+//          directory_timeout_ms -> 503 directory-unavailable (Retry-After),
+//          nothing stored. No display_name in the request: the service's.
 // Other errors: 404 not-found (also non-UUID ids), 422 validation-error,
 // 503 janus-unavailable (nothing changed), 503 database-unavailable.
 // Every handler invalidates the session's GET /sessions/{id} cache entry
@@ -65,6 +72,7 @@
 #include "controller/http/problem.hpp"
 #include "controller/http/router.hpp"
 #include "controller/clients/janus_admin.hpp"
+#include "controller/clients/directory.hpp"
 #include "controller/log.hpp"
 #include "controller/live/redis_tracker.hpp"
 #include "controller/routes/janus_step.hpp"
@@ -78,6 +86,7 @@ namespace {
 
 const char* const kNoSession = "No session with this id.";
 const char* const kNoParticipant = "No participant with this id in this session.";
+constexpr int kDirectoryRetryAfterS = 5;
 
 // Outbox payload of participant.* topics: ids and enum values only.
 Json participant_event_payload(const db::Participant& p) {
@@ -122,6 +131,22 @@ Response add_participant(const Request& req, AppContext& app) {
     if (!can_mint_tokens(cfg)) {
         log_error("join tokens: token_kid is not one of token_keys");
         return internal_error();
+    }
+    // The Patient / Doctor Service check (clients/directory.hpp), before any
+    // transaction or lock: unknown -> 422 on user_id, no answer -> 503;
+    // nothing is stored either way. A missing display_name comes from there.
+    if (app.directory) {
+        const directory::Lookup who = app.directory->verify(in->role, in->user_id);
+        if (who.verdict == directory::Verdict::Unavailable)
+            return service_unavailable("directory-unavailable", "Directory unavailable",
+                                       "The Patient/Doctor Service did not confirm the user_id in time; nothing "
+                                       "was stored. Retry later.",
+                                       kDirectoryRetryAfterS);
+        if (who.verdict == directory::Verdict::Unknown)
+            return validation_problem({{"user_id", in->role == Role::Patient
+                                                       ? "is not a known patient (Patient Service)"
+                                                       : "is not a known practitioner (Doctor Service)"}});
+        if (!in->display_name && who.display_name) in->display_name = who.display_name;
     }
     const std::string actor = actor_of(req);
     const std::string new_id = new_uuid_v4();

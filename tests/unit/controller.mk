@@ -111,3 +111,10 @@ tests_unit_test_controller_segment_crypto_LDADD = $(CONTROLLER_TEST_LDADD)
 tests_unit_test_controller_recording_input_SOURCES = tests/unit/test_controller_recording_input.cpp
 tests_unit_test_controller_recording_input_CXXFLAGS = $(CONTROLLER_TEST_CXXFLAGS)
 tests_unit_test_controller_recording_input_LDADD = $(CONTROLLER_TEST_LDADD)
+
+## The Patient/Doctor Service contracts (controller/clients/directory_profile.hpp).
+check_PROGRAMS += tests/unit/test_controller_directory
+TESTS += tests/unit/test_controller_directory
+tests_unit_test_controller_directory_SOURCES = tests/unit/test_controller_directory.cpp
+tests_unit_test_controller_directory_CXXFLAGS = $(CONTROLLER_TEST_CXXFLAGS)
+tests_unit_test_controller_directory_LDADD = $(CONTROLLER_TEST_LDADD)

@@ -395,6 +395,68 @@ void test_webhooks(void** state) {
     assert_non_null(std::strstr(g_error, "webhook_lease_s"));
 }
 
+// Patient/Doctor Service: off by default; the profile, URLs, timeout,
+// cache, token and status switch validated (the token never echoed); both
+// URLs required once a profile is on; status updates follow the profile
+// and need a worker.
+void test_directory(void** state) {
+    std::string base = std::string("api_keys = ") + kApiKey + "\n" + "token_keys = k1:" + kSecretA + "\n" +
+                       "token_kid = k1\njanus_admin_secret = s\ncredential_secret = " + kSecretA + "\n";
+    write_file(base.c_str());
+    assert_true(load(state));
+    assert_true(required_ok(state));
+    assert_string_equal(C(state).directory_profile.c_str(), "off");
+    assert_false(C(state).directory_enabled());
+    assert_false(C(state).directory_status_enabled());
+    assert_int_equal(C(state).directory_timeout_ms, 2000);
+    assert_int_equal(C(state).directory_cache_s, 60);
+    assert_true(C(state).directory_bearer_token.empty());
+    assert_true(C(state).directory_status_updates);
+
+    const std::string urls = "patient_service_url = http://127.0.0.1:9/p/\ndoctor_service_url = https://d.example/fhir\n";
+    write_file((base + "directory_profile = fhir\n" + urls +
+                "directory_timeout_ms = 500\ndirectory_cache_s = 0\ndirectory_bearer_token = tok-123\n")
+                   .c_str());
+    assert_true(load(state));
+    assert_true(required_ok(state));
+    assert_true(C(state).directory_enabled());
+    assert_true(C(state).directory_status_enabled());
+    assert_string_equal(C(state).patient_service_url.c_str(), "http://127.0.0.1:9/p");  // trailing '/' dropped
+    assert_int_equal(C(state).directory_timeout_ms, 500);
+    assert_int_equal(C(state).directory_cache_s, 0);
+    assert_string_equal(C(state).directory_bearer_token.c_str(), "tok-123");
+
+    write_file((base + "directory_profile = json\n" + urls + "directory_status_updates = false\n").c_str());
+    assert_true(load(state));
+    assert_true(C(state).directory_enabled());
+    assert_false(C(state).directory_status_enabled());
+    write_file((base + "directory_profile = json\n" + urls + "webhook_workers = 0\n").c_str());
+    assert_true(load(state));
+    assert_false(C(state).directory_status_enabled());
+
+    write_file((base + "directory_profile = json\npatient_service_url = http://127.0.0.1:9/p\n").c_str());
+    assert_true(load(state));
+    assert_false(required_ok(state));
+    assert_non_null(std::strstr(g_error, "doctor_service_url"));
+    write_file((base + "doctor_service_url = http://x.example/" + std::string(1000, 'a') + "\n").c_str());
+    assert_true(load(state));
+    assert_false(required_ok(state));
+    assert_non_null(std::strstr(g_error, "doctor_service_url"));
+
+    for (const char* bad : {"directory_profile = FHIR\n", "directory_profile = \n", "patient_service_url = ftp://x\n",
+                            "doctor_service_url = http://x/?q=1\n", "directory_timeout_ms = 99\n",
+                            "directory_timeout_ms = 30001\n", "directory_cache_s = -1\n",
+                            "directory_cache_s = 86401\n", "directory_status_updates = yes\n"}) {
+        write_file(bad);
+        assert_false(load(state));
+        assert_true(std::strstr(g_error, "directory_") != nullptr || std::strstr(g_error, "_service_url") != nullptr);
+    }
+    write_file("directory_bearer_token = has space-SECRETTOKEN\n");
+    assert_false(load(state));
+    assert_non_null(std::strstr(g_error, "directory_bearer_token"));
+    assert_null(std::strstr(g_error, "SECRETTOKEN"));
+}
+
 // public_url / web_root: syntax only (the folder may appear later), and the
 // public_url fallback chain of effective_public_url().
 void test_public_url_and_web_root(void** state) {
@@ -514,7 +576,7 @@ int main() {
         T(test_syntax_error_and_missing_file),  T(test_failed_load_leaves_output_untouched),
         T(test_required_settings),              T(test_public_url_and_web_root),
         T(test_support_phone),                  T(test_lifecycle_keys),
-        T(test_webhooks),
+        T(test_webhooks),                       T(test_directory),
 #ifdef TELEMED_SAMPLE_CONF
         T(test_sample_documents_every_key),
 #endif
