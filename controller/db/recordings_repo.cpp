@@ -224,6 +224,13 @@ bool note_started(PGconn* c, const std::string& session_id, bool session_open, c
         insert_recording(c, id, session_id, "recording", at, std::nullopt, by);
     }
     audit(c, session_id, actor, "recording.started", id, nullptr, by);
+    // Webhook `recording.started` (docs/API.md "Webhooks"): only a start that
+    // is live now, never a late or superseded one (those are audited above).
+    Json event(json_object());
+    json_object_set_new(event.get(), "session_id", json_str(session_id));
+    json_object_set_new(event.get(), "recording_id", json_str(id));
+    json_object_set_new(event.get(), "by", by ? json_str(*by) : json_null());
+    outbox_enqueue(c, "recording.started", event.get());
     return true;
 }
 
