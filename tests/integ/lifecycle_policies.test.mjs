@@ -214,20 +214,21 @@ describe('session lifecycle policies', () => {
         // delivery state is written here as the dispatcher would.
         const sid = randomUUID();
         const ep = 'http://127.0.0.1:9/prune-test';
+        // One statement each (the sweep runs every second: an event must
+        // never be seen without its delivery row).
         const mk = (topic, deliveredAgo, deliveryState) => {
             const eid = randomUUID();
             const delivered = deliveredAgo === null ? 'NULL' : `now() - interval '${deliveredAgo}'`;
-            const id = psqlValue(`INSERT INTO outbox (event_id, topic, payload, session_id, created_at, fanned_out_at, delivered_at)
+            const insert = `INSERT INTO outbox (event_id, topic, payload, session_id, created_at, fanned_out_at, delivered_at)
                 VALUES (${lit(eid)}, ${lit(topic)}, jsonb_build_object('session_id', ${lit(sid)}), ${lit(sid)},
-                        now() - interval '30 days', now() - interval '30 days', ${delivered}) RETURNING id`);
-            if (deliveryState) {
-                psql(`INSERT INTO webhook_deliveries (outbox_id, endpoint, session_id, state, attempts, created_at,
+                        now() - interval '30 days', now() - interval '30 days', ${delivered}) RETURNING id`;
+            if (!deliveryState) return psqlValue(insert);
+            return psqlValue(`WITH o AS (${insert})
+                INSERT INTO webhook_deliveries (outbox_id, endpoint, session_id, state, attempts, created_at,
                         delivered_at, dead_at)
-                      VALUES (${id}, ${lit(ep)}, ${lit(sid)}, ${lit(deliveryState)}, 1, now() - interval '30 days',
+                SELECT o.id, ${lit(ep)}, ${lit(sid)}, ${lit(deliveryState)}, 1, now() - interval '30 days',
                         ${deliveryState === 'delivered' ? "now() - interval '30 days'" : 'NULL'},
-                        ${deliveryState === 'dead' ? "now() - interval '30 days'" : 'NULL'})`);
-            }
-            return id;
+                        ${deliveryState === 'dead' ? "now() - interval '30 days'" : 'NULL'} FROM o RETURNING outbox_id`);
         };
         const old = mk('prune_test.old', '25 hours', 'delivered');
         const recent = mk('prune_test.recent', '23 hours', 'delivered');
