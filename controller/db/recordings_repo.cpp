@@ -514,6 +514,27 @@ bool stop_lost_recording(PGconn* c, const std::string& session_id, const std::st
     return true;
 }
 
+std::vector<ConsentRow> latest_consents_of_active(PGconn* c, const std::string& session_id, int limit) {
+    ResultPtr r = exec(c,
+                       "SELECT " CONSENT_COLUMNS " FROM ("
+                       " SELECT DISTINCT ON (k.participant_id) k.* FROM recording_consents k"
+                       " JOIN participants p ON p.id = k.participant_id AND p.session_id = k.session_id"
+                       " WHERE k.session_id = $1::uuid AND p.status = 'active'"
+                       " ORDER BY k.participant_id, k.created_at DESC, k.id DESC) k"
+                       " ORDER BY k.participant_id LIMIT $2::int",
+                       Params().add(session_id).add(limit));
+    std::vector<ConsentRow> out;
+    for (int i = 0; i < PQntuples(r.get()); ++i) out.push_back(consent_of(r.get(), i));
+    return out;
+}
+
+std::optional<RecordingRow> latest_recording(PGconn* c, const std::string& session_id) {
+    return one_recording(exec(c,
+                              "SELECT " RECORDING_COLUMNS " FROM recordings r WHERE r.session_id = $1::uuid"
+                              " ORDER BY r.created_at DESC, r.id DESC LIMIT 1",
+                              Params().add(session_id)));
+}
+
 std::string encode_recording_cursor(const RecordingCursor& c) { return encode_keyset_cursor("r1", c); }
 
 std::optional<RecordingCursor> decode_recording_cursor(std::string_view text) { return decode_keyset_cursor("r1", text); }
