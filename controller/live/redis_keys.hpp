@@ -7,8 +7,9 @@
 //   <prefix>sessions:active             set   ids of `active` sessions
 //   <prefix>sessions:open               set   ids of `scheduled` or `active` sessions
 //   <prefix>session:<sid>:participants  hash  participant id -> {"user_id","role"}
-//   <prefix>sessions:rebuilt_at         string  when the last rebuild finished (its absence
-//                                       tells the tracker Redis lost its data)
+//   <prefix>sessions:rebuilt_at         string  when the last rebuild finished, "rebuilding"
+//                                       while one runs (its absence tells the tracker
+//                                       Redis lost its data)
 //   <prefix>rebuild:open, rebuild:active  sets being built by a rebuild, renamed
 //                                       onto sessions:open / sessions:active at its end
 // The rebuild owns exactly these patterns (Keys::owned_session_id): other keys
@@ -146,13 +147,13 @@ inline std::vector<Command> rebuild_session_commands(const Keys& k, const LiveSe
 
 // The end of a batched rebuild's writes, one MULTI/EXEC: the sets built
 // replace the live ones at once (UNLINK frees the old ones off the main
-// thread; RENAME only of a set that exists), and the rebuilt_at marker.
-inline std::vector<Command> rebuild_swap_commands(const Keys& k, bool any_open, bool any_active,
-                                                  std::string_view now) {
+// thread; RENAME only of a set that exists), and the rebuilt_at marker,
+// "rebuilding" until the tracker sets the finish time (SET ... XX).
+inline std::vector<Command> rebuild_swap_commands(const Keys& k, bool any_open, bool any_active) {
     std::vector<Command> out{{"UNLINK", k.open(), k.active()}};
     if (any_open) out.push_back({"RENAME", k.rebuild_open(), k.open()});
     if (any_active) out.push_back({"RENAME", k.rebuild_active(), k.active()});
-    out.push_back({"SET", k.rebuilt_at(), std::string(now)});
+    out.push_back({"SET", k.rebuilt_at(), "rebuilding"});
     return out;
 }
 

@@ -20,13 +20,14 @@
 //     its two keys, write them again, add its id to rebuild:open /
 //     rebuild:active (sets built beside the live ones, emptied first);
 //  3. one MULTI/EXEC: UNLINK sessions:open and sessions:active, RENAME the
-//     built sets onto them, SET sessions:rebuilt_at;
+//     built sets onto them, SET sessions:rebuilt_at "rebuilding";
 //  4. SCAN <prefix>session:* and UNLINK, in batches, the per-session keys
 //     (exactly <prefix>session:<sid> and <prefix>session:<sid>:participants)
 //     of sessions not in the snapshot. Other keys under the prefix (presence
 //     keys with their own TTL, anything else) are left alone;
 //  5. replay the writes queued meanwhile (below), in batches, each write's
-//     commands in one MULTI/EXEC.
+//     commands in one MULTI/EXEC; then SET sessions:rebuilt_at <now> XX (the
+//     marker missing there: Redis lost its data since step 3, start over).
 // The end state is the one-transaction rebuild's: every owned key is the
 // snapshot plus the writes made since. While it runs a reader may see a mix
 // (each session's keys are whole; the sets switch at step 3; keys of
@@ -278,6 +279,24 @@ bool scan_page(redisContext* c, const std::string& pattern, std::string* cursor,
     return true;
 }
 
+// SET key value XX: 1 set, 0 not set (the key did not exist), -1 on an error.
+int set_marker_if_exists(redisContext* c, const std::string& key, const std::string& value, std::string* err) {
+    SigpipeGuard guard;
+    if (!append(c, {"SET", key, value, "XX"})) {
+        *err = "cannot queue command";
+        return -1;
+    }
+    RedisReply r = read_reply(c);
+    if (!r) {
+        *err = context_error(c);
+        return -1;
+    }
+    if (r->type == REDIS_REPLY_NIL) return 0;
+    if (r->type == REDIS_REPLY_STATUS) return 1;
+    *err = r->type == REDIS_REPLY_ERROR ? error_word(r.get()) : "unexpected SET reply";
+    return -1;
+}
+
 // EXISTS key: 1 / 0, or -1 on an error (*err set).
 int key_exists(redisContext* c, const std::string& key, std::string* err) {
     SigpipeGuard guard;
@@ -487,7 +506,7 @@ struct RedisTracker::Impl {
             }
         }
         // 3. The sets switch at once, with the marker.
-        for (Command& c : redis::rebuild_swap_commands(keys, !open_ids.empty(), any_active, now))
+        for (Command& c : redis::rebuild_swap_commands(keys, !open_ids.empty(), any_active))
             batch.push_back(std::move(c));
         if (!exec_batch(batch, &err)) return fail(err);
         ++batches;
@@ -529,6 +548,7 @@ struct RedisTracker::Impl {
         // dirty is cleared (state_mu, with io_mu held so that no request
         // thread uses the context before its short timeout is back).
         std::size_t replayed = 0;
+        bool marker_written = false;
         for (;;) {
             std::vector<Command> cmds;
             std::unique_lock<std::mutex> io(io_mu);
@@ -555,6 +575,24 @@ struct RedisTracker::Impl {
                 io.unlock();
                 if (!ok) return fail(err);
                 continue;
+            }
+            // The marker says the rebuild finished (SET XX: if Redis lost
+            // its data since step 3 the marker is missing, stays missing, and
+            // this rebuild starts over).
+            if (!marker_written) {
+                const int set = set_marker_if_exists(ctx_.get(), keys.rebuilt_at(), now_rfc3339(), &err);
+                if (set < 0) {
+                    io.unlock();
+                    return fail(err);
+                }
+                if (set == 0) {
+                    io.unlock();
+                    log_warn("redis: live state lost during the rebuild; rebuilding again");
+                    std::lock_guard<std::mutex> st(state_mu);
+                    end_rebuild_locked_state();
+                    return true;  // still dirty: the loop rebuilds again at once
+                }
+                marker_written = true;
             }
             // Back to the short timeout before any request thread can write again.
             if (redisSetTimeout(ctx_.get(), to_timeval(kCommandTimeout)) != REDIS_OK) {

@@ -152,20 +152,20 @@ static void test_rebuild_session(void** state) {
 
 static void test_rebuild_swap(void** state) {
     (void)state;
-    assert_string_equal(render(telemed::redis::rebuild_swap_commands(Keys{"t:"}, true, true, "NOW")),
+    assert_string_equal(render(telemed::redis::rebuild_swap_commands(Keys{"t:"}, true, true)),
                         "UNLINK|t:sessions:open|t:sessions:active\n"
                         "RENAME|t:rebuild:open|t:sessions:open\n"
                         "RENAME|t:rebuild:active|t:sessions:active\n"
-                        "SET|t:sessions:rebuilt_at|NOW\n");
+                        "SET|t:sessions:rebuilt_at|rebuilding\n");
     // No open (or no active) session: the set is only removed (RENAME of a
     // missing key would fail the transaction).
-    assert_string_equal(render(telemed::redis::rebuild_swap_commands(Keys{"t:"}, true, false, "NOW")),
+    assert_string_equal(render(telemed::redis::rebuild_swap_commands(Keys{"t:"}, true, false)),
                         "UNLINK|t:sessions:open|t:sessions:active\n"
                         "RENAME|t:rebuild:open|t:sessions:open\n"
-                        "SET|t:sessions:rebuilt_at|NOW\n");
-    assert_string_equal(render(telemed::redis::rebuild_swap_commands(Keys{"t:"}, false, false, "NOW")),
+                        "SET|t:sessions:rebuilt_at|rebuilding\n");
+    assert_string_equal(render(telemed::redis::rebuild_swap_commands(Keys{"t:"}, false, false)),
                         "UNLINK|t:sessions:open|t:sessions:active\n"
-                        "SET|t:sessions:rebuilt_at|NOW\n");
+                        "SET|t:sessions:rebuilt_at|rebuilding\n");
 }
 
 // Which keys the rebuild may delete: exactly the two per-session keys.
