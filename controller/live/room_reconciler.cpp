@@ -535,6 +535,14 @@ bool RoomReconciler::pass() {
                     for (const db::ConsentRow& k : consents)
                         cr.consents.push_back({k.participant_id, k.recording, k.id});
                     body = admin_api::build_request(cr);
+                    if (!cr.consents.empty() && json_dump(body.get()).size() > admin_api::kMaxRequestBytes) {
+                        // A very large room: the room first; its participants
+                        // answer again (their SDK repeats its answer on rejoin).
+                        log_warn("room reconciler: session %s: consents left out of the restore (request too large)",
+                                 sid.c_str());
+                        cr.consents.clear();
+                        body = admin_api::build_request(cr);
+                    }
                 }
             }
             JanusAdmin::Result cr = janus_.message_plugin(body.get());
