@@ -147,6 +147,22 @@ bool parse_mute_entry(const json_t* v, MuteEntry* m) {
     return true;
 }
 
+// {"participant_id","recording":bool,"consent_id"}; false when malformed.
+bool parse_consent_entry(const json_t* v, CreateRoomRequest::Consent* c) {
+    if (!json_is_object(v)) return false;
+    PluginFailure f;
+    if (!check_params(v,
+                      {{"participant_id", ParamType::String, true},
+                       {"recording", ParamType::Boolean, true},
+                       {"consent_id", ParamType::String, true}},
+                      &f))
+        return false;
+    if (!uuid_param(v, "participant_id", &c->participant_id, &f)) return false;
+    if (!uuid_param(v, "consent_id", &c->consent_id, &f)) return false;
+    c->recording = json_is_true(json_object_get(v, "recording"));
+    return true;
+}
+
 Parsed<AdminRequest> parse_create_room(const json_t* body) {
     PluginFailure f;
     if (!check_params(body,
@@ -157,7 +173,8 @@ Parsed<AdminRequest> parse_create_room(const json_t* body) {
                        {"revoked", ParamType::Array, false},
                        {"grants", ParamType::Array, false},
                        {"admitted", ParamType::Array, false},
-                       {"muted", ParamType::Array, false}},
+                       {"muted", ParamType::Array, false},
+                       {"consents", ParamType::Array, false}},
                       &f))
         return fail(f);
     CreateRoomRequest r;
@@ -225,6 +242,20 @@ Parsed<AdminRequest> parse_create_room(const json_t* body) {
             if (!parse_mute_entry(v, &m))
                 return fail(invalid_element("muted", "entries must be {participant_id, moderator, self, by?}"));
             r.muted.push_back(std::move(m));
+        }
+    }
+    if (json_t* arr = json_object_get(body, "consents")) {
+        if (json_array_size(arr) > kMaxGrantsInRequest) return fail(invalid_element("consents", "too many entries"));
+        std::size_t i;
+        json_t* v;
+        json_array_foreach(arr, i, v) {
+            CreateRoomRequest::Consent c;
+            if (!parse_consent_entry(v, &c))
+                return fail(invalid_element("consents", "entries must be {participant_id, recording, consent_id}"));
+            for (const CreateRoomRequest::Consent& seen : r.consents)
+                if (seen.participant_id == c.participant_id)
+                    return fail(invalid_element("consents", "one entry per participant"));
+            r.consents.push_back(std::move(c));
         }
     }
     return done(std::move(r));
@@ -438,6 +469,17 @@ Json build_request(const CreateRoomRequest& r) {
         json_t* muted = json_array();
         for (const MuteEntry& m : r.muted) json_array_append_new(muted, mute_entry_json(m));
         json_object_set_new(j.get(), "muted", muted);
+    }
+    if (!r.consents.empty()) {
+        json_t* consents = json_array();
+        for (const CreateRoomRequest::Consent& c : r.consents) {
+            json_t* o = json_object();
+            json_object_set_new(o, "participant_id", json_str(c.participant_id));
+            json_object_set_new(o, "recording", json_boolean(c.recording));
+            json_object_set_new(o, "consent_id", json_str(c.consent_id));
+            json_array_append_new(consents, o);
+        }
+        json_object_set_new(j.get(), "consents", consents);
     }
     return j;
 }

@@ -64,12 +64,17 @@ struct MuteEntry {
 
 // {"request":"create_room","room","kind","state","recording_policy"?,"revoked"?,
 //  "grants":[{"participant_id","role","permissions":[...],"display_name"?}]?,
-//  "admitted":[pid...]?,"muted":[{"participant_id","moderator":[media],"self":[media],"by"?}]?}
+//  "admitted":[pid...]?,"muted":[{"participant_id","moderator":[media],"self":[media],"by"?}]?,
+//  "consents":[{"participant_id","recording":bool,"consent_id"}]?}
 // -> room_created_reply. An upsert. "admitted" and "muted" restore a room's
 // live state after a Janus restart (the controller's room reconciler sends
 // what the last `snapshot` showed): an admitted id rejoins without the lobby
 // within reconnect_grace_s of the restore, a mute is merged into the id's
-// mute state.
+// mute state. "consents" are the stored recording consents (the latest
+// stored answer of each active participant, with its recording_consents
+// id), sent by the reconciler with every restore: an id that has given no
+// answer in this room yet takes it as if it had just been stored; an id that
+// answered in this room already (after the restart) keeps its own.
 struct CreateRoomRequest {
     // The authoritative permission set and role of one participant (the
     // controller's effective set): stored like set_permissions, so a room
@@ -90,6 +95,14 @@ struct CreateRoomRequest {
     std::vector<Grant> grants;         // always sent (possibly [])
     std::vector<std::string> admitted; // sent only when not empty (<= kMaxGrantsInRequest)
     std::vector<MuteEntry> muted;      // sent only when not empty (<= kMaxGrantsInRequest)
+    // A stored consent answer of one participant (recording_consents row).
+    struct Consent {
+        std::string participant_id;
+        bool recording = false;  // true = consents; false = refused or withdrew
+        std::string consent_id;  // the stored row's id (UUID)
+        bool operator==(const Consent&) const = default;
+    };
+    std::vector<Consent> consents;     // sent only when not empty (<= kMaxGrantsInRequest, one per id)
     bool operator==(const CreateRoomRequest&) const = default;
 };
 

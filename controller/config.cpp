@@ -389,6 +389,7 @@ const std::vector<KeyDef>& key_table() {
              c.idempotency_key_retention_h = n;
              return true;
          }},
+        {"outbox_retention_h", int_setter(&ControllerConfig::outbox_retention_h, 0, 87600)},
         {"playback_link_keys",
          [](ControllerConfig& c, const std::string& v, std::string* why) {
              PlaybackKeys keys;

@@ -165,6 +165,10 @@ struct ControllerConfig {
     // Idempotency-Key rows of POST /sessions older than this are deleted: the
     // replay window docs/API.md "Idempotency" promises (at least 24 h). 0 = keep.
     unsigned idempotency_key_retention_h = 48;
+    // Outbox events delivered (outbox.delivered_at) longer ago than this are
+    // deleted with their webhook_deliveries rows; pending and dead ones stay.
+    // 0 = keep, else 1..87600 hours.
+    unsigned outbox_retention_h = 168;
 
     // Webhooks (docs/DESIGN.md "Webhooks", controller/jobs/webhook_dispatcher.hpp):
     // every outbox event is POSTed to each of webhook_urls (Standard Webhooks,

@@ -227,6 +227,7 @@ int serve(const ControllerConfig& cfg) {
     log_info("session lifecycle: expire %us, max duration %us, idle %us, idempotency keys %uh (0 = off), every %us",
              cfg.session_expire_after_s, cfg.session_max_duration_s, cfg.session_idle_end_s,
              cfg.idempotency_key_retention_h, cfg.lifecycle_sweep_interval_s);
+    log_info("session lifecycle: delivered outbox events kept %uh (0 = forever)", cfg.outbox_retention_h);
     // Webhooks (jobs/webhook_dispatcher.hpp): off without webhook_urls; the
     // outbox rows then wait for a controller that has them.
     WebhookDispatcher webhooks(pool, cfg);

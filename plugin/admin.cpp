@@ -62,7 +62,8 @@ Json PluginCore::admin_ping() {
     return admin_api::pong_reply(rooms_.size(), instance_);
 }
 
-// {"request":"create_room","room","kind","state","recording_policy"?,"revoked"?,"grants"?}
+// {"request":"create_room","room","kind","state","recording_policy"?,"revoked"?,"grants"?,
+//  "admitted"?,"muted"?,"consents"?}
 // → {"telemed":"room_created","room","state","existed"}. Upsert.
 Json PluginCore::admin_create_room(const CreateRoomRequest& r) {
     Room* room = find_room(r.room);
@@ -97,6 +98,8 @@ Json PluginCore::admin_create_room(const CreateRoomRequest& r) {
     static_assert(admin_api::kMaxGrantsInRequest <= kMaxGrantsPerRoom, "a new room always takes a full request");
     for (const CreateRoomRequest::Grant& g : r.grants)
         room->store_grant(g.participant_id, StoredGrant{g.permissions, g.role, g.display_name});
+    // Consents before the admissions: a required room admits on them.
+    if (!r.consents.empty()) restore_consents(*room, r);
     if (!r.admitted.empty() || !r.muted.empty()) restore_room_state(*room, r);
     // The session starts: whoever waits with bypass_lobby enters now.
     if (starts) {
@@ -298,6 +301,30 @@ void PluginCore::restore_room_state(Room& room, const CreateRoomRequest& r) {
     log(LogLevel::Info, "room state restored: " + room.id() + ", " + std::to_string(r.admitted.size()) +
                             " admitted (" + std::to_string(entering.size()) + " from the lobby), " +
                             std::to_string(r.muted.size()) + " mute states");
+}
+
+// create_room's "consents": the answers the controller stored (the latest
+// of each active participant, with its recording_consents id), sent with a
+// room's restore after a Janus restart, so that nobody has to answer again
+// and a required room records (and admits) them at once. An id that has
+// answered in this room already (a consent request since the restart: its
+// sequence number is not 0) keeps its own answer, which is newer; the others
+// take the stored one as if it had just been stored (consent_stored's
+// effect: lobby, roster, recorded set). A stored `false` is a withdrawal.
+void PluginCore::restore_consents(Room& room, const CreateRoomRequest& r) {
+    std::size_t taken = 0;
+    for (const CreateRoomRequest::Consent& sc : r.consents) {
+        if (room.is_revoked(sc.participant_id)) continue;
+        ConsentState c = room.consent(sc.participant_id);
+        if (c.seq != 0 || c.value != recording::Consent::Unanswered) continue;  // answered here: newer
+        c.value = sc.recording ? recording::Consent::Yes : recording::Consent::No;
+        c.consent_id = sc.consent_id;
+        if (!room.set_consent(sc.participant_id, c)) break;  // table full (bounded like the grants)
+        ++taken;
+        consent_changed(room, sc.participant_id);
+    }
+    log(LogLevel::Info, "consents restored: room " + room.id() + ", " + std::to_string(taken) + " of " +
+                            std::to_string(r.consents.size()));
 }
 
 // {"request":"snapshot"} → {"telemed":"snapshot","instance","rooms":[{"room","state",

@@ -328,6 +328,9 @@ private:
     Json admin_file_shared(const admin_api::FileSharedRequest& r);  // plugin/files.cpp
     // create_room's "admitted" / "muted": a room's live state after a Janus restart.
     void restore_room_state(Room& room, const CreateRoomRequest& r);
+    // create_room's "consents" (the controller's stored answers, sent with
+    // every restore): taken by ids that have not answered in this room yet.
+    void restore_consents(Room& room, const CreateRoomRequest& r);
     // Kicks a connected member (reason "removed"); the others get the new
     // roster or lobby. Returns true if it was connected.
     bool kick_member(Room& room, const std::string& participant_id);

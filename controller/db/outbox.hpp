@@ -10,8 +10,11 @@
 
 namespace telemed::db {
 
-// Topics are the change's audit action (db::record_change): session.created,
-// session.started|ended|cancelled, participant.added|updated|removed.
+// Topics are mostly the change's audit action (db::record_change):
+// session.started|ended|cancelled, participant.added|updated|removed; a
+// creation is audited as session.created but its topic is session.scheduled
+// (routes/sessions.cpp); recording.started and recording.available are
+// written by controller/db/recordings_repo.cpp.
 
 // Inserts one event and returns its event_id (a new UUID). The stored
 // payload is `payload` (borrowed object) plus "event_id", "topic" and

@@ -224,6 +224,13 @@ bool note_started(PGconn* c, const std::string& session_id, bool session_open, c
         insert_recording(c, id, session_id, "recording", at, std::nullopt, by);
     }
     audit(c, session_id, actor, "recording.started", id, nullptr, by);
+    // Webhook `recording.started` (docs/API.md "Webhooks"): only a start that
+    // is live now, never a late or superseded one (those are audited above).
+    Json event(json_object());
+    json_object_set_new(event.get(), "session_id", json_str(session_id));
+    json_object_set_new(event.get(), "recording_id", json_str(id));
+    json_object_set_new(event.get(), "by", by ? json_str(*by) : json_null());
+    outbox_enqueue(c, "recording.started", event.get());
     return true;
 }
 
@@ -505,6 +512,27 @@ bool stop_lost_recording(PGconn* c, const std::string& session_id, const std::st
     if (std::atoi(PQcmdTuples(r.get())) != 1) return false;
     audit(c, session_id, "system", "recording.stopped", id, "media_server_lost");
     return true;
+}
+
+std::vector<ConsentRow> latest_consents_of_active(PGconn* c, const std::string& session_id, int limit) {
+    ResultPtr r = exec(c,
+                       "SELECT " CONSENT_COLUMNS " FROM ("
+                       " SELECT DISTINCT ON (k.participant_id) k.* FROM recording_consents k"
+                       " JOIN participants p ON p.id = k.participant_id AND p.session_id = k.session_id"
+                       " WHERE k.session_id = $1::uuid AND p.status = 'active'"
+                       " ORDER BY k.participant_id, k.created_at DESC, k.id DESC) k"
+                       " ORDER BY k.participant_id LIMIT $2::int",
+                       Params().add(session_id).add(limit));
+    std::vector<ConsentRow> out;
+    for (int i = 0; i < PQntuples(r.get()); ++i) out.push_back(consent_of(r.get(), i));
+    return out;
+}
+
+std::optional<RecordingRow> latest_recording(PGconn* c, const std::string& session_id) {
+    return one_recording(exec(c,
+                              "SELECT " RECORDING_COLUMNS " FROM recordings r WHERE r.session_id = $1::uuid"
+                              " ORDER BY r.created_at DESC, r.id DESC LIMIT 1",
+                              Params().add(session_id)));
 }
 
 std::string encode_recording_cursor(const RecordingCursor& c) { return encode_keyset_cursor("r1", c); }

@@ -198,6 +198,13 @@ std::vector<RecordingRow> live_recordings_older_than(PGconn* c, unsigned grace_s
 // when it was not `recording`.
 bool stop_lost_recording(PGconn* c, const std::string& session_id, const std::string& id);
 
+// ---- restore after a Janus restart (controller/live/room_reconciler.cpp) ----
+// The latest stored answer of each active participant of the session (the
+// consents a restored room gets back), at most `limit`, by participant id.
+std::vector<ConsentRow> latest_consents_of_active(PGconn* c, const std::string& session_id, int limit);
+// The session's most recent recording (created_at), if any.
+std::optional<RecordingRow> latest_recording(PGconn* c, const std::string& session_id);
+
 // The Recording resource: {id, session_id, state, started_at, stopped_at,
 // started_by, error, created_at, updated_at, duration_ms, processed_at,
 // attempts, tracks:[{participant_id, source, codec, started_at,

@@ -67,12 +67,13 @@ SessionLifecycle::SessionLifecycle(db::Pool& pool, JanusAdmin& janus, RedisTrack
       cache_(cache),
       policy_(policy_of(cfg)),
       interval_s_(std::max(1u, cfg.lifecycle_sweep_interval_s)),
-      key_retention_h_(cfg.idempotency_key_retention_h) {}
+      key_retention_h_(cfg.idempotency_key_retention_h),
+      outbox_retention_h_(cfg.outbox_retention_h) {}
 
 SessionLifecycle::~SessionLifecycle() { stop(); }
 
 void SessionLifecycle::start() {
-    if ((!policy_.any() && key_retention_h_ == 0) || thread_.joinable()) return;
+    if ((!policy_.any() && key_retention_h_ == 0 && outbox_retention_h_ == 0) || thread_.joinable()) return;
     thread_ = std::thread([this] { loop(); });
 }
 
@@ -229,6 +230,38 @@ std::size_t SessionLifecycle::prune_idempotency_keys() {
     return total;
 }
 
+std::size_t SessionLifecycle::prune_outbox() {
+    std::size_t total = 0;
+    for (int batch = 0; batch < kMaxPruneBatches; ++batch) {
+        long n = 0;
+        db::transact(pool_, [&](PGconn* c) {
+            // Oldest delivery first through outbox_delivered_idx (sql/012).
+            // The rows are locked first, so their deliveries and the events
+            // go in one short transaction, and a second controller pruning
+            // at the same time skips them instead of waiting.
+            db::ResultPtr ids = db::exec(c,
+                                         "SELECT coalesce(array_agg(id)::text, '{}') FROM ("
+                                         " SELECT o.id FROM outbox o"
+                                         " WHERE o.delivered_at IS NOT NULL"
+                                         " AND o.delivered_at < now() - $1::int8 * interval '1 hour'"
+                                         " AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d"
+                                         "  WHERE d.outbox_id = o.id AND d.state <> 'delivered')"
+                                         " ORDER BY o.delivered_at LIMIT $2::int"
+                                         " FOR UPDATE OF o SKIP LOCKED) doomed",
+                                         db::Params().add(static_cast<int64_t>(outbox_retention_h_)).add(kPruneBatch));
+            const std::string list = PQgetvalue(ids.get(), 0, 0);
+            if (list == "{}") return db::TxnEnd::Commit;
+            db::exec(c, "DELETE FROM webhook_deliveries WHERE outbox_id = ANY($1::int8[])", db::Params().add(list));
+            db::ResultPtr r = db::exec(c, "DELETE FROM outbox WHERE id = ANY($1::int8[])", db::Params().add(list));
+            n = std::strtol(PQcmdTuples(r.get()), nullptr, 10);
+            return db::TxnEnd::Commit;
+        });
+        total += static_cast<std::size_t>(std::max(0L, n));
+        if (n < kPruneBatch) break;
+    }
+    return total;
+}
+
 SessionLifecycle::Counts SessionLifecycle::sweep_once() {
     Counts counts;
     failures_ = 0;
@@ -265,9 +298,13 @@ SessionLifecycle::Counts SessionLifecycle::sweep_once() {
     }
     // 4. Idempotency keys past their replay window.
     if (key_retention_h_ > 0) counts.keys_pruned = prune_idempotency_keys();
+    // 5. Outbox events delivered longer ago than their retention.
+    if (outbox_retention_h_ > 0) counts.outbox_pruned = prune_outbox();
     if (counts.expired + counts.max_duration + counts.idle + counts.keys_pruned > 0)
         log_info("session lifecycle: %zu expired, %zu over max duration, %zu idle, %zu idempotency keys pruned",
                  counts.expired, counts.max_duration, counts.idle, counts.keys_pruned);
+    if (counts.outbox_pruned > 0)
+        log_info("session lifecycle: %zu delivered outbox events pruned", counts.outbox_pruned);
     if (budget == 0) log_info("session lifecycle: %zu transitions this sweep (the limit); the rest at the next",
                               kMaxTransitionsPerSweep);
     return counts;

@@ -19,6 +19,14 @@
 //    after its scheduled_at (else created_at) is cancelled, reason expired;
 //  - idempotency_key_retention_h: idempotency_keys rows older than that are
 //    deleted, in batches of kPruneBatch, at most kMaxPruneBatches a sweep.
+//  - outbox_retention_h: outbox events delivered (outbox.delivered_at, set
+//    once every endpoint got the event) longer ago than that are deleted
+//    with their webhook_deliveries rows, oldest delivery first, in batches
+//    of kPruneBatch (one transaction each), at most kMaxPruneBatches a
+//    sweep. Events not delivered everywhere (pending, dead, never fanned
+//    out) are kept whatever their age; an event with any delivery row not
+//    `delivered` is kept too, even if delivered_at were set. Rows another
+//    controller is pruning at the same moment are skipped (SKIP LOCKED).
 //
 // A transition is what POST /sessions/{id}/end or /cancel writes, in one
 // transaction: the session row locked, the decision taken again from the
@@ -69,6 +77,7 @@ public:
 
     struct Counts {
         std::size_t expired = 0, max_duration = 0, idle = 0, keys_pruned = 0;
+    std::size_t outbox_pruned = 0;  // outbox events deleted (their deliveries with them)
     };
     // One sweep. Throws on database errors (the loop logs and goes on).
     Counts sweep_once();
@@ -86,6 +95,7 @@ private:
     int failures_ = 0;  // in the current sweep
     void sweep_idle(std::size_t& budget, Counts& counts);
     std::size_t prune_idempotency_keys();
+    std::size_t prune_outbox();
 
     db::Pool& pool_;
     JanusAdmin& janus_;
@@ -94,6 +104,7 @@ private:
     const LifecyclePolicy policy_;
     const unsigned interval_s_;
     const unsigned key_retention_h_;
+    const unsigned outbox_retention_h_;
     // Active sessions whose room was seen empty, and since when (job thread only).
     std::map<std::string, std::chrono::steady_clock::time_point> empty_since_;
     std::thread thread_;

@@ -7,6 +7,13 @@
 //   <prefix>sessions:active             set   ids of `active` sessions
 //   <prefix>sessions:open               set   ids of `scheduled` or `active` sessions
 //   <prefix>session:<sid>:participants  hash  participant id -> {"user_id","role"}
+//   <prefix>sessions:rebuilt_at         string  when the last rebuild finished, "rebuilding"
+//                                       while one runs (its absence tells the tracker
+//                                       Redis lost its data)
+//   <prefix>rebuild:open, rebuild:active  sets being built by a rebuild, renamed
+//                                       onto sessions:open / sessions:active at its end
+// The rebuild owns exactly these patterns (Keys::owned_session_id): other keys
+// under the prefix (e.g. presence keys with their own TTL) are left alone.
 #pragma once
 #include <jansson.h>
 
@@ -44,6 +51,24 @@ struct Keys {
     std::string open() const { return prefix + "sessions:open"; }
     // SCAN MATCH pattern covering every key above (and nothing outside the prefix).
     std::string scan_pattern() const { return glob_escape(prefix) + "*"; }
+    std::string rebuilt_at() const { return prefix + "sessions:rebuilt_at"; }
+    std::string rebuild_open() const { return prefix + "rebuild:open"; }
+    std::string rebuild_active() const { return prefix + "rebuild:active"; }
+    // SCAN MATCH pattern of the per-session keys (a superset: other keys of
+    // that shape may exist, see owned_session_id).
+    std::string session_scan_pattern() const { return glob_escape(prefix) + "session:*"; }
+    // The session id when `key` is one of the rebuild's per-session keys,
+    // <prefix>session:<sid> or <prefix>session:<sid>:participants (sid
+    // non-empty, without ':'); "" for any other key.
+    std::string owned_session_id(std::string_view key) const {
+        const std::string head = prefix + "session:";
+        if (key.size() <= head.size() || key.substr(0, head.size()) != head) return {};
+        std::string_view rest = key.substr(head.size());
+        const std::size_t colon = rest.find(':');
+        if (colon == std::string_view::npos) return std::string(rest);
+        if (colon == 0 || rest.substr(colon) != ":participants") return {};
+        return std::string(rest.substr(0, colon));
+    }
 };
 
 // {"user_id":"…","role":"…"} (compact, this key order). "" if Jansson fails
@@ -96,28 +121,39 @@ inline std::vector<Command> participant_removed_commands(const Keys& k, std::str
     return {{"HDEL", k.participants(sid), std::string(pid)}};
 }
 
-// Everything a rebuild writes after wiping the prefix: the open sessions of
-// `sessions` (others are skipped), their sets and participant hashes.
-// `now` stands in for an empty updated_at.
-inline std::vector<Command> snapshot_commands(const Keys& k, const std::vector<LiveSession>& sessions,
-                                              std::string_view now) {
+// What a batched rebuild writes for one session (docs/DESIGN.md "Redis"):
+// its two keys replaced (UNLINK, then written) and its id added to the sets
+// being built (rebuild_open / rebuild_active). Sent in one MULTI/EXEC with
+// other sessions', never split, so a reader sees each session whole. Empty
+// for a session that is not open.
+inline std::vector<Command> rebuild_session_commands(const Keys& k, const LiveSession& s, std::string_view now) {
     std::vector<Command> out;
-    for (const LiveSession& s : sessions) {
-        if (!is_open_status(s.status) || s.id.empty()) continue;
-        out.push_back({"HSET", k.session(s.id), "status", s.status, "kind", s.kind, "updated_at",
-                       s.updated_at.empty() ? std::string(now) : s.updated_at});
-        out.push_back({"SADD", k.open(), s.id});
-        if (s.status == "active") out.push_back({"SADD", k.active(), s.id});
-        if (s.participants.empty()) continue;
-        Command h{"HSET", k.participants(s.id)};
-        for (const LiveParticipant& p : s.participants) {
-            std::string v = participant_value(p.user_id, p.role);
-            if (p.id.empty() || v.empty()) continue;
-            h.push_back(p.id);
-            h.push_back(std::move(v));
-        }
-        if (h.size() > 2) out.push_back(std::move(h));
+    if (!is_open_status(s.status) || s.id.empty()) return out;
+    out.push_back({"UNLINK", k.session(s.id), k.participants(s.id)});
+    out.push_back({"HSET", k.session(s.id), "status", s.status, "kind", s.kind, "updated_at",
+                   s.updated_at.empty() ? std::string(now) : s.updated_at});
+    out.push_back({"SADD", k.rebuild_open(), s.id});
+    if (s.status == "active") out.push_back({"SADD", k.rebuild_active(), s.id});
+    Command h{"HSET", k.participants(s.id)};
+    for (const LiveParticipant& p : s.participants) {
+        std::string v = participant_value(p.user_id, p.role);
+        if (p.id.empty() || v.empty()) continue;
+        h.push_back(p.id);
+        h.push_back(std::move(v));
     }
+    if (h.size() > 2) out.push_back(std::move(h));
+    return out;
+}
+
+// The end of a batched rebuild's writes, one MULTI/EXEC: the sets built
+// replace the live ones at once (UNLINK frees the old ones off the main
+// thread; RENAME only of a set that exists), and the rebuilt_at marker,
+// "rebuilding" until the tracker sets the finish time (SET ... XX).
+inline std::vector<Command> rebuild_swap_commands(const Keys& k, bool any_open, bool any_active) {
+    std::vector<Command> out{{"UNLINK", k.open(), k.active()}};
+    if (any_open) out.push_back({"RENAME", k.rebuild_open(), k.open()});
+    if (any_active) out.push_back({"RENAME", k.rebuild_active(), k.active()});
+    out.push_back({"SET", k.rebuilt_at(), "rebuilding"});
     return out;
 }
 

@@ -5,29 +5,61 @@
 // connects and never waits on a down or hung Redis for longer than one
 // socket timeout. Any error frees the context and marks the tracker dirty;
 // while dirty, writes are skipped and the background thread reconnects every
-// ~500 ms, then rebuilds every key under the prefix from Postgres (through
-// the Loader) in one MULTI/EXEC: UNLINK of every key SCAN finds under the
-// prefix, then the snapshot.
+// ~500 ms, then rebuilds the keys it owns from Postgres (through the Loader).
+// While clean, the thread checks every ~2 s that the `sessions:rebuilt_at`
+// marker of the last rebuild still exists: a Redis that lost its data
+// (FLUSHALL, a restart without persistence, eviction) is rebuilt even when
+// no write fails.
+//
+// The rebuild works in bounded batches, so Redis is never blocked by it for
+// long (each MULTI/EXEC, UNLINK or SCAN is at most kRebuildBatch commands or
+// keys; ~1-2 ms each), and request threads never wait for it (the I/O lock
+// is released between batches):
+//  1. load the snapshot (open sessions, their active participants);
+//  2. per session, in one MULTI/EXEC with the others of its batch: UNLINK
+//     its two keys, write them again, add its id to rebuild:open /
+//     rebuild:active (sets built beside the live ones, emptied first);
+//  3. one MULTI/EXEC: UNLINK sessions:open and sessions:active, RENAME the
+//     built sets onto them, SET sessions:rebuilt_at "rebuilding";
+//  4. SCAN <prefix>session:* and UNLINK, in batches, the per-session keys
+//     (exactly <prefix>session:<sid> and <prefix>session:<sid>:participants)
+//     of sessions not in the snapshot. Other keys under the prefix (presence
+//     keys with their own TTL, anything else) are left alone;
+//  5. replay the writes queued meanwhile (below), in batches, each write's
+//     commands in one MULTI/EXEC; then SET sessions:rebuilt_at <now> XX (the
+//     marker missing there: Redis lost its data since step 3, start over).
+// The end state is the one-transaction rebuild's: every owned key is the
+// snapshot plus the writes made since. While it runs a reader may see a mix
+// (each session's keys are whole; the sets switch at step 3; keys of
+// sessions closed before the snapshot linger until step 4).
 //
 // Writes racing a rebuild (the choice, and why it is safe):
 // - A write call always happens after its Postgres commit. A write skipped
 //   *before* the rebuild takes its snapshot is therefore in the snapshot.
 // - From the moment the rebuild starts loading (`rebuilding`), skipped writes
-//   are queued instead of dropped. After the snapshot has been written, the
-//   thread replays the queue in call order, under the I/O lock, and clears
-//   `dirty` only when it finds the queue empty under the state lock, so no
-//   write can fall between the replay and the flag. Replaying a write the
-//   snapshot already contains rewrites the same value. A queue that
-//   overflows forces another rebuild instead. This keeps request threads from
-//   ever waiting on a rebuild (they only take the state lock) and avoids the
-//   livelock a "writes during rebuild make it dirty again" counter has under
-//   steady traffic.
+//   are queued instead of dropped. Only the rebuild thread writes while the
+//   tracker is dirty, so nothing of this controller lands between the
+//   batches. After step 4 the thread replays the queue in call order, and
+//   clears `dirty` only when it finds the queue empty under the state lock
+//   (holding the I/O lock), so no write can fall between the replay and the
+//   flag. Replaying a write the snapshot already contains rewrites the same
+//   value; a session closed after the snapshot is written by step 2 and
+//   deleted again by its queued close; one closed before it is not in the
+//   snapshot and its keys go in step 4. A queue that overflows forces
+//   another rebuild instead. This keeps request threads from ever waiting on
+//   a rebuild (they only take the state lock) and avoids the livelock a
+//   "writes during rebuild make it dirty again" counter has under steady
+//   traffic.
 // - A write that passed the dirty check, then waited for the I/O lock while
-//   another write failed and a whole rebuild ran, sees a new generation and
-//   drops itself: its commit precedes that rebuild's snapshot.
-// Limitation (inherent to writing after commit): two writes for the same
+//   another write failed, either gets the lock during the rebuild (dirty: it
+//   queues itself) or after it (a new generation: it drops itself, its
+//   commit precedes that rebuild's snapshot).
+// Limitations (inherent to writing after commit): two writes for the same
 // session from different threads may reach Redis in another order than their
-// commits; the next rebuild corrects it.
+// commits; another controller sharing the prefix may have a write made
+// between our snapshot and our batch of that session overwritten (as with
+// the one-transaction rebuild, where the window was the whole EXEC); the
+// next rebuild corrects both.
 #include "controller/live/redis_tracker.hpp"
 
 #include <pthread.h>
@@ -37,10 +69,12 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <ctime>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
+#include <unordered_set>
 #include <utility>
 
 #include "common/timeutil.hpp"
@@ -56,15 +90,21 @@ using redis::Command;
 
 constexpr auto kConnectTimeout = 200ms;
 constexpr auto kCommandTimeout = 200ms;
-// The rebuild's MULTI/EXEC grows with the number of open sessions (~0.6 s for
-// 20k sessions here). It runs on the tracker's own thread while request
-// threads skip their writes (dirty), so it gets a long socket timeout of its
-// own; with the short one a large rebuild timed out and restarted forever.
-constexpr auto kRebuildTimeout = 30s;
+// The rebuild's exchanges are small (kRebuildBatch) but run on the tracker's
+// own thread while request threads skip their writes (dirty); a loaded
+// machine must not make a large rebuild time out and restart forever, so
+// they get a longer socket timeout of their own.
+constexpr auto kRebuildTimeout = 5s;
 constexpr auto kRetryInterval = 500ms;
-constexpr std::size_t kUnlinkBatch = 500;       // keys per UNLINK
+// Every 2 s while clean: does the last rebuild's marker still exist?
+constexpr auto kCheckInterval = 2s;
+// Commands per MULTI/EXEC of a rebuild (a session's commands are never split,
+// so a batch may exceed it by one session's), keys per UNLINK. ~500 small
+// commands execute in ~1 ms: far below the 50 ms Redis may be blocked for.
+constexpr std::size_t kRebuildBatch = 500;
+constexpr std::size_t kUnlinkBatch = 500;
 constexpr std::size_t kMaxQueued = 100000;      // commands queued during one rebuild
-constexpr const char* kScanCount = "1000";
+constexpr const char* kScanCount = "500";
 
 timeval to_timeval(std::chrono::milliseconds ms) {
     timeval tv{};
@@ -207,38 +247,73 @@ bool exec_atomically(redisContext* c, const std::vector<Command>& cmds, std::str
     return true;
 }
 
-// Every key matching `pattern` (SCAN, never KEYS). Duplicates SCAN may return
-// are harmless to UNLINK.
-bool scan_keys(redisContext* c, const std::string& pattern, std::vector<std::string>* keys, std::string* err) {
-    std::string cursor = "0";
-    do {
-        SigpipeGuard guard;
-        if (!append(c, {"SCAN", cursor, "MATCH", pattern, "COUNT", kScanCount})) {
-            *err = "cannot queue command";
-            return false;
-        }
-        RedisReply r = read_reply(c);
-        if (!r) {
-            *err = context_error(c);
-            return false;
-        }
-        if (r->type == REDIS_REPLY_ERROR) {
-            *err = error_word(r.get());
-            return false;
-        }
-        if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 || r->element[0]->type != REDIS_REPLY_STRING ||
-            r->element[1]->type != REDIS_REPLY_ARRAY) {
-            *err = "unexpected SCAN reply";
-            return false;
-        }
-        cursor.assign(r->element[0]->str, r->element[0]->len);
-        const redisReply* list = r->element[1];
-        for (std::size_t i = 0; i < list->elements; ++i) {
-            const redisReply* k = list->element[i];
-            if (k->type == REDIS_REPLY_STRING) keys->emplace_back(k->str, k->len);
-        }
-    } while (cursor != "0");
+// One SCAN page: the keys matching `pattern` from `*cursor`, which is updated
+// ("0" when the iteration is complete). Each page is one bounded command.
+bool scan_page(redisContext* c, const std::string& pattern, std::string* cursor, std::vector<std::string>* keys,
+               std::string* err) {
+    SigpipeGuard guard;
+    if (!append(c, {"SCAN", *cursor, "MATCH", pattern, "COUNT", kScanCount})) {
+        *err = "cannot queue command";
+        return false;
+    }
+    RedisReply r = read_reply(c);
+    if (!r) {
+        *err = context_error(c);
+        return false;
+    }
+    if (r->type == REDIS_REPLY_ERROR) {
+        *err = error_word(r.get());
+        return false;
+    }
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 || r->element[0]->type != REDIS_REPLY_STRING ||
+        r->element[1]->type != REDIS_REPLY_ARRAY) {
+        *err = "unexpected SCAN reply";
+        return false;
+    }
+    cursor->assign(r->element[0]->str, r->element[0]->len);
+    const redisReply* list = r->element[1];
+    for (std::size_t i = 0; i < list->elements; ++i) {
+        const redisReply* k = list->element[i];
+        if (k->type == REDIS_REPLY_STRING) keys->emplace_back(k->str, k->len);
+    }
     return true;
+}
+
+// SET key value XX: 1 set, 0 not set (the key did not exist), -1 on an error.
+int set_marker_if_exists(redisContext* c, const std::string& key, const std::string& value, std::string* err) {
+    SigpipeGuard guard;
+    if (!append(c, {"SET", key, value, "XX"})) {
+        *err = "cannot queue command";
+        return -1;
+    }
+    RedisReply r = read_reply(c);
+    if (!r) {
+        *err = context_error(c);
+        return -1;
+    }
+    if (r->type == REDIS_REPLY_NIL) return 0;
+    if (r->type == REDIS_REPLY_STATUS) return 1;
+    *err = r->type == REDIS_REPLY_ERROR ? error_word(r.get()) : "unexpected SET reply";
+    return -1;
+}
+
+// EXISTS key: 1 / 0, or -1 on an error (*err set).
+int key_exists(redisContext* c, const std::string& key, std::string* err) {
+    SigpipeGuard guard;
+    if (!append(c, {"EXISTS", key})) {
+        *err = "cannot queue command";
+        return -1;
+    }
+    RedisReply r = read_reply(c);
+    if (!r) {
+        *err = context_error(c);
+        return -1;
+    }
+    if (r->type != REDIS_REPLY_INTEGER) {
+        *err = r->type == REDIS_REPLY_ERROR ? error_word(r.get()) : "unexpected EXISTS reply";
+        return -1;
+    }
+    return r->integer > 0 ? 1 : 0;
 }
 
 }  // namespace
@@ -257,7 +332,8 @@ struct RedisTracker::Impl {
     bool rebuilding_ = false;  // snapshot taken or being taken: queue skipped writes
     bool overflow_ = false;    // queue overflowed during this rebuild
     uint64_t generation_ = 0;  // completed rebuilds
-    std::vector<Command> queued_;
+    std::deque<std::vector<Command>> queued_;  // one entry per skipped write, in call order
+    std::size_t queued_commands_ = 0;
     Loader loader_;
     bool stop_requested_ = false;
     std::thread thread_;
@@ -282,12 +358,14 @@ struct RedisTracker::Impl {
 
     void enqueue_locked_state(std::vector<Command>& cmds) {
         if (overflow_) return;
-        if (queued_.size() + cmds.size() > kMaxQueued) {
+        if (queued_commands_ + cmds.size() > kMaxQueued) {
             overflow_ = true;
             queued_.clear();
+            queued_commands_ = 0;
             return;
         }
-        for (Command& c : cmds) queued_.push_back(std::move(c));
+        queued_commands_ += cmds.size();
+        queued_.push_back(std::move(cmds));
     }
 
     void write(std::vector<Command> cmds) noexcept {
@@ -337,10 +415,23 @@ struct RedisTracker::Impl {
         rebuilding_ = false;
         overflow_ = false;
         queued_.clear();
+        queued_commands_ = 0;
     }
 
-    // One attempt: connect, load, wipe + write, replay. False = wait before
-    // retrying, with the reason in *why (logged by run() once per outage).
+    // One MULTI/EXEC of `cmds` on ctx_ under the I/O lock, released after:
+    // request threads that need it meanwhile see `dirty` and queue themselves.
+    bool exec_batch(const std::vector<Command>& cmds, std::string* err) {
+        std::lock_guard<std::mutex> io(io_mu);
+        if (!ctx_) {
+            *err = "not connected";
+            return false;
+        }
+        return exec_atomically(ctx_.get(), cmds, err);
+    }
+
+    // One attempt: connect, load, write in batches, drop stale keys, replay
+    // (the file comment). False = wait before retrying, with the reason in
+    // *why (logged by run() once per outage).
     bool rebuild_once(std::string* why) {
         std::string err;
         {
@@ -365,6 +456,7 @@ struct RedisTracker::Impl {
             end_rebuild_locked_state();
             rebuilding_ = true;  // from here on, skipped writes are queued
         }
+        const auto t0 = std::chrono::steady_clock::now();
         std::vector<LiveSession> snapshot;
         try {
             snapshot = loader();
@@ -375,32 +467,95 @@ struct RedisTracker::Impl {
             end_rebuild_locked_state();
             return false;
         }
-        std::vector<Command> cmds;
-        std::vector<std::string> old_keys;
-        std::size_t open_sessions = 0;
-        std::lock_guard<std::mutex> io(io_mu);
-        if (!ctx_) err = "not connected";
-        bool ok = ctx_ != nullptr;
-        if (ok && redisSetTimeout(ctx_.get(), to_timeval(kRebuildTimeout)) != REDIS_OK) {
-            err = "cannot set socket timeout";
-            ok = false;
-        }
-        ok = ok && scan_keys(ctx_.get(), keys.scan_pattern(), &old_keys, &err);
-        if (ok) {
-            for (std::size_t i = 0; i < old_keys.size(); i += kUnlinkBatch) {
-                Command unlink{"UNLINK"};
-                for (std::size_t j = i; j < old_keys.size() && j < i + kUnlinkBatch; ++j) unlink.push_back(old_keys[j]);
-                cmds.push_back(std::move(unlink));
+        const auto t_loaded = std::chrono::steady_clock::now();
+        auto fail = [&](const std::string& e) {
+            {
+                std::lock_guard<std::mutex> io(io_mu);
+                ctx_.reset();
             }
-            for (const LiveSession& s : snapshot) open_sessions += redis::is_open_status(s.status) ? 1 : 0;
-            std::vector<Command> writes = redis::snapshot_commands(keys, snapshot, now_rfc3339());
-            for (Command& c : writes) cmds.push_back(std::move(c));
-            ok = exec_atomically(ctx_.get(), cmds, &err);
+            std::lock_guard<std::mutex> st(state_mu);
+            end_rebuild_locked_state();
+            *why = "rebuild: " + e;
+            return false;
+        };
+        {
+            std::unique_lock<std::mutex> io(io_mu);
+            const char* e = !ctx_ ? "not connected"
+                            : redisSetTimeout(ctx_.get(), to_timeval(kRebuildTimeout)) != REDIS_OK
+                                ? "cannot set socket timeout"
+                                : nullptr;
+            io.unlock();
+            if (e) return fail(e);
         }
-        // Replay what was skipped since `rebuilding_` was set, until the queue
-        // is empty at the moment dirty is cleared (both under state_mu).
-        while (ok) {
-            std::vector<Command> batch;
+        const std::string now = now_rfc3339();
+        // 2. The sessions, a batch at a time, into fresh rebuild sets.
+        std::unordered_set<std::string> open_ids;
+        bool any_active = false;
+        std::size_t batches = 0;
+        std::vector<Command> batch{{"UNLINK", keys.rebuild_open(), keys.rebuild_active()}};
+        for (const LiveSession& ls : snapshot) {
+            std::vector<Command> cmds = redis::rebuild_session_commands(keys, ls, now);
+            if (cmds.empty()) continue;
+            open_ids.insert(ls.id);
+            any_active = any_active || ls.status == "active";
+            for (Command& c : cmds) batch.push_back(std::move(c));
+            if (batch.size() >= kRebuildBatch) {
+                if (!exec_batch(batch, &err)) return fail(err);
+                ++batches;
+                batch.clear();
+            }
+        }
+        // 3. The sets switch at once, with the marker.
+        for (Command& c : redis::rebuild_swap_commands(keys, !open_ids.empty(), any_active))
+            batch.push_back(std::move(c));
+        if (!exec_batch(batch, &err)) return fail(err);
+        ++batches;
+        // 4. Per-session keys of sessions not in the snapshot, a SCAN page
+        // and an UNLINK of at most kUnlinkBatch keys at a time.
+        std::size_t stale = 0;
+        {
+            std::string cursor = "0";
+            std::vector<std::string> page;
+            Command unlink{"UNLINK"};
+            do {
+                page.clear();
+                {
+                    std::unique_lock<std::mutex> io(io_mu);
+                    bool ok = ctx_ != nullptr;
+                    if (!ok) err = "not connected";
+                    ok = ok && scan_page(ctx_.get(), keys.session_scan_pattern(), &cursor, &page, &err);
+                    io.unlock();
+                    if (!ok) return fail(err);
+                }
+                for (std::string& k : page) {
+                    const std::string sid = keys.owned_session_id(k);
+                    if (sid.empty() || open_ids.count(sid)) continue;
+                    unlink.push_back(std::move(k));
+                    if (unlink.size() > kUnlinkBatch) {
+                        stale += unlink.size() - 1;
+                        if (!exec_batch({unlink}, &err)) return fail(err);
+                        unlink.resize(1);
+                    }
+                }
+            } while (cursor != "0");
+            if (unlink.size() > 1) {
+                stale += unlink.size() - 1;
+                if (!exec_batch({unlink}, &err)) return fail(err);
+            }
+        }
+        // 5. Replay what was skipped since `rebuilding_` was set, a batch of
+        // whole writes at a time, until the queue is empty at the moment
+        // dirty is cleared (state_mu, with io_mu held so that no request
+        // thread uses the context before its short timeout is back).
+        std::size_t replayed = 0;
+        bool marker_written = false;
+        for (;;) {
+            std::vector<Command> cmds;
+            std::unique_lock<std::mutex> io(io_mu);
+            if (!ctx_) {
+                io.unlock();
+                return fail("not connected");
+            }
             {
                 std::lock_guard<std::mutex> st(state_mu);
                 if (overflow_) {
@@ -408,34 +563,92 @@ struct RedisTracker::Impl {
                     log_warn("redis: too many writes during rebuild; rebuilding again");
                     return true;  // still dirty: the loop rebuilds again at once
                 }
-                if (queued_.empty()) {
-                    end_rebuild_locked_state();
-                    dirty_ = false;
-                    ++generation_;
-                    break;
+                while (!queued_.empty() && cmds.size() < kRebuildBatch) {
+                    for (Command& c : queued_.front()) cmds.push_back(std::move(c));
+                    queued_commands_ -= queued_.front().size();
+                    queued_.pop_front();
                 }
-                batch.swap(queued_);
             }
-            ok = exec_atomically(ctx_.get(), batch, &err);
-        }
-        // Back to the short timeout before any request thread can write again:
-        // they need io_mu, held here until the end.
-        if (ok && redisSetTimeout(ctx_.get(), to_timeval(kCommandTimeout)) != REDIS_OK) {
-            err = "cannot set socket timeout";
-            ok = false;
+            if (!cmds.empty()) {
+                replayed += cmds.size();
+                const bool ok = exec_atomically(ctx_.get(), cmds, &err);
+                io.unlock();
+                if (!ok) return fail(err);
+                continue;
+            }
+            // The marker says the rebuild finished (SET XX: if Redis lost
+            // its data since step 3 the marker is missing, stays missing, and
+            // this rebuild starts over).
+            if (!marker_written) {
+                const int set = set_marker_if_exists(ctx_.get(), keys.rebuilt_at(), now_rfc3339(), &err);
+                if (set < 0) {
+                    io.unlock();
+                    return fail(err);
+                }
+                if (set == 0) {
+                    io.unlock();
+                    log_warn("redis: live state lost during the rebuild; rebuilding again");
+                    std::lock_guard<std::mutex> st(state_mu);
+                    end_rebuild_locked_state();
+                    return true;  // still dirty: the loop rebuilds again at once
+                }
+                marker_written = true;
+            }
+            // Back to the short timeout before any request thread can write again.
+            if (redisSetTimeout(ctx_.get(), to_timeval(kCommandTimeout)) != REDIS_OK) {
+                io.unlock();
+                return fail("cannot set socket timeout");
+            }
             std::lock_guard<std::mutex> st(state_mu);
-            dirty_ = true;
-        }
-        if (!ok) {
-            ctx_.reset();
-            std::lock_guard<std::mutex> st(state_mu);
+            if (!queued_.empty() || overflow_) {
+                // Queued between the two looks: long timeout again, go on.
+                if (redisSetTimeout(ctx_.get(), to_timeval(kRebuildTimeout)) != REDIS_OK) {
+                    ctx_.reset();
+                    end_rebuild_locked_state();
+                    *why = "rebuild: cannot set socket timeout";
+                    return false;
+                }
+                continue;
+            }
             end_rebuild_locked_state();
-            *why = "rebuild: " + err;
-            return false;
+            dirty_ = false;
+            ++generation_;
+            break;
         }
-        log_info("redis: live state rebuilt (%zu open sessions, %zu stale keys removed)", open_sessions,
-                 old_keys.size());
+        const auto ms = [](auto d) {
+            return static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+        };
+        const auto t_end = std::chrono::steady_clock::now();
+        log_info("redis: live state rebuilt (%zu open sessions, %zu stale keys removed, %zu batches, %zu replayed "
+                 "commands; %lld ms: %lld ms loading, %lld ms writing)",
+                 open_ids.size(), stale, batches, replayed, ms(t_end - t0), ms(t_loaded - t0), ms(t_end - t_loaded));
         return true;
+    }
+
+    // While clean: is the last rebuild's marker still there? A Redis that
+    // lost it (FLUSHALL, restart without persistence) lost the rest too.
+    void check_marker() {
+        std::lock_guard<std::mutex> io(io_mu);
+        {
+            std::lock_guard<std::mutex> st(state_mu);
+            if (dirty_ || stop_requested_) return;
+        }
+        if (!ctx_) {
+            fail_locked_io("check", "not connected");
+            return;
+        }
+        std::string err;
+        const int exists = key_exists(ctx_.get(), keys.rebuilt_at(), &err);
+        if (exists < 0) {
+            fail_locked_io("check", err);
+        } else if (exists == 0) {
+            {
+                std::lock_guard<std::mutex> st(state_mu);
+                dirty_ = true;
+            }
+            cv.notify_all();
+            log_warn("redis: live state lost (no %s marker); rebuilding", "sessions:rebuilt_at");
+        }
     }
 
     void run() noexcept {
@@ -443,7 +656,15 @@ struct RedisTracker::Impl {
         std::unique_lock<std::mutex> lk(state_mu);
         while (!stop_requested_) {
             if (!dirty_) {
-                cv.wait(lk, [&] { return stop_requested_ || dirty_; });
+                if (!cv.wait_for(lk, kCheckInterval, [&] { return stop_requested_ || dirty_; })) {
+                    lk.unlock();
+                    try {
+                        check_marker();
+                    } catch (...) {
+                        mark_dirty();
+                    }
+                    lk.lock();
+                }
                 continue;
             }
             lk.unlock();

@@ -10,11 +10,15 @@
 #include <utility>
 #include <vector>
 
+#include "common/ids.hpp"
 #include "common/json.hpp"
+#include "common/timeutil.hpp"
 #include "controller/app.hpp"
 #include "controller/clients/janus_admin.hpp"
 #include "controller/db/lease.hpp"
 #include "controller/db/participants_repo.hpp"
+#include "controller/db/recordings_repo.hpp"
+#include "controller/db/txn.hpp"
 #include "controller/db/pg.hpp"
 #include "controller/db/sessions_repo.hpp"
 #include "controller/live/redis_raii.hpp"
@@ -31,6 +35,10 @@ constexpr int kRestoreAttempts = 3;                      // per room and pass, w
 constexpr long long kSnapshotTtlS = 7 * 86400;           // Redis keys of rooms not seen again expire
 constexpr auto kRewriteEvery = std::chrono::hours(1);    // refreshes the TTL of an unchanged snapshot
 constexpr std::size_t kMaxOrphansPerPass = 100;          // rooms of no session destroyed per pass
+// A recording the processor found lost (4040 from the new instance) up to
+// one pass interval plus this before the reconciler saw the restart still
+// counts as cut by that restart (resume_recording).
+constexpr long long kLostMarginMs = 10000;
 
 timeval to_timeval(long ms) { return timeval{ms / 1000, static_cast<suseconds_t>((ms % 1000) * 1000)}; }
 
@@ -61,6 +69,10 @@ struct RoomReconciler::Impl {
     std::string restore_instance;
     std::set<std::string> restored;
     std::set<std::string> fresh;
+    // When this reconciler first saw restore_instance (Unix microseconds):
+    // a recording found lost since then (less a margin) was cut by that
+    // restart, and an `optional` room that had it records again.
+    int64_t restart_seen_us = 0;
 
     std::string instance_key() const { return prefix + "janus:instance"; }
     std::string snapshot_key(const std::string& sid) const { return prefix + "room:" + sid + ":snapshot"; }
@@ -269,6 +281,101 @@ void RoomReconciler::resync_pending() {
     }
 }
 
+std::optional<std::string> RoomReconciler::mark_lost_recording(const std::string& sid, bool room_present) {
+    std::optional<std::string> lost;
+    try {
+        std::optional<db::RecordingRow> live;
+        db::run_read(pool_, [&](PGconn* c) { live = db::find_live_recording(c, sid); });
+        // `starting`: a REST start that never got its answer; it holds the
+        // session lock shared, we hold it exclusively: none is in flight, the
+        // row is that request's to fail (or the processor's).
+        if (!live || live->state != "recording") return std::nullopt;
+        if (room_present) {
+            // Re-created on the new instance already: lost unless it records this id.
+            Json body = admin_api::build_request(admin_api::RoomInfoRequest{sid});
+            JanusAdmin::Result res = janus_.message_plugin(body.get());
+            if (!res.ok || !res.response) return std::nullopt;  // no answer: no conclusion
+            const json_t* rec = json_object_get(res.response.get(), "recording");
+            const json_t* id = rec ? json_object_get(rec, "recording_id") : nullptr;
+            const json_t* state = rec ? json_object_get(rec, "state") : nullptr;
+            if (json_is_string(state) && std::string_view(json_string_value(state)) == "on" && json_is_string(id) &&
+                is_uuid(json_string_value(id)) && normalize_uuid(json_string_value(id)) == live->id)
+                return std::nullopt;
+        }
+        db::transact(pool_, [&](PGconn* c) {
+            lost.reset();
+            if (!db::lock_session(c, sid)) return db::TxnEnd::Rollback;
+            if (db::stop_lost_recording(c, sid, live->id)) lost = live->id;  // still `recording`
+            return lost ? db::TxnEnd::Commit : db::TxnEnd::Rollback;
+        });
+    } catch (const std::exception& e) {
+        std::string what(e.what());
+        log_warn("room reconciler: lost recording of session %s: %s", sid.c_str(),
+                 what.substr(0, what.find('\n')).substr(0, 200).c_str());
+        return std::nullopt;
+    }
+    if (lost) log_warn("room reconciler: recording %s of session %s lost with the media server", lost->c_str(), sid.c_str());
+    return lost;
+}
+
+void RoomReconciler::resume_recording(const std::string& sid, const std::optional<std::string>& lost_now) {
+    // Only an `optional` room that was recording when Janus went away: a
+    // `required` one records by itself once restored (the plugin's rule), a
+    // `disabled` one never; a recording stopped on purpose (no fault) or
+    // lost before this restart is not resumed; one started since (REST, a
+    // moderator) is left alone.
+    const int64_t margin_us = (static_cast<int64_t>(interval_ms_) + kLostMarginMs) * 1000;
+    const std::string rid = new_uuid_v4();
+    bool asked = false;
+    try {
+        db::transact(pool_, [&](PGconn* c) {
+            asked = false;
+            std::optional<db::Session> s = db::lock_session(c, sid);
+            if (!s || s->status != SessionStatus::Active || s->recording_policy != RecordingPolicy::Optional)
+                return db::TxnEnd::Rollback;
+            if (db::find_live_recording(c, sid)) return db::TxnEnd::Rollback;
+            std::optional<db::RecordingRow> last = db::latest_recording(c, sid);
+            if (!last || last->fault != std::optional<std::string>("media_server_lost") || !last->stopped_at)
+                return db::TxnEnd::Rollback;
+            const bool cut_by_this_restart =
+                (lost_now && *lost_now == last->id) || *last->stopped_at + margin_us >= impl_->restart_seen_us;
+            if (!cut_by_this_restart) return db::TxnEnd::Rollback;
+            db::insert_starting(c, rid, sid, "system");
+            asked = true;
+            return db::TxnEnd::Commit;
+        });
+        if (!asked) return;
+        Json body = admin_api::build_request(admin_api::AdminRecordRequest{sid, true, rid});
+        JanusAdmin::Result r = janus_.message_plugin(body.get());
+        std::optional<admin_api::RecordingState> st;
+        if (r.ok) st = admin_api::parse_recording_reply(r.response.get());
+        const bool started = st && st->on && st->recording_id == rid;
+        db::transact(pool_, [&](PGconn* c) {
+            std::optional<db::Session> s = db::lock_session(c, sid);
+            if (!s) return db::TxnEnd::Rollback;
+            if (started) {
+                const bool open = s->status == SessionStatus::Scheduled || s->status == SessionStatus::Active;
+                db::note_started(c, sid, open, rid, unix_now_micros(), std::nullopt, "system");
+            } else {
+                db::mark_failed(c, rid, sid,
+                                r.unreachable ? "media server unreachable" : "refused by the media server",
+                                r.plugin_error, "system");
+            }
+            return db::TxnEnd::Commit;
+        });
+        if (started)
+            log_info("room reconciler: session %s records again (recording %s; the one Janus lost is incomplete)",
+                     sid.c_str(), rid.c_str());
+        else
+            log_warn("room reconciler: recording of session %s not resumed: %s (plugin error %d)", sid.c_str(),
+                     r.unreachable ? "unreachable" : "refused", r.plugin_error);
+    } catch (const std::exception& e) {
+        std::string what(e.what());
+        log_warn("room reconciler: resuming the recording of session %s: %s", sid.c_str(),
+                 what.substr(0, what.find('\n')).substr(0, 200).c_str());
+    }
+}
+
 bool RoomReconciler::pass() {
     Impl& im = *impl_;
     // 1. What Janus has.
@@ -330,6 +437,7 @@ bool RoomReconciler::pass() {
     if (restarted && im.restore_instance != snap->instance) {
         log_warn("room reconciler: Janus restarted (new plugin instance); restoring %zu rooms", expected.size());
         im.restore_instance = snap->instance;
+        im.restart_seen_us = unix_now_micros();
         im.restored.clear();
         im.fresh.clear();
     }
@@ -376,17 +484,27 @@ bool RoomReconciler::pass() {
         bool with_state = last && (!again || im.fresh.count(sid) != 0);
         bool done = false;
         bool created = false;  // a create_room of this pass reached Janus
+        // Janus restarted: a recording the session had on died with the old
+        // instance (unless the new one records that very id: checked when a
+        // REST call re-created the room first). Marked lost (fault
+        // media_server_lost) before the room comes back, so that a recording
+        // the restored room starts (a required room's own, or resume_recording)
+        // does not supersede it as if it had been stopped on purpose.
+        std::optional<std::string> lost_now;
+        if (restarted) lost_now = mark_lost_recording(sid, present.count(sid) != 0);
         for (int attempt = 0; attempt < kRestoreAttempts && !done; ++attempt) {
             std::string before;
             std::optional<db::Session> s;
             std::vector<db::Participant> parts;
             std::vector<std::string> revoked;
+            std::vector<db::ConsentRow> consents;
             db::run_read(pool_, [&](PGconn* c) {
                 before = session_fingerprint(c, sid);
                 s = db::find_session(c, sid);
                 if (!s) return;
                 parts = db::list_active_participants(c, sid);
                 revoked = db::removed_participant_ids(c, sid, admin_api::kMaxRevokedInRequest);
+                consents = db::latest_consents_of_active(c, sid, static_cast<int>(admin_api::kMaxGrantsInRequest));
             });
             if (!s || !is_open(s->status)) {
                 // Closed meanwhile: nothing to restore. If our create_room
@@ -404,14 +522,27 @@ bool RoomReconciler::pass() {
             }
             Json body = create_room_request(*s, s->status == SessionStatus::Active ? "active" : "scheduled", revoked,
                                             parts);
-            if (with_state) {
-                // create_room_request's body plus the live state: re-built typed.
+            if (with_state || !consents.empty()) {
+                // create_room_request's body plus the live state and the
+                // stored consents: re-built typed.
                 auto parsed = admin_api::parse_request(body.get());
                 if (parsed.ok()) {
                     auto& cr = std::get<admin_api::CreateRoomRequest>(*parsed.value);
-                    cr.admitted = last->admitted;
-                    cr.muted = last->muted;
+                    if (with_state) {
+                        cr.admitted = last->admitted;
+                        cr.muted = last->muted;
+                    }
+                    for (const db::ConsentRow& k : consents)
+                        cr.consents.push_back({k.participant_id, k.recording, k.id});
                     body = admin_api::build_request(cr);
+                    if (!cr.consents.empty() && json_dump(body.get()).size() > admin_api::kMaxRequestBytes) {
+                        // A very large room: the room first; its participants
+                        // answer again (their SDK repeats its answer on rejoin).
+                        log_warn("room reconciler: session %s: consents left out of the restore (request too large)",
+                                 sid.c_str());
+                        cr.consents.clear();
+                        body = admin_api::build_request(cr);
+                    }
                 }
             }
             JanusAdmin::Result cr = janus_.message_plugin(body.get());
@@ -429,6 +560,7 @@ bool RoomReconciler::pass() {
         }
         if (done) {
             ++restored;
+            if (created && restarted && !stopping()) resume_recording(sid, lost_now);
         } else if (janus_gone) {
             complete = false;
         } else {

@@ -26,6 +26,16 @@
 // (<prefix>room:<sid>:snapshot, JSON, written when it changed) and in memory,
 // so neither a controller restart nor a Redis loss alone loses it.
 //
+// Recording state comes back with the room (issue 15): every restore's
+// create_room carries the latest stored consent answer of each active
+// participant ("consents"), so nobody answers again; after a restart, a
+// session's `recording` row is marked lost (fault media_server_lost, then
+// processed as incomplete) before its room is re-created, and an
+// `optional` room whose recording was cut by this restart records again as
+// a new recording (insert_starting + Admin `record` start, actor system),
+// like a REST start; a `required` room starts its own (the plugin's rule).
+// A recording stopped on purpose before the crash is not restarted.
+//
 // Also re-sends the permission sets of sessions whose REST Janus call failed
 // in transport (request_resync).
 //
@@ -40,6 +50,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -79,6 +90,11 @@ private:
     void run();
     bool pass();  // one comparison; true when every expected room is in place or was answered by Janus
     void resync_pending();
+    // Restore of a room after a Janus restart (docs/DESIGN.md "Recording",
+    // "After a Janus restart"): the session's `recording` row marked lost
+    // (its id), and an optional room's recording started again.
+    std::optional<std::string> mark_lost_recording(const std::string& sid, bool room_present);
+    void resume_recording(const std::string& sid, const std::optional<std::string>& lost_now);
     bool current_instance() const;
     bool stopping() const;
 

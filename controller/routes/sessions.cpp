@@ -46,6 +46,7 @@
 #include "controller/db/change_log.hpp"
 #include "controller/db/idempotency.hpp"
 #include "controller/db/lease.hpp"
+#include "controller/db/outbox.hpp"
 #include "controller/db/participants_repo.hpp"
 #include "controller/db/recordings_repo.hpp"
 #include "controller/db/sessions_repo.hpp"
@@ -123,7 +124,9 @@ Response create_session(const Request& req, AppContext& app) {
             json_object_set_new(audit.get(), "status", json_str(to_string(s.status)));
             json_object_set_new(audit.get(), "recording_policy", json_str(to_string(s.recording_policy)));
             Json payload = session_event_payload(s);
-            db::record_change(c, s.id, actor, "session.created", audit.get(), payload.get());
+            // Audit action `session.created`; outbox topic `session.scheduled` (docs/API.md "Webhooks").
+            db::record_change(c, s.id, actor, "session.created", audit.get(), nullptr);
+            db::outbox_enqueue(c, "session.scheduled", payload.get());
             Json view = session_view(s, {});
             response_body = json_dump(view.get());
             if (key) db::idem_complete(c, actor, *key, 201, response_body, location);

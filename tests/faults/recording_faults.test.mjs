@@ -12,7 +12,14 @@
 //     buffers lost) and started again: the controller finds the recording
 //     lost (fault media_server_lost), processes the .mjr files left on disk
 //     (a cut-off last frame included) and marks it `incomplete`, with an
-//     output per participant and the composite.
+//     output per participant and the composite. The room comes back with
+//     the recording state (issue 15): the stored consents are in the
+//     restored room without anyone answering again (a third participant on
+//     the raw protocol client rejoins without sending consent: room_info
+//     shows its consent), and the room (policy optional, the recording
+//     started over REST before the crash) records again as a NEW recording,
+//     started by the controller, which records the two browsers and is
+//     processed into outputs; both starts are `recording.started` webhooks.
 //
 // The controller runs with recording_manifest_grace_s=2 here (a lost
 // recording is found within ~12 s instead of ~70); the stack's own settings
@@ -27,8 +34,9 @@ import { after, before, test } from 'node:test';
 
 import { withBrowser } from '../e2e/lib/browser.mjs';
 import { appCall, doctorAndPatient, session, totals } from '../e2e/lib/telemed.mjs';
+import { joinWith } from '../integ/lib/janus.mjs';
 import {
-    api, eventually, lit, plugin, psql, restartController, show, sleep, stack, stackctl,
+    addParticipant, api, eventually, lit, plugin, psql, restartController, show, sleep, stack, stackctl,
 } from '../integ/lib/stack.mjs';
 
 const T = { timeout: 240000 };
@@ -176,12 +184,21 @@ test('a full disk stops the recording with an event and a fault; the call goes o
     });
 });
 
-test('SIGKILL of Janus mid-recording: the recording is found lost, what was written is processed, incomplete', T, async (t) => {
+test('SIGKILL of Janus mid-recording: the recording is found lost, what was written is processed, incomplete; ' +
+     'the room comes back with its consents and records again', { timeout: 360000 }, async (t) => {
     await withBrowser(t, async (b) => {
-        const s = await doctorAndPatient(b);
+        const s = await doctorAndPatient(b, { roles: ['observer'] });
         const D = s.people.doctor.id;
         const P = s.people.patient.id;
+        const O = s.people.observer.id;
         await consentBoth(s);
+        // The observer, on the raw protocol client (which never repeats a
+        // consent by itself), consents from the lobby.
+        let obs = await joinWith(s.people.observer.join.token);
+        const oc = await obs.client.message(obs.handle, { request: 'consent', recording: true }, { timeout: 10000 });
+        assert.equal(oc.telemed, 'consent', JSON.stringify(oc));
+        assert.equal(oc.recording, true);
+        const obsConsent = oc.consent_id;
         const start = await api('POST', `/sessions/${s.sid}/recordings`, { body: {} });
         assert.equal(start.status, 201, show(start));
         const rid = start.json.id;
@@ -202,6 +219,33 @@ test('SIGKILL of Janus mid-recording: the recording is found lost, what was writ
         assert.ok(!existsSync(join(dir, 'manifest.json')), 'no manifest: Janus never finished it');
         try {
             stackctl('start-janus');
+            // The room is back, and records again: a new recording, started
+            // by the controller (the lost one was on when Janus died).
+            const again = await eventually(async () => {
+                const list = await api('GET', `/sessions/${s.sid}/recordings?limit=10`);
+                return list.json?.items?.find((x) => x.id !== rid && x.state === 'recording');
+            }, { timeout: 30000, interval: 250, what: 'a new recording on after the restart' });
+            assert.equal(again.started_by, null);
+            const info = await plugin({ request: 'room_info', room: s.sid });
+            assert.equal(info.recording.state, 'on', JSON.stringify(info.recording));
+            assert.equal(info.recording.recording_id, again.id);
+            // The observer rejoins on a new connection and sends no consent:
+            // the restored room has its stored one.
+            await obs.client.close();
+            const fresh = await addParticipant(s.sid, { user_id: s.people.observer.userId, role: 'observer' });
+            obs = await joinWith(fresh.join.token, { timeout: 10000 });
+            const seen = await eventually(async () => {
+                const i = await plugin({ request: 'room_info', room: s.sid });
+                return i.participants.find((p) => p.participant_id === O);
+            }, { timeout: 10000, what: 'observer in the restored room' });
+            assert.equal(seen.consent, true, `stored consent restored: ${JSON.stringify(seen)}`);
+            // The browsers rejoin and are recorded in the new recording.
+            await eventually(async () => {
+                const i = await plugin({ request: 'room_info', room: s.sid });
+                const rec = Object.fromEntries(i.participants.map((p) => [p.participant_id, p.stats.rtp_recorded]));
+                return rec[D] > 200 && rec[P] > 200;
+            }, { timeout: 60000, interval: 500, what: 'both browsers recorded in the new recording' });
+
             const rec = await waitDone(rid, 90000);
             assert.equal(rec.state, 'incomplete', JSON.stringify(rec));
             assert.equal(rec.fault, 'media_server_lost');
@@ -215,7 +259,51 @@ test('SIGKILL of Janus mid-recording: the recording is found lost, what was writ
                 assert.ok(o.duration_ms >= 1000, `at least a second kept: ${JSON.stringify(o)}`);
             }
             assert.ok(!existsSync(dir), 'raw files deleted once processed');
+
+            // The new recording, stopped on purpose, is processed into outputs.
+            const stop = await api('POST', `/sessions/${s.sid}/recordings/stop`, { body: {} });
+            assert.equal(stop.status, 200, show(stop));
+            const rec2 = await waitDone(again.id, 120000);
+            assert.equal(rec2.state, 'available', JSON.stringify(rec2));
+            assert.equal(rec2.fault, null);
+            const kinds2 = rec2.outputs.map((o) => (o.kind === 'composite' ? 'composite' : o.participant_id)).sort();
+            assert.deepEqual(kinds2, ['composite', D, P].sort(), `outputs of the new recording: ${JSON.stringify(rec2.outputs)}`);
+            // Its tracks were written under the stored consents.
+            const stored = Object.fromEntries(rec2.consents.filter((c) => c.recording).map((c) => [c.id, c.participant_id]));
+            for (const tr of rec2.tracks) assert.equal(stored[tr.consent_id], tr.participant_id, JSON.stringify(tr));
+            assert.ok(rec2.consents.some((c) => c.id === obsConsent && c.participant_id === O));
+            // Audit: the controller asked for it; webhooks: both starts.
+            const asked = psql(`SELECT actor FROM audit_log WHERE action = 'recording.requested'
+                                AND data->>'recording_id' = ${lit(again.id)}`).map((r) => r[0]);
+            assert.deepEqual(asked, ['system']);
+            const started = psql(`SELECT payload->>'recording_id', coalesce(payload->>'by', 'null') FROM outbox
+                                  WHERE topic = 'recording.started' AND session_id = ${lit(s.sid)} ORDER BY id`);
+            assert.deepEqual(started, [[rid, 'null'], [again.id, 'null']]);
+            const all = await api('GET', `/sessions/${s.sid}/recordings?limit=10`);
+            assert.equal(all.json.items.length, 2, JSON.stringify(all.json.items.map((x) => [x.id, x.state])));
+
+            // A recording stopped on purpose is not restarted: Janus killed
+            // again, the room comes back without recording.
+            const pid2 = Number(readFileSync(join(stack.dir, 'pids', 'janus.pid'), 'utf8').trim());
+            process.kill(pid2, 'SIGKILL');
+            await eventually(() => !existsSync(`/proc/${pid2}`) || readFileSync(`/proc/${pid2}/stat`, 'utf8').split(') ')[1][0] === 'Z',
+                { timeout: 10000, what: 'Janus gone again' });
+            stackctl('start-janus');
+            await eventually(async () => (await api('GET', '/readyz', { auth: false, timeout: 5000 })).status === 200,
+                { timeout: 60000, what: '/readyz 200 after the second restart' });
+            const back = await eventually(async () => {
+                try {
+                    return await plugin({ request: 'room_info', room: s.sid });
+                } catch {
+                    return null;
+                }
+            }, { timeout: 20000, what: 'room back after the second restart' });
+            await sleep(5000);  // a few reconciler passes
+            assert.equal((await plugin({ request: 'room_info', room: s.sid })).recording.state, 'off', JSON.stringify(back.recording));
+            const final = await api('GET', `/sessions/${s.sid}/recordings?limit=10`);
+            assert.equal(final.json.items.length, 2, JSON.stringify(final.json.items.map((x) => [x.id, x.state])));
         } finally {
+            await obs.client.close().catch(() => {});
             // The next file needs a whole stack: Janus up, rooms restored.
             stackctl('start-janus');
             await eventually(async () => (await api('GET', '/readyz', { auth: false, timeout: 5000 })).status === 200,

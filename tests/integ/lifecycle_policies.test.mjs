@@ -14,7 +14,9 @@
 // actor system with the reason, outbox row with the reason, room destroyed,
 // Redis cleared); a room made by hand through the Admin API for no session
 // is destroyed by the room reconciler; idempotency keys past their window
-// are pruned while fresh ones still replay.
+// are pruned while fresh ones still replay; outbox events delivered longer
+// ago than outbox_retention_h (24 h here) are pruned with their deliveries,
+// more than one batch of them, while recent, pending and dead ones stay.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
@@ -32,7 +34,8 @@ const P = ENV.REDIS_PREFIX || 'telemed:';
 const clients = [];
 before(async () => {
     await restartController(['lifecycle_sweep_interval_s=1', 'session_expire_after_s=3600',
-        'session_max_duration_s=3600', `session_idle_end_s=${IDLE_S}`, 'idempotency_key_retention_h=24'].join(','));
+        'session_max_duration_s=3600', `session_idle_end_s=${IDLE_S}`, 'idempotency_key_retention_h=24',
+        'outbox_retention_h=24'].join(','));
 });
 after(async () => {
     for (const c of clients) await c.close().catch(() => {});
@@ -204,5 +207,60 @@ describe('session lifecycle policies', () => {
         assert.equal(anew.status, 201, show(anew));
         assert.equal(anew.headers.get('idempotent-replayed'), null);
         assert.notEqual(anew.json.id, first.old.json.id);
+    });
+
+    test('delivered outbox events past outbox_retention_h are pruned with their deliveries; others stay', T, async () => {
+        // No webhook_urls in this stack: the dispatcher is off, so the
+        // delivery state is written here as the dispatcher would.
+        const sid = randomUUID();
+        const ep = 'http://127.0.0.1:9/prune-test';
+        // One statement each (the sweep runs every second: an event must
+        // never be seen without its delivery row).
+        const mk = (topic, deliveredAgo, deliveryState) => {
+            const eid = randomUUID();
+            const delivered = deliveredAgo === null ? 'NULL' : `now() - interval '${deliveredAgo}'`;
+            const insert = `INSERT INTO outbox (event_id, topic, payload, session_id, created_at, fanned_out_at, delivered_at)
+                VALUES (${lit(eid)}, ${lit(topic)}, jsonb_build_object('session_id', ${lit(sid)}), ${lit(sid)},
+                        now() - interval '30 days', now() - interval '30 days', ${delivered}) RETURNING id`;
+            if (!deliveryState) return psqlValue(insert);
+            return psqlValue(`WITH o AS (${insert})
+                INSERT INTO webhook_deliveries (outbox_id, endpoint, session_id, state, attempts, created_at,
+                        delivered_at, dead_at)
+                SELECT o.id, ${lit(ep)}, ${lit(sid)}, ${lit(deliveryState)}, 1, now() - interval '30 days',
+                        ${deliveryState === 'delivered' ? "now() - interval '30 days'" : 'NULL'},
+                        ${deliveryState === 'dead' ? "now() - interval '30 days'" : 'NULL'} FROM o RETURNING outbox_id`);
+        };
+        const old = mk('prune_test.old', '25 hours', 'delivered');
+        const recent = mk('prune_test.recent', '23 hours', 'delivered');
+        const dead = mk('prune_test.dead', null, 'dead');
+        const pending = mk('prune_test.pending', null, 'pending');
+        const unfanned = mk('prune_test.unfanned', null, null);
+        // delivered_at set but one endpoint's delivery dead (not what the
+        // dispatcher writes): kept, a dead letter is never pruned.
+        const mixed = mk('prune_test.mixed', '25 hours', 'dead');
+        // More than one batch (1000) of old delivered events, in one SQL.
+        psql(`WITH o AS (
+                INSERT INTO outbox (event_id, topic, payload, session_id, created_at, fanned_out_at, delivered_at)
+                SELECT gen_random_uuid(), 'prune_test.bulk', jsonb_build_object('session_id', ${lit(sid)}), ${lit(sid)},
+                       now() - interval '30 days', now() - interval '30 days', now() - interval '48 hours'
+                  FROM generate_series(1, 2500) RETURNING id)
+              INSERT INTO webhook_deliveries (outbox_id, endpoint, session_id, state, attempts, created_at, delivered_at)
+              SELECT id, ${lit(ep)}, ${lit(sid)}, 'delivered', 1, now() - interval '30 days', now() - interval '48 hours' FROM o`);
+        const count = (where) => Number(psqlValue(`SELECT count(*) FROM outbox WHERE session_id = ${lit(sid)} AND ${where}`));
+        await eventually(() => count(`topic IN ('prune_test.bulk', 'prune_test.old')`) === 0,
+            { timeout: 20000, what: 'old delivered events pruned' });
+        await sleep(1500);  // at least one more sweep
+        const left = psql(`SELECT id, topic FROM outbox WHERE session_id = ${lit(sid)} ORDER BY id`).map(([id, t]) => [id, t]);
+        assert.deepEqual(left, [[recent, 'prune_test.recent'], [dead, 'prune_test.dead'], [pending, 'prune_test.pending'],
+            [unfanned, 'prune_test.unfanned'], [mixed, 'prune_test.mixed']]);
+        // Their deliveries went with them; the kept events keep theirs.
+        const deliveries = psql(`SELECT outbox_id, state FROM webhook_deliveries WHERE session_id = ${lit(sid)} ORDER BY outbox_id`);
+        assert.deepEqual(deliveries, [[recent, 'delivered'], [dead, 'dead'], [pending, 'pending'], [mixed, 'dead']]);
+        assert.equal(psqlValue(`SELECT count(*) FROM webhook_deliveries WHERE outbox_id = ${old}`), '0');
+        // A dead letter older than the retention is still listed and re-drivable.
+        const listed = await api('GET', '/outbox?status=dead&limit=100');
+        assert.equal(listed.status, 200, show(listed));
+        assert.ok(listed.json.items.some((d) => d.session_id === sid), 'dead delivery still listed');
+        psql(`DELETE FROM webhook_deliveries WHERE session_id = ${lit(sid)}; DELETE FROM outbox WHERE session_id = ${lit(sid)}`);
     });
 });

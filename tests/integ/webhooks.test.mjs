@@ -191,7 +191,7 @@ describe('webhooks', { timeout: 120000 }, () => {
         await transition(s.id, 'start');
         await allDelivered([s.id]);
         const ev = eventsOf([s.id]);
-        assert.deepEqual(ev.map((e) => e.topic), ['session.created', 'participant.added', 'session.started']);
+        assert.deepEqual(ev.map((e) => e.topic), ['session.scheduled', 'participant.added', 'session.started']);
         for (const e of ev) {
             const r = rx.log.find((x) => x.id === e.eventId && x.status === 200);
             assert.ok(verify(r), `signature of ${e.topic} verifies with node:crypto`);
@@ -335,7 +335,7 @@ describe('webhooks', { timeout: 120000 }, () => {
         }, { timeout: 20000, what: 'dead delivery listed' });
         const ev = eventsOf([s.id]);
         assert.equal(dead.event_id, ev[0].eventId);
-        assert.equal(dead.type, 'session.created');
+        assert.equal(dead.type, 'session.scheduled');
         assert.equal(dead.endpoint, url);
         assert.equal(dead.state, 'dead');
         assert.equal(dead.attempts, 2);
@@ -366,7 +366,7 @@ describe('webhooks', { timeout: 120000 }, () => {
         const audit = await api('GET', `/sessions/${s.id}/audit?limit=100`);
         const row = audit.json.items.find((a) => a.action === 'webhook.redelivered');
         assert.ok(row, 'audit row webhook.redelivered');
-        assert.deepEqual(row.data, { delivery_id: dead.id, event_id: dead.event_id, type: 'session.created' });
+        assert.deepEqual(row.data, { delivery_id: dead.id, event_id: dead.event_id, type: 'session.scheduled' });
 
         // Errors.
         const again = await api('POST', `/outbox/${dead.id}/redeliver`);

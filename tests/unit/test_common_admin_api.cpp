@@ -376,6 +376,74 @@ static void restore_fields_wire_format(void**) {
     assert_int_equal(code_of(many), 4003);
 }
 
+// Issue 15: the stored recording consents a restore sends with the room.
+CreateRoomRequest restoring_with_consents() {
+    CreateRoomRequest r = restoring_create_room();
+    r.consents = {CreateRoomRequest::Consent{kPid, true, kRoom}, CreateRoomRequest::Consent{kPid2, false, kPid}};
+    return r;
+}
+
+// The consents of a parsed create_room as "pid=yes|no/consent_id;...", or "!" on refusal.
+std::string parsed_consents(const std::string& text) {
+    Json body = json_parse(text, nullptr);
+    Parsed<AdminRequest> p = parse_request(body.get());
+    if (!p.ok()) return "!";
+    const auto* r = std::get_if<CreateRoomRequest>(&*p.value);
+    if (!r) return "?";
+    std::string out;
+    for (const auto& c : r->consents) out += c.participant_id + "=" + (c.recording ? "yes/" : "no/") + c.consent_id + ";";
+    return out;
+}
+
+#define CR_HEAD R"({"request":"create_room",)" ROOM R"(,"kind":"consultation","state":"active",)"
+#define CID "\"consent_id\":\"33333333-3333-4333-8333-333333333333\""
+
+static void create_room_consents(void**) {
+    assert_str_eq(round_trip(restoring_with_consents()), "equal");
+    CreateRoomRequest one = create_room_with(0, 0);
+    one.consents = {CreateRoomRequest::Consent{kPid, true, kPid2}};
+    assert_str_eq(wire(one),
+                  R"({"request":"create_room","room":"11111111-1111-4111-8111-111111111111","kind":"consultation",)"
+                  R"("state":"scheduled","grants":[],"consents":[{"participant_id":)"
+                  R"("22222222-2222-4222-8222-222222222222","recording":true,"consent_id":)"
+                  R"("0000aaaa-0000-4000-8000-00000000000b"}]})");
+    // Absent when empty (the wire format of a room without consents is unchanged).
+    assert_true(wire(create_room_with(0, 0)).find("consents") == std::string::npos);
+    // Parsed: ids normalised to lower case, both answers.
+    assert_str_eq(parsed_consents(CR_HEAD R"("consents":[{"participant_id":"22222222-2222-4222-8222-22222222222A",)"
+                                  R"("recording":false,)" CID "}]}"),
+                  "22222222-2222-4222-8222-22222222222a=no/33333333-3333-4333-8333-333333333333;");
+    assert_str_eq(parsed_consents(CR_HEAD R"("consents":[]})"), "");
+    // Malformed entries: 4003, nothing applied.
+    const char* bad[] = {
+        CR_HEAD R"("consents":{}})",
+        CR_HEAD R"("consents":["x"]})",
+        CR_HEAD R"("consents":[{)" PID R"(,"recording":"yes",)" CID "}]}",
+        CR_HEAD R"("consents":[{)" PID R"(,"recording":1,)" CID "}]}",
+        CR_HEAD R"("consents":[{)" PID R"(,"recording":true}]})",
+        CR_HEAD R"("consents":[{)" PID R"(,)" CID "}]}",
+        CR_HEAD R"("consents":[{"recording":true,)" CID "}]}",
+        CR_HEAD R"("consents":[{"participant_id":"nope","recording":true,)" CID "}]}",
+        CR_HEAD R"("consents":[{)" PID R"(,"recording":true,"consent_id":"nope"}]})",
+        CR_HEAD R"("consents":[{)" PID R"(,"recording":true,)" CID R"(,"extra":1}]})",
+        // One entry per participant.
+        CR_HEAD R"("consents":[{)" PID R"(,"recording":true,)" CID R"(},{)" PID R"(,"recording":false,)" CID "}]}",
+    };
+    for (const char* text : bad) {
+        assert_str_eq(parsed_consents(text), "!");
+        assert_int_equal(code_of(text), 4003);
+    }
+    // At most kMaxGrantsInRequest entries.
+    std::string many = CR_HEAD R"("consents":[)";
+    for (std::size_t i = 0; i <= kMaxGrantsInRequest; ++i) {
+        char pid[40];
+        std::snprintf(pid, sizeof pid, "22222222-2222-4222-8222-%012zx", i);
+        many += std::string(i ? "," : "") + R"({"participant_id":")" + pid + R"(","recording":true,)" CID "}";
+    }
+    many += "]}";
+    assert_int_equal(code_of(many), 4003);
+}
+
 static void snapshot_reply_reads_back(void**) {
     assert_str_eq(snapshot_round_trip(sample_snapshot()), "equal");
     assert_str_eq(snapshot_round_trip(Snapshot{"x", {}}), "equal");
@@ -791,6 +859,7 @@ int main(void) {
         cmocka_unit_test(record_request_and_reply),
         cmocka_unit_test(builders_keep_the_wire_format),
         cmocka_unit_test(restore_fields_wire_format),
+        cmocka_unit_test(create_room_consents),
         cmocka_unit_test(snapshot_reply_reads_back),
         cmocka_unit_test(rooms_reply_reads_back),
         cmocka_unit_test(built_ids_are_normalised_by_the_parser),

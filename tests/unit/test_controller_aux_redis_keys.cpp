@@ -122,30 +122,69 @@ static void test_participants(void** state) {
                         "HDEL|t:session:s1:participants|p1\n");
 }
 
-static const char* render_snapshot() {
+static const char* render_rebuild(std::size_t i) {
     std::vector<LiveSession> v(4);
     v[0] = {"s1", "active", "emergency", "2026-01-01T00:00:00Z", {{"p1", "u1", "doctor"}, {"p2", "u2", "patient"}}};
     v[1] = {"s2", "scheduled", "consultation", "", {}};
-    v[2] = {"s3", "ended", "consultation", "", {{"p3", "u3", "doctor"}}};  // not open: skipped
-    v[3] = {"s4", "cancelled", "follow_up", "", {}};                      // not open: skipped
-    return render(telemed::redis::snapshot_commands(Keys{"t:"}, v, "NOW"));
+    v[2] = {"s3", "ended", "consultation", "", {{"p3", "u3", "doctor"}}};  // not open: nothing
+    v[3] = {"s4", "cancelled", "follow_up", "", {}};                      // not open: nothing
+    return render(telemed::redis::rebuild_session_commands(Keys{"t:"}, v[i], "NOW"));
 }
 
-static void test_snapshot(void** state) {
+// One session of a batched rebuild: its keys replaced, its id into the
+// sets being built (never the live ones).
+static void test_rebuild_session(void** state) {
     (void)state;
-    assert_string_equal(render_snapshot(),
+    assert_string_equal(render_rebuild(0),
+                        "UNLINK|t:session:s1|t:session:s1:participants\n"
                         "HSET|t:session:s1|status|active|kind|emergency|updated_at|2026-01-01T00:00:00Z\n"
-                        "SADD|t:sessions:open|s1\n"
-                        "SADD|t:sessions:active|s1\n"
+                        "SADD|t:rebuild:open|s1\n"
+                        "SADD|t:rebuild:active|s1\n"
                         "HSET|t:session:s1:participants|p1|{\"user_id\":\"u1\",\"role\":\"doctor\"}|"
-                        "p2|{\"user_id\":\"u2\",\"role\":\"patient\"}\n"
+                        "p2|{\"user_id\":\"u2\",\"role\":\"patient\"}\n");
+    assert_string_equal(render_rebuild(1),
+                        "UNLINK|t:session:s2|t:session:s2:participants\n"
                         "HSET|t:session:s2|status|scheduled|kind|consultation|updated_at|NOW\n"
-                        "SADD|t:sessions:open|s2\n");
+                        "SADD|t:rebuild:open|s2\n");
+    assert_string_equal(render_rebuild(2), "");
+    assert_string_equal(render_rebuild(3), "");
 }
 
-static void test_snapshot_empty(void** state) {
+static void test_rebuild_swap(void** state) {
     (void)state;
-    assert_string_equal(render(telemed::redis::snapshot_commands(Keys{"t:"}, {}, "NOW")), "");
+    assert_string_equal(render(telemed::redis::rebuild_swap_commands(Keys{"t:"}, true, true)),
+                        "UNLINK|t:sessions:open|t:sessions:active\n"
+                        "RENAME|t:rebuild:open|t:sessions:open\n"
+                        "RENAME|t:rebuild:active|t:sessions:active\n"
+                        "SET|t:sessions:rebuilt_at|rebuilding\n");
+    // No open (or no active) session: the set is only removed (RENAME of a
+    // missing key would fail the transaction).
+    assert_string_equal(render(telemed::redis::rebuild_swap_commands(Keys{"t:"}, true, false)),
+                        "UNLINK|t:sessions:open|t:sessions:active\n"
+                        "RENAME|t:rebuild:open|t:sessions:open\n"
+                        "SET|t:sessions:rebuilt_at|rebuilding\n");
+    assert_string_equal(render(telemed::redis::rebuild_swap_commands(Keys{"t:"}, false, false)),
+                        "UNLINK|t:sessions:open|t:sessions:active\n"
+                        "SET|t:sessions:rebuilt_at|rebuilding\n");
+}
+
+// Which keys the rebuild may delete: exactly the two per-session keys.
+static void test_owned_session_id(void** state) {
+    (void)state;
+    Keys k{"t:"};
+    assert_string_equal(text(k.owned_session_id("t:session:s1")), "s1");
+    assert_string_equal(text(k.owned_session_id("t:session:s1:participants")), "s1");
+    assert_string_equal(text(k.owned_session_id("t:session:s1:presence")), "");
+    assert_string_equal(text(k.owned_session_id("t:session:s1:participants:x")), "");
+    assert_string_equal(text(k.owned_session_id("t:session::participants")), "");
+    assert_string_equal(text(k.owned_session_id("t:session:")), "");
+    assert_string_equal(text(k.owned_session_id("t:sessions:open")), "");
+    assert_string_equal(text(k.owned_session_id("t:presence:s1")), "");
+    assert_string_equal(text(k.owned_session_id("u:session:s1")), "");
+    assert_string_equal(text(k.owned_session_id("session:s1")), "");
+    assert_string_equal(text(k.session_scan_pattern()), "t:session:*");
+    assert_string_equal(text(Keys{"x*"}.session_scan_pattern()), "x\\*session:*");
+    assert_string_equal(text(k.rebuilt_at()), "t:sessions:rebuilt_at");
 }
 
 int main(void) {
@@ -153,8 +192,8 @@ int main(void) {
         cmocka_unit_test(test_key_names),        cmocka_unit_test(test_glob_escape),
         cmocka_unit_test(test_participant_value), cmocka_unit_test(test_session_changed_active),
         cmocka_unit_test(test_session_changed_scheduled), cmocka_unit_test(test_session_closed),
-        cmocka_unit_test(test_participants),     cmocka_unit_test(test_snapshot),
-        cmocka_unit_test(test_snapshot_empty),
+        cmocka_unit_test(test_participants),     cmocka_unit_test(test_rebuild_session),
+        cmocka_unit_test(test_rebuild_swap),     cmocka_unit_test(test_owned_session_id),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -234,6 +234,29 @@ void test_lifecycle_keys(void** state) {
     }
 }
 
+// Delivered outbox events are pruned after outbox_retention_h (default a
+// week; 0 = keep forever; at most 10 years).
+void test_outbox_retention_key(void** state) {
+    assert_true(load(state, false));
+    assert_int_equal(C(state).outbox_retention_h, 168);
+    write_file("outbox_retention_h = 1\n");
+    assert_true(load(state));
+    assert_int_equal(C(state).outbox_retention_h, 1);
+    write_file("outbox_retention_h = 0\n");
+    assert_true(load(state));
+    assert_int_equal(C(state).outbox_retention_h, 0);
+    write_file("outbox_retention_h = 87600\n");
+    assert_true(load(state));
+    assert_int_equal(C(state).outbox_retention_h, 87600);
+    const char* refused[] = {"outbox_retention_h = -1\n", "outbox_retention_h = 87601\n",
+                             "outbox_retention_h = 24h\n", "outbox_retention_h = \n"};
+    for (const char* text : refused) {
+        write_file(text);
+        assert_false(load(state));
+        assert_non_null(std::strstr(g_error, "outbox_retention_h"));
+    }
+}
+
 void test_secret_errors_do_not_echo(void** state) {
     write_file("api_keys = tooShortKeyXYZ\n");  // < 16 chars
     assert_false(load(state));
@@ -575,7 +598,7 @@ int main() {
         T(test_secret_errors_do_not_echo),      T(test_unknown_key_refused),
         T(test_syntax_error_and_missing_file),  T(test_failed_load_leaves_output_untouched),
         T(test_required_settings),              T(test_public_url_and_web_root),
-        T(test_support_phone),                  T(test_lifecycle_keys),
+        T(test_support_phone),                  T(test_lifecycle_keys), T(test_outbox_retention_key),
         T(test_webhooks),                       T(test_directory),
 #ifdef TELEMED_SAMPLE_CONF
         T(test_sample_documents_every_key),

@@ -500,6 +500,74 @@ static void required_start_admits_only_consenting_bypass_holders(void** state) {
     assert_int_equal(count(f, 0, "admitted"), 1);
 }
 
+// ---------------------------------------------------------------- consents restored with the room (issue 15)
+
+// create_room's "consents" (the controller's stored answers after a Janus
+// restart): taken as stored without asking the controller again, so a
+// required room admits and records the consenting; an id that answered in
+// the room already keeps its own answer; a later restore changes nothing.
+static void restored_consents_admit_and_record_without_a_new_answer(void** state) {
+    Fixture* f = F(state);
+    const char* kC1 = "c1c1c1c1-c1c1-4c1c-8c1c-c1c1c1c1c1c1";
+    char extra[512];
+    std::snprintf(extra, sizeof extra,
+                  ",\"recording_policy\":\"required\",\"consents\":[{\"participant_id\":\"%s\",\"recording\":true,"
+                  "\"consent_id\":\"%s\"},{\"participant_id\":\"%s\",\"recording\":false,"
+                  "\"consent_id\":\"c2c2c2c2-c2c2-4c2c-8c2c-c2c2c2c2c2c2\"}]",
+                  kDoc, kC1, kPat);
+    assert_int_equal(create_room(f, kRoom, "active", extra), 0);
+    settle(f);
+    // The doctor (bypass_lobby) enters at once on its restored consent.
+    assert_int_equal(join(f, 0, doctor_token(f)), 0);
+    assert_string_equal(field(f, 0, "joined", "status"), "admitted");
+    assert_true(has_text(room_member(f, kDoc), "\"consent\":true"));
+    // The patient's restored answer is a no: it waits for consent.
+    assert_int_equal(join(f, 1, patient_token(f)), 0);
+    assert_true(has_text(room_member(f, kPat), "\"consent\":false"));
+    assert_int_equal(moderate(f, 0, "admit", kPat), 4061);
+    // Nothing was asked of the controller.
+    assert_int_equal(g_ctl->consent_calls, 0);
+    // The doctor is recorded, under the restored consent's id.
+    assert_int_equal(configure(f, 0), 0);
+    f->core->media_up(H(f, 0));
+    settle(f);
+    assert_int_equal(pkt(f, 0, 0), 0);  // nobody admitted receives it
+    settle(f);
+    assert_true(writes_of(f, kDoc) > 0);
+    // A paramedic answers itself; a later restore with other answers
+    // changes neither its answer nor the doctor's.
+    assert_int_equal(join(f, 2, paramedic_token(f)), 0);
+    assert_int_equal(consent(f, 2, true), 0);
+    assert_int_equal(g_ctl->consent_calls, 1);
+    std::snprintf(extra, sizeof extra,
+                  ",\"consents\":[{\"participant_id\":\"%s\",\"recording\":false,\"consent_id\":\"%s\"},"
+                  "{\"participant_id\":\"%s\",\"recording\":false,\"consent_id\":\"%s\"}]",
+                  kDoc, kC1, kMed, kC1);
+    assert_int_equal(create_room(f, kRoom, "active", extra), 0);
+    settle(f);
+    assert_true(has_text(room_member(f, kDoc), "\"consent\":true"));
+    assert_true(has_text(room_member(f, kMed), "\"consent\":true"));
+    // Stopped by the room's end: the manifest names the restored consent.
+    char body[128];
+    std::snprintf(body, sizeof body, "{\"request\":\"destroy_room\",\"room\":\"%s\"}", kRoom);
+    assert_int_equal(admin(f, body), 0);
+    settle(f);
+    assert_true(has_text(manifest(f), kC1));
+}
+
+// A malformed "consents" refuses the whole create_room (4003): no room.
+static void malformed_restored_consents_refuse_the_room(void** state) {
+    Fixture* f = F(state);
+    char extra[256];
+    std::snprintf(extra, sizeof extra,
+                  ",\"consents\":[{\"participant_id\":\"%s\",\"recording\":\"yes\",\"consent_id\":\"%s\"}]", kDoc,
+                  kDoc);
+    assert_int_equal(create_room(f, kRoom, "active", extra), 4003);
+    char body[128];
+    std::snprintf(body, sizeof body, "{\"request\":\"room_info\",\"room\":\"%s\"}", kRoom);
+    assert_int_equal(admin(f, body), 4040);
+}
+
 // ---------------------------------------------------------------- record: permissions and errors
 
 static void record_permissions_and_policy_errors(void** state) {
@@ -677,6 +745,8 @@ int main() {
         cmocka_unit_test_setup_teardown(without_controller_consent_is_5031, setup_no_controller, teardown_rec),
         cmocka_unit_test_setup_teardown(required_policy_gates_admission, setup, teardown_rec),
         cmocka_unit_test_setup_teardown(required_start_admits_only_consenting_bypass_holders, setup, teardown_rec),
+        cmocka_unit_test_setup_teardown(restored_consents_admit_and_record_without_a_new_answer, setup, teardown_rec),
+        cmocka_unit_test_setup_teardown(malformed_restored_consents_refuse_the_room, setup, teardown_rec),
         cmocka_unit_test_setup_teardown(record_permissions_and_policy_errors, setup, teardown_rec),
         cmocka_unit_test_setup_teardown(no_recordings_dir_is_5032, setup_no_dir, teardown_rec),
         cmocka_unit_test_setup_teardown(unmakeable_folder_is_5032, setup, teardown_rec),
