@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <iterator>
 #include <set>
 #include <utility>
 
@@ -129,7 +130,13 @@ JanusEventWorker::Participant& JanusEventWorker::participant(const std::string& 
         it->second.touched = Clock::now();
         return it->second;
     }
-    if (participants_.size() >= kMaxParticipants) sweep();
+    if (participants_.size() >= kMaxParticipants) {
+        sweep();
+        // Still full: the left ones go whatever their age (only present
+        // participants are kept past the bound).
+        for (auto it = participants_.begin(); participants_.size() >= kMaxParticipants && it != participants_.end();)
+            it = it->second.state == State::Left ? participants_.erase(it) : std::next(it);
+    }
     Participant& p = participants_[key];
     p.session_id = sid;
     p.participant_id = pid;

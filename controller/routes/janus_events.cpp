@@ -19,8 +19,11 @@
 //       would only add to the backlog.
 //       400 invalid-json (not JSON, nested deeper than 8, more than 10000
 //       elements, or neither an object nor an array).
-// Runs on the HTTP event thread (Lane::Inline): parsing and a bounded queue
-// push, nothing that waits on a dependency. Logs: counts only.
+// Runs on the HTTP event thread: the body sink (the route's own cap) parses
+// the body and pushes on the bounded queue in its finish(), and its answer
+// is the response (types.hpp BodySink: an answer from finish() is sent as
+// is), so no lane is involved and nothing waits on a dependency. The route's
+// lane (Db) is only the fallback of the server's contract. Logs: counts only.
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
@@ -69,19 +72,26 @@ Response too_large(std::size_t cap) {
                    "The request body exceeds " + std::to_string(cap) + " bytes.");
 }
 
-// Collects the body up to the cap (the route's own cap, not max_body_bytes).
+Response answer(const std::string& body, AppContext& app);
+
+// Collects the body up to the cap (the route's own cap, not max_body_bytes)
+// and answers from finish().
 class EventsSink : public BodySink {
 public:
-    explicit EventsSink(std::size_t cap) : cap_(cap) {}
+    EventsSink(std::size_t cap, AppContext& app) : cap_(cap), app_(app) {}
     std::optional<Response> write(const char* data, std::size_t n) override {
-        if (body_.size() + n > cap_) return too_large(cap_);
+        if (body_.size() + n > cap_) {
+            if (app_.janus_events) app_.janus_events->count_refused_post();
+            return too_large(cap_);
+        }
         body_.append(data, n);
         return std::nullopt;
     }
-    std::optional<Response> finish() override { return std::nullopt; }
+    std::optional<Response> finish() override { return answer(body_, app_); }
     std::string body_;
 private:
     std::size_t cap_;
+    AppContext& app_;
 };
 
 std::unique_ptr<BodySink> begin_events(const Request& req, AppContext& app, std::optional<Response>* refusal) {
@@ -102,21 +112,18 @@ std::unique_ptr<BodySink> begin_events(const Request& req, AppContext& app, std:
             return nullptr;
         }
     }
-    auto sink = std::make_unique<EventsSink>(cap);
+    auto sink = std::make_unique<EventsSink>(cap, app);
     sink->body_.reserve(std::min<std::size_t>(cap, len.empty() ? 4096 : std::strtoull(std::string(len).c_str(), nullptr, 10)));
     return sink;
 }
 
-// POST /internal/v1/janus-events
-Response post_events(const Request& req, AppContext& app) {
-    if (!events_authorized(req, app.config.janus_events_secret)) return events_unauthorized();
-    auto* sink = dynamic_cast<EventsSink*>(req.sink);
-    if (!sink) return problem(400, "invalid-json", "Invalid JSON", "The body is not valid JSON.");
-    janus_events::ParseResult parsed = janus_events::parse_body(sink->body_);
+// POST /internal/v1/janus-events: the whole body is in.
+Response answer(const std::string& body, AppContext& app) {
+    janus_events::ParseResult parsed = janus_events::parse_body(body);
     if (parsed.error != janus_events::BodyError::None) {
         if (app.janus_events) app.janus_events->count_refused_post();
         log_debug("janus events: post refused (%s, %zu bytes)", std::string(janus_events::to_string(parsed.error)).c_str(),
-                  sink->body_.size());
+                  body.size());
         if (parsed.error == janus_events::BodyError::TooLarge) return too_large(app.config.janus_events_max_body_bytes);
         return problem(400, "invalid-json", "Invalid JSON",
                        "The body must be one Janus event object or an array of at most 10000, nested at most 8 deep.");
@@ -140,11 +147,20 @@ Response post_events(const Request& req, AppContext& app) {
     return Response::json(200, out.get());
 }
 
+// The lane handler: reached only if the sink did not answer (not the case
+// today); the same answer from the collected body.
+Response post_events(const Request& req, AppContext& app) {
+    if (!events_authorized(req, app.config.janus_events_secret)) return events_unauthorized();
+    auto* sink = dynamic_cast<EventsSink*>(req.sink);
+    if (!sink) return answer(std::string(), app);
+    return answer(sink->body_, app);
+}
+
 }  // namespace
 
 void register_janus_event_routes(Router& r) {
     r.add(Route{.method = "POST", .pattern = "/internal/v1/janus-events", .requires_auth = false,
-                .lane = Lane::Inline, .handler = post_events, .participant_auth = false, .sink = begin_events});
+                .lane = Lane::Db, .handler = post_events, .participant_auth = false, .sink = begin_events});
 }
 
 }  // namespace telemed

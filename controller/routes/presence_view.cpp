@@ -28,6 +28,8 @@ json_t* offline_presence() {
 
 std::string add_presence(const std::string& body, PresenceStore* store) {
     if (!store) return body;
+    // No participants (our own compact rendering): nothing to add or read.
+    if (body.find("\"participants\":[]") != std::string::npos) return body;
     std::string why;
     Json root = json_parse(body, &why);
     if (!json_is_object(root.get())) return body;

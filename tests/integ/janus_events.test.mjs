@@ -293,6 +293,17 @@ describe('POST /internal/v1/janus-events', () => {
         const pres = await presenceOf(a.sid);
         assert.equal(pres[a.pat.id].online, false);
         assert.equal(pres[a.pat.id].state, 'left');
+
+        // The session ends while the doctor is in: the real plugin's
+        // room_destroyed (posted by the stack's Janus) -> left, session_ended.
+        const hd = newHandle();
+        await post([plugin(hd, 'joined', a.sid, a.doc.id), webrtcup(hd)]);
+        await eventually(async () => (await presenceOf(a.sid))[a.doc.id]?.online === true, { what: 'doctor in' });
+        await transition(a.sid, 'end');
+        await eventually(() => outboxOf(a.sid).some((e) => e.topic === 'participant.left' && e.participant_id === a.doc.id),
+            { timeout: 15000, what: 'left on room_destroyed' });
+        const left = outboxOf(a.sid).filter((e) => e.participant_id === a.doc.id && e.topic === 'participant.left');
+        assert.deepEqual(left.map((e) => e.reason), ['session_ended']);
     });
 
     test('(e) the stack\'s Janus posts its events here', async () => {
