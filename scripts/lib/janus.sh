@@ -96,6 +96,9 @@ janus_write_conf() {
     # generated janus-events-secret (the controller's janus_events_secret).
     # TELEMED_JANUS_EVENTS=0 is the operator switch that leaves it off.
     if [[ "${TELEMED_JANUS_EVENTS:-1}" != 0 ]]; then
+        local period="${TELEMED_JANUS_STATS_PERIOD:-5}"
+        [[ "$period" =~ ^[0-9]+$ ]] && (( period >= 1 && period <= 3600 )) \
+            || die "TELEMED_JANUS_STATS_PERIOD must be 1..3600 (seconds)"
         [[ -e "$moddir/events/libjanus_sampleevh.so" ]] \
             || die "janus: $moddir/events/libjanus_sampleevh.so not found (Debian's janus package ships it)"
         ln -s "$moddir/events/libjanus_sampleevh.so" "$base/events/libjanus_sampleevh.so"
@@ -105,7 +108,7 @@ janus_write_conf() {
         jcfg_set "$evh" general backend "$(jcfg_quote "http://127.0.0.1:$CTL_PORT/internal/v1/janus-events")"
         jcfg_set "$evh" general backend_pwd "$(jcfg_quote "$(secret_get janus-events-secret)")"
         jcfg_set "$j" events broadcast true
-        jcfg_set "$j" events stats_period "${TELEMED_JANUS_STATS_PERIOD:-5}"
+        jcfg_set "$j" events stats_period "$period"
     fi
 
     # Our plugin's config: the sample with the shared token key and paths.
