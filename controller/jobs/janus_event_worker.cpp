@@ -349,6 +349,11 @@ void JanusEventWorker::on_core(const Event& e, std::vector<Row>& rows) {
             s.loss_pct = first ? janus_events::loss_pct(e.stats) : janus_events::loss_pct(s.last, e.stats);
             s.jitter_ms = std::max(e.stats.jitter_local_ms, e.stats.jitter_remote_ms);
             if (e.stats.rtt_ms >= 0) s.rtt_ms = e.stats.rtt_ms;
+            // Packets moving on the current handle mean media is up, even if
+            // its webrtcup came before the handle was mapped (or was lost).
+            if (!p.media_up && !first && (p.state == State::Waiting || p.state == State::InRoom) &&
+                (e.stats.packets_received > s.last.packets_received || e.stats.packets_sent > s.last.packets_sent))
+                p.media_up = true;
             s.last = e.stats;
             // The participant's figures: the worst of its streams.
             double loss = 0.0;

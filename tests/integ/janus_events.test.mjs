@@ -304,6 +304,17 @@ describe('POST /internal/v1/janus-events', () => {
             { timeout: 15000, what: 'left on room_destroyed' });
         const left = outboxOf(a.sid).filter((e) => e.participant_id === a.doc.id && e.topic === 'participant.left');
         assert.deepEqual(left.map((e) => e.reason), ['session_ended']);
+
+        // Media moving on a participant's handle means media up, even without
+        // (or before) its webrtcup.
+        const c = await consultation();
+        const hc = newHandle();
+        await post([webrtcup(hc), plugin(hc, 'joined', c.sid, c.doc.id), stats(hc, { recv: 100, sent: 100 })]);
+        await sleep(500);
+        assert.equal((await presenceOf(c.sid))[c.doc.id].media, 'down', 'one sample alone says nothing');
+        await post([stats(hc, { recv: 350, sent: 350 })]);
+        await eventually(async () => (await presenceOf(c.sid))[c.doc.id]?.media === 'up', { what: 'media up from stats' });
+        assert.equal((await presenceOf(c.sid))[c.doc.id].quality, 'good');
     });
 
     test('(e) the stack\'s Janus posts its events here', async () => {
