@@ -17,4 +17,14 @@
 -- (Numbered 013: 012 belongs to another change; the runner applies missing
 -- versions in any order.)
 
+--
+-- janus_handle: the Janus handle the event came from (joined, waiting,
+-- admitted, webrtcup, hangup, ice_failed; NULL otherwise). A controller that
+-- restarts mid-call has lost its in-memory handle map: the first event of an
+-- unknown handle looks it up here (the index), so the participants still
+-- connected go on being tracked.
+
 ALTER TABLE participant_events ADD COLUMN occurred_at timestamptz;
+ALTER TABLE participant_events ADD COLUMN janus_handle bigint;
+CREATE INDEX participant_events_janus_handle_idx ON participant_events (janus_handle, id)
+    WHERE janus_handle IS NOT NULL;

@@ -2,6 +2,7 @@
 #include "controller/jobs/janus_event_worker.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <iterator>
@@ -11,6 +12,7 @@
 #include "common/json.hpp"
 #include "common/timeutil.hpp"
 #include "controller/config.hpp"
+#include "controller/db/lease.hpp"
 #include "controller/db/outbox.hpp"
 #include "controller/db/pg.hpp"
 #include "controller/db/pool.hpp"
@@ -157,6 +159,58 @@ void JanusEventWorker::map_handle(uint64_t handle, const std::string& key) {
     HandleInfo& h = handles_[handle];
     h.key = key;
     h.seen = Clock::now();
+    unknown_handles_.erase(handle);
+}
+
+// A handle this process never saw (it restarted mid-call): its latest
+// joined / waiting / admitted row in participant_events, unless the
+// participant left or joined on another handle after it. false when none
+// (remembered) or the lookup failed.
+bool JanusEventWorker::recover_handle(uint64_t handle) {
+    if (handle == 0 || handle > static_cast<uint64_t>(INT64_MAX) || unknown_handles_.count(handle) != 0)
+        return false;
+    std::string sid, pid, event;
+    int64_t since = 0;
+    bool found = false;
+    try {
+        db::run_read(pool_, [&](PGconn* c) {
+            found = false;
+            db::ResultPtr r = db::exec(
+                c,
+                "SELECT j.session_id::text, j.participant_id::text, j.event,"
+                " " TELEMED_SQL_MICROS("coalesce(j.occurred_at, j.created_at)") " FROM participant_events j"
+                " WHERE j.janus_handle = $1 AND j.event IN ('joined', 'waiting', 'admitted')"
+                " AND NOT EXISTS (SELECT 1 FROM participant_events l WHERE l.participant_id = j.participant_id"
+                "   AND l.id > j.id AND (l.event IN ('left', 'kicked', 'denied')"
+                "   OR (l.event IN ('joined', 'waiting') AND l.janus_handle IS DISTINCT FROM j.janus_handle)))"
+                " ORDER BY j.id DESC LIMIT 1",
+                db::Params().add(static_cast<int64_t>(handle)));
+            if (PQntuples(r.get()) == 1) {
+                sid = db::str(r.get(), 0, 0);
+                pid = db::str(r.get(), 0, 1);
+                event = db::str(r.get(), 0, 2);
+                since = db::int64(r.get(), 0, 3);
+                found = true;
+            }
+        });
+    } catch (const std::exception& e) {
+        log_warn("janus events: handle lookup failed: %s", first_line(e).c_str());
+        return false;
+    }
+    if (!found) {
+        if (unknown_handles_.size() >= kMaxHandles) unknown_handles_.clear();
+        unknown_handles_.insert(handle);
+        return false;
+    }
+    Participant& p = participant(sid, pid);
+    if (p.state == State::Left) return false;  // this process saw it leave since
+    if (p.state == State::None) {
+        p.state = event == "waiting" ? State::Waiting : State::InRoom;
+        p.since_us = since;
+        p.handle = handle;
+    }
+    map_handle(handle, key_of(sid, pid));
+    return true;
 }
 
 void JanusEventWorker::process(const Event& e, std::vector<Row>& rows) {
@@ -215,6 +269,7 @@ void JanusEventWorker::on_plugin(const Event& e, std::vector<Row>& rows) {
         r.session_id = e.room;
         r.participant_id = e.participant_id;
         r.event = event;
+        r.handle = e.handle_id;
         r.occurred_us = at;
         rows.push_back(std::move(r));
     };
@@ -287,6 +342,8 @@ void JanusEventWorker::on_plugin(const Event& e, std::vector<Row>& rows) {
 
 void JanusEventWorker::on_core(const Event& e, std::vector<Row>& rows) {
     auto hit = handles_.find(e.handle_id);
+    if (hit == handles_.end() && e.kind != Kind::Detached && recover_handle(e.handle_id))
+        hit = handles_.find(e.handle_id);
     if (hit == handles_.end()) {
         unmapped_ += 1;
         return;
@@ -311,6 +368,7 @@ void JanusEventWorker::on_core(const Event& e, std::vector<Row>& rows) {
         r.participant_id = p.participant_id;
         r.event = event;
         r.reason = reason;
+        r.handle = e.handle_id;
         r.occurred_us = at;
         rows.push_back(std::move(r));
     };
@@ -444,6 +502,8 @@ void JanusEventWorker::store(std::vector<Row>& rows) {
                     if (!row.reason.empty()) json_object_set_new(data, "reason", json_str(row.reason));
                     json_object_set_new(o, "d", data);
                     json_object_set_new(o, "t", json_integer(row.occurred_us));
+                    if (row.handle != 0 && row.handle <= static_cast<uint64_t>(INT64_MAX))
+                        json_object_set_new(o, "h", json_integer(static_cast<json_int_t>(row.handle)));
                     json_array_append_new(batch.get(), o);
                     ++stored;
                     if (row.topic) {
@@ -460,10 +520,11 @@ void JanusEventWorker::store(std::vector<Row>& rows) {
                 }
                 if (stored > 0)
                     db::exec(c,
-                             "INSERT INTO participant_events (session_id, participant_id, event, data, occurred_at)"
+                             "INSERT INTO participant_events (session_id, participant_id, event, data, occurred_at,"
+                             " janus_handle)"
                              " SELECT (x->>'s')::uuid, (x->>'p')::uuid, x->>'e', x->'d',"
                              " CASE WHEN (x->>'t')::int8 > 0 THEN 'epoch'::timestamptz + (x->>'t')::int8 *"
-                             " interval '1 microsecond' ELSE now() END"
+                             " interval '1 microsecond' ELSE now() END, (x->>'h')::int8"
                              " FROM jsonb_array_elements($1::jsonb) AS x",
                              db::Params().add_json(batch.get()));
                 return db::TxnEnd::Commit;

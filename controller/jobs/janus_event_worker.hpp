@@ -13,7 +13,12 @@
 //    kMaxHandles would be exceeded (the oldest-seen go first) or after
 //    kHandleIdle without any event. Core events (webrtcup, hangup, ICE
 //    failed, stats) carry only Janus ids: an unmapped handle's events are
-//    counted and dropped.
+//    counted and dropped. After a controller restart the map is empty: the
+//    first event of an unknown handle looks it up in participant_events
+//    (sql/013 janus_handle: its latest joined / waiting / admitted row, if
+//    the participant has not left or moved to another handle since), once
+//    per handle (misses remembered, bounded), so participants still
+//    connected go on being tracked.
 //  - participants: state (none, waiting, in the room, left), the current
 //    handle, online since, media up/down, per-stream last stats sample;
 //    left ones are forgotten after kLeftKeep, at most kMaxParticipants.
@@ -64,6 +69,7 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "common/janus_events.hpp"
@@ -131,6 +137,7 @@ private:
     struct Row {
         std::string session_id, participant_id, event;
         std::string reason;
+        uint64_t handle = 0;  // janus_handle (0: NULL)
         int64_t occurred_us = 0;
         const char* topic = nullptr;  // outbox topic, or null
         std::string topic_reason;
@@ -164,6 +171,8 @@ private:
     std::unordered_map<uint64_t, HandleInfo> handles_;
     std::unordered_map<std::string, Participant> participants_;
     std::vector<std::string> dirty_;  // participants_ keys whose presence changed this round
+    std::unordered_set<uint64_t> unknown_handles_;  // looked up in Postgres, not found (bounded)
+    bool recover_handle(uint64_t handle);
     std::chrono::steady_clock::time_point last_refresh_{};
 
     std::atomic<uint64_t> posts_{0}, posts_refused_{0}, received_{0}, invalid_{0}, ignored_{0};

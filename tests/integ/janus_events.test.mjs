@@ -20,7 +20,10 @@
 //       participant adds nothing; events about a participant of another
 //       session or an unknown one are dropped (no row, no outbox);
 //   (e) the real Janus of the stack posts too (its event handler is on):
-//       the controller's counters move when Janus works.
+//       a room created reaches the endpoint;
+//   (f) a controller restarted mid-call recognises the handle (from
+//       participant_events): stats keep grading the participant (online
+//       since the join), its hangup becomes participant.left.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
@@ -315,6 +318,35 @@ describe('POST /internal/v1/janus-events', () => {
         await post([stats(hc, { recv: 350, sent: 350 })]);
         await eventually(async () => (await presenceOf(c.sid))[c.doc.id]?.media === 'up', { what: 'media up from stats' });
         assert.equal((await presenceOf(c.sid))[c.doc.id].quality, 'good');
+    });
+
+    test('(f) a restarted controller goes on with the participants still connected', async () => {
+        const { sid, doc } = await consultation();
+        const h = newHandle();
+        await post([plugin(h, 'joined', sid, doc.id), webrtcup(h), stats(h, { recv: 100, sent: 100 })]);
+        await eventually(async () => (await presenceOf(sid))[doc.id]?.media === 'up', { what: 'doctor media up' });
+        const since = (await presenceOf(sid))[doc.id].since;
+        // The new process knows no handle: it finds this one in participant_events.
+        await restartController(`janus_events_hangup_grace_ms=${GRACE_MS}`);
+        await post([stats(h, { recv: 300, sent: 300 }), stats(h, { recv: 500, sent: 500, jitter: 4, rtt: 15 })]);
+        await eventually(async () => (await presenceOf(sid))[doc.id]?.rtt_ms === 15, { what: 'stats used after restart' });
+        const p = (await presenceOf(sid))[doc.id];
+        assert.equal(p.online, true);
+        assert.equal(p.media, 'up');
+        assert.equal(p.quality, 'good');
+        assert.equal(p.since, since, 'online since the join, not since the restart');
+        // Its connection drops for good: left once, after the grace.
+        await post([hangup(h)]);
+        await eventually(() => outboxOf(sid).some((e) => e.topic === 'participant.left'),
+            { timeout: GRACE_MS + 8000, what: 'left after restart' });
+        assert.deepEqual(outboxOf(sid).map((e) => [e.topic, e.reason ?? null]),
+            [['participant.joined', null], ['participant.left', 'hangup']]);
+        // A handle nobody knows stays unknown (and is looked up once).
+        const unmapped0 = await metric('telemed_janus_events_unmapped_total');
+        const stranger = newHandle();
+        await post([stats(stranger, { recv: 10 }), stats(stranger, { recv: 20 })]);
+        await eventually(async () => (await metric('telemed_janus_events_unmapped_total')) >= unmapped0 + 2,
+            { what: 'unknown handle counted' });
     });
 
     test('(e) the stack\'s Janus posts its events here', async () => {
