@@ -22,6 +22,7 @@ common_libtelemed_common_la_SOURCES = \
 	common/chat.hpp common/chat.cpp \
 	common/files.hpp common/files.cpp \
 	common/admin_recording.hpp common/admin_recording.cpp \
-	common/webhook.hpp common/webhook.cpp
+	common/webhook.hpp common/webhook.cpp \
+	common/janus_events.hpp common/janus_events.cpp
 common_libtelemed_common_la_CXXFLAGS = $(AM_CXXFLAGS) $(JANSSON_CFLAGS) $(OPENSSL_CFLAGS)
 common_libtelemed_common_la_LIBADD = $(JANSSON_LIBS) $(OPENSSL_LIBS)

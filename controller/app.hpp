@@ -14,6 +14,8 @@ class Readiness;
 class BlobStore;
 class WebhookDispatcher;
 class DirectoryClient;
+class JanusEventWorker;
+class PresenceStore;
 
 struct AppContext {
     const ControllerConfig& config;
@@ -28,6 +30,8 @@ struct AppContext {
     BlobStore* files = nullptr;           // stored files (controller/storage/blob_store.hpp); null when files are off
     WebhookDispatcher* webhooks = nullptr;  // controller/jobs/webhook_dispatcher.hpp; null when webhooks are off
     DirectoryClient* directory = nullptr;   // participant-add checks (controller/clients/directory.hpp); null = off
+    JanusEventWorker* janus_events = nullptr;  // controller/jobs/janus_event_worker.hpp (POST /internal/v1/janus-events)
+    PresenceStore* presence = nullptr;         // controller/live/presence_store.hpp (GET /sessions/{id} presence)
     // "restoring" (Janus rooms not all in place yet, e.g. after a Janus
     // restart) or "ok"; "ok" without a reconciler.
     const char* rooms_state() const;

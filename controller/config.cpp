@@ -490,6 +490,19 @@ const std::vector<KeyDef>& key_table() {
              c.directory_status_updates = v == "true";
              return true;
          }},
+        {"janus_events_secret",
+         [](ControllerConfig& c, const std::string& v, std::string* why) {
+             if (!v.empty() && (v.size() < 32 || v.size() > 256 || !printable_ascii(v, false))) {
+                 *why = "must be 32..256 printable ASCII characters without spaces";
+                 return false;
+             }
+             c.janus_events_secret = v;
+             return true;
+         }},
+        {"janus_events_max_body_bytes", int_setter(&ControllerConfig::janus_events_max_body_bytes, 4096, 4 << 20)},
+        {"janus_events_queue", int_setter(&ControllerConfig::janus_events_queue, 100, 1000000)},
+        {"janus_events_hangup_grace_ms", int_setter(&ControllerConfig::janus_events_hangup_grace_ms, 0, 600000)},
+        {"presence_ttl_s", int_setter(&ControllerConfig::presence_ttl_s, 60, 30 * 86400)},
         {"log_level",
          [](ControllerConfig& c, const std::string& v, std::string* why) {
              if (!parse_log_level(v)) {

@@ -203,6 +203,15 @@ struct ControllerConfig {
     bool directory_status_enabled() const {
         return directory_enabled() && directory_status_updates && webhook_workers > 0;
     }
+    // Janus events (docs/DESIGN.md "Janus events", routes/janus_events.cpp,
+    // jobs/janus_event_worker.hpp): POST /internal/v1/janus-events opened by
+    // HTTP Basic with this secret as password (sampleevh backend_pwd); empty:
+    // the endpoint answers 401 to everything.
+    std::string janus_events_secret;
+    std::size_t janus_events_max_body_bytes = 1 << 20;  // one post; over it: 413
+    unsigned janus_events_queue = 50000;     // events waiting for the worker; full: dropped and counted
+    unsigned janus_events_hangup_grace_ms = 5000;  // a hangup / ICE failure is a "left" only if not back within this
+    unsigned presence_ttl_s = 3600;          // offline presence records kept this long in Redis
 
     std::string log_level = "info";       // error|warn|info|debug
 };

@@ -51,4 +51,5 @@ controller_telemed_controller_SOURCES += \
 	controller/jobs/webhook_dispatcher.hpp controller/jobs/webhook_dispatcher.cpp \
 	controller/jobs/file_retention.hpp controller/jobs/file_retention.cpp \
 	controller/jobs/file_rewrap.hpp controller/jobs/file_rewrap.cpp \
-	controller/jobs/session_lifecycle.hpp controller/jobs/session_lifecycle.cpp
+	controller/jobs/session_lifecycle.hpp controller/jobs/session_lifecycle.cpp \
+	controller/jobs/janus_event_worker.hpp controller/jobs/janus_event_worker.cpp

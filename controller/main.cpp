@@ -32,6 +32,8 @@
 #include "controller/jobs/recording_processor.hpp"
 #include "controller/jobs/file_rewrap.hpp"
 #include "controller/jobs/webhook_dispatcher.hpp"
+#include "controller/jobs/janus_event_worker.hpp"
+#include "controller/live/presence_store.hpp"
 #include "controller/storage/blob_store.hpp"
 #include "controller/http/router.hpp"
 #include "controller/http/server.hpp"
@@ -76,6 +78,7 @@ void register_all_routes(Router& r) {
     register_internal_recording_routes(r);
     register_recording_routes(r);
     register_playback_routes(r);
+    register_janus_event_routes(r);
 }
 
 // Waits up to `timeout` for SIGTERM/SIGINT (blocked in every thread).
@@ -245,7 +248,17 @@ int serve(const ControllerConfig& cfg) {
     if (cfg.directory_enabled())
         log_info("directory on (profile %s, status updates %s)", cfg.directory_profile.c_str(),
                  cfg.directory_status_enabled() ? "on" : "off");
+    // Janus events (jobs/janus_event_worker.hpp): presence in Redis, participant
+    // events, participant.joined/waiting/left. The endpoint answers 401 while
+    // janus_events_secret is empty; the worker runs anyway (it is idle).
+    PresenceStore presence(cfg.redis_host, cfg.redis_port, cfg.redis_prefix, cfg.presence_ttl_s);
+    JanusEventWorker janus_events(pool, presence, cfg);
+    janus_events.start();
+    if (cfg.janus_events_secret.empty())
+        log_info("janus events off: janus_events_secret is not set (POST /internal/v1/janus-events answers 401)");
     AppContext ctx{cfg, pool, redis, janus, metrics, session_cache, join_limits, &readiness, &reconciler};
+    ctx.janus_events = &janus_events;
+    ctx.presence = &presence;
     ctx.files = blobs.get();
     ctx.webhooks = cfg.webhooks_enabled() ? &webhooks : nullptr;
     if (cfg.directory_status_enabled()) ctx.webhooks = &webhooks;
@@ -271,6 +284,7 @@ int serve(const ControllerConfig& cfg) {
     }
     lifecycle.stop();
     webhooks.stop();
+    janus_events.stop();
     if (processor) processor->stop();
     if (retention) retention->stop();
     reconciler.stop();

@@ -77,6 +77,7 @@ void register_outbox_routes(Router& r);       // routes/outbox.cpp: /outbox, /ou
 void register_participant_access_routes(Router& r);  // routes/participant_access.cpp: POST /join, credential revoke
 void register_message_routes(Router& r);      // routes/messages.cpp: GET /sessions/{id}/messages
 void register_internal_chat_routes(Router& r);  // routes/internal_chat.cpp: /internal/v1/* (plugin_secret)
+void register_janus_event_routes(Router& r);  // routes/janus_events.cpp: POST /internal/v1/janus-events (janus_events_secret)
 void register_internal_recording_routes(Router& r);  // routes/internal_recordings.cpp: /internal/v1/consents, recordings/events
 void register_recording_routes(Router& r);    // routes/recordings.cpp: /sessions/{id}/recordings..., /recordings/{id}
 void register_playback_routes(Router& r);     // routes/playback.cpp: /recordings/{id}/playback-links..., /recordings/{id}/playback/{token}

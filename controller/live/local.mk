@@ -8,4 +8,5 @@ controller_telemed_controller_SOURCES += \
 	controller/live/session_cache.hpp controller/live/session_cache.cpp \
 	controller/live/session_cache_listener.hpp controller/live/session_cache_listener.cpp \
 	controller/live/room_reconciler.hpp controller/live/room_reconciler.cpp \
-	controller/live/session_locks.hpp
+	controller/live/session_locks.hpp \
+	controller/live/presence_store.hpp controller/live/presence_store.cpp

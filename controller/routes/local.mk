@@ -20,7 +20,9 @@ controller_telemed_controller_SOURCES += \
 	controller/routes/internal_recordings.cpp \
 	controller/routes/recordings.cpp \
 	controller/routes/sealed_download.hpp controller/routes/sealed_download.cpp \
-	controller/routes/playback.cpp
+	controller/routes/playback.cpp \
+	controller/routes/janus_events.cpp \
+	controller/routes/presence_view.hpp controller/routes/presence_view.cpp
 
 # The recording bodies' parser is pure: in the library the unit tests link.
 controller_libtelemed_controller_http_la_SOURCES += \

@@ -16,6 +16,7 @@
 #include "controller/db/pool.hpp"
 #include "controller/db/webhooks_repo.hpp"
 #include "controller/jobs/webhook_dispatcher.hpp"
+#include "controller/jobs/janus_event_worker.hpp"
 #include "controller/http/router.hpp"
 #include "controller/log.hpp"
 #include "controller/metrics.hpp"
@@ -64,6 +65,7 @@ Response metrics(const Request&, AppContext& ctx) {
     // outage stays as quick as before.
     std::string webhooks = db_ok ? webhook_gauges(ctx) : std::string();
     if (ctx.webhooks) webhooks += ctx.webhooks->render_metrics();
+    if (ctx.janus_events) webhooks += ctx.janus_events->render_metrics();
     Response r;
     r.status = 200;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";

@@ -13,7 +13,8 @@
 //   GET  /sessions?status=&user_id=&limit=&cursor=
 //        200 {"items":[SessionListItem],"next_cursor":string|null}, newest
 //        first (created_at DESC, id DESC, keyset); bad cursor -> 422 "cursor".
-//   GET  /sessions/{id}          200 Session (active participants); 404.
+//   GET  /sessions/{id}          200 Session (active participants, each with its
+//        presence from Redis: routes/presence_view.hpp); 404.
 //        Served from the read cache when possible (docs/DESIGN.md "Read
 //        cache"): every mutation below and in participants.cpp invalidates
 //        the session's entry after its transaction.
@@ -57,6 +58,7 @@
 #include "controller/log.hpp"
 #include "controller/live/redis_tracker.hpp"
 #include "controller/routes/janus_step.hpp"
+#include "controller/routes/presence_view.hpp"
 #include "controller/routes/support.hpp"
 #include "controller/routes/views.hpp"
 #include "controller/live/session_cache.hpp"
@@ -148,7 +150,10 @@ Response get_session(const Request& req, AppContext& app) {
     const std::string id = normalize_uuid(raw);
     // Read cache (controller/live/session_cache.hpp): a hit is the exact body a
     // database read would have produced, served without Postgres.
-    if (SessionCache::Body hit = app.session_cache.lookup(id)) return json_text_response(200, *hit);
+    // Presence (routes/presence_view.hpp) is added after the cache, fresh
+    // from Redis on every request: it is never part of a cached body.
+    if (SessionCache::Body hit = app.session_cache.lookup(id))
+        return json_text_response(200, add_presence(*hit, app.presence));
     return guarded("GET /sessions/{id}", [&]() -> Response {
         // Taken BEFORE reading: a change committed meanwhile voids the fill.
         const SessionCache::Ticket ticket = app.session_cache.begin_fill(id);
@@ -162,6 +167,7 @@ Response get_session(const Request& req, AppContext& app) {
         Json view = session_view(*s, parts);
         Response r = Response::json(200, view.get());
         app.session_cache.fill(id, ticket, r.body);
+        r.body = add_presence(r.body, app.presence);
         return r;
     });
 }

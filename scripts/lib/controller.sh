@@ -45,6 +45,8 @@ controller_write_conf() {
     kv_set "$conf" token_issuer "$TOKEN_ISSUER"
     kv_set "$conf" credential_secret "$(secret_get credential-secret)"
     kv_set "$conf" plugin_secret "$(secret_get plugin-secret)"
+    # Janus's event handler authenticates with it (scripts/lib/janus.sh).
+    kv_set "$conf" janus_events_secret "$(secret_get janus-events-secret)"
     kv_set "$conf" storage_master_keys "k1:$(secret_get storage-master-key)"
     # Signs recording playback link tokens (tests sign their own with it: stack.env).
     kv_set "$conf" playback_link_keys "pb1:$(secret_get playback-link-secret)"

@@ -5,7 +5,10 @@
 #                conf/janus.plugin.telemed.jcfg.sample)
 #   plugins/     symlink to OUR plugin only (build/plugin/.libs/libjanus_telemed.so)
 #   transports/  symlinks to libjanus_http.so and libjanus_websockets.so only
-#   events/, loggers/   empty
+#   events/      symlink to libjanus_sampleevh.so (posts Janus events to the
+#                controller, docs/DESIGN.md "Janus events"), unless
+#                TELEMED_JANUS_EVENTS=0
+#   loggers/     empty
 # See /work/shared/JANUS-NOTES.md §2 for why (stock plugins would open ports,
 # Janus never gathers ICE candidates on loopback interfaces).
 
@@ -87,6 +90,26 @@ janus_write_conf() {
     jcfg_set "$etc/janus.transport.http.jcfg" general port "$JANUS_HTTP_PORT"
     jcfg_set "$etc/janus.transport.http.jcfg" admin admin_port "$JANUS_ADMIN_PORT"
     jcfg_set "$etc/janus.transport.websockets.jcfg" general ws_port "$JANUS_WS_PORT"
+
+    # Janus events -> the controller (docs/DESIGN.md "Janus events"): the HTTP
+    # event handler posts to POST /internal/v1/janus-events with the
+    # generated janus-events-secret (the controller's janus_events_secret).
+    # TELEMED_JANUS_EVENTS=0 is the operator switch that leaves it off.
+    if [[ "${TELEMED_JANUS_EVENTS:-1}" != 0 ]]; then
+        local period="${TELEMED_JANUS_STATS_PERIOD:-5}"
+        [[ "$period" =~ ^[0-9]+$ ]] && (( period >= 1 && period <= 3600 )) \
+            || die "TELEMED_JANUS_STATS_PERIOD must be 1..3600 (seconds)"
+        [[ -e "$moddir/events/libjanus_sampleevh.so" ]] \
+            || die "janus: $moddir/events/libjanus_sampleevh.so not found (Debian's janus package ships it)"
+        ln -s "$moddir/events/libjanus_sampleevh.so" "$base/events/libjanus_sampleevh.so"
+        local evh="$etc/janus.eventhandler.sampleevh.jcfg"
+        ( umask 077; cp "$TELEMED_ROOT/conf/janus/janus.eventhandler.sampleevh.jcfg" "$evh" )
+        jcfg_set "$evh" general enabled true
+        jcfg_set "$evh" general backend "$(jcfg_quote "http://127.0.0.1:$CTL_PORT/internal/v1/janus-events")"
+        jcfg_set "$evh" general backend_pwd "$(jcfg_quote "$(secret_get janus-events-secret)")"
+        jcfg_set "$j" events broadcast true
+        jcfg_set "$j" events stats_period "$period"
+    fi
 
     # Our plugin's config: the sample with the shared token key and paths.
     pconf="$etc/janus.plugin.telemed.jcfg"

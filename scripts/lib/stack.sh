@@ -143,6 +143,7 @@ stack_write_env() {
         _env_line TOKEN_ISSUER "$TOKEN_ISSUER"
         _env_line CREDENTIAL_SECRET "$(secret_get credential-secret)"
         _env_line PLUGIN_SECRET "$(secret_get plugin-secret)"
+        _env_line JANUS_EVENTS_SECRET "$(secret_get janus-events-secret)"
         _env_line PLAYBACK_LINK_KID pb1
         _env_line PLAYBACK_LINK_SECRET "$(secret_get playback-link-secret)"
         _env_line TURN_SECRET "$(secret_get turn-secret)"

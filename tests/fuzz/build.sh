@@ -38,10 +38,11 @@ declare -A SOURCES=(
     [fuzz_rtp]="tests/fuzz/fuzz_rtp.cpp plugin/rtp.cpp"
     [fuzz_chat]="tests/fuzz/fuzz_chat.cpp common/chat.cpp common/plugin_errors.cpp common/plugin_params.cpp $COMMON_CORE"
     [fuzz_files]="tests/fuzz/fuzz_files.cpp common/files.cpp controller/http/range.cpp"
+    [fuzz_janus_events]="tests/fuzz/fuzz_janus_events.cpp common/janus_events.cpp $COMMON_CORE"
 )
 # The order in which they are built (and run by `scripts/test fuzz`).
 TARGETS=(fuzz_token fuzz_credential fuzz_playback_link fuzz_requests fuzz_kvconfig fuzz_plugin_protocol fuzz_janus_reply fuzz_base64url fuzz_rfc3339
-         fuzz_sdp fuzz_rtp fuzz_chat fuzz_files)
+         fuzz_sdp fuzz_rtp fuzz_chat fuzz_files fuzz_janus_events)
 if [[ "${1:-}" == --list ]]; then printf '%s\n' "${TARGETS[@]}"; exit 0; fi
 
 OUT="${1:-$ROOT/build-fuzz}"

@@ -20,7 +20,8 @@ COMMON_TESTS = \
 	tests/unit/test_common_admin_api \
 	tests/unit/test_common_chat \
 	tests/unit/test_common_files \
-	tests/unit/test_common_webhook
+	tests/unit/test_common_webhook \
+	tests/unit/test_common_janus_events
 check_PROGRAMS += $(COMMON_TESTS)
 TESTS += $(COMMON_TESTS)
 
@@ -89,3 +90,7 @@ tests_unit_test_common_files_LDADD = $(COMMON_TEST_LDADD)
 tests_unit_test_common_webhook_SOURCES = tests/unit/test_common_webhook.cpp
 tests_unit_test_common_webhook_CXXFLAGS = $(COMMON_TEST_CXXFLAGS)
 tests_unit_test_common_webhook_LDADD = $(COMMON_TEST_LDADD)
+
+tests_unit_test_common_janus_events_SOURCES = tests/unit/test_common_janus_events.cpp
+tests_unit_test_common_janus_events_CXXFLAGS = $(COMMON_TEST_CXXFLAGS)
+tests_unit_test_common_janus_events_LDADD = $(COMMON_TEST_LDADD)

@@ -278,6 +278,11 @@ void test_secret_errors_do_not_echo(void** state) {
     assert_non_null(std::strstr(g_error, "plugin_secret"));
     assert_null(std::strstr(g_error, "shortPluginSecretQQQ"));
 
+    write_file("janus_events_secret = shortEventsSecretQQQ\n");  // < 32 characters
+    assert_false(load(state));
+    assert_non_null(std::strstr(g_error, "janus_events_secret"));
+    assert_null(std::strstr(g_error, "shortEventsSecretQQQ"));
+
     write_file("janus_token_secret = shortJanusSecretQQQ\n");  // < 32 characters
     assert_false(load(state));
     assert_non_null(std::strstr(g_error, "janus_token_secret"));

@@ -1,0 +1,134 @@
+// Presence in Redis (controller/live/presence_store.hpp).
+#include "controller/live/presence_store.hpp"
+
+#include <sys/time.h>
+
+#include "controller/log.hpp"
+
+namespace telemed {
+
+namespace {
+
+timeval to_timeval(std::chrono::milliseconds ms) {
+    timeval tv;
+    tv.tv_sec = static_cast<time_t>(ms.count() / 1000);
+    tv.tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000);
+    return tv;
+}
+
+bool append(redisContext* c, const std::vector<std::string>& args) {
+    std::vector<const char*> argv;
+    std::vector<size_t> lens;
+    argv.reserve(args.size());
+    lens.reserve(args.size());
+    for (const std::string& a : args) {
+        argv.push_back(a.data());
+        lens.push_back(a.size());
+    }
+    return redisAppendCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data()) == REDIS_OK;
+}
+
+RedisReply get_reply(redisContext* c) {
+    void* r = nullptr;
+    if (redisGetReply(c, &r) != REDIS_OK) return {};
+    return RedisReply(static_cast<redisReply*>(r));
+}
+
+}  // namespace
+
+PresenceStore::PresenceStore(std::string host, int port, std::string prefix, unsigned offline_ttl_s)
+    : host_(std::move(host)), port_(port), prefix_(std::move(prefix)), offline_ttl_s_(offline_ttl_s) {}
+
+std::string PresenceStore::key(std::string_view session_id, std::string_view participant_id) const {
+    std::string k;
+    k.reserve(prefix_.size() + 10 + session_id.size() + 1 + participant_id.size());
+    k.append(prefix_).append("presence:").append(session_id).append(":").append(participant_id);
+    return k;
+}
+
+RedisContext PresenceStore::connect() {
+    RedisContext c(redisConnectWithTimeout(host_.c_str(), port_, to_timeval(kTimeout)));
+    if (!c || c->err != 0 || redisSetTimeout(c.get(), to_timeval(kTimeout)) != REDIS_OK) return {};
+    return c;
+}
+
+bool PresenceStore::write(const std::vector<Write>& writes) {
+    if (writes.empty()) return true;
+    const auto now = std::chrono::steady_clock::now();
+    if (!writer_) {
+        if (writer_failed_at_ != std::chrono::steady_clock::time_point{} && now - writer_failed_at_ < kRetryAfter) {
+            write_failures_ += 1;
+            return false;
+        }
+        writer_ = connect();
+        if (!writer_) {
+            writer_failed_at_ = now;
+            write_failures_ += 1;
+            return false;
+        }
+    }
+    bool ok = true;
+    for (const Write& w : writes) {
+        const unsigned ttl = w.online ? kOnlineTtlS : offline_ttl_s_;
+        ok = ok && append(writer_.get(), {"SET", key(w.session_id, w.participant_id), w.value, "EX", std::to_string(ttl)});
+    }
+    for (std::size_t i = 0; ok && i < writes.size(); ++i) {
+        RedisReply r = get_reply(writer_.get());
+        if (!r || r->type == REDIS_REPLY_ERROR) ok = false;
+    }
+    if (!ok) {
+        writer_.reset();
+        writer_failed_at_ = now;
+        write_failures_ += 1;
+        log_warn("presence: Redis write of %zu record(s) failed", writes.size());
+    }
+    return ok;
+}
+
+std::optional<std::vector<std::optional<std::string>>> PresenceStore::read(
+    std::string_view session_id, const std::vector<std::string>& participant_ids) {
+    std::vector<std::optional<std::string>> out(participant_ids.size());
+    if (participant_ids.empty()) return out;
+    if (participant_ids.size() > kMaxKeysPerRead) return std::nullopt;
+    RedisContext c;
+    {
+        std::lock_guard lk(mu_);
+        if (!readers_.empty()) {
+            c = std::move(readers_.back());
+            readers_.pop_back();
+        } else if (reader_failed_at_ != std::chrono::steady_clock::time_point{} &&
+                   std::chrono::steady_clock::now() - reader_failed_at_ < kRetryAfter) {
+            read_failures_ += 1;
+            return std::nullopt;
+        }
+    }
+    if (!c) c = connect();
+    bool ok = static_cast<bool>(c);
+    RedisReply r;
+    if (ok) {
+        std::vector<std::string> args;
+        args.reserve(participant_ids.size() + 1);
+        args.emplace_back("MGET");
+        for (const std::string& pid : participant_ids) args.push_back(key(session_id, pid));
+        ok = append(c.get(), args);
+        if (ok) r = get_reply(c.get());
+        ok = ok && r && r->type == REDIS_REPLY_ARRAY && r->elements == participant_ids.size();
+    }
+    if (!ok) {
+        read_failures_ += 1;
+        std::lock_guard lk(mu_);
+        reader_failed_at_ = std::chrono::steady_clock::now();
+        return std::nullopt;
+    }
+    for (std::size_t i = 0; i < r->elements; ++i) {
+        const redisReply* e = r->element[i];
+        if (e && e->type == REDIS_REPLY_STRING) out[i] = std::string(e->str, e->len);
+    }
+    {
+        std::lock_guard lk(mu_);
+        if (readers_.size() < kMaxIdleReaders) readers_.push_back(std::move(c));
+    }
+    return out;
+}
+
+}  // namespace telemed

@@ -1,0 +1,83 @@
+// Presence in Redis (docs/DESIGN.md "Janus events"): who is online in a
+// session and their connection quality, written by the Janus event worker
+// (jobs/janus_event_worker.hpp), read by GET /sessions/{id}.
+//
+//   <prefix>presence:<session id>:<participant id>   string, JSON, with a TTL
+//
+// The value is the participant's `presence` member as GET /sessions/{id}
+// renders it: {"online","since","media","quality","loss_pct","jitter_ms",
+// "rtt_ms","updated_at"}. Its own keys, each with a TTL (online: kOnlineTtlS,
+// refreshed by the worker every kRefreshS; offline: presence_ttl_s), and no
+// set or index: nothing else refers to them, so the live-state rebuild of
+// RedisTracker may delete them (a rebuild that wipes the prefix loses them
+// for at most one refresh: the worker writes every online participant again
+// every kRefreshS) or leave them alone, and they vanish by themselves when no
+// controller refreshes them (a crashed controller's "online" lasts at most
+// kOnlineTtlS).
+//
+// Thread-safe. Writes come from the worker's thread on its own connection;
+// reads come from HTTP threads through a small pool of connections. Redis
+// down: writes fail (logged, counted, retried by the next refresh) and
+// reads answer "unknown" quickly (after a failure, no new connection is
+// tried for kRetryAfter).
+#pragma once
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "controller/live/redis_raii.hpp"
+
+namespace telemed {
+
+class PresenceStore {
+public:
+    static constexpr unsigned kOnlineTtlS = 90;
+    static constexpr unsigned kRefreshS = 30;
+    static constexpr std::chrono::milliseconds kTimeout{250};
+    static constexpr std::chrono::milliseconds kRetryAfter{1000};
+    static constexpr std::size_t kMaxIdleReaders = 8;
+    static constexpr std::size_t kMaxKeysPerRead = 256;
+
+    PresenceStore(std::string host, int port, std::string prefix, unsigned offline_ttl_s);
+    PresenceStore(const PresenceStore&) = delete;
+    PresenceStore& operator=(const PresenceStore&) = delete;
+
+    std::string key(std::string_view session_id, std::string_view participant_id) const;
+
+    struct Write {
+        std::string session_id, participant_id;
+        std::string value;  // the presence JSON
+        bool online = false;
+    };
+    // Pipelined SET key value EX ttl. false when Redis failed (nothing is
+    // known to be written). Worker thread only.
+    bool write(const std::vector<Write>& writes);
+
+    // The stored values of these participants (nullopt: none stored), or
+    // nullopt as a whole when Redis cannot answer now.
+    std::optional<std::vector<std::optional<std::string>>> read(std::string_view session_id,
+                                                                const std::vector<std::string>& participant_ids);
+
+    uint64_t write_failures() const { return write_failures_; }
+    uint64_t read_failures() const { return read_failures_; }
+private:
+    RedisContext connect();
+    const std::string host_;
+    const int port_;
+    const std::string prefix_;
+    const unsigned offline_ttl_s_;
+    RedisContext writer_;  // worker thread only
+    std::chrono::steady_clock::time_point writer_failed_at_{};
+    std::mutex mu_;        // readers_, reader_failed_at_
+    std::vector<RedisContext> readers_;
+    std::chrono::steady_clock::time_point reader_failed_at_{};
+    std::atomic<uint64_t> write_failures_{0};
+    std::atomic<uint64_t> read_failures_{0};
+};
+
+}  // namespace telemed
