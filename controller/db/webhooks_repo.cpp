@@ -110,10 +110,16 @@ std::vector<ClaimedDelivery> claim_deliveries(PGconn* c, const std::vector<std::
                        " UPDATE webhook_deliveries w"
                        "    SET attempts = w.attempts + 1, lease_until = now() + $3::int * interval '1 second'"
                        "   FROM due CROSS JOIN outbox o LEFT JOIN sessions s ON s.id = o.session_id"
+                       "   LEFT JOIN participants p ON o.topic = 'participant.added'"
+                       "        AND p.id = CASE WHEN o.topic = 'participant.added'"
+                       "                        THEN (o.payload->>'participant_id')::uuid END"
+                       "        AND p.session_id = o.session_id AND p.status = 'active'"
+                       "        AND s.status IN ('scheduled', 'active')"
                        "  WHERE w.id = due.id AND o.id = w.outbox_id"
                        " RETURNING w.id, w.attempts, w.endpoint, o.event_id::text, o.topic, o.payload::text,"
                        "  coalesce(o.payload->>'occurred_at', ''), " TELEMED_SQL_MICROS("o.created_at") ", w.outbox_id,"
-                       "  coalesce(o.session_id::text, ''), coalesce(s.external_ref, '')",
+                       "  coalesce(o.session_id::text, ''), coalesce(s.external_ref, ''),"
+                       "  p.id::text, p.credential_epoch::int8, floor(extract(epoch from p.credential_issued_at))::int8",
                        Params().add(text_array(endpoints)).add(limit).add(static_cast<int64_t>(lease_s)));
     std::vector<std::pair<int64_t, ClaimedDelivery>> rows;
     const int n = PQntuples(r.get());
@@ -129,6 +135,14 @@ std::vector<ClaimedDelivery> claim_deliveries(PGconn* c, const std::vector<std::
         d.event_created_at = int64(r.get(), i, 7);
         d.session_id = str(r.get(), i, 9);
         d.external_ref = str(r.get(), i, 10);
+        if (!PQgetisnull(r.get(), i, 11)) {
+            CredentialClaims k;
+            k.session_id = d.session_id;
+            k.participant_id = str(r.get(), i, 11);
+            k.epoch = int64(r.get(), i, 12);
+            k.issued_at = int64(r.get(), i, 13);
+            d.invite = std::move(k);
+        }
         rows.emplace_back(int64(r.get(), i, 8), std::move(d));
     }
     std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first < b.first; });

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/credential.hpp"
 #include "common/json.hpp"
 
 namespace telemed::db {
@@ -44,6 +45,10 @@ struct ClaimedDelivery {
     int64_t event_created_at = 0;  // outbox.created_at, Unix µs (delivery lag)
     std::string session_id;    // outbox.session_id; "" = none
     std::string external_ref;  // the session's external_ref (status updates); "" = none
+    // participant.added of a participant still active in an open session:
+    // what its current credential is minted from (the webhook's invite_url,
+    // made at send time: the outbox never holds a credential).
+    std::optional<CredentialClaims> invite;
 };
 
 // Claims up to `limit` due pending deliveries to `endpoints` (FOR UPDATE

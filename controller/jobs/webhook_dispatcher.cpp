@@ -18,6 +18,7 @@
 #include "controller/db/txn.hpp"
 #include "controller/db/webhooks_repo.hpp"
 #include "controller/log.hpp"
+#include "controller/routes/join_grant.hpp"
 
 namespace telemed {
 namespace {
@@ -82,7 +83,8 @@ public:
             send_status(*ep, d, out);
             return;
         }
-        const std::string body = webhook::body(d.topic, d.occurred_at, d.payload.get());
+        Json with_invite = invite_payload(d);
+        const std::string body = webhook::body(d.topic, d.occurred_at, with_invite ? with_invite.get() : d.payload.get());
         if (body.empty()) {
             out->error = "body could not be built";
             return;
@@ -107,6 +109,32 @@ public:
     }
 
 private:
+    // participant.added of a participant still active in an open session:
+    // the payload plus its current invite link (`invite_url`,
+    // `invite_expires_at`, as in the add's `access`), minted now from the
+    // participant's row: the outbox never holds a credential, and a link
+    // revoked or re-issued meanwhile is sent as it is now. Null: send the
+    // payload as stored.
+    Json invite_payload(const db::ClaimedDelivery& d) const {
+        if (!d.invite || !json_is_object(d.payload.get())) return Json();
+        db::Participant p;
+        p.id = d.invite->participant_id;
+        p.session_id = d.invite->session_id;
+        p.credential_epoch = d.invite->epoch;
+        p.credential_issued_at = d.invite->issued_at;
+        Json access;
+        try {
+            access = access_object(cfg_, p);
+        } catch (const std::exception&) {
+            return Json();  // not mintable (it was when the add answered): no link
+        }
+        Json out(json_deep_copy(d.payload.get()));
+        if (!out) return Json();
+        json_object_set(out.get(), "invite_url", json_object_get(access.get(), "invite_url"));
+        json_object_set(out.get(), "invite_expires_at", json_object_get(access.get(), "expires_at"));
+        return out;
+    }
+
     // A Patient/Doctor Service status update (docs/INTEGRATIONS.md): the
     // profile's request instead of a Standard Webhook; same outcome rules
     // (2xx delivered, else retried, dead at the end).

@@ -4,10 +4,11 @@
 // settings:
 //   (a) signature checked with node:crypto's HMAC (an implementation
 //       independent of the controller's), body shape, webhook-id = event_id;
-//   (b) receiver down (503) while ~200 events of several sessions are made:
-//       all delivered afterwards, per-session order kept (no event is even
-//       sent before every earlier event of its session got a 2xx), a
-//       duplicate is the same webhook-id and body;
+//   (b) receiver down (503) for 30 s while ~200 events of several sessions
+//       are made: all delivered afterwards, per-session order kept (no event
+//       is even sent before every earlier event of its session got a 2xx), a
+//       duplicate is the same webhook-id and body; participant.added carries
+//       the add's invite_url (none for a participant removed meanwhile);
 //   (c) SIGKILL of the controller while it delivers: nothing lost;
 //   (d) two controller processes on one database: both deliver, no event is
 //       ever in flight twice at once, order kept;
@@ -99,10 +100,12 @@ function verify(e) {
     });
 }
 
+// Retries at most 1 s apart: (b)'s 30 s outage takes ~60 attempts, far from
+// webhook_max_attempts (100, the most allowed); (e) lowers it to see dead letters.
 function settings(extra = '', urls = url) {
     // ';' separates the items: the URL list holds commas.
     return [`webhook_urls=${urls}`, `webhook_secret=${SECRET}`, 'webhook_retry_base_ms=50', 'webhook_retry_max_s=1',
-        'webhook_timeout_ms=1000', 'webhook_lease_s=5', 'webhook_max_attempts=25', extra].filter(Boolean).join(';');
+        'webhook_timeout_ms=1000', 'webhook_lease_s=5', 'webhook_max_attempts=100', extra].filter(Boolean).join(';');
 }
 
 // Outbox rows of these sessions, in outbox order: [{id, event_id, sid, topic}].
@@ -178,7 +181,7 @@ after(async () => {
     server.closeAllConnections?.();
 });
 
-describe('webhooks', { timeout: 120000 }, () => {
+describe('webhooks', { timeout: 240000 }, () => {
     beforeEach(() => {
         rx.mode = 'ok';  // a failed test leaves no receiver outage behind
         rx.delayMs = 0;
@@ -187,7 +190,7 @@ describe('webhooks', { timeout: 120000 }, () => {
 
     test('(a) signed Standard Webhooks, body shape, webhook-id = event_id', async () => {
         const s = await createSession();
-        await addParticipant(s.id, { user_id: uniq('doc'), role: 'doctor', display_name: 'Dr. Private Name' });
+        const doc = await addParticipant(s.id, { user_id: uniq('doc'), role: 'doctor', display_name: 'Dr. Private Name' });
         await transition(s.id, 'start');
         await allDelivered([s.id]);
         const ev = eventsOf([s.id]);
@@ -212,20 +215,37 @@ describe('webhooks', { timeout: 120000 }, () => {
         const added = rx.log.find((x) => x.json?.type === 'participant.added' && x.sid === s.id).json.data;
         assert.equal(added.role, 'doctor');
         assert.match(added.participant_id, UUID_RE);
+        // The invite link to send the participant: the add's own access link.
+        assert.equal(added.invite_url, doc.access.invite_url);
+        assert.equal(added.invite_expires_at, doc.access.expires_at);
+        assert.match(added.invite_url, /\/app\/#invite=tpc1\./);
+        // ...made at send time: the outbox row holds no credential.
+        assert.equal(psqlValue(`SELECT count(*) FROM outbox WHERE session_id = ${lit(s.id)}
+                                AND payload::text LIKE '%tpc1.%'`), '0');
         // The outbox row counts as delivered once every endpoint has it.
         await eventually(() => psqlValue(`SELECT count(*) FROM outbox WHERE session_id = ${lit(s.id)}
                                           AND delivered_at IS NOT NULL`) === '3', { what: 'outbox.delivered_at' });
     });
 
-    test('(b) receiver down during ~200 events: all delivered afterwards, per-session order kept', async () => {
+    test('(b) receiver down for 30 s during ~200 events: all delivered afterwards, per-session order kept', async () => {
         rx.mode = 'down';
+        const downSince = Date.now();
         const sids = [];
         for (let i = 0; i < 8; ++i) sids.push((await createSession()).id);
+        const access = new Map();  // participant id -> the add's access
         const jobs = sids.map(async (sid) => {
-            for (let k = 0; k < 24; ++k) await addParticipant(sid, { user_id: uniq('u'), role: 'patient' });
+            for (let k = 0; k < 24; ++k) {
+                const p = await addParticipant(sid, { user_id: uniq('u'), role: 'patient' });
+                access.set(p.participant.id, p.access);
+            }
         });
         await Promise.all(jobs);
         assert.equal(eventsOf(sids).length, 8 * 25);
+        // One participant removed while its participant.added waits: the
+        // event still goes out, without a link that no longer works.
+        const gone = psqlValue(`SELECT id FROM participants WHERE session_id = ${lit(sids[0])} ORDER BY created_at DESC LIMIT 1`);
+        const del = await api('DELETE', `/sessions/${sids[0]}/participants/${gone}`);
+        assert.equal(del.status, 204, show(del));
         // Attempts were made and refused while down: the heads are pending with errors.
         await eventually(() => rx.log.some((e) => e.status === 503), { what: 'attempts while down' });
         await eventually(() => Number(psqlValue(`SELECT count(*) FROM webhook_deliveries WHERE state = 'pending'
@@ -236,10 +256,20 @@ describe('webhooks', { timeout: 120000 }, () => {
             AND session_id IN (${sids.map(lit).join(',')}) AND state = 'pending'
             AND outbox_id > (SELECT min(outbox_id) FROM webhook_deliveries w2 WHERE w2.session_id = webhook_deliveries.session_id
                               AND w2.endpoint = webhook_deliveries.endpoint)`), '0');
-        await sleep(1500);
+        // The receiver stays down for 30 s in all.
+        await sleep(Math.max(0, 30000 - (Date.now() - downSince)));
         rx.mode = 'ok';
-        await allDelivered(sids, 40000);
+        await allDelivered(sids, 60000);
         checkOrderAndDuplicates(sids);
+        for (const r of rx.log) {
+            if (r.status !== 200 || r.json?.type !== 'participant.added' || !sids.includes(r.sid)) continue;
+            const d = r.json.data;
+            if (d.participant_id === gone) {
+                assert.ok(!('invite_url' in d), 'no invite link for a participant removed before the event went out');
+            } else {
+                assert.equal(d.invite_url, access.get(d.participant_id).invite_url);
+            }
+        }
         assert.equal(psqlValue(`SELECT count(*) FROM webhook_deliveries WHERE endpoint = ${lit(url)}
                                 AND session_id IN (${sids.map(lit).join(',')}) AND state <> 'delivered'`), '0');
     });
