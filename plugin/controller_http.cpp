@@ -3,6 +3,7 @@
 
 #include <curl/curl.h>
 
+#include <optional>
 #include <utility>
 
 #include "common/curl_raii.hpp"
@@ -11,14 +12,6 @@ namespace telemed::plugin {
 namespace {
 
 constexpr std::size_t kMaxResponseBytes = 4 << 20;  // a chat history page of 500 long messages fits
-
-size_t collect(char* data, size_t size, size_t n, void* user) {
-    auto* out = static_cast<std::string*>(user);
-    const size_t bytes = size * n;
-    if (out->size() + bytes > kMaxResponseBytes) return 0;  // aborts the transfer
-    out->append(data, bytes);
-    return bytes;
-}
 
 // One easy handle per calling thread, kept for its connection.
 CURL* thread_handle() {
@@ -41,23 +34,19 @@ bool ControllerHttp::call(const std::string& path, const std::string* body, std:
     CURL* c = thread_handle();
     if (c == nullptr) return false;
     curl_easy_reset(c);
-    CurlSlist headers(curl_slist_append(nullptr, auth_header_.c_str()));
+    std::optional<CurlSlist> headers =
+        make_headers({auth_header_.c_str(), body ? "Content-Type: application/json" : nullptr});
     if (!headers) return false;
-    if (body) {
-        curl_slist* h = curl_slist_append(headers.get(), "Content-Type: application/json");
-        if (!h) return false;
-        headers.release();
-        headers.reset(h);
-    }
+    BoundedBody answer(kMaxResponseBytes);
     const std::string url = base_url_ + path;
     curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers->get());
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_ms_));
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeout_ms_));
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, response);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, bounded_body_write);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &answer);
     if (body) {
         curl_easy_setopt(c, CURLOPT_POST, 1L);
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body->data());
@@ -70,6 +59,7 @@ bool ControllerHttp::call(const std::string& path, const std::string* body, std:
         return false;
     }
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+    *response = std::move(answer.data);
     return true;
 }
 

@@ -19,22 +19,6 @@ int64_t now_ms() {
         .count();
 }
 
-struct Sink {
-    std::string body;
-    bool too_big = false;
-};
-
-size_t on_body(char* ptr, size_t size, size_t nmemb, void* userdata) {
-    Sink* s = static_cast<Sink*>(userdata);
-    const size_t n = size * nmemb;
-    if (s->body.size() + n > directory::kMaxBodyBytes) {
-        s->too_big = true;
-        return 0;  // aborts the transfer (CURLE_WRITE_ERROR)
-    }
-    s->body.append(ptr, n);
-    return n;
-}
-
 const char* service_name(directory::Service s) {
     return s == directory::Service::Patient ? "patient service" : "doctor service";
 }
@@ -80,24 +64,14 @@ directory::Lookup DirectoryClient::fetch(directory::Service s, const std::string
     const std::string auth = "Authorization: Bearer " + cfg_.directory_bearer_token;
     const char* accept = profile_ == directory::Profile::Fhir ? "Accept: application/fhir+json"
                                                               : "Accept: application/json";
-    curl_slist* l = nullptr;
-    for (const char* h : {accept, "User-Agent: telemed-controller", cfg_.directory_bearer_token.empty()
-                                                                         ? static_cast<const char*>(nullptr)
-                                                                         : auth.c_str()}) {
-        if (!h) continue;
-        curl_slist* n = curl_slist_append(l, h);
-        if (!n) {
-            curl_slist_free_all(l);
-            return unavailable;
-        }
-        l = n;
-    }
-    CurlSlist headers(l);
-    Sink sink;
+    std::optional<CurlSlist> headers = make_headers(
+        {accept, "User-Agent: telemed-controller", cfg_.directory_bearer_token.empty() ? nullptr : auth.c_str()});
+    if (!headers) return unavailable;
+    BoundedBody sink(directory::kMaxBodyBytes);
     curl_easy_reset(c);  // keeps the connection cache
     curl_easy_setopt(c, CURLOPT_URL, url.c_str());
     curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers->get());
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(cfg_.directory_timeout_ms));
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(cfg_.directory_timeout_ms));
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
@@ -108,18 +82,18 @@ directory::Lookup DirectoryClient::fetch(directory::Service s, const std::string
     curl_easy_setopt(c, CURLOPT_PROTOCOLS, static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
     curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(directory::kMaxBodyBytes));
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, bounded_body_write);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
     const CURLcode rc = curl_easy_perform(c);
     if (rc != CURLE_OK) {
         // A kind ("Timeout was reached"), never data.
         log_warn("directory: %s lookup failed (%s)", service_name(s),
-                 sink.too_big ? "answer too large" : curl_easy_strerror(rc));
+                 sink.too_large ? "answer too large" : curl_easy_strerror(rc));
         return unavailable;
     }
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    directory::Lookup out = directory::interpret(profile_, s, user_id, status, sink.body);
+    directory::Lookup out = directory::interpret(profile_, s, user_id, status, sink.data);
     if (out.verdict == directory::Verdict::Unavailable)
         log_warn("directory: %s answered HTTP %ld, not a usable answer", service_name(s), status);
     return out;

@@ -60,37 +60,13 @@ void curl_init_once() {
     std::call_once(g_curl_init_once, [] { g_curl_ok = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK; });
 }
 
-struct ReplyBuffer {
-    std::string data;
-    bool too_large = false;
-};
-
-size_t on_body(char* ptr, size_t size, size_t nmemb, void* userdata) {
-    auto* buf = static_cast<ReplyBuffer*>(userdata);
-    const size_t n = size * nmemb;
-    if (buf->data.size() + n > kMaxReplyBytes) {
-        buf->too_large = true;
-        return 0;  // aborts the transfer with CURLE_WRITE_ERROR
-    }
-    try {
-        buf->data.append(ptr, n);
-    } catch (...) {
-        return 0;
-    }
-    return n;
-}
-
 }  // namespace
 
 struct JanusAdmin::Impl {
     Impl(std::string u, std::string s, unsigned t)
         : url(std::move(u)), secret(std::move(s)), timeout_ms(t == 0 ? kDefaultTimeoutMs : t) {
-        curl_slist* l = curl_slist_append(nullptr, "Content-Type: application/json");
-        if (l) {
-            headers.reset(l);
-            // No "Expect: 100-continue" round trip for larger bodies.
-            if (curl_slist* l2 = curl_slist_append(l, "Expect:")) (void)l2;
-        }
+        // No "Expect: 100-continue" round trip for larger bodies.
+        if (auto h = make_headers({"Content-Type: application/json", "Expect:"})) headers = std::move(*h);
     }
 
     const std::string url;
@@ -142,7 +118,7 @@ struct JanusAdmin::Impl {
         CURL* c = h.get();
         // Keeps the connection cache: the keep-alive connection survives.
         curl_easy_reset(c);
-        ReplyBuffer reply;
+        BoundedBody reply(kMaxReplyBytes);
         const long total = static_cast<long>(call_timeout_ms == 0 ? timeout_ms : call_timeout_ms);
         curl_easy_setopt(c, CURLOPT_URL, url.c_str());
 #if LIBCURL_VERSION_NUM >= 0x075500
@@ -160,7 +136,7 @@ struct JanusAdmin::Impl {
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
         curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(kMaxReplyBytes));
-        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, bounded_body_write);
         curl_easy_setopt(c, CURLOPT_WRITEDATA, &reply);
         CURLcode rc = curl_easy_perform(c);
         // The POSTFIELDS pointer and the reply buffer die with this call.

@@ -275,26 +275,12 @@ void JanusEventWorker::on_plugin(const Event& e, std::vector<Row>& rows) {
     };
     switch (e.plugin) {
         case PluginEvent::Joined:
-        case PluginEvent::Admitted: {
-            add_row(e.plugin == PluginEvent::Joined ? "joined" : "admitted");
-            if (e.handle_id != 0 && e.handle_id != p.handle) {
-                map_handle(e.handle_id, key);
-                if (p.handle != 0) p.streams.clear();
-                p.handle = e.handle_id;
-            }
-            p.pending_left.reset();
-            p.pending_reason.clear();
-            if (p.state != State::InRoom) {
-                rows.back().topic = "participant.joined";
-                p.state = State::InRoom;
-                p.since_us = at;
-            }
-            p.updated_us = at;
-            dirty_.push_back(key);
-            return;
-        }
+        case PluginEvent::Admitted:
         case PluginEvent::Waiting: {
-            add_row("waiting");
+            // In the room, or in the lobby, on this handle: a pending
+            // hangup is void; the topic only on a change of state.
+            const bool waiting = e.plugin == PluginEvent::Waiting;
+            add_row(waiting ? "waiting" : e.plugin == PluginEvent::Joined ? "joined" : "admitted");
             if (e.handle_id != 0 && e.handle_id != p.handle) {
                 map_handle(e.handle_id, key);
                 if (p.handle != 0) p.streams.clear();
@@ -302,9 +288,10 @@ void JanusEventWorker::on_plugin(const Event& e, std::vector<Row>& rows) {
             }
             p.pending_left.reset();
             p.pending_reason.clear();
-            if (p.state != State::Waiting) {
-                rows.back().topic = "participant.waiting";
-                p.state = State::Waiting;
+            const State to = waiting ? State::Waiting : State::InRoom;
+            if (p.state != to) {
+                rows.back().topic = waiting ? "participant.waiting" : "participant.joined";
+                p.state = to;
                 p.since_us = at;
             }
             p.updated_us = at;

@@ -93,19 +93,14 @@ public:
         const std::string id_h = "webhook-id: " + d.event_id;
         const std::string ts_h = "webhook-timestamp: " + std::to_string(ts);
         const std::string sig_h = "webhook-signature: " + webhook::sign(cfg_.webhook_key, d.event_id, ts, body);
-        curl_slist* l = nullptr;
-        for (const char* h : {"Content-Type: application/json", "Expect:", "User-Agent: telemed-controller",
-                              id_h.c_str(), ts_h.c_str(), sig_h.c_str()}) {
-            curl_slist* n = curl_slist_append(l, h);
-            if (!n) {
-                curl_slist_free_all(l);
-                out->error = "out of memory";
-                return;
-            }
-            l = n;
+        std::optional<CurlSlist> headers = make_headers({"Content-Type: application/json", "Expect:",
+                                                         "User-Agent: telemed-controller", id_h.c_str(), ts_h.c_str(),
+                                                         sig_h.c_str()});
+        if (!headers) {
+            out->error = "out of memory";
+            return;
         }
-        CurlSlist headers(l);
-        perform(d.endpoint, "POST", body, headers.get(), out);
+        perform(d.endpoint, "POST", body, headers->get(), out);
     }
 
 private:
@@ -151,20 +146,14 @@ private:
         const std::string auth = "Authorization: Bearer " + cfg_.directory_bearer_token;
         const char* accept = ep.profile == directory::Profile::Fhir ? "Accept: application/fhir+json"
                                                                     : "Accept: application/json";
-        curl_slist* l = nullptr;
-        for (const char* h : {ctype.c_str(), accept, "Expect:", "User-Agent: telemed-controller",
-                              cfg_.directory_bearer_token.empty() ? static_cast<const char*>(nullptr) : auth.c_str()}) {
-            if (!h) continue;
-            curl_slist* n = curl_slist_append(l, h);
-            if (!n) {
-                curl_slist_free_all(l);
-                out->error = "out of memory";
-                return;
-            }
-            l = n;
+        std::optional<CurlSlist> headers =
+            make_headers({ctype.c_str(), accept, "Expect:", "User-Agent: telemed-controller",
+                          cfg_.directory_bearer_token.empty() ? nullptr : auth.c_str()});
+        if (!headers) {
+            out->error = "out of memory";
+            return;
         }
-        CurlSlist headers(l);
-        perform(req->url, req->method, req->body, headers.get(), out);
+        perform(req->url, req->method, req->body, headers->get(), out);
     }
 
     void perform(const std::string& url, const char* method, const std::string& body, curl_slist* headers,
