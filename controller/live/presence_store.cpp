@@ -9,31 +9,6 @@ namespace telemed {
 
 namespace {
 
-timeval to_timeval(std::chrono::milliseconds ms) {
-    timeval tv;
-    tv.tv_sec = static_cast<time_t>(ms.count() / 1000);
-    tv.tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000);
-    return tv;
-}
-
-bool append(redisContext* c, const std::vector<std::string>& args) {
-    std::vector<const char*> argv;
-    std::vector<size_t> lens;
-    argv.reserve(args.size());
-    lens.reserve(args.size());
-    for (const std::string& a : args) {
-        argv.push_back(a.data());
-        lens.push_back(a.size());
-    }
-    return redisAppendCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data()) == REDIS_OK;
-}
-
-RedisReply get_reply(redisContext* c) {
-    void* r = nullptr;
-    if (redisGetReply(c, &r) != REDIS_OK) return {};
-    return RedisReply(static_cast<redisReply*>(r));
-}
-
 }  // namespace
 
 PresenceStore::PresenceStore(std::string host, int port, std::string prefix, unsigned offline_ttl_s)
@@ -47,8 +22,8 @@ std::string PresenceStore::key(std::string_view session_id, std::string_view par
 }
 
 RedisContext PresenceStore::connect() {
-    RedisContext c(redisConnectWithTimeout(host_.c_str(), port_, to_timeval(kTimeout)));
-    if (!c || c->err != 0 || redisSetTimeout(c.get(), to_timeval(kTimeout)) != REDIS_OK) return {};
+    RedisContext c(redisConnectWithTimeout(host_.c_str(), port_, redis_timeval(kTimeout)));
+    if (!c || c->err != 0 || redisSetTimeout(c.get(), redis_timeval(kTimeout)) != REDIS_OK) return {};
     return c;
 }
 
@@ -70,10 +45,10 @@ bool PresenceStore::write(const std::vector<Write>& writes) {
     bool ok = true;
     for (const Write& w : writes) {
         const unsigned ttl = w.online ? kOnlineTtlS : offline_ttl_s_;
-        ok = ok && append(writer_.get(), {"SET", key(w.session_id, w.participant_id), w.value, "EX", std::to_string(ttl)});
+        ok = ok && redis_append(writer_.get(), {"SET", key(w.session_id, w.participant_id), w.value, "EX", std::to_string(ttl)});
     }
     for (std::size_t i = 0; ok && i < writes.size(); ++i) {
-        RedisReply r = get_reply(writer_.get());
+        RedisReply r = redis_read_reply(writer_.get());
         if (!r || r->type == REDIS_REPLY_ERROR) ok = false;
     }
     if (!ok) {
@@ -110,8 +85,8 @@ std::optional<std::vector<std::optional<std::string>>> PresenceStore::read(
         args.reserve(participant_ids.size() + 1);
         args.emplace_back("MGET");
         for (const std::string& pid : participant_ids) args.push_back(key(session_id, pid));
-        ok = append(c.get(), args);
-        if (ok) r = get_reply(c.get());
+        ok = redis_append(c.get(), args);
+        if (ok) r = redis_read_reply(c.get());
         ok = ok && r && r->type == REDIS_REPLY_ARRAY && r->elements == participant_ids.size();
     }
     if (!ok) {

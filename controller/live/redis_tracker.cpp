@@ -106,13 +106,6 @@ constexpr std::size_t kUnlinkBatch = 500;
 constexpr std::size_t kMaxQueued = 100000;      // commands queued during one rebuild
 constexpr const char* kScanCount = "500";
 
-timeval to_timeval(std::chrono::milliseconds ms) {
-    timeval tv{};
-    tv.tv_sec = static_cast<time_t>(ms.count() / 1000);
-    tv.tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000);
-    return tv;
-}
-
 std::string now_rfc3339() { return format_rfc3339_micros(unix_now() * 1000000); }
 
 // hiredis writes with write(2): a peer that closed the socket raises SIGPIPE,
@@ -172,7 +165,7 @@ std::string context_error(const redisContext* c) {
 }
 
 RedisContext connect_redis(const std::string& host, int port, std::string* err) {
-    RedisContext c(redisConnectWithTimeout(host.c_str(), port, to_timeval(kConnectTimeout)));
+    RedisContext c(redisConnectWithTimeout(host.c_str(), port, redis_timeval(kConnectTimeout)));
     if (!c) {
         *err = "cannot allocate context";
         return {};
@@ -181,30 +174,12 @@ RedisContext connect_redis(const std::string& host, int port, std::string* err) 
         *err = c->errstr;
         return {};
     }
-    if (redisSetTimeout(c.get(), to_timeval(kCommandTimeout)) != REDIS_OK) {
+    if (redisSetTimeout(c.get(), redis_timeval(kCommandTimeout)) != REDIS_OK) {
         *err = "cannot set socket timeout";
         return {};
     }
     redisEnableKeepAlive(c.get());
     return c;
-}
-
-bool append(redisContext* c, const Command& cmd) {
-    std::vector<const char*> argv;
-    std::vector<size_t> lens;
-    argv.reserve(cmd.size());
-    lens.reserve(cmd.size());
-    for (const std::string& a : cmd) {
-        argv.push_back(a.data());
-        lens.push_back(a.size());
-    }
-    return redisAppendCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data()) == REDIS_OK;
-}
-
-RedisReply read_reply(redisContext* c) {
-    void* r = nullptr;
-    if (redisGetReply(c, &r) != REDIS_OK) return {};
-    return RedisReply(static_cast<redisReply*>(r));
 }
 
 // MULTI, cmds…, EXEC in one pipeline. True when every command was queued and
@@ -213,16 +188,16 @@ RedisReply read_reply(redisContext* c) {
 bool exec_atomically(redisContext* c, const std::vector<Command>& cmds, std::string* err) {
     if (cmds.empty()) return true;
     SigpipeGuard guard;
-    bool appended = append(c, {"MULTI"});
-    for (const Command& cmd : cmds) appended = appended && append(c, cmd);
-    appended = appended && append(c, {"EXEC"});
+    bool appended = redis_append(c, {"MULTI"});
+    for (const Command& cmd : cmds) appended = appended && redis_append(c, cmd);
+    appended = appended && redis_append(c, {"EXEC"});
     if (!appended) {
         *err = "cannot queue command";
         return false;
     }
     const std::size_t replies = cmds.size() + 2;
     for (std::size_t i = 0; i < replies; ++i) {
-        RedisReply r = read_reply(c);
+        RedisReply r = redis_read_reply(c);
         if (!r) {
             *err = context_error(c);
             return false;
@@ -252,11 +227,11 @@ bool exec_atomically(redisContext* c, const std::vector<Command>& cmds, std::str
 bool scan_page(redisContext* c, const std::string& pattern, std::string* cursor, std::vector<std::string>* keys,
                std::string* err) {
     SigpipeGuard guard;
-    if (!append(c, {"SCAN", *cursor, "MATCH", pattern, "COUNT", kScanCount})) {
+    if (!redis_append(c, {"SCAN", *cursor, "MATCH", pattern, "COUNT", kScanCount})) {
         *err = "cannot queue command";
         return false;
     }
-    RedisReply r = read_reply(c);
+    RedisReply r = redis_read_reply(c);
     if (!r) {
         *err = context_error(c);
         return false;
@@ -282,11 +257,11 @@ bool scan_page(redisContext* c, const std::string& pattern, std::string* cursor,
 // SET key value XX: 1 set, 0 not set (the key did not exist), -1 on an error.
 int set_marker_if_exists(redisContext* c, const std::string& key, const std::string& value, std::string* err) {
     SigpipeGuard guard;
-    if (!append(c, {"SET", key, value, "XX"})) {
+    if (!redis_append(c, {"SET", key, value, "XX"})) {
         *err = "cannot queue command";
         return -1;
     }
-    RedisReply r = read_reply(c);
+    RedisReply r = redis_read_reply(c);
     if (!r) {
         *err = context_error(c);
         return -1;
@@ -300,11 +275,11 @@ int set_marker_if_exists(redisContext* c, const std::string& key, const std::str
 // EXISTS key: 1 / 0, or -1 on an error (*err set).
 int key_exists(redisContext* c, const std::string& key, std::string* err) {
     SigpipeGuard guard;
-    if (!append(c, {"EXISTS", key})) {
+    if (!redis_append(c, {"EXISTS", key})) {
         *err = "cannot queue command";
         return -1;
     }
-    RedisReply r = read_reply(c);
+    RedisReply r = redis_read_reply(c);
     if (!r) {
         *err = context_error(c);
         return -1;
@@ -481,7 +456,7 @@ struct RedisTracker::Impl {
         {
             std::unique_lock<std::mutex> io(io_mu);
             const char* e = !ctx_ ? "not connected"
-                            : redisSetTimeout(ctx_.get(), to_timeval(kRebuildTimeout)) != REDIS_OK
+                            : redisSetTimeout(ctx_.get(), redis_timeval(kRebuildTimeout)) != REDIS_OK
                                 ? "cannot set socket timeout"
                                 : nullptr;
             io.unlock();
@@ -595,14 +570,14 @@ struct RedisTracker::Impl {
                 marker_written = true;
             }
             // Back to the short timeout before any request thread can write again.
-            if (redisSetTimeout(ctx_.get(), to_timeval(kCommandTimeout)) != REDIS_OK) {
+            if (redisSetTimeout(ctx_.get(), redis_timeval(kCommandTimeout)) != REDIS_OK) {
                 io.unlock();
                 return fail("cannot set socket timeout");
             }
             std::lock_guard<std::mutex> st(state_mu);
             if (!queued_.empty() || overflow_) {
                 // Queued between the two looks: long timeout again, go on.
-                if (redisSetTimeout(ctx_.get(), to_timeval(kRebuildTimeout)) != REDIS_OK) {
+                if (redisSetTimeout(ctx_.get(), redis_timeval(kRebuildTimeout)) != REDIS_OK) {
                     ctx_.reset();
                     end_rebuild_locked_state();
                     *why = "rebuild: cannot set socket timeout";
@@ -736,8 +711,8 @@ bool RedisTracker::ping() {
         RedisContext c = connect_redis(impl_->host, impl_->port, &err);
         if (!c) return false;
         SigpipeGuard guard;
-        if (!append(c.get(), {"PING"})) return false;
-        RedisReply r = read_reply(c.get());
+        if (!redis_append(c.get(), {"PING"})) return false;
+        RedisReply r = redis_read_reply(c.get());
         return r && r->type == REDIS_REPLY_STATUS && std::string_view(r->str, r->len) == "PONG";
     } catch (...) {
         return false;

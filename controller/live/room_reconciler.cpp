@@ -40,8 +40,6 @@ constexpr std::size_t kMaxOrphansPerPass = 100;          // rooms of no session 
 // counts as cut by that restart (resume_recording).
 constexpr long long kLostMarginMs = 10000;
 
-timeval to_timeval(long ms) { return timeval{ms / 1000, static_cast<suseconds_t>((ms % 1000) * 1000)}; }
-
 }  // namespace
 
 struct RoomReconciler::Impl {
@@ -79,8 +77,8 @@ struct RoomReconciler::Impl {
 
     redisContext* redis() {
         if (ctx && ctx->err == 0) return ctx.get();
-        ctx.reset(redisConnectWithTimeout(host.c_str(), port, to_timeval(1000)));
-        if (!ctx || ctx->err != 0 || redisSetTimeout(ctx.get(), to_timeval(1000)) != REDIS_OK) {
+        ctx.reset(redisConnectWithTimeout(host.c_str(), port, redis_timeval(std::chrono::milliseconds(1000))));
+        if (!ctx || ctx->err != 0 || redisSetTimeout(ctx.get(), redis_timeval(std::chrono::milliseconds(1000))) != REDIS_OK) {
             ctx.reset();
             return nullptr;
         }
