@@ -23,6 +23,7 @@ controller_libtelemed_controller_http_la_SOURCES = \
 	controller/metrics.hpp controller/metrics.cpp \
 	controller/deadline.hpp controller/deadline.cpp \
 	controller/readiness.hpp controller/readiness.cpp \
+	controller/sd_notify.hpp controller/sd_notify.cpp \
 	controller/http/range.hpp controller/http/range.cpp \
 	controller/storage/segment_crypto.hpp controller/storage/segment_crypto.cpp \
 	controller/jobs/recording_plan.hpp controller/jobs/recording_plan.cpp \

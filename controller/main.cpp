@@ -1,6 +1,6 @@
 // telemed-controller: the REST daemon (ARCHITECTURE.md, docs/DESIGN.md).
 //
-//   telemed-controller [--config FILE] [--list-routes] [--version] [--help]
+//   telemed-controller [--config FILE] [--list-routes] [--recordings-only] [--version] [--help]
 //
 // --list-routes prints "METHOD PATTERN" for every route and exits (no
 // configuration, database or network needed). Otherwise: load and check the
@@ -9,8 +9,17 @@
 // after us), start the Redis tracker and the read cache's change listener,
 // serve HTTP until SIGTERM or SIGINT, then stop accepting, let requests in
 // flight finish, and exit 0.
+// Under systemd (Type=notify, $NOTIFY_SOCKET set) it sends READY=1 once
+// migrations are applied and the HTTP server listens, STOPPING=1 when the
+// stop signal arrives, and WATCHDOG=1 when $WATCHDOG_USEC asks for it
+// (controller/sd_notify.hpp).
+// --recordings-only runs the recording post-processing alone (no HTTP, no
+// other job): for a recorder container with ffmpeg and janus-pp-rec beside a
+// controller that has neither and runs with recording_workers = 0
+// (docs/OPERATIONS.md "Recorder mode").
 // Exit codes: 0 clean stop, 1 runtime failure, 2 usage or configuration error.
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -42,6 +51,7 @@
 #include "controller/log.hpp"
 #include "controller/metrics.hpp"
 #include "controller/readiness.hpp"
+#include "controller/sd_notify.hpp"
 #include "controller/live/redis_tracker.hpp"
 #include "controller/live/room_reconciler.hpp"
 #include "controller/live/session_cache.hpp"
@@ -55,11 +65,16 @@ namespace telemed {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: telemed-controller [--config FILE] [--list-routes] [--rewrap-files] [--version] [--help]\n"
+    "usage: telemed-controller [--config FILE] [--list-routes] [--rewrap-files] [--recordings-only]\n"
+    "                          [--version] [--help]\n"
     "  --config FILE   key = value configuration (see telemed-controller.conf.sample);\n"
     "                  TELEMED_<KEY> environment variables override single keys\n"
     "  --list-routes   print \"METHOD PATTERN\" for every route and exit\n"
     "  --rewrap-files  re-wrap stored file keys under the first storage_master_keys key, print the count, exit\n"
+    "  --recordings-only\n"
+    "                  run only the recording post-processing (no HTTP server, no other job); needs\n"
+    "                  recordings_dir, storage_master_keys and recording_workers > 0; waits until the\n"
+    "                  main controller has applied the migrations\n"
     "  --version       print the version and exit\n";
 
 void register_all_routes(Router& r) {
@@ -95,6 +110,17 @@ int wait_for_signal(const sigset_t& set, std::chrono::milliseconds timeout) {
     }
 }
 
+// Waits for SIGTERM/SIGINT, sending WATCHDOG=1 every watchdog interval when
+// systemd asked for it. Returns the signal number.
+int wait_for_stop(const sigset_t& set, SdNotifier& notifier) {
+    const std::chrono::milliseconds every = notifier.watchdog_interval();
+    if (every.count() > 0) notifier.notify("WATCHDOG=1");
+    while (true) {
+        if (int sig = wait_for_signal(set, every.count() > 0 ? every : std::chrono::hours(1))) return sig;
+        if (every.count() > 0) notifier.notify("WATCHDOG=1");
+    }
+}
+
 // Migrations with retry: Postgres may still be starting. Backoff 0.25 s
 // doubling to 4 s, for about 30 s in total. false if a signal arrived or the
 // deadline passed.
@@ -123,7 +149,7 @@ bool migrate_with_retry(db::Pool& pool, const sigset_t& signals, int* signal_out
     }
 }
 
-int serve(const ControllerConfig& cfg) {
+int serve(const ControllerConfig& cfg, SdNotifier& notifier) {
     // Block the stop signals before any thread exists: every thread inherits
     // the mask and the main thread collects them with sigtimedwait.
     sigset_t signals;
@@ -142,12 +168,14 @@ int serve(const ControllerConfig& cfg) {
     int early_signal = 0;
     if (!migrate_with_retry(pool, signals, &early_signal)) {
         if (early_signal) {
+            notifier.notify("STOPPING=1");
             log_info("received signal %d before start; exiting", early_signal);
             return 0;
         }
         return 1;
     }
     log_info("database migrations applied");
+    notifier.notify("STATUS=database migrations applied; starting");
 
     RedisTracker redis(cfg.redis_host, cfg.redis_port, cfg.redis_prefix, pool);
     redis.set_loader([&pool] { return db::load_live_sessions(pool); });  // rebuild source
@@ -220,8 +248,9 @@ int serve(const ControllerConfig& cfg) {
         processor->start();
         log_info("recording post-processing on (%u worker(s))", cfg.recording_workers);
     } else if (!cfg.recordings_dir.empty()) {
-        log_warn("recording post-processing off: %s", cfg.files_enabled() ? "recording_workers = 0"
-                                                                         : "storage_master_keys is not set");
+        log_warn("recording post-processing off: %s", cfg.files_enabled()
+                                                          ? "recording_workers = 0 (a --recordings-only process may run it)"
+                                                          : "storage_master_keys is not set");
     }
     // Lifecycle policies and idempotency key retention (jobs/session_lifecycle.hpp):
     // its own thread, never an HTTP one.
@@ -275,9 +304,12 @@ int serve(const ControllerConfig& cfg) {
                      cfg.listen_address.c_str(), static_cast<unsigned>(cfg.port), cfg.threads, cfg.db_lane_workers,
                      cfg.db_lane_queue, cfg.janus_lane_workers, cfg.janus_lane_queue, router.routes().size(),
                      cfg.api_keys.size());
-            int sig = 0;
-            while ((sig = wait_for_signal(signals, std::chrono::hours(1))) == 0) {
-            }
+            char status[160];
+            std::snprintf(status, sizeof status, "READY=1\nSTATUS=listening on %s:%u", cfg.listen_address.c_str(),
+                          static_cast<unsigned>(cfg.port));
+            notifier.notify(status);
+            const int sig = wait_for_stop(signals, notifier);
+            notifier.notify("STOPPING=1\nSTATUS=stopping");
             log_info("received signal %d: stopping (in flight: %u)", sig, server.in_flight());
             server.stop(std::chrono::seconds(10));
         }
@@ -295,10 +327,122 @@ int serve(const ControllerConfig& cfg) {
     return rc;
 }
 
+// Why --recordings-only cannot run with this configuration ("" = it can).
+std::string recordings_only_refusal(const ControllerConfig& cfg) {
+    if (cfg.recordings_dir.empty()) return "recordings_dir is not set";
+    if (!cfg.files_enabled()) return "storage_master_keys is not set (the outputs are stored encrypted)";
+    if (cfg.recording_workers == 0) return "recording_workers = 0";
+    const std::pair<const char*, const std::string*> tools[] = {
+        {"ffmpeg_path", &cfg.ffmpeg_path}, {"ffprobe_path", &cfg.ffprobe_path},
+        {"janus_pp_rec_path", &cfg.janus_pp_rec_path}};
+    for (const auto& [key, path] : tools)
+        if (::access(path->c_str(), X_OK) != 0)
+            return std::string(key) + " " + *path + " is not an executable file (install ffmpeg and janus-tools)";
+    return "";
+}
+
+// The schema is the main controller's: wait until it has applied every
+// migration this binary knows (pending_migrations() == 0), however long that
+// takes, but give up when the database stays unreachable for ~30 s (as the
+// main controller does). false on a signal (*signal_out set) or a failure.
+bool wait_for_schema(db::Pool& pool, const sigset_t& signals, int* signal_out) {
+    std::chrono::milliseconds backoff(250);
+    auto failing_since = std::chrono::steady_clock::time_point::max();
+    auto next_report = std::chrono::steady_clock::now();
+    for (int attempt = 1;; ++attempt) {
+        const auto now = std::chrono::steady_clock::now();
+        try {
+            const std::size_t pending = db::pending_migrations(pool);
+            if (pending == 0) return true;
+            failing_since = std::chrono::steady_clock::time_point::max();
+            if (now >= next_report) {
+                log_info("waiting for the main controller to apply %zu database migration(s)", pending);
+                next_report = now + std::chrono::seconds(30);
+            }
+        } catch (const std::exception& e) {
+            std::string what(e.what());
+            what = what.substr(0, what.find('\n')).substr(0, 200);
+            if (what.rfind("migrations:", 0) == 0) {  // a checksum mismatch: no waiting cures it
+                log_error("%s", what.c_str());
+                return false;
+            }
+            if (failing_since == std::chrono::steady_clock::time_point::max()) failing_since = now;
+            if (now - failing_since >= std::chrono::seconds(30)) {
+                log_error("database not reachable (attempt %d, giving up): %s", attempt, what.c_str());
+                return false;
+            }
+            log_warn("database not ready (attempt %d): %s; retrying in %lld ms", attempt, what.c_str(),
+                     static_cast<long long>(backoff.count()));
+        }
+        if (int sig = wait_for_signal(signals, backoff)) {
+            *signal_out = sig;
+            return false;
+        }
+        backoff = std::min(backoff * 2, std::chrono::milliseconds(4000));
+    }
+}
+
+// telemed-controller --recordings-only: the recording post-processing alone
+// (jobs/recording_processor.hpp) with what it needs (the database, the blob
+// store, the Janus Admin API for lost recordings). Jobs are claimed under
+// leases (FOR UPDATE SKIP LOCKED, recording_lease_s), so any number of such
+// processes, and controllers with recording_workers > 0, share the queue.
+int serve_recordings_only(const ControllerConfig& cfg, SdNotifier& notifier) {
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+
+    db::PoolOptions pool_options;
+    pool_options.call_timeout = std::chrono::milliseconds(cfg.db_call_timeout_ms);
+    pool_options.connect_timeout = std::chrono::milliseconds(cfg.db_call_timeout_ms);
+    pool_options.statement_timeout = std::chrono::milliseconds(cfg.db_statement_timeout_ms);
+    pool_options.lock_timeout = std::chrono::milliseconds(cfg.db_lock_timeout_ms);
+    db::Pool pool(cfg.database_url, std::min(cfg.db_pool_size, cfg.recording_workers + 2), pool_options);
+    notifier.notify("STATUS=waiting for the database schema");
+    int early_signal = 0;
+    if (!wait_for_schema(pool, signals, &early_signal)) {
+        if (early_signal) {
+            notifier.notify("STOPPING=1");
+            log_info("received signal %d before start; exiting", early_signal);
+            return 0;
+        }
+        return 1;
+    }
+    log_info("database schema ready");
+    FolderBlobStore blobs(cfg.storage_dir);
+    std::string error;
+    if (!blobs.init(&error)) {
+        log_error("storage_dir: %s", error.c_str());
+        return 1;
+    }
+    JanusAdmin janus(cfg.janus_admin_url, cfg.janus_admin_secret, cfg.janus_timeout_ms);
+    RecordingProcessor processor(pool, blobs, janus, cfg);
+    processor.start();
+    log_info("recordings only: post-processing on (%u worker(s), lease %u s); no HTTP server",
+             cfg.recording_workers, cfg.recording_lease_s);
+    char status[120];
+    std::snprintf(status, sizeof status, "READY=1\nSTATUS=processing recordings (%u worker(s))",
+                  cfg.recording_workers);
+    notifier.notify(status);
+    const int sig = wait_for_stop(signals, notifier);
+    notifier.notify("STOPPING=1\nSTATUS=stopping");
+    log_info("received signal %d: stopping", sig);
+    processor.stop();  // running programs are killed, their jobs released
+    log_info("stopped");
+    return 0;
+}
+
 int run(int argc, char** argv) {
+    // First, before any thread: NOTIFY_SOCKET and WATCHDOG_* leave the
+    // environment (ffmpeg and janus-pp-rec must not see them).
+    SdNotifier notifier = SdNotifier::from_environment();
     std::string config_path;
     bool list_routes = false;
     bool rewrap = false;
+    bool recordings_only = false;
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
         if (arg == "--config" && i + 1 < argc) {
@@ -309,6 +453,8 @@ int run(int argc, char** argv) {
             list_routes = true;
         } else if (arg == "--rewrap-files") {
             rewrap = true;
+        } else if (arg == "--recordings-only") {
+            recordings_only = true;
         } else if (arg == "--version") {
             std::printf("telemed-controller %s\n", PACKAGE_VERSION);
             return 0;
@@ -350,8 +496,17 @@ int run(int argc, char** argv) {
                     cfg.storage_master_keys.front().kid.c_str(), r.failed);
         return r.failed ? 1 : 0;
     }
+    if (recordings_only) {
+        const std::string refusal = recordings_only_refusal(cfg);
+        if (!refusal.empty()) {
+            log_error("--recordings-only: recordings are not enabled: %s", refusal.c_str());
+            return 2;
+        }
+        log_info("telemed-controller %s starting (recordings only)", PACKAGE_VERSION);
+        return serve_recordings_only(cfg, notifier);
+    }
     log_info("telemed-controller %s starting", PACKAGE_VERSION);
-    return serve(cfg);
+    return serve(cfg, notifier);
 }
 
 }  // namespace

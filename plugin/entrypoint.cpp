@@ -50,8 +50,12 @@ namespace {
 using telemed::Json;
 using namespace telemed::plugin;
 
-constexpr int kVersion = 1;
-constexpr const char* kVersionString = "0.1.0";
+#if !defined(PACKAGE_VERSION) || !defined(TELEMED_VERSION_NUMBER)
+#error "PACKAGE_VERSION and TELEMED_VERSION_NUMBER come from configure (AC_INIT's version)"
+#endif
+// One version for the whole project: configure.ac's AC_INIT.
+constexpr int kVersion = TELEMED_VERSION_NUMBER;
+constexpr const char* kVersionString = PACKAGE_VERSION;
 constexpr const char* kDescription = "Telemedicine rooms: token-gated admission, roles and permissions";
 constexpr const char* kName = "Telemed plugin";
 constexpr const char* kAuthor = "telemed";

@@ -112,4 +112,28 @@ void run_migrations(Pool& pool) {
     exec(c, "SELECT pg_advisory_unlock($1::int8)", Params().add(kLockKey));
 }
 
+std::size_t pending_migrations(Pool& pool) {
+    DedicatedConn d(pool_conninfo(pool));
+    PGconn* c = d.conn.get();
+    // Each migration commits together with its schema_migrations row, so a
+    // concurrent run_migrations shows either both or neither.
+    ResultPtr t = exec(c, "SELECT to_regclass('schema_migrations') IS NOT NULL");
+    if (!boolean(t.get(), 0, 0)) return kMigrationCount;
+    std::unordered_map<int, std::string> applied;  // version -> checksum
+    ResultPtr r = exec(c, "SELECT version, checksum FROM schema_migrations");
+    for (int i = 0; i < PQntuples(r.get()); ++i) applied[static_cast<int>(int64(r.get(), i, 0))] = str(r.get(), i, 1);
+    std::size_t pending = 0;
+    for (std::size_t i = 0; i < kMigrationCount; ++i) {
+        const EmbeddedMigration& m = kMigrations[i];
+        auto it = applied.find(m.version);
+        if (it == applied.end()) {
+            ++pending;
+        } else if (it->second != hex_encode(sha256(m.sql))) {
+            throw std::runtime_error(std::string("migrations: ") + m.name +
+                                     " in the database differs from this binary's (checksum mismatch)");
+        }
+    }
+    return pending;
+}
+
 }  // namespace telemed::db

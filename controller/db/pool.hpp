@@ -62,6 +62,13 @@ private:
 // std::runtime_error on failure.
 void run_migrations(Pool& pool);
 
+// Checks without changing anything (telemed-controller --recordings-only,
+// which leaves the schema to the main controller): the number of this
+// binary's migrations not yet applied (0: the schema is ready for us).
+// Throws std::runtime_error when an applied migration's checksum differs
+// (as run_migrations would) or the database cannot be read.
+std::size_t pending_migrations(Pool& pool);
+
 // ("scheduled", n), ("active", n), ("ended", n), ("cancelled", n): every
 // status present, zeros included. Throws on database error.
 std::vector<std::pair<std::string, long>> sessions_by_status(Pool& pool);

@@ -20,7 +20,8 @@ CONTROLLER_HTTP_TESTS = \
 	tests/unit/test_controller_recording_input \
 	tests/unit/test_controller_recording_plan \
 	tests/unit/test_controller_recording_exec \
-	tests/unit/test_controller_lifecycle_policy
+	tests/unit/test_controller_lifecycle_policy \
+	tests/unit/test_controller_sd_notify
 check_PROGRAMS += $(CONTROLLER_HTTP_TESTS)
 TESTS += $(CONTROLLER_HTTP_TESTS)
 
@@ -118,3 +119,7 @@ TESTS += tests/unit/test_controller_directory
 tests_unit_test_controller_directory_SOURCES = tests/unit/test_controller_directory.cpp
 tests_unit_test_controller_directory_CXXFLAGS = $(CONTROLLER_TEST_CXXFLAGS)
 tests_unit_test_controller_directory_LDADD = $(CONTROLLER_TEST_LDADD)
+
+tests_unit_test_controller_sd_notify_SOURCES = tests/unit/test_controller_sd_notify.cpp
+tests_unit_test_controller_sd_notify_CXXFLAGS = $(CONTROLLER_TEST_CXXFLAGS)
+tests_unit_test_controller_sd_notify_LDADD = $(CONTROLLER_TEST_LDADD)

@@ -60,3 +60,16 @@ tests_unit_test_plugin_recording_SOURCES = tests/unit/test_plugin_recording.cpp 
 	tests/unit/rtp_packets.hpp
 tests_unit_test_plugin_recording_CXXFLAGS = $(PLUGIN_TEST_CXXFLAGS)
 tests_unit_test_plugin_recording_LDADD = $(PLUGIN_TEST_LDADD)
+
+# The version of the real module (dlopen'ed, janus_* symbols stubbed by the
+# test executable) and of the controller: configure.ac's AC_INIT version.
+check_PROGRAMS += tests/unit/test_plugin_version
+TESTS += tests/unit/test_plugin_version
+tests_unit_test_plugin_version_SOURCES = tests/unit/test_plugin_version.cpp tests/unit/janus_symbol_stubs.cpp
+tests_unit_test_plugin_version_CXXFLAGS = $(AM_CXXFLAGS) $(CMOCKA_CFLAGS) $(JANUS_CFLAGS) $(GLIB_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_test_plugin_version_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DTELEMED_PLUGIN_SO='"$(abs_top_builddir)/plugin/.libs/libjanus_telemed.so"' \
+	-DTELEMED_CONTROLLER_EXE='"$(abs_top_builddir)/controller/telemed-controller"'
+tests_unit_test_plugin_version_LDFLAGS = $(AM_LDFLAGS) -Wl,--export-dynamic
+tests_unit_test_plugin_version_LDADD = $(CMOCKA_LIBS) $(GLIB_LIBS) -ldl
+tests_unit_test_plugin_version_DEPENDENCIES = plugin/libjanus_telemed.la controller/telemed-controller
