@@ -1,0 +1,113 @@
+// Extra telemed-controller processes next to the stack's own (the same
+// binary, the same generated configuration), and a systemd-style notify
+// socket (sd_notify(3): an AF_UNIX datagram socket; node has none, so a tiny
+// python3 listener prints each datagram as a JSON line).
+import { spawn } from 'node:child_process';
+import { existsSync, openSync, readFileSync, readlinkSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+import { ROOT, eventually, stack } from './stack.mjs';
+
+// The binary the stack's controller runs (so the integ-asan tier checks its
+// own build), else TELEMED_CONTROLLER_BIN, else ./build's.
+export function controllerExe() {
+    try {
+        const pid = Number(readFileSync(join(stack.dir, 'pids', 'controller.pid'), 'utf8').trim());
+        const exe = readlinkSync(`/proc/${pid}/exe`);
+        if (exe.includes('telemed-controller')) return exe;
+    } catch {
+        // no running controller
+    }
+    return process.env.TELEMED_CONTROLLER_BIN || join(ROOT, 'build', 'controller', 'telemed-controller');
+}
+
+// A TCP port the kernel found free.
+export async function freePort() {
+    const probe = createServer();
+    await new Promise((r) => probe.listen(0, '127.0.0.1', r));
+    const { port } = probe.address();
+    await new Promise((r) => probe.close(r));
+    return port;
+}
+
+const LISTENER = `
+import json, socket, sys, time
+addr = sys.argv[1]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind('\\0' + addr[1:] if addr.startswith('@') else addr)
+print(json.dumps({"bound": True}), flush=True)
+while True:
+    data = s.recv(65536)
+    print(json.dumps({"msg": data.decode("utf-8", "replace")}), flush=True)
+`;
+
+// Listens on `address` (an absolute path or '@abstract-name'). Returns
+// { messages: [{ text, at }], waitFor(pred, timeout), close() }; `at` is
+// Date.now() when the line reached us.
+export async function notifySocket(address) {
+    const proc = spawn('python3', ['-u', '-c', LISTENER, address], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const messages = [];
+    let bound = false;
+    const waiters = new Set();
+    createInterface({ input: proc.stdout }).on('line', (line) => {
+        const o = JSON.parse(line);
+        if (o.bound) bound = true;
+        else messages.push({ text: o.msg, at: Date.now() });
+        for (const w of waiters) w();
+    });
+    await eventually(() => bound || proc.exitCode !== null, { timeout: 10000, what: 'notify listener bound' });
+    if (!bound) throw new Error(`notify listener on ${address} did not start`);
+    return {
+        messages,
+        texts: () => messages.map((m) => m.text),
+        // The first message satisfying `pred`, waiting up to `timeout` ms.
+        async waitFor(pred, timeout = 30000, what = 'notify message') {
+            const found = () => messages.find((m) => pred(m.text));
+            if (found()) return found();
+            return new Promise((resolve, reject) => {
+                const done = () => {
+                    const m = found();
+                    if (m) {
+                        waiters.delete(done);
+                        clearTimeout(timer);
+                        resolve(m);
+                    }
+                };
+                const timer = setTimeout(() => {
+                    waiters.delete(done);
+                    reject(new Error(`${what} not received within ${timeout} ms; got ${JSON.stringify(messages.map((x) => x.text))}`));
+                }, timeout);
+                waiters.add(done);
+            });
+        },
+        close() {
+            if (proc.exitCode === null) proc.kill('SIGTERM');
+        },
+    };
+}
+
+// Starts `telemed-controller --config <stack's> ...args` with `env` added to
+// a minimal environment (PATH only: the stack's TELEMED_* variables stay
+// out). Its output goes to logs/<name>.log (truncated first). Returns
+// { proc, exited, logText, stop } where exited resolves to the exit code (or
+// the signal name). `config`: another configuration file.
+export function startController(name, args, env, { config } = {}) {
+    const logPath = join(stack.dir, 'logs', `${name}.log`);
+    const log = openSync(logPath, 'w');
+    const proc = spawn(controllerExe(), ['--config', config || join(stack.dir, 'controller.conf'), ...args], {
+        env: { PATH: process.env.PATH, ...env },
+        stdio: ['ignore', log, log],
+    });
+    const exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve(code ?? signal)));
+    return {
+        proc,
+        exited,
+        logText: () => (existsSync(logPath) ? readFileSync(logPath, 'utf8') : ''),
+        async stop() {
+            if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+            return Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), 15000))]);
+        },
+    };
+}
