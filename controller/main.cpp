@@ -19,6 +19,7 @@
 // (docs/OPERATIONS.md "Recorder mode").
 // Exit codes: 0 clean stop, 1 runtime failure, 2 usage or configuration error.
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -329,15 +330,18 @@ int serve(const ControllerConfig& cfg, SdNotifier& notifier) {
 
 // Why --recordings-only cannot run with this configuration ("" = it can).
 std::string recordings_only_refusal(const ControllerConfig& cfg) {
-    if (cfg.recordings_dir.empty()) return "recordings_dir is not set";
-    if (!cfg.files_enabled()) return "storage_master_keys is not set (the outputs are stored encrypted)";
-    if (cfg.recording_workers == 0) return "recording_workers = 0";
+    if (cfg.recordings_dir.empty()) return "recordings are not enabled: recordings_dir is not set";
+    if (!cfg.files_enabled())
+        return "recordings are not enabled: storage_master_keys is not set (the outputs are stored encrypted)";
+    if (cfg.recording_workers == 0) return "recordings are not enabled: recording_workers = 0";
     const std::pair<const char*, const std::string*> tools[] = {
         {"ffmpeg_path", &cfg.ffmpeg_path}, {"ffprobe_path", &cfg.ffprobe_path},
         {"janus_pp_rec_path", &cfg.janus_pp_rec_path}};
-    for (const auto& [key, path] : tools)
-        if (::access(path->c_str(), X_OK) != 0)
+    for (const auto& [key, path] : tools) {
+        struct stat st {};
+        if (::stat(path->c_str(), &st) != 0 || !S_ISREG(st.st_mode) || ::access(path->c_str(), X_OK) != 0)
             return std::string(key) + " " + *path + " is not an executable file (install ffmpeg and janus-tools)";
+    }
     return "";
 }
 
@@ -499,7 +503,7 @@ int run(int argc, char** argv) {
     if (recordings_only) {
         const std::string refusal = recordings_only_refusal(cfg);
         if (!refusal.empty()) {
-            log_error("--recordings-only: recordings are not enabled: %s", refusal.c_str());
+            log_error("--recordings-only: %s", refusal.c_str());
             return 2;
         }
         log_info("telemed-controller %s starting (recordings only)", PACKAGE_VERSION);

@@ -52,6 +52,7 @@ test('--recordings-only refuses to start (exit 2, reason named) when recordings 
         { env: { TELEMED_RECORDING_WORKERS: '0' }, reason: /recordings are not enabled: recording_workers = 0/ },
         { env: {}, config: noDir, reason: /recordings are not enabled: recordings_dir is not set/ },
         { env: { TELEMED_FFMPEG_PATH: '/nonexistent/ffmpeg' }, reason: /ffmpeg_path \/nonexistent\/ffmpeg is not an executable/ },
+        { env: { TELEMED_JANUS_PP_REC_PATH: '/usr/bin' }, reason: /janus_pp_rec_path \/usr\/bin is not an executable file/ },
     ];
     for (const [i, c] of cases.entries()) {
         const r = startController(`recorder-refused-${i}`, ['--recordings-only'], c.env, { config: c.config });
