@@ -33,7 +33,7 @@ after(async () => {
 
 test('READY=1 once the migrations are applied and the port accepts, WATCHDOG=1 as asked, STOPPING=1 on SIGTERM, exit 0', T, async (t) => {
     const port = await freePort();
-    const rx = await notifySocket(join(stack.dir, `notify-${process.pid}.sock`));
+    const rx = await notifySocket(join(stack.dir, `notify-${process.pid}.sock`), { port });
     cleanups.push(() => rx.close());
 
     // Hold the migrations' lock for 4 s: the controller waits in its migrations.
@@ -62,7 +62,8 @@ test('READY=1 once the migrations are applied and the port accepts, WATCHDOG=1 a
     const ready = await rx.waitFor((m) => m.split('\n').includes('READY=1'), 30000, 'READY=1');
     const acceptsAtReady = await portAccepts(port);
     const released = await holderExit;
-    assert.ok(acceptsAtReady, 'the port accepts when READY=1 arrives');
+    assert.equal(ready.portOpen, true, 'the port accepted a connection the moment READY=1 arrived');
+    assert.ok(acceptsAtReady, 'the port accepts after READY=1');
     assert.ok(ready.at >= released - 50, 'READY=1 after the migrations could run');
     assert.ok(ready.text.split('\n').includes(`STATUS=listening on 127.0.0.1:${port}`), JSON.stringify(ready.text));
     const health = await fetch(`http://127.0.0.1:${port}/healthz`);

@@ -32,29 +32,42 @@ export async function freePort() {
     return port;
 }
 
+// With a port (argv[2]), a READY=1 datagram is answered at once, before
+// anything else, by a TCP connect to that port: port_open says whether the
+// sender was listening by the time it said READY (no node latency between).
 const LISTENER = `
 import json, socket, sys, time
 addr = sys.argv[1]
+port = int(sys.argv[2]) if len(sys.argv) > 2 else 0
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.bind('\\0' + addr[1:] if addr.startswith('@') else addr)
 print(json.dumps({"bound": True}), flush=True)
 while True:
     data = s.recv(65536)
-    print(json.dumps({"msg": data.decode("utf-8", "replace")}), flush=True)
+    out = {"msg": data.decode("utf-8", "replace")}
+    if port and "READY=1" in out["msg"].split("\\n"):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            out["port_open"] = True
+        except OSError:
+            out["port_open"] = False
+    print(json.dumps(out), flush=True)
 `;
 
 // Listens on `address` (an absolute path or '@abstract-name'). Returns
-// { messages: [{ text, at }], waitFor(pred, timeout), close() }; `at` is
-// Date.now() when the line reached us.
-export async function notifySocket(address) {
-    const proc = spawn('python3', ['-u', '-c', LISTENER, address], { stdio: ['ignore', 'pipe', 'inherit'] });
+// { messages: [{ text, at, portOpen }], waitFor(pred, timeout), close() };
+// `at` is Date.now() when the line reached us; portOpen (READY=1 messages,
+// when `port` is given) whether `port` accepted a connection right then.
+export async function notifySocket(address, { port } = {}) {
+    const proc = spawn('python3', ['-u', '-c', LISTENER, address, ...(port ? [String(port)] : [])],
+        { stdio: ['ignore', 'pipe', 'inherit'] });
     const messages = [];
     let bound = false;
     const waiters = new Set();
     createInterface({ input: proc.stdout }).on('line', (line) => {
         const o = JSON.parse(line);
         if (o.bound) bound = true;
-        else messages.push({ text: o.msg, at: Date.now() });
+        else messages.push({ text: o.msg, at: Date.now(), portOpen: o.port_open });
         for (const w of waiters) w();
     });
     await eventually(() => bound || proc.exitCode !== null, { timeout: 10000, what: 'notify listener bound' });
