@@ -19,7 +19,7 @@ BASE_IMAGE="${TELEMED_BASE_IMAGE:-localhost/telemed/debian:bookworm-slim}"
 PODMAN_WHY=""
 # Host packages the package tier needs (installed when missing).
 PKG_TOOLS=(podman buildah runc debootstrap podman-compose debhelper dh-autoreconf devscripts
-           lintian fakeroot)
+           lintian fakeroot golang-github-containernetworking-plugin-dnsname)
 
 # The first URI of the machine's Debian sources (deb822 or one-line format).
 debian_mirror() {
