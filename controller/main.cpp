@@ -345,6 +345,18 @@ std::string recordings_only_refusal(const ControllerConfig& cfg) {
     return "";
 }
 
+// The mandatory keys of --recordings-only (check_required_config's
+// counterpart): the Janus Admin API's secret (lost recordings are checked
+// there); recordings_dir, storage_master_keys and the tools are
+// recordings_only_refusal()'s.
+bool check_recorder_config(const ControllerConfig& c, std::string* error) {
+    if (c.janus_admin_secret.empty()) {
+        *error = "janus_admin_secret: required (Janus admin_secret; lost recordings are checked with room_info)";
+        return false;
+    }
+    return true;
+}
+
 // The schema is the main controller's: wait until it has applied every
 // migration this binary knows (pending_migrations() == 0), however long that
 // takes, but give up when the database stays unreachable for ~30 s (as the
@@ -479,7 +491,12 @@ int run(int argc, char** argv) {
 
     ControllerConfig cfg;
     std::string error;
-    if (!load_controller_config(config_path, &cfg, &error) || !check_required_config(cfg, &error)) {
+    // The recorder uses none of the HTTP side's secrets (api_keys, token_keys,
+    // credential_secret, ...): it needs only what its jobs use, checked by
+    // recordings_only_refusal(), so its container may go without them.
+    const bool config_ok = load_controller_config(config_path, &cfg, &error) &&
+                           (recordings_only ? check_recorder_config(cfg, &error) : check_required_config(cfg, &error));
+    if (!config_ok) {
         log_error("configuration: %s", error.c_str());
         return 2;
     }

@@ -9,6 +9,7 @@
 //    once the recorder runs: the recorder's log names it, the main
 //    controller's does not; the recorder opens no HTTP port (it starts with
 //    the stack's own configuration, whose port the main controller holds);
+//  - the recorder's configuration holds none of the HTTP side's secrets;
 //  - the recorder says READY=1 and STOPPING=1 on an abstract notify socket
 //    and exits 0 on SIGTERM.
 import assert from 'node:assert/strict';
@@ -48,9 +49,12 @@ test('--recordings-only refuses to start (exit 2, reason named) when recordings 
     const conf = readFileSync(join(stack.dir, 'controller.conf'), 'utf8');
     const noDir = join(stack.dir, 'controller-no-recordings.conf');
     writeFileSync(noDir, conf.split('\n').filter((l) => !/^\s*recordings_dir\s*=/.test(l)).join('\n'), { mode: 0o600 });
+    const noAdmin = join(stack.dir, 'controller-no-admin-secret.conf');
+    writeFileSync(noAdmin, conf.split('\n').filter((l) => !/^\s*janus_admin_secret\s*=/.test(l)).join('\n'), { mode: 0o600 });
     const cases = [
         { env: { TELEMED_RECORDING_WORKERS: '0' }, reason: /recordings are not enabled: recording_workers = 0/ },
         { env: {}, config: noDir, reason: /recordings are not enabled: recordings_dir is not set/ },
+        { env: {}, config: noAdmin, reason: /configuration: janus_admin_secret: required/ },
         { env: { TELEMED_FFMPEG_PATH: '/nonexistent/ffmpeg' }, reason: /ffmpeg_path \/nonexistent\/ffmpeg is not an executable/ },
         { env: { TELEMED_JANUS_PP_REC_PATH: '/usr/bin' }, reason: /janus_pp_rec_path \/usr\/bin is not an executable file/ },
     ];
@@ -91,8 +95,15 @@ test('a controller with recording_workers = 0 leaves a stopped recording alone; 
         // The stack's configuration file now says recording_workers = 0 (the
         // main controller's); the recorder overrides it, as a recorder
         // container sharing the file would (TELEMED_RECORDING_WORKERS).
+        // Its file lacks every secret of the HTTP side (a recorder container
+        // needs none of them): the stack's file without those lines.
+        const httpSecrets = ['api_keys', 'token_keys', 'token_kid', 'credential_secret', 'plugin_secret',
+            'janus_token_secret', 'janus_events_secret', 'playback_link_keys', 'turn_secret', 'turn_urls'];
+        const recorderConf = join(stack.dir, 'controller-recorder.conf');
+        writeFileSync(recorderConf, readFileSync(join(stack.dir, 'controller.conf'), 'utf8').split('\n')
+            .filter((l) => !httpSecrets.some((k) => new RegExp(`^\\s*${k}\\s*=`).test(l))).join('\n'), { mode: 0o600 });
         const recorder = startController('recorder', ['--recordings-only'],
-            { NOTIFY_SOCKET: notifyName, TELEMED_RECORDING_WORKERS: '1' });
+            { NOTIFY_SOCKET: notifyName, TELEMED_RECORDING_WORKERS: '1' }, { config: recorderConf });
         cleanups.push(() => recorder.stop());
         const ready = await rx.waitFor((m) => m.split('\n').includes('READY=1'), 30000, 'READY=1 from the recorder');
         assert.match(ready.text, /^STATUS=processing recordings \(\d+ worker\(s\)\)$/m);
