@@ -109,8 +109,14 @@ export async function notifySocket(address, { port } = {}) {
 export function startController(name, args, env, { config } = {}) {
     const logPath = join(stack.dir, 'logs', `${name}.log`);
     const log = openSync(logPath, 'w');
+    // Under the integ-asan tier: the sanitizer settings of the stack's
+    // controller (reports into the tier's folder, leak checking on).
+    const san = {};
+    const asan = process.env.TELEMED_CONTROLLER_ASAN_OPTIONS || process.env.ASAN_OPTIONS;
+    if (asan) san.ASAN_OPTIONS = asan;
+    if (process.env.UBSAN_OPTIONS) san.UBSAN_OPTIONS = process.env.UBSAN_OPTIONS;
     const proc = spawn(controllerExe(), ['--config', config || join(stack.dir, 'controller.conf'), ...args], {
-        env: { PATH: process.env.PATH, ...env },
+        env: { PATH: process.env.PATH, ...san, ...env },
         stdio: ['ignore', log, log],
     });
     const exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve(code ?? signal)));
