@@ -34,7 +34,7 @@ plg_deb=$(ls "$DEBS"/janus-plugin-telemed_"$VERSION"-*_*.deb 2>/dev/null | sort 
 # 1. lintian (the .debs; --pedantic shows everything, only errors count).
 lint="$OUT/lintian.txt"
 t0=$(date +%s)
-lintian --pedantic -I --no-tag-display-limit "$ctl_deb" "$plg_deb" >"$lint" 2>&1 || true
+lintian --pedantic -I --tag-display-limit 0 "$ctl_deb" "$plg_deb" >"$lint" 2>&1 || true
 lint_errors=$(grep -c '^E: ' "$lint" || true)
 lint_warnings=$(grep -c '^W: ' "$lint" || true)
 log "50-deb: lintian: $lint_errors errors, $lint_warnings warnings ($(( $(date +%s) - t0 )) s, $lint)"
