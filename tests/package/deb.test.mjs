@@ -240,6 +240,7 @@ describe('installed into a clean container', { concurrency: false }, () => {
             'TELEMED_JANUS_TOKEN_SECRET', 'TELEMED_PLUGIN_SECRET', 'TELEMED_JANUS_EVENTS_SECRET',
             'TELEMED_STORAGE_MASTER_KEYS', 'TELEMED_PLAYBACK_LINK_KEYS', 'TELEMED_TURN_SECRET'];
         for (const k of required) assert.match(env[k] ?? '', /^([a-z0-9]+:)?[0-9a-f]{64}$/, `${k}: 32 random bytes in hex`);
+        assert.equal(env.TELEMED_TOKEN_KID, env.TELEMED_TOKEN_KEYS.split(':')[0], 'TELEMED_TOKEN_KID names the key');
         const values = required.map((k) => env[k].replace(/^[a-z0-9]+:/, ''));
         assert.equal(new Set(values).size, values.length, 'every secret differs');
     });
