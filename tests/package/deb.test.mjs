@@ -138,7 +138,7 @@ describe('the built packages', { concurrency: false }, () => {
         E = parseEnv(readFileSync(f, 'utf8'));
         console.log(`# packages: telemed-controller ${(E.DEB_CONTROLLER_BYTES / 1024).toFixed(0)} KiB, `
             + `janus-plugin-telemed ${(E.DEB_PLUGIN_BYTES / 1024).toFixed(0)} KiB; install image `
-            + `${(E.DEB_INSTALL_IMAGE_BYTES / 1e6).toFixed(0)} MB, apt-get install ${E.DEB_INSTALL_SECONDS} s`);
+            + `${(E.DEB_INSTALL_IMAGE_BYTES / 1e6).toFixed(0)} MB, apt-get install ${E.DEB_INSTALL_SECONDS} s${E.DEB_INSTALL_CACHED ? ' (cached)' : ''}`);
     });
 
     test('lintian: no errors (warnings listed)', () => {
