@@ -50,7 +50,7 @@ long version_number(const std::string& v) {
 }
 
 void test_version_number_parsing(void**) {
-    assert_int_equal(version_number("0.1.0"), 100);
+    assert_int_equal(version_number("0.2.0"), 200);
     assert_int_equal(version_number("1.2.3"), 10203);
     assert_int_equal(version_number("2.10.99"), 21099);
     assert_int_equal(version_number("1.2"), -1);
