@@ -58,11 +58,8 @@ build() {
 
 echo "build.sh: version $VERSION, base $BASE, output $OUT"
 # The packages first (the compile), exported for build.d/ and the tests.
-build debs "$PREFIX/debs:$VERSION"
 rm -rf "$OUT/debs"; mkdir -p "$OUT/debs"
-cid=$(podman create "$PREFIX/debs:$VERSION" /none)
-podman cp "$cid:/." "$OUT/debs/" >/dev/null
-podman rm "$cid" >/dev/null
+build debs "" -o "type=local,dest=$OUT/debs"
 ls "$OUT"/debs/*.deb >/dev/null 2>&1 || { echo "build.sh: no .deb in the debs stage" >&2; exit 1; }
 
 for t in janus controller recorder; do
