@@ -29,12 +29,14 @@ ENV DEBIAN_FRONTEND=noninteractive \
 RUN test -n "$VERSION" || { echo "build-arg VERSION (configure.ac's version) is required" >&2; exit 1; }
 WORKDIR /build/src
 # Build dependencies first (a layer that changes only with debian/control).
+# python3-yaml: controller/tools/embed.py reads docs/openapi.yaml (also
+# needed in debian/control's Build-Depends: a clean build fails without it).
 COPY debian/control debian/control
-RUN --mount=type=cache,target=/var/cache/apt,sharing=locked \
-    --mount=type=cache,target=/var/lib/apt/lists,sharing=locked \
+RUN --mount=type=cache,target=/var/cache/apt,id=telemed-apt-archives,sharing=locked \
+    --mount=type=cache,target=/var/lib/apt/lists,id=telemed-apt-lists,sharing=locked \
     rm -f /etc/apt/apt.conf.d/docker-clean \
  && apt-get update -q \
- && apt-get install -y -q --no-install-recommends build-essential ccache dpkg-dev fakeroot equivs \
+ && apt-get install -y -q --no-install-recommends build-essential ccache dpkg-dev fakeroot equivs python3-yaml \
  && apt-get build-dep -y -q ./
 # The sources a package build reads (not tests/integ, e2e…, Dockerfile,
 # docker/: editing those leaves this stage cached).
@@ -87,8 +89,8 @@ LABEL org.opencontainers.image.title="telemed-janus" \
       org.opencontainers.image.licenses="NOASSERTION" \
       org.opencontainers.image.vendor="telemed"
 RUN --mount=type=bind,from=debs,source=/,target=/debs \
-    --mount=type=cache,target=/var/cache/apt,sharing=locked \
-    --mount=type=cache,target=/var/lib/apt/lists,sharing=locked \
+    --mount=type=cache,target=/var/cache/apt,id=telemed-apt-archives,sharing=locked \
+    --mount=type=cache,target=/var/lib/apt/lists,id=telemed-apt-lists,sharing=locked \
     apt-get update -q \
  && apt-get install -y -q --no-install-recommends /debs/janus-plugin-telemed_*.deb \
  && rm -f /etc/telemed/secrets.env /etc/ssl/private/ssl-cert-snakeoil.key \
@@ -115,8 +117,8 @@ LABEL org.opencontainers.image.title="telemed-controller" \
 # curl for the HEALTHCHECK: libcurl is in the image anyway (the controller
 # links it), the curl binary adds about 0.3 MB.
 RUN --mount=type=bind,from=debs,source=/,target=/debs \
-    --mount=type=cache,target=/var/cache/apt,sharing=locked \
-    --mount=type=cache,target=/var/lib/apt/lists,sharing=locked \
+    --mount=type=cache,target=/var/cache/apt,id=telemed-apt-archives,sharing=locked \
+    --mount=type=cache,target=/var/lib/apt/lists,id=telemed-apt-lists,sharing=locked \
     apt-get update -q \
  && apt-get install -y -q --no-install-recommends /debs/telemed-controller_*.deb curl \
  && rm -f /etc/telemed/secrets.env \
@@ -141,8 +143,8 @@ LABEL org.opencontainers.image.title="telemed-recorder" \
       org.opencontainers.image.licenses="NOASSERTION" \
       org.opencontainers.image.vendor="telemed"
 RUN --mount=type=bind,from=debs,source=/,target=/debs \
-    --mount=type=cache,target=/var/cache/apt,sharing=locked \
-    --mount=type=cache,target=/var/lib/apt/lists,sharing=locked \
+    --mount=type=cache,target=/var/cache/apt,id=telemed-apt-archives,sharing=locked \
+    --mount=type=cache,target=/var/lib/apt/lists,id=telemed-apt-lists,sharing=locked \
     apt-get update -q \
  && apt-get install -y -q --no-install-recommends /debs/telemed-controller_*.deb ffmpeg janus-tools \
  && rm -f /etc/telemed/secrets.env \

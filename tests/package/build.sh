@@ -40,7 +40,8 @@ build() {
     local target="$1" tag="${2:-}" s old="" new log="$LOGDIR/$1.log"
     s=$(date +%s)
     [[ -n "$tag" ]] && old=$(podman image inspect -f '{{.Id}}' "$tag" 2>/dev/null || true)
-    if ! podman build --network=host --layers --pull=never -f "$ROOT/Dockerfile" --target "$target" \
+    # --format docker: the OCI image format has no HEALTHCHECK (podman drops it).
+    if ! podman build --format docker --network=host --layers --pull=never -f "$ROOT/Dockerfile" --target "$target" \
             --build-arg "BASE=$BASE" --build-arg "VERSION=$VERSION" \
             ${tag:+-t "$tag"} "${@:3}" "$ROOT" >"$log" 2>&1; then
         echo "build.sh: podman build --target $target failed (log: $log):" >&2
@@ -53,7 +54,7 @@ build() {
         [[ "$old" == "$new" ]] || podman rmi "$old" >/dev/null 2>&1 || true
     fi
     printf 'build.sh: %-10s %4ss (%s of %s steps from the layer cache)\n' "$target" "$(( $(date +%s) - s ))" \
-        "$(grep -c 'Using cache' "$log" || true)" "$(grep -c '^STEP ' "$log" || true)"
+        "$(grep -c 'Using cache' "$log" || true)" "$(grep -c 'STEP [0-9]' "$log" || true)"
 }
 
 echo "build.sh: version $VERSION, base $BASE, output $OUT"
