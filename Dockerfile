@@ -125,6 +125,9 @@ RUN --mount=type=bind,from=debs,source=/,target=/debs \
  && rm -rf /var/log/apt /var/log/dpkg.log
 COPY docker/controller-entrypoint /usr/local/bin/controller-entrypoint
 COPY docker/healthcheck /usr/local/bin/telemed-healthcheck
+# This image has no ffmpeg / janus-pp-rec: the recorder image post-processes
+# recordings (telemed-controller --recordings-only). -e overrides it.
+ENV TELEMED_RECORDING_WORKERS=0
 EXPOSE 8080
 VOLUME ["/var/lib/telemed/files"]
 USER telemed

@@ -63,8 +63,9 @@ rm -rf "$OUT/debs"; mkdir -p "$OUT/debs"
 build debs "" -o "type=local,dest=$OUT/debs"
 ls "$OUT"/debs/*.deb >/dev/null 2>&1 || { echo "build.sh: no .deb in the debs stage" >&2; exit 1; }
 
+# Tagged with the version and `latest` (compose.yaml's default names).
 for t in janus controller recorder; do
-    build "$t" "$PREFIX/$t:$VERSION"
+    build "$t" "$PREFIX/$t:$VERSION" -t "$PREFIX/$t:latest"
 done
 
 mb() { podman image inspect -f '{{.Size}}' "$1" | awk '{ printf "%.1f", $1 / 1000000 }'; }
