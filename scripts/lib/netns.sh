@@ -45,6 +45,15 @@ netns_exec() {
     ip netns exec "$NETNS" "$@"
 }
 
+# netns_enter CMD…: like netns_exec, but switches only the network namespace.
+# `ip netns exec` also gives the command a private mount namespace with a
+# fresh /sys, which hides the cgroup mounts: runc (podman) cannot start a
+# container there ("no cgroup mount found"). Containers started with host
+# networking from inside netns_enter share the namespace's lo and veth.
+netns_enter() {
+    nsenter --net="/run/netns/$NETNS" "$@"
+}
+
 # Processes still inside the namespace are ours (we put them there): stop
 # them by PID so the namespace can go away.
 netns_kill_leftovers() {

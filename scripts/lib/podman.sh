@@ -19,7 +19,7 @@ BASE_IMAGE="${TELEMED_BASE_IMAGE:-localhost/telemed/debian:bookworm-slim}"
 PODMAN_WHY=""
 # Host packages the package tier needs (installed when missing).
 PKG_TOOLS=(podman buildah runc debootstrap podman-compose debhelper dh-autoreconf devscripts
-           lintian fakeroot)
+           lintian fakeroot golang-github-containernetworking-plugin-dnsname)
 
 # The first URI of the machine's Debian sources (deb822 or one-line format).
 debian_mirror() {
@@ -85,13 +85,16 @@ EOF
 # base_image: builds (once) and prints the local Debian base image: debootstrap
 # --variant=minbase from the machine's mirror, apt lists/caches, docs, man
 # pages and locales left out, bookworm-updates and -security in its sources.
-# Rebuilt when TELEMED_BASE_REFRESH=1 or the cached one is older than 7 days.
+# Rebuilt when TELEMED_BASE_REFRESH=1, when the cached one is older than 7
+# days, or when its recipe changed (BASE_RECIPE, kept in a label).
+BASE_RECIPE=2
 base_image() {
-    local created age rootfs mirror
+    local created age rootfs mirror recipe
     if podman image exists "$BASE_IMAGE" 2>/dev/null; then
         created=$(podman image inspect -f '{{.Created.Unix}}' "$BASE_IMAGE" 2>/dev/null || echo 0)
+        recipe=$(podman image inspect -f '{{index .Labels "telemed.base-recipe"}}' "$BASE_IMAGE" 2>/dev/null || true)
         age=$(( $(date +%s) - created ))
-        if [[ "${TELEMED_BASE_REFRESH:-0}" != 1 ]] && (( age < 7 * 86400 )); then
+        if [[ "${TELEMED_BASE_REFRESH:-0}" != 1 && "$recipe" == "$BASE_RECIPE" ]] && (( age < 7 * 86400 )); then
             printf '%s\n' "$BASE_IMAGE"; return 0
         fi
     fi
@@ -118,11 +121,20 @@ path-exclude /usr/share/locale/*
 path-exclude /usr/share/lintian/*
 EOF
     printf 'APT::Install-Recommends "false";\nAPT::Install-Suggests "false";\n' >"$rootfs/etc/apt/apt.conf.d/90slim"
+    # …and no downloaded .debs or package caches left in a layer after apt-get.
+    cat >"$rootfs/etc/apt/apt.conf.d/docker-clean" <<'EOF'
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
+Acquire::Languages "none";
+EOF
     tar -C "$rootfs" \
         --exclude=./var/lib/apt/lists/* --exclude=./var/cache/apt/* --exclude=./usr/share/doc/* \
         --exclude=./usr/share/man/* --exclude=./usr/share/info/* --exclude=./usr/share/locale/* \
         --exclude=./var/log/* -c . \
-      | podman import --change 'CMD ["/bin/bash"]' - "$BASE_IMAGE" >/dev/null || { rm -rf "$rootfs" "$rootfs.log"; return 1; }
+      | podman import --change 'CMD ["/bin/bash"]' --change "LABEL telemed.base-recipe=$BASE_RECIPE" \
+            - "$BASE_IMAGE" >/dev/null || { rm -rf "$rootfs" "$rootfs.log"; return 1; }
     rm -rf "$rootfs" "$rootfs.log"
     printf '%s\n' "$BASE_IMAGE"
 }
