@@ -25,7 +25,7 @@ ENV DEBIAN_FRONTEND=noninteractive \
     PATH=/usr/lib/ccache:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     CCACHE_DIR=/ccache \
     CCACHE_MAXSIZE=2G \
-    DEB_BUILD_OPTIONS="nocheck parallel=2"
+    DEB_BUILD_OPTIONS="nocheck noautodbgsym parallel=2"
 RUN test -n "$VERSION" || { echo "build-arg VERSION (configure.ac's version) is required" >&2; exit 1; }
 WORKDIR /build/src
 # Build dependencies first (a layer that changes only with debian/control).
