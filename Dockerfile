@@ -60,7 +60,7 @@ RUN --mount=type=cache,target=/ccache,id=telemed-ccache \
     ccache -z >/dev/null; \
     dpkg-buildpackage -us -uc -b; \
     ccache -s | grep -Ei 'hits|misses' || true; \
-    mkdir -p /out; mv ../*.deb /out/; ls -l /out
+    mkdir -p /out; mv ../*.deb /out/; cd /out; sha256sum *.deb >SHA256SUMS; ls -l /out
 
 # ---------------------------------------------------------------- debs
 FROM scratch AS debs
@@ -88,6 +88,10 @@ LABEL org.opencontainers.image.title="telemed-janus" \
       org.opencontainers.image.source="https://github.com/telemed/telemed" \
       org.opencontainers.image.licenses="NOASSERTION" \
       org.opencontainers.image.vendor="telemed"
+# The packages' checksums first: podman's layer cache does not look into a
+# --mount=type=bind,from=… source, this COPY is what makes a changed .deb
+# rebuild the layer below (and records what the image was built from).
+COPY --from=debs /SHA256SUMS /usr/local/share/telemed/debs.sha256sums
 RUN --mount=type=bind,from=debs,source=/,target=/debs \
     --mount=type=cache,target=/var/cache/apt,id=telemed-apt-archives,sharing=locked \
     --mount=type=cache,target=/var/lib/apt/lists,id=telemed-apt-lists,sharing=locked \
@@ -116,6 +120,10 @@ LABEL org.opencontainers.image.title="telemed-controller" \
       org.opencontainers.image.vendor="telemed"
 # curl for the HEALTHCHECK: libcurl is in the image anyway (the controller
 # links it), the curl binary adds about 0.3 MB.
+# The packages' checksums first: podman's layer cache does not look into a
+# --mount=type=bind,from=… source, this COPY is what makes a changed .deb
+# rebuild the layer below (and records what the image was built from).
+COPY --from=debs /SHA256SUMS /usr/local/share/telemed/debs.sha256sums
 RUN --mount=type=bind,from=debs,source=/,target=/debs \
     --mount=type=cache,target=/var/cache/apt,id=telemed-apt-archives,sharing=locked \
     --mount=type=cache,target=/var/lib/apt/lists,id=telemed-apt-lists,sharing=locked \
@@ -145,6 +153,10 @@ LABEL org.opencontainers.image.title="telemed-recorder" \
       org.opencontainers.image.source="https://github.com/telemed/telemed" \
       org.opencontainers.image.licenses="NOASSERTION" \
       org.opencontainers.image.vendor="telemed"
+# The packages' checksums first: podman's layer cache does not look into a
+# --mount=type=bind,from=… source, this COPY is what makes a changed .deb
+# rebuild the layer below (and records what the image was built from).
+COPY --from=debs /SHA256SUMS /usr/local/share/telemed/debs.sha256sums
 RUN --mount=type=bind,from=debs,source=/,target=/debs \
     --mount=type=cache,target=/var/cache/apt,id=telemed-apt-archives,sharing=locked \
     --mount=type=cache,target=/var/lib/apt/lists,id=telemed-apt-lists,sharing=locked \

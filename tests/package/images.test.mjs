@@ -11,7 +11,7 @@
 // Reads $TELEMED_PKG_OUT/images.env (build.sh) and $TELEMED_STACK_DIR/stack.env.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -151,6 +151,23 @@ describe('images', () => {
             for (const l of ['source', 'licenses', 'description']) {
                 assert.ok(labels[`org.opencontainers.image.${l}`], `${kind}: label ${l}`);
             }
+        }
+    });
+
+    test('each image holds the packages build.sh exported (not a stale layer)', () => {
+        const sum = (f) => createHash('sha256').update(readFileSync(join(IMG.TELEMED_DEB_DIR, f))).digest('hex');
+        const want = { janus: IMG.TELEMED_DEB_PLUGIN, controller: IMG.TELEMED_DEB_CONTROLLER, recorder: IMG.TELEMED_DEB_CONTROLLER };
+        for (const [kind, image] of Object.entries(IMAGES)) {
+            const deb = want[kind].split('/').pop();
+            const r = inImage(image, 'cat /usr/local/share/telemed/debs.sha256sums');
+            assert.equal(r.status, 0, `${kind}: ${r.stderr}`);
+            const line = r.stdout.split('\n').find((l) => l.endsWith(`  ${deb}`));
+            assert.ok(line, `${kind}: ${deb} listed in ${r.stdout}`);
+            assert.equal(line.split(/\s+/)[0], sum(deb), `${kind}: built from the exported ${deb}`);
+        }
+        for (const kind of ['controller', 'recorder']) {
+            const v = podman(['run', '--rm', '--network=host', '--entrypoint', '/usr/bin/telemed-controller', IMAGES[kind], '--version']);
+            assert.match(v.stdout + v.stderr, new RegExp(`\\b${VERSION.replace(/\./g, '\\.')}\\b`), `${kind}: --version`);
         }
     });
 
