@@ -29,14 +29,12 @@ ENV DEBIAN_FRONTEND=noninteractive \
 RUN test -n "$VERSION" || { echo "build-arg VERSION (configure.ac's version) is required" >&2; exit 1; }
 WORKDIR /build/src
 # Build dependencies first (a layer that changes only with debian/control).
-# python3-yaml: controller/tools/embed.py reads docs/openapi.yaml (also
-# needed in debian/control's Build-Depends: a clean build fails without it).
 COPY debian/control debian/control
 RUN --mount=type=cache,target=/var/cache/apt,id=telemed-apt-archives,sharing=locked \
     --mount=type=cache,target=/var/lib/apt/lists,id=telemed-apt-lists,sharing=locked \
     rm -f /etc/apt/apt.conf.d/docker-clean \
  && apt-get update -q \
- && apt-get install -y -q --no-install-recommends build-essential ccache dpkg-dev fakeroot equivs python3-yaml \
+ && apt-get install -y -q --no-install-recommends build-essential ccache dpkg-dev fakeroot equivs \
  && apt-get build-dep -y -q ./
 # The sources a package build reads (not tests/integ, e2e…, Dockerfile,
 # docker/: editing those leaves this stage cached).
