@@ -138,7 +138,7 @@ describe('the built packages', { concurrency: false }, () => {
         E = parseEnv(readFileSync(f, 'utf8'));
         console.log(`# packages: telemed-controller ${(E.DEB_CONTROLLER_BYTES / 1024).toFixed(0)} KiB, `
             + `janus-plugin-telemed ${(E.DEB_PLUGIN_BYTES / 1024).toFixed(0)} KiB; install image `
-            + `${(E.DEB_INSTALL_IMAGE_BYTES / 1e6).toFixed(0)} MB, apt-get install ${E.DEB_INSTALL_SECONDS} s`);
+            + `${(E.DEB_INSTALL_IMAGE_BYTES / 1e6).toFixed(0)} MB, apt-get install ${E.DEB_INSTALL_SECONDS} s${E.DEB_INSTALL_CACHED ? ' (cached)' : ''}`);
     });
 
     test('lintian: no errors (warnings listed)', () => {
@@ -349,11 +349,21 @@ describe('installed into a clean container', { concurrency: false }, () => {
         }
         assert.ok(!exec.includes('--daemon') && !exec.includes('-b'), 'janus stays in the foreground');
         podman('run', '-d', '--name', name, '--network=host', '--user', 'root', IMAGE, 'sh', '-c', launcher, 'sh', ...exec);
+        // The HTTP transport's port, from the configuration Janus was given.
+        let port = null;
         let info = null;
         const deadline = Date.now() + 20000;
         while (Date.now() < deadline) {
+            if (!port) {
+                const c = sh('podman', ['exec', name, 'sh', '-c', 'cat /run/janus-telemed/janus.transport.http.jcfg']);
+                if (c.status === 0) {
+                    const general = /general\s*:\s*\{([\s\S]*?)\n\s*\}/.exec(c.stdout)?.[1] ?? '';
+                    port = Number(/^\s*port\s*=\s*(\d+)/m.exec(general)?.[1] ?? 8088);
+                }
+            }
             try {
-                const r = await getJson('http://127.0.0.1:8088/janus/info');
+                if (!port) throw new Error('no configuration yet');
+                const r = await getJson(`http://127.0.0.1:${port}/janus/info`);
                 if (r.status === 200 && r.body?.janus === 'server_info') { info = r.body; break; }
             } catch { /* not yet */ }
             if (podman('inspect', '--format', '{{.State.Running}}', name).trim() !== 'true') break;

@@ -61,7 +61,9 @@ if ! podman build --network=host --build-arg BASE="$BASE" -t "$image" -f "$ctx/C
 fi
 install_s=$(( $(date +%s) - t0 ))
 size=$(podman image inspect --format '{{.Size}}' "$image")
-log "50-deb: $image: apt-get install of both packages in $install_s s, image $(( size / 1000000 )) MB"
+cached=""
+grep -q 'Using cache' "$OUT/deb-install.log" && cached=" (cached layers)"
+log "50-deb: $image: apt-get install of both packages in $install_s s$cached, image $(( size / 1000000 )) MB"
 
 {
     echo "DEB_VERSION=$VERSION"
@@ -75,6 +77,7 @@ log "50-deb: $image: apt-get install of both packages in $install_s s, image $((
     echo "DEB_INSTALL_IMAGE=$image"
     echo "DEB_INSTALL_IMAGE_BYTES=$size"
     echo "DEB_INSTALL_SECONDS=$install_s"
+    echo "DEB_INSTALL_CACHED=${cached:+1}"
 } >"$ENVF.tmp"
 mv -f "$ENVF.tmp" "$ENVF"
 (( lint_errors == 0 )) || { grep '^E: ' "$lint" >&2; die "50-deb: lintian found $lint_errors errors"; }
