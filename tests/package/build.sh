@@ -35,38 +35,15 @@ export TELEMED_PKG_OUT="$OUT" TELEMED_BASE_IMAGE="$BASE"
 LOGDIR="$OUT/build-logs"
 mkdir -p "$LOGDIR"
 
-# build TARGET [TAG]: one stage of the Dockerfile, its log in $LOGDIR.
-build() {
-    local target="$1" tag="${2:-}" s old="" new log="$LOGDIR/$1.log"
-    s=$(date +%s)
-    [[ -n "$tag" ]] && old=$(podman image inspect -f '{{.Id}}' "$tag" 2>/dev/null || true)
-    # --format docker: the OCI image format has no HEALTHCHECK (podman drops it).
-    if ! podman build --format docker --network=host --layers --pull=never -f "$ROOT/Dockerfile" --target "$target" \
-            --build-arg "BASE=$BASE" --build-arg "VERSION=$VERSION" \
-            ${tag:+-t "$tag"} "${@:3}" "$ROOT" >"$log" 2>&1; then
-        echo "build.sh: podman build --target $target failed (log: $log):" >&2
-        tail -n 40 "$log" >&2
-        return 1
-    fi
-    # The image this tag named before, now untagged: remove it (only ours).
-    if [[ -n "$old" ]]; then
-        new=$(podman image inspect -f '{{.Id}}' "$tag" 2>/dev/null || true)
-        [[ "$old" == "$new" ]] || podman rmi "$old" >/dev/null 2>&1 || true
-    fi
-    printf 'build.sh: %-10s %4ss (%s of %s steps from the layer cache)\n' "$target" "$(( $(date +%s) - s ))" \
-        "$(grep -c 'Using cache' "$log" || true)" "$(grep -c 'STEP [0-9]' "$log" || true)"
-}
-
 echo "build.sh: version $VERSION, base $BASE, output $OUT"
-# The packages first (the compile), exported for build.d/ and the tests.
-rm -rf "$OUT/debs"; mkdir -p "$OUT/debs"
-build debs "" -o "type=local,dest=$OUT/debs"
-ls "$OUT"/debs/*.deb >/dev/null 2>&1 || { echo "build.sh: no .deb in the debs stage" >&2; exit 1; }
-
-# Tagged with the version and `latest` (compose.yaml's default names).
-for t in janus controller recorder; do
-    build "$t" "$PREFIX/$t:$VERSION" -t "$PREFIX/$t:latest"
-done
+# The packages (the compile), exported for build.d/ and the tests, then the
+# three images, tagged with the version and `latest` (compose.yaml's default
+# names): scripts/build-images, as an operator builds them.
+if ! "$ROOT/scripts/build-images" --base "$BASE" --prefix "$PREFIX" --debs "$OUT/debs" --log-dir "$LOGDIR" \
+        janus controller recorder; then
+    echo "build.sh: scripts/build-images failed" >&2
+    exit 1
+fi
 
 mb() { podman image inspect -f '{{.Size}}' "$1" | awk '{ printf "%.1f", $1 / 1000000 }'; }
 goal() { awk -v s="$1" -v g="$2" 'BEGIN { if (g == "") print "no goal"; else if (s <= g) print "goal <= " g " MB met"; else print "goal <= " g " MB NOT met" }'; }

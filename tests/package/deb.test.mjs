@@ -325,28 +325,10 @@ describe('installed into a clean container', { concurrency: false }, () => {
         assert.equal(execs[0], '', 'the drop-in resets ExecStart');
         const exec = execs.at(-1).split(/\s+/);
         const pre = last(dropIn, 'ExecStartPre');
-        const hasRenderer = run('test -x /usr/libexec/telemed/janus-config').status === 0;
+        assert.equal(run('test -x /usr/libexec/telemed/janus-config').status, 0, 'the plugin package has the renderer');
         const name = `telemed-debtest-janus-${process.pid}`;
         names.push(name);
-        let launcher;
-        if (hasRenderer) {
-            launcher = unitLauncher(dropIn, { extraPre: [pre] });
-        } else {
-            // Until the renderer is packaged (Engineer I's janus-config), a
-            // stand-in renders the least Janus needs, the plugin's settings
-            // from its packaged jcfg plus its secrets (token keys, controller secret)
-            // from secrets.env.
-            t.diagnostic('renderer not packaged yet: stand-in Janus configuration');
-            const standIn = `
-                d=/run/janus-telemed; m=$(dirname $(dirname $(ls /usr/lib/*/janus/plugins/libjanus_telemed.so)))
-                mkdir -p $d/plugins $d/transports $d/events $d/loggers
-                ln -sf $m/plugins/libjanus_telemed.so $d/plugins/; ln -sf $m/transports/libjanus_http.so $d/transports/
-                cp /etc/janus/janus.transport.http.jcfg $d/
-                printf 'general: {\\n configs_folder = "%s"\\n plugins_folder = "%s/plugins"\\n transports_folder = "%s/transports"\\n events_folder = "%s/events"\\n loggers_folder = "%s/loggers"\\n admin_secret = "%s"\\n}\\nmedia: {\\n}\\nnat: {\\n}\\n' $d $d $d $d $d "$TELEMED_JANUS_ADMIN_SECRET" >$d/janus.jcfg
-                sed "s|^general: {|general: {\\n\\ttoken_keys = \\"$TELEMED_TOKEN_KEYS\\"\\n\\tcontroller_secret = \\"$TELEMED_PLUGIN_SECRET\\"|" \\
-                    /etc/janus/janus.plugin.telemed.jcfg >$d/janus.plugin.telemed.jcfg`;
-            launcher = unitLauncher(dropIn, { extraPre: [`sh -c '${standIn.replaceAll("'", "'\\''")}'`] });
-        }
+        const launcher = unitLauncher(dropIn, { extraPre: [pre] });
         assert.ok(!exec.includes('--daemon') && !exec.includes('-b'), 'janus stays in the foreground');
         podman('run', '-d', '--name', name, '--network=host', '--user', 'root', IMAGE, 'sh', '-c', launcher, 'sh', ...exec);
         // The HTTP transport's port, from the configuration Janus was given.
