@@ -143,29 +143,20 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 CMD ["/us
 ENTRYPOINT ["/usr/local/bin/controller-entrypoint"]
 
 # ------------------------------------------------------------ recorder
-FROM runtime AS recorder
+# The controller image plus the programs of the recording post-processing;
+# it runs only that (no HTTP server, hence no HEALTHCHECK).
+FROM controller AS recorder
 ARG VERSION
 LABEL org.opencontainers.image.title="telemed-recorder" \
-      org.opencontainers.image.description="telemed recording post-processing (telemed-controller --recordings-only, ffmpeg, janus-pp-rec)" \
-      org.opencontainers.image.version="${VERSION}" \
-      org.opencontainers.image.source="https://github.com/telemed/telemed" \
-      org.opencontainers.image.licenses="NOASSERTION" \
-      org.opencontainers.image.vendor="telemed"
-# The packages' checksums first: podman's layer cache does not look into a
-# --mount=type=bind,from=… source, this COPY is what makes a changed .deb
-# rebuild the layer below (and records what the image was built from).
-COPY --from=debs /SHA256SUMS /usr/local/share/telemed/debs.sha256sums
-RUN --mount=type=bind,from=debs,source=/,target=/debs \
-    --mount=type=cache,target=/var/cache/apt,id=telemed-apt-archives,sharing=locked \
+      org.opencontainers.image.description="telemed recording post-processing (telemed-controller --recordings-only, ffmpeg, janus-pp-rec)"
+USER root
+RUN --mount=type=cache,target=/var/cache/apt,id=telemed-apt-archives,sharing=locked \
     --mount=type=cache,target=/var/lib/apt/lists,id=telemed-apt-lists,sharing=locked \
     apt-get update -q \
- && apt-get install -y -q --no-install-recommends /debs/telemed-controller_*.deb ffmpeg janus-tools \
- && rm -f /etc/telemed/secrets.env \
+ && apt-get install -y -q --no-install-recommends ffmpeg janus-tools \
  && rm -rf /var/log/apt /var/log/dpkg.log
-COPY docker/controller-entrypoint /usr/local/bin/controller-entrypoint
+ENV TELEMED_RECORDING_WORKERS=1
 VOLUME ["/var/lib/telemed/recordings"]
 USER telemed
-WORKDIR /var/lib/telemed
-STOPSIGNAL SIGTERM
-ENTRYPOINT ["/usr/local/bin/controller-entrypoint"]
+HEALTHCHECK NONE
 CMD ["--recordings-only"]

@@ -150,22 +150,32 @@ bool migrate_with_retry(db::Pool& pool, const sigset_t& signals, int* signal_out
     }
 }
 
-int serve(const ControllerConfig& cfg, SdNotifier& notifier) {
-    // Block the stop signals before any thread exists: every thread inherits
-    // the mask and the main thread collects them with sigtimedwait.
+// Blocks the stop signals (before any thread exists: every thread inherits
+// the mask and the main thread collects them with sigtimedwait) and ignores
+// SIGPIPE. Returns the blocked set.
+sigset_t block_stop_signals() {
     sigset_t signals;
     sigemptyset(&signals);
     sigaddset(&signals, SIGTERM);
     sigaddset(&signals, SIGINT);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     signal(SIGPIPE, SIG_IGN);
+    return signals;
+}
 
-    db::PoolOptions pool_options;
-    pool_options.call_timeout = std::chrono::milliseconds(cfg.db_call_timeout_ms);
-    pool_options.connect_timeout = std::chrono::milliseconds(cfg.db_call_timeout_ms);
-    pool_options.statement_timeout = std::chrono::milliseconds(cfg.db_statement_timeout_ms);
-    pool_options.lock_timeout = std::chrono::milliseconds(cfg.db_lock_timeout_ms);
-    db::Pool pool(cfg.database_url, cfg.db_pool_size, pool_options);
+db::PoolOptions pool_options(const ControllerConfig& cfg) {
+    db::PoolOptions o;
+    o.call_timeout = std::chrono::milliseconds(cfg.db_call_timeout_ms);
+    o.connect_timeout = std::chrono::milliseconds(cfg.db_call_timeout_ms);
+    o.statement_timeout = std::chrono::milliseconds(cfg.db_statement_timeout_ms);
+    o.lock_timeout = std::chrono::milliseconds(cfg.db_lock_timeout_ms);
+    return o;
+}
+
+int serve(const ControllerConfig& cfg, SdNotifier& notifier) {
+    const sigset_t signals = block_stop_signals();
+
+    db::Pool pool(cfg.database_url, cfg.db_pool_size, pool_options(cfg));
     int early_signal = 0;
     if (!migrate_with_retry(pool, signals, &early_signal)) {
         if (early_signal) {
@@ -404,19 +414,9 @@ bool wait_for_schema(db::Pool& pool, const sigset_t& signals, int* signal_out) {
 // leases (FOR UPDATE SKIP LOCKED, recording_lease_s), so any number of such
 // processes, and controllers with recording_workers > 0, share the queue.
 int serve_recordings_only(const ControllerConfig& cfg, SdNotifier& notifier) {
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGTERM);
-    sigaddset(&signals, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-    signal(SIGPIPE, SIG_IGN);
+    const sigset_t signals = block_stop_signals();
 
-    db::PoolOptions pool_options;
-    pool_options.call_timeout = std::chrono::milliseconds(cfg.db_call_timeout_ms);
-    pool_options.connect_timeout = std::chrono::milliseconds(cfg.db_call_timeout_ms);
-    pool_options.statement_timeout = std::chrono::milliseconds(cfg.db_statement_timeout_ms);
-    pool_options.lock_timeout = std::chrono::milliseconds(cfg.db_lock_timeout_ms);
-    db::Pool pool(cfg.database_url, std::min(cfg.db_pool_size, cfg.recording_workers + 2), pool_options);
+    db::Pool pool(cfg.database_url, std::min(cfg.db_pool_size, cfg.recording_workers + 2), pool_options(cfg));
     notifier.notify("STATUS=waiting for the database schema");
     int early_signal = 0;
     if (!wait_for_schema(pool, signals, &early_signal)) {

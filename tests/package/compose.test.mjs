@@ -10,28 +10,20 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { joinWith } from '../integ/lib/janus.mjs';
 import { ENV, ROOT, api, addParticipant, createSession, eventually, show, transition, uniq } from '../integ/lib/stack.mjs';
+import { artifacts, parseEnv } from './lib.mjs';
 
 const T = { timeout: 240000 };
 
-function parseEnv(text) {
-    const env = {};
-    for (const line of text.split('\n')) {
-        const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-        if (m) env[m[1]] = m[2];
-    }
-    return env;
-}
-const OUT = process.env.TELEMED_PKG_OUT || resolve(process.env.TELEMED_PKG_CACHE || '/var/cache/telemed-test', 'out');
-const IMG = parseEnv(readFileSync(join(OUT, 'images.env'), 'utf8'));
-const STANDIN = parseEnv(readFileSync(join(OUT, 'compose.env'), 'utf8'));
+const IMG = artifacts('images.env');
+const STANDIN = artifacts('compose.env');
 const PODMAN_ENV = { ...process.env, CONTAINERS_CONF: IMG.CONTAINERS_CONF, CONTAINERS_STORAGE_CONF: IMG.CONTAINERS_STORAGE_CONF };
 
 // Ports of this file only (the stack's are 15432, 16379, 13478, 18080…;

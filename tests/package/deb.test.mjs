@@ -7,84 +7,24 @@
 // generated secrets, reinstall, purge), the controller started from its
 // installed unit's ExecStart= line, and Janus loading the packaged plugin.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const OUT = process.env.TELEMED_PKG_OUT ?? '';
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+import { OUT, ROOT, configureVersion, freePort, last, parseEnv, sh, sleep, unitSettings } from './lib.mjs';
 
-function parseEnv(text) {
-    const env = {};
-    for (const line of text.split('\n')) {
-        const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
-        if (!m) continue;
-        let v = m[2];
-        if (v.length >= 2 && v[0] === '"' && v.at(-1) === '"') v = v.slice(1, -1);
-        env[m[1]] = v;
-    }
-    return env;
-}
-
-function configureVersion() {
-    const m = /AC_INIT\(\[telemed\],\s*\[([^\]]+)\]/.exec(readFileSync(join(ROOT, 'configure.ac'), 'utf8'));
-    assert.ok(m, 'configure.ac has AC_INIT([telemed], [VERSION], ...)');
-    return m[1];
-}
-
-function sh(cmd, args, opts = {}) {
-    const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20, ...opts });
-    if (r.error) throw r.error;
-    return r;
-}
 function podman(...args) {
     const r = sh('podman', args);
     assert.equal(r.status, 0, `podman ${args.join(' ')}: ${r.stderr}`);
     return r.stdout;
 }
 
-// [Section] key=value lines of a unit file (repeated keys kept in order).
-function unitSettings(text) {
-    const out = [];
-    let section = '';
-    for (const raw of text.split('\n')) {
-        const line = raw.trim();
-        if (!line || line.startsWith('#') || line.startsWith(';')) continue;
-        const s = /^\[(.+)\]$/.exec(line);
-        if (s) { section = s[1]; continue; }
-        const eq = line.indexOf('=');
-        if (eq > 0) out.push({ section, key: line.slice(0, eq).trim(), value: line.slice(eq + 1).trim() });
-    }
-    return out;
-}
-// The effective value of a single-valued setting ("" resets).
-const last = (settings, key) => settings.filter((s) => s.key === key).map((s) => s.value).at(-1);
 // A list setting with systemd's reset semantics.
 function listOf(settings, key) {
     let v = [];
     for (const s of settings.filter((x) => x.key === key)) v = s.value === '' ? [] : v.concat(s.value.split(/\s+/));
     return v;
-}
-
-function freePort() {
-    return new Promise((res, rej) => {
-        const srv = createServer();
-        srv.once('error', rej);
-        srv.listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => res(port)); });
-    });
-}
-
-async function getJson(url) {
-    const ctl = AbortSignal.timeout(2000);
-    const r = await fetch(url, { signal: ctl });
-    const text = await r.text();
-    let body = null;
-    try { body = JSON.parse(text); } catch { /* not JSON */ }
-    return { status: r.status, body, text };
 }
 
 // The shell that starts a unit's process the way systemd would, in a

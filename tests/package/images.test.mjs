@@ -14,26 +14,18 @@ import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { joinWith } from '../integ/lib/janus.mjs';
-import { ENV, ROOT, addParticipant, createSession, eventually, transition, uniq } from '../integ/lib/stack.mjs';
+import { ENV, addParticipant, createSession, eventually, transition, uniq } from '../integ/lib/stack.mjs';
+import { artifacts, configureVersion } from './lib.mjs';
 
 const T = { timeout: 120000 };
 
 // ------------------------------------------------------------ artifacts
-function parseEnv(text) {
-    const env = {};
-    for (const line of text.split('\n')) {
-        const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-        if (m) env[m[1]] = m[2];
-    }
-    return env;
-}
-const OUT = process.env.TELEMED_PKG_OUT || resolve(process.env.TELEMED_PKG_CACHE || '/var/cache/telemed-test', 'out');
-const IMG = parseEnv(readFileSync(join(OUT, 'images.env'), 'utf8'));
-const VERSION = /AC_INIT\(\[[^\]]*\], *\[([^\]]*)\]/.exec(readFileSync(join(ROOT, 'configure.ac'), 'utf8'))[1];
+const IMG = artifacts('images.env');
+const VERSION = configureVersion();
 const IMAGES = { janus: IMG.TELEMED_IMAGE_JANUS, controller: IMG.TELEMED_IMAGE_CONTROLLER, recorder: IMG.TELEMED_IMAGE_RECORDER };
 
 // podman with the private configuration build.sh used (scripts/lib/podman.sh).

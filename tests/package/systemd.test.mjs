@@ -10,47 +10,15 @@
 // units' namespaces) and starts the units for real, so that the sandbox
 // (seccomp filter, namespaces, no capabilities) is exercised, not only scored.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const OUT = process.env.TELEMED_PKG_OUT ?? '';
+import { OUT, ROOT, all, freePort, last, parseEnv, sh, sleep, unitSettings } from './lib.mjs';
+
 const MAX_EXPOSURE = 2.0;
 // The controller's drain on SIGTERM (controller/main.cpp: server.stop(10 s)).
 const DRAIN_S = 10;
-
-function unitSettings(text) {
-    const out = [];
-    let section = '';
-    for (const raw of text.split('\n')) {
-        const line = raw.trim();
-        if (!line || line.startsWith('#') || line.startsWith(';')) continue;
-        const s = /^\[(.+)\]$/.exec(line);
-        if (s) { section = s[1]; continue; }
-        const eq = line.indexOf('=');
-        if (eq > 0) out.push({ section, key: line.slice(0, eq).trim(), value: line.slice(eq + 1).trim() });
-    }
-    return out;
-}
-const all = (u, key) => u.filter((s) => s.key === key).map((s) => s.value);
-const last = (u, key) => all(u, key).at(-1);
-function parseEnv(text) {
-    const env = {};
-    for (const line of text.split('\n')) {
-        const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
-        if (m) env[m[1]] = m[2];
-    }
-    return env;
-}
-function sh(cmd, args) {
-    const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 16 << 20 });
-    if (r.error) throw r.error;
-    return r;
-}
 
 // The hardening both units share (the issue's list and what
 // systemd-analyze security scores).
@@ -139,15 +107,6 @@ describe('units as installed by the packages', { concurrency: false }, () => {
         });
     }
 });
-
-function freePort() {
-    return new Promise((res, rej) => {
-        const srv = createServer();
-        srv.once('error', rej);
-        srv.listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => res(port)); });
-    });
-}
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 describe('units under systemd as PID 1', { concurrency: false }, () => {
     let image, S;
