@@ -112,6 +112,7 @@ after(() => {
     if (!dir) return;
     compose(['down'], { timeout: 120000 });
     for (const v of ['db', 'redis', 'files', 'recordings']) podman(['volume', 'rm', '-f', `${PROJECT}_${v}`]);
+    podman(['network', 'rm', '-f', `${PROJECT}_default`]);  // podman-compose 1.0.3's down leaves it
     rmSync(dir, { recursive: true, force: true });
 });
 

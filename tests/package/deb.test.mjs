@@ -12,7 +12,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { OUT, ROOT, configureVersion, freePort, last, parseEnv, sh, sleep, unitSettings } from './lib.mjs';
+import { OUT, ROOT, configureVersion, freePort, getJson, last, parseEnv, sh, sleep, unitSettings } from './lib.mjs';
 
 function podman(...args) {
     const r = sh('podman', args);
@@ -126,7 +126,8 @@ describe('the built packages', { concurrency: false }, () => {
             assert.ok(p.includes(f), `janus-plugin-telemed has ${f}`);
         }
         assert.ok(!p.some((f) => f.endsWith('.la')), 'no libtool archive');
-        for (const f of [...c, ...p]) assert.ok(!/secrets/.test(f), `no secrets file shipped: ${f}`);
+        for (const f of [...c, ...p]) assert.ok(!/secrets\.env$|^\/etc\/telemed\/secrets/.test(f), `no secrets file shipped: ${f}`);
+        assert.ok(c.includes('/usr/libexec/telemed/gen-secrets'), 'telemed-controller has the secrets generator');
         assert.deepEqual(control(E.DEB_CONTROLLER, 'conffiles').trim().split('\n'), ['/etc/telemed/telemed-controller.conf']);
         assert.deepEqual(control(E.DEB_PLUGIN, 'conffiles').trim().split('\n'), ['/etc/janus/janus.plugin.telemed.jcfg']);
         // The packaged configs carry no secret values (they come from secrets.env).

@@ -68,3 +68,12 @@ export function freePort() {
         srv.listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => res(port)); });
     });
 }
+
+// GET url (2 s limit): {status, body (parsed JSON or null), text}.
+export async function getJson(url) {
+    const r = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    const text = await r.text();
+    let body = null;
+    try { body = JSON.parse(text); } catch { /* not JSON */ }
+    return { status: r.status, body, text };
+}

@@ -14,6 +14,10 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
     pw=$(mktemp); printf '%s\n' "$POSTGRES_PASSWORD" >"$pw"; chown postgres "$pw"
     as_pg initdb -D "$PGDATA" -U "$user" --pwfile="$pw" --auth-host=scram-sha-256 --auth-local=trust >/dev/null
     rm -f "$pw"
+    # As the official image: every address of the container's network, and
+    # password (scram) logins from any host.
+    echo "listen_addresses = '*'" >>"$PGDATA/postgresql.conf"
+    echo "host all all all scram-sha-256" >>"$PGDATA/pg_hba.conf"
     db="${POSTGRES_DB:-$user}"
     if [ "$db" != postgres ]; then
         as_pg postgres --single -D "$PGDATA" -c listen_addresses= postgres >/dev/null <<SQL
