@@ -170,6 +170,6 @@ describe('compose.yaml with podman-compose', () => {
         await ready();
         const r = await api('GET', `/sessions/${sid}`);
         assert.equal(r.status, 200, show(r));
-        assert.equal(r.json.state, 'active');
+        assert.equal(r.json.status, 'active');
     });
 });
