@@ -76,13 +76,9 @@ RUN groupadd --system --gid 999 telemed \
  && install -d -o telemed -g telemed -m 0750 /var/lib/telemed /var/lib/telemed/files /var/lib/telemed/recordings \
  && install -d -o root -g telemed -m 0750 /etc/telemed
 COPY docker/load-secrets /usr/local/lib/telemed/load-secrets
-
-# ---------------------------------------------------------------- janus
-FROM runtime AS janus
+# Labels of every image (each adds its title and description).
 ARG VERSION
-LABEL org.opencontainers.image.title="telemed-janus" \
-      org.opencontainers.image.description="Janus WebRTC server with janus.plugin.telemed" \
-      org.opencontainers.image.version="${VERSION}" \
+LABEL org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.source="https://github.com/telemed/telemed" \
       org.opencontainers.image.licenses="NOASSERTION" \
       org.opencontainers.image.vendor="telemed"
@@ -90,6 +86,11 @@ LABEL org.opencontainers.image.title="telemed-janus" \
 # --mount=type=bind,from=… source, this COPY is what makes a changed .deb
 # rebuild the layer below (and records what the image was built from).
 COPY --from=debs /SHA256SUMS /usr/local/share/telemed/debs.sha256sums
+
+# ---------------------------------------------------------------- janus
+FROM runtime AS janus
+LABEL org.opencontainers.image.title="telemed-janus" \
+      org.opencontainers.image.description="Janus WebRTC server with janus.plugin.telemed"
 RUN --mount=type=bind,from=debs,source=/,target=/debs \
     --mount=type=cache,target=/var/cache/apt,id=telemed-apt-archives,sharing=locked \
     --mount=type=cache,target=/var/lib/apt/lists,id=telemed-apt-lists,sharing=locked \
@@ -109,19 +110,10 @@ ENTRYPOINT ["/usr/local/bin/janus-entrypoint"]
 
 # ---------------------------------------------------------- controller
 FROM runtime AS controller
-ARG VERSION
 LABEL org.opencontainers.image.title="telemed-controller" \
-      org.opencontainers.image.description="telemed control daemon: REST API, web app, OpenAPI" \
-      org.opencontainers.image.version="${VERSION}" \
-      org.opencontainers.image.source="https://github.com/telemed/telemed" \
-      org.opencontainers.image.licenses="NOASSERTION" \
-      org.opencontainers.image.vendor="telemed"
+      org.opencontainers.image.description="telemed control daemon: REST API, web app, OpenAPI"
 # curl for the HEALTHCHECK: libcurl is in the image anyway (the controller
 # links it), the curl binary adds about 0.3 MB.
-# The packages' checksums first: podman's layer cache does not look into a
-# --mount=type=bind,from=… source, this COPY is what makes a changed .deb
-# rebuild the layer below (and records what the image was built from).
-COPY --from=debs /SHA256SUMS /usr/local/share/telemed/debs.sha256sums
 RUN --mount=type=bind,from=debs,source=/,target=/debs \
     --mount=type=cache,target=/var/cache/apt,id=telemed-apt-archives,sharing=locked \
     --mount=type=cache,target=/var/lib/apt/lists,id=telemed-apt-lists,sharing=locked \
@@ -146,7 +138,6 @@ ENTRYPOINT ["/usr/local/bin/controller-entrypoint"]
 # The controller image plus the programs of the recording post-processing;
 # it runs only that (no HTTP server, hence no HEALTHCHECK).
 FROM controller AS recorder
-ARG VERSION
 LABEL org.opencontainers.image.title="telemed-recorder" \
       org.opencontainers.image.description="telemed recording post-processing (telemed-controller --recordings-only, ffmpeg, janus-pp-rec)"
 USER root
