@@ -12,7 +12,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { OUT, ROOT, configureVersion, freePort, getJson, last, parseEnv, sh, sleep, unitSettings } from './lib.mjs';
+import { OUT, ROOT, configureVersion, freePort, getJson, last, notUpYet, parseEnv, sh, sleep, unitSettings } from './lib.mjs';
 
 function podman(...args) {
     const r = sh('podman', args);
@@ -238,7 +238,7 @@ describe('installed into a clean container', { concurrency: false }, () => {
             try {
                 const r = await getJson(`http://127.0.0.1:${port}/readyz`);
                 if (r.body?.checks?.postgres === 'ok' && r.body?.checks?.redis === 'ok') { ready = r; break; }
-            } catch { /* not listening yet */ }
+            } catch (e) { if (!notUpYet(e)) throw e; }
             if (podman('inspect', '--format', '{{.State.Running}}', name).trim() !== 'true') break;
             await sleep(250);
         }
@@ -284,11 +284,12 @@ describe('installed into a clean container', { concurrency: false }, () => {
                     port = Number(/^\s*port\s*=\s*(\d+)/m.exec(general)?.[1] ?? 8088);
                 }
             }
-            try {
-                if (!port) throw new Error('no configuration yet');
-                const r = await getJson(`http://127.0.0.1:${port}/janus/info`);
-                if (r.status === 200 && r.body?.janus === 'server_info') { info = r.body; break; }
-            } catch { /* not yet */ }
+            if (port) {
+                try {
+                    const r = await getJson(`http://127.0.0.1:${port}/janus/info`);
+                    if (r.status === 200 && r.body?.janus === 'server_info') { info = r.body; break; }
+                } catch (e) { if (!notUpYet(e)) throw e; }
+            }
             if (podman('inspect', '--format', '{{.State.Running}}', name).trim() !== 'true') break;
             await sleep(250);
         }

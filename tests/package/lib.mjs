@@ -69,6 +69,15 @@ export function freePort() {
     });
 }
 
+// Whether e is what polling a server that is not up yet throws: connection
+// refused or reset, or the time limit. Anything else (a TypeError of the test,
+// a server answering something unparseable) is a defect: callers rethrow it.
+export function notUpYet(e) {
+    const code = e?.cause?.code ?? e?.code;
+    return e?.name === 'TimeoutError' || e?.name === 'AbortError'
+        || ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET'].includes(code);
+}
+
 // GET url (2 s limit): {status, body (parsed JSON or null), text}.
 export async function getJson(url) {
     const r = await fetch(url, { signal: AbortSignal.timeout(2000) });

@@ -14,7 +14,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { OUT, ROOT, all, freePort, last, parseEnv, sh, sleep, unitSettings } from './lib.mjs';
+import { OUT, ROOT, all, freePort, last, notUpYet, parseEnv, sh, sleep, unitSettings } from './lib.mjs';
 
 const MAX_EXPOSURE = 2.0;
 // The controller's drain on SIGTERM (controller/main.cpp: server.stop(10 s)).
@@ -161,7 +161,7 @@ describe('units under systemd as PID 1', { concurrency: false }, () => {
                 const r = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(2000) });
                 const body = await r.json();
                 if (body?.checks?.postgres === 'ok' && body?.checks?.redis === 'ok') ready = { status: r.status, body };
-            } catch { /* not yet */ }
+            } catch (e) { if (!notUpYet(e)) throw e; }
             if (!ready) await sleep(250);
         }
         assert.ok(ready, `/readyz reported postgres and redis ok within 40 s:\n${journal('telemed-controller')}`);
@@ -197,7 +197,7 @@ describe('units under systemd as PID 1', { concurrency: false }, () => {
                 const res = await fetch(`http://127.0.0.1:${port}/janus/info`, { signal: AbortSignal.timeout(2000) });
                 const b = await res.json();
                 if (b?.janus === 'server_info') info = b;
-            } catch { /* not yet */ }
+            } catch (e) { if (!notUpYet(e)) throw e; }
             if (!info) await sleep(250);
         }
         assert.ok(info, `Janus answered info:\n${journal('janus')}`);
