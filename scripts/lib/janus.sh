@@ -87,6 +87,15 @@ janus_write_conf() {
     if [[ -n "$ICE_IF" ]]; then
         jcfg_set "$j" nat ice_enforce_list "$(jcfg_quote "$ICE_IF")"
     fi
+    # TELEMED_JANUS_SET="section.key=value …": more janus.jcfg settings, after
+    # the ones above (tests/bench/capacity.sh measures core settings with it,
+    # e.g. "media.twcc_period=500 media.max_nack_queue=300").
+    local kv
+    for kv in ${TELEMED_JANUS_SET:-}; do
+        [[ "$kv" =~ ^([a-z_]+)\.([a-z_0-9]+)=([A-Za-z0-9_.:-]+)$ ]] \
+            || die "TELEMED_JANUS_SET: bad item '$kv' (section.key=value; value: letters, digits, _.:-)"
+        jcfg_set "$j" "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" "${BASH_REMATCH[3]}"
+    done
     jcfg_set "$etc/janus.transport.http.jcfg" general port "$JANUS_HTTP_PORT"
     jcfg_set "$etc/janus.transport.http.jcfg" admin admin_port "$JANUS_ADMIN_PORT"
     jcfg_set "$etc/janus.transport.websockets.jcfg" general ws_port "$JANUS_WS_PORT"
@@ -126,10 +135,14 @@ janus_write_conf() {
     if [[ -n "${TELEMED_PLUGIN_MAX_ROOMS:-}" ]]; then
         jcfg_set "$pconf" general max_rooms "$TELEMED_PLUGIN_MAX_ROOMS"
     fi
-    # Chat benchmark (tests/bench/chat.sh): "key=value ..." of numeric chat_* keys.
-    local kv
+    # Chat benchmark (tests/bench/chat.sh): "key=value ..." of numeric chat_* keys;
+    # TELEMED_PLUGIN_SET the same for any numeric key (max_participants_per_room=20).
     for kv in ${TELEMED_PLUGIN_CHAT_SET:-}; do
         [[ "$kv" =~ ^(chat_[a-z_]+)=([0-9]+)$ ]] || die "TELEMED_PLUGIN_CHAT_SET: bad item '$kv'"
+        jcfg_set "$pconf" general "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
+    done
+    for kv in ${TELEMED_PLUGIN_SET:-}; do
+        [[ "$kv" =~ ^([a-z_]+)=([0-9]+)$ ]] || die "TELEMED_PLUGIN_SET: bad item '$kv' (key=number)"
         jcfg_set "$pconf" general "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
     done
     local k

@@ -371,8 +371,10 @@ async function tmPublish(h, stream, slots) {
         pc.addTransceiver('video', { direction: 'recvonly' });
     }
     await pc.setLocalDescription(await pc.createOffer());
+    mark('offer_set');
     const body = { request: 'configure', sources: sources.map((s) => ({ mid: s.tr.mid, source: s.source })) };
     const r = await h.message(body, pc.localDescription);
+    mark('answer_rx');
     if (!r.jsep) throw new Error('configure answered without jsep');
     await h.setRemote(r.jsep);
     return { pc, configured: r.plugindata.data };
