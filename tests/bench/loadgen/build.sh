@@ -22,5 +22,5 @@ ln -s "$here" "$b/gopath/src/loadgen"
 case "$out" in /*) ;; *) out="$PWD/$out" ;; esac
 mkdir -p "$(dirname "$out")"
 ( cd "$b/gopath/src/loadgen" &&
-  GO111MODULE=off GOPATH="$b/gopath:/usr/share/gocode" GOPROXY=off GOFLAGS= GOCACHE="${TMPDIR:-/tmp}/telemed-loadgen-gocache" \
+  GO111MODULE=off GOPATH="$b/gopath:/usr/share/gocode" GOPROXY=off GOFLAGS='' GOCACHE="${TMPDIR:-/tmp}/telemed-loadgen-gocache" \
       go build -o "$out" loadgen )

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math/rand"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,7 +29,7 @@ var (
 	t0        = time.Now() // process start: the origin of every timestamp
 )
 
-func sinceStart() int64 { return int64(time.Since(t0)) }
+var debugRx = os.Getenv("LOADGEN_DEBUG") == "1"
 
 // countingInterceptor counts the RTP packets the tracks write (before the
 // NACK responder: retransmissions are not counted).
@@ -227,6 +228,9 @@ func (p *peer) receive(t *webrtc.TrackRemote) {
 			p.firstVideo.CompareAndSwap(0, int64(now))
 		}
 		s.update(&pkt, n, now)
+		if debugRx && s.packets < 12 {
+			logf("rx %s ssrc %d seq %d ts %d at %.1f ms", s.kind, pkt.SSRC, pkt.SequenceNumber, pkt.Timestamp, float64(now)/1e6)
+		}
 	}
 }
 
