@@ -63,7 +63,7 @@ func parseFlags() config {
 	flag.IntVar(&c.janusPID, "janus-pid", 0, "Janus PID for its CPU (default: JANUS_PID of stack.env)")
 	flag.IntVar(&c.storm, "storm", 0, "storm mode: participants joining (1..2000)")
 	flag.Float64Var(&c.stormOver, "storm-over", 10, "storm: seconds the joins are spread over (0..600)")
-	flag.IntVar(&c.parallel, "parallel", 8, "rooms set up at once (1..64)")
+	flag.IntVar(&c.parallel, "parallel", 8, "joins in flight at once, over all rooms (1..64)")
 	flag.IntVar(&c.wsConns, "ws-conns", 4, "WebSocket connections to Janus shared by the sessions (1..64)")
 	flag.IntVar(&c.maxFailures, "max-failures", 0, "set-up failures tolerated before the run is invalid")
 	flag.Int64Var(&c.seed, "seed", 0, "random seed (0: from the clock)")
@@ -161,24 +161,57 @@ func (r *runner) subscribeAll(rm *room, p *peer) error {
 	return nil
 }
 
-// setupRoom joins the room's peers one after the other (videoroom: the
-// publishers first, then the subscriptions).
+// setupRoom joins the room's senders one after the other (videoroom: they
+// publish), then the rest in parallel (telemed: the receivers join;
+// videoroom: every peer subscribes to the feeds of the others). r.joins
+// bounds the joins in flight over all rooms.
 func (r *runner) setupRoom(c *config, rm *room, fails *failures, rng *rand.Rand) {
 	for k := 0; k < c.size; k++ {
-		p := newPeer(rm.idx, rm.idx*c.size+k, k < c.senders)
-		rm.peers = append(rm.peers, p)
-		p.joinStart = time.Now()
-		if err := r.joinPeer(c, rm, p, rng); err != nil {
-			fails.add(fmt.Errorf("room %d peer %d: %w", rm.idx, k, err))
-		}
+		rm.peers = append(rm.peers, newPeer(rm.idx, rm.idx*c.size+k, k < c.senders))
 	}
-	if c.plugin == "videoroom" {
-		for _, p := range rm.peers {
-			if err := r.subscribeAll(rm, p); err != nil {
-				fails.add(fmt.Errorf("room %d peer %d subscribe: %w", rm.idx, p.idx, err))
+	var mu sync.Mutex // rm.feeds
+	one := func(p *peer, sub bool, seed int64) {
+		r.joins <- struct{}{}
+		defer func() { <-r.joins }()
+		var err error
+		if !sub {
+			p.joinStart = time.Now()
+			if c.plugin == "telemed" {
+				err = r.telemedJoin(p, rm.sessionID, rand.New(rand.NewSource(seed)))
+			} else {
+				var feed uint64
+				if feed, err = r.videoRoomPublish(p, rm.vrRoom, rand.New(rand.NewSource(seed))); err == nil {
+					mu.Lock()
+					rm.feeds[p] = feed
+					mu.Unlock()
+				}
 			}
+		} else {
+			if p.joinStart.IsZero() {
+				p.joinStart = time.Now()
+			}
+			err = r.subscribeAll(rm, p)
+		}
+		if err != nil {
+			fails.add(fmt.Errorf("room %d peer %d: %w", rm.idx, p.idx, err))
 		}
 	}
+	for _, p := range rm.peers[:c.senders] {
+		one(p, false, rng.Int63())
+	}
+	var wg sync.WaitGroup
+	for _, p := range rm.peers {
+		sub := c.plugin == "videoroom"
+		if !sub && p.sender {
+			continue
+		}
+		wg.Add(1)
+		go func(p *peer, seed int64) {
+			defer wg.Done()
+			one(p, sub, seed)
+		}(p, rng.Int63())
+	}
+	wg.Wait()
 }
 
 func (r *runner) teardown(rooms []*room) {
@@ -392,6 +425,7 @@ type output struct {
 	JoinToFirst   dist           `json:"join_to_first_packet_ms"`
 	JoinToVideo   dist           `json:"join_to_first_video_ms"`
 	NoMedia       int            `json:"peers_without_media"`
+	AddRetries    int64          `json:"participant_add_retries"`
 }
 
 func main() {
@@ -417,7 +451,8 @@ func main() {
 		die(1, "%v", err)
 	}
 	defer pool.close()
-	r := &runner{env: env, pool: pool, api: api, media: med, vrTok: stockJanusToken(env, pluginVideoRoom)}
+	r := &runner{env: env, pool: pool, api: api, media: med, vrTok: stockJanusToken(env, pluginVideoRoom),
+		joins: make(chan struct{}, c.parallel)}
 	out := output{Mode: "steady", Plugin: c.plugin, Rooms: c.rooms, Size: c.size, Senders: c.senders,
 		Media: map[string]any{
 			"video_kbps": c.media.VideoKbps, "video_frames": len(med.video), "key_frames": len(med.keyframes),
@@ -449,6 +484,7 @@ func main() {
 		out.Window = r.measure(&c, rooms)
 	}
 	out.JoinToFirst, out.JoinToVideo, out.NoMedia = joinFigures(rooms, c.storm > 0)
+	out.AddRetries = addRetries.Load()
 	r.teardown(rooms)
 	enc := json.NewEncoder(os.Stdout)
 	enc.SetIndent("", "  ")
@@ -461,25 +497,19 @@ func main() {
 func (r *runner) setupAll(c *config, fails *failures, rng *rand.Rand) []*room {
 	rooms := make([]*room, c.rooms)
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, c.parallel)
 	for i := 0; i < c.rooms; i++ {
 		rm, err := r.newRoom(c, i)
 		if err != nil {
 			fails.add(fmt.Errorf("room %d: %w", i, err))
-			rm = &room{idx: i, feeds: map[*peer]uint64{}}
-		}
-		rooms[i] = rm
-		if err != nil {
+			rooms[i] = &room{idx: i, feeds: map[*peer]uint64{}}
 			continue
 		}
-		seed := rng.Int63()
+		rooms[i] = rm
 		wg.Add(1)
-		sem <- struct{}{}
-		go func(rm *room) {
+		go func(rm *room, seed int64) {
 			defer wg.Done()
 			r.setupRoom(c, rm, fails, rand.New(rand.NewSource(seed)))
-			<-sem
-		}(rm)
+		}(rm, rng.Int63())
 	}
 	wg.Wait()
 	logf("%s: %d rooms of %d set up, %d failures", c.plugin, c.rooms, c.size, fails.n)

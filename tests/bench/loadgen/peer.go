@@ -362,20 +362,26 @@ func (s *sendTracks) start(m *mediaFiles, stop <-chan struct{}, rng *rand.Rand) 
 	}
 }
 
+// loop calls send every `every`, on a schedule: a late tick is caught up
+// at once (up to 5 intervals behind; beyond that the schedule restarts), so
+// the offered rate does not sag when the client is descheduled.
 func (s *sendTracks) loop(stop <-chan struct{}, phase, every time.Duration, send func(int) int, i int) {
-	select {
-	case <-stop:
-		return
-	case <-time.After(phase):
-	}
-	t := time.NewTicker(every)
+	next := time.Now().Add(phase)
+	t := time.NewTimer(phase)
 	defer t.Stop()
 	for {
 		select {
 		case <-stop:
 			return
 		case <-t.C:
-			i = send(i)
 		}
+		for !time.Now().Before(next) {
+			i = send(i)
+			next = next.Add(every)
+			if time.Since(next) > 5*every {
+				next = time.Now().Add(every)
+			}
+		}
+		t.Reset(time.Until(next))
 	}
 }

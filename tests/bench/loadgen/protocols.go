@@ -34,6 +34,7 @@ type runner struct {
 	api   *webrtc.API
 	media *mediaFiles
 	vrTok string
+	joins chan struct{} // bounds the joins in flight
 }
 
 // ---------------------------------------------------------------- telemed

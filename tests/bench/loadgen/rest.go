@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -129,6 +130,8 @@ func (env stackEnv) createTelemedSession(kind string) (string, error) {
 	return s.ID, env.api("/sessions/"+s.ID+"/start", nil, nil)
 }
 
+var addRetries atomic.Int64
+
 type joinObject struct {
 	Token      string `json:"token"`
 	JanusToken string `json:"janus_token"`
@@ -139,8 +142,18 @@ func (env stackEnv) addParticipant(sessionID string) (joinObject, error) {
 	var r struct {
 		Join joinObject `json:"join"`
 	}
-	err := env.api("/sessions/"+sessionID+"/participants",
-		map[string]any{"user_id": fmt.Sprintf("loadgen-%08x", rand.Uint32()), "role": "doctor"}, &r)
+	// Concurrent adds to one session may answer 409 concurrent-change
+	// ("retry"): retried up to 5 times after a short random pause.
+	var err error
+	for attempt := 0; attempt < 6; attempt++ {
+		err = env.api("/sessions/"+sessionID+"/participants",
+			map[string]any{"user_id": fmt.Sprintf("loadgen-%08x", rand.Uint32()), "role": "doctor"}, &r)
+		if err == nil || !strings.Contains(err.Error(), "concurrent-change") {
+			break
+		}
+		addRetries.Add(1)
+		time.Sleep(time.Duration(10+rand.Intn(40*(attempt+1))) * time.Millisecond)
+	}
 	if err == nil && r.Join.Token == "" {
 		err = fmt.Errorf("participant add: no join token")
 	}

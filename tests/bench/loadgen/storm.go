@@ -21,20 +21,33 @@ func (r *runner) storm(c *config, out *output, fails *failures, rng *rand.Rand) 
 	nRooms := (c.storm + c.size - 2) / (c.size - 1)
 	rooms := make([]*room, 0, nRooms)
 	hostFails := &failures{}
+	var hmu sync.Mutex
+	var hwg sync.WaitGroup
+	sem := make(chan struct{}, c.parallel)
 	for i := 0; i < nRooms; i++ {
-		rm, err := r.newRoom(c, i)
-		if err != nil {
-			hostFails.add(err)
-			continue
-		}
-		host := newPeer(i, i*c.size, true)
-		rm.peers = append(rm.peers, host)
-		host.joinStart = time.Now()
-		if err := r.joinPeer(c, rm, host, rng); err != nil {
-			hostFails.add(fmt.Errorf("host %d: %w", i, err))
-		}
-		rooms = append(rooms, rm)
+		seed := rng.Int63()
+		hwg.Add(1)
+		sem <- struct{}{}
+		go func(i int) {
+			defer hwg.Done()
+			defer func() { <-sem }()
+			rm, err := r.newRoom(c, i)
+			if err != nil {
+				hostFails.add(err)
+				return
+			}
+			host := newPeer(i, i*c.size, true)
+			rm.peers = append(rm.peers, host)
+			host.joinStart = time.Now()
+			if err := r.joinPeer(c, rm, host, rand.New(rand.NewSource(seed))); err != nil {
+				hostFails.add(fmt.Errorf("host %d: %w", i, err))
+			}
+			hmu.Lock()
+			rooms = append(rooms, rm)
+			hmu.Unlock()
+		}(i)
 	}
+	hwg.Wait()
 	if hostFails.n > 0 || len(rooms) == 0 {
 		fails.add(fmt.Errorf("%d of %d hosts failed: %v", hostFails.n, nRooms, hostFails.sample))
 		return rooms
