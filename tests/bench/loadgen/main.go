@@ -21,6 +21,8 @@ import (
 	"math/rand"
 	"os"
 	"runtime"
+	"runtime/debug"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -39,6 +41,7 @@ type config struct {
 	parallel, wsConns, maxFailures int
 	seed                           int64
 	media                          mediaParams
+	cpuProfile                     string
 }
 
 func logf(format string, a ...any) {
@@ -69,6 +72,7 @@ func parseFlags() config {
 	flag.Int64Var(&c.seed, "seed", 0, "random seed (0: from the clock)")
 	flag.IntVar(&c.media.VideoKbps, "video-kbps", 800, "VP8 bit rate (100..4000)")
 	flag.IntVar(&c.media.Seconds, "media-seconds", 20, "length of the looped media (5..120)")
+	flag.StringVar(&c.cpuProfile, "cpuprofile", "", "write a Go CPU profile of the window to this file")
 	flag.Parse()
 	c.media.Width, c.media.Height, c.media.FPS = 640, 360, 30
 	bad := func(ok bool, what string) {
@@ -430,6 +434,8 @@ type output struct {
 
 func main() {
 	c := parseFlags()
+	// Fewer collections: the client's heap is mostly pion's packet buffers.
+	debug.SetGCPercent(400)
 	rng := rand.New(rand.NewSource(c.seed))
 	env, err := loadStackEnv(c.stack)
 	if err != nil {
@@ -554,6 +560,12 @@ func (r *runner) measure(c *config, rooms []*room) map[string]any {
 	logf("warm-up %.0f s, window %.0f s", c.warmup, c.window)
 	time.Sleep(time.Duration(c.warmup * float64(time.Second)))
 	s0 := takeSample(rooms, c.janusPID)
+	if c.cpuProfile != "" {
+		if f, err := os.Create(c.cpuProfile); err == nil {
+			_ = pprof.StartCPUProfile(f)
+			defer func() { pprof.StopCPUProfile(); f.Close() }()
+		}
+	}
 	time.Sleep(time.Duration(c.window * float64(time.Second)))
 	s1 := takeSample(rooms, c.janusPID)
 	wall := s1.at.Sub(s0.at).Seconds()

@@ -26,7 +26,7 @@ import (
 	"github.com/pion/webrtc/v3"
 )
 
-const connectTimeout = 20 * time.Second
+const connectTimeout = 30 * time.Second
 
 type runner struct {
 	env   stackEnv
