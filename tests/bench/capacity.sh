@@ -16,7 +16,8 @@
 #          used more than 85 % of its core counts as failed and is marked
 #          "client-bound": the capacity is then a lower bound.
 #   storm  100 participants joining within 10 s, each into a 1:1 room whose
-#          host already sends: p50/p95 join -> first packet received and
+#          host already sends (the joiner receives only, BENCH_STORM_SENDERS=2
+#          makes it send too): p50/p95 join -> first packet received and
 #          failures (goal 0 failures, p95 <= 2 s); telemed, then videoroom
 #   all    the three (default)
 #
@@ -38,6 +39,7 @@
 #   BENCH_B2_WINDOW      seconds per B2 step (10)
 #   BENCH_STORM          participants (100)           BENCH_STORM_OVER  seconds (10)
 #   BENCH_STORM_PLUGINS  "telemed videoroom"
+#   BENCH_STORM_SIZE     room size, host included (2)  BENCH_STORM_SENDERS  senders per room (1)
 #   BENCH_JANUS_EVENT_LOOPS  Janus event_loops (scripts/lib/janus.sh default: one per core)
 #   BENCH_JANUS_EVENTS   0: no event handler (default 1, as deployed)
 #   TELEMED_BUILD_DIR    binaries measured (./build); or TELEMED_PLUGIN_SO
@@ -59,6 +61,8 @@ STORM=${BENCH_STORM:-100};        num_or_die BENCH_STORM "$STORM"
 STORM_OVER=${BENCH_STORM_OVER:-10}; num_or_die BENCH_STORM_OVER "$STORM_OVER"
 B1_POINTS=${BENCH_B1_POINTS:-"20:2:2 40:2:2 60:2:2 20:5:1 10:20:1"}
 STORM_PLUGINS=${BENCH_STORM_PLUGINS:-"telemed videoroom"}
+STORM_SIZE=${BENCH_STORM_SIZE:-2};       num_or_die BENCH_STORM_SIZE "$STORM_SIZE"
+STORM_SENDERS=${BENCH_STORM_SENDERS:-1}; num_or_die BENCH_STORM_SENDERS "$STORM_SENDERS"
 for p in $B1_POINTS; do
     [[ "$p" =~ ^[0-9]+:[0-9]+:[0-9]+$ ]] || { echo "capacity.sh: BENCH_B1_POINTS item '$p' is not rooms:size:senders" >&2; exit 2; }
 done
@@ -177,7 +181,8 @@ if [[ "${1:-}" == __inner ]]; then
     if [[ "$what" == all || "$what" == storm ]]; then
         echo "== storm: $STORM participants joining over $STORM_OVER s" >&2
         for plugin in $STORM_PLUGINS; do
-            run "storm-$plugin" "$plugin" 2 --storm "$STORM" --storm-over "$STORM_OVER" --size 2 --senders 2 \
+            run "storm-$plugin" "$plugin" 2 --storm "$STORM" --storm-over "$STORM_OVER" \
+                --size "$STORM_SIZE" --senders "$STORM_SENDERS" \
                 --max-failures "$STORM" || rc=1
         done
     fi
@@ -278,7 +283,7 @@ if [[ "$what" == all || "$what" == b2 ]] && [[ -s "$work/b2.result" ]]; then
 fi
 if [[ "$what" == all || "$what" == storm ]]; then
     echo
-    echo "storm: $STORM participants joining over $STORM_OVER s into 1:1 rooms whose host already sends"
+    echo "storm: $STORM participants joining over $STORM_OVER s into rooms of $STORM_SIZE whose host already sends ($STORM_SENDERS sender(s) per room)"
     for plugin in $STORM_PLUGINS; do
         f="$work/runs/storm-$plugin.json"
         [[ -s "$f" ]] || { echo "  $plugin: no result"; continue; }

@@ -113,6 +113,12 @@ type failures struct {
 	sample []string
 }
 
+func (f *failures) count() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.n
+}
+
 func (f *failures) add(err error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -177,6 +183,10 @@ func (r *runner) setupRoom(c *config, rm *room, fails *failures, rng *rand.Rand)
 	one := func(p *peer, sub bool, seed int64) {
 		r.joins <- struct{}{}
 		defer func() { <-r.joins }()
+		// Past --max-failures the run is invalid anyway: stop joining.
+		if fails.count() > c.maxFailures {
+			return
+		}
 		var err error
 		if !sub {
 			p.joinStart = time.Now()
