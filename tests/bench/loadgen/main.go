@@ -255,7 +255,7 @@ func (r *runner) teardown(rooms []*room) {
 
 // checkSRTP: every handle with a PeerConnection must have negotiated the
 // pinned profile (Admin API handle_info).
-func (r *runner) checkSRTP(rooms []*room) (ok int, bad []string) {
+func (r *runner) checkSRTP(rooms []*room, fails *failures) (ok int, bad []string) {
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 8)
@@ -273,6 +273,10 @@ func (r *runner) checkSRTP(rooms []*room) (ok int, bad []string) {
 					mu.Lock()
 					if prof == srtpProfileName {
 						ok++
+					} else if prof == "none" || prof == "" {
+						// Janus gave up on this handle's DTLS ("DTLS taking too
+						// much time"): a failed peer, not another profile.
+						fails.add(fmt.Errorf("session %d handle %d: Janus reports no SRTP (DTLS not completed on its side)", h.s.id, h.id))
 					} else if len(bad) < 5 {
 						bad = append(bad, prof)
 					} else {
@@ -486,15 +490,15 @@ func main() {
 		rooms = r.setupAll(&c, fails, rng)
 	}
 	out.SetupSeconds = round(time.Since(setupStart).Seconds(), 2)
-	out.Failures, out.FailureSample = fails.n, fails.sample
 	for _, rm := range rooms {
 		out.Peers += len(rm.peers)
 		for _, p := range rm.peers {
 			out.PeerConns += len(p.pcs)
 		}
 	}
-	okN, bad := r.checkSRTP(rooms)
+	okN, bad := r.checkSRTP(rooms, fails)
 	out.SRTP = map[string]any{"pinned": srtpProfileName, "handles_ok": okN, "handles_other": bad}
+	out.Failures, out.FailureSample = fails.n, fails.sample
 	out.Valid = len(bad) == 0 && fails.n <= c.maxFailures
 	if out.Valid && c.storm == 0 {
 		out.Window = r.measure(&c, rooms)
