@@ -172,6 +172,20 @@ type peer struct {
 	streams      []*rxStream
 	stop         chan struct{}
 	stopOnce     sync.Once
+	marks        map[string]time.Duration // join phases, from joinStart (first mark of a name wins)
+}
+
+// mark records when a join phase ended (storm: where the time goes).
+func (p *peer) mark(name string) {
+	d := time.Since(p.joinStart)
+	p.mu.Lock()
+	if p.marks == nil {
+		p.marks = map[string]time.Duration{}
+	}
+	if _, ok := p.marks[name]; !ok {
+		p.marks[name] = d
+	}
+	p.mu.Unlock()
 }
 
 func newPeer(room, idx int, sender bool) *peer {

@@ -46,11 +46,13 @@ func (r *runner) telemedJoin(p *peer, sessionID string, rng *rand.Rand) error {
 	if err != nil {
 		return err
 	}
+	p.mark("1_rest_add")
 	s, err := r.pool.createSession(jo.JanusToken)
 	if err != nil {
 		return err
 	}
 	p.session = s
+	p.mark("1b_janus_session")
 	h, err := s.attach(pluginTelemed)
 	if err != nil {
 		return err
@@ -67,6 +69,7 @@ func (r *runner) telemedJoin(p *peer, sessionID string, rng *rand.Rand) error {
 	if joined.Telemed != "joined" || (joined.Status != "" && joined.Status != "admitted") {
 		return fmt.Errorf("telemed join answered %q status %q", joined.Telemed, joined.Status)
 	}
+	p.mark("2_plugin_joined")
 	x, err := p.newPC(r.api)
 	if err != nil {
 		return err
@@ -113,6 +116,7 @@ func (r *runner) telemedJoin(p *peer, sessionID string, rng *rand.Rand) error {
 	if m.Jsep == nil || m.Jsep.Type != "answer" {
 		return fmt.Errorf("telemed configure answered without an answer")
 	}
+	p.mark("3_answer")
 	if err := x.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: m.Jsep.SDP}); err != nil {
 		return err
 	}
@@ -121,6 +125,7 @@ func (r *runner) telemedJoin(p *peer, sessionID string, rng *rand.Rand) error {
 	if err := x.waitConnected(connectTimeout); err != nil {
 		return fmt.Errorf("telemed PeerConnection: %w", err)
 	}
+	p.mark("4_connected")
 	if tracks != nil {
 		tracks.start(r.media, p.stop, rng)
 	}
@@ -213,6 +218,7 @@ func (r *runner) videoRoomSubscribe(p *peer, room, feed uint64) error {
 	if m.Jsep == nil || m.Jsep.Type != "offer" {
 		return fmt.Errorf("videoroom subscriber join: no offer")
 	}
+	p.mark("2_plugin_joined")
 	x, err := p.newPC(r.api)
 	if err != nil {
 		return err
@@ -225,10 +231,12 @@ func (r *runner) videoRoomSubscribe(p *peer, room, feed uint64) error {
 	if _, err := h.message(map[string]any{"request": "start"}, ans); err != nil {
 		return err
 	}
+	p.mark("3_answer")
 	p.mediaHandles = append(p.mediaHandles, h)
 	if err := x.waitConnected(connectTimeout); err != nil {
 		return fmt.Errorf("videoroom subscriber: %w", err)
 	}
+	p.mark("4_connected")
 	return nil
 }
 
@@ -241,6 +249,7 @@ func (r *runner) ensureSession(p *peer) error {
 		return err
 	}
 	p.session = s
+	p.mark("1b_janus_session")
 	return nil
 }
 

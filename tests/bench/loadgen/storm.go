@@ -117,8 +117,24 @@ func (r *runner) storm(c *config, out *output, fails *failures, rng *rand.Rand) 
 		}(js[j])
 	}
 	wg.Wait()
+	phases := map[string][]float64{}
+	for _, jn := range js {
+		jn.p.mu.Lock()
+		for k, d := range jn.p.marks {
+			phases[k] = append(phases[k], float64(d)/1e6)
+		}
+		jn.p.mu.Unlock()
+		if f := jn.p.firstRx.Load(); f > 0 {
+			phases["5_first_packet"] = append(phases["5_first_packet"], float64(f-int64(jn.p.joinStart.Sub(t0)))/1e6)
+		}
+	}
+	phaseDist := map[string]dist{}
+	for k, v := range phases {
+		phaseDist[k] = distOf(v, 1)
+	}
 	out.Storm = map[string]any{
-		"participants": c.storm, "over_s": c.stormOver, "hosts": len(rooms),
+		"phases_ms_from_join_start": phaseDist,
+		"participants":              c.storm, "over_s": c.stormOver, "hosts": len(rooms),
 		"join_to_connected_ms": distOf(connected, 1),
 		"took_s":               round(time.Since(start).Seconds(), 2),
 	}
