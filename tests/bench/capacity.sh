@@ -191,7 +191,7 @@ fi
 
 # ------------------------------------------------------------ outer phase
 what="${1:-all}"
-case "$what" in all|b1|b2|storm) ;; *) sed -n '2,45p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;; esac
+case "$what" in all|b1|b2|storm) ;; *) sed -n '2,46p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;; esac
 (( EUID == 0 )) || { echo "capacity.sh: needs root (network namespace)" >&2; exit 1; }
 for c in janus ffmpeg ip jq curl taskset; do
     command -v "$c" >/dev/null || { echo "capacity.sh: '$c' missing: run scripts/setup-deps" >&2; exit 1; }
