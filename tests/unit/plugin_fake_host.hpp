@@ -267,10 +267,34 @@ struct Fixture {
     std::deque<std::string> kept;  // C strings handed to test bodies
     std::string last_admin;
     int txn_counter = 0;
+    // The plugin's worker thread runs (start_worker below): requests are
+    // answered on it, so the helpers wait for the answer instead of running
+    // the queue with drain() (which must not be mixed with the worker).
+    bool worker = false;
 };
 
 inline Fixture* F(void** state) { return static_cast<Fixture*>(*state); }
 inline HostHandle H(Fixture* f, int i) { return &f->slots[i]; }
+
+inline void start_worker(Fixture* f) {
+    f->worker = true;
+    f->core->start_worker();
+}
+
+inline void stop_worker(Fixture* f) {
+    f->core->stop_worker();
+    f->worker = false;
+}
+
+// Waits (5 s at most) until transaction `txn` on handle h was answered.
+inline bool wait_for_reply(Fixture* f, int h, const char* txn) {
+    std::unique_lock lk(f->host.mu);
+    return f->host.cv.wait_for(lk, std::chrono::seconds(5), [&] {
+        for (const Call& c : f->host.calls)
+            if (c.kind == Call::Push && c.h == H(f, h) && c.has_txn && c.txn == txn) return true;
+        return false;
+    });
+}
 
 inline const char* keep(Fixture* f, std::string s) {
     f->kept.push_back(std::move(s));
@@ -392,7 +416,10 @@ inline int send_jsep(Fixture* f, int h, const char* body, const char* txn, const
     Json jsep(jsep_json ? json_loads(jsep_json, JSON_DECODE_ANY, &err) : nullptr);
     auto r = f->core->enqueue_message(H(f, h), txn ? std::optional<std::string>(txn) : std::nullopt, std::move(msg),
                                       std::move(jsep));
-    f->core->drain();
+    if (!f->worker)
+        f->core->drain();
+    else if (txn && r == PluginCore::Enqueued::Ok)
+        wait_for_reply(f, h, txn);
     return static_cast<int>(r);
 }
 
@@ -403,6 +430,7 @@ inline int send(Fixture* f, int h, const char* body, const char* txn, bool with_
 // The answer to transaction `txn` on handle h: its error_code, 0 for a
 // non-error event, -1 if there is none.
 inline int reply(Fixture* f, int h, const char* txn) {
+    std::lock_guard lk(f->host.mu);  // the worker thread may be pushing
     for (const Call& c : f->host.calls) {
         if (c.kind != Call::Push || c.h != H(f, h) || !c.has_txn || c.txn != txn) continue;
         json_error_t err;
@@ -503,6 +531,7 @@ inline int index_of_close(Fixture* f, int h) {
 
 // The last `kind` event to h, parsed (null if none).
 inline Json last_event(Fixture* f, int h, const char* kind) {
+    std::lock_guard lk(f->host.mu);  // the worker thread may be pushing
     int idx = index_of_last(f, h, kind);
     if (idx < 0) return nullptr;
     json_error_t err;

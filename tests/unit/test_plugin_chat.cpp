@@ -386,7 +386,7 @@ int run_threaded_core(int* delivered) {
     join(f, 0, doctor_token(f));
     join(f, 1, patient_token(f));
     moderate(f, 0, "admit", kPat);
-    f->core->start_worker();
+    start_worker(f);
     for (int i = 0; i < 200; ++i) {
         std::string body = "{\"request\":\"chat\",\"client_id\":\"t" + std::to_string(i) + "\",\"text\":\"x\"}";
         json_error_t err;

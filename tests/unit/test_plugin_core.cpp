@@ -1131,15 +1131,6 @@ static void flood_is_refused(void** state) {
 // ---------------------------------------------------------------- worker thread
 
 // Waits (max 5 s) until handle h got a push on transaction txn.
-bool wait_for_reply(Fixture* f, int h, const char* txn) {
-    std::unique_lock lk(f->host.mu);
-    return f->host.cv.wait_for(lk, std::chrono::seconds(5), [&] {
-        for (const Call& c : f->host.calls)
-            if (c.kind == Call::Push && c.h == H(f, h) && c.has_txn && c.txn == txn) return true;
-        return false;
-    });
-}
-
 int send_async(Fixture* f, int h, const char* body, const char* txn) {
     json_error_t err;
     return static_cast<int>(
@@ -1149,10 +1140,10 @@ int send_async(Fixture* f, int h, const char* body, const char* txn) {
 static void worker_thread_answers(void** state) {
     Fixture* f = F(state);
     create_room(f, kRoom);
-    f->core->start_worker();
+    start_worker(f);
     assert_int_equal(enqueue_join(f, 0, doctor_token(f), "w1"), 0);
     assert_true(wait_for_reply(f, 0, "w1"));
-    f->core->stop_worker();
+    stop_worker(f);
     assert_int_equal(reply(f, 0, "w1"), 0);
     assert_int_equal(caps(f, 0), kAllPermissions);
     // Stopped: further messages are refused, not queued forever.
@@ -1169,7 +1160,7 @@ bool stress_admin_against_worker(Fixture* f, int rounds) {
     const char* toks[4];
     for (int i = 0; i < 4; ++i) toks[i] = token(f, pids[i], kRoom, Role::Doctor, kAllPermissions);
     int attaches = kHandles;
-    f->core->start_worker();
+    start_worker(f);
     char body[256];
     for (int i = 0; i < rounds; ++i) {
         create_room(f, kRoom);
@@ -1196,7 +1187,7 @@ bool stress_admin_against_worker(Fixture* f, int rounds) {
         }
         admin(f, "{\"request\":\"list_rooms\"}");
     }
-    f->core->stop_worker();
+    stop_worker(f);
     f->core.reset();
     return static_cast<int>(f->host.released.size()) == attaches;
 }

@@ -112,8 +112,13 @@ int configure_with(Fixture* f, int h, const char* body, const char* type, const 
     Json msg(json_loads(body, 0, &err));
     Json jsep(json_pack("{s:s,s:s}", "type", type, "sdp", sdp_text));
     const char* txn = next_txn(f);
-    f->core->enqueue_message(H(f, h), std::string(txn), std::move(msg), std::move(jsep));
-    f->core->drain();
+    if (f->core->enqueue_message(H(f, h), std::string(txn), std::move(msg), std::move(jsep)) ==
+        PluginCore::Enqueued::Ok) {
+        if (!f->worker)
+            f->core->drain();
+        else
+            wait_for_reply(f, h, txn);
+    }
     return reply(f, h, txn);
 }
 
@@ -1505,7 +1510,7 @@ static void idle_worker_sleeps_and_frees_without_a_task(void** state) {
     f->core->drain();
     assert_true(capture_held(f, 3, 1));
     f->host.mono_us += kCaptureMaxAgeUs + 1;  // before the worker reads the clock
-    f->core->start_worker();
+    start_worker(f);
     assert_true(idle_within(f, std::chrono::seconds(5)));
     assert_false(capture_held(f, 3, 1));  // expired and freed, no task needed
     // The patient's media thread holds its view; the doctor detaches (Janus
@@ -1533,7 +1538,7 @@ static void idle_worker_sleeps_and_frees_without_a_task(void** state) {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     assert_true(f->core->worker_wakeups() > before);
     assert_true(idle_within(f, std::chrono::seconds(5)));
-    f->core->stop_worker();
+    stop_worker(f);
     assert_int_equal(f->core->reclaim_views(), 0);
 }
 
