@@ -14,7 +14,13 @@
 #          bisection, one run per step, Janus restarted before each run);
 #          ratio telemed/videoroom (goal >= 1.15). A step where the client
 #          used more than 85 % of its core counts as failed and is marked
-#          "client-bound": the capacity is then a lower bound.
+#          "client-bound": the capacity is then a lower bound. The client
+#          spends more CPU per packet than Janus does (it encrypts, sends,
+#          receives and decrypts each packet as Janus does, in Go), so on 2
+#          cores it runs out first: during B2 Janus is held to
+#          BENCH_B2_QUOTA % of its core by a CPU cgroup (cfs quota per 10 ms
+#          period), and the per-core capacity printed is N / quota (an
+#          extrapolation; the ratio between the plugins is what is compared).
 #   storm  100 participants joining within 10 s, each into a 1:1 room whose
 #          host already sends (the joiner receives only, BENCH_STORM_SENDERS=2
 #          makes it send too): p50/p95 join -> first packet received and
@@ -35,8 +41,9 @@
 #   BENCH_WINDOW         seconds per measuring window (10)
 #   BENCH_WARMUP         seconds between the last join and the window (5)
 #   BENCH_B1_POINTS      "rooms:size:senders ..." ("20:2:2 40:2:2 60:2:2 20:5:1 10:20:1")
-#   BENCH_B2_START       first N of the ramp (40)     BENCH_B2_MAX   upper bound (320)
+#   BENCH_B2_START       first N of the ramp (10)     BENCH_B2_MAX   upper bound (320)
 #   BENCH_B2_WINDOW      seconds per B2 step (10)
+#   BENCH_B2_QUOTA       % of one core Janus may use during B2 (40; 100: no limit)
 #   BENCH_STORM          participants (100)           BENCH_STORM_OVER  seconds (10)
 #   BENCH_STORM_PLUGINS  "telemed videoroom"
 #   BENCH_STORM_SIZE     room size, host included (2)  BENCH_STORM_SENDERS  senders per room (1)
@@ -54,9 +61,10 @@ num_or_die() { [[ "$2" =~ ^[0-9]+$ ]] || { echo "capacity.sh: $1 must be a numbe
 RUNS=${BENCH_RUNS:-3};            num_or_die BENCH_RUNS "$RUNS"
 WINDOW=${BENCH_WINDOW:-10};       num_or_die BENCH_WINDOW "$WINDOW"
 WARMUP=${BENCH_WARMUP:-5};        num_or_die BENCH_WARMUP "$WARMUP"
-B2_START=${BENCH_B2_START:-40};   num_or_die BENCH_B2_START "$B2_START"
+B2_START=${BENCH_B2_START:-10};   num_or_die BENCH_B2_START "$B2_START"
 B2_MAX=${BENCH_B2_MAX:-320};      num_or_die BENCH_B2_MAX "$B2_MAX"
 B2_WINDOW=${BENCH_B2_WINDOW:-10}; num_or_die BENCH_B2_WINDOW "$B2_WINDOW"
+B2_QUOTA=${BENCH_B2_QUOTA:-40};   num_or_die BENCH_B2_QUOTA "$B2_QUOTA"
 STORM=${BENCH_STORM:-100};        num_or_die BENCH_STORM "$STORM"
 STORM_OVER=${BENCH_STORM_OVER:-10}; num_or_die BENCH_STORM_OVER "$STORM_OVER"
 B1_POINTS=${BENCH_B1_POINTS:-"20:2:2 40:2:2 60:2:2 20:5:1 10:20:1"}
@@ -69,8 +77,9 @@ done
 for p in $STORM_PLUGINS; do
     [[ "$p" == telemed || "$p" == videoroom ]] || { echo "capacity.sh: BENCH_STORM_PLUGINS: telemed|videoroom" >&2; exit 2; }
 done
-(( RUNS >= 1 && RUNS <= 20 && WINDOW >= 2 && B2_WINDOW >= 2 && B2_START >= 1 && B2_MAX >= B2_START && B2_MAX <= 1000 )) \
-    || { echo "capacity.sh: BENCH_RUNS 1..20, windows >= 2, 1 <= B2_START <= B2_MAX <= 1000" >&2; exit 2; }
+(( RUNS >= 1 && RUNS <= 20 && WINDOW >= 2 && B2_WINDOW >= 2 && B2_START >= 1 && B2_MAX >= B2_START && B2_MAX <= 1000 \
+   && B2_QUOTA >= 5 && B2_QUOTA <= 100 )) \
+    || { echo "capacity.sh: BENCH_RUNS 1..20, windows >= 2, 1 <= B2_START <= B2_MAX <= 1000, BENCH_B2_QUOTA 5..100" >&2; exit 2; }
 
 # ------------------------------------------------------------ inner phase
 if [[ "${1:-}" == __inner ]]; then
@@ -86,13 +95,46 @@ if [[ "${1:-}" == __inner ]]; then
     [[ -n "${BENCH_JANUS_EVENTS:-}" ]] && export TELEMED_JANUS_EVENTS="$BENCH_JANUS_EVENTS"
     LOADGEN="$work/loadgen"
     # shellcheck disable=SC2317  # called by the EXIT trap
-    stop_stack() { "$ROOT/scripts/stackctl" stop >/dev/null 2>&1 || true; }
+    stop_stack() { cg_remove; "$ROOT/scripts/stackctl" stop >/dev/null 2>&1 || true; }
     trap stop_stack EXIT
     "$ROOT/scripts/stackctl" start >/dev/null \
         || { echo "stack start failed (logs: $TELEMED_STACK_DIR/logs)" >&2; exit 1; }
     mkdir -p "$work/runs"
 
     janus_pid() { sed -n 's/^JANUS_PID=//p' "$TELEMED_STACK_DIR/stack.env"; }
+
+    # A CPU cgroup that holds Janus to QUOTA % of one core (B2): cgroup v2
+    # (cpu.max) or v1 (cpu.cfs_quota_us), 10 ms periods so a throttled Janus
+    # stalls at most a few ms. JANUS_CG is empty when no limit applies.
+    JANUS_CG="" CG_PARENT_PROCS=""
+    cg_create() {
+        local quota_us=$(( $1 * 100 )) name="telemed-bench-$$"
+        if [[ -f /sys/fs/cgroup/cgroup.controllers ]]; then
+            grep -qw cpu /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null \
+                || echo +cpu >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null || return 1
+            mkdir -p "/sys/fs/cgroup/$name" && echo "$quota_us 10000" >"/sys/fs/cgroup/$name/cpu.max" || return 1
+            JANUS_CG="/sys/fs/cgroup/$name" CG_PARENT_PROCS=/sys/fs/cgroup/cgroup.procs
+        elif [[ -d /sys/fs/cgroup/cpu ]]; then
+            mkdir -p "/sys/fs/cgroup/cpu/$name" || return 1
+            echo 10000 >"/sys/fs/cgroup/cpu/$name/cpu.cfs_period_us" \
+                && echo "$quota_us" >"/sys/fs/cgroup/cpu/$name/cpu.cfs_quota_us" || return 1
+            JANUS_CG="/sys/fs/cgroup/cpu/$name" CG_PARENT_PROCS=/sys/fs/cgroup/cpu/cgroup.procs
+        else
+            return 1
+        fi
+    }
+    cg_remove() {
+        [[ -n "$JANUS_CG" ]] || return 0
+        local p
+        while read -r p; do echo "$p" >"$CG_PARENT_PROCS" 2>/dev/null || true; done <"$JANUS_CG/cgroup.procs"
+        rmdir "$JANUS_CG" 2>/dev/null || true
+        JANUS_CG=""
+    }
+    # Seconds Janus's cgroup was throttled so far (v1 ns, v2 µs), for the log.
+    cg_throttled_s() {
+        [[ -n "$JANUS_CG" ]] || { echo 0; return; }
+        awk '$1 == "throttled_time" { printf "%.2f", $2 / 1e9 } $1 == "throttled_usec" { printf "%.2f", $2 / 1e6 }' "$JANUS_CG/cpu.stat"
+    }
 
     # A fresh Janus for every run, pinned with all its threads to CPU 0.
     fresh_janus() {
@@ -101,6 +143,7 @@ if [[ "${1:-}" == __inner ]]; then
         local pid; pid=$(janus_pid)
         [[ "$pid" =~ ^[0-9]+$ ]] || { echo "no JANUS_PID in stack.env" >&2; return 1; }
         taskset -a -p -c 0 "$pid" >/dev/null
+        if [[ -n "$JANUS_CG" ]]; then echo "$pid" >"$JANUS_CG/cgroup.procs"; fi
     }
 
     # run LABEL PLUGIN WINDOW ARGS...: one loadgen run into runs/LABEL.json.
@@ -142,6 +185,10 @@ if [[ "${1:-}" == __inner ]]; then
                    and .window.jitter_ms.p95 != null and .window.jitter_ms.p95 < 30' "$1" >/dev/null 2>&1
         }
         client_bound() { jq -e '.window.client.cpu_pct != null and .window.client.cpu_pct > 85' "$1" >/dev/null 2>&1; }
+        if (( B2_QUOTA < 100 )); then
+            cg_create "$B2_QUOTA" || { echo "capacity.sh: no CPU cgroup to hold Janus to $B2_QUOTA % (cgroup v1 cpu or v2 cpu.max)" >&2; exit 1; }
+            echo "   Janus held to $B2_QUOTA % of CPU 0 ($JANUS_CG)" >&2
+        fi
         declare -A bound=([telemed]="" [videoroom]="")
         declare -A lo=([telemed]=0 [videoroom]=0) hi=([telemed]=0 [videoroom]=0) n=([telemed]=$B2_START [videoroom]=$B2_START)
         step=0
@@ -159,6 +206,7 @@ if [[ "${1:-}" == __inner ]]; then
                     verdict=client-bound; hi[$plugin]=$N; bound[$plugin]=$N
                 elif passes "$work/runs/$label.json"; then verdict=pass; lo[$plugin]=$N
                 else verdict=fail; hi[$plugin]=$N; fi
+                echo "   (Janus throttled $(cg_throttled_s) s so far)" >&2
                 jq -r --arg v "$verdict" '"   \(.plugin) N=\(.rooms): \($v)  loss \(.window.loss_pct // "n/a") %  jitter p95 \(.window.jitter_ms.p95 // "n/a") ms  Janus \(.window.janus.cpu_pct // "n/a") %  client \(.window.client.cpu_pct // "n/a") %"' \
                     "$work/runs/$label.json" >&2 2>/dev/null || echo "   $plugin N=$N: $verdict (no figures)" >&2
                 l=${lo[$plugin]} h=${hi[$plugin]}
@@ -174,6 +222,7 @@ if [[ "${1:-}" == __inner ]]; then
             done
             (( active )) || break
         done
+        cg_remove
         for plugin in telemed videoroom; do
             echo "B2 $plugin ${lo[$plugin]} ${hi[$plugin]} ${bound[$plugin]:-}" >>"$work/b2.result"
         done
@@ -220,7 +269,9 @@ echo "== building the load client" >&2
 netns_create
 started=$(date +%s)
 rc=0
-netns_exec "$0" __inner "$what" "$work" || rc=$?
+# nsenter --net only: `ip netns exec` would remount /sys and hide the cgroup
+# file system that B2 needs.
+netns_enter "$0" __inner "$what" "$work" || rc=$?
 took=$(( $(date +%s) - started ))
 
 # ------------------------------------------------------------ summary
@@ -269,7 +320,8 @@ if [[ "$what" == all || "$what" == b1 ]]; then
 fi
 if [[ "$what" == all || "$what" == b2 ]] && [[ -s "$work/b2.result" ]]; then
     echo
-    echo "B2: 1:1 A/V consultations carried with loss < 1 % and jitter p95 < 30 ms (largest passing N; first failing N)"
+    echo "B2: 1:1 A/V consultations carried with loss < 1 % and jitter p95 < 30 ms (largest passing N; first failing N)," \
+         "Janus held to $B2_QUOTA % of a core"
     declare -A cap=()
     while read -r _ plugin l h cb; do
         cap[$plugin]=$l
@@ -279,7 +331,10 @@ if [[ "$what" == all || "$what" == b2 ]] && [[ -s "$work/b2.result" ]]; then
         printf '  %-9s %4s (fails at %s%s)  %s\n' "$plugin" "$l" "$([[ "$h" == 0 ]] && echo "none up to $B2_MAX" || echo "$h")" \
             "${cb:+; client-bound at $cb: a lower bound}" "$extra"
     done <"$work/b2.result"
-    echo "RESULT b2 capacity telemed ${cap[telemed]:-n/a} videoroom ${cap[videoroom]:-n/a} ratio $(ratio "${cap[telemed]:-n/a}" "${cap[videoroom]:-n/a}") (goal >= 1.15)"
+    per_core() { awk -v n="$1" -v q="$B2_QUOTA" 'BEGIN { if (n == "n/a" || n == "") print "n/a"; else printf "%d", n * 100 / q }'; }
+    echo "RESULT b2 capacity telemed ${cap[telemed]:-n/a} videoroom ${cap[videoroom]:-n/a} at $B2_QUOTA % of a core" \
+         "(per core ~$(per_core "${cap[telemed]:-n/a}") / ~$(per_core "${cap[videoroom]:-n/a}"))" \
+         "ratio $(ratio "${cap[telemed]:-n/a}" "${cap[videoroom]:-n/a}") (goal >= 1.15)"
 fi
 if [[ "$what" == all || "$what" == storm ]]; then
     echo
