@@ -49,6 +49,8 @@
 #   BENCH_STORM_SIZE     room size, host included (2)  BENCH_STORM_SENDERS  senders per room (1)
 #   BENCH_JANUS_EVENT_LOOPS  Janus event_loops (scripts/lib/janus.sh default: one per core)
 #   BENCH_JANUS_EVENTS   0: no event handler (default 1, as deployed)
+#   BENCH_JANUS_SET      more janus.jcfg settings, "section.key=value ..."
+#                        (TELEMED_JANUS_SET; tests/bench/janus_settings.sh)
 #   TELEMED_BUILD_DIR    binaries measured (./build); or TELEMED_PLUGIN_SO
 #   BENCH_KEEP=1         keep the work folder (run JSONs, stack logs)
 set -euo pipefail
@@ -93,6 +95,7 @@ if [[ "${1:-}" == __inner ]]; then
     export TELEMED_PLUGIN_MAX_ROOMS="${TELEMED_PLUGIN_MAX_ROOMS:-2000}"
     [[ -n "${BENCH_JANUS_EVENT_LOOPS:-}" ]] && export TELEMED_JANUS_EVENT_LOOPS="$BENCH_JANUS_EVENT_LOOPS"
     [[ -n "${BENCH_JANUS_EVENTS:-}" ]] && export TELEMED_JANUS_EVENTS="$BENCH_JANUS_EVENTS"
+    [[ -n "${BENCH_JANUS_SET:-}" ]] && export TELEMED_JANUS_SET="$BENCH_JANUS_SET"
     LOADGEN="$work/loadgen"
     # shellcheck disable=SC2317  # called by the EXIT trap
     stop_stack() { cg_remove; "$ROOT/scripts/stackctl" stop >/dev/null 2>&1 || true; }
