@@ -23,7 +23,7 @@
 #
 # Environment:
 #   BENCH_SOAK_SECONDS   rest duration (600)      BENCH_SOAK_RATE   requests/s (500)
-#   BENCH_SOAK_CONNS     client connections (32)  BENCH_SOAK_WARMUP_S  (60)
+#   BENCH_SOAK_CONNS     client connections (128) BENCH_SOAK_WARMUP_S  (60)
 #   BENCH_CHURN_SECONDS  churn duration (600)     BENCH_CHURN_PARTICIPANTS (50)
 #   BENCH_CHURN_BURST_S  media per round (3)      BENCH_CHURN_ROOM_ROUNDS  rounds per session (5)
 #   BENCH_CHURN_WARMUP_S (60)                     BENCH_SOAK_SAMPLE_S / BENCH_CHURN_SAMPLE_S (10)
@@ -39,7 +39,7 @@ cd "$ROOT"
 # node, the stack stopped.
 if [[ "${1:-}" == __inner ]]; then
     what="$2" work="$3"
-    ulimit -n 65536 || true
+    ulimit -n 65536 2>/dev/null || true
     # shellcheck disable=SC2317  # called by the EXIT trap
     stop_stack() {
         if [[ -n "${TELEMED_STACK_DIR:-}" ]]; then "$ROOT/scripts/stackctl" stop >/dev/null 2>&1 || true; fi

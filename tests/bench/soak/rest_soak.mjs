@@ -16,13 +16,16 @@
 //   PATCH /sessions/{id}/participants/{pid}     patch (the patient's
 //                                               publish_video off, then on)  2
 //   POST /sessions/{id}/end                     end             1
-// i.e. 10 % create, 20 % add, 40 % get, 20 % patch, 10 % end. At each
-// scheduled time the next step of the oldest session whose previous answer
-// is in goes out; a new session is created when none is ready. So at most one
-// request per session is in flight (no self-made 409 concurrent-change), and
-// the mix stays 1:2:4:2:1 as long as the controller keeps up. A failed step
-// sends the session straight to its end. The add and PATCH reach the plugin
-// (create_room, set_permissions), the end destroys the room.
+// i.e. 10 % create, 20 % add, 40 % get, 20 % patch, 10 % end. Every tenth
+// scheduled request creates a session (exactly rate/10 sessions/s); at the
+// others the next step of the oldest session whose previous answer is in
+// goes out. So at most one step per session is in flight (no self-made 409
+// concurrent-change), and the mix is 1:2:4:2:1 while the controller keeps
+// up. When it does not (no session ready), the slot is still used: a GET of
+// a random live session (counted as "substitute GETs": the mix shifts
+// towards reads, the rate does not drop). A failed step sends the session
+// straight to its end. The add and PATCH reach the plugin (create_room,
+// set_permissions), the end destroys the room.
 //
 // Every BENCH_SOAK_SAMPLE_S (10) s: controller VmRSS / RssAnon / open fds /
 // threads, Postgres (postmaster and children: VmRSS sum, private RssAnon sum,
@@ -35,7 +38,7 @@
 //
 // Usage (tests/bench/soak.sh rest runs it in the stack's network namespace):
 //   TELEMED_STACK_DIR=... node tests/bench/soak/rest_soak.mjs
-//   BENCH_SOAK_SECONDS (600)  BENCH_SOAK_RATE (500)  BENCH_SOAK_CONNS (32)
+//   BENCH_SOAK_SECONDS (600)  BENCH_SOAK_RATE (500)  BENCH_SOAK_CONNS (128)
 //   BENCH_SOAK_WARMUP_S (60)  BENCH_SOAK_SAMPLE_S (10)
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -51,10 +54,10 @@ function intEnv(name, def, min, max) {
 
 const SECONDS = intEnv('BENCH_SOAK_SECONDS', 600, 10, 86400);
 const RATE = intEnv('BENCH_SOAK_RATE', 500, 1, 20000);
-const CONNS = intEnv('BENCH_SOAK_CONNS', 32, 1, 1024);
+const CONNS = intEnv('BENCH_SOAK_CONNS', 128, 1, 1024);
 const WARMUP_S = Math.min(intEnv('BENCH_SOAK_WARMUP_S', 60, 0, 3600), Math.floor(SECONDS / 4));
 const SAMPLE_S = intEnv('BENCH_SOAK_SAMPLE_S', 10, 1, 600);
-const TIMEOUT_MS = 10000;
+const TIMEOUT_MS = 10000;   // from the scheduled time: an answer later than that is a timeout
 
 const { env } = loadStack();
 const base = new URL(env.TELEMED_URL);
@@ -69,7 +72,10 @@ const PIDS = { controller: pid('CONTROLLER_PID'), postgres: pid('POSTGRES_PID'),
 // ---------------------------------------------------------------- HTTP
 
 // One request; resolves { status, body } or { status: 'timeout' | 'ERR:<code>' }.
-function request(method, path, body, headers = {}) {
+// `deadline` (performance.now() ms): a request not answered by then, waiting
+// for a connection or for its answer, is abandoned as a timeout (the queue
+// of an overloaded run stays bounded).
+function request(method, path, body, headers, deadline) {
     return new Promise((resolve) => {
         const data = body === undefined ? undefined : JSON.stringify(body);
         const req = http.request({
@@ -84,8 +90,12 @@ function request(method, path, body, headers = {}) {
             res.on('data', (c) => chunks.push(c));
             res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
             res.on('error', (e) => resolve({ status: `ERR:${e.code ?? 'response'}` }));
+            // After 'end' this changes nothing; before it the answer was cut (or abandoned).
+            res.on('close', () => resolve({ status: performance.now() >= deadline ? 'timeout' : 'ERR:cut' }));
         });
-        req.setTimeout(TIMEOUT_MS, () => req.destroy(Object.assign(new Error('timeout'), { code: 'timeout' })));
+        const timer = setTimeout(() => req.destroy(Object.assign(new Error('timeout'), { code: 'timeout' })),
+            Math.max(0, deadline - performance.now()));
+        req.on('close', () => clearTimeout(timer));
         req.on('error', (e) => resolve({ status: e.code === 'timeout' ? 'timeout' : `ERR:${e.code ?? 'request'}` }));
         if (data) req.write(data);
         req.end();
@@ -166,23 +176,41 @@ const stats = {
     errors: {},            // "route status" → n (whole run)
     sent: 0, answered: 0, maxLagMs: 0, inFlight: 0, maxInFlight: 0,
     window: [],            // latencies of the current sample interval (all routes)
-    sessionsEnded: 0, sessionsCreated: 0,
+    sessionsEnded: 0, sessionsCreated: 0, substitutes: 0,
 };
 
 const ready = [];          // sessions whose last answer is in (FIFO)
+const live = new Map();    // id → session: created, end not sent yet
 let t0 = 0;
 let warmEnd = 0;
 
-function issue(scheduledAt) {
-    const s = ready.length ? ready.shift() : new Session();
-    const kind = s.next();
+// The slot-th scheduled request: a create every tenth, else the next step of
+// a ready session, else a substitute GET of a live one.
+function issue(scheduledAt, slot) {
+    let s;
+    let kind;
+    let substitute = false;
+    if (slot % SCRIPT.length === 0 || (!ready.length && !live.size)) {
+        s = new Session();
+        kind = 'create';
+    } else if (ready.length) {
+        s = ready.shift();
+        kind = s.next();
+    } else {
+        const ids = [...live.keys()];
+        s = live.get(ids[Math.floor(Math.random() * ids.length)]);
+        kind = 'get';
+        substitute = true;
+        stats.substitutes += 1;
+    }
+    if (kind === 'end') live.delete(s.id);
     const [method, path, body, headers] = s.build(kind);
     const { route, ok } = STEP[kind];
     stats.sent += 1;
     stats.inFlight += 1;
     stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
     if (kind === 'create') stats.sessionsCreated += 1;
-    request(method, path, body, headers).then((res) => {
+    request(method, path, body, headers ?? {}, scheduledAt + TIMEOUT_MS).then((res) => {
         const ms = performance.now() - scheduledAt;
         stats.inFlight -= 1;
         stats.answered += 1;
@@ -192,9 +220,11 @@ function issue(scheduledAt) {
         if (!good) stats.errors[`${route} ${res.status}`] = (stats.errors[`${route} ${res.status}`] ?? 0) + 1;
         if (scheduledAt >= warmEnd) stats.lat[route].push(ms);
         stats.window.push(ms);
+        if (substitute) return;
         let more = false;
         try {
             more = s.done(kind, res, good);
+            if (kind === 'create' && more) live.set(s.id, s);
         } catch (e) {
             log(`bad answer to ${route}: ${e.message}`);
             s.failed = true;
@@ -216,7 +246,7 @@ function runLoad() {
             while (i < total && t0 + i * interval <= now) {
                 const at = t0 + i * interval;
                 stats.maxLagMs = Math.max(stats.maxLagMs, now - at);
-                issue(at);
+                issue(at, i);
                 i += 1;
             }
             if (i < total) setTimeout(tick, Math.max(0, Math.min(1, t0 + i * interval - performance.now())));
@@ -240,6 +270,7 @@ async function takeSample() {
         postgres: postgresMem(PIDS.postgres),
         janus: procMem(PIDS.janus),
         p50: percentile(lat, 0.5), p99: percentile(lat, 0.99), n: lat.length, inFlight: stats.inFlight,
+        answered: stats.answered, clientCpuS: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
     };
     try { out.redis = await redisMemory(Number(env.REDIS_PORT)); } catch (e) { out.redisError = e.message; }
     try { out.rooms = (await pluginAdmin(env, TELEMED, { request: 'ping' })).rooms; } catch { out.rooms = NaN; }
@@ -253,7 +284,8 @@ function printReport(sampler, wallS) {
     const mib = (k) => k / 1024;
     console.log(`soak rest: ${RATE} req/s open loop for ${SECONDS} s (warm-up ${WARMUP_S} s), ${CONNS} connections,` +
         ` ${stats.sent} sent, ${stats.answered} answered in ${fmt(wallS, 0)} s; sessions created ${stats.sessionsCreated}, ended ${stats.sessionsEnded}`);
-    console.log(`driver: late by at most ${fmt(stats.maxLagMs, 1)} ms against the schedule; at most ${stats.maxInFlight} requests in flight`);
+    console.log(`driver: late by at most ${fmt(stats.maxLagMs, 1)} ms against the schedule; at most ${stats.maxInFlight} requests in flight;` +
+        ` ${stats.substitutes} substitute GETs (no session was ready: the controller fell behind); ${live.size} sessions left open`);
     console.log(`latency after the warm-up, from the scheduled send (goal: none failing; p99 per route):`);
     console.log(`  ${'route'.padEnd(42)} ${'n'.padStart(7)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'max ms'.padStart(8)}  statuses`);
     for (const r of ROUTES) {
@@ -289,6 +321,17 @@ function printReport(sampler, wallS) {
             ` ${(fmt(tr.changePct, 1) + ' %').padStart(8)} ${fmt(tr.slope, d + 1).padStart(10)}  ${compact(S.map((s) => (s.error ? undefined : pick(s))), d, 30)}`);
         const key = name.replace(/[^a-z0-9]+/gi, '_').replace(/_+$/, '').toLowerCase();
         console.log(`RESULT soak_rest_resource series=${key} start=${fmt(tr.start, d)} end=${fmt(tr.end, d)} change_pct=${fmt(tr.changePct, 2)} slope_per_min=${fmt(tr.slope, d + 2)}`);
+    }
+    // CPU per answered request between the first and the last sample
+    // (Postgres: its processes alive at both; the pool's backends live on).
+    const a = S.find((s) => !s.error && s.controller && s.janus);
+    const b = [...S].reverse().find((s) => !s.error && s.controller && s.janus);
+    if (a && b && b.t > a.t) {
+        const n = Math.max(1, b.answered - a.answered);
+        const per = (x, y) => `${fmt(1000 * (y - x) / n, 3)} ms (${fmt(100 * (y - x) / (b.t - a.t), 0)} % of a core)`;
+        console.log(`CPU per answered request over the run: controller ${per(a.controller.cpuS, b.controller.cpuS)},` +
+            ` Postgres ${per(a.postgres.cpuS, b.postgres.cpuS)}, Janus ${per(a.janus.cpuS, b.janus.cpuS)},` +
+            ` this client ${per(a.clientCpuS, b.clientCpuS)}`);
     }
     console.log(`  p50 / p99 per ${SAMPLE_S} s interval (ms, all routes): ` +
         `${compact(S.map((s) => s.p50), 1, 30)} / ${compact(S.map((s) => s.p99), 1, 30)}`);

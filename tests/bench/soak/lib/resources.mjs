@@ -15,11 +15,14 @@ function statusKiB(text, key) {
 
 // One process: VmRSS and RssAnon (KiB: the private anonymous part, where a
 // heap leak shows; file and shared memory are not in it), open descriptors,
-// threads. null if it is gone.
+// threads, CPU seconds so far. null if it is gone.
 export function procMem(pid) {
     try {
         const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
         return {
+            cpuS: (Number(f[11]) + Number(f[12])) / 100,   // utime + stime (USER_HZ 100)
             rssKiB: statusKiB(status, 'VmRSS'),
             anonKiB: statusKiB(status, 'RssAnon'),
             threads: Number(/^Threads:\s+(\d+)/m.exec(status)?.[1] ?? 0),
@@ -57,16 +60,18 @@ function childrenOf(ppid) {
 }
 
 // Postgres: the postmaster and every child (backends of the controller's
-// pool, checkpointer, walwriter, autovacuum...). rssKiB sums VmRSS (shared
+// pool, checkpointer, walwriter, autovacuum...; cpuS of those alive now).
+// rssKiB sums VmRSS (shared
 // buffers counted once per process that touched them), anonKiB the private
 // memory (what a backend leak grows), pssKiB the real footprint.
 export function postgresMem(postmasterPid) {
     const pids = [postmasterPid, ...childrenOf(postmasterPid)];
-    const out = { processes: 0, rssKiB: 0, anonKiB: 0, pssKiB: 0 };
+    const out = { processes: 0, rssKiB: 0, anonKiB: 0, pssKiB: 0, cpuS: 0 };
     for (const pid of pids) {
         const m = procMem(pid);
         if (!m) continue;
         out.processes += 1;
+        out.cpuS += m.cpuS;
         out.rssKiB += m.rssKiB;
         out.anonKiB += m.anonKiB;
         out.pssKiB += pssKiB(pid);
