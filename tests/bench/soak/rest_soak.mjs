@@ -292,7 +292,7 @@ function printReport(sampler, wallS) {
         const v = stats.lat[r];
         const st = Object.entries(stats.statusByRoute[r]).map(([k, n]) => `${k}:${n}`).join(' ');
         console.log(`  ${r.padEnd(42)} ${String(v.length).padStart(7)} ${fmt(percentile(v, 0.5), 2).padStart(8)}` +
-            ` ${fmt(percentile(v, 0.99), 2).padStart(8)} ${fmt(v.length ? Math.max(...v) : NaN, 1).padStart(8)}  ${st}`);
+            ` ${fmt(percentile(v, 0.99), 2).padStart(8)} ${fmt(v.length ? v.reduce((a, x) => Math.max(a, x), -Infinity) : NaN, 1).padStart(8)}  ${st}`);
         console.log(`RESULT soak_rest_latency route="${r}" n=${v.length} p50_ms=${fmt(percentile(v, 0.5), 3)} p99_ms=${fmt(percentile(v, 0.99), 3)}`);
     }
     const errs = Object.entries(stats.errors);
