@@ -24,8 +24,9 @@
 // up. When it does not (no session ready), the slot is still used: a GET of
 // a random live session (counted as "substitute GETs": the mix shifts
 // towards reads, the rate does not drop). A failed step sends the session
-// straight to its end. The add and PATCH reach the plugin (create_room,
-// set_permissions), the end destroys the room.
+// straight to its end; an end that failed (503, timeout) is sent again, up
+// to 10 times, as a backend would. The add and PATCH reach the plugin
+// (create_room, set_permissions), the end destroys the room.
 //
 // Every BENCH_SOAK_SAMPLE_S (10) s: controller VmRSS / RssAnon / open fds /
 // threads, Postgres (postmaster and children: VmRSS sum, private RssAnon sum,
@@ -57,6 +58,7 @@ const RATE = intEnv('BENCH_SOAK_RATE', 500, 1, 20000);
 const CONNS = intEnv('BENCH_SOAK_CONNS', 128, 1, 1024);
 const WARMUP_S = Math.min(intEnv('BENCH_SOAK_WARMUP_S', 60, 0, 3600), Math.floor(SECONDS / 4));
 const SAMPLE_S = intEnv('BENCH_SOAK_SAMPLE_S', 10, 1, 600);
+const END_TRIES = 10;       // an end that failed is sent again, at most this often
 const TIMEOUT_MS = 10000;   // from the scheduled time: an answer later than that is a timeout
 
 const { env } = loadStack();
@@ -122,6 +124,7 @@ class Session {
         this.participants = [];   // ids, doctor first
         this.videoOff = false;
         this.failed = false;
+        this.endTries = 0;
     }
 
     next() { return this.failed ? 'end' : SCRIPT[this.step]; }
@@ -152,7 +155,11 @@ class Session {
     // Takes the answer of `kind`; false when the session is done.
     done(kind, res, ok) {
         if (!ok) {
-            if (kind === 'create' || kind === 'end') return false;
+            if (kind === 'create') return false;
+            // An end that may not have happened (503, timeout, cut) is sent
+            // again, as a backend would (docs/API.md: 503 is safe to retry,
+            // end is idempotent): a session left open keeps its Janus room.
+            if (kind === 'end') return res.status !== 404 && res.status !== 409 && ++this.endTries < END_TRIES;
             this.failed = true;
             return true;
         }
