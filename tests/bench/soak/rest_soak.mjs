@@ -63,7 +63,10 @@ const TIMEOUT_MS = 10000;   // from the scheduled time: an answer later than tha
 
 const { env } = loadStack();
 const base = new URL(env.TELEMED_URL);
-const agent = new http.Agent({ keepAlive: true, maxSockets: CONNS, maxFreeSockets: CONNS });
+// An idle kept-alive connection is dropped after 4 s: the controller closes
+// it after header_timeout_s (10 s, docs/API.md "Limits"), and a request sent
+// on a connection it is closing meanwhile would fail with ECONNRESET.
+const agent = new http.Agent({ keepAlive: true, maxSockets: CONNS, maxFreeSockets: CONNS, timeout: 4000 });
 const pid = (k) => {
     const n = Number(env[k]);
     if (!Number.isInteger(n) || n <= 0) throw new Error(`stack.env has no ${k}`);
