@@ -532,6 +532,8 @@ Json build_request(const AdminRecordRequest& r) {
     return j;
 }
 
+Json build_request(const StatsRequest&) { return request_object("stats"); }
+
 Json build_request(const AdminRequest& r) {
     return std::visit([](const auto& v) { return build_request(v); }, r);
 }
@@ -543,10 +545,11 @@ Parsed<AdminRequest> parse_request(const json_t* body) {
     PluginFailure f;
     if (!check_message(body, kMaxRequestBytes, &request, &f)) return fail(f);
 
-    if (request == "ping" || request == "list_rooms" || request == "snapshot") {
+    if (request == "ping" || request == "list_rooms" || request == "snapshot" || request == "stats") {
         if (!check_params(body, {}, &f)) return fail(f);
         if (request == "ping") return done(PingRequest{});
         if (request == "snapshot") return done(SnapshotRequest{});
+        if (request == "stats") return done(StatsRequest{});
         return done(ListRoomsRequest{});
     }
     if (request == "create_room") return parse_create_room(body);
@@ -715,6 +718,48 @@ Json snapshot_reply(const Snapshot& s) {
     json_t* rooms = json_array();
     for (const RoomSnapshot& r : s.rooms) json_array_append_new(rooms, room_snapshot_json(r).release());
     json_object_set_new(j.get(), "rooms", rooms);
+    return j;
+}
+
+Json stats_reply(std::string_view instance, const PluginStats& s) {
+    Json j = reply_object("stats");
+    json_object_set_new(j.get(), "instance", json_str(instance));
+    json_t* h = json_object();
+    json_object_set_new(h, "attached", count(s.handles.attached));
+    json_object_set_new(h, "joined", count(s.handles.joined));
+    json_object_set_new(h, "media_ready", count(s.handles.media_ready));
+    json_object_set_new(h, "participant_objects", count(s.handles.participant_objects));
+    json_object_set_new(j.get(), "handles", h);
+    json_t* r = json_object();
+    json_object_set_new(r, "count", count(s.rooms.count));
+    json_object_set_new(r, "members", count(s.rooms.members));
+    json_object_set_new(r, "admitted", count(s.rooms.admitted));
+    json_object_set_new(r, "waiting", count(s.rooms.waiting));
+    json_object_set_new(r, "grants", count(s.rooms.grants));
+    json_object_set_new(r, "revoked", count(s.rooms.revoked));
+    json_object_set_new(r, "mutes", count(s.rooms.mutes));
+    json_object_set_new(r, "prechecks", count(s.rooms.prechecks));
+    json_object_set_new(r, "consents", count(s.rooms.consents));
+    json_object_set_new(r, "departures", count(s.rooms.departures));
+    json_object_set_new(r, "chat_buckets", count(s.rooms.chat_buckets));
+    json_object_set_new(r, "chat_ids", count(s.rooms.chat_ids));
+    json_object_set_new(j.get(), "rooms", r);
+    json_t* w = json_object();
+    json_object_set_new(w, "queued_tasks", count(s.work.queued_tasks));
+    json_object_set_new(w, "retired_views", count(s.work.retired_views));
+    json_object_set_new(w, "keyframe_captures", count(s.work.keyframe_captures));
+    json_object_set_new(w, "chat_rooms", count(s.work.chat_rooms));
+    json_object_set_new(w, "chat_messages", count(s.work.chat_messages));
+    json_object_set_new(w, "chat_history", count(s.work.chat_history));
+    json_object_set_new(w, "recording_jobs", count(s.work.recording_jobs));
+    json_object_set_new(w, "worker_wakeups", json_integer(static_cast<json_int_t>(s.work.worker_wakeups)));
+    json_object_set_new(j.get(), "work", w);
+    json_t* rec = json_object();
+    json_object_set_new(rec, "rooms_recording", count(s.recording.rooms_recording));
+    json_object_set_new(rec, "tracks_open", count(s.recording.tracks_open));
+    json_object_set_new(rec, "tracks_closing", count(s.recording.tracks_closing));
+    json_object_set_new(rec, "manifests_pending", count(s.recording.manifests_pending));
+    json_object_set_new(j.get(), "recording", rec);
     return j;
 }
 

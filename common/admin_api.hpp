@@ -151,6 +151,13 @@ struct SnapshotRequest {
     bool operator==(const SnapshotRequest&) const = default;
 };
 
+// {"request":"stats"} -> stats_reply: how many objects of each kind the
+// plugin holds right now (diagnostics: a soak or churn test reads them
+// before and after to see that nothing is left behind).
+struct StatsRequest {
+    bool operator==(const StatsRequest&) const = default;
+};
+
 // A stored file as the room hears of it (the REST file resource,
 // docs/API.md "Files"): ids lower-case UUIDs, name the sanitised name
 // (1..255 bytes of UTF-8, shown to the recipients, never logged), sha256 64
@@ -198,7 +205,7 @@ struct AdminRecordRequest {
 
 using AdminRequest = std::variant<PingRequest, CreateRoomRequest, DestroyRoomRequest, ListRoomsRequest,
                                   RoomInfoRequest, SetPermissionsRequest, KickRequest, SnapshotRequest,
-                                  FileSharedRequest, AdminRecordRequest>;
+                                  FileSharedRequest, AdminRecordRequest, StatsRequest>;
 
 // Builders: the JSON body of a request (the "request" member of
 // message_plugin), keys in the order of docs/PROTOCOL.md.
@@ -212,6 +219,7 @@ Json build_request(const KickRequest& r);
 Json build_request(const SnapshotRequest& r);
 Json build_request(const FileSharedRequest& r);
 Json build_request(const AdminRecordRequest& r);
+Json build_request(const StatsRequest& r);
 Json build_request(const AdminRequest& r);
 
 // The parser: a request body (borrowed) becomes a typed request, or a
@@ -298,6 +306,52 @@ Json room_snapshot_json(const RoomSnapshot& r);
 // limit (ids must be UUIDs; they come back lower-case).
 std::optional<RoomSnapshot> parse_room_snapshot(const json_t* j);
 std::optional<Snapshot> parse_snapshot_reply(const json_t* response);
+
+// The plugin's live object counts (docs/PROTOCOL.md "stats"). Everything a
+// handle, a participant or a room leaves behind is counted somewhere here,
+// so after every client has gone the handle and participant counts are 0,
+// and after every room is destroyed all of them are (but worker_wakeups).
+struct PluginStats {
+    struct Handles {
+        std::size_t attached = 0;             // Janus handles in the plugin's handle table
+        std::size_t joined = 0;               // of those, joined to a room
+        std::size_t media_ready = 0;          // of those, with their PeerConnection up
+        std::size_t participant_objects = 0;  // live Participant objects: the table's, and those
+                                              // still held by queued work or retired views
+        bool operator==(const Handles&) const = default;
+    } handles;
+    struct Rooms {
+        std::size_t count = 0;
+        std::size_t members = 0;  // joined participants, admitted or waiting
+        std::size_t admitted = 0;
+        std::size_t waiting = 0;  // the lobbies
+        // Per-id tables of the rooms (they live as long as their room, bounded per room).
+        std::size_t grants = 0, revoked = 0, mutes = 0, prechecks = 0, consents = 0, departures = 0;
+        std::size_t chat_buckets = 0, chat_ids = 0;
+        bool operator==(const Rooms&) const = default;
+    } rooms;
+    struct Work {
+        std::size_t queued_tasks = 0;       // the worker's queue (client messages, events, closes...)
+        std::size_t retired_views = 0;      // media views waiting to be freed
+        std::size_t keyframe_captures = 0;  // kept key frames not freed yet
+        std::size_t chat_rooms = 0;         // chat store: rooms with queued or in-flight messages
+        std::size_t chat_messages = 0;      // chat store: queued messages
+        std::size_t chat_history = 0;       // chat store: queued history reads
+        std::size_t recording_jobs = 0;     // recording store: queued consents and events
+        uint64_t worker_wakeups = 0;        // since the plugin started (not a count of objects)
+        bool operator==(const Work&) const = default;
+    } work;
+    struct Recording {
+        std::size_t rooms_recording = 0;
+        std::size_t tracks_open = 0;         // recorders of the rooms recording
+        std::size_t tracks_closing = 0;      // recorders left, waiting to be closed
+        std::size_t manifests_pending = 0;   // stopped recordings waiting for their files
+        bool operator==(const Recording&) const = default;
+    } recording;
+    bool operator==(const PluginStats&) const = default;
+};
+// {"telemed":"stats","instance","handles":{...},"rooms":{...},"work":{...},"recording":{...}}
+Json stats_reply(std::string_view instance, const PluginStats& s);
 
 // The "telemed" kind of an answer ("pong", "error", ...); "" if none.
 std::string_view reply_kind(const json_t* response);

@@ -53,6 +53,7 @@ Json PluginCore::handle_admin(const json_t* request) {
                           [&](const SnapshotRequest&) { return admin_snapshot(); },
                           [&](const admin_api::FileSharedRequest& r) { return admin_file_shared(r); },
                           [&](const AdminRecordRequest& r) { return admin_record(r); },
+                          [&](const StatsRequest&) { return admin_stats(); },
                       },
                       *parsed.value);
 }
@@ -361,6 +362,56 @@ Json PluginCore::admin_snapshot() {
         s.rooms.push_back(std::move(rs));
     }
     return admin_api::snapshot_reply(s);
+}
+
+// {"request":"stats"} → {"telemed":"stats","instance","handles":{...},"rooms":{...},
+//   "work":{...},"recording":{...}}: the live object counts (admin_api::PluginStats).
+// mu_ is held (handle_admin); the queue, the retire list and the stores'
+// locks are leaves taken after it, as everywhere else.
+Json PluginCore::admin_stats() {
+    admin_api::PluginStats s;
+    s.handles.attached = handles_.size();
+    for (const auto& [h, p] : handles_) {
+        if (p->joined()) ++s.handles.joined;
+        if (p->media_ready()) ++s.handles.media_ready;
+    }
+    s.handles.participant_objects = participants_alive_->load(std::memory_order_relaxed);
+    s.rooms.count = rooms_.size();
+    for (const auto& [id, room] : rooms_) {
+        for (const auto& [pid, member] : room->members()) {
+            ++s.rooms.members;
+            if (member->admitted())
+                ++s.rooms.admitted;
+            else
+                ++s.rooms.waiting;
+        }
+        const Room::TableSizes t = room->table_sizes();
+        s.rooms.grants += t.grants;
+        s.rooms.revoked += t.revoked;
+        s.rooms.mutes += t.mutes;
+        s.rooms.prechecks += t.prechecks;
+        s.rooms.consents += t.consents;
+        s.rooms.departures += t.departures;
+        s.rooms.chat_buckets += t.chat_buckets;
+        s.rooms.chat_ids += t.chat_ids;
+        const RoomRecording& rec = room->recording();
+        if (rec.on) ++s.recording.rooms_recording;
+        for (const auto& [pid, tracks] : rec.active) s.recording.tracks_open += tracks.size();
+    }
+    s.recording.tracks_closing = closing_.size();
+    s.recording.manifests_pending = finishing_.size();
+    s.work.queued_tasks = queue_.size();
+    s.work.retired_views = views_.retired_count();
+    s.work.keyframe_captures = slots_.captures_held();
+    if (chat_store_) {
+        const ChatStore::Backlog b = chat_store_->backlog();
+        s.work.chat_rooms = b.rooms;
+        s.work.chat_messages = b.messages;
+        s.work.chat_history = b.history;
+    }
+    if (recording_store_) s.work.recording_jobs = recording_store_->backlog();
+    s.work.worker_wakeups = worker_wakeups();
+    return admin_api::stats_reply(instance_, s);
 }
 
 bool PluginCore::kick_member(Room& room, const std::string& participant_id) {

@@ -76,6 +76,15 @@ std::size_t ChatStore::queued(const std::string& room_id) const {
     return it == rooms_.end() ? 0 : it->second.items.size();
 }
 
+ChatStore::Backlog ChatStore::backlog() const {
+    std::lock_guard lk(mu_);
+    Backlog b;
+    b.rooms = rooms_.size();
+    for (const auto& [room, fifo] : rooms_) b.messages += fifo.items.size();
+    b.history = history_.size();
+    return b;
+}
+
 bool ChatStore::take_locked(std::optional<PendingHistory>* h, std::string* room, std::vector<PendingChat>* batch) {
     // Messages first: a history read never delays an ack for long, but acks
     // are what senders wait on.

@@ -101,6 +101,12 @@ public:
     std::size_t pump();
 
     std::size_t queued(const std::string& room_id) const;
+    // What the store holds (admin `stats`): rooms with queued or in-flight
+    // messages, queued messages, queued history reads.
+    struct Backlog {
+        std::size_t rooms = 0, messages = 0, history = 0;
+    };
+    Backlog backlog() const;
 
 private:
     struct RoomFifo {

@@ -58,10 +58,13 @@ bool PluginCore::attach(HostHandle h) {
     std::lock_guard lk(mu_);
     if (handles_.count(h) != 0 || handles_.size() >= kMaxHandles) return false;
     Host* host = &host_;
-    std::shared_ptr<Participant> p(new Participant(h), [host](Participant* q) {
+    auto* fresh = new Participant(h);
+    participants_alive_->fetch_add(1, std::memory_order_relaxed);  // the deleter lowers it (also if this throws)
+    std::shared_ptr<Participant> p(fresh, [host, alive = participants_alive_](Participant* q) {
         const HostHandle hh = q->handle();
         const bool release = q->holds_host_ref();
         delete q;
+        alive->fetch_sub(1, std::memory_order_relaxed);
         if (release) host->release_handle(hh);
     });
     handles_.emplace(h, p);

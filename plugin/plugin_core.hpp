@@ -325,6 +325,7 @@ private:
     Json admin_set_permissions(const SetPermissionsRequest& r);
     Json admin_kick(const KickRequest& r);
     Json admin_snapshot();
+    Json admin_stats();
     Json admin_file_shared(const admin_api::FileSharedRequest& r);  // plugin/files.cpp
     // create_room's "admitted" / "muted": a room's live state after a Janus restart.
     void restore_room_state(Room& room, const CreateRoomRequest& r);
@@ -361,6 +362,11 @@ private:
     // Random at construction: tells the controller's reconciler this plugin
     // instance from the one before a Janus restart (admin `snapshot`).
     const std::string instance_;
+    // Live Participant objects (admin `stats`): raised by attach, lowered by
+    // the object's deleter, wherever its last reference goes (shared: a
+    // deleter may run after this core is gone).
+    const std::shared_ptr<std::atomic<std::size_t>> participants_alive_ =
+        std::make_shared<std::atomic<std::size_t>>(0);
 
     mutable std::mutex mu_;
     std::unordered_map<HostHandle, std::shared_ptr<Participant>> handles_;

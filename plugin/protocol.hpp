@@ -101,5 +101,6 @@ using admin_api::AdminRecordRequest;
 using admin_api::RoomInfoRequest;
 using admin_api::SetPermissionsRequest;
 using admin_api::SnapshotRequest;
+using admin_api::StatsRequest;
 
 }  // namespace telemed::plugin

@@ -82,6 +82,11 @@ public:
     std::size_t pump();
 
     RecordingBackend& backend() { return backend_; }
+    // Queued consents and events (admin `stats`).
+    std::size_t backlog() {
+        std::lock_guard lk(mu_);
+        return consents_.size() + events_.size();
+    }
 
 private:
     struct EventJob {

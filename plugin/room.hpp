@@ -130,6 +130,16 @@ public:
     // false when the table is full and the id is new.
     bool store_grant(const std::string& participant_id, StoredGrant g);
 
+    // Entries of the per-id tables above (admin `stats`).
+    struct TableSizes {
+        std::size_t grants = 0, revoked = 0, mutes = 0, prechecks = 0, consents = 0, departures = 0;
+        std::size_t chat_buckets = 0, chat_ids = 0;
+    };
+    TableSizes table_sizes() const {
+        return TableSizes{grants_.size(),   revoked_.size(),      mutes_.size(),       prechecks_.size(),
+                          consents_.size(), departures_.size(), chat_buckets_.size(), delivered_ids_.size()};
+    }
+
 private:
     std::string id_;
     SessionKind kind_;

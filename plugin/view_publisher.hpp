@@ -49,6 +49,11 @@ public:
     // Frees every retired view, read or not: only once no media callback can
     // run any more (PluginCore's destructor: Janus's destroy()).
     void free_all();
+    // Views retired and not freed yet (admin `stats`). Any thread.
+    std::size_t retired_count() {
+        std::lock_guard lk(retire_mu_);
+        return retired_.size();
+    }
 
 private:
     struct Retired {

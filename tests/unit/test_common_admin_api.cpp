@@ -345,6 +345,7 @@ static void every_builder_round_trips(void**) {
     assert_str_eq(round_trip(KickRequest{kRoom, kPid, std::string("removed")}), "equal");
     assert_str_eq(round_trip(KickRequest{kRoom, kPid, std::nullopt}), "equal");
     assert_str_eq(round_trip(SnapshotRequest{}), "equal");
+    assert_str_eq(round_trip(StatsRequest{}), "equal");
     assert_str_eq(round_trip(restoring_create_room()), "equal");
     assert_str_eq(round_trip(sample_file_shared({})), "equal");
     assert_str_eq(round_trip(sample_file_shared({kPid2})), "equal");
@@ -353,6 +354,7 @@ static void every_builder_round_trips(void**) {
 // Issue 11 item 4: the room reconciler's additions to the contract.
 static void restore_fields_wire_format(void**) {
     assert_str_eq(wire(SnapshotRequest{}), R"({"request":"snapshot"})");
+    assert_str_eq(wire(StatsRequest{}), R"({"request":"stats"})");
     assert_str_eq(wire(restoring_create_room()),
                   R"({"request":"create_room","room":"11111111-1111-4111-8111-111111111111","kind":"consultation",)"
                   R"("state":"active","grants":[],"admitted":["22222222-2222-4222-8222-222222222222",)"

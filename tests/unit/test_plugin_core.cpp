@@ -64,6 +64,15 @@ int room_precheck_probe() {
     return 0;
 }
 
+// One count of the admin `stats` answer ("handles", "attached"); -1 if absent.
+long long stat(Fixture* f, const char* group, const char* key) {
+    if (admin(f, "{\"request\":\"stats\"}") != 0) return -2;
+    json_error_t err;
+    Json j(json_loads(f->last_admin.c_str(), 0, &err));
+    json_t* v = json_object_get(json_object_get(j.get(), group), key);
+    return json_is_integer(v) ? json_integer_value(v) : -1;
+}
+
 }  // namespace
 
 
@@ -1223,6 +1232,77 @@ static void work_queue_nudge_is_never_lost(void**) {
     assert_true(closed);
 }
 
+// ---------------------------------------------------------------- admin stats
+
+// The admin `stats` counts go up on join and back down on leave, detach and
+// destroy_room: what a churn soak (tests/bench/soak.sh churn) reads to see
+// that nothing is left behind.
+static void stats_follow_join_and_leave(void** state) {
+    Fixture* f = F(state);
+    assert_int_equal(admin(f, "{\"request\":\"stats\"}"), 0);
+    assert_true(has_text(f->last_admin.c_str(), "\"telemed\":\"stats\""));
+    assert_true(std::strlen(admin_str(f, "instance")) >= 16);
+    assert_int_equal(stat(f, "handles", "attached"), kHandles);
+    assert_int_equal(stat(f, "handles", "participant_objects"), kHandles);
+    assert_int_equal(stat(f, "handles", "joined"), 0);
+    assert_int_equal(stat(f, "rooms", "count"), 0);
+    assert_int_equal(stat(f, "work", "queued_tasks"), 0);
+    assert_int_equal(stat(f, "recording", "rooms_recording"), 0);
+    assert_int_equal(admin(f, "{\"request\":\"stats\",\"x\":1}"), 4003);  // no parameters
+
+    create_room(f, kRoom);
+    assert_int_equal(stat(f, "rooms", "count"), 1);
+    join(f, 0, doctor_token(f));
+    join(f, 1, patient_token(f));
+    assert_int_equal(stat(f, "handles", "joined"), 2);
+    assert_int_equal(stat(f, "rooms", "members"), 2);
+    assert_int_equal(stat(f, "rooms", "admitted"), 1);
+    assert_int_equal(stat(f, "rooms", "waiting"), 1);  // the patient, in the lobby
+    assert_int_equal(moderate(f, 0, "admit", kPat), 0);
+    assert_int_equal(stat(f, "rooms", "waiting"), 0);
+    assert_int_equal(stat(f, "rooms", "admitted"), 2);
+    assert_int_equal(mute(f, 0, "mute", kPat, "audio"), 0);
+    assert_int_equal(stat(f, "rooms", "mutes"), 1);
+
+    // Leave: out of the room, the handle stays attached.
+    assert_int_equal(leave(f, 1), 0);
+    assert_int_equal(stat(f, "rooms", "members"), 1);
+    assert_int_equal(stat(f, "handles", "joined"), 1);
+    assert_int_equal(stat(f, "handles", "attached"), kHandles);
+    assert_int_equal(stat(f, "rooms", "departures"), 1);  // for the reconnect grace
+
+    // A detached handle's object lives while queued work holds it, no longer.
+    assert_int_equal(enqueue_join(f, 2, patient_token(f, kObs), "late"), static_cast<int>(PluginCore::Enqueued::Ok));
+    assert_true(f->core->detach(H(f, 2)));
+    assert_int_equal(stat(f, "handles", "attached"), kHandles - 1);
+    assert_int_equal(stat(f, "work", "queued_tasks"), 1);
+    assert_int_equal(stat(f, "handles", "participant_objects"), kHandles);
+    f->core->drain();
+    assert_int_equal(stat(f, "work", "queued_tasks"), 0);
+    assert_int_equal(stat(f, "handles", "participant_objects"), kHandles - 1);
+
+    // Detach while joined: the object goes once its views are freed.
+    assert_true(f->core->detach(H(f, 0)));
+    f->core->drain();
+    assert_int_equal(stat(f, "rooms", "members"), 0);
+    assert_int_equal(stat(f, "handles", "joined"), 0);
+    assert_int_equal(stat(f, "handles", "attached"), kHandles - 2);
+    assert_int_equal(stat(f, "handles", "participant_objects"), kHandles - 2);
+    assert_int_equal(stat(f, "work", "retired_views"), 0);
+    assert_int_equal(released_count(f, 0), 1);
+
+    // The room's tables go with it.
+    char body[128];
+    std::snprintf(body, sizeof body, "{\"request\":\"destroy_room\",\"room\":\"%s\"}", kRoom);
+    assert_int_equal(admin(f, body), 0);
+    assert_int_equal(stat(f, "rooms", "count"), 0);
+    assert_int_equal(stat(f, "rooms", "mutes"), 0);
+    assert_int_equal(stat(f, "rooms", "departures"), 0);
+    f->core->drain();
+    assert_int_equal(stat(f, "work", "queued_tasks"), 0);
+    assert_int_equal(stat(f, "handles", "participant_objects"), kHandles - 2);
+}
+
 int main() {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(join_succeeds_with_token_claims, setup, teardown),
@@ -1252,6 +1332,7 @@ int main() {
         cmocka_unit_test_setup_teardown(lobby_request_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(reconnect_grace_skips_the_lobby, setup, teardown),
         cmocka_unit_test_setup_teardown(snapshot_and_restore, setup, teardown),
+        cmocka_unit_test_setup_teardown(stats_follow_join_and_leave, setup, teardown),
         cmocka_unit_test_setup_teardown(restore_admits_a_member_waiting_in_the_lobby, setup, teardown),
         cmocka_unit_test_setup_teardown(restore_leaves_the_lobby_of_a_scheduled_room, setup, teardown),
         cmocka_unit_test_setup_teardown(set_permissions_can_admit_and_make_moderator, setup, teardown),
