@@ -174,8 +174,10 @@ Response get_session(const Request& req, AppContext& app) {
     // database read would have produced, served without Postgres.
     // Presence (routes/presence_view.hpp) is added after the cache, fresh
     // from Redis on every request: it is never part of a cached body.
+    // The entry keeps where each participant's presence goes: a hit splices
+    // it in without parsing the cached body.
     if (SessionCache::Body hit = app.session_cache.lookup(id))
-        return json_text_response(200, add_presence(*hit, app.presence));
+        return json_text_response(200, add_presence(*hit, id, app.presence));
     return guarded("GET /sessions/{id}", [&]() -> Response {
         // Taken BEFORE reading: a change committed meanwhile voids the fill.
         const SessionCache::Ticket ticket = app.session_cache.begin_fill(id);
@@ -186,10 +188,9 @@ Response get_session(const Request& req, AppContext& app) {
             if (s) parts = db::list_active_participants(c, id);
         });
         if (!s) return not_found("No session with this id.");
-        Json view = session_view(*s, parts);
-        Response r = Response::json(200, view.get());
-        app.session_cache.fill(id, ticket, r.body);
-        r.body = add_presence(r.body, app.presence);
+        SessionCache::Entry entry = session_view_entry(*s, parts);
+        Response r = json_text_response(200, add_presence(entry, id, app.presence));
+        app.session_cache.fill(id, ticket, std::move(entry));
         return r;
     });
 }
