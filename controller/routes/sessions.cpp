@@ -151,6 +151,7 @@ Response create_session(const Request& req, AppContext& app) {
                     return db::TxnEnd::Rollback;
                 }
                 std::optional<db::Session> s = db::create_session_recorded(c, id, *in, records);
+                if (!s) throw std::runtime_error("created session not returned");
                 response_body = json_dump(session_view(*s, {}).get());
                 db::idem_complete(c, actor, *key, 201, response_body, location);
                 return db::TxnEnd::Commit;
