@@ -5,10 +5,12 @@
 
 namespace telemed::db {
 
+std::string audit_actor(const std::string& actor) { return actor.empty() ? std::string("unknown") : actor; }
+
 int64_t audit_append(PGconn* c, const std::string& session_id, const std::string& actor, const char* action,
                      const json_t* data) {
     Params p;
-    p.add(session_id).add(actor.empty() ? std::string("unknown") : actor).add(action);
+    p.add(session_id).add(audit_actor(actor)).add(action);
     if (data)
         p.add_json(data);
     else
@@ -16,8 +18,8 @@ int64_t audit_append(PGconn* c, const std::string& session_id, const std::string
     // prev_hash/hash are placeholders: the BEFORE INSERT trigger overwrites them.
     ResultPtr r = exec(c,
                        "INSERT INTO audit_log (session_id, actor, action, data, prev_hash, hash)"
-                       " VALUES ($1::uuid, $2, $3, $4::jsonb, decode(repeat('00', 32), 'hex'),"
-                       " decode(repeat('00', 32), 'hex')) RETURNING id",
+                       " VALUES ($1::uuid, $2, $3, $4::jsonb, " TELEMED_SQL_AUDIT_HASH_PLACEHOLDER ", "
+                       TELEMED_SQL_AUDIT_HASH_PLACEHOLDER ") RETURNING id",
                        p);
     return int64(r.get(), 0, 0);
 }

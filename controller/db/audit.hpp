@@ -23,6 +23,13 @@ namespace telemed::db {
 int64_t audit_append(PGconn* c, const std::string& session_id, const std::string& actor, const char* action,
                      const json_t* data);
 
+// For a statement that writes an audit row itself (db::create_session_recorded):
+// the actor audit_append stores ("unknown" for an empty one), and the SQL
+// text of the placeholder prev_hash / hash it supplies (the BEFORE INSERT
+// trigger computes the real ones).
+std::string audit_actor(const std::string& actor);
+#define TELEMED_SQL_AUDIT_HASH_PLACEHOLDER "decode(repeat('00', 32), 'hex')"
+
 // One stored row, as read back.
 struct AuditRow {
     int64_t id = 0;

@@ -37,7 +37,8 @@ MIGRATION_SQL = \
 	$(top_srcdir)/sql/010_webhooks.sql \
 	$(top_srcdir)/sql/011_lifecycle.sql \
 	$(top_srcdir)/sql/012_outbox_retention.sql \
-	$(top_srcdir)/sql/013_participant_media_events.sql
+	$(top_srcdir)/sql/013_participant_media_events.sql \
+	$(top_srcdir)/sql/014_audit_chain_nextval.sql
 nodist_controller_telemed_controller_SOURCES += controller/generated/migrations.cpp
 controller/generated/migrations.cpp: $(MIGRATION_SQL) $(top_srcdir)/controller/tools/embed.py
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && \

@@ -4,6 +4,7 @@
 #pragma once
 #include <libpq-fe.h>
 
+#include <optional>
 #include <string>
 
 #include "common/json.hpp"
@@ -23,5 +24,24 @@ namespace telemed::db {
 // "session_id" member that is a UUID also fills outbox.session_id: the
 // webhook dispatcher keeps the events of one session in order (sql/010).
 std::string outbox_enqueue(PGconn* c, const char* topic, const json_t* payload);
+
+// The values outbox_enqueue inserts, for a statement that writes the row
+// itself (db::create_session_recorded: one statement for a whole change).
+// payload_json: `payload` plus "event_id" and "topic" (compact JSON; the
+// statement adds "occurred_at" with kOutboxOccurredAtSql); session_id: the
+// payload's "session_id" when it is a UUID (normalised), else none.
+struct OutboxRow {
+    std::string event_id;
+    std::string payload_json;
+    std::optional<std::string> session_id;
+};
+OutboxRow outbox_row(const char* topic, const json_t* payload);
+
+// SQL text of the stored payload of an outbox row: `param` (the
+// payload_json parameter) plus "occurred_at", the transaction's time in RFC
+// 3339 UTC.
+#define TELEMED_SQL_OUTBOX_PAYLOAD(param)                                  \
+    param "::jsonb || jsonb_build_object('occurred_at',"                   \
+          " to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'))"
 
 }  // namespace telemed::db

@@ -5,7 +5,9 @@
 
 #include "common/ids.hpp"
 #include "common/timeutil.hpp"
+#include "controller/db/audit.hpp"
 #include "controller/db/lease.hpp"
+#include "controller/db/outbox.hpp"
 #include "controller/db/pg.hpp"
 
 namespace telemed::db {
@@ -57,7 +59,22 @@ std::optional<Session> one_or_none(const ResultPtr& r) {
 
 }  // namespace
 
-Session insert_session(PGconn* c, const std::string& id, const CreateSessionRequest& req) {
+// The creation statement of create_session_recorded; `on_conflict` is "" or
+// "ON CONFLICT (id) DO NOTHING" (two literals: exec() prepares each once).
+#define CREATE_SESSION_SQL(on_conflict)                                                                     \
+    "WITH s AS (INSERT INTO sessions AS s (id, kind, title, scheduled_at, recording_policy, external_ref,"   \
+    " metadata, authorized_viewers) VALUES ($1::uuid, $2, $3, " TELEMED_SQL_FROM_MICROS("$4")               \
+    ", $5, $6, $7::jsonb, ARRAY(SELECT e FROM jsonb_array_elements_text($8::jsonb) WITH ORDINALITY AS t (e, n)" \
+    " ORDER BY n)) " on_conflict " RETURNING s.*),"                                                        \
+    " a AS (INSERT INTO audit_log (session_id, actor, action, data, prev_hash, hash)"                        \
+    " SELECT s.id, $9, $10, $11::jsonb, " TELEMED_SQL_AUDIT_HASH_PLACEHOLDER ", "                            \
+    TELEMED_SQL_AUDIT_HASH_PLACEHOLDER " FROM s),"                                                          \
+    " o AS (INSERT INTO outbox (event_id, topic, payload, session_id)"                                      \
+    " SELECT $12::uuid, $13, " TELEMED_SQL_OUTBOX_PAYLOAD("$14") ", $15::uuid FROM s)"                       \
+    " SELECT " SESSION_COLUMNS " FROM s"
+
+std::optional<Session> create_session_recorded(PGconn* c, const std::string& id, const CreateSessionRequest& req,
+                                               const CreationRecords& records, bool if_absent) {
     Params p;
     p.add(id)
         .add(to_string(req.kind))
@@ -72,13 +89,16 @@ Session insert_session(PGconn* c, const std::string& id, const CreateSessionRequ
     Json viewers(json_array());
     for (const std::string& u : req.authorized_viewers) json_array_append_new(viewers.get(), json_str(u));
     p.add_json(viewers.get());
-    ResultPtr r = exec(c,
-                       "INSERT INTO sessions AS s (id, kind, title, scheduled_at, recording_policy, external_ref, "
-                       "metadata, authorized_viewers) VALUES ($1::uuid, $2, $3, " TELEMED_SQL_FROM_MICROS("$4")
-                       ", $5, $6, $7::jsonb, ARRAY(SELECT e FROM jsonb_array_elements_text($8::jsonb) WITH ORDINALITY AS t (e, n) ORDER BY n)) "
-                       "RETURNING " SESSION_COLUMNS,
-                       p);
-    return row_to_session(r.get(), 0);
+    p.add(audit_actor(records.actor)).add(records.action);
+    if (records.audit)
+        p.add_json(records.audit);
+    else
+        p.add("{}");
+    OutboxRow event = outbox_row(records.topic, records.outbox);
+    p.add(event.event_id).add(records.topic).add(event.payload_json).add(event.session_id);
+    ResultPtr r = if_absent ? exec(c, CREATE_SESSION_SQL("ON CONFLICT (id) DO NOTHING"), p)
+                            : exec(c, CREATE_SESSION_SQL(""), p);
+    return one_or_none(r);
 }
 
 std::optional<Session> find_session(PGconn* c, const std::string& id) {

@@ -39,8 +39,28 @@ struct Session {
     long participant_count = 0;  // filled by list() only
 };
 
-// INSERT a new `scheduled` session with id `id` (a UUID).
-Session insert_session(PGconn* c, const std::string& id, const CreateSessionRequest& req);
+// The records of a session's creation (db::record_change's, written by the
+// same statement as the session): its audit row (actor, action, data
+// `audit`: ids and enum values only, null = {}) and its outbox row (topic,
+// payload `outbox` as db::outbox_enqueue stores it).
+struct CreationRecords {
+    std::string actor;
+    const char* action = nullptr;
+    const json_t* audit = nullptr;   // borrowed
+    const char* topic = nullptr;
+    const json_t* outbox = nullptr;  // borrowed
+};
+
+// Creates a new `scheduled` session with id `id` (a UUID) together with its
+// audit and outbox rows, in ONE statement (a data-modifying WITH): one
+// execution and one round trip instead of three, and on an autocommit
+// connection (db::autocommit) its own transaction. The audit row goes
+// through the chain trigger like any append (sql/001_init.sql). Returns the
+// new row. `if_absent`: when a session with this id exists already, nothing
+// is written and nullopt is returned (a retry whose earlier attempt may have
+// committed); otherwise that is a unique violation (db::Error).
+std::optional<Session> create_session_recorded(PGconn* c, const std::string& id, const CreateSessionRequest& req,
+                                               const CreationRecords& records, bool if_absent = false);
 
 // SELECT by id; nullopt when absent. `id` must be a UUID (callers check).
 std::optional<Session> find_session(PGconn* c, const std::string& id);

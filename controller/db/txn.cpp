@@ -69,4 +69,22 @@ void transact(Pool& pool, const std::function<TxnEnd(PGconn*)>& fn) {
     }
 }
 
+void autocommit(Pool& pool, const std::function<void(PGconn*, int)>& fn) {
+    for (int attempt = 1;; ++attempt) {
+        Lease lease = acquire(pool);
+        PGconn* c = lease.get();
+        try {
+            fn(c, attempt);
+            return;
+        } catch (const Error& e) {
+            if (e.connection_lost() || e.timed_out()) lease.mark_broken();
+            const bool retry = attempt < kMaxAttempts && !e.timed_out() && (e.retryable() || e.connection_lost());
+            if (!retry) throw;
+            log_info("postgres: statement attempt %d failed (%s); retrying", attempt, e.sqlstate().c_str());
+            lease.release();
+            if (e.retryable()) backoff(attempt);
+        }
+    }
+}
+
 }  // namespace telemed::db

@@ -44,4 +44,18 @@ public:
 
 void transact(Pool& pool, const std::function<TxnEnd(PGconn*)>& fn);
 
+// One write that is a single statement (e.g. a data-modifying WITH), run on
+// a pooled connection in autocommit mode: the statement is its own
+// transaction, so no BEGIN and no COMMIT round trips. `fn(c, attempt)` runs
+// again (attempt 2, 3, ...) on a fresh connection when
+//   - the connection was lost: the statement of the lost attempt may have
+//     committed or not, so a later attempt must find out (e.g. INSERT ...
+//     ON CONFLICT DO NOTHING, and read the row when it did nothing);
+//   - the statement failed with 40001 / 40P01 (short randomised back-off);
+// up to kMaxAttempts in all. A timed-out statement is not retried (outcome
+// unknown, the request's budget is spent): db::Error with timed_out(), 503.
+// Anything else `fn` throws propagates at once. Reads in `fn` before the
+// write are fine (each statement is then its own transaction).
+void autocommit(Pool& pool, const std::function<void(PGconn*, int attempt)>& fn);
+
 }  // namespace telemed::db

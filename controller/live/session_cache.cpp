@@ -37,9 +37,9 @@ SessionCache::Ticket SessionCache::begin_fill(const std::string& id) {
     return t;
 }
 
-bool SessionCache::fill(const std::string& id, const Ticket& t, std::string body) {
-    if (!t.valid || max_entries_ == 0 || body.size() > kMaxBodyBytes) return false;
-    Body value = std::make_shared<const std::string>(std::move(body));
+bool SessionCache::fill(const std::string& id, const Ticket& t, Entry entry) {
+    if (!t.valid || max_entries_ == 0 || entry.body.size() > kMaxBodyBytes) return false;
+    Body value = std::make_shared<const Entry>(std::move(entry));
     Shard& s = shard_of(id);
     std::lock_guard<std::mutex> lock(s.mu);
     // Both checks under the shard lock: invalidate() and set_connected()

@@ -2,10 +2,11 @@
 // serialized 200 body per session id, in memory, bounded.
 //
 //   SessionCache cache(10000);
-//   if (auto body = cache.lookup(id)) return *body;          // hit: no database
+//   if (auto hit = cache.lookup(id)) return hit->body;       // hit: no database
 //   SessionCache::Ticket t = cache.begin_fill(id);           // BEFORE reading Postgres
 //   std::string fresh = ...read Postgres, render...;
 //   cache.fill(id, t, fresh);                                // kept only if nothing changed since
+//                                                            // (an Entry: the body and its presence slots)
 //
 // Correctness rests on three rules:
 // - Race-free fill: begin_fill() records the invalidation sequence of the
@@ -31,6 +32,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 namespace telemed {
 
@@ -46,7 +48,19 @@ public:
     SessionCache(const SessionCache&) = delete;
     SessionCache& operator=(const SessionCache&) = delete;
 
-    using Body = std::shared_ptr<const std::string>;
+    // A cached response: the Session JSON as a database read renders it
+    // (without presence), and where GET /sessions/{id} inserts each active
+    // participant's `presence` member (routes/presence_view.hpp), so a hit
+    // is answered by splicing instead of parsing and re-serialising `body`.
+    struct Slot {
+        std::string participant_id;
+        std::size_t at = 0;  // offset in `body` of the participant object's closing '}'
+    };
+    struct Entry {
+        std::string body;
+        std::vector<Slot> slots;  // in body order
+    };
+    using Body = std::shared_ptr<const Entry>;
 
     // The cached body, or nullptr (miss, disabled, or not connected).
     // Counts a hit or a miss when the cache is in service.
@@ -61,7 +75,11 @@ public:
     // Stores `body` for `id` if the ticket is valid, the cache is still
     // connected and no invalidation hit the id's shard since begin_fill.
     // Returns whether it stored. When full, an arbitrary entry goes.
-    bool fill(const std::string& id, const Ticket& t, std::string body);
+    bool fill(const std::string& id, const Ticket& t, Entry entry);
+    // An entry without slots.
+    bool fill(const std::string& id, const Ticket& t, std::string body) {
+        return fill(id, t, Entry{std::move(body), {}});
+    }
 
     // Drops `id` and makes every fill begun before this call fail.
     void invalidate(std::string_view id);

@@ -1,6 +1,7 @@
 // The presence member of GET /sessions/{id} (controller/routes/presence_view.hpp).
 #include "controller/routes/presence_view.hpp"
 
+#include <string>
 #include <vector>
 
 #include "common/json.hpp"
@@ -24,6 +25,30 @@ json_t* offline_presence() {
     return o;
 }
 
+// The presence member of each participant (ids in order): the stored
+// record (when it is an object), else the offline record; all null when
+// Redis cannot answer now.
+std::vector<Json> presence_members(PresenceStore& store, std::string_view session_id,
+                                   const std::vector<std::string>& ids) {
+    std::vector<Json> out;
+    out.reserve(ids.size());
+    auto stored = store.read(session_id, ids);
+    std::string why;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        if (!stored) {
+            out.emplace_back(json_null());
+            continue;
+        }
+        json_t* value = nullptr;
+        if ((*stored)[i]) {
+            Json v = json_parse(*(*stored)[i], &why);
+            if (json_is_object(v.get())) value = v.release();
+        }
+        out.emplace_back(value ? value : offline_presence());
+    }
+    return out;
+}
+
 }  // namespace
 
 std::string add_presence(const std::string& body, PresenceStore* store) {
@@ -41,22 +66,33 @@ std::string add_presence(const std::string& body, PresenceStore* store) {
         const json_t* id = json_object_get(json_array_get(parts, i), "id");
         ids.emplace_back(json_is_string(id) ? json_string_value(id) : "");
     }
-    auto stored = store->read(json_string_value(sid), ids);
+    std::vector<Json> members = presence_members(*store, json_string_value(sid), ids);
     for (std::size_t i = 0; i < json_array_size(parts); ++i) {
         json_t* p = json_array_get(parts, i);
-        if (!json_is_object(p)) continue;
-        if (!stored) {
-            json_object_set_new(p, "presence", json_null());
-            continue;
-        }
-        json_t* value = nullptr;
-        if ((*stored)[i]) {
-            Json v = json_parse(*(*stored)[i], &why);
-            if (json_is_object(v.get())) value = v.release();
-        }
-        json_object_set_new(p, "presence", value ? value : offline_presence());
+        if (json_is_object(p)) json_object_set_new(p, "presence", members[i].release());
     }
     return json_dump(root.get());
+}
+
+std::string add_presence(const SessionCache::Entry& entry, std::string_view session_id, PresenceStore* store) {
+    if (!store || entry.slots.empty()) return entry.body;
+    std::vector<std::string> ids;
+    ids.reserve(entry.slots.size());
+    for (const SessionCache::Slot& s : entry.slots) ids.push_back(s.participant_id);
+    std::vector<Json> members = presence_members(*store, session_id, ids);
+    std::string out;
+    out.reserve(entry.body.size() + 192 * members.size());
+    std::size_t from = 0;
+    for (std::size_t i = 0; i < entry.slots.size(); ++i) {
+        const std::size_t at = entry.slots[i].at;
+        if (at < from || at >= entry.body.size() || entry.body[at] != '}') return add_presence(entry.body, store);
+        out.append(entry.body, from, at - from);
+        out += ",\"presence\":";
+        out += json_dump(members[i].get());
+        from = at;
+    }
+    out.append(entry.body, from, std::string::npos);
+    return out;
 }
 
 }  // namespace telemed

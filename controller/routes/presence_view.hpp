@@ -4,6 +4,9 @@
 // the cached body is the Postgres part, presence is added after.
 #pragma once
 #include <string>
+#include <string_view>
+
+#include "controller/live/session_cache.hpp"
 
 namespace telemed {
 
@@ -15,5 +18,13 @@ class PresenceStore;
 // null for all when Redis cannot answer now. `body` unchanged when it does
 // not parse (never happens for our own bodies) or `store` is null.
 std::string add_presence(const std::string& body, PresenceStore* store);
+
+// The same for a read-cache entry (routes/views.hpp session_view_entry),
+// without parsing the body: `,"presence":<member>` is inserted before each
+// slot's closing '}', the member being what add_presence would set (the
+// stored record re-serialised, the offline record, or null for all when
+// Redis cannot answer now). No slots: the body as it is, Redis not asked.
+// Same text as add_presence(entry.body, store).
+std::string add_presence(const SessionCache::Entry& entry, std::string_view session_id, PresenceStore* store);
 
 }  // namespace telemed

@@ -32,11 +32,15 @@
 // database-unavailable, 503 janus-unavailable (nothing changed).
 //
 // Each mutation is one transaction: lock the session row, write the change,
-// the audit row and the outbox row, commit; Redis after commit. The Janus
+// the audit row and the outbox row, commit; Redis after commit. A creation
+// without an Idempotency-Key is one autocommit statement that writes the
+// three rows (db::create_session_recorded); with a key, the claim, that
+// statement and the stored response make one transaction. The Janus
 // call of start/end/cancel comes BEFORE that transaction, with no row lock
 // held (routes/janus_step.hpp: read, Janus, lock + nothing changed? + write);
 // the whole request's Janus work is bounded by kJanusBudgetMs.
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -100,12 +104,39 @@ Response create_session(const Request& req, AppContext& app) {
     const std::string id = new_uuid_v4();
     const std::string location = location_for(app.config, id);
 
+    // The creation's records (audit action `session.created`, outbox topic
+    // `session.scheduled`: docs/API.md "Webhooks") describe the new row,
+    // which is known before it is written: a `scheduled` session of the
+    // requested kind and recording policy.
+    db::Session created;
+    created.id = id;
+    created.kind = in->kind;
+    created.status = SessionStatus::Scheduled;
+    created.recording_policy = in->recording_policy;
+    Json audit(json_object());
+    json_object_set_new(audit.get(), "kind", json_str(to_string(created.kind)));
+    json_object_set_new(audit.get(), "status", json_str(to_string(created.status)));
+    json_object_set_new(audit.get(), "recording_policy", json_str(to_string(created.recording_policy)));
+    Json payload = session_event_payload(created);
+    const db::CreationRecords records{actor, "session.created", audit.get(), "session.scheduled", payload.get()};
+
     return guarded("POST /sessions", [&]() -> Response {
         std::optional<Response> early;
         std::string response_body;
-        db::transact(app.db, [&](PGconn* c) {
-            early.reset();
-            if (key) {
+        if (!key) {
+            // No key to claim: the whole creation is one autocommit
+            // statement (db::create_session_recorded), one round trip.
+            db::autocommit(app.db, [&](PGconn* c, int attempt) {
+                // A later attempt follows a lost connection: the earlier
+                // statement may have committed (then its row is the answer).
+                std::optional<db::Session> s = db::create_session_recorded(c, id, *in, records, attempt > 1);
+                if (!s) s = db::find_session(c, id);
+                if (!s) throw std::runtime_error("created session not found");
+                response_body = json_dump(session_view(*s, {}).get());
+            });
+        } else {
+            db::transact(app.db, [&](PGconn* c) {
+                early.reset();
                 std::optional<db::StoredResponse> prior = db::idem_claim(c, actor, *key, hash);
                 if (prior) {
                     if (!constant_time_equal(prior->request_hash, hash)) {
@@ -119,21 +150,13 @@ Response create_session(const Request& req, AppContext& app) {
                     }
                     return db::TxnEnd::Rollback;
                 }
-            }
-            db::Session s = db::insert_session(c, id, *in);
-            Json audit(json_object());
-            json_object_set_new(audit.get(), "kind", json_str(to_string(s.kind)));
-            json_object_set_new(audit.get(), "status", json_str(to_string(s.status)));
-            json_object_set_new(audit.get(), "recording_policy", json_str(to_string(s.recording_policy)));
-            Json payload = session_event_payload(s);
-            // Audit action `session.created`; outbox topic `session.scheduled` (docs/API.md "Webhooks").
-            db::record_change(c, s.id, actor, "session.created", audit.get(), nullptr);
-            db::outbox_enqueue(c, "session.scheduled", payload.get());
-            Json view = session_view(s, {});
-            response_body = json_dump(view.get());
-            if (key) db::idem_complete(c, actor, *key, 201, response_body, location);
-            return db::TxnEnd::Commit;
-        });
+                std::optional<db::Session> s = db::create_session_recorded(c, id, *in, records);
+                if (!s) throw std::runtime_error("created session not returned");
+                response_body = json_dump(session_view(*s, {}).get());
+                db::idem_complete(c, actor, *key, 201, response_body, location);
+                return db::TxnEnd::Commit;
+            });
+        }
         if (early) return *early;
         app.redis.session_changed(id, std::string(to_string(SessionStatus::Scheduled)), std::string(to_string(in->kind)));
         log_info("session %s created by %s", id.c_str(), actor.c_str());
@@ -152,8 +175,10 @@ Response get_session(const Request& req, AppContext& app) {
     // database read would have produced, served without Postgres.
     // Presence (routes/presence_view.hpp) is added after the cache, fresh
     // from Redis on every request: it is never part of a cached body.
+    // The entry keeps where each participant's presence goes: a hit splices
+    // it in without parsing the cached body.
     if (SessionCache::Body hit = app.session_cache.lookup(id))
-        return json_text_response(200, add_presence(*hit, app.presence));
+        return json_text_response(200, add_presence(*hit, id, app.presence));
     return guarded("GET /sessions/{id}", [&]() -> Response {
         // Taken BEFORE reading: a change committed meanwhile voids the fill.
         const SessionCache::Ticket ticket = app.session_cache.begin_fill(id);
@@ -164,10 +189,9 @@ Response get_session(const Request& req, AppContext& app) {
             if (s) parts = db::list_active_participants(c, id);
         });
         if (!s) return not_found("No session with this id.");
-        Json view = session_view(*s, parts);
-        Response r = Response::json(200, view.get());
-        app.session_cache.fill(id, ticket, r.body);
-        r.body = add_presence(r.body, app.presence);
+        SessionCache::Entry entry = session_view_entry(*s, parts);
+        Response r = json_text_response(200, add_presence(entry, id, app.presence));
+        app.session_cache.fill(id, ticket, std::move(entry));
         return r;
     });
 }

@@ -62,6 +62,23 @@ Json session_view(const db::Session& s, const std::vector<db::Participant>& part
     return j;
 }
 
+SessionCache::Entry session_view_entry(const db::Session& s, const std::vector<db::Participant>& participants) {
+    SessionCache::Entry e;
+    e.body = json_dump(session_base_view(s).get());
+    if (e.body.empty() || e.body.back() != '}') return SessionCache::Entry{json_dump(session_view(s, participants).get()), {}};
+    // The base view is never empty (id, kind, ... always present): a comma.
+    e.body.pop_back();
+    e.body += ",\"participants\":[";
+    e.slots.reserve(participants.size());
+    for (std::size_t i = 0; i < participants.size(); ++i) {
+        if (i) e.body.push_back(',');
+        e.body += json_dump(participant_view(participants[i], s.kind).get());
+        e.slots.push_back(SessionCache::Slot{participants[i].id, e.body.size() - 1});
+    }
+    e.body += "]}";
+    return e;
+}
+
 Json session_list_item_view(const db::Session& s) {
     Json j = session_base_view(s);
     json_object_set_new(j.get(), "participant_count", json_integer(static_cast<json_int_t>(s.participant_count)));

@@ -8,6 +8,7 @@
 #include "common/json.hpp"
 #include "controller/db/participants_repo.hpp"
 #include "controller/db/sessions_repo.hpp"
+#include "controller/live/session_cache.hpp"
 
 namespace telemed {
 
@@ -21,6 +22,13 @@ Json session_base_view(const db::Session& s);
 
 // Single-session responses: base + "participants" (the active ones).
 Json session_view(const db::Session& s, const std::vector<db::Participant>& participants);
+
+// session_view serialised (exactly json_dump(session_view(s, participants)))
+// with the offset of each participant object's closing '}': the read cache's
+// entry, into which GET /sessions/{id} splices presence (presence_view.hpp).
+// Our serialiser (common/json.hpp) is compact and keeps insertion order, so
+// the text is composed from the base view's and each participant's.
+SessionCache::Entry session_view_entry(const db::Session& s, const std::vector<db::Participant>& participants);
 
 // List items: base + "participant_count".
 Json session_list_item_view(const db::Session& s);

@@ -80,7 +80,7 @@ bool put(SessionCache& c, const std::string& id, const std::string& body) {
 // "" = miss.
 std::string get(SessionCache& c, const std::string& id) {
     SessionCache::Body b = c.lookup(id);
-    return b ? *b : std::string();
+    return b ? b->body : std::string();
 }
 
 void test_miss_then_hit(void** state) {
@@ -97,6 +97,27 @@ void test_miss_then_hit(void** state) {
     assert_true(put(c, kA, "{\"id\":\"a2\"}"));
     assert_string_equal(get(c, kA).c_str(), "{\"id\":\"a2\"}");
     assert_int_equal(c.size(), 1);
+}
+
+// An entry comes back with its presence slots; a newer fill replaces both.
+void test_entry_keeps_slots(void** state) {
+    SessionCache& c = C(state);
+    SessionCache::Entry e{"{\"participants\":[{\"id\":\"p1\"},{\"id\":\"p2\"}]}", {{"p1", 27}, {"p2", 39}}};
+    SessionCache::Ticket t = c.begin_fill(kA);
+    assert_true(c.fill(kA, t, e));
+    SessionCache::Body b = c.lookup(kA);
+    assert_non_null(b.get());
+    assert_string_equal(b->body.c_str(), e.body.c_str());
+    assert_int_equal(b->slots.size(), 2);
+    assert_string_equal(b->slots[0].participant_id.c_str(), "p1");
+    assert_int_equal(b->slots[0].at, 27);
+    assert_int_equal(b->body[b->slots[0].at], '}');
+    assert_string_equal(b->slots[1].participant_id.c_str(), "p2");
+    assert_int_equal(b->body[b->slots[1].at], '}');
+    assert_true(put(c, kA, "{\"participants\":[]}"));
+    b = c.lookup(kA);
+    assert_non_null(b.get());
+    assert_int_equal(b->slots.size(), 0);
 }
 
 void test_invalidate_drops_only_that_id(void** state) {
@@ -265,7 +286,7 @@ long run_writer_readers(SessionCache& c, int writes, int readers) {
                 SessionCache::Body b = c.lookup(kA);
                 long seen;
                 if (b) {
-                    seen = std::stol(*b);
+                    seen = std::stol(b->body);
                     hits.fetch_add(1);
                 } else {
                     SessionCache::Ticket t = c.begin_fill(kA);
@@ -298,7 +319,7 @@ long run_writer_readers(SessionCache& c, int writes, int readers) {
     for (auto& t : threads) t.join();
     // After the last invalidation, the cache holds the last version or nothing.
     SessionCache::Body last = c.lookup(kA);
-    if (last && std::stol(*last) != writes) violations.fetch_add(1000000);
+    if (last && std::stol(last->body) != writes) violations.fetch_add(1000000);
     if (hits.load() == 0) violations.fetch_add(1000000000);  // the run must exercise hits too
     return violations.load();
 }
@@ -312,6 +333,7 @@ void test_concurrent_writer_and_readers(void** state) {
 int main() {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_miss_then_hit, setup_connected, teardown),
+        cmocka_unit_test_setup_teardown(test_entry_keeps_slots, setup_connected, teardown),
         cmocka_unit_test_setup_teardown(test_invalidate_drops_only_that_id, setup_connected, teardown),
         cmocka_unit_test_setup_teardown(test_fill_race_invalidation_wins, setup_connected, teardown),
         cmocka_unit_test_setup_teardown(test_flush_all_drops_everything_and_voids_tickets, setup_connected, teardown),
