@@ -60,7 +60,7 @@ import {
     benchJanusToken, cpuBetween, cpuByComm, rssByKind, switchesByComm, janusAdmin, joinToken, loadStack, log, median, pluginAdmin, procSample,
     sleep, within,
 } from './lib/common.mjs';
-import { JanusNode } from './lib/janus_node.mjs';
+import { JanusNode, waitConnected } from './lib/janus_node.mjs';
 import { Looper, generateMedia } from './lib/media_source.mjs';
 
 const { values: args } = parseArgs({
@@ -100,16 +100,6 @@ function newPc() {
     });
 }
 
-async function waitConnected(pc, what) {
-    await within(new Promise((resolve, reject) => {
-        const check = () => {
-            if (pc.connectionState === 'connected') resolve();
-            else if (pc.connectionState === 'failed') reject(new Error(`${what}: ICE/DTLS failed`));
-        };
-        pc.connectionStateChange.subscribe(check);
-        check();
-    }), STEP_MS, what);
-}
 
 // Counts RTP received on every track of pc, per kind.
 function countRx(pc, rx) {
@@ -151,7 +141,7 @@ class VideoRoomParticipant extends Participant {
         await pc.setLocalDescription(await pc.createOffer());
         const r = await this.pub.message({ request: 'publish', audiocodec: 'opus', videocodec: 'vp8' }, pc.localDescription);
         await this.pub.setRemote(r.jsep);
-        await waitConnected(pc, 'videoroom publisher');
+        await waitConnected(pc, STEP_MS, 'videoroom publisher');
         await this.pub.until(() => this.pub.webrtcup, STEP_MS, 'publisher webrtcup');
         this.startSending(tr);
     }
@@ -165,7 +155,7 @@ class VideoRoomParticipant extends Participant {
         await this.sub.setRemote(att.jsep);
         await pc.setLocalDescription(await pc.createAnswer());
         await this.sub.message({ request: 'start' }, pc.localDescription);
-        await waitConnected(pc, 'videoroom subscriber');
+        await waitConnected(pc, STEP_MS, 'videoroom subscriber');
     }
 
     anyHandle() { return this.pub.id; }
@@ -184,7 +174,7 @@ class EchoTestParticipant extends Participant {
         const r = await this.h.message({ audio: true, video: true }, pc.localDescription);
         if (!r.jsep) throw new Error('echotest answered without jsep');
         await this.h.setRemote(r.jsep);
-        await waitConnected(pc, 'echotest PeerConnection');
+        await waitConnected(pc, STEP_MS, 'echotest PeerConnection');
         this.startSending(this.tr);
     }
 
@@ -220,7 +210,7 @@ class TelemedParticipant extends Participant {
         const r = await this.h.message({ request: 'configure', sources }, pc.localDescription);
         if (!r.jsep) throw new Error('configure answered without jsep');
         await this.h.setRemote(r.jsep);
-        await waitConnected(pc, 'telemed PeerConnection');
+        await waitConnected(pc, STEP_MS, 'telemed PeerConnection');
         this.startSending(this.tr);
     }
 

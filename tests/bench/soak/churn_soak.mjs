@@ -50,9 +50,9 @@ import { dirname, join } from 'node:path';
 import { RTCPeerConnection, useOPUS, useSdesMid, useVP8 } from 'werift';
 
 import {
-    TELEMED, api, createTelemedSession, endTelemedSession, fmt, janusAdmin, loadStack, log, percentile, sleep, within,
+    TELEMED, api, createTelemedSession, endTelemedSession, fmt, janusAdmin, loadStack, log, percentile, sleep,
 } from '../media/lib/common.mjs';
-import { JanusNode } from '../media/lib/janus_node.mjs';
+import { JanusNode, waitConnected } from '../media/lib/janus_node.mjs';
 import { Looper, generateMedia } from '../media/lib/media_source.mjs';
 import { Sampler, compact, pluginStats, procMem, trend } from './lib/resources.mjs';
 
@@ -96,16 +96,6 @@ function newPc() {
     });
 }
 
-function waitConnected(pc, what) {
-    return within(new Promise((resolve, reject) => {
-        const check = () => {
-            if (pc.connectionState === 'connected') resolve();
-            else if (pc.connectionState === 'failed') reject(new Error(`${what}: ICE/DTLS failed`));
-        };
-        pc.connectionStateChange.subscribe(check);
-        check();
-    }), STEP_MS, what);
-}
 
 // One participant's client: a WebSocket, a Janus session, one handle, one
 // PeerConnection (audio + video sendrecv, as web/telemed.js offers them).
@@ -141,7 +131,7 @@ class Peer {
             this.pc.localDescription, { timeoutMs: STEP_MS });
         if (!r.jsep) throw new Error('configure answered without jsep');
         await this.h.setRemote(r.jsep);
-        await waitConnected(this.pc, 'telemed PeerConnection');
+        await waitConnected(this.pc, STEP_MS, 'telemed PeerConnection');
         stats.joinToUpMs.push(performance.now() - t0);
     }
 

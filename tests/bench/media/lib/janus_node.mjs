@@ -151,3 +151,16 @@ export class NodeHandle {
         }
     }
 }
+
+// Resolves when a werift PeerConnection is connected (ICE and DTLS up);
+// rejects when it fails or after `ms`.
+export function waitConnected(pc, ms, what) {
+    return within(new Promise((resolve, reject) => {
+        const check = () => {
+            if (pc.connectionState === 'connected') resolve();
+            else if (pc.connectionState === 'failed') reject(new Error(`${what}: ICE/DTLS failed`));
+        };
+        pc.connectionStateChange.subscribe(check);
+        check();
+    }), ms, what);
+}
