@@ -53,14 +53,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { RTCPeerConnection, useOPUS, useSdesMid, useVP8 } from 'werift';
 
 import {
     ECHOTEST, ROOT, TELEMED, VIDEOROOM, createTelemedSession, createVideoRoom, destroyVideoRoom, endTelemedSession, fmt,
     benchJanusToken, cpuBetween, cpuByComm, rssByKind, switchesByComm, janusAdmin, joinToken, loadStack, log, median, pluginAdmin, procSample,
     sleep, within,
 } from './lib/common.mjs';
-import { JanusNode, waitConnected } from './lib/janus_node.mjs';
+import { JanusNode, newPc, waitConnected } from './lib/janus_node.mjs';
 import { Looper, generateMedia } from './lib/media_source.mjs';
 
 const { values: args } = parseArgs({
@@ -90,15 +89,6 @@ const STEP_MS = 20000;
 let stack = loadStack();
 
 // ---------------------------------------------------------------- peers
-
-function newPc() {
-    return new RTCPeerConnection({
-        codecs: { audio: [useOPUS({ payloadType: 111 })], video: [useVP8({ payloadType: 96 })] },
-        headerExtensions: { audio: [useSdesMid()], video: [useSdesMid()] },
-        iceUseIpv6: false,
-        bundlePolicy: 'max-bundle',
-    });
-}
 
 
 // Counts RTP received on every track of pc, per kind.

@@ -47,12 +47,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
-import { RTCPeerConnection, useOPUS, useSdesMid, useVP8 } from 'werift';
 
 import {
     TELEMED, api, createTelemedSession, endTelemedSession, fmt, janusAdmin, loadStack, log, percentile, sleep,
 } from '../media/lib/common.mjs';
-import { JanusNode, waitConnected } from '../media/lib/janus_node.mjs';
+import { JanusNode, newPc, waitConnected } from '../media/lib/janus_node.mjs';
 import { Looper, generateMedia } from '../media/lib/media_source.mjs';
 import { Sampler, compact, pluginStats, procMem, trend } from './lib/resources.mjs';
 
@@ -86,15 +85,6 @@ function fail(step, e) {
 }
 
 // ---------------------------------------------------------------- peers
-
-function newPc() {
-    return new RTCPeerConnection({
-        codecs: { audio: [useOPUS({ payloadType: 111 })], video: [useVP8({ payloadType: 96 })] },
-        headerExtensions: { audio: [useSdesMid()], video: [useSdesMid()] },
-        iceUseIpv6: false,
-        bundlePolicy: 'max-bundle',
-    });
-}
 
 
 // One participant's client: a WebSocket, a Janus session, one handle, one

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 
 import WebSocket from 'ws';
+import { RTCPeerConnection, useOPUS, useSdesMid, useVP8 } from 'werift';
 
 import { within } from './common.mjs';
 
@@ -150,6 +151,17 @@ export class NodeHandle {
             try { await within(pc.close(), 3000, 'pc close'); } catch { /* best effort */ }
         }
     }
+}
+
+// A werift PeerConnection as the benchmarks' peers use it: Opus/111 and
+// VP8/96 only, the mid header extension, one BUNDLE transport, IPv4.
+export function newPc() {
+    return new RTCPeerConnection({
+        codecs: { audio: [useOPUS({ payloadType: 111 })], video: [useVP8({ payloadType: 96 })] },
+        headerExtensions: { audio: [useSdesMid()], video: [useSdesMid()] },
+        iceUseIpv6: false,
+        bundlePolicy: 'max-bundle',
+    });
 }
 
 // Resolves when a werift PeerConnection is connected (ICE and DTLS up);
