@@ -26,9 +26,15 @@
 #          makes it send too): p50/p95 join -> first packet received and
 #          failures (goal 0 failures, p95 <= 2 s); telemed, then videoroom
 #   all    the three (default)
+#   profile  perf (cpu-clock samples, no call graphs) of Janus during a B1
+#          window at BENCH_PROFILE_POINT, once per plugin: the share of
+#          Janus's samples per shared object (the plugin's .so, libjanus
+#          core, libsrtp, libcrypto, glib, libnice, the kernel) and the top
+#          symbols, with the µs per packet each share stands for. Not part
+#          of `all`.
 #
 # Usage (root, Debian 12, after a build: scripts/test unit or make in ./build):
-#   tests/bench/capacity.sh [b1|b2|storm|all]
+#   tests/bench/capacity.sh [b1|b2|storm|all|profile]
 # A private network namespace (scripts/lib/netns.sh), a private stack in it
 # (scripts/stackctl, TELEMED_JANUS_EXTRA_PLUGINS=videoroom), Janus pinned to
 # CPU 0 (taskset -a on the PID in stack.env, again after every restart) and
@@ -46,6 +52,9 @@
 #   BENCH_B2_QUOTA       % of one core Janus may use during B2 (40; 100: no limit)
 #   BENCH_STORM          participants (100)           BENCH_STORM_OVER  seconds (10)
 #   BENCH_STORM_PLUGINS  "telemed videoroom"
+#   BENCH_PROFILE_POINT  "rooms:size:senders" profiled (10:20:1, the fan-out point)
+#   BENCH_PROFILE_WINDOW seconds sampled per plugin (20)
+#   BENCH_PROFILE_QUOTA  % of one core Janus may use while profiled (100: no limit)
 #   BENCH_STORM_SIZE     room size, host included (2)  BENCH_STORM_SENDERS  senders per room (1)
 #   BENCH_JANUS_EVENT_LOOPS  Janus event_loops (scripts/lib/janus.sh default: one per core)
 #   BENCH_JANUS_EVENTS   0: no event handler (default 1, as deployed)
@@ -70,6 +79,10 @@ B2_QUOTA=${BENCH_B2_QUOTA:-40};   num_or_die BENCH_B2_QUOTA "$B2_QUOTA"
 STORM=${BENCH_STORM:-100};        num_or_die BENCH_STORM "$STORM"
 STORM_OVER=${BENCH_STORM_OVER:-10}; num_or_die BENCH_STORM_OVER "$STORM_OVER"
 B1_POINTS=${BENCH_B1_POINTS:-"20:2:2 40:2:2 60:2:2 20:5:1 10:20:1"}
+PROFILE_POINT=${BENCH_PROFILE_POINT:-"10:20:1"}
+PROFILE_WINDOW=${BENCH_PROFILE_WINDOW:-20}; num_or_die BENCH_PROFILE_WINDOW "$PROFILE_WINDOW"
+PROFILE_QUOTA=${BENCH_PROFILE_QUOTA:-100}; num_or_die BENCH_PROFILE_QUOTA "$PROFILE_QUOTA"
+[[ "$PROFILE_POINT" =~ ^[0-9]+:[0-9]+:[0-9]+$ ]] || { echo "capacity.sh: BENCH_PROFILE_POINT is not rooms:size:senders" >&2; exit 2; }
 STORM_PLUGINS=${BENCH_STORM_PLUGINS:-"telemed videoroom"}
 STORM_SIZE=${BENCH_STORM_SIZE:-2};       num_or_die BENCH_STORM_SIZE "$STORM_SIZE"
 STORM_SENDERS=${BENCH_STORM_SENDERS:-1}; num_or_die BENCH_STORM_SENDERS "$STORM_SENDERS"
@@ -79,9 +92,9 @@ done
 for p in $STORM_PLUGINS; do
     [[ "$p" == telemed || "$p" == videoroom ]] || { echo "capacity.sh: BENCH_STORM_PLUGINS: telemed|videoroom" >&2; exit 2; }
 done
-(( RUNS >= 1 && RUNS <= 20 && WINDOW >= 2 && B2_WINDOW >= 2 && B2_START >= 1 && B2_MAX >= B2_START && B2_MAX <= 1000 \
-   && B2_QUOTA >= 5 && B2_QUOTA <= 100 )) \
-    || { echo "capacity.sh: BENCH_RUNS 1..20, windows >= 2, 1 <= B2_START <= B2_MAX <= 1000, BENCH_B2_QUOTA 5..100" >&2; exit 2; }
+(( RUNS >= 1 && RUNS <= 20 && WINDOW >= 2 && PROFILE_WINDOW >= 2 && B2_WINDOW >= 2 && B2_START >= 1 && B2_MAX >= B2_START && B2_MAX <= 1000 \
+   && B2_QUOTA >= 5 && B2_QUOTA <= 100 && PROFILE_QUOTA >= 5 && PROFILE_QUOTA <= 100 )) \
+    || { echo "capacity.sh: BENCH_RUNS 1..20, windows >= 2, 1 <= B2_START <= B2_MAX <= 1000, BENCH_B2_QUOTA and BENCH_PROFILE_QUOTA 5..100" >&2; exit 2; }
 
 # ------------------------------------------------------------ inner phase
 if [[ "${1:-}" == __inner ]]; then
@@ -97,13 +110,6 @@ if [[ "${1:-}" == __inner ]]; then
     [[ -n "${BENCH_JANUS_EVENTS:-}" ]] && export TELEMED_JANUS_EVENTS="$BENCH_JANUS_EVENTS"
     [[ -n "${BENCH_JANUS_SET:-}" ]] && export TELEMED_JANUS_SET="$BENCH_JANUS_SET"
     LOADGEN="$work/loadgen"
-    # shellcheck disable=SC2317  # called by the EXIT trap
-    stop_stack() { cg_remove; "$ROOT/scripts/stackctl" stop >/dev/null 2>&1 || true; }
-    trap stop_stack EXIT
-    "$ROOT/scripts/stackctl" start >/dev/null \
-        || { echo "stack start failed (logs: $TELEMED_STACK_DIR/logs)" >&2; exit 1; }
-    mkdir -p "$work/runs"
-
     janus_pid() { sed -n 's/^JANUS_PID=//p' "$TELEMED_STACK_DIR/stack.env"; }
 
     # A CPU cgroup that holds Janus to QUOTA % of one core (B2): cgroup v2
@@ -139,6 +145,14 @@ if [[ "${1:-}" == __inner ]]; then
         awk '$1 == "throttled_time" { printf "%.2f", $2 / 1e9 } $1 == "throttled_usec" { printf "%.2f", $2 / 1e6 }' "$JANUS_CG/cpu.stat"
     }
 
+    # The stack (stopped, and the cgroup removed, on exit).
+    # shellcheck disable=SC2317  # called by the EXIT trap
+    stop_stack() { cg_remove; "$ROOT/scripts/stackctl" stop >/dev/null 2>&1 || true; }
+    trap stop_stack EXIT
+    "$ROOT/scripts/stackctl" start >/dev/null \
+        || { echo "stack start failed (logs: $TELEMED_STACK_DIR/logs)" >&2; exit 1; }
+    mkdir -p "$work/runs"
+
     # A fresh Janus for every run, pinned with all its threads to CPU 0.
     fresh_janus() {
         "$ROOT/scripts/stackctl" restart-janus >/dev/null \
@@ -150,15 +164,29 @@ if [[ "${1:-}" == __inner ]]; then
     }
 
     # run LABEL PLUGIN WINDOW ARGS...: one loadgen run into runs/LABEL.json.
+    # With PERF=1, perf samples Janus during the window into runs/LABEL.perf.
+    PERF=0
     run() {
         local label="$1" plugin="$2" window="$3"; shift 3
         fresh_janus || return 1
-        local rc=0
+        local rc=0 lg
         echo "-- $label ($plugin $*)" >&2
         timeout --kill-after=10 $(( 300 + window + WARMUP )) \
             taskset -c 1 "$LOADGEN" --stack "$TELEMED_STACK_DIR" --plugin "$plugin" \
                 --janus-pid "$(janus_pid)" --warmup "$WARMUP" --window "$window" "$@" \
-                >"$work/runs/$label.json" 2>"$work/runs/$label.log" || rc=$?
+                >"$work/runs/$label.json" 2>"$work/runs/$label.log" &
+        lg=$!
+        if (( PERF )); then
+            # The window opens WARMUP s after the client logs its warm-up.
+            while ! grep -q 'warm-up' "$work/runs/$label.log" 2>/dev/null && kill -0 "$lg" 2>/dev/null; do sleep 0.2; done
+            if kill -0 "$lg" 2>/dev/null; then
+                sleep "$WARMUP"
+                taskset -c 1 perf record -q -e cpu-clock -F 1999 -p "$(janus_pid)" -o "$work/runs/$label.perf" \
+                    -- sleep $(( window - 1 )) >/dev/null 2>&1 \
+                    || echo "   perf record failed for $label" >&2
+            fi
+        fi
+        wait "$lg" || rc=$?
         if (( rc != 0 )); then
             echo "   run $label failed (exit $rc): $(tail -n 3 "$work/runs/$label.log" | tr '\n' ' ')" >&2
             jq -c '{failures, failure_sample, srtp}' "$work/runs/$label.json" 2>/dev/null >&2 || true
@@ -230,6 +258,20 @@ if [[ "${1:-}" == __inner ]]; then
             echo "B2 $plugin ${lo[$plugin]} ${hi[$plugin]} ${bound[$plugin]:-}" >>"$work/b2.result"
         done
     fi
+    if [[ "$what" == profile ]]; then
+        IFS=: read -r rooms size senders <<<"$PROFILE_POINT"
+        echo "== profile: perf of Janus at $rooms rooms of $size, $senders sender(s) each, ${PROFILE_WINDOW} s" >&2
+        if (( PROFILE_QUOTA < 100 )); then
+            cg_create "$PROFILE_QUOTA" || { echo "capacity.sh: no CPU cgroup to hold Janus to $PROFILE_QUOTA %" >&2; exit 1; }
+            echo "   Janus held to $PROFILE_QUOTA % of CPU 0 ($JANUS_CG)" >&2
+        fi
+        PERF=1
+        for plugin in telemed videoroom; do
+            run "profile-$plugin" "$plugin" "$PROFILE_WINDOW" --rooms "$rooms" --size "$size" --senders "$senders" || rc=1
+        done
+        PERF=0
+        cg_remove
+    fi
     if [[ "$what" == all || "$what" == storm ]]; then
         echo "== storm: $STORM participants joining over $STORM_OVER s" >&2
         for plugin in $STORM_PLUGINS; do
@@ -243,10 +285,11 @@ fi
 
 # ------------------------------------------------------------ outer phase
 what="${1:-all}"
-case "$what" in all|b1|b2|storm) ;; *) sed -n '2,46p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;; esac
+case "$what" in all|b1|b2|storm|profile) ;; *) sed -n '2,63p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;; esac
 (( EUID == 0 )) || { echo "capacity.sh: needs root (network namespace)" >&2; exit 1; }
-for c in janus ffmpeg ip jq curl taskset; do
-    command -v "$c" >/dev/null || { echo "capacity.sh: '$c' missing: run scripts/setup-deps" >&2; exit 1; }
+need=(janus ffmpeg ip jq curl taskset); [[ "$what" == profile ]] && need+=(perf)
+for c in "${need[@]}"; do
+    command -v "$c" >/dev/null || { echo "capacity.sh: '$c' missing: run scripts/setup-deps (perf: apt-get install linux-perf)" >&2; exit 1; }
 done
 (( $(nproc) >= 2 )) || echo "capacity.sh: fewer than 2 cores: Janus and the client share one" >&2
 BUILD_DIR="${TELEMED_BUILD_DIR:-$ROOT/build}"
@@ -347,6 +390,26 @@ if [[ "$what" == all || "$what" == storm ]]; then
         [[ -s "$f" ]] || { echo "  $plugin: no result"; continue; }
         jq -r '"  \(.plugin): join -> first packet p50 \(.join_to_first_packet_ms.p50) ms p95 \(.join_to_first_packet_ms.p95) ms max \(.join_to_first_packet_ms.max) ms (n=\(.join_to_first_packet_ms.n)); first video p50 \(.join_to_first_video_ms.p50) p95 \(.join_to_first_video_ms.p95) ms; connected p95 \(.storm.join_to_connected_ms.p95) ms; failures \(.failures)\(if .failure_sample then " e.g. " + (.failure_sample[0]) else "" end)"' "$f"
         echo "RESULT storm $plugin p95 $(jq -r '.join_to_first_packet_ms.p95' "$f") ms failures $(jq -r '.failures' "$f") (goal p95 <= 2000 ms, 0 failures)"
+    done
+fi
+if [[ "$what" == profile ]]; then
+    IFS=: read -r rooms size senders <<<"$PROFILE_POINT"
+    echo
+    echo "profile: Janus's cpu-clock samples during one ${PROFILE_WINDOW} s window at $rooms rooms of $size ($senders sender(s) each)$( (( PROFILE_QUOTA < 100 )) && echo ", Janus held to $PROFILE_QUOTA % of a core");" \
+         "µs/pkt = the share x Janus CPU-µs per received packet"
+    for plugin in telemed videoroom; do
+        f="$work/runs/profile-$plugin.perf" j="$work/runs/profile-$plugin.json"
+        [[ -s "$f" && -s "$j" ]] || { echo "  $plugin: no profile"; continue; }
+        us=$(jq -r '.window.janus.us_per_rx_packet // "n/a"' "$j")
+        echo
+        echo "  $plugin: Janus $(fmt "$us" 2) µs per received packet, $(jq -r '.window.janus.cpu_pct // "n/a"' "$j") % CPU, loss $(jq -r '.window.loss_pct // "n/a"' "$j") %"
+        echo "    by shared object (>= 0.5 %):"
+        perf report -i "$f" --stdio --sort dso --percent-limit 0.5 2>/dev/null | awk -v us="$us" '
+            /^ +[0-9.]+%/ { p = $1; sub(/%/, "", p); $1 = ""; sub(/^ /, "");
+                printf "      %6.2f %%  %6s µs/pkt  %s\n", p, (us == "n/a" ? "n/a" : sprintf("%.2f", p * us / 100)), $0 }'
+        echo "    top symbols (>= 1 %):"
+        perf report -i "$f" --stdio --sort dso,sym --percent-limit 1 2>/dev/null | awk '
+            /^ +[0-9.]+%/ { n++; if (n <= 25) { sub(/^ +/, ""); print "      " $0 } }'
     done
 fi
 (( rc == 0 )) || echo "some run failed (exit $rc): see the messages above (BENCH_KEEP=1 keeps the run logs)" >&2

@@ -26,7 +26,7 @@ ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 declare -A CONF=(
     [default]=""
     [loops1]="events=1 loops=1"
-    [loops0]="loops=0"
+    [loops0]="set=general.event_loops=0"
     [twcc1000]="set=media.twcc_period=1000"
     [nackopt]="set=media.nack_optimizations=true"
     [nackq500]="set=media.min_nack_queue=500"

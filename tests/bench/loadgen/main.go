@@ -253,6 +253,14 @@ func (r *runner) teardown(rooms []*room) {
 	}
 }
 
+// srtpSettle: how long checkSRTP waits for Janus to finish a handle's DTLS.
+// pion's DTLS server is done when it has sent its last flight; Janus (the
+// DTLS client) only when that flight has arrived and been processed, which
+// can be seconds later when Janus is starved (B2 holds it to a CPU quota).
+// A handle still without a profile after this long counts as failed: Janus
+// gives up on a handshake after 20 s ("DTLS taking too much time").
+const srtpSettle = 20 * time.Second
+
 // checkSRTP: every handle with a PeerConnection must have negotiated the
 // pinned profile (Admin API handle_info).
 func (r *runner) checkSRTP(rooms []*room, fails *failures) (ok int, bad []string) {
@@ -267,6 +275,11 @@ func (r *runner) checkSRTP(rooms []*room, fails *failures) (ok int, bad []string
 				go func(h *janusHandle) {
 					defer wg.Done()
 					prof, err := r.env.srtpProfile(h.s.id, h.id)
+					for deadline := time.Now().Add(srtpSettle); err == nil && (prof == "none" || prof == "") &&
+						time.Now().Before(deadline); {
+						time.Sleep(100 * time.Millisecond)
+						prof, err = r.env.srtpProfile(h.s.id, h.id)
+					}
 					if err != nil {
 						prof = "error: " + err.Error()
 					}
@@ -274,8 +287,8 @@ func (r *runner) checkSRTP(rooms []*room, fails *failures) (ok int, bad []string
 					if prof == srtpProfileName {
 						ok++
 					} else if prof == "none" || prof == "" {
-						// Janus gave up on this handle's DTLS ("DTLS taking too
-						// much time"): a failed peer, not another profile.
+						// Janus did not finish this handle's DTLS within
+						// srtpSettle: a failed peer, not another profile.
 						fails.add(fmt.Errorf("session %d handle %d: Janus reports no SRTP (DTLS not completed on its side)", h.s.id, h.id))
 					} else if len(bad) < 5 {
 						bad = append(bad, prof)
