@@ -28,10 +28,10 @@
 #   all    the three (default)
 #   profile  perf (cpu-clock samples, no call graphs) of Janus during a B1
 #          window at BENCH_PROFILE_POINT, once per plugin: the share of
-#          Janus's samples per shared object (the plugin's .so, libjanus
-#          core, libsrtp, libcrypto, glib, libnice, the kernel) and the top
-#          symbols, with the µs per packet each share stands for. Not part
-#          of `all`.
+#          Janus's samples per shared object (the plugin's .so, the janus
+#          binary, libsrtp2, NSS, GLib, libnice, libc, the kernel) and the
+#          top symbols, with the µs per packet each share stands for. Not
+#          part of `all`.
 #
 # Usage (root, Debian 12, after a build: scripts/test unit or make in ./build):
 #   tests/bench/capacity.sh [b1|b2|storm|all|profile]
