@@ -285,7 +285,7 @@ fi
 
 # ------------------------------------------------------------ outer phase
 what="${1:-all}"
-case "$what" in all|b1|b2|storm|profile) ;; *) sed -n '2,63p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;; esac
+case "$what" in all|b1|b2|storm|profile) ;; *) sed -n '2,64p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;; esac
 (( EUID == 0 )) || { echo "capacity.sh: needs root (network namespace)" >&2; exit 1; }
 need=(janus ffmpeg ip jq curl taskset); [[ "$what" == profile ]] && need+=(perf)
 for c in "${need[@]}"; do
