@@ -99,17 +99,27 @@ test('a real recording made in the web app: per-participant files and the compos
         await doctor.click('toggle-recording');
         await doctor.p.waitVisible('consent');
         await patient.p.waitVisible('consent');
+        // Each participant's file starts at its own consent; the composite at
+        // the first one (the doctor's). On a loaded machine the patient's
+        // consent and the page's "both recorded" can come a second or more
+        // after the doctor's, so every length is measured from its own start.
         await doctor.click('consent-yes');
+        const consented = { doctor: Date.now() };
         await patient.click('consent-yes');
+        consented.patient = Date.now();
         // Both recorded (the doctor's page lists both), then ~5 s of media.
         await eventually(() => doctor.p.eval((ids) => ids.every((id) => window.telemedClient.recording.recorded.includes(id)), [D.id, P.id]),
             { timeout: 10000, interval: 100, what: 'both participants are recorded' });
-        const t0 = Date.now();
         await sleep(5000);
         await doctor.click('toggle-recording');  // stop
         await eventually(() => doctor.p.eval(() => window.telemedClient.recording.state === 'off'),
             { timeout: 10000, interval: 100, what: 'the recording stopped' });
-        const recordedS = (Date.now() - t0) / 1000;
+        const stopped = Date.now();
+        const recordedS = {
+            doctor: (stopped - consented.doctor) / 1000,
+            patient: (stopped - consented.patient) / 1000,
+            composite: (stopped - Math.min(consented.doctor, consented.patient)) / 1000,
+        };
         const list = await eventually(async () => {
             const r = await api('GET', `/sessions/${s.sid}/recordings`);
             const done = r.json?.items?.find((x) => ['available', 'incomplete', 'failed'].includes(x.state));
@@ -128,9 +138,10 @@ test('a real recording made in the web app: per-participant files and the compos
             const which = o.kind === 'composite' ? 'composite' : o.participant_id === D.id ? 'doctor' : 'patient';
             mkdirSync(join(ARTIFACTS, 'playback-outputs'), { recursive: true });
             const probe = await probeUrl(l.json.url, join(ARTIFACTS, 'playback-outputs', `${which}.webm`));
-            t.diagnostic(`${which}: ${JSON.stringify(probe)} (recorded ${recordedS.toFixed(2)} s)`);
+            t.diagnostic(`${which}: ${JSON.stringify(probe)} (recorded ${recordedS[which].toFixed(2)} s)`);
             assert.deepEqual(probe.codecs.sort(), ['opus', 'vp8'], `${which}: VP8 video and Opus audio`);
-            assert.ok(Math.abs(probe.duration - recordedS) <= 1, `${which}: ${probe.duration} s for ${recordedS} s recorded (±1 s)`);
+            assert.ok(Math.abs(probe.duration - recordedS[which]) <= 1,
+                `${which}: ${probe.duration} s for ${recordedS[which]} s recorded (±1 s)`);
             assert.ok(probe.luma > 15, `${which}: a picture 2 s in, not a black frame (mean level ${probe.luma})`);
         }
         const res = await api('POST', `/recordings/${list.id}/playback-links`, { body: { user_id: D.userId } });
