@@ -133,6 +133,8 @@ void Router::add(Route route) {
     if (route.participant_auth && !route.requires_auth)
         throw std::invalid_argument("participant_auth needs requires_auth");
     if (route.sink && route.lane == Lane::Inline) throw std::invalid_argument("a body sink needs a lane");
+    if (route.inline_first && (route.lane == Lane::Inline || route.sink))
+        throw std::invalid_argument("inline_first is for a lane route with a buffered body");
     for (const Route& r : routes_)
         if (r.method == route.method && r.pattern == route.pattern)
             throw std::invalid_argument("duplicate route " + route.method + " " + route.pattern);

@@ -28,6 +28,10 @@ struct Route {
     bool participant_auth = false;
     // Streamed request body (types.hpp BodySink); none: buffered up to max_body_bytes.
     SinkFactory sink;
+    // Optional, for a lane route: tried first on the event thread (after
+    // authentication, with the whole body); it must never wait (no Postgres,
+    // Redis or Janus). nullopt: the handler runs on the lane as usual.
+    InlineFirst inline_first;
 };
 
 class Router {

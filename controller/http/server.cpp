@@ -375,6 +375,23 @@ struct HttpServer::Callbacks {
         return internal_error();
     }
 
+    // The route's inline_first, if any: an exception is logged and the
+    // request goes to the lane like any other (whose handler answers it).
+    static std::optional<Response> try_inline_first(HttpServer& srv, RequestState& st) {
+        if (!st.route->inline_first) return std::nullopt;
+        try {
+            return st.route->inline_first(st.req, srv.ctx_);
+        } catch (const std::exception& e) {
+            log_warn("request_id=%s route=%s %s: exception in the inline try, handed to the lane: %s",
+                     st.request_id.c_str(), st.route->method.c_str(), st.route->pattern.c_str(),
+                     safe_what(e.what()).c_str());
+        } catch (...) {
+            log_warn("request_id=%s route=%s %s: non-standard exception in the inline try, handed to the lane",
+                     st.request_id.c_str(), st.route->method.c_str(), st.route->pattern.c_str());
+        }
+        return std::nullopt;
+    }
+
     // Runs the handler on `lane`'s workers: the connection is suspended
     // first (a worker may finish before this returns), and resumed by
     // whoever produced the answer; MHD then calls access() again, which
@@ -508,6 +525,7 @@ struct HttpServer::Callbacks {
             if (st->lane_done) return queue(srv, conn, *st, st->lane_result ? *st->lane_result : internal_error());
             LanePool* lane = srv.lanes_->pool(st->route->lane);
             if (!lane) return queue(srv, conn, *st, dispatch(srv, *st));  // Lane::Inline
+            if (std::optional<Response> now = try_inline_first(srv, *st)) return queue(srv, conn, *st, *now);
             hand_off(srv, conn, *st, *lane);
             return MHD_YES;
         } catch (const std::exception& e) {

@@ -67,6 +67,9 @@ struct Response {
 };
 
 using Handler = std::function<Response(const Request&, AppContext&)>;
+// Tried on the HTTP event thread before a route's lane (Route::inline_first):
+// an answer that needs no waiting, or nullopt to hand the request to the lane.
+using InlineFirst = std::function<std::optional<Response>(const Request&, AppContext&)>;
 
 // A streamed request body (uploads). A route that declares a SinkFactory
 // gets no max_body_bytes cap and no buffering: the factory runs on the

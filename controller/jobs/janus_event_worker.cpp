@@ -615,6 +615,9 @@ std::string JanusEventWorker::render_metrics() const {
     out += "# HELP telemed_presence_write_failures_total Failed presence writes to Redis.\n";
     out += "# TYPE telemed_presence_write_failures_total counter\n";
     out += "telemed_presence_write_failures_total " + std::to_string(presence_.write_failures()) + "\n";
+    out += "# HELP telemed_presence_recent_reads_total GET /sessions/{id} presence taken from the controller's last Redis read (no Redis round trip).\n";
+    out += "# TYPE telemed_presence_recent_reads_total counter\n";
+    out += "telemed_presence_recent_reads_total " + std::to_string(presence_.recent_reads()) + "\n";
     return out;
 }
 

@@ -51,6 +51,9 @@ bool PresenceStore::write(const std::vector<Write>& writes) {
         RedisReply r = redis_read_reply(writer_.get());
         if (!r || r->type == REDIS_REPLY_ERROR) ok = false;
     }
+    // After the writes reached Redis (or failed part-way): a read that began
+    // before this point may hold the old values and must not keep them.
+    recent_forget(writes);
     if (!ok) {
         writer_.reset();
         writer_failed_at_ = now;
@@ -60,11 +63,56 @@ bool PresenceStore::write(const std::vector<Write>& writes) {
     return ok;
 }
 
+uint64_t PresenceStore::recent_begin(std::string_view session_id) {
+    std::lock_guard lk(recent_mu_);
+    auto it = recent_.find(std::string(session_id));
+    if (it != recent_.end()) return it->second.gen;
+    if (recent_.size() >= kMaxRecent) recent_.clear();
+    recent_.emplace(std::string(session_id), Recent{});
+    return 0;
+}
+
+void PresenceStore::recent_store(std::string_view session_id, uint64_t gen, const std::vector<std::string>& ids,
+                                 const std::vector<std::optional<std::string>>& values) {
+    std::lock_guard lk(recent_mu_);
+    auto it = recent_.find(std::string(session_id));
+    if (it == recent_.end() || it->second.gen != gen) return;  // forgotten, or written since
+    if (ids.size() > kMaxRecentParticipants) return;
+    Recent& r = it->second;
+    r.valid = true;
+    r.at = std::chrono::steady_clock::now();
+    r.ids = ids;
+    r.values = values;
+}
+
+void PresenceStore::recent_forget(const std::vector<Write>& writes) {
+    std::lock_guard lk(recent_mu_);
+    for (const Write& w : writes) {
+        auto it = recent_.find(w.session_id);
+        if (it == recent_.end()) continue;
+        it->second.gen += 1;
+        it->second.valid = false;
+    }
+}
+
+std::optional<std::vector<std::optional<std::string>>> PresenceStore::recent(
+    std::string_view session_id, const std::vector<std::string>& participant_ids, std::chrono::milliseconds max_age) {
+    if (participant_ids.empty()) return std::vector<std::optional<std::string>>{};
+    std::lock_guard lk(recent_mu_);
+    auto it = recent_.find(std::string(session_id));
+    if (it == recent_.end()) return std::nullopt;
+    const Recent& r = it->second;
+    if (!r.valid || r.ids != participant_ids || std::chrono::steady_clock::now() - r.at > max_age) return std::nullopt;
+    recent_reads_ += 1;
+    return r.values;
+}
+
 std::optional<std::vector<std::optional<std::string>>> PresenceStore::read(
     std::string_view session_id, const std::vector<std::string>& participant_ids) {
     std::vector<std::optional<std::string>> out(participant_ids.size());
     if (participant_ids.empty()) return out;
     if (participant_ids.size() > kMaxKeysPerRead) return std::nullopt;
+    const uint64_t gen = recent_begin(session_id);
     RedisContext c;
     {
         std::lock_guard lk(mu_);
@@ -103,6 +151,7 @@ std::optional<std::vector<std::optional<std::string>>> PresenceStore::read(
         std::lock_guard lk(mu_);
         if (readers_.size() < kMaxIdleReaders) readers_.push_back(std::move(c));
     }
+    recent_store(session_id, gen, participant_ids, out);
     return out;
 }
 

@@ -28,6 +28,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "controller/live/redis_raii.hpp"
@@ -63,9 +64,39 @@ public:
     std::optional<std::vector<std::optional<std::string>>> read(std::string_view session_id,
                                                                 const std::vector<std::string>& participant_ids);
 
+    // What read() last returned for this session and these participants, if
+    // it read them from Redis within `max_age` and no write() of this store
+    // has touched the session since (nullopt otherwise). No Redis and no
+    // waiting: GET /sessions/{id} answers a cache hit from it on the HTTP
+    // event thread. This store's own writes show at once; a write by another
+    // controller, or a key that expired in Redis, shows within `max_age`.
+    std::optional<std::vector<std::optional<std::string>>> recent(std::string_view session_id,
+                                                                  const std::vector<std::string>& participant_ids,
+                                                                  std::chrono::milliseconds max_age);
+
     uint64_t write_failures() const { return write_failures_; }
     uint64_t read_failures() const { return read_failures_; }
+    uint64_t recent_reads() const { return recent_reads_; }  // answers of recent() (no Redis)
+
+    // recent(): sessions remembered (all forgotten when full), and the most
+    // participants a remembered read may have (larger ones always read Redis).
+    static constexpr std::size_t kMaxRecent = 1024;
+    static constexpr std::size_t kMaxRecentParticipants = 64;
 private:
+    // One session's last read. `gen` moves on every write() that touches
+    // the session: a read that began before it must not store what it got.
+    struct Recent {
+        uint64_t gen = 0;
+        bool valid = false;
+        std::chrono::steady_clock::time_point at{};
+        std::vector<std::string> ids;
+        std::vector<std::optional<std::string>> values;
+    };
+    uint64_t recent_begin(std::string_view session_id);
+    void recent_store(std::string_view session_id, uint64_t gen, const std::vector<std::string>& ids,
+                      const std::vector<std::optional<std::string>>& values);
+    void recent_forget(const std::vector<Write>& writes);
+
     RedisContext connect();
     const std::string host_;
     const int port_;
@@ -76,8 +107,11 @@ private:
     std::mutex mu_;        // readers_, reader_failed_at_
     std::vector<RedisContext> readers_;
     std::chrono::steady_clock::time_point reader_failed_at_{};
+    std::mutex recent_mu_;  // recent_
+    std::unordered_map<std::string, Recent> recent_;
     std::atomic<uint64_t> write_failures_{0};
     std::atomic<uint64_t> read_failures_{0};
+    std::atomic<uint64_t> recent_reads_{0};
 };
 
 }  // namespace telemed

@@ -16,15 +16,17 @@ SessionCache::Shard& SessionCache::shard_of(std::string_view id) {
     return shards_[std::hash<std::string_view>{}(id) % kShards];
 }
 
-SessionCache::Body SessionCache::lookup(const std::string& id) {
+SessionCache::Body SessionCache::peek(const std::string& id) {
     if (!in_service()) return nullptr;
     Shard& s = shard_of(id);
-    Body found;
-    {
-        std::lock_guard<std::mutex> lock(s.mu);
-        auto it = s.map.find(id);
-        if (it != s.map.end()) found = it->second;
-    }
+    std::lock_guard<std::mutex> lock(s.mu);
+    auto it = s.map.find(id);
+    return it != s.map.end() ? it->second : nullptr;
+}
+
+SessionCache::Body SessionCache::lookup(const std::string& id) {
+    if (!in_service()) return nullptr;
+    Body found = peek(id);
     (found ? hits_ : misses_).fetch_add(1, std::memory_order_relaxed);
     return found;
 }

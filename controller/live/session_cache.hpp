@@ -65,6 +65,10 @@ public:
     // The cached body, or nullptr (miss, disabled, or not connected).
     // Counts a hit or a miss when the cache is in service.
     Body lookup(const std::string& id);
+    // The same without counting (a first try that may hand the request on to
+    // a lookup() elsewhere); count_hit() when the peeked body was the answer.
+    Body peek(const std::string& id);
+    void count_hit() { hits_.fetch_add(1, std::memory_order_relaxed); }
 
     struct Ticket {
         bool valid = false;  // false: do not fill (disabled / not connected)

@@ -589,11 +589,11 @@ void register_file_routes(Router& r) {
     // API key, or a participant credential checked by the handlers.
     r.add(Route{.method = "POST", .pattern = "/sessions/{id}/files", .requires_auth = true,
                 .lane = Lane::Janus,  // tells the room after the commit
-                .handler = upload_file, .participant_auth = true, .sink = begin_upload});
+                .handler = upload_file, .participant_auth = true, .sink = begin_upload, .inline_first = {}});
     r.add(Route{.method = "GET", .pattern = "/sessions/{id}/files", .requires_auth = true, .lane = Lane::Db,
-                .handler = list_session_files, .participant_auth = true, .sink = {}});
+                .handler = list_session_files, .participant_auth = true, .sink = {}, .inline_first = {}});
     r.add(Route{.method = "GET", .pattern = "/files/{id}", .requires_auth = true, .lane = Lane::Db,
-                .handler = get_file, .participant_auth = true, .sink = {}});
+                .handler = get_file, .participant_auth = true, .sink = {}, .inline_first = {}});
 }
 
 }  // namespace telemed

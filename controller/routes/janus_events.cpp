@@ -160,7 +160,7 @@ Response post_events(const Request& req, AppContext& app) {
 
 void register_janus_event_routes(Router& r) {
     r.add(Route{.method = "POST", .pattern = "/internal/v1/janus-events", .requires_auth = false,
-                .lane = Lane::Db, .handler = post_events, .participant_auth = false, .sink = begin_events});
+                .lane = Lane::Db, .handler = post_events, .participant_auth = false, .sink = begin_events, .inline_first = {}});
 }
 
 }  // namespace telemed

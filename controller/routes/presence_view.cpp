@@ -1,6 +1,7 @@
 // The presence member of GET /sessions/{id} (controller/routes/presence_view.hpp).
 #include "controller/routes/presence_view.hpp"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,11 +29,10 @@ json_t* offline_presence() {
 // The presence member of each participant (ids in order): the stored
 // record (when it is an object), else the offline record; all null when
 // Redis cannot answer now.
-std::vector<Json> presence_members(PresenceStore& store, std::string_view session_id,
+std::vector<Json> presence_members(const std::optional<std::vector<std::optional<std::string>>>& stored,
                                    const std::vector<std::string>& ids) {
     std::vector<Json> out;
     out.reserve(ids.size());
-    auto stored = store.read(session_id, ids);
     std::string why;
     for (std::size_t i = 0; i < ids.size(); ++i) {
         if (!stored) {
@@ -66,7 +66,7 @@ std::string add_presence(const std::string& body, PresenceStore* store) {
         const json_t* id = json_object_get(json_array_get(parts, i), "id");
         ids.emplace_back(json_is_string(id) ? json_string_value(id) : "");
     }
-    std::vector<Json> members = presence_members(*store, json_string_value(sid), ids);
+    std::vector<Json> members = presence_members(store->read(json_string_value(sid), ids), ids);
     for (std::size_t i = 0; i < json_array_size(parts); ++i) {
         json_t* p = json_array_get(parts, i);
         if (json_is_object(p)) json_object_set_new(p, "presence", members[i].release());
@@ -74,18 +74,24 @@ std::string add_presence(const std::string& body, PresenceStore* store) {
     return json_dump(root.get());
 }
 
-std::string add_presence(const SessionCache::Entry& entry, std::string_view session_id, PresenceStore* store) {
-    if (!store || entry.slots.empty()) return entry.body;
+namespace {
+
+std::vector<std::string> slot_ids(const SessionCache::Entry& entry) {
     std::vector<std::string> ids;
     ids.reserve(entry.slots.size());
     for (const SessionCache::Slot& s : entry.slots) ids.push_back(s.participant_id);
-    std::vector<Json> members = presence_members(*store, session_id, ids);
+    return ids;
+}
+
+// `,"presence":<member>` before each slot's '}'; nullopt when a slot does
+// not point at a '}' (never for our own entries: the caller parses instead).
+std::optional<std::string> splice(const SessionCache::Entry& entry, const std::vector<Json>& members) {
     std::string out;
     out.reserve(entry.body.size() + 192 * members.size());
     std::size_t from = 0;
     for (std::size_t i = 0; i < entry.slots.size(); ++i) {
         const std::size_t at = entry.slots[i].at;
-        if (at < from || at >= entry.body.size() || entry.body[at] != '}') return add_presence(entry.body, store);
+        if (at < from || at >= entry.body.size() || entry.body[at] != '}') return std::nullopt;
         out.append(entry.body, from, at - from);
         out += ",\"presence\":";
         out += json_dump(members[i].get());
@@ -93,6 +99,24 @@ std::string add_presence(const SessionCache::Entry& entry, std::string_view sess
     }
     out.append(entry.body, from, std::string::npos);
     return out;
+}
+
+}  // namespace
+
+std::string add_presence(const SessionCache::Entry& entry, std::string_view session_id, PresenceStore* store) {
+    if (!store || entry.slots.empty()) return entry.body;
+    const std::vector<std::string> ids = slot_ids(entry);
+    std::optional<std::string> out = splice(entry, presence_members(store->read(session_id, ids), ids));
+    return out ? std::move(*out) : add_presence(entry.body, store);
+}
+
+std::optional<std::string> add_recent_presence(const SessionCache::Entry& entry, std::string_view session_id,
+                                               PresenceStore* store, std::chrono::milliseconds max_age) {
+    if (!store || entry.slots.empty()) return entry.body;
+    const std::vector<std::string> ids = slot_ids(entry);
+    auto stored = store->recent(session_id, ids, max_age);
+    if (!stored) return std::nullopt;
+    return splice(entry, presence_members(stored, ids));
 }
 
 }  // namespace telemed

@@ -1,8 +1,11 @@
 // The `presence` member of each participant in GET /sessions/{id}
 // (docs/API.md "Presence"; docs/DESIGN.md "Janus events"). Read from Redis
-// (live/presence_store.hpp) on every request, never from the read cache:
-// the cached body is the Postgres part, presence is added after.
+// (live/presence_store.hpp), never from the read cache: the cached body is
+// the Postgres part, presence is added after. add_recent_presence uses the
+// store's memory of its last read instead (no Redis, bounded age).
 #pragma once
+#include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -26,5 +29,12 @@ std::string add_presence(const std::string& body, PresenceStore* store);
 // Redis cannot answer now). No slots: the body as it is, Redis not asked.
 // Same text as add_presence(entry.body, store).
 std::string add_presence(const SessionCache::Entry& entry, std::string_view session_id, PresenceStore* store);
+
+// The same text from PresenceStore::recent() (what a read within `max_age`
+// got, no write of this controller since), without Redis and without
+// waiting; nullopt when the store has nothing that recent. No slots or no
+// store: the body as it is.
+std::optional<std::string> add_recent_presence(const SessionCache::Entry& entry, std::string_view session_id,
+                                               PresenceStore* store, std::chrono::milliseconds max_age);
 
 }  // namespace telemed

@@ -39,6 +39,7 @@
 // call of start/end/cancel comes BEFORE that transaction, with no row lock
 // held (routes/janus_step.hpp: read, Janus, lock + nothing changed? + write);
 // the whole request's Janus work is bounded by kJanusBudgetMs.
+#include <chrono>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -196,6 +197,26 @@ Response get_session(const Request& req, AppContext& app) {
     });
 }
 
+// GET /sessions/{id}, first on the HTTP event thread: a read-cache hit whose
+// presence the store read within kPresenceRecent (and this controller has
+// not written since) is answered there, with the same text get_session
+// would send, without the hand-off to the db lane and without Redis.
+// Anything else goes to get_session on the lane.
+constexpr std::chrono::milliseconds kPresenceRecent{500};
+
+std::optional<Response> get_session_inline(const Request& req, AppContext& app) {
+    const std::string& raw = req.params.at(0);
+    if (!is_uuid(raw)) return std::nullopt;
+    const std::string id = normalize_uuid(raw);
+    // Counted as a hit only when answered here; otherwise the lane's lookup counts.
+    SessionCache::Body hit = app.session_cache.peek(id);
+    if (!hit) return std::nullopt;
+    std::optional<std::string> body = add_recent_presence(*hit, id, app.presence, kPresenceRecent);
+    if (!body) return std::nullopt;
+    app.session_cache.count_hit();
+    return json_text_response(200, std::move(*body));
+}
+
 // GET /sessions
 Response list_sessions(const Request& req, AppContext& app) {
     FieldErrors errors;
@@ -304,7 +325,8 @@ Response cancel_session(const Request& req, AppContext& app) { return transition
 void register_session_routes(Router& r) {
     r.add("POST", "/sessions", true, Lane::Db, create_session);
     r.add("GET", "/sessions", true, Lane::Db, list_sessions);
-    r.add("GET", "/sessions/{id}", true, Lane::Db, get_session);
+    r.add(Route{.method = "GET", .pattern = "/sessions/{id}", .requires_auth = true, .lane = Lane::Db,
+                .handler = get_session, .participant_auth = false, .sink = {}, .inline_first = get_session_inline});
     r.add("POST", "/sessions/{id}/start", true, Lane::Janus, start_session);
     r.add("POST", "/sessions/{id}/end", true, Lane::Janus, end_session);
     r.add("POST", "/sessions/{id}/cancel", true, Lane::Janus, cancel_session);

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import {
-    addParticipant, api, createSession, eventually, healthy, lit, psql, show, sleep, stackctl, transition, uniq,
+    ENV, addParticipant, api, createSession, eventually, healthy, lit, psql, redis, show, sleep, stackctl, transition, uniq,
 } from './lib/stack.mjs';
 
 // A participant of GET /sessions/{id} without its live `presence` member
@@ -265,5 +265,70 @@ describe('session read cache', () => {
         const title2 = uniq('after-pg2');
         psql(`UPDATE sessions SET title = ${lit(title2)}, updated_at = now() WHERE id = ${lit(s.id)}`);
         await until(s.id, (j) => j.title === title2, OTHER_WRITER_BOUND_MS, 'title change after Postgres restart');
+    });
+});
+
+// Presence of a cache hit (docs/DESIGN.md "Janus events", Reading): answered
+// on the HTTP event thread from the controller's last presence read of the
+// session when it is at most 500 ms old, so GETs of one session share reads;
+// a record written by someone else (another controller, here redis-cli)
+// shows within that bound, never later.
+describe('presence of cache hits', () => {
+    const PRESENCE_RECENT_MS = 500;
+    const P = ENV.REDIS_PREFIX || 'telemed:';
+
+    test('hits share a recent presence read, byte-identical to the lane\'s answer', T, async () => {
+        await eventually(cacheInService, { timeout: 10000, what: 'cache in service' });
+        const s = await createSession({ title: uniq('recent') });
+        await addParticipant(s.id, { user_id: uniq('doc'), role: 'doctor' });
+        // The add's notified invalidation may drop the first fill: a few
+        // GETs until the cache holds it, then a burst within the bound.
+        await eventually(async () => {
+            const h0 = await metric('telemed_session_cache_hits_total');
+            await getSession(s.id);
+            return (await metric('telemed_session_cache_hits_total')) > h0;
+        }, { timeout: OTHER_WRITER_BOUND_MS * 2, interval: 50, what: 'the session cached' });
+        const lane = await getSession(s.id);  // may or may not be recent: the reference text either way
+        const r0 = await metric('telemed_presence_recent_reads_total');
+        const burst = [];
+        for (let i = 0; i < 5; i++) burst.push(await getSession(s.id));
+        const r1 = await metric('telemed_presence_recent_reads_total');
+        assert.ok(r1 - r0 >= 1, `GETs answered from a recent presence read (${r0} -> ${r1})`);
+        for (const b of burst) {
+            assert.equal(b.text, lane.text, 'same text as a read through Redis');
+            assert.equal(b.headers.get('content-type'), lane.headers.get('content-type'));
+        }
+        assert.equal(lane.json.participants[0].presence.online, false, 'offline before any Janus event');
+    });
+
+    test('a presence record written by another writer shows within the bound while GETs keep coming', T, async () => {
+        await eventually(cacheInService, { timeout: 10000, what: 'cache in service' });
+        const s = await createSession({ title: uniq('recent-other') });
+        const doc = (await addParticipant(s.id, { user_id: uniq('doc'), role: 'doctor' })).participant;
+        // GETs every 20 ms keep the session's read recent the whole time.
+        let stop = false;
+        const poller = (async () => {
+            while (!stop) {
+                await getSession(s.id);
+                await sleep(20);
+            }
+        })();
+        try {
+            await sleep(300);
+            const rtt = 4000 + Math.floor(Math.random() * 999);
+            const record = {
+                online: true, state: 'in_room', since: '2026-01-02T03:04:05.000000Z', media: 'up', quality: 'good',
+                loss_pct: 0, jitter_ms: 1, rtt_ms: rtt, updated_at: '2026-01-02T03:04:05.000000Z',
+            };
+            redis('SET', `${P}presence:${s.id}:${doc.id}`, JSON.stringify(record), 'EX', '60');
+            // Bound 500 ms; the test allows 2 s for a loaded machine. A memory
+            // that outlived its bound while GETs keep it in use never shows it.
+            await until(s.id, (j) => j.participants[0]?.presence?.rtt_ms === rtt, OTHER_WRITER_BOUND_MS,
+                `the record set in Redis (bound ${PRESENCE_RECENT_MS} ms)`);
+            assert.deepEqual((await getSession(s.id)).json.participants[0].presence, record);
+        } finally {
+            stop = true;
+            await poller;
+        }
     });
 });

@@ -20,9 +20,13 @@ extern "C" {
 }
 
 using telemed::AppContext;
+using telemed::BodySink;
+using telemed::Lane;
 using telemed::Request;
 using telemed::Response;
+using telemed::Route;
 using telemed::Router;
+using telemed::SinkFactory;
 
 namespace {
 
@@ -158,6 +162,30 @@ void test_malformed_tables_refused(void**) {
     assert_int_equal(add_throws("GET", "/sessions/{id}/x"), 0);
 }
 
+// inline_first is a first try before a lane: not for Lane::Inline routes
+// (they run on the event thread already) nor for a streamed body (the sink
+// has consumed it).
+int add_inline_first_throws(Lane lane, bool with_sink) {
+    Router r;
+    SinkFactory sink;
+    if (with_sink) sink = [](const Request&, AppContext&, std::optional<Response>*) { return std::unique_ptr<BodySink>(); };
+    try {
+        r.add(Route{.method = "GET", .pattern = "/a/{id}", .requires_auth = true, .lane = lane, .handler = ok_handler,
+                    .participant_auth = false, .sink = sink,
+                    .inline_first = [](const Request&, AppContext&) -> std::optional<Response> { return std::nullopt; }});
+    } catch (const std::invalid_argument&) {
+        return 1;
+    }
+    return r.routes().back().inline_first ? 0 : 2;
+}
+
+void test_inline_first_only_before_a_lane(void**) {
+    assert_int_equal(add_inline_first_throws(Lane::Db, false), 0);
+    assert_int_equal(add_inline_first_throws(Lane::Janus, false), 0);
+    assert_int_equal(add_inline_first_throws(Lane::Inline, false), 1);
+    assert_int_equal(add_inline_first_throws(Lane::Db, true), 1);
+}
+
 void test_routes_keep_registration_order_and_auth_flag(void** state) {
     const auto& routes = R(state).routes();
     assert_int_equal(routes.size(), 9);
@@ -230,6 +258,7 @@ int main() {
         cmocka_unit_test_setup_teardown(test_wrong_method_is_405_with_sorted_allow, setup, teardown),
         cmocka_unit_test_setup_teardown(test_literal_beats_parameter_regardless_of_order, setup, teardown),
         cmocka_unit_test(test_malformed_tables_refused),
+        cmocka_unit_test(test_inline_first_only_before_a_lane),
         cmocka_unit_test(test_pattern_with_trailing_slash_matches_only_itself),
         cmocka_unit_test_setup_teardown(test_routes_keep_registration_order_and_auth_flag, setup, teardown),
         cmocka_unit_test_setup_teardown(test_typos_get_the_closest_route, setup, teardown),

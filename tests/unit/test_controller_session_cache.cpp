@@ -266,6 +266,23 @@ void test_metrics_text(void** state) {
     assert_true(m.find("# TYPE telemed_session_cache_hits_total counter\n") != std::string::npos);
 }
 
+// peek() finds what lookup() finds without counting; count_hit() counts the
+// peeked body that was the answer, so a first try handed on to lookup()
+// counts once.
+void test_peek_counts_nothing(void** state) {
+    SessionCache& c = C(state);
+    put(c, kA, "A");
+    assert_non_null(c.peek(kA).get());
+    assert_string_equal(c.peek(kA)->body.c_str(), "A");
+    assert_null(c.peek(kB).get());
+    std::string m = c.render_metrics();
+    assert_true(m.find("\ntelemed_session_cache_hits_total 0\n") != std::string::npos);
+    assert_true(m.find("\ntelemed_session_cache_misses_total 0\n") != std::string::npos);
+    c.count_hit();
+    m = c.render_metrics();
+    assert_true(m.find("\ntelemed_session_cache_hits_total 1\n") != std::string::npos);
+}
+
 // One writer bumps a version ("commit") then invalidates; readers follow
 // the route's protocol (lookup; on miss: ticket, read the version, fill).
 // A reader whose lookup starts after an invalidation finished must never
@@ -343,6 +360,7 @@ int main() {
         cmocka_unit_test_setup_teardown(test_size_one, setup_one, teardown),
         cmocka_unit_test_setup_teardown(test_oversized_body_not_cached, setup_connected, teardown),
         cmocka_unit_test_setup_teardown(test_metrics_text, setup_connected, teardown),
+        cmocka_unit_test_setup_teardown(test_peek_counts_nothing, setup_connected, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_writer_and_readers, setup_connected, teardown),
     };
     return cmocka_run_group_tests_name("controller_session_cache", tests, nullptr, nullptr);
