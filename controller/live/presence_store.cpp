@@ -68,8 +68,11 @@ uint64_t PresenceStore::recent_begin(std::string_view session_id) {
     auto it = recent_.find(std::string(session_id));
     if (it != recent_.end()) return it->second.gen;
     if (recent_.size() >= kMaxRecent) recent_.clear();
-    recent_.emplace(std::string(session_id), Recent{});
-    return 0;
+    // A fresh generation, never one a read begun on a forgotten entry holds.
+    Recent fresh;
+    fresh.gen = ++last_gen_;
+    recent_.emplace(std::string(session_id), std::move(fresh));
+    return last_gen_;
 }
 
 void PresenceStore::recent_store(std::string_view session_id, uint64_t gen, const std::vector<std::string>& ids,
@@ -90,7 +93,7 @@ void PresenceStore::recent_forget(const std::vector<Write>& writes) {
     for (const Write& w : writes) {
         auto it = recent_.find(w.session_id);
         if (it == recent_.end()) continue;
-        it->second.gen += 1;
+        it->second.gen = ++last_gen_;
         it->second.valid = false;
     }
 }

@@ -85,6 +85,8 @@ public:
 private:
     // One session's last read. `gen` moves on every write() that touches
     // the session: a read that began before it must not store what it got.
+    // Generations come from one counter (last_gen_), so an entry made anew
+    // after the map was cleared never matches a read begun on the old one.
     struct Recent {
         uint64_t gen = 0;
         bool valid = false;
@@ -109,6 +111,7 @@ private:
     std::chrono::steady_clock::time_point reader_failed_at_{};
     std::mutex recent_mu_;  // recent_
     std::unordered_map<std::string, Recent> recent_;
+    uint64_t last_gen_ = 0;  // under recent_mu_
     std::atomic<uint64_t> write_failures_{0};
     std::atomic<uint64_t> read_failures_{0};
     std::atomic<uint64_t> recent_reads_{0};
