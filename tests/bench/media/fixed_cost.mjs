@@ -53,7 +53,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-
 import {
     ECHOTEST, ROOT, TELEMED, VIDEOROOM, createTelemedSession, createVideoRoom, destroyVideoRoom, endTelemedSession, fmt,
     benchJanusToken, cpuBetween, cpuByComm, rssByKind, switchesByComm, janusAdmin, joinToken, loadStack, log, median, pluginAdmin, procSample,
@@ -89,7 +88,6 @@ const STEP_MS = 20000;
 let stack = loadStack();
 
 // ---------------------------------------------------------------- peers
-
 
 // Counts RTP received on every track of pc, per kind.
 function countRx(pc, rx) {

@@ -47,7 +47,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
-
 import {
     TELEMED, api, createTelemedSession, endTelemedSession, fmt, janusAdmin, loadStack, log, percentile, sleep,
 } from '../media/lib/common.mjs';
@@ -85,7 +84,6 @@ function fail(step, e) {
 }
 
 // ---------------------------------------------------------------- peers
-
 
 // One participant's client: a WebSocket, a Janus session, one handle, one
 // PeerConnection (audio + video sendrecv, as web/telemed.js offers them).
