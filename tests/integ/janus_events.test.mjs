@@ -29,7 +29,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 
 import {
-    ENV, addParticipant, api, createSession, eventually, lit, psql, restartController, show, sleep, transition,
+    ENV, addParticipant, api, createSession, eventually, lit, psql, redis, restartController, show, sleep, transition,
     uniq,
 } from './lib/stack.mjs';
 
@@ -347,6 +347,39 @@ describe('POST /internal/v1/janus-events', () => {
         await post([stats(stranger, { recv: 10 }), stats(stranger, { recv: 20 })]);
         await eventually(async () => (await metric('telemed_janus_events_unmapped_total')) >= unmapped0 + 2,
             { what: 'unknown handle counted' });
+    });
+
+    // GET answers a cache hit from the controller's last presence read when
+    // it is under 500 ms old (docs/DESIGN.md "Janus events", Reading); this
+    // controller's own writes void that memory, so they show at once. With
+    // GETs every 20 ms keeping the memory fresh, a GET 100 ms after the write
+    // reached Redis would show the old record about 4 times in 5 if the
+    // write did not void it: three sessions make that a near-certain failure.
+    test('(g) the worker\'s own presence writes show in the next GET, not up to 500 ms later', async () => {
+        const P = ENV.REDIS_PREFIX || 'telemed:';
+        for (let round = 0; round < 3; round++) {
+            const { sid, doc } = await consultation();
+            let stop = false;
+            const poller = (async () => {
+                while (!stop) {
+                    await presenceOf(sid);
+                    await sleep(20);
+                }
+            })();
+            try {
+                await sleep(300);
+                assert.equal((await presenceOf(sid))[doc.id].online, false);
+                await post([plugin(newHandle(), 'joined', sid, doc.id)]);
+                await eventually(() => JSON.parse(redis('GET', `${P}presence:${sid}:${doc.id}`)[0] ?? 'null')?.online === true,
+                    { interval: 20, what: 'the worker wrote the doctor online' });
+                await sleep(100);
+                const pres = await presenceOf(sid);
+                assert.equal(pres[doc.id].online, true, `round ${round}: own write shown at once: ${JSON.stringify(pres[doc.id])}`);
+            } finally {
+                stop = true;
+                await poller;
+            }
+        }
     });
 
     test('(e) the stack\'s Janus posts its events here', async () => {
