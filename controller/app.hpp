@@ -3,7 +3,7 @@
 #include "controller/config.hpp"
 
 namespace telemed {
-namespace db { class Pool; }
+namespace db { class Pool; class SessionCreates; }
 class RedisTracker;
 class JanusAdmin;
 class Metrics;
@@ -32,6 +32,7 @@ struct AppContext {
     DirectoryClient* directory = nullptr;   // participant-add checks (controller/clients/directory.hpp); null = off
     JanusEventWorker* janus_events = nullptr;  // controller/jobs/janus_event_worker.hpp (POST /internal/v1/janus-events)
     PresenceStore* presence = nullptr;         // controller/live/presence_store.hpp (GET /sessions/{id} presence)
+    db::SessionCreates* creates = nullptr;     // POST /sessions without a key, grouped (db/sessions_repo.hpp); null = one statement each
     // "restoring" (Janus rooms not all in place yet, e.g. after a Janus
     // restart) or "ok"; "ok" without a reconciler.
     const char* rooms_state() const;

@@ -299,6 +299,8 @@ int serve(const ControllerConfig& cfg, SdNotifier& notifier) {
     AppContext ctx{cfg, pool, redis, janus, metrics, session_cache, join_limits, &readiness, &reconciler};
     ctx.janus_events = &janus_events;
     ctx.presence = &presence;
+    db::SessionCreates creates(pool);
+    ctx.creates = &creates;
     ctx.files = blobs.get();
     ctx.webhooks = cfg.webhooks_enabled() ? &webhooks : nullptr;
     if (cfg.directory_status_enabled()) ctx.webhooks = &webhooks;

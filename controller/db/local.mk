@@ -8,7 +8,7 @@ controller_telemed_controller_SOURCES += \
 	controller/db/migrations.cpp \
 	controller/db/stats.cpp \
 	controller/db/keyset_cursor.hpp controller/db/keyset_cursor.cpp \
-	controller/db/sessions_repo.hpp controller/db/sessions_repo.cpp \
+	controller/db/sessions_repo.hpp controller/db/sessions_repo.cpp controller/db/group_commit.hpp \
 	controller/db/participants_repo.hpp controller/db/participants_repo.cpp \
 	controller/db/audit.hpp controller/db/audit.cpp \
 	controller/db/change_log.hpp controller/db/change_log.cpp \

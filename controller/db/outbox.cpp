@@ -15,6 +15,7 @@ OutboxRow outbox_row(const char* topic, const json_t* payload) {
     const json_t* sid = json_object_get(body.get(), "session_id");
     if (json_is_string(sid) && is_uuid(json_string_value(sid))) row.session_id = normalize_uuid(json_string_value(sid));
     row.payload_json = json_dump(body.get());
+    row.payload = std::move(body);
     return row;
 }
 

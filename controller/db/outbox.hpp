@@ -33,6 +33,7 @@ std::string outbox_enqueue(PGconn* c, const char* topic, const json_t* payload);
 struct OutboxRow {
     std::string event_id;
     std::string payload_json;
+    Json payload;  // the same, as an object (db::create_sessions_recorded)
     std::optional<std::string> session_id;
 };
 OutboxRow outbox_row(const char* topic, const json_t* payload);

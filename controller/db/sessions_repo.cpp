@@ -9,6 +9,7 @@
 #include "controller/db/lease.hpp"
 #include "controller/db/outbox.hpp"
 #include "controller/db/pg.hpp"
+#include "controller/db/txn.hpp"
 
 namespace telemed::db {
 
@@ -100,6 +101,99 @@ std::optional<Session> create_session_recorded(PGconn* c, const std::string& id,
                             : exec(c, CREATE_SESSION_SQL(""), p);
     return one_or_none(r);
 }
+
+// The statement of create_sessions_recorded: the same three inserts as
+// CREATE_SESSION_SQL, over the rows of $1 (a JSON array of objects).
+#define CREATE_SESSIONS_SQL(on_conflict)                                                                      \
+    "WITH v AS MATERIALIZED (SELECT * FROM jsonb_to_recordset($1::jsonb) AS v (id uuid, kind text, title text," \
+    " scheduled_at int8, recording_policy text, external_ref text, metadata jsonb, viewers jsonb, actor text,"  \
+    " action text, audit jsonb, event_id uuid, topic text, payload jsonb, event_session uuid)),"                \
+    " s AS (INSERT INTO sessions AS s (id, kind, title, scheduled_at, recording_policy, external_ref,"          \
+    " metadata, authorized_viewers) SELECT v.id, v.kind, v.title, " TELEMED_SQL_FROM_MICROS("v.scheduled_at")   \
+    ", v.recording_policy, v.external_ref, v.metadata, ARRAY(SELECT e FROM jsonb_array_elements_text(v.viewers)" \
+    " WITH ORDINALITY AS t (e, n) ORDER BY n) FROM v " on_conflict " RETURNING s.*),"                          \
+    " a AS (INSERT INTO audit_log (session_id, actor, action, data, prev_hash, hash)"                           \
+    " SELECT s.id, v.actor, v.action, v.audit, " TELEMED_SQL_AUDIT_HASH_PLACEHOLDER ", "                        \
+    TELEMED_SQL_AUDIT_HASH_PLACEHOLDER " FROM s JOIN v ON v.id = s.id),"                                        \
+    " o AS (INSERT INTO outbox (event_id, topic, payload, session_id)"                                          \
+    " SELECT v.event_id, v.topic, " TELEMED_SQL_OUTBOX_PAYLOAD("v.payload") ", v.event_session"                 \
+    " FROM s JOIN v ON v.id = s.id)"                                                                            \
+    " SELECT " SESSION_COLUMNS " FROM s"
+
+std::vector<std::optional<Session>> create_sessions_recorded(PGconn* c, const std::vector<const NewSession*>& rows,
+                                                             bool if_absent) {
+    Json array(json_array());
+    for (const NewSession* row : rows) {
+        const CreateSessionRequest& req = *row->req;
+        const CreationRecords& rec = row->records;
+        Json o(json_object());
+        json_object_set_new(o.get(), "id", json_str(row->id));
+        json_object_set_new(o.get(), "kind", json_str(to_string(req.kind)));
+        json_object_set_new(o.get(), "title", req.title ? json_str(*req.title) : json_null());
+        json_object_set_new(o.get(), "scheduled_at",
+                            req.scheduled_at_micros ? json_integer(*req.scheduled_at_micros) : json_null());
+        json_object_set_new(o.get(), "recording_policy", json_str(to_string(req.recording_policy)));
+        json_object_set_new(o.get(), "external_ref", req.external_ref ? json_str(*req.external_ref) : json_null());
+        json_object_set_new(o.get(), "metadata", req.metadata && json_is_object(req.metadata.get())
+                                                     ? json_incref(req.metadata.get())
+                                                     : json_object());
+        Json viewers(json_array());
+        for (const std::string& u : req.authorized_viewers) json_array_append_new(viewers.get(), json_str(u));
+        json_object_set_new(o.get(), "viewers", viewers.release());
+        json_object_set_new(o.get(), "actor", json_str(audit_actor(rec.actor)));
+        json_object_set_new(o.get(), "action", json_str(rec.action));
+        json_object_set_new(o.get(), "audit",
+                            rec.audit ? json_incref(const_cast<json_t*>(rec.audit)) : json_object());
+        OutboxRow event = outbox_row(rec.topic, rec.outbox);
+        json_object_set_new(o.get(), "event_id", json_str(event.event_id));
+        json_object_set_new(o.get(), "topic", json_str(rec.topic));
+        json_object_set_new(o.get(), "payload", event.payload.release());
+        json_object_set_new(o.get(), "event_session", event.session_id ? json_str(*event.session_id) : json_null());
+        json_array_append_new(array.get(), o.release());
+    }
+    Params p;
+    p.add_json(array.get());
+    ResultPtr r = if_absent ? exec(c, CREATE_SESSIONS_SQL("ON CONFLICT (id) DO NOTHING"), p)
+                            : exec(c, CREATE_SESSIONS_SQL(""), p);
+    std::map<std::string, Session> made;
+    const int n = PQntuples(r.get());
+    for (int i = 0; i < n; ++i) {
+        Session s = row_to_session(r.get(), i);
+        std::string id = s.id;
+        made.emplace(std::move(id), std::move(s));
+    }
+    std::vector<std::optional<Session>> out;
+    out.reserve(rows.size());
+    for (const NewSession* row : rows) {
+        auto it = made.find(row->id);
+        if (it == made.end())
+            out.emplace_back(std::nullopt);
+        else
+            out.emplace_back(std::move(it->second));
+    }
+    return out;
+}
+
+SessionCreates::SessionCreates(Pool& pool, std::size_t max_batch)
+    : GroupCommit(max_batch, [&pool](const std::vector<const NewSession*>& rows) {
+        std::vector<SessionCreates::Result> out(rows.size());
+        try {
+            autocommit(pool, [&](PGconn* c, int attempt) {
+                // A later attempt follows a lost connection: the earlier
+                // statement may have committed (then its rows are the answer).
+                std::vector<std::optional<Session>> made = create_sessions_recorded(c, rows, attempt > 1);
+                for (std::size_t i = 0; i < rows.size(); ++i) {
+                    if (!made[i]) made[i] = find_session(c, rows[i]->id);
+                    if (!made[i]) throw std::runtime_error("created session not found");
+                }
+                for (std::size_t i = 0; i < rows.size(); ++i) out[i].value = std::move(made[i]);
+            });
+        } catch (const Error& e) {
+            if (rows.size() < 2 || e.unavailable() || e.timed_out()) throw;
+            for (SessionCreates::Result& r : out) r = SessionCreates::Result{std::nullopt, nullptr, true};
+        }
+        return out;
+    }) {}
 
 std::optional<Session> find_session(PGconn* c, const std::string& id) {
     return one_or_none(exec(c, "SELECT " SESSION_COLUMNS " FROM sessions s WHERE s.id = $1::uuid", Params().add(id)));

@@ -14,6 +14,7 @@
 #include "common/permissions.hpp"
 #include "common/requests.hpp"
 #include "common/session_state.hpp"
+#include "controller/db/group_commit.hpp"
 #include "controller/db/keyset_cursor.hpp"
 #include "controller/live/live_session.hpp"
 
@@ -61,6 +62,38 @@ struct CreationRecords {
 // committed); otherwise that is a unique violation (db::Error).
 std::optional<Session> create_session_recorded(PGconn* c, const std::string& id, const CreateSessionRequest& req,
                                                const CreationRecords& records, bool if_absent = false);
+
+// One session to create with its records (create_sessions_recorded).
+struct NewSession {
+    std::string id;
+    const CreateSessionRequest* req = nullptr;  // borrowed
+    CreationRecords records;
+};
+
+// create_session_recorded for several sessions in ONE statement (group
+// commit, db::GroupCommit in routes/sessions.cpp): the rows travel as one
+// JSON array (jsonb_to_recordset), each session gets its audit and outbox
+// rows as create_session_recorded writes them, and on an autocommit
+// connection the whole batch is one transaction (all or nothing). Returns
+// one entry per row, in order: the new session, or nullopt when `if_absent`
+// and a session with that id exists already.
+std::vector<std::optional<Session>> create_sessions_recorded(PGconn* c, const std::vector<const NewSession*>& rows,
+                                                             bool if_absent = false);
+
+// Creations without an Idempotency-Key, grouped (db/group_commit.hpp):
+// concurrent POST /sessions share one create_sessions_recorded statement,
+// run on `pool` by db::autocommit (a lost connection is retried with
+// if_absent and the rows an earlier attempt committed are read back). A
+// batch of more than one row that fails with a database error that is not
+// unavailability or a timeout (e.g. one row violating a constraint) sends
+// every row back to be written alone (Result::alone), so one bad row fails
+// only its own request. Unavailable and timed-out errors go to every row of
+// the batch (503 for each, as without batching).
+inline constexpr std::size_t kMaxCreateBatch = 32;
+class SessionCreates : public GroupCommit<NewSession, Session> {
+public:
+    explicit SessionCreates(Pool& pool, std::size_t max_batch = kMaxCreateBatch);
+};
 
 // SELECT by id; nullopt when absent. `id` must be a UUID (callers check).
 std::optional<Session> find_session(PGconn* c, const std::string& id);

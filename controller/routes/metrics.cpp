@@ -9,11 +9,14 @@
 // telemed_webhook_outbox_waiting (events not fanned out yet), read from
 // Postgres (the whole database's, every controller's); the counters and the
 // lag histogram of this process (jobs/webhook_dispatcher.hpp) when on.
+// Group commit of POST /sessions (db/sessions_repo.hpp SessionCreates):
+// telemed_session_create_statements_total, _rows_total and _alone_total.
 #include "controller/app.hpp"
 #include <cstdio>
 
 #include "controller/db/lease.hpp"
 #include "controller/db/pool.hpp"
+#include "controller/db/sessions_repo.hpp"
 #include "controller/db/webhooks_repo.hpp"
 #include "controller/jobs/webhook_dispatcher.hpp"
 #include "controller/jobs/janus_event_worker.hpp"
@@ -66,6 +69,25 @@ Response metrics(const Request&, AppContext& ctx) {
     std::string webhooks = db_ok ? webhook_gauges(ctx) : std::string();
     if (ctx.webhooks) webhooks += ctx.webhooks->render_metrics();
     if (ctx.janus_events) webhooks += ctx.janus_events->render_metrics();
+    if (ctx.creates) {
+        const db::SessionCreates::Stats g = ctx.creates->stats();
+        char buf[1024];
+        std::snprintf(buf, sizeof buf,
+                      "# HELP telemed_session_create_statements_total Statements that created sessions without an"
+                      " Idempotency-Key (group commit: one per batch).\n"
+                      "# TYPE telemed_session_create_statements_total counter\n"
+                      "telemed_session_create_statements_total %llu\n"
+                      "# HELP telemed_session_create_rows_total Sessions those statements were given.\n"
+                      "# TYPE telemed_session_create_rows_total counter\n"
+                      "telemed_session_create_rows_total %llu\n"
+                      "# HELP telemed_session_create_alone_total Of those, sessions written again alone after"
+                      " their statement failed (a database error that may be one row's).\n"
+                      "# TYPE telemed_session_create_alone_total counter\n"
+                      "telemed_session_create_alone_total %llu\n",
+                      static_cast<unsigned long long>(g.batches), static_cast<unsigned long long>(g.items),
+                      static_cast<unsigned long long>(g.alone));
+        webhooks += buf;
+    }
     Response r;
     r.status = 200;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";

@@ -34,7 +34,9 @@
 // Each mutation is one transaction: lock the session row, write the change,
 // the audit row and the outbox row, commit; Redis after commit. A creation
 // without an Idempotency-Key is one autocommit statement that writes the
-// three rows (db::create_session_recorded); with a key, the claim, that
+// three rows, shared with the creations that arrive while the previous one
+// is written (group commit: db::SessionCreates, create_sessions_recorded);
+// with a key, the claim, that
 // statement and the stored response make one transaction. The Janus
 // call of start/end/cancel comes BEFORE that transaction, with no row lock
 // held (routes/janus_step.hpp: read, Janus, lock + nothing changed? + write);
@@ -124,18 +126,29 @@ Response create_session(const Request& req, AppContext& app) {
     return guarded("POST /sessions", [&]() -> Response {
         std::optional<Response> early;
         std::string response_body;
-        if (!key) {
-            // No key to claim: the whole creation is one autocommit
-            // statement (db::create_session_recorded), one round trip.
+        if (!key && app.creates) {
+            // No key to claim: one statement with the creations that
+            // arrive meanwhile (group commit, db::SessionCreates).
+            const db::NewSession row{id, &*in, records};
+            db::SessionCreates::Result grouped = app.creates->run(row);
+            if (grouped.error) std::rethrow_exception(grouped.error);
+            if (grouped.value) response_body = json_dump(session_view(*grouped.value, {}).get());
+        }
+        if (!key && response_body.empty()) {
+            // Alone (no grouping, or the batch sent it back): the whole
+            // creation is one autocommit statement
+            // (db::create_session_recorded), one round trip.
             db::autocommit(app.db, [&](PGconn* c, int attempt) {
                 // A later attempt follows a lost connection: the earlier
                 // statement may have committed (then its row is the answer).
+                // (A batch that sent its rows back wrote none of them: one
+                // statement, all or nothing.)
                 std::optional<db::Session> s = db::create_session_recorded(c, id, *in, records, attempt > 1);
                 if (!s) s = db::find_session(c, id);
                 if (!s) throw std::runtime_error("created session not found");
                 response_body = json_dump(session_view(*s, {}).get());
             });
-        } else {
+        } else if (key) {
             db::transact(app.db, [&](PGconn* c) {
                 early.reset();
                 std::optional<db::StoredResponse> prior = db::idem_claim(c, actor, *key, hash);

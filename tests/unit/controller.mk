@@ -13,6 +13,7 @@ CONTROLLER_HTTP_TESTS = \
 	tests/unit/test_controller_rate_limit \
 	tests/unit/test_controller_participant_auth \
 	tests/unit/test_controller_lanes \
+	tests/unit/test_controller_group_commit \
 	tests/unit/test_controller_conn_guard \
 	tests/unit/test_controller_lingering_close \
 	tests/unit/test_controller_range \
@@ -54,6 +55,10 @@ tests_unit_test_controller_rate_limit_LDADD = $(CONTROLLER_TEST_LDADD)
 tests_unit_test_controller_participant_auth_SOURCES = tests/unit/test_controller_participant_auth.cpp
 tests_unit_test_controller_participant_auth_CXXFLAGS = $(CONTROLLER_TEST_CXXFLAGS)
 tests_unit_test_controller_participant_auth_LDADD = $(CONTROLLER_TEST_LDADD)
+
+tests_unit_test_controller_group_commit_SOURCES = tests/unit/test_controller_group_commit.cpp
+tests_unit_test_controller_group_commit_CXXFLAGS = $(CONTROLLER_TEST_CXXFLAGS)
+tests_unit_test_controller_group_commit_LDADD = $(CONTROLLER_TEST_LDADD)
 
 tests_unit_test_controller_lanes_SOURCES = tests/unit/test_controller_lanes.cpp
 tests_unit_test_controller_lanes_CXXFLAGS = $(CONTROLLER_TEST_CXXFLAGS)
