@@ -6,7 +6,7 @@
 #   post   POST /sessions         (creates a session: Postgres txn + Janus room)
 # at 8 and at N connections, and prints throughput and latency (GET as a
 # ratio of the floor) and the CPU each of the stack's processes spent per
-# POST, with their total.
+# POST, with their total (and, with group commit, the sessions per statement).
 # Goals (2-core machine): issue 2, POST >= 2,000 sessions/s with p99 <= 20 ms;
 # issue 17, GET >= 0.9x floor with p99 <= 2 ms, and POST <= 0.5 ms of CPU in
 # total (all the stack's processes: Postgres, controller, Redis, ...).
@@ -123,3 +123,10 @@ join <(sort "$BENCH_STACK_DIR/cpu.before") <(sort "$BENCH_STACK_DIR/cpu.after") 
 sort -k2 -nr "$BENCH_STACK_DIR/cpu.per_post" | awk '$2 >= 0.005 {printf "    %-18s %.3f\n", $1, $2}'
 awk '{t += $2} END {printf "    %-18s %.3f  [goal <= 0.5 ms]\n", "total", t}' "$BENCH_STACK_DIR/cpu.per_post"
 awk -v a="$t0" -v b="$t1" -v n="$posts" 'BEGIN{printf "  wall time of the POST runs: %.1f s\n", b-a}'
+# Group commit of the creations (a build before it has no such metrics).
+metrics=$(curl -s "$TELEMED_URL/metrics" || true)
+rows=$(sed -n 's/^telemed_session_create_rows_total \([0-9]*\)$/\1/p' <<<"$metrics")
+stmts=$(sed -n 's/^telemed_session_create_statements_total \([0-9]*\)$/\1/p' <<<"$metrics")
+if [ -n "$rows" ] && [ -n "$stmts" ] && [ "$stmts" -gt 0 ]; then
+  awk -v r="$rows" -v s="$stmts" 'BEGIN{printf "  group commit: %d sessions in %d statements (%.2f per statement)\n", r, s, r/s}'
+fi
