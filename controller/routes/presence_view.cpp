@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/json.hpp"
@@ -49,6 +50,41 @@ std::vector<Json> presence_members(const std::optional<std::vector<std::optional
     return out;
 }
 
+// The text of one member as presence_members would give it, serialised:
+// the stored record re-serialised, or the offline record.
+std::string render_member(const std::optional<std::string>& stored) {
+    if (stored) {
+        std::string why;
+        Json v = json_parse(*stored, &why);
+        if (json_is_object(v.get())) return json_dump(v.get());
+    }
+    Json offline(offline_presence());
+    return json_dump(offline.get());
+}
+
+// The same text, remembered per thread by stored text: a record changes a
+// few times a minute while GETs splice it in thousands of times a second,
+// so most answers need no JSON parsing. At most kMemoEntries records of at
+// most kMemoMaxBytes each per thread (the memo is emptied when full). The
+// reference is valid until the next call on this thread.
+constexpr std::size_t kMemoEntries = 256;
+constexpr std::size_t kMemoMaxBytes = 2048;
+
+const std::string& member_text(const std::optional<std::string>& stored) {
+    static const std::string offline = render_member(std::nullopt);
+    if (!stored) return offline;
+    thread_local std::unordered_map<std::string, std::string> memo;
+    thread_local std::string unremembered;
+    auto it = memo.find(*stored);
+    if (it != memo.end()) return it->second;
+    if (stored->size() > kMemoMaxBytes) {
+        unremembered = render_member(stored);
+        return unremembered;
+    }
+    if (memo.size() >= kMemoEntries) memo.clear();
+    return memo.emplace(*stored, render_member(stored)).first->second;
+}
+
 }  // namespace
 
 std::string add_presence(const std::string& body, PresenceStore* store) {
@@ -83,18 +119,24 @@ std::vector<std::string> slot_ids(const SessionCache::Entry& entry) {
     return ids;
 }
 
-// `,"presence":<member>` before each slot's '}'; nullopt when a slot does
-// not point at a '}' (never for our own entries: the caller parses instead).
-std::optional<std::string> splice(const SessionCache::Entry& entry, const std::vector<Json>& members) {
+// `,"presence":<member>` before each slot's '}' (members: what
+// presence_members gives, as member_text renders it; `stored` nullopt: null
+// for all); nullopt when a slot does not point at a '}' (never for our own
+// entries: the caller parses instead).
+std::optional<std::string> splice(const SessionCache::Entry& entry,
+                                  const std::optional<std::vector<std::optional<std::string>>>& stored) {
     std::string out;
-    out.reserve(entry.body.size() + 192 * members.size());
+    out.reserve(entry.body.size() + 192 * entry.slots.size());
     std::size_t from = 0;
     for (std::size_t i = 0; i < entry.slots.size(); ++i) {
         const std::size_t at = entry.slots[i].at;
         if (at < from || at >= entry.body.size() || entry.body[at] != '}') return std::nullopt;
         out.append(entry.body, from, at - from);
         out += ",\"presence\":";
-        out += json_dump(members[i].get());
+        if (stored)
+            out += member_text((*stored)[i]);
+        else
+            out += "null";
         from = at;
     }
     out.append(entry.body, from, std::string::npos);
@@ -106,7 +148,7 @@ std::optional<std::string> splice(const SessionCache::Entry& entry, const std::v
 std::string add_presence(const SessionCache::Entry& entry, std::string_view session_id, PresenceStore* store) {
     if (!store || entry.slots.empty()) return entry.body;
     const std::vector<std::string> ids = slot_ids(entry);
-    std::optional<std::string> out = splice(entry, presence_members(store->read(session_id, ids), ids));
+    std::optional<std::string> out = splice(entry, store->read(session_id, ids));
     return out ? std::move(*out) : add_presence(entry.body, store);
 }
 
@@ -116,7 +158,7 @@ std::optional<std::string> add_recent_presence(const SessionCache::Entry& entry,
     const std::vector<std::string> ids = slot_ids(entry);
     auto stored = store->recent(session_id, ids, max_age);
     if (!stored) return std::nullopt;
-    return splice(entry, presence_members(stored, ids));
+    return splice(entry, stored);
 }
 
 }  // namespace telemed
