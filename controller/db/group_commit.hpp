@@ -18,6 +18,11 @@
 // One batch at a time: a caller waits for at most the batch in flight and
 // its own.
 //
+// Deadlines (controller/deadline.hpp): the batch function runs under the
+// earliest thread deadline of its callers (and the leader's own), so no
+// caller waits on the database past its own budget because another
+// thread's request leads its batch.
+//
 // The batch function decides what each item gets (Result): a value, an
 // error to rethrow, or `alone` (the batch as a whole failed for a reason
 // that may be one item's: the caller writes its item by itself). If it
@@ -36,6 +41,8 @@
 #include <utility>
 #include <vector>
 
+#include "controller/deadline.hpp"
+
 namespace telemed::db {
 
 template <class In, class Out>
@@ -53,7 +60,7 @@ public:
     GroupCommit& operator=(const GroupCommit&) = delete;
 
     Result run(const In& item) {
-        Waiter w{&item, Result(), false};
+        Waiter w{&item, thread_deadline(), Result(), false};
         std::unique_lock<std::mutex> lk(mu_);
         queue_.push_back(&w);
         while (!w.done) {
@@ -70,10 +77,16 @@ public:
             lk.unlock();
             std::vector<const In*> items;
             items.reserve(n);
-            for (Waiter* m : mine) items.push_back(m->item);
+            std::optional<SteadyTime> earliest;
+            for (Waiter* m : mine) {
+                items.push_back(m->item);
+                if (m->deadline && (!earliest || *m->deadline < *earliest)) earliest = m->deadline;
+            }
             std::vector<Result> results;
             std::exception_ptr failed;
             try {
+                std::optional<ScopedDeadline> bound;
+                if (earliest) bound.emplace(*earliest);
                 results = batch_(items);
                 if (results.size() != n) throw std::logic_error("group commit: one result per item expected");
             } catch (...) {
@@ -112,6 +125,7 @@ public:
 private:
     struct Waiter {
         const In* item;
+        std::optional<SteadyTime> deadline;  // the caller's thread deadline
         Result result;
         bool done;
     };

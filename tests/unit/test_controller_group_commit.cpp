@@ -9,8 +9,10 @@
 // test waits for the queue to hold the callers it started (waiting()).
 // Each scenario runs in a plain function returning plain values, asserted
 // afterwards (a failing CMocka assertion must not jump past a live thread).
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -201,6 +203,50 @@ static void test_alone_and_errors_reach_their_batch_only(void** state) {
     assert_int_equal(g.stats().alone, 3);
 }
 
+// The batch runs under the earliest deadline of its callers: caller 1 (no
+// deadline) leads a blocked batch; callers with deadlines in 2 h and 1 h
+// queue (in that order); the second batch, led by whichever of them wakes
+// first, must see the 1 h deadline, and the first batch none.
+static void test_a_batch_runs_under_its_callers_earliest_deadline(void** state) {
+    (void)state;
+    using telemed::ScopedDeadline;
+    using telemed::SteadyTime;
+    Gate gate;
+    Gate entered;
+    std::vector<std::optional<SteadyTime>> seen;  // per batch; batches never overlap
+    Group g(8, [&](const std::vector<const int*>& items) {
+        seen.push_back(telemed::thread_deadline());
+        if (seen.size() == 1) {
+            entered.open();
+            gate.wait();
+        }
+        std::vector<Group::Result> out(items.size());
+        for (std::size_t k = 0; k < items.size(); ++k) out[k].value = *items[k];
+        return out;
+    });
+    const SteadyTime now = std::chrono::steady_clock::now();
+    const SteadyTime in1h = now + std::chrono::hours(1);
+    const SteadyTime in2h = now + std::chrono::hours(2);
+    std::vector<std::thread> threads;
+    threads.emplace_back([&] { g.run(1); });
+    entered.wait();
+    threads.emplace_back([&] {
+        ScopedDeadline d(in2h);
+        g.run(2);
+    });
+    wait_for_waiting(g, 1);
+    threads.emplace_back([&] {
+        ScopedDeadline d(in1h);
+        g.run(3);
+    });
+    wait_for_waiting(g, 2);
+    gate.open();
+    for (std::thread& t : threads) t.join();
+    assert_int_equal(seen.size(), 2);
+    assert_false(seen[0].has_value());
+    assert_true(seen[1].has_value() && *seen[1] == in1h);
+}
+
 // A batch function that answers the wrong number of results is a bug: every
 // item of that batch gets an error rather than a wrong or missing value.
 static void test_wrong_result_count_is_an_error_for_the_batch(void** state) {
@@ -216,6 +262,7 @@ int main(void) {
         cmocka_unit_test(test_callers_during_a_batch_share_the_next),
         cmocka_unit_test(test_batches_hold_at_most_max_batch_in_arrival_order),
         cmocka_unit_test(test_alone_and_errors_reach_their_batch_only),
+        cmocka_unit_test(test_a_batch_runs_under_its_callers_earliest_deadline),
         cmocka_unit_test(test_wrong_result_count_is_an_error_for_the_batch),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
