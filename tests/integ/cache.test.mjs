@@ -12,7 +12,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import {
-    ENV, addParticipant, api, createSession, eventually, healthy, lit, psql, redis, show, sleep, stackctl, transition, uniq,
+    ENV, addParticipant, api, createSession, eventually, healthy, lit, metric, psql, redis, show, sleep, stackctl, transition,
+    uniq,
 } from './lib/stack.mjs';
 
 // A participant of GET /sessions/{id} without its live `presence` member
@@ -28,14 +29,6 @@ const T = { timeout: 120000 };
 // Other writers: notification latency is milliseconds; the listener's own
 // worst case (silent connection loss) is ~2 s. Poll for 2 s as the brief says.
 const OTHER_WRITER_BOUND_MS = 2000;
-
-async function metric(name) {
-    const r = await api('GET', '/metrics', { auth: false });
-    assert.equal(r.status, 200, show(r));
-    const m = r.text.match(new RegExp(`^${name} (\\d+)$`, 'm'));
-    assert.ok(m, `/metrics has ${name}`);
-    return Number(m[1]);
-}
 
 async function cacheInService() {
     return (await metric('telemed_session_cache_in_service')) === 1;

@@ -12,19 +12,11 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import { assertSession } from './lib/checks.mjs';
-import { api, lit, psql, psqlValue, show, uniq } from './lib/stack.mjs';
+import { api, lit, metric, psql, psqlValue, show, uniq } from './lib/stack.mjs';
 
 const T = { timeout: 120000 };
 const CONCURRENT = 16;
 const MAX_ROUNDS = 10;
-
-async function metric(name) {
-    const r = await api('GET', '/metrics', { auth: false });
-    assert.equal(r.status, 200, show(r));
-    const m = r.text.match(new RegExp(`^${name} (\\d+)$`, 'm'));
-    assert.ok(m, `/metrics has ${name}`);
-    return Number(m[1]);
-}
 
 // A distinct creation request: every field that travels in the statement.
 function request(i, tag) {

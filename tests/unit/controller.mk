@@ -56,11 +56,11 @@ tests_unit_test_controller_participant_auth_SOURCES = tests/unit/test_controller
 tests_unit_test_controller_participant_auth_CXXFLAGS = $(CONTROLLER_TEST_CXXFLAGS)
 tests_unit_test_controller_participant_auth_LDADD = $(CONTROLLER_TEST_LDADD)
 
-tests_unit_test_controller_group_commit_SOURCES = tests/unit/test_controller_group_commit.cpp
+tests_unit_test_controller_group_commit_SOURCES = tests/unit/test_controller_group_commit.cpp tests/unit/test_gate.hpp
 tests_unit_test_controller_group_commit_CXXFLAGS = $(CONTROLLER_TEST_CXXFLAGS)
 tests_unit_test_controller_group_commit_LDADD = $(CONTROLLER_TEST_LDADD)
 
-tests_unit_test_controller_lanes_SOURCES = tests/unit/test_controller_lanes.cpp
+tests_unit_test_controller_lanes_SOURCES = tests/unit/test_controller_lanes.cpp tests/unit/test_gate.hpp
 tests_unit_test_controller_lanes_CXXFLAGS = $(CONTROLLER_TEST_CXXFLAGS)
 tests_unit_test_controller_lanes_LDADD = $(CONTROLLER_TEST_LDADD)
 

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "controller/db/group_commit.hpp"
+#include "tests/unit/test_gate.hpp"
 
 #include <csetjmp>
 #include <cstdarg>
@@ -31,23 +32,6 @@ extern "C" {
 using Group = telemed::db::GroupCommit<int, int>;
 
 namespace {
-
-class Gate {
-public:
-    void open() {
-        std::lock_guard<std::mutex> lk(mu_);
-        open_ = true;
-        cv_.notify_all();
-    }
-    void wait() {
-        std::unique_lock<std::mutex> lk(mu_);
-        cv_.wait(lk, [this] { return open_; });
-    }
-private:
-    std::mutex mu_;
-    std::condition_variable cv_;
-    bool open_ = false;
-};
 
 // Records every batch (its items, in order); the first batch waits for
 // `first_gate`. Each item's value is item * 10.

@@ -19,6 +19,7 @@
 
 #include "controller/http/lanes.hpp"
 #include "controller/http/router.hpp"
+#include "tests/unit/test_gate.hpp"
 
 #include <csetjmp>
 #include <cstdarg>
@@ -39,24 +40,6 @@ struct FakeClock {
     std::function<LanePool::Clock::time_point()> fn() {
         return [this] { return t; };
     }
-};
-
-// A latch-like gate: wait() blocks until open().
-class Gate {
-public:
-    void open() {
-        std::lock_guard<std::mutex> lk(mu_);
-        open_ = true;
-        cv_.notify_all();
-    }
-    void wait() {
-        std::unique_lock<std::mutex> lk(mu_);
-        cv_.wait(lk, [this] { return open_; });
-    }
-private:
-    std::mutex mu_;
-    std::condition_variable cv_;
-    bool open_ = false;
 };
 
 // Records outcomes ("A:run", "B:expired", ...) and lets the test wait for n.

@@ -135,6 +135,16 @@ export function show(res) {
     return `HTTP ${res.status} ${t.slice(0, 600)}`;
 }
 
+// The value of an unlabelled counter or gauge in GET /metrics (throws when
+// the scrape fails or the family is missing).
+export async function metric(name) {
+    const r = await api('GET', '/metrics', { auth: false });
+    if (r.status !== 200) throw new Error(`GET /metrics: ${show(r)}`);
+    const m = r.text.match(new RegExp(`^${name} (\\d+)$`, 'm'));
+    if (!m) throw new Error(`/metrics has no ${name}`);
+    return Number(m[1]);
+}
+
 export function problemType(slug) {
     return PROBLEM_BASE + slug;
 }
