@@ -12,7 +12,8 @@
 // becomes the leader: it takes up to `max_batch` queued items (its own
 // among them unless more than that were queued before it), runs the batch
 // function on its own thread without the lock, hands every item its result
-// and wakes the others; one of those still queued leads the next batch. So
+// and wakes the others; the oldest caller still queued leads the next batch
+// (no other caller may take the lead while it is named). So
 // a lone caller is written at once, as without batching, and under
 // concurrency the items that arrive during one write share the next.
 // One batch at a time: a caller waits for at most the batch in flight and
@@ -64,11 +65,12 @@ public:
         std::unique_lock<std::mutex> lk(mu_);
         queue_.push_back(&w);
         while (!w.done) {
-            if (leading_) {
+            if (leading_ || (next_ != nullptr && next_ != &w)) {
                 cv_.wait(lk);
                 continue;
             }
             leading_ = true;
+            next_ = nullptr;
             const std::size_t n = queue_.size() < max_batch_ ? queue_.size() : max_batch_;
             std::vector<Waiter*> mine(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
             queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
@@ -102,6 +104,7 @@ public:
                 mine[i]->done = true;
             }
             leading_ = false;
+            next_ = queue_.empty() ? nullptr : queue_.front();
             cv_.notify_all();
         }
         return std::move(w.result);
@@ -135,6 +138,7 @@ private:
     std::condition_variable cv_;
     std::vector<Waiter*> queue_;
     bool leading_ = false;
+    Waiter* next_ = nullptr;  // the caller named to lead the next batch (the oldest queued)
     uint64_t batches_ = 0;
     uint64_t items_ = 0;
     uint64_t alone_ = 0;

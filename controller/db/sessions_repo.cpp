@@ -60,50 +60,10 @@ std::optional<Session> one_or_none(const ResultPtr& r) {
 
 }  // namespace
 
-// The creation statement of create_session_recorded; `on_conflict` is "" or
-// "ON CONFLICT (id) DO NOTHING" (two literals: exec() prepares each once).
-#define CREATE_SESSION_SQL(on_conflict)                                                                     \
-    "WITH s AS (INSERT INTO sessions AS s (id, kind, title, scheduled_at, recording_policy, external_ref,"   \
-    " metadata, authorized_viewers) VALUES ($1::uuid, $2, $3, " TELEMED_SQL_FROM_MICROS("$4")               \
-    ", $5, $6, $7::jsonb, ARRAY(SELECT e FROM jsonb_array_elements_text($8::jsonb) WITH ORDINALITY AS t (e, n)" \
-    " ORDER BY n)) " on_conflict " RETURNING s.*),"                                                        \
-    " a AS (INSERT INTO audit_log (session_id, actor, action, data, prev_hash, hash)"                        \
-    " SELECT s.id, $9, $10, $11::jsonb, " TELEMED_SQL_AUDIT_HASH_PLACEHOLDER ", "                            \
-    TELEMED_SQL_AUDIT_HASH_PLACEHOLDER " FROM s),"                                                          \
-    " o AS (INSERT INTO outbox (event_id, topic, payload, session_id)"                                      \
-    " SELECT $12::uuid, $13, " TELEMED_SQL_OUTBOX_PAYLOAD("$14") ", $15::uuid FROM s)"                       \
-    " SELECT " SESSION_COLUMNS " FROM s"
-
-std::optional<Session> create_session_recorded(PGconn* c, const std::string& id, const CreateSessionRequest& req,
-                                               const CreationRecords& records, bool if_absent) {
-    Params p;
-    p.add(id)
-        .add(to_string(req.kind))
-        .add(req.title)
-        .add(req.scheduled_at_micros)
-        .add(to_string(req.recording_policy))
-        .add(req.external_ref);
-    if (req.metadata && json_is_object(req.metadata.get()))
-        p.add_json(req.metadata.get());
-    else
-        p.add("{}");
-    Json viewers(json_array());
-    for (const std::string& u : req.authorized_viewers) json_array_append_new(viewers.get(), json_str(u));
-    p.add_json(viewers.get());
-    p.add(audit_actor(records.actor)).add(records.action);
-    if (records.audit)
-        p.add_json(records.audit);
-    else
-        p.add("{}");
-    OutboxRow event = outbox_row(records.topic, records.outbox);
-    p.add(event.event_id).add(records.topic).add(event.payload_json).add(event.session_id);
-    ResultPtr r = if_absent ? exec(c, CREATE_SESSION_SQL("ON CONFLICT (id) DO NOTHING"), p)
-                            : exec(c, CREATE_SESSION_SQL(""), p);
-    return one_or_none(r);
-}
-
-// The statement of create_sessions_recorded: the same three inserts as
-// CREATE_SESSION_SQL, over the rows of $1 (a JSON array of objects).
+// The statement of create_sessions_recorded (and create_session_recorded,
+// one row): the session, audit and outbox inserts over the rows of $1 (a
+// JSON array of objects); `on_conflict` is "" or "ON CONFLICT (id) DO
+// NOTHING" (two literals: exec() prepares each once).
 #define CREATE_SESSIONS_SQL(on_conflict)                                                                      \
     "WITH v AS MATERIALIZED (SELECT * FROM jsonb_to_recordset($1::jsonb) AS v (id uuid, kind text, title text," \
     " scheduled_at int8, recording_policy text, external_ref text, metadata jsonb, viewers jsonb, actor text,"  \
@@ -172,6 +132,12 @@ std::vector<std::optional<Session>> create_sessions_recorded(PGconn* c, const st
             out.emplace_back(std::move(it->second));
     }
     return out;
+}
+
+std::optional<Session> create_session_recorded(PGconn* c, const std::string& id, const CreateSessionRequest& req,
+                                               const CreationRecords& records, bool if_absent) {
+    const NewSession row{id, &req, records};
+    return std::move(create_sessions_recorded(c, {&row}, if_absent).front());
 }
 
 SessionCreates::SessionCreates(Pool& pool, std::size_t max_batch)

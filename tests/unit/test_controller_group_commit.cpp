@@ -189,8 +189,8 @@ static void test_alone_and_errors_reach_their_batch_only(void** state) {
 
 // The batch runs under the earliest deadline of its callers: caller 1 (no
 // deadline) leads a blocked batch; callers with deadlines in 2 h and 1 h
-// queue (in that order); the second batch, led by whichever of them wakes
-// first, must see the 1 h deadline, and the first batch none.
+// queue (in that order); the second batch is led by the oldest queued
+// caller (the 2 h one) and must still see the 1 h deadline, the first none.
 static void test_a_batch_runs_under_its_callers_earliest_deadline(void** state) {
     (void)state;
     using telemed::ScopedDeadline;
